@@ -1,0 +1,195 @@
+"""The ``regen`` command line: parse, call :mod:`regen`, print.
+
+Every command is a thin layer over a library function. Library errors
+(:class:`regen.RegenError`) are printed as one ``Error: ...`` line on stderr
+with exit code 1; usage errors exit 2. Results go to stdout, messages to
+stderr. regen is decision support, not a medical device: every estimate is
+printed with its interval and the model version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from regen._version import __version__
+from regen.errors import RegenError
+
+DISCLAIMER = (
+    "regen gives estimates with uncertainty for decision support by clinicians and "
+    "researchers; it is not a medical device."
+)
+
+app = typer.Typer(
+    name="regen",
+    help=(
+        "Predict, after cryoneurolysis, when the frozen nerve regrows (return of "
+        "sensation), when pain relief ends and when retreatment is due.\n\n"
+        + DISCLAIMER
+        + "\n\nExample: regen predict --nerve genicular_superolateral --age 64"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@contextmanager
+def _fail_cleanly():
+    """Turn library errors into one ``Error:`` line and exit code 1."""
+    try:
+        yield
+    except RegenError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        raise typer.Exit(1) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"regen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """regen: cryoneurolysis regrowth and relief predictions (decision support, not a device)."""
+
+
+# --------------------------------------------------------------------------- predict
+def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _json_value(value.item())
+    return value
+
+
+def _day(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"day {value:.0f}"
+
+
+def _render_prediction(row: dict) -> str:
+    """The human-readable summary of one prediction."""
+    from regen.report_text import render_prediction
+
+    return render_prediction(row)
+
+
+@app.command()
+def predict(
+    nerve: str = typer.Option(..., "--nerve", help="Nerve id or alias (see 'regen nerves'), e.g. SLGN."),
+    indication: str | None = typer.Option(
+        None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
+    ),
+    age: float | None = typer.Option(None, help="Age in years, 10-100. Default: 50."),
+    sex: str | None = typer.Option(None, help="female or male. Default: not given."),
+    height_cm: float | None = typer.Option(
+        None, help="Height in cm; scales the catalog distance by height/170. Default: not given (no scaling)."
+    ),
+    bmi: float | None = typer.Option(None, help="Body-mass index, kg/m2. Default: not given."),
+    diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
+    smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
+    distance_mm: float | None = typer.Option(
+        None, help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value."
+    ),
+    freeze_cycles: int | None = typer.Option(
+        None, help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data)."
+    ),
+    freeze_seconds: float | None = typer.Option(None, help="Seconds per freeze. Default: 120."),
+    probe_temp_c: float | None = typer.Option(
+        None, help="Probe temperature, degC (<= 0). Default: -70. Warmer than -20: unreliable block."
+    ),
+    prior_treatments: int | None = typer.Option(None, help="Earlier cryoneurolysis of this nerve. Default: 0."),
+    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD; adds calendar dates."),
+    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output."),
+    model: Path | None = typer.Option(None, help="Model file (regen fit). Default: the embedded model."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
+    ),
+) -> None:
+    """Predict relief onset, return of sensation, relief end and retreatment for one patient.
+
+    Estimates with 80 % intervals (p10-p90) and the model version; decision
+    support, not a medical device.
+
+    Example: regen predict --nerve genicular_superolateral --age 64 --treated-on 2026-03-14
+    """
+    with _fail_cleanly():
+        from regen.errors import InputError
+        from regen.model import load_model
+
+        loaded = load_model(model)
+        given = {
+            "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age,
+            "sex": sex, "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes,
+            "smoker": smoker, "distance_mm": distance_mm, "freeze_cycles": freeze_cycles,
+            "freeze_seconds": freeze_seconds, "probe_temp_c": probe_temp_c,
+            "prior_treatments": prior_treatments, "treated_on": treated_on,
+        }
+        raw = {k: [v if v is not None else ""] for k, v in given.items()}
+        if patient_id is None:
+            raw.pop("patient_id")
+        out = loaded.predict_columns(raw)
+        if out["error"][0]:
+            raise InputError(out["error"][0])
+        row = {key: _json_value(values[0]) for key, values in out.items() if key != "error"}
+        row["treated_on"] = treated_on or ""
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(_render_prediction(row))
+
+
+# --------------------------------------------------------------------------- nerves
+@app.command()
+def nerves(
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (a list of objects)."),
+) -> None:
+    """List the nerve catalog: ids, aliases, indications, default distances and sources.
+
+    Example: regen nerves --format json
+    """
+    with _fail_cleanly():
+        from regen.catalog import load_catalog
+
+        rows = [n.as_dict() for n in load_catalog().values()]
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="regen nerve catalog (distances: lesion to target, 170 cm adult)")
+        for col in ("id", "aliases", "indications", "distance mm", "source"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(r["id"], ", ".join(r["aliases"]), ", ".join(r["indications"]),
+                          f"{r['default_distance_mm']:g}", r["source"])
+        Console(width=max(120, Console().width)).print(table)
+
+
+def main() -> None:
+    """Entry point of the ``regen`` command."""
+    app(prog_name="regen")
+
+
+if __name__ == "__main__":
+    main()

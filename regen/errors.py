@@ -1,0 +1,25 @@
+"""The exceptions regen raises.
+
+The library raises these; the command line catches :class:`RegenError` in one
+place, prints ``Error: <message>`` on one line and exits 1.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DataFileError", "InputError", "ModelFileError", "RegenError"]
+
+
+class RegenError(Exception):
+    """Base class of every error regen raises on purpose."""
+
+
+class InputError(RegenError, ValueError):
+    """A patient or outcome value that cannot be used (names row, column, value)."""
+
+
+class DataFileError(RegenError, ValueError):
+    """An input file that cannot be read as a whole (missing column, not a CSV, ...)."""
+
+
+class ModelFileError(RegenError, ValueError):
+    """A model file that is missing, truncated, crafted or of an unknown format."""

@@ -1,0 +1,92 @@
+"""The mechanistic parameters: ``data/parameters.csv`` (see ``data/parameters.md``).
+
+Each parameter has a value (the median for a log-normal one), a unit, the
+standard deviation of its natural log across patients (``sd_log``; 0 for a
+fixed value), the species or setting it comes from and its source.
+
+Examples
+--------
+>>> from regen.parameters import load_parameters
+>>> p = load_parameters()
+>>> p["rate_mm_per_day"].unit
+'mm/day'
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from regen._resources import data_path
+
+__all__ = ["REQUIRED", "Parameter", "load_parameters", "parameter_values"]
+
+#: Parameters the mechanism reads; the table must define each of them.
+REQUIRED = (
+    "degeneration_days",
+    "procedure_soreness_days",
+    "initial_delay_days",
+    "terminal_delay_days",
+    "rate_mm_per_day",
+    "distance_sd_log",
+    "measured_distance_sd_log",
+    "height_reference_cm",
+    "age_knee_years",
+    "age_rate_loss_per_decade",
+    "child_maturation_factor",
+    "diabetes_rate_factor",
+    "smoker_rate_factor",
+    "freeze_min_effective_c",
+    "freeze_injury_c",
+    "relief_sd_log",
+    "retreatment_risk",
+    "front_measurement_sd_log",
+    "history_icc",
+)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One row of the parameter table."""
+
+    name: str
+    value: float
+    unit: str
+    distribution: str
+    sd_log: float
+    species: str
+    setting: str
+    source: str
+    note: str
+
+
+@lru_cache(maxsize=1)
+def load_parameters() -> dict[str, Parameter]:
+    """Load ``data/parameters.csv`` once and return ``{name: Parameter}``."""
+    out: dict[str, Parameter] = {}
+    with data_path("parameters.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            sd = (row.get("sd_log") or "").strip()
+            out[row["name"].strip()] = Parameter(
+                name=row["name"].strip(),
+                value=float(row["value"]),
+                unit=row["unit"].strip(),
+                distribution=row["distribution"].strip(),
+                sd_log=float(sd) if sd else 0.0,
+                species=row["species"].strip(),
+                setting=row["setting"].strip(),
+                source=row["source"].strip(),
+                note=row["note"].strip(),
+            )
+    missing = [name for name in REQUIRED if name not in out]
+    if missing:  # pragma: no cover - guards the shipped table
+        raise RuntimeError(f"data/parameters.csv lacks {', '.join(missing)}")
+    return out
+
+
+def parameter_values() -> dict[str, dict[str, float]]:
+    """Return ``{name: {"value": v, "sd_log": s}}``: the numbers a model stores."""
+    return {
+        name: {"value": p.value, "sd_log": p.sd_log} for name, p in load_parameters().items()
+    }

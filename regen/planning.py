@@ -1,0 +1,154 @@
+"""Follow-up and planning: retreatment rule, conditional relief, fronts, history.
+
+Pure, vectorised functions on the relief-end model of one or many patients:
+
+- :func:`retreatment_days` / :func:`review_days`: the booking rule — the day by
+  which a fraction ``book_at_risk`` of comparable patients have lost relief,
+  never before the return of sensation is plausible (its p10), and a review
+  before that;
+- :func:`conditional_quantile` / :func:`conditional_survival`: the remaining
+  relief of a patient still relieved at day ``D``;
+- :func:`update_rate_from_front`: a Bayesian (log-normal, conjugate) update of
+  the patient's regrowth rate from measured regeneration fronts;
+- :func:`shrink_to_history`: the next cycle's location shrunk toward the
+  patient's own earlier cycle durations.
+
+Examples
+--------
+>>> import numpy as np
+>>> from regen.planning import update_rate_from_front
+>>> med, sd = update_rate_from_front(np.array([1.4]), np.array([0.2]),
+...     [np.array([60.0])], [np.array([49.0])], growth_start_days=np.array([9.0]),
+...     measurement_sd_log=0.2)
+>>> round(float(med[0]), 2), round(float(sd[0]), 3)
+(1.45, 0.141)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from regen import aft
+
+__all__ = [
+    "EULER_GAMMA",
+    "conditional_quantile",
+    "conditional_survival",
+    "retreatment_days",
+    "review_days",
+    "shrink_to_history",
+    "update_rate_from_front",
+]
+
+EULER_GAMMA = 0.5772156649015329
+#: Mean of the standardised error of each family (log T = mu + sigma * eps).
+_EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA}
+
+
+def _mixture_survival(family: str, log_t, mu, sigma, long) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        s = aft.survival(family, log_t, mu, sigma)
+    return long + (1.0 - long) * s
+
+
+def conditional_survival(family: str, times, mu, sigma, long, given_day) -> np.ndarray:
+    """P(still relieved at each time | relieved at ``given_day``), ``n x len(times)``.
+
+    ``long`` is the long-responder fraction; times before ``given_day`` give 1.
+    """
+    t = np.asarray(times, dtype=float)[None, :]
+    mu, long = np.asarray(mu, float)[:, None], np.asarray(long, float)[:, None]
+    given = np.asarray(given_day, float)[:, None]
+    with np.errstate(divide="ignore"):
+        s_t = _mixture_survival(family, np.log(t), mu, sigma, long)
+        s_d = _mixture_survival(family, np.log(np.maximum(given, 1e-9)), mu, sigma, long)
+    return np.where(t <= given, 1.0, np.clip(s_t / s_d, 0.0, 1.0))
+
+
+def conditional_quantile(family: str, mu, sigma, given_day, p: float) -> np.ndarray:
+    """Day by which a fraction ``p`` of patients relieved at ``given_day`` have lost relief.
+
+    Among responders whose relief ends (long responders are reported apart, so a
+    quantile is never infinite); ``given_day`` NaN or 0 means unconditional.
+    """
+    mu = np.asarray(mu, float)
+    given = np.asarray(given_day, float)
+    given0 = np.where(np.isnan(given), 0.0, given)
+    if not np.any(given0 > 0):
+        return aft.quantile(family, mu, sigma, p)
+    with np.errstate(divide="ignore"):
+        s_d = np.where(given0 > 0, aft.survival(family, np.log(np.maximum(given0, 1e-300)),
+                                                mu, sigma), 1.0)
+    # S(answer) = (1 - p) * S(given); kept below 1 where S(given) underflows
+    target_cdf = np.minimum(1.0 - (1.0 - p) * s_d, 1.0 - 1e-15)
+    return np.maximum(aft.quantile(family, mu, sigma, target_cdf), given0)
+
+
+def retreatment_days(relief_quantile_day, sensation_p10_day) -> np.ndarray:
+    """The retreatment booking day: the relief quantile, not before sensation can return."""
+    return np.fmax(np.asarray(relief_quantile_day, float), np.asarray(sensation_p10_day, float))
+
+
+def review_days(review_quantile_day, onset_p90_day, due_day) -> np.ndarray:
+    """A review before the retreatment: after relief onset is judgeable, not after due."""
+    review = np.fmax(np.asarray(review_quantile_day, float), np.asarray(onset_p90_day, float))
+    return np.fmin(review, np.asarray(due_day, float))
+
+
+def update_rate_from_front(
+    rate_median: np.ndarray,
+    rate_sd_log: np.ndarray,
+    front_mm: Sequence[np.ndarray],
+    front_day: Sequence[np.ndarray],
+    growth_start_days: np.ndarray,
+    measurement_sd_log: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior (median, sd_log) of the regrowth rate given measured fronts.
+
+    Each observation ``j`` says the front was ``front_mm[j]`` mm distal to the
+    lesion on day ``front_day[j]``; its rate is ``front_mm / (front_day -
+    growth_start_days)``, log-normal around the true rate with
+    ``measurement_sd_log``. Prior and likelihood are normal in log rate, so the
+    posterior is too (precision-weighted mean). NaN observations are skipped.
+    """
+    prior_prec = 1.0 / np.asarray(rate_sd_log, float) ** 2
+    weighted = np.log(np.asarray(rate_median, float)) * prior_prec
+    prec = prior_prec.copy()
+    obs_prec = 1.0 / measurement_sd_log**2
+    for mm, day in zip(front_mm, front_day, strict=True):
+        grow = np.asarray(day, float) - growth_start_days
+        valid = ~np.isnan(mm) & ~np.isnan(day) & (grow > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rate = np.log(np.asarray(mm, float) / grow)
+        weighted = weighted + np.where(valid, log_rate * obs_prec, 0.0)
+        prec = prec + np.where(valid, obs_prec, 0.0)
+    return np.exp(weighted / prec), 1.0 / np.sqrt(prec)
+
+
+def shrink_to_history(
+    family: str, mu: np.ndarray, sigma: float, history_log_days: np.ndarray,
+    history_count: np.ndarray, icc: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Location and scale of the next cycle, shrunk toward the patient's own cycles.
+
+    The relief spread ``sigma**2`` is split into a between-patient part
+    ``icc * sigma**2`` and a cycle-to-cycle part; with ``k`` earlier cycles of
+    mean log duration ``ybar``, the patient's location moves toward ``ybar`` by
+    the weight ``k*icc / (k*icc + 1 - icc)`` and the predictive scale shrinks
+    accordingly (normal-normal update on the log scale; exact for log-normal,
+    an approximation for the other families).
+
+    Returns
+    -------
+    mu_next, sigma_next : array
+    """
+    k = np.asarray(history_count, float)
+    between, within = icc * sigma**2, (1.0 - icc) * sigma**2
+    weight = np.where(k > 0, k * between / (k * between + within), 0.0)
+    centre = np.asarray(mu, float) + sigma * _EPS_MEAN[family]
+    ybar = np.where(k > 0, np.asarray(history_log_days, float), centre)
+    mu_next = np.asarray(mu, float) + weight * (ybar - centre)
+    post_between = np.where(k > 0, 1.0 / (1.0 / between + k / within), between)
+    return mu_next, np.sqrt(within + post_between)

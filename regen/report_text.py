@@ -1,0 +1,96 @@
+"""Plain-text rendering of one prediction (the table of ``regen predict``).
+
+Examples
+--------
+>>> from regen import load_model
+>>> from regen.report_text import render_prediction
+>>> out = load_model().predict_columns({"nerve": ["intercostal"], "age": [58]})
+>>> text = render_prediction({k: v[0] for k, v in out.items()})
+>>> "Return of sensation" in text and "model" in text
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["render_prediction"]
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _day(value: object) -> str:
+    v = _num(value)
+    return "-" if not math.isfinite(v) else f"day {v:.0f}"
+
+
+def _date(treated_on: object, value: object) -> str:
+    v = _num(value)
+    if not treated_on or not math.isfinite(v):
+        return ""
+    return str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(round(v), "D"))
+
+
+def _pct(value: object) -> str:
+    v = _num(value)
+    return "-" if not math.isfinite(v) else f"{100 * v:.0f} %"
+
+
+def render_prediction(row: Mapping) -> str:
+    """Render one prediction row (flat keys of ``predict``) as readable text."""
+    t0 = row.get("treated_on") or ""
+    lines = [
+        f"regen prediction: {row['nerve']} ({row['indication']})"
+        + (f", patient {row['patient_id']}" if row.get("patient_id") else ""),
+        f"model {row['model_version']}; medians with 80 % intervals (p10-p90).",
+        "Decision support, not a medical device.",
+        "",
+        f"{'':26}{'median':>10}  {'80 % interval':<17}{'date (median)' if t0 else ''}",
+    ]
+
+    def line(label: str, key: str, interval: tuple[str, str] | None) -> None:
+        span = ""
+        if interval:
+            span = f"{_day(row.get(interval[0]))} to {_num(row.get(interval[1])):.0f}"
+        lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{_date(t0, row.get(key))}")
+
+    line("Relief onset", "relief_onset_day", ("relief_onset_p10_day", "relief_onset_p90_day")
+         if "relief_onset_p10_day" in row else None)
+    line("Return of sensation", "sensation_return_median_day",
+         ("sensation_return_p10_day", "sensation_return_p90_day"))
+    line("Relief end", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
+    line("Review visit", "review_day", None)
+    line("Retreatment due", "retreatment_due_day", None)
+    if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
+            _num(row.get("next_cycle_relief_end_median_day"))):
+        line("Next cycle: relief end", "next_cycle_relief_end_median_day",
+             ("next_cycle_relief_end_p10_day", "next_cycle_relief_end_p90_day"))
+    lines.append(
+        f"{'P(still relieved)':<26}90 d: {_pct(row.get('p_relief_90d'))}   "
+        f"180 d: {_pct(row.get('p_relief_180d'))}   365 d: {_pct(row.get('p_relief_365d'))}"
+    )
+    p_resp, long = _num(row.get("p_response")), _num(row.get("long_responder_fraction"))
+    if math.isfinite(p_resp) and (p_resp < 1 or long > 0):
+        lines.append(f"{'':26}P(response) {_pct(p_resp)}; long responders {_pct(long)}")
+    lines += [
+        "",
+        "Timeline (medians): "
+        f"degeneration {_num(row.get('degeneration_days')):.0f} d -> "
+        f"initial delay {_num(row.get('initial_delay_days')):.0f} d -> "
+        f"regrowth {_num(row.get('regrowth_days')):.0f} d "
+        f"({_num(row.get('distance_mm')):.0f} mm at {_num(row.get('rate_mm_per_day')):.2f} mm/day) -> "
+        f"maturation {_num(row.get('terminal_delay_days')):.0f} d",
+    ]
+    if row.get("follow_up"):
+        lines.append(f"Follow-up: {row['follow_up']}")
+    if row.get("warnings"):
+        lines.append(f"Warning: {row['warnings']}")
+    return "\n".join(lines)
