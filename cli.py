@@ -82,8 +82,8 @@ def _json_value(value):
     return value
 
 
-def _day(value: float) -> str:
-    return "—" if not math.isfinite(value) else f"day {value:.0f}"
+def _joined(values: list[float] | None) -> str | None:
+    return ";".join(f"{v:g}" for v in values) if values else None
 
 
 def _render_prediction(row: dict) -> str:
@@ -120,6 +120,26 @@ def predict(
     prior_treatments: int | None = typer.Option(None, help="Earlier cryoneurolysis of this nerve. Default: 0."),
     treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD; adds calendar dates."),
     patient_id: str | None = typer.Option(None, help="Identifier echoed in the output."),
+    relief_at_day: float | None = typer.Option(
+        None, help="Follow-up: still relieved on this day; gives the remaining relief given that."
+    ),
+    relief_lost_day: float | None = typer.Option(
+        None, help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast."
+    ),
+    front_mm: list[float] | None = typer.Option(
+        None, help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable."
+    ),
+    front_day: list[float] | None = typer.Option(
+        None, help="Day of each --front-mm measurement (same count); updates the regrowth rate."
+    ),
+    prior_relief_days: list[float] | None = typer.Option(
+        None, help="Relief duration (days) of each earlier cycle on this nerve; repeatable."
+    ),
+    book_at_risk: float | None = typer.Option(
+        None, min=0.01, max=0.99,
+        help="Book retreatment by the day this fraction of comparable patients have lost relief. "
+        "Default: 0.25 (review at half that fraction).",
+    ),
     model: Path | None = typer.Option(None, help="Model file (regen fit). Default: the embedded model."),
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
@@ -143,11 +163,14 @@ def predict(
             "smoker": smoker, "distance_mm": distance_mm, "freeze_cycles": freeze_cycles,
             "freeze_seconds": freeze_seconds, "probe_temp_c": probe_temp_c,
             "prior_treatments": prior_treatments, "treated_on": treated_on,
+            "relief_at_day": relief_at_day, "relief_lost_day": relief_lost_day,
+            "front_mm": _joined(front_mm), "front_day": _joined(front_day),
+            "prior_relief_days": _joined(prior_relief_days),
         }
         raw = {k: [v if v is not None else ""] for k, v in given.items()}
         if patient_id is None:
             raw.pop("patient_id")
-        out = loaded.predict_columns(raw)
+        out = loaded.predict_columns(raw, book_at_risk=book_at_risk)
         if out["error"][0]:
             raise InputError(out["error"][0])
         row = {key: _json_value(values[0]) for key, values in out.items() if key != "error"}

@@ -85,9 +85,9 @@ def _history(cols: Mapping) -> tuple[np.ndarray, np.ndarray]:
 def _relief_block(model, cols, mech, onset, book_at_risk):
     """Relief-end quantiles, survival at fixed days, review and retreatment."""
     family = model.bundle["family"]
-    mu = model.relief_location(cols, mech["mu"])
+    mu0 = model.relief_location(cols, mech["mu"])
     mean_log, count = _history(cols)
-    mu, sigma = shrink_to_history(family, mu, model.bundle["sigma"], mean_log, count,
+    mu, sigma = shrink_to_history(family, mu0, model.bundle["sigma"], mean_log, count,
                                   _v(model.params, "history_icc"))
     long = model.per_indication("long_responder_fraction", cols["indication"])
     response = model.per_indication("response_prob", cols["indication"])
@@ -112,9 +112,15 @@ def _relief_block(model, cols, mech, onset, book_at_risk):
             out[key] = np.where(is_lost, 0.0, out[key])
     out["retreatment_due_day"] = np.where(is_lost, lost, due)
     out["review_day"] = np.where(is_lost, lost, np.where(still, np.fmax(review, given), review))
+    # the cycle that just ended joins the patient's history for the next one
+    lost_log = np.log(np.where(is_lost, lost, 1.0))
+    next_count = count + is_lost
+    next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
+    mu_next, sigma_next = shrink_to_history(family, mu0, model.bundle["sigma"], next_mean, next_count,
+                                            _v(model.params, "history_icc"))
     nan = np.full(mu.shape, np.nan)
     for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
-        nxt = _q(family, mu, sigma, nan, p)
+        nxt = _q(family, mu_next, sigma_next, nan, p)
         out[f"next_cycle_relief_end_{k}_day"] = np.where(is_lost, nxt, np.nan)
     out["p_response"] = np.where(still | is_lost, 1.0, response)
     out["long_responder_fraction"] = long
