@@ -134,3 +134,20 @@ def test_nerves_table():
 def test_help_has_examples_and_disclaimer():
     res = run("predict", "--help")
     assert "Example: regen predict" in res.stdout and "not a medical device" in res.stdout
+
+
+def test_predict_path_keeps_heavy_libraries_out():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from regen.cli import app\n"
+        "r = CliRunner().invoke(app, ['predict', '--nerve', 'SLGN', '--format', 'json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = {'pandas', 'scipy', 'sklearn', 'lifelines', 'matplotlib'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
