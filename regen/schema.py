@@ -266,7 +266,8 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
         out[i, : len(p)] = p
     low, high, unit, _ = RANGES[name]
     bad = np.any(~np.isnan(out) & ((out <= low) | (out > high)), axis=1)
-    errors.add(bad, f"{name}: values must lie above {low:g} and up to {high:g} {unit}")
+    errors.add(bad, lambda i: f"{name}: {';'.join(f'{v:g}' for v in out[i] if v == v)} has a value "
+               f"outside the accepted range (above {low:g} to {high:g} {unit})")
     return out
 
 
@@ -377,8 +378,11 @@ def validate_patients(raw: Mapping) -> PatientBatch:
     errors.add(both & (cols["relief_lost_day"] <= cols["relief_at_day"]),
                lambda i: f"relief_lost_day: {_fmt(cols['relief_lost_day'][i])} is not after "
                f"relief_at_day {_fmt(cols['relief_at_day'][i])}")
+    width = max(cols["front_mm"].shape[1], cols["front_day"].shape[1])
+    for name in ("front_mm", "front_day"):  # same width, so observations pair up
+        pad = np.full((n, width - cols[name].shape[1]), np.nan)
+        cols[name] = np.hstack([cols[name], pad])
     mismatch = np.isnan(cols["front_mm"]).sum(axis=1) != np.isnan(cols["front_day"]).sum(axis=1)
-    mismatch |= cols["front_mm"].shape[1] != cols["front_day"].shape[1]
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
     pid = _column(raw, "patient_id", n)
