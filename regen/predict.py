@@ -145,6 +145,17 @@ def _follow_up_text(given, lost, count) -> np.ndarray:
     return out
 
 
+def _warnings(cols: Mapping, params: Mapping) -> np.ndarray:
+    """Freeze-temperature warnings, and fronts measured before regrowth can start."""
+    out = freeze_warnings(cols["probe_temp_c"], params)
+    start = _v(params, "degeneration_days") + _v(params, "initial_delay_days")
+    early = np.any(cols["front_day"] <= start, axis=1)
+    note = (f"front measured on or before day {start:.0f} (degeneration + initial delay): "
+            "ignored, regrowth has not started")
+    out[early] = [f"{w}; {note}" if w else note for w in out[early]]
+    return out
+
+
 def predict_arrays(model, raw: Mapping, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
     """Every prediction column for the patient columns ``raw`` (numpy in, numpy out).
 
@@ -176,7 +187,7 @@ def predict_arrays(model, raw: Mapping, book_at_risk: float | None = None) -> di
         **{k: mech[k] for k in ("distance_mm", "rate_mm_per_day", "degeneration_days",
                                 "initial_delay_days", "regrowth_days", "terminal_delay_days")},
         **relief,
-        "warnings": freeze_warnings(cols["probe_temp_c"], params),
+        "warnings": _warnings(cols, params),
     }
     for key, values in out.items():
         if values.dtype.kind == "f":
