@@ -93,3 +93,19 @@ def test_properties(d1, extra, age, older, diabetes, smoker):
 
 def test_deterministic():
     assert _time()["sensation_return_p90_day"][0] == _time()["sensation_return_p90_day"][0]
+
+
+@pytest.mark.parametrize("distance", [20.0, 110.0, 400.0])
+def test_closed_form_quantiles_match_monte_carlo_of_the_phases(distance):
+    rng = np.random.default_rng(7)
+    k = 300_000
+
+    def draw(name, scale=1.0):
+        return P[name]["value"] * scale * np.exp(P[name]["sd_log"] * rng.standard_normal(k))
+
+    distance_draw = distance * np.exp(P["distance_sd_log"]["value"] * rng.standard_normal(k))
+    t = (draw("degeneration_days") + draw("initial_delay_days") + draw("terminal_delay_days")
+         + distance_draw / draw("rate_mm_per_day"))
+    out = _time(distance=distance)
+    for q, key in ((0.1, "p10"), (0.5, "median"), (0.9, "p90")):
+        assert out[f"sensation_return_{key}_day"][0] == pytest.approx(np.quantile(t, q), rel=0.02)
