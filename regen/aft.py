@@ -9,9 +9,9 @@ Examples
 --------
 >>> import numpy as np
 >>> from regen.aft import survival, quantile
->>> float(survival("lognormal", np.array([0.0]), np.array([0.5]), np.array([1.0]))[0])
+>>> float(survival("lognormal", np.log(np.array([50.0])), np.log(50.0), 0.5)[0])
 0.5
->>> float(quantile("weibull", np.log(100.0), 1.0, 1 - np.exp(-1.0)))
+>>> round(float(quantile("weibull", np.log(100.0), 1.0, 1 - np.exp(-1.0))), 6)
 100.0
 """
 
