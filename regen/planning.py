@@ -60,6 +60,8 @@ def conditional_survival(family: str, times, mu, sigma, long, given_day) -> np.n
     """
     t = np.asarray(times, dtype=float)[None, :]
     mu, long = np.asarray(mu, float)[:, None], np.asarray(long, float)[:, None]
+    sigma = np.asarray(sigma, float)
+    sigma = sigma[:, None] if sigma.ndim == 1 else sigma
     given = np.asarray(given_day, float)[:, None]
     with np.errstate(divide="ignore"):
         s_t = _mixture_survival(family, np.log(t), mu, sigma, long)

@@ -1,0 +1,182 @@
+"""Outcome data: relief end known exactly, between two visits, or not yet.
+
+Columns beside the patient columns (see design.md):
+
+- ``relief_last_seen_day``: last follow-up day with relief still present
+  (0 = relief never confirmed);
+- ``relief_lost_day``: first follow-up day without relief; blank = still
+  relieved at last contact (right-censored); equal to ``relief_last_seen_day``
+  for an exactly known day;
+- ``responded`` (optional, yes/no): whether relief ever started. Blank means
+  *inferred*: a row with ``relief_last_seen_day`` 0 is a **non-responder**
+  (relief never confirmed), any other row a responder;
+- ``sensation_last_absent_day`` / ``sensation_returned_day`` (optional): the
+  same pair for return of sensation.
+
+:func:`load_outcomes` validates every row; bad rows are listed with their
+1-based row number and reason, and the others are kept.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from regen.outcomes import load_outcomes
+>>> frame = pd.DataFrame({"nerve": ["GON", "GON", "GON", "GON"],
+...                       "relief_last_seen_day": ["30", "0", "56", "40"],
+...                       "relief_lost_day": ["56", "7", "", "20"]})
+>>> data = load_outcomes(frame)
+>>> data.lower.tolist(), data.upper.tolist(), data.responded.tolist()
+([30.0, 0.0, 56.0], [56.0, 7.0, inf], [True, False, True])
+>>> data.bad
+[(4, 'relief_lost_day: 20 is before relief_last_seen_day 40')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from regen.errors import DataFileError
+from regen.schema import FOLLOW_UP_COLUMNS, _to_bool, _to_float, validate_patients
+
+__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "load_outcomes", "read_table"]
+
+OUTCOME_COLUMNS = (
+    "relief_last_seen_day",
+    "relief_lost_day",
+    "responded",
+    "sensation_last_absent_day",
+    "sensation_returned_day",
+)
+
+
+@dataclass
+class OutcomeData:
+    """Validated outcome rows (only the usable ones) and the list of bad rows.
+
+    Attributes
+    ----------
+    columns : dict of array
+        Typed patient columns of the usable rows (see :func:`regen.schema.validate_patients`).
+    lower, upper : array
+        Relief end lies in ``(lower, upper]`` days; ``upper`` is ``inf`` when
+        still relieved at last contact; ``lower == upper`` for an exact day.
+    responded : array of bool
+        Whether relief started.
+    rows : array of int
+        1-based row numbers of the usable rows in the input.
+    bad : list of (int, str)
+        Row number and reason of every row left out.
+    sha256 : str
+        Hash of the input values (stored in a model file instead of the rows).
+    """
+
+    columns: dict
+    lower: np.ndarray
+    upper: np.ndarray
+    responded: np.ndarray
+    rows: np.ndarray
+    bad: list = field(default_factory=list)
+    sha256: str = ""
+
+    def __len__(self) -> int:
+        return int(self.lower.shape[0])
+
+    @property
+    def censoring_mix(self) -> dict[str, int]:
+        """Counts of exact, interval-censored, right-censored and non-responder rows."""
+        resp = self.responded
+        return {
+            "exact": int(np.sum(resp & (self.lower == self.upper))),
+            "interval": int(np.sum(resp & (self.lower < self.upper) & np.isfinite(self.upper))),
+            "right": int(np.sum(resp & ~np.isfinite(self.upper))),
+            "non_responder": int(np.sum(~resp)),
+        }
+
+
+def read_table(path: str | os.PathLike):
+    """Read a CSV (or .csv.gz / Parquet) as strings, with a one-line error if unreadable."""
+    import pandas as pd
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise DataFileError(f"file {path!r} does not exist")
+    try:
+        if path.endswith(".parquet"):
+            return pd.read_parquet(path).astype(str).replace({"nan": "", "None": ""})
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True,
+                           encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataFileError(f"cannot read {path!r} as a CSV table: {str(exc).splitlines()[0]}") from None
+
+
+def _hash_frame(frame) -> str:
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    digest.update(",".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes())
+    return digest.hexdigest()
+
+
+def _days(frame, name: str, n: int, errors: list[list[str]]) -> np.ndarray:
+    if name not in frame:
+        return np.full(n, np.nan)
+    values, bad = _to_float(np.asarray(frame[name], dtype=object))
+    for i in np.flatnonzero(bad):
+        errors[i].append(f"{name}: {frame[name].iloc[i]!s} is not a number of days")
+    for i in np.flatnonzero(values < 0):
+        errors[i].append(f"{name}: {values[i]:g} is negative")
+    return values
+
+
+def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    seen = _days(frame, "relief_last_seen_day", n, errors)
+    lost = _days(frame, "relief_lost_day", n, errors)
+    for i in np.flatnonzero(np.isnan(seen)):
+        errors[i].append("relief_last_seen_day: required (0 if relief was never confirmed)")
+    for i in np.flatnonzero(lost < seen):
+        errors[i].append(f"relief_lost_day: {lost[i]:g} is before relief_last_seen_day {seen[i]:g}")
+    if "responded" in frame:
+        answer, bad = _to_bool(np.asarray(frame["responded"], dtype=object))
+        blank = np.array([str(v).strip() == "" for v in frame["responded"]])
+        for i in np.flatnonzero(bad):
+            errors[i].append(f"responded: {frame['responded'].iloc[i]!s} is not yes/no")
+    else:
+        answer, blank = np.zeros(n, bool), np.ones(n, bool)
+    responded = np.where(blank, seen > 0, answer)
+    for i in np.flatnonzero(~responded & np.isnan(lost) & (seen == 0)):
+        errors[i].append("no follow-up: relief never confirmed and no day it was found absent")
+    upper = np.where(np.isnan(lost), np.inf, lost)
+    return np.where(np.isnan(seen), 0.0, seen), upper, responded
+
+
+def load_outcomes(source) -> OutcomeData:
+    """Validate an outcome table (a path or a DataFrame).
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read, lacks a required column, or has no usable row.
+    """
+    frame = read_table(source) if isinstance(source, str | os.PathLike) else source
+    frame = frame.reset_index(drop=True)
+    for name in ("nerve", "relief_last_seen_day"):
+        if name not in frame.columns:
+            raise DataFileError(f"the outcome table has no column {name!r} (columns: "
+                                f"{', '.join(map(str, frame.columns))})")
+    n = len(frame)
+    # in an outcome table relief_lost_day is the outcome, not follow-up conditioning
+    batch = validate_patients(frame.drop(columns=[c for c in FOLLOW_UP_COLUMNS if c in frame.columns]))
+    errors = [[e] if e else [] for e in batch.errors]
+    lower, upper, responded = _interval(frame, n, errors)
+    ok = np.array([not e for e in errors], dtype=bool)
+    bad = [(i + 1, "; ".join(e)) for i, e in enumerate(errors) if e]
+    if not ok.any():
+        first = f" (row {bad[0][0]}: {bad[0][1]})" if bad else ""
+        raise DataFileError(f"no usable outcome rows: {len(bad)} of {n} rows are invalid{first}")
+    columns = {k: v[ok] for k, v in batch.columns.items()}
+    return OutcomeData(columns=columns, lower=lower[ok], upper=upper[ok], responded=responded[ok],
+                       rows=np.flatnonzero(ok) + 1, bad=bad, sha256=_hash_frame(frame))
