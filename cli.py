@@ -144,6 +144,7 @@ def predict(
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
     ),
+    plot: Path | None = typer.Option(None, help="Also draw the patient's timeline to this PNG file."),
 ) -> None:
     """Predict relief onset, return of sensation, relief end and retreatment for one patient.
 
@@ -179,6 +180,11 @@ def predict(
             typer.echo(json.dumps(row, ensure_ascii=False))
         else:
             typer.echo(_render_prediction(row))
+        if plot is not None:
+            from regen.plots import save_timeline
+
+            save_timeline(loaded, raw, row, plot)
+            typer.echo(f"timeline written to {plot}", err=True)
 
 
 # --------------------------------------------------------------------------- nerves
@@ -207,6 +213,92 @@ def nerves(
             table.add_row(r["id"], ", ".join(r["aliases"]), ", ".join(r["indications"]),
                           f"{r['default_distance_mm']:g}", r["source"])
         Console(width=max(120, Console().width)).print(table)
+
+
+# --------------------------------------------------------------------------- simulate / fit / evaluate
+@app.command()
+def simulate(
+    n: int = typer.Option(1000, "-n", "--n", min=1, help="Number of synthetic patients."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same cohort)."),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
+) -> None:
+    """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
+
+    Covariates, the mechanism, indication effects, monthly visits that make
+    interval censoring, loss to follow-up and non-responders.
+
+    Example: regen simulate -n 5000 --seed 1 -o cohort.csv
+    """
+    with _fail_cleanly():
+        from regen.io import write_table_atomic
+        from regen.simulate import simulate_cohort
+
+        cohort = simulate_cohort(n, seed=seed)
+        write_table_atomic(cohort, output)
+        typer.echo(f"wrote {len(cohort)} synthetic patients to {output}", err=True)
+
+
+class Family(str, Enum):
+    auto = "auto"
+    weibull = "weibull"
+    lognormal = "lognormal"
+    loglogistic = "loglogistic"
+
+
+@app.command()
+def fit(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); a card .md is written beside it."),
+    family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
+    penalizer: float = typer.Option(0.01, min=0.0, help="Ridge penalty on the coefficients."),
+    fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
+    name: str = typer.Option("regen-fitted", help="Model name carried by every prediction."),
+) -> None:
+    """Fit the relief-end model on a clinic's outcome data; write the model and its card.
+
+    Bad rows are reported (row number and reason) and left out; a file with no
+    usable row is refused.
+
+    Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
+    """
+    with _fail_cleanly():
+        from regen.fitting import fit_file
+
+        summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
+                           fit_offset=fit_offset, name=name)
+        for row, reason in summary["bad_rows"]:
+            typer.echo(f"row {row}: {reason} (left out)", err=True)
+        typer.echo(summary["text"])
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="Model file (regen fit, or models/default.json)."),
+    outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
+    bootstrap: int = typer.Option(200, min=0, help="Bootstrap resamples for the intervals (0 = none)."),
+    seed: int = typer.Option(0, help="Bootstrap seed."),
+) -> None:
+    """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
+
+    Example: regen evaluate models/default.json data/published_outcomes.csv --format json
+    """
+    with _fail_cleanly():
+        from regen.evaluation import evaluate as run
+        from regen.model import load_model
+
+        result = run(load_model(model), outcomes, bootstrap=bootstrap, seed=seed)
+        if plot_dir is not None:
+            from regen.plots import plot_calibration
+
+            result["plots"] = plot_calibration(result, plot_dir)
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(result, indent=1))
+        else:
+            from regen.fitting import evaluation_text
+
+            typer.echo(evaluation_text(result))
 
 
 def main() -> None:

@@ -1,0 +1,108 @@
+"""Fit a model file from an outcome CSV, and the texts that describe it (summary, card).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from regen.simulate import simulate_cohort
+>>> from regen.fitting import fit_file
+>>> tmp = pathlib.Path(tempfile.mkdtemp())
+>>> simulate_cohort(300, seed=4).to_csv(tmp / "c.csv", index=False)
+>>> summary = fit_file(tmp / "c.csv", tmp / "m.json", family="lognormal")
+>>> (tmp / "m.json").is_file(), (tmp / "m.md").is_file(), summary["n"]
+(True, True, 300)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card"]
+
+
+def coefficient_table(bundle) -> list[str]:
+    """Markdown table of the coefficients with their 95 % intervals."""
+    ci = bundle.get("fit", {}).get("coef_ci", {})
+    lines = ["| term | coefficient (log time) | 95 % interval |", "|---|---|---|"]
+    for name, value in bundle["coef"].items():
+        lo, hi = ci.get(name, [float("nan")] * 2)
+        lines.append(f"| {name} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} |")
+    return lines
+
+
+def indication_table(model, columns) -> list[str]:
+    """Per indication (and nerve): mechanistic time, ratio relief / nerve time, medians."""
+    lines = ["| indication | nerve | n | mechanistic median sensation return (d) | "
+             "ratio relief / nerve time | predicted median relief end (d) | P(response) |",
+             "|---|---|---|---|---|---|---|"]
+    pairs = np.array([f"{i}|{n}" for i, n in zip(columns["indication"], columns["nerve"], strict=True)])
+    for pair in sorted(set(pairs)):
+        ind, nerve = pair.split("|")
+        out = model.predict_columns({"nerve": [nerve], "indication": [ind]})
+        nerve_days, relief = out["sensation_return_median_day"][0], out["relief_end_median_day"][0]
+        lines.append(f"| {ind} | {nerve} | {int((pairs == pair).sum())} | {nerve_days:.0f} | "
+                     f"{relief / nerve_days:.2f} | {relief:.0f} | {out['p_response'][0]:.2f} |")
+    return lines
+
+
+def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
+    """The model card (markdown): data, family, coefficients, per indication, metrics."""
+    b = model.bundle
+    fit = b.get("fit", {})
+    parts = [f"# Model card: `{model.version}`", "", intro, "",
+             f"**Data**: n = {len(data)} rows used, {fit.get('n_bad', 0)} left out; censoring "
+             f"{json.dumps(data.censoring_mix)}. Training data sha256 `{data.sha256}` (rows not stored).",
+             "", f"**Family** (by AIC): {fit.get('family_reason', b['family'])}; sigma = {b['sigma']:.3f}; "
+             f"offset coefficient {b['offset_coef']:.3f}; penalizer {fit.get('penalizer')}.", "",
+             "## Coefficients", "", *coefficient_table(b), "",
+             "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
+             "moved the mechanism.", "", "## Per indication", "", *indication_table(model, data.columns), ""]
+    if metrics:
+        parts += ["## Metrics", "", evaluation_text(metrics), ""]
+    return "\n".join(parts)
+
+
+def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str = "auto",
+             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted") -> dict:
+    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``."""
+    from regen.model import Model
+    from regen.outcomes import load_outcomes, read_table
+    from regen.persistence import write_bundle
+    from regen.relief_model import ReliefModel
+
+    frame = read_table(outcomes)
+    data = load_outcomes(frame)
+    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset).fit(frame)
+    model = Model(fitted.to_bundle(name))
+    concordance = fitted.score(frame)
+    bundle = {**model.bundle, "metrics": {"c_index_train": concordance}}
+    path = write_bundle(bundle, output)
+    card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
+    Path(path).with_suffix(".md").write_text(card, encoding="utf-8")
+    fit = bundle["fit"]
+    text = "\n".join([
+        f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",
+        f"n = {len(data)} rows used ({len(data.bad)} left out); events "
+        f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
+        f"family {fit['family_reason']}; sigma {bundle['sigma']:.3f}; AIC {fit['aic']:.1f}; "
+        f"concordance (training) {concordance:.3f}", "", *coefficient_table(bundle)])
+    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path)}
+
+
+def evaluation_text(result: dict) -> str:
+    """Readable summary of :func:`regen.evaluation.evaluate`'s result."""
+    def ci(key):
+        return f" (95 % {result[key][0]:.3f} to {result[key][1]:.3f})" if key in result else ""
+
+    lines = [f"model {result['model_version']}: n = {result['n']}, events {result['events']}, "
+             f"censoring {result['censoring']}",
+             f"c_index {result['c_index']:.3f}{ci('c_index_ci')}",
+             f"integrated Brier score (days 30-365) {result['integrated_brier_score']:.3f}"
+             f"{ci('integrated_brier_score_ci')}",
+             "calibration: day  predicted  observed  slope  intercept"]
+    lines += [f"             {c['day']:>3}  {c['predicted']:9.2f}  {c['observed']:8.2f}  "
+              f"{c['slope']:5.2f}  {c['intercept']:9.2f}" for c in result["calibration"]]
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""`regen simulate`, `regen fit`, `regen evaluate` in-process; evaluation metrics cross-checked."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from regen.cli import app
+from regen.evaluation import calibration, concordance, evaluate
+from regen.model import load_model
+from regen.outcomes import load_outcomes
+from regen.simulate import simulate_cohort
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def cohort_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fit") / "cohort.csv"
+    res = runner.invoke(app, ["simulate", "-n", "1500", "--seed", "5", "-o", str(path)])
+    assert res.exit_code == 0, res.output
+    return path
+
+
+def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path):
+    model = tmp_path / "clinic.json"
+    res = runner.invoke(app, ["fit", str(cohort_csv), "-o", str(model), "--family", "lognormal",
+                              "--name", "clinic"])
+    assert res.exit_code == 0, res.output
+    for text in ("n = 1500 rows used", "AIC", "concordance", "indication[", "censoring"):
+        assert text in res.stdout
+    assert (tmp_path / "clinic.md").read_text().startswith("# Model card: `clinic@")
+    res = runner.invoke(app, ["predict", "--nerve", "SLGN", "--model", str(model), "--format", "json"])
+    assert json.loads(res.stdout)["model_version"].startswith("clinic@")
+    res = runner.invoke(app, ["evaluate", str(model), str(cohort_csv), "--format", "json",
+                              "--bootstrap", "10", "--plot-dir", str(tmp_path / "plots")])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert 0.7 < out["c_index"] <= 1 and out["c_index_ci"][0] <= out["c_index"] <= out["c_index_ci"][1]
+    assert [c["day"] for c in out["calibration"]] == [90, 180, 365]
+    for c in out["calibration"]:
+        assert abs(c["predicted"] - c["observed"]) < 0.05  # the model is the truth's family
+    assert len(list((tmp_path / "plots").glob("calibration_*d.png"))) == 3
+
+
+def test_fit_reports_bad_rows_and_fits_the_rest(cohort_csv, tmp_path):
+    lines = cohort_csv.read_text().splitlines()
+    header = lines[0].split(",")
+    bad = lines[1].split(",")
+    bad[header.index("relief_lost_day")] = "-3"
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([lines[0], ",".join(bad), *lines[2:400]]) + "\n")
+    res = runner.invoke(app, ["fit", str(path), "-o", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    assert "row 1: relief_lost_day: -3 is negative" in res.stderr
+    assert "398 rows used (1 left out)" in res.stdout
+
+
+def test_fit_refuses_unusable_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("nerve,relief_last_seen_day,relief_lost_day\nkneecap,10,20\n")
+    res = runner.invoke(app, ["fit", str(empty), "-o", str(tmp_path / "m.json")])
+    assert res.exit_code == 1
+    assert res.stderr.startswith("Error: no usable outcome rows: 1 of 1 rows are invalid (row 1: nerve:")
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("nerve,age\nGON,50\n")
+    res = runner.invoke(app, ["fit", str(nocol), "-o", str(tmp_path / "m.json")])
+    assert res.exit_code == 1 and "no column 'relief_last_seen_day'" in res.stderr
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_concordance_matches_a_pairwise_count():
+    data = load_outcomes(simulate_cohort(200, seed=9))
+    pred = np.random.default_rng(0).uniform(10, 300, len(data))
+    from regen.relief_model import event_times
+
+    keep = data.responded
+    sub = type(data)({}, data.lower[keep], data.upper[keep], keep[keep], data.rows[keep])
+    t, e = event_times(sub)
+    p = pred[keep]
+    num = den = 0.0
+    for i in range(len(t)):
+        for j in range(len(t)):
+            if e[i] and t[i] < t[j]:
+                den += 1
+                num += 1.0 if p[i] < p[j] else 0.5 if p[i] == p[j] else 0.0
+    assert concordance(data, pred) == pytest.approx(num / den, rel=1e-9)
+
+
+def test_calibration_of_a_perfect_group_predictor():
+    data = load_outcomes(simulate_cohort(1000, seed=3))
+    observed_all = calibration(data, np.full(len(data), 0.5), 90)
+    assert len(observed_all["bins"]) == 1 and np.isnan(observed_all["slope"])
+
+
+def test_evaluate_without_bootstrap_has_no_intervals():
+    out = evaluate(load_model(), simulate_cohort(150, seed=1), bootstrap=0)
+    assert "c_index_ci" not in out and out["n"] == 150
