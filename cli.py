@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -248,7 +249,7 @@ class Family(str, Enum):
 @app.command()
 def fit(
     outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
-    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); a card .md is written beside it."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
     family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
     penalizer: float = typer.Option(0.01, min=0.0, help="Ridge penalty on the coefficients."),
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
@@ -299,6 +300,67 @@ def evaluate(
             from regen.fitting import evaluation_text
 
             typer.echo(evaluation_text(result))
+
+
+# --------------------------------------------------------------------------- score
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
+
+
+@app.command()
+def score(
+    source: str = typer.Argument(..., metavar="IN", help="CSV, .csv.gz, .parquet; '-' = stdin; a glob (dask)."),
+    output: str = typer.Option(..., "-o", "--output", help="Output CSV / .csv.gz / .parquet; '-' = stdout."),
+    model: Path | None = typer.Option(None, help="Model file. Default: the embedded model."),
+    errors: Path | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
+    engine: Engine = typer.Option(Engine.pandas, help="pandas (streams in chunks) or dask (needs regen[dask])."),
+    chunksize: int = typer.Option(100_000, min=1, help="Rows per chunk (memory stays flat)."),
+    book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
+) -> None:
+    """Score a cohort file: every input column untouched, then the prediction columns and error.
+
+    Rows stay in input order; a row that cannot be scored keeps its place with
+    empty predictions and its reason in 'error'. The output appears only when
+    complete. Exit codes: 0 all rows scored; 3 finished but some rows not
+    scored; 1 the file itself could not be read (missing 'nerve' column, not
+    a CSV, not UTF-8, ...); 2 usage error. Estimates with intervals; decision
+    support, not a medical device.
+
+    Example: regen score cohort.csv -o scored.csv --errors rejected.csv
+    """
+    with _fail_cleanly():
+        if engine == Engine.dask:
+            from regen.dask_engine import score_files_dask
+
+            summary = score_files_dask(source, output, model)
+        else:
+            from regen.io import score_file
+
+            with _progress() as tick:
+                summary = score_file(source, output, model, str(errors) if errors else None,
+                                     chunksize=chunksize, progress=tick, book_at_risk=book_at_risk)
+    if summary["duplicate_ids"]:
+        typer.echo(f"Warning: {summary['duplicate_ids']} rows repeat a patient_id (all scored)", err=True)
+    typer.echo(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
+               f"in {summary['seconds']:.1f} s", err=True)
+    if summary["not_scored"]:
+        raise typer.Exit(3)
+
+
+@contextmanager
+def _progress():
+    """A row counter on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.completed:,} rows scored"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("score", total=None)
+        yield lambda rows: bar.update(task, completed=rows)
 
 
 def main() -> None:

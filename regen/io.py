@@ -1,4 +1,4 @@
-"""Reading and writing tables: CSV, .csv.gz, Parquet, stdin/stdout; atomic writes."""
+"""Reading and writing tables: CSV, .csv.gz, Parquet, stdin/stdout; atomic writes; batch scoring."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_table_atomic"]
+import numpy as np
+
+__all__ = ["CHUNK_ROWS", "atomic_path", "score_file", "write_table_atomic"]
 
 
-class atomic_path:  # noqa: N801 - used as a context manager like open()
+class atomic_path:
     """Context manager giving a temporary path that replaces ``target`` only on success.
 
     Examples
@@ -32,6 +34,9 @@ class atomic_path:  # noqa: N801 - used as a context manager like open()
         fd, tmp = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{suffix}",
                                    dir=self.target.parent)
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         self.tmp = Path(tmp)
         return self.tmp
 
@@ -52,3 +57,144 @@ def write_table_atomic(frame, target: str | os.PathLike) -> None:
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_csv(tmp, index=False, compression="gzip" if str(target).endswith(".gz") else None)
+
+
+# --------------------------------------------------------------------------- batch scoring
+CHUNK_ROWS = 100_000
+
+
+def _open_chunks(source: str, chunksize: int):
+    """Yield string DataFrames of at most ``chunksize`` rows from a CSV, .csv.gz, Parquet or '-'."""
+    import pandas as pd
+
+    from regen.errors import DataFileError
+
+    if source != "-" and not os.path.isfile(source):
+        raise DataFileError(f"input file {source!r} does not exist")
+    if source.endswith(".parquet"):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise DataFileError("reading Parquet needs pyarrow: pip install 'regen-cryo[parquet]'") from None
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunksize):
+            yield batch.to_pandas().astype(object).where(lambda f: f.notna(), "").astype(str)
+        return
+    handle = sys.stdin if source == "-" else source
+    try:
+        reader = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False,
+                             skip_blank_lines=True, encoding="utf-8-sig", chunksize=chunksize)
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                            "save the file as UTF-8 CSV") from None
+    except pd.errors.EmptyDataError:
+        raise DataFileError(f"{source}: the file is empty (no header row)") from None
+    except pd.errors.ParserError as exc:
+        raise DataFileError(f"{source}: not a readable CSV: {str(exc).strip().splitlines()[-1]}") from None
+
+
+class _Writer:
+    """Appends scored chunks to CSV / .csv.gz / Parquet / stdout."""
+
+    def __init__(self, path, target: str) -> None:
+        self.path, self.target, self.first, self.parquet = path, target, True, None
+
+    def write(self, frame) -> None:
+        if self.target.endswith(".parquet"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.path, table.schema)
+            self.parquet.write_table(table.cast(self.parquet.schema))
+        elif self.target == "-":
+            frame.to_csv(sys.stdout, index=False, header=self.first)
+        else:
+            compression = "gzip" if self.target.endswith(".gz") else None
+            frame.to_csv(self.path, index=False, header=self.first, mode="w" if self.first else "a",
+                         compression=compression)
+        self.first = False
+
+    def close(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
+
+
+def score_file(source: str, target: str, model=None, errors_path: str | None = None,
+               chunksize: int = CHUNK_ROWS, progress=None, book_at_risk: float | None = None) -> dict:
+    """Score a file chunk by chunk; the output appears only when complete.
+
+    Returns a summary: ``rows``, ``scored``, ``not_scored``, ``duplicate_ids``, ``seconds``.
+    ``progress`` is called with the running row count after each chunk.
+    """
+    import time
+
+    from regen.model import load_model
+    from regen.scoring import score_frame
+
+    start = time.perf_counter()
+    model = load_model(model) if model is None or isinstance(model, str | os.PathLike) else model
+    summary = {"rows": 0, "scored": 0, "not_scored": 0, "duplicate_ids": 0}
+    seen: set[str] = set()
+    bad_rows = []
+    with _maybe_atomic(target) as out_path:
+        writer = _Writer(out_path, target)
+        try:
+            for chunk in _open_chunks(source, chunksize):
+                scored = score_frame(chunk, model, book_at_risk)
+                writer.write(scored)
+                _account(summary, scored, seen, bad_rows)
+                if progress is not None:
+                    progress(summary["rows"])
+            if writer.first:
+                raise_empty(source)
+        finally:
+            writer.close()
+        if errors_path:
+            _write_errors(bad_rows, errors_path)
+    summary["seconds"] = time.perf_counter() - start
+    return summary
+
+
+def raise_empty(source: str) -> None:
+    from regen.errors import DataFileError
+
+    raise DataFileError(f"{source}: the file has a header but no data rows")
+
+
+def _account(summary: dict, scored, seen: set, bad_rows: list) -> None:
+    offset = summary["rows"]
+    bad = np.flatnonzero(scored["error"].to_numpy() != "")
+    summary["rows"] += len(scored)
+    summary["not_scored"] += len(bad)
+    summary["scored"] += len(scored) - len(bad)
+    ids = scored["patient_id"].astype(str).to_numpy() if "patient_id" in scored else np.array([])
+    ids = ids[ids != ""]
+    unique = set(ids)
+    summary["duplicate_ids"] += (len(ids) - len(unique)) + len(unique & seen)
+    seen |= unique
+    pid = scored["patient_id"].to_numpy() if "patient_id" in scored else np.full(len(scored), "")
+    err = scored["error"].to_numpy()
+    bad_rows += [(offset + i + 1, pid[i], err[i]) for i in bad]
+
+
+def _write_errors(bad_rows: list, path: str) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(bad_rows, columns=["row", "patient_id", "error"])
+    write_table_atomic(frame, path)
+
+
+class _maybe_atomic:
+    """atomic_path for a file target; stdout is written as it goes."""
+
+    def __init__(self, target: str) -> None:
+        self.inner = None if target == "-" else atomic_path(target)
+
+    def __enter__(self):
+        return "-" if self.inner is None else self.inner.__enter__()
+
+    def __exit__(self, *exc):
+        if self.inner is not None:
+            self.inner.__exit__(*exc)

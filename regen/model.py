@@ -108,9 +108,11 @@ def mechanism_bundle() -> dict:
 
 
 def _per_indication(table: Mapping[str, float], indication: np.ndarray) -> np.ndarray:
+    from regen.schema import _factorize
+
     default = float(table.get("default", 0.0))
-    uniques, inverse = np.unique(indication.astype(str), return_inverse=True)
-    return np.array([float(table.get(u, default)) for u in uniques])[inverse]
+    codes, uniques = _factorize(np.asarray(indication, dtype=object))
+    return np.array([float(table.get(u, default)) for u in uniques])[codes]
 
 
 class Model:

@@ -28,7 +28,7 @@ from regen.planning import (
     shrink_to_history,
     update_rate_from_front,
 )
-from regen.schema import validate_patients
+from regen.schema import _factorize, validate_patients
 
 __all__ = ["RELIEF_DAYS", "predict_arrays"]
 
@@ -41,9 +41,9 @@ def _v(params: Mapping, name: str) -> float:
 
 def _default_distances(nerve: np.ndarray) -> np.ndarray:
     catalog = load_catalog()
-    uniques, inverse = np.unique(nerve.astype(str), return_inverse=True)
+    codes, uniques = _factorize(np.asarray(nerve, dtype=object))
     table = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
-    return table[inverse]
+    return table[codes]
 
 
 def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:

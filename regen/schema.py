@@ -146,35 +146,39 @@ def _column(raw: Mapping, name: str, n: int) -> np.ndarray | None:
     return values
 
 
-def _blank(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind in "fc":
-        return np.isnan(values)
-    if values.dtype.kind in "iub":
-        return np.zeros(values.shape, dtype=bool)
-    return np.array([v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""
-                     for v in values], dtype=bool)
+_LARGE = 2048  # above this many rows, parse with pandas (already loaded by batch callers)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, unique stripped strings) of a column; blanks and NaN become ''."""
+    if values.shape[0] > _LARGE:
+        import pandas as pd
+
+        text = pd.Series(values, dtype=object).fillna("").astype(str).str.strip()
+        codes, uniques = pd.factorize(text)
+        return codes, np.asarray(uniques, dtype=object)
+    keys = np.array(["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+                     for v in values], dtype=object)
+    uniques, codes = np.unique(keys, return_inverse=True)
+    return codes, uniques
 
 
 def _to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parse to float; return (floats with NaN for blank/bad, bad mask)."""
     if values.dtype.kind in "iufb":
         return values.astype(float), np.zeros(values.shape, dtype=bool)
-    out = np.full(values.shape, np.nan)
-    bad = np.zeros(values.shape, dtype=bool)
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and v != v):
-            continue
-        text = str(v).strip()
-        if not text:
-            continue
-        try:
-            out[i] = float(text)
-        except ValueError:
-            bad[i] = True
-        else:
-            if not np.isfinite(out[i]):
+    codes, uniques = _factorize(values)
+    parsed = np.full(len(uniques), np.nan)
+    bad = np.zeros(len(uniques), dtype=bool)
+    for i, text in enumerate(uniques):
+        if text:
+            try:
+                parsed[i] = float(text)
+            except ValueError:
                 bad[i] = True
-    return out, bad
+            else:
+                bad[i] = not np.isfinite(parsed[i])
+    return parsed[codes], bad[codes]
 
 
 def _to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,19 +188,16 @@ def _to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nan = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
         vals = np.where(nan, 0, values)
         return vals != 0, ~nan & ~np.isin(vals, (0, 1))
-    uniques, inverse = np.unique(np.array([str(v).strip().lower() if v is not None and v == v
-                                           else "" for v in values], dtype=object),
-                                 return_inverse=True)
-    truth = np.array([u in _TRUE for u in uniques], dtype=bool)
-    bad = np.array([u not in _TRUE and u not in _FALSE for u in uniques], dtype=bool)
-    return truth[inverse], bad[inverse]
+    codes, uniques = _factorize(values)
+    lowered = [u.lower() for u in uniques]
+    truth = np.array([u in _TRUE for u in lowered], dtype=bool)
+    bad = np.array([u not in _TRUE and u not in _FALSE for u in lowered], dtype=bool)
+    return truth[codes], bad[codes]
 
 
 def _map_unique(values: np.ndarray, func) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``func`` to each distinct string; return (results, error messages)."""
-    keys = np.array(["" if v is None or (isinstance(v, float) and v != v) else str(v)
-                     for v in values], dtype=object)
-    uniques, inverse = np.unique(keys, return_inverse=True)
+    codes, uniques = _factorize(values)
     results = np.empty(len(uniques), dtype=object)
     messages = np.empty(len(uniques), dtype=object)
     for i, key in enumerate(uniques):
@@ -204,7 +205,7 @@ def _map_unique(values: np.ndarray, func) -> tuple[np.ndarray, np.ndarray]:
             results[i], messages[i] = func(key), ""
         except InputError as exc:
             results[i], messages[i] = "", str(exc)
-    return results[inverse], messages[inverse]
+    return results[codes], messages[codes]
 
 
 def _resolve_nerve_or_blank(key: str) -> str:

@@ -100,5 +100,4 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
     frame["relief_lost_day"] = np.where(np.isfinite(upper), np.round(upper, 1), np.nan)
     frame["responded"] = np.where(responded, "yes", "no")
     frame.attrs["truth"] = tr
-    frame.attrs["true_relief_days"] = np.where(responded, t, np.nan)
     return frame

@@ -1,0 +1,176 @@
+"""score_frame and `regen score`: row accounting, pass-through, atomic output, exit codes."""
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import regen
+from regen import PREDICTION_COLUMNS, score_frame
+from regen.cli import app
+from regen.errors import DataFileError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    frame = regen.simulate_cohort(500, seed=8).drop(columns=["relief_last_seen_day", "relief_lost_day",
+                                                           "responded"]).astype(str)
+    frame["clinic_note"] = "keep, me"
+    frame.loc[3, "age"] = "abc"
+    frame.loc[10, "nerve"] = "kneecap"
+    frame.loc[20, "treated_on"] = "2026-02-30"
+    return frame
+
+
+def test_score_frame_keeps_rows_order_and_passes_columns_through(cohort):
+    out = score_frame(cohort)
+    assert len(out) == len(cohort) and list(out.index) == list(cohort.index)
+    assert list(out.columns) == [*cohort.columns, *PREDICTION_COLUMNS]
+    pd.testing.assert_frame_equal(out[cohort.columns], cohort)
+    bad = set(np.flatnonzero(out["error"] != ""))
+    assert bad == {3, 10, 20}
+    assert out.loc[list(bad), "relief_end_median_day"].isna().all()
+    assert out.loc[~out.index.isin(list(bad)), "relief_end_median_day"].notna().all()
+    assert out.loc[3, "patient_id"] == cohort.loc[3, "patient_id"]
+
+
+def test_empty_frame_gives_the_schema(cohort):
+    out = score_frame(cohort.iloc[:0])
+    assert len(out) == 0 and list(out.columns) == [*cohort.columns, *PREDICTION_COLUMNS]
+
+
+def test_score_frame_is_picklable_and_matches_predict():
+    import pickle
+
+    assert pickle.loads(pickle.dumps(score_frame)) is score_frame
+    frame = pd.DataFrame({"nerve": ["GON"], "age": ["45"]})
+    row = regen.load_model().predict_columns(frame)
+    assert score_frame(frame)["relief_end_median_day"][0] == round(row["relief_end_median_day"][0], 1)
+
+
+def test_existing_prediction_columns_are_refused():
+    with pytest.raises(DataFileError, match="already has prediction columns"):
+        score_frame(pd.DataFrame({"nerve": ["GON"], "error": [""]}))
+
+
+def test_cli_scores_with_exit_3_and_errors_file(tmp_path, cohort):
+    src, out, err = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "rejected.csv"
+    cohort.to_csv(src, index=False)
+    res = runner.invoke(app, ["score", str(src), "-o", str(out), "--errors", str(err), "--chunksize", "64"])
+    assert res.exit_code == 3, res.output
+    assert "500 rows: 497 scored, 3 not scored" in res.stderr
+    scored = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert scored["patient_id"].tolist() == cohort["patient_id"].tolist()
+    assert (scored["clinic_note"] == "keep, me").all()
+    rejected = pd.read_csv(err)
+    assert rejected["row"].tolist() == [4, 11, 21]
+    assert rejected["error"].str.contains("treated_on: '2026-02-30' is not a date").any()
+
+
+def test_cli_exit_0_and_formats(tmp_path, cohort):
+    good = cohort.drop(index=[3, 10, 20])
+    src = tmp_path / "good.csv"
+    good.to_csv(src, index=False)
+    for target in ("out.csv.gz", "out.parquet"):
+        res = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / target)])
+        assert res.exit_code == 0, res.output
+    with gzip.open(tmp_path / "out.csv.gz", "rt") as fh:
+        assert len(pd.read_csv(fh)) == len(good)
+    assert len(pd.read_parquet(tmp_path / "out.parquet")) == len(good)
+    res = runner.invoke(app, ["score", str(tmp_path / "out.parquet"), "-o", "-"])
+    assert res.exit_code == 1 and "already has prediction columns" in res.stderr
+
+
+def test_stdin_to_stdout():
+    res = runner.invoke(app, ["score", "-", "-o", "-"], input="patient_id,nerve\np1,SLGN\np2,GON\n")
+    assert res.exit_code == 0
+    lines = res.stdout.strip().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("p1,genicular") is False and lines[1].startswith("p1,SLGN")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"patient_id,age\n1,50\n", "Error: the input has no 'nerve' column"),
+    (b"", "the file is empty"),
+    (b"\xff\xfe\x00n\x00e\x00r\x00v\x00e", "not UTF-8 text"),
+    (b'nerve,age\nGON,"50\n', "not a readable CSV"),
+])
+def test_unreadable_files_exit_1_and_leave_nothing(tmp_path, content, message):
+    src, out = tmp_path / "bad.csv", tmp_path / "out.csv"
+    src.write_bytes(content)
+    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert message in res.stderr and res.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_header_only_gives_the_schema(tmp_path):
+    src, out = tmp_path / "h.csv", tmp_path / "o.csv"
+    src.write_text("nerve,age\n")
+    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    assert res.exit_code == 0 and "0 rows" in res.stderr
+    assert out.read_text().splitlines() == [",".join(["nerve", "age", *PREDICTION_COLUMNS])]
+
+
+def test_missing_input_and_usage(tmp_path):
+    res = runner.invoke(app, ["score", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1 and "does not exist" in res.stderr
+    assert runner.invoke(app, ["score", "x.csv"]).exit_code == 2
+
+
+def test_awkward_csv_bom_quotes_newlines_blank_lines_duplicates(tmp_path):
+    text = ('\ufeffpatient_id,nerve,note\n'
+            'a,SLGN,"has, comma"\n'
+            '\n'
+            'a,GON,"two\nlines"\n')
+    src, out = tmp_path / "odd.csv", tmp_path / "out.csv"
+    src.write_text(text, encoding="utf-8")
+    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1 rows repeat a patient_id" in res.stderr
+    scored = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(scored.columns[:3]) == ["patient_id", "nerve", "note"]
+    assert scored["note"].tolist() == ["has, comma", "two\nlines"]
+
+
+def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    cohort.to_csv(src, index=False)
+    calls = {"n": 0}
+    real = regen.scoring.score_frame
+
+    def failing(frame, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(frame, *args, **kwargs)
+
+    monkeypatch.setattr("regen.scoring.score_frame", failing)
+    from regen.io import score_file
+
+    with pytest.raises(KeyboardInterrupt):
+        score_file(str(src), str(out), chunksize=100)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_dask_engine_equals_single_process(tmp_path, cohort):
+    pytest.importorskip("dask.dataframe")  # the test extra installs dask; see pyproject
+    src = tmp_path / "in.csv"
+    cohort.to_csv(src, index=False)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    runner.invoke(app, ["score", str(src), "-o", str(a)])
+    res = runner.invoke(app, ["score", str(src), "-o", str(b), "--engine", "dask"])
+    assert res.exit_code == 3, res.output
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_dask_recipe_map_partitions(cohort):
+    import dask.dataframe as dd
+
+    ddf = dd.from_pandas(cohort, npartitions=4)
+    scored = ddf.map_partitions(score_frame, meta=score_frame(ddf._meta)).compute(scheduler="sync")
+    expected = score_frame(cohort)
+    pd.testing.assert_frame_equal(scored.astype(object), expected.astype(object), check_dtype=False)
