@@ -1,0 +1,45 @@
+"""Peak memory of `regen score` for 100,000 vs 1,000,000 rows (each in a fresh process).
+
+Usage: python benchmarks/bench_memory.py
+
+Requirement: peak RSS at 1,000,000 rows within 1.5x of that at 100,000 rows
+(scoring streams in chunks of 100,000 rows, so memory should not grow with the file).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _cohort import write_patients
+
+CHILD = """
+import resource, sys
+from regen.io import score_file
+score_file(sys.argv[1], sys.argv[2])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_mib(src: Path, dst: Path) -> float:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)], check=True,
+                         capture_output=True, text=True)
+    return int(out.stdout.strip()) / 1024  # ru_maxrss is KiB on Linux
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = {}
+        for n in (100_000, 1_000_000):
+            src = write_patients(Path(tmp) / f"in{n}.csv", n)
+            sizes[n] = peak_mib(src, Path(tmp) / f"out{n}.csv")
+            print(f"{n:>9,} rows: peak RSS {sizes[n]:.0f} MiB")
+    ratio = sizes[1_000_000] / sizes[100_000]
+    print(f"ratio 1M / 100k: {ratio:.2f} (requirement <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
