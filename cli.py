@@ -363,6 +363,33 @@ def _progress():
         yield lambda rows: bar.update(task, completed=rows)
 
 
+# --------------------------------------------------------------------------- report
+@app.command()
+def report(
+    scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
+    output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
+    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD). Default: today."),
+) -> None:
+    """One self-contained HTML page for a clinic: cohort, relief-end distribution, retreatment calendar.
+
+    Example: regen report scored.csv -o report.html
+    """
+    with _fail_cleanly():
+        from regen.io import atomic_path
+        from regen.outcomes import read_table
+        from regen.report import build_report
+
+        frame = read_table(scored)
+        if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
+            from regen.errors import DataFileError
+
+            raise DataFileError(f"{scored} is not a scored file (run 'regen score' first)")
+        page = build_report(frame, today=today)
+        with atomic_path(output) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        typer.echo(f"report written to {output}", err=True)
+
+
 def main() -> None:
     """Entry point of the ``regen`` command."""
     app(prog_name="regen")

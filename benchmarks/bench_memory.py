@@ -16,18 +16,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _cohort import write_patients
 
+# VmHWM (peak resident set of this process image); ru_maxrss would also count the
+# parent's peak, which a forked child inherits on Linux.
 CHILD = """
-import resource, sys
+import sys
 from regen.io import score_file
 score_file(sys.argv[1], sys.argv[2])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
 """
 
 
 def peak_mib(src: Path, dst: Path) -> float:
     out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)], check=True,
                          capture_output=True, text=True)
-    return int(out.stdout.strip()) / 1024  # ru_maxrss is KiB on Linux
+    return int(out.stdout.strip()) / 1024  # VmHWM is in kB
 
 
 def main() -> None:

@@ -136,7 +136,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     start = time.perf_counter()
     model = load_model(model) if model is None or isinstance(model, str | os.PathLike) else model
     summary = {"rows": 0, "scored": 0, "not_scored": 0, "duplicate_ids": 0}
-    seen: set[str] = set()
+    seen = {"ids": np.array([], dtype=np.uint64)}
     bad_rows = []
     with _maybe_atomic(target) as out_path:
         writer = _Writer(out_path, target)
@@ -163,17 +163,21 @@ def raise_empty(source: str) -> None:
     raise DataFileError(f"{source}: the file has a header but no data rows")
 
 
-def _account(summary: dict, scored, seen: set, bad_rows: list) -> None:
+def _account(summary: dict, scored, seen: dict, bad_rows: list) -> None:
     offset = summary["rows"]
     bad = np.flatnonzero(scored["error"].to_numpy() != "")
     summary["rows"] += len(scored)
     summary["not_scored"] += len(bad)
     summary["scored"] += len(scored) - len(bad)
-    ids = scored["patient_id"].astype(str).to_numpy() if "patient_id" in scored else np.array([])
-    ids = ids[ids != ""]
-    unique = set(ids)
-    summary["duplicate_ids"] += (len(ids) - len(unique)) + len(unique & seen)
-    seen |= unique
+    if "patient_id" in scored:
+        # 64-bit hashes in a sorted array: 8 bytes per id, so memory stays flat
+        import pandas as pd
+
+        ids = scored["patient_id"].astype(str).to_numpy(dtype=object)
+        hashes = pd.util.hash_array(ids[ids != ""])
+        unique = np.unique(hashes)
+        summary["duplicate_ids"] += len(hashes) - len(unique) + int(np.isin(unique, seen["ids"]).sum())
+        seen["ids"] = np.union1d(seen["ids"], unique)
     pid = scored["patient_id"].to_numpy() if "patient_id" in scored else np.full(len(scored), "")
     err = scored["error"].to_numpy()
     bad_rows += [(offset + i + 1, pid[i], err[i]) for i in bad]

@@ -21,9 +21,12 @@ import numpy as np
 from regen.errors import DataFileError
 from regen.model import PREDICTION_COLUMNS, Model, load_model
 
-__all__ = ["score_frame"]
+__all__ = ["OUTPUT_COLUMNS", "score_frame"]
 
 _DAY_DECIMALS, _P_DECIMALS = 1, 3
+#: Planning columns added after the contract's columns (used by ``regen report``).
+EXTRA_COLUMNS = ("review_day", "review_date")
+OUTPUT_COLUMNS = (*PREDICTION_COLUMNS, *EXTRA_COLUMNS)
 
 
 def _resolve(model) -> Model:
@@ -51,7 +54,7 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
     pandas.DataFrame
         Same rows, same order, same index; the input columns followed by
         :data:`regen.PREDICTION_COLUMNS` (days rounded to 0.1, probabilities
-        to 0.001). Rows that cannot be scored keep their place with empty
+        to 0.001), then ``review_day`` and ``review_date``. Rows that cannot be scored keep their place with empty
         predictions and the reason in ``error``.
 
     Raises
@@ -59,7 +62,7 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
     DataFileError
         If the frame has no ``nerve`` column or already has prediction columns.
     """
-    clash = [c for c in PREDICTION_COLUMNS if c in frame.columns]
+    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
     if clash:
         raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
                             "drop them before scoring")
@@ -68,11 +71,11 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
     model = _resolve(model)
     out = frame.copy()
     if len(frame) == 0:
-        for col in PREDICTION_COLUMNS:
+        for col in OUTPUT_COLUMNS:
             out[col] = np.array([], dtype=object if col.endswith(("_date", "version", "error")) else float)
         return out
     pred = model.predict_columns(frame, book_at_risk)
-    for col in PREDICTION_COLUMNS:
+    for col in OUTPUT_COLUMNS:
         values = pred[col]
         if values.dtype.kind == "f":
             values = np.round(values, _P_DECIMALS if col.startswith("p_") else _DAY_DECIMALS)

@@ -8,9 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 import regen
-from regen import PREDICTION_COLUMNS, score_frame
+from regen import score_frame
 from regen.cli import app
 from regen.errors import DataFileError
+from regen.scoring import OUTPUT_COLUMNS
 
 runner = CliRunner()
 
@@ -29,7 +30,7 @@ def cohort():
 def test_score_frame_keeps_rows_order_and_passes_columns_through(cohort):
     out = score_frame(cohort)
     assert len(out) == len(cohort) and list(out.index) == list(cohort.index)
-    assert list(out.columns) == [*cohort.columns, *PREDICTION_COLUMNS]
+    assert list(out.columns) == [*cohort.columns, *OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(out[cohort.columns], cohort)
     bad = set(np.flatnonzero(out["error"] != ""))
     assert bad == {3, 10, 20}
@@ -40,7 +41,7 @@ def test_score_frame_keeps_rows_order_and_passes_columns_through(cohort):
 
 def test_empty_frame_gives_the_schema(cohort):
     out = score_frame(cohort.iloc[:0])
-    assert len(out) == 0 and list(out.columns) == [*cohort.columns, *PREDICTION_COLUMNS]
+    assert len(out) == 0 and list(out.columns) == [*cohort.columns, *OUTPUT_COLUMNS]
 
 
 def test_score_frame_is_picklable_and_matches_predict():
@@ -112,7 +113,7 @@ def test_header_only_gives_the_schema(tmp_path):
     src.write_text("nerve,age\n")
     res = runner.invoke(app, ["score", str(src), "-o", str(out)])
     assert res.exit_code == 0 and "0 rows" in res.stderr
-    assert out.read_text().splitlines() == [",".join(["nerve", "age", *PREDICTION_COLUMNS])]
+    assert out.read_text().splitlines() == [",".join(["nerve", "age", *OUTPUT_COLUMNS])]
 
 
 def test_missing_input_and_usage(tmp_path):
