@@ -141,7 +141,9 @@ def predict(
         help="Book retreatment by the day this fraction of comparable patients have lost relief. "
         "Default: 0.25 (review at half that fraction).",
     ),
-    model: Path | None = typer.Option(None, help="Model file (regen fit). Default: the embedded model."),
+    model: Path | None = typer.Option(
+        None, help="Model file (regen fit), or 'mechanism-only'. Default: the embedded model."
+    ),
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
     ),

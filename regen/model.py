@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 DEFAULT_MODEL_FILE = "default.json"
+MECHANISM_ONLY = "mechanism-only"
 
 #: The prediction columns of design.md, in order (``error`` last).
 PREDICTION_COLUMNS = (
@@ -185,6 +186,47 @@ class Model:
 
         return predict_arrays(self, raw, book_at_risk)
 
+    def predict(self, frame, book_at_risk: float | None = None):
+        """Prediction frame for a DataFrame of patients (see :func:`regen.score_frame`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from regen import load_model
+        >>> out = load_model().predict(pd.DataFrame({"nerve": ["SLGN", "GON"], "age": [64, 45]}))
+        >>> list(out.columns[:2]), len(out)
+        (['nerve', 'age'], 2)
+        """
+        from regen.scoring import score_frame
+
+        return score_frame(frame, self, book_at_risk)
+
+    def predict_survival_function(self, frame, times):
+        """P(still relieved) at ``times`` per patient: DataFrame indexed by day, one column per row.
+
+        Non-response and long responders are included (as in ``p_relief_*``);
+        rows that cannot be scored give NaN columns.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from regen import load_model
+        >>> sf = load_model().predict_survival_function(pd.DataFrame({"nerve": ["GON"]}), [30, 90])
+        >>> sf.shape, bool(sf.iloc[0, 0] >= sf.iloc[1, 0])
+        ((2, 1), True)
+        """
+        import pandas as pd
+
+        from regen.predict import _mechanism
+        from regen.schema import validate_patients
+
+        batch = validate_patients(frame)
+        mu = self.relief_location(batch.columns, _mechanism(batch.columns, self.params)["mu"])
+        surv = self.relief_survival(mu, batch.columns["indication"], np.asarray(times, float))
+        surv[~batch.ok] = np.nan
+        index = pd.Index(np.asarray(times, float), name="day")
+        return pd.DataFrame(surv.T, index=index, columns=getattr(frame, "index", None))
+
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Model:
@@ -194,11 +236,16 @@ def _load_cached(path: str, mtime: float) -> Model:
 def load_model(path: str | os.PathLike | None = None) -> Model:
     """Load a model file; ``None`` loads the embedded default model.
 
+    The name ``"mechanism-only"`` gives the model without outcome data (relief
+    end centred on the return of sensation, spread ``relief_sd_log``).
+
     Raises
     ------
     ModelFileError
         If the file is missing, not a regen model, or of an unknown format version.
     """
+    if path is not None and os.fspath(path) == MECHANISM_ONLY:
+        return Model(mechanism_bundle())
     target = model_path(DEFAULT_MODEL_FILE) if path is None else os.fspath(path)
     target = os.fspath(target)
     mtime = os.stat(target).st_mtime if os.path.isfile(target) else 0.0
