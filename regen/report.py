@@ -28,7 +28,8 @@ __all__ = ["build_report"]
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
-th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}
+th{background:#f0f0f0;white-space:normal;max-width:9em}
+td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}.note{color:#555;font-size:90%}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:1.6em}"""
 
 
@@ -57,10 +58,13 @@ def _png(fig) -> str:
 def _cohort_table(ok):
     group = ok.groupby(["nerve", "indication"])
     table = group.agg(patients=("nerve", "size"),
-                      median_sensation_return_day=("sensation_return_median_day", "median"),
-                      median_relief_end_day=("relief_end_median_day", "median"),
-                      mean_p_relief_180d=("p_relief_180d", "mean")).reset_index()
-    return table.sort_values("patients", ascending=False)
+                      sensation=("sensation_return_median_day", "median"),
+                      relief=("relief_end_median_day", "median"),
+                      p180=("p_relief_180d", "mean")).reset_index()
+    table = table.sort_values("patients", ascending=False)
+    return table.rename(columns={"sensation": "sensation returns (median of medians, day)",
+                                 "relief": "relief ends (median of medians, day)",
+                                 "p180": "mean P(relief at 180 d)"})
 
 
 def _histogram(ok) -> str:
@@ -137,7 +141,10 @@ def build_report(scored, today=None, title: str = "regen cohort report") -> str:
     if month is None or not len(month):
         parts.append("<p>No treatment dates (treated_on) or no dates ahead: no calendar.</p>")
     else:
-        parts += ["<h3>By month</h3>", _calendar_plot(month), _table(month),
+        later = month.iloc[24:, 1:].to_numpy().sum()
+        month = month.head(24)
+        parts += ["<h3>By month (next 24 months)</h3>", _calendar_plot(month), _table(month),
+                  f"<p class='note'>{later:,} further bookings fall after these 24 months.</p>",
                   "<h3>By week (next 12 weeks)</h3>", _table(week.head(12))]
     parts.append("</body></html>")
     return "\n".join(parts)

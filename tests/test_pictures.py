@@ -58,7 +58,7 @@ def test_report_has_sections_calendar_and_embedded_figures(tmp_path):
     page = build_report(scored, today="2026-10-01")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     for marker in ("Cohort by nerve and indication", "Predicted relief end", "Retreatment calendar",
-                   "By month", "By week", "genicular_superolateral", "59 scored, 1 not scored",
+                   "By month (next 24 months)", "By week", "genicular_superolateral", "59 scored, 1 not scored",
                    "not a medical device"):
         assert marker in page, marker
     assert "<script>" not in page
