@@ -154,9 +154,11 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.shape[0] > _LARGE:
         import pandas as pd
 
-        text = pd.Series(values, dtype=object).fillna("").astype(str).str.strip()
-        codes, uniques = pd.factorize(text)
-        return codes, np.asarray(uniques, dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hash first, strip the few uniques
+        keys = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip() for v in uniques]
+        merged, stripped = pd.factorize(np.array([*keys, ""], dtype=object))
+        codes = merged[np.where(codes < 0, len(keys), codes)]
+        return codes, np.asarray(stripped, dtype=object)
     keys = np.array(["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
                      for v in values], dtype=object)
     uniques, codes = np.unique(keys, return_inverse=True)
