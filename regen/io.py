@@ -174,10 +174,13 @@ def _account(summary: dict, scored, seen: dict, bad_rows: list) -> None:
         import pandas as pd
 
         ids = scored["patient_id"].astype(str).to_numpy(dtype=object)
-        hashes = pd.util.hash_array(ids[ids != ""])
-        unique = np.unique(hashes)
-        summary["duplicate_ids"] += len(hashes) - len(unique) + int(np.isin(unique, seen["ids"]).sum())
-        seen["ids"] = np.union1d(seen["ids"], unique)
+        hashes = np.sort(pd.util.hash_array(ids[ids != ""]))
+        first = np.concatenate(([True], hashes[1:] != hashes[:-1]))
+        unique, known = hashes[first], seen["ids"]
+        pos = np.minimum(np.searchsorted(known, unique), max(len(known) - 1, 0))
+        found = known[pos] == unique if len(known) else np.zeros(len(unique), dtype=bool)
+        summary["duplicate_ids"] += int(len(hashes) - len(unique) + found.sum())
+        seen["ids"] = np.sort(np.concatenate([known, unique[~found]]))
     pid = scored["patient_id"].to_numpy() if "patient_id" in scored else np.full(len(scored), "")
     err = scored["error"].to_numpy()
     bad_rows += [(offset + i + 1, pid[i], err[i]) for i in bad]

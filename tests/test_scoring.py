@@ -175,3 +175,13 @@ def test_dask_recipe_map_partitions(cohort):
     scored = ddf.map_partitions(score_frame, meta=score_frame(ddf._meta)).compute(scheduler="sync")
     expected = score_frame(cohort)
     pd.testing.assert_frame_equal(scored.astype(object), expected.astype(object), check_dtype=False)
+
+
+@pytest.mark.parametrize("chunksize", [1, 2, 100])
+def test_duplicate_ids_counted_within_and_across_chunks(tmp_path, chunksize):
+    from regen.io import score_file
+
+    src = tmp_path / "d.csv"
+    src.write_text("patient_id,nerve\na,SLGN\nb,GON\na,GON\nc,GON\nb,SLGN\na,SLGN\n")
+    summary = score_file(str(src), str(tmp_path / "o.csv"), chunksize=chunksize)
+    assert summary["duplicate_ids"] == 3 and summary["rows"] == 6
