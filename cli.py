@@ -304,6 +304,26 @@ def evaluate(
             typer.echo(evaluation_text(result))
 
 
+
+@app.command()
+def describe(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV."),
+    cox: bool = typer.Option(True, "--cox/--no-cox", help="Also fit a spline-baseline Cox model."),
+) -> None:
+    """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
+
+    Example: regen describe data/published_outcomes.csv
+    """
+    with _fail_cleanly():
+        from regen.describe import cox_spline, turnbull_table
+
+        typer.echo("Turnbull estimate of P(still relieved | responder), by indication:")
+        typer.echo(turnbull_table(outcomes).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        if cox:
+            typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
+            typer.echo(cox_spline(outcomes).to_string(float_format=lambda v: f"{v:.3f}"))
+
+
 # --------------------------------------------------------------------------- score
 class Engine(str, Enum):
     pandas = "pandas"

@@ -8,10 +8,10 @@
   status at t is known from their interval (no inverse-probability weights:
   a complete-case approximation that ignores censoring-by-design bias).
 - calibration at 90/180/365 days: rows grouped by predicted P(relief) (up to
-  5 quantile bins); observed = Kaplan-Meier estimate in each bin, with interval
-  midpoints as event days (lifelines' Turnbull estimator failed to converge on
-  the published pseudo-rows), non-responders as events on day 0; slope and
-  intercept of a count-weighted least-squares line of observed on predicted.
+  5 quantile bins); observed = Turnbull estimate in each bin
+  (:func:`regen.describe.turnbull`; non-responders lose relief at day 0);
+  slope and intercept of a count-weighted least-squares line of observed on
+  predicted.
 - bootstrap percentile intervals of ``c_index`` and the Brier score, with
   joblib in parallel.
 
@@ -77,18 +77,12 @@ def brier_score(data: OutcomeData, surv: np.ndarray, times) -> float:
 
 
 def _observed(data: OutcomeData, mask: np.ndarray, t: float) -> float:
-    """Kaplan-Meier P(still relieved at t) in a group: interval midpoints as event days,
-    non-responders as events on day 0, open intervals censored at their last-seen day."""
-    from lifelines import KaplanMeierFitter
+    """Turnbull P(still relieved at t) in a group; non-responders lose relief at day 0."""
+    from regen.describe import turnbull
 
-    from regen.relief_model import event_times
-
-    sub = _resample(data, np.flatnonzero(mask))
-    time, event = event_times(sub)
-    time = np.where(sub.responded, time, 1e-6)
-    event = np.where(sub.responded, event, True)
-    kmf = KaplanMeierFitter().fit(time, event)
-    return float(kmf.survival_function_at_times(t).iloc[0])
+    lower = np.where(data.responded[mask], data.lower[mask], 0.0)
+    upper = np.where(data.responded[mask], data.upper[mask], 1e-6)
+    return float(turnbull(lower, upper, [t])[0])
 
 
 def calibration(data: OutcomeData, predicted: np.ndarray, day: float, bins: int = 5) -> dict:

@@ -61,7 +61,7 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
              "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
              "moved the mechanism.", "", "## Per indication", "", *indication_table(model, data.columns), ""]
     if metrics:
-        parts += ["## Metrics", "", evaluation_text(metrics), ""]
+        parts += ["## Metrics", "", "```text", evaluation_text(metrics), "```", ""]
     return "\n".join(parts)
 
 

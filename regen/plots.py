@@ -138,7 +138,7 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
         ax.plot([0, 1], [0, 1], color="grey", ls="--", label="perfect")
         ax.scatter(pred, obs, s=[20 + b["n"] for b in cal["bins"]], color="#e6550d", label="bins")
         ax.set_xlabel(f"predicted P(relief at day {cal['day']})")
-        ax.set_ylabel(f"observed P(relief at day {cal['day']}) (Kaplan-Meier)")
+        ax.set_ylabel(f"observed P(relief at day {cal['day']}) (Turnbull)")
         ax.set_title(f"calibration at day {cal['day']}: slope {cal['slope']:.2f}, "
                      f"intercept {cal['intercept']:.2f}\n{result['model_version']}", fontsize=9)
         ax.set_xlim(0, 1)

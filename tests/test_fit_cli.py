@@ -97,3 +97,26 @@ def test_calibration_of_a_perfect_group_predictor():
 def test_evaluate_without_bootstrap_has_no_intervals():
     out = evaluate(load_model(), simulate_cohort(150, seed=1), bootstrap=0)
     assert "c_index_ci" not in out and out["n"] == 150
+
+
+def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
+    from lifelines import KaplanMeierFitter
+
+    from regen.describe import turnbull
+
+    rng = np.random.default_rng(4)
+    t = np.round(rng.exponential(100, 300), 1)
+    censored = rng.random(300) < 0.3
+    upper = np.where(censored, np.inf, t)
+    days = [20, 50, 100, 200]
+    km = KaplanMeierFitter().fit(t, ~censored).survival_function_at_times(days).to_numpy()
+    np.testing.assert_allclose(turnbull(t, upper, days), km, atol=2e-3)
+
+
+def test_describe_command():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data" / "published_outcomes.csv"
+    res = runner.invoke(app, ["describe", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "total_knee_arthroplasty" in res.stdout and "spline baseline" in res.stdout
