@@ -148,7 +148,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
                 if progress is not None:
                     progress(summary["rows"])
             if writer.first:
-                raise_empty(source)
+                _raise_empty(source)
         finally:
             writer.close()
         if errors_path:
@@ -157,7 +157,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     return summary
 
 
-def raise_empty(source: str) -> None:
+def _raise_empty(source: str) -> None:
     from regen.errors import DataFileError
 
     raise DataFileError(f"{source}: the file has a header but no data rows")

@@ -59,28 +59,6 @@ PREDICTION_COLUMNS = (
     "error",
 )
 
-#: Further outputs of predict's JSON: the mechanism's parts.
-DETAIL_COLUMNS = (
-    "nerve",
-    "indication",
-    "relief_onset_p10_day",
-    "relief_onset_p90_day",
-    "distance_mm",
-    "rate_mm_per_day",
-    "degeneration_days",
-    "initial_delay_days",
-    "regrowth_days",
-    "terminal_delay_days",
-    "review_day",
-    "review_date",
-    "next_cycle_relief_end_median_day",
-    "next_cycle_relief_end_p10_day",
-    "next_cycle_relief_end_p90_day",
-    "p_response",
-    "long_responder_fraction",
-    "follow_up",
-    "warnings",
-)
 
 
 def mechanism_bundle() -> dict:

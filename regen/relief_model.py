@@ -199,14 +199,14 @@ class ReliefModel(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Median relief-end day per patient (among responders whose relief ends)."""
-        return self._model().predict_columns(load_outcomes_free(_as_frame(X)))["relief_end_median_day"]
+        return self._model().predict_columns(_patient_columns(_as_frame(X)))["relief_end_median_day"]
 
     def predict_percentile(self, X, p: float = 0.5) -> np.ndarray:
         """Day by which a fraction ``p`` of responders have lost relief."""
         from regen.predict import _mechanism
 
         model = self._model()
-        cols = load_outcomes_free(_as_frame(X))
+        cols = _patient_columns(_as_frame(X))
         mu = model.relief_location(cols, _mechanism(cols, model.params)["mu"])
         return aft.quantile(model.bundle["family"], mu, model.bundle["sigma"], p)
 
@@ -217,7 +217,7 @@ class ReliefModel(BaseEstimator):
         from regen.predict import _mechanism
 
         model = self._model()
-        cols = load_outcomes_free(_as_frame(X))
+        cols = _patient_columns(_as_frame(X))
         mu = model.relief_location(cols, _mechanism(cols, model.params)["mu"])
         surv = model.relief_survival(mu, cols["indication"], np.asarray(times, dtype=float))
         return pd.DataFrame(surv.T, index=pd.Index(np.asarray(times, float), name="day"))
@@ -235,7 +235,7 @@ class ReliefModel(BaseEstimator):
         return float(concordance_index(time, pred, event))
 
 
-def load_outcomes_free(frame) -> dict:
+def _patient_columns(frame) -> dict:
     """Validated patient columns of ``frame`` (outcome columns ignored); raises on a bad row."""
     from regen.outcomes import OUTCOME_COLUMNS
     from regen.schema import FOLLOW_UP_COLUMNS, validate_patients
