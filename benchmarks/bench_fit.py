@@ -19,12 +19,12 @@ import pandas as pd
 
 def main(n: int) -> None:
     from lifelines import LogNormalAFTFitter
+    from regen.design import design_matrix
+    from regen.predict import _mechanism
 
     from regen import ReliefModel, simulate_cohort
-    from regen.design import design_matrix
     from regen.outcomes import load_outcomes
     from regen.parameters import parameter_values
-    from regen.predict import _mechanism
 
     cohort = simulate_cohort(n, seed=0).astype(str).replace({"nan": ""})
     t0 = time.perf_counter()

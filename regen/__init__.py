@@ -22,17 +22,24 @@ from importlib import import_module
 
 from regen._version import __version__
 from regen.catalog import Nerve, get_nerve, load_catalog, resolve_indication, resolve_nerve
+from regen.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
 from regen.errors import DataFileError, InputError, ModelFileError, RegenError
-from regen.model import PREDICTION_COLUMNS, Model, load_model
+from regen.model import Model, load_model
+from regen.prediction import predict_patient
 
 _LAZY = {
     "ReliefModel": "regen.relief_model",
     "score_frame": "regen.scoring",
     "simulate_cohort": "regen.simulate",
     "load_outcomes": "regen.outcomes",
+    "load_nerves": "regen.datasets",
+    "load_indications": "regen.datasets",
+    "load_parameters": "regen.datasets",
+    "load_published_outcomes": "regen.datasets",
 }
 
 __all__ = [
+    "OUTPUT_COLUMNS",
     "PREDICTION_COLUMNS",
     "DataFileError",
     "InputError",
@@ -44,8 +51,13 @@ __all__ = [
     "__version__",
     "get_nerve",
     "load_catalog",
+    "load_indications",
     "load_model",
+    "load_nerves",
     "load_outcomes",
+    "load_parameters",
+    "load_published_outcomes",
+    "predict_patient",
     "resolve_indication",
     "resolve_nerve",
     "score_frame",

@@ -1,6 +1,8 @@
-"""The nerve catalog: ids, aliases, indications and default distances.
+"""The catalogs: nerves (ids, aliases, indications, default distances) and indications.
 
-The catalog is ``data/nerves.csv`` (see ``data/nerves.md``). Lookups accept the
+The nerve catalog is ``data/nerves.csv`` (see ``data/nerves.md``); the
+indication catalog, with each indication's pain class, is
+``data/indications.csv`` (see ``data/indications.md``). Lookups accept the
 id, any alias or abbreviation (``SLGN``, ``GON``, ...), in any case, with
 spaces or hyphens for underscores; an unknown name is answered with the closest
 known ones.
@@ -21,14 +23,18 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from regen._resources import data_path
 from regen.errors import InputError
+from regen.resources import data_path
 
 __all__ = [
+    "Indication",
     "Nerve",
+    "first_indication",
     "get_nerve",
     "indication_ids",
     "load_catalog",
+    "load_indication_catalog",
+    "pain_class",
     "resolve_indication",
     "resolve_nerve",
 ]
@@ -108,11 +114,43 @@ def _alias_index() -> dict[str, str]:
     return index
 
 
+@dataclass(frozen=True)
+class Indication:
+    """One row of the indication catalog (see ``data/indications.md``)."""
+
+    id: str
+    name: str
+    pain_class: str
+    self_limiting: bool
+    description: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def load_indication_catalog() -> dict[str, Indication]:
+    """Load ``data/indications.csv`` once and return ``{id: Indication}`` in file order."""
+    out: dict[str, Indication] = {}
+    with data_path("indications.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            ind = Indication(id=row["id"].strip(), name=row["name"].strip(),
+                             pain_class=row["pain_class"].strip(),
+                             self_limiting=row["self_limiting"].strip().lower() == "yes",
+                             description=row["description"].strip(), source=row["source"].strip())
+            out[ind.id] = ind
+    return out
+
+
+def pain_class(indication: str) -> str:
+    """The pain class of an indication id ('' when the id is not in the catalog)."""
+    found = load_indication_catalog().get(indication)
+    return found.pain_class if found is not None else ""
+
+
 @lru_cache(maxsize=1)
 def indication_ids() -> tuple[str, ...]:
-    """Return every indication id named in the catalog, sorted."""
+    """Return every indication id of the catalogs, sorted."""
     found = {ind for nerve in load_catalog().values() for ind in nerve.indications}
-    return tuple(sorted(found))
+    return tuple(sorted(found | set(load_indication_catalog())))
 
 
 def _closest(key: str, choices: list[str]) -> str:
@@ -144,6 +182,12 @@ def resolve_nerve(name: object) -> str:
 def get_nerve(name: object) -> Nerve:
     """Return the :class:`Nerve` for an id or alias."""
     return load_catalog()[resolve_nerve(name)]
+
+
+def first_indication(nerve_id: str) -> str:
+    """The default indication of a catalog nerve (its first listed), '' if unknown."""
+    nerve = load_catalog().get(nerve_id)
+    return nerve.indications[0] if nerve is not None and nerve.indications else ""
 
 
 def resolve_indication(name: object) -> str:

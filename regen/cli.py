@@ -1,1 +1,395 @@
-../cli.py
+"""The ``regen`` command line: parse, call :mod:`regen`, print.
+
+Every command is a thin layer over a library function. Library errors
+(:class:`regen.RegenError`) are printed as one ``Error: ...`` line on stderr
+with exit code 1; usage errors exit 2. Results go to stdout, messages to
+stderr. regen is decision support, not a medical device: every estimate is
+printed with its interval and the model version.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from regen._version import __version__
+from regen.errors import RegenError
+
+DISCLAIMER = (
+    "regen gives estimates with uncertainty for decision support by clinicians and "
+    "researchers; it is not a medical device."
+)
+
+app = typer.Typer(
+    name="regen",
+    help=(
+        "Predict, after cryoneurolysis, when the frozen nerve regrows (return of "
+        "sensation), when pain relief ends and when retreatment is due.\n\n"
+        + DISCLAIMER
+        + "\n\nExample: regen predict --nerve genicular_superolateral --age 64"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@contextmanager
+def _fail_cleanly():
+    """Turn library errors into one ``Error:`` line and exit code 1."""
+    try:
+        yield
+    except RegenError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        raise typer.Exit(1) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"regen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """regen: cryoneurolysis regrowth and relief predictions (decision support, not a device)."""
+
+
+# --------------------------------------------------------------------------- predict
+@app.command()
+def predict(
+    nerve: str = typer.Option(..., "--nerve", help="Nerve id or alias (see 'regen nerves'), e.g. SLGN."),
+    indication: str | None = typer.Option(
+        None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
+    ),
+    age: float | None = typer.Option(None, help="Age in years, 10-100. Default: 50."),
+    sex: str | None = typer.Option(None, help="female or male. Default: not given."),
+    height_cm: float | None = typer.Option(
+        None, help="Height in cm; scales the catalog distance by height/170. Default: not given (no scaling)."
+    ),
+    bmi: float | None = typer.Option(None, help="Body-mass index, kg/m2. Default: not given."),
+    diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
+    smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
+    distance_mm: float | None = typer.Option(
+        None, help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value."
+    ),
+    freeze_cycles: int | None = typer.Option(
+        None, help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data)."
+    ),
+    freeze_seconds: float | None = typer.Option(None, help="Seconds per freeze. Default: 120."),
+    probe_temp_c: float | None = typer.Option(
+        None, help="Probe temperature, degC (<= 0). Default: -70. Warmer than -20: unreliable block."
+    ),
+    prior_treatments: int | None = typer.Option(None, help="Earlier cryoneurolysis of this nerve. Default: 0."),
+    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD; adds calendar dates."),
+    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output."),
+    relief_at_day: float | None = typer.Option(
+        None, help="Follow-up: still relieved on this day; gives the remaining relief given that."
+    ),
+    relief_lost_day: float | None = typer.Option(
+        None, help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast."
+    ),
+    front_mm: list[float] | None = typer.Option(
+        None, help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable."
+    ),
+    front_day: list[float] | None = typer.Option(
+        None, help="Day of each --front-mm measurement (same count); updates the regrowth rate."
+    ),
+    prior_relief_days: list[float] | None = typer.Option(
+        None, help="Relief duration (days) of each earlier cycle on this nerve; repeatable."
+    ),
+    book_at_risk: float | None = typer.Option(
+        None, min=0.01, max=0.99,
+        help="Book retreatment by the day this fraction of comparable patients have lost relief. "
+        "Default: 0.25 (review at half that fraction).",
+    ),
+    model: Path | None = typer.Option(
+        None, help="Model file (regen fit), or 'mechanism-only'. Default: the embedded model."
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
+    ),
+    plot: Path | None = typer.Option(None, help="Also draw the patient's timeline to this PNG file."),
+) -> None:
+    """Predict relief onset, return of sensation, relief end and retreatment for one patient.
+
+    Estimates with 80 % intervals (p10-p90) and the model version; decision
+    support, not a medical device.
+
+    Example: regen predict --nerve genicular_superolateral --age 64 --treated-on 2026-03-14
+    """
+    with _fail_cleanly():
+        from regen.model import load_model
+        from regen.prediction import patient_columns, predict_patient
+
+        loaded = load_model(model)
+        columns = {
+            "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age, "sex": sex,
+            "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes, "smoker": smoker,
+            "distance_mm": distance_mm, "freeze_cycles": freeze_cycles, "freeze_seconds": freeze_seconds,
+            "probe_temp_c": probe_temp_c, "prior_treatments": prior_treatments, "treated_on": treated_on,
+            "relief_at_day": relief_at_day, "relief_lost_day": relief_lost_day,
+            "front_mm": front_mm or None, "front_day": front_day or None,
+            "prior_relief_days": prior_relief_days or None,
+        }
+        row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            from regen.prediction_text import render_prediction
+
+            typer.echo(render_prediction(row))
+        if plot is not None:
+            from regen.plots import save_timeline
+
+            save_timeline(loaded, patient_columns(**columns), row, plot)
+            typer.echo(f"timeline written to {plot}", err=True)
+
+
+# --------------------------------------------------------------------------- nerves
+@app.command()
+def nerves(
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (a list of objects)."),
+) -> None:
+    """List the nerve catalog: ids, aliases, indications, default distances and sources.
+
+    Example: regen nerves --format json
+    """
+    with _fail_cleanly():
+        from regen.catalog import load_catalog
+
+        rows = [n.as_dict() for n in load_catalog().values()]
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="regen nerve catalog (distances: lesion to target, 170 cm adult)")
+        for col in ("id", "aliases", "indications", "distance mm", "source"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(r["id"], ", ".join(r["aliases"]), ", ".join(r["indications"]),
+                          f"{r['default_distance_mm']:g}", r["source"])
+        Console(width=max(120, Console().width)).print(table)
+
+
+# --------------------------------------------------------------------------- simulate / fit / evaluate
+@app.command()
+def simulate(
+    n: int = typer.Option(1000, "-n", "--n", min=1, help="Number of synthetic patients."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same cohort)."),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
+) -> None:
+    """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
+
+    Covariates, the mechanism, indication effects, monthly visits that make
+    interval censoring, loss to follow-up and non-responders.
+
+    Example: regen simulate -n 5000 --seed 1 -o cohort.csv
+    """
+    with _fail_cleanly():
+        from regen.io import write_table_atomic
+        from regen.simulate import simulate_cohort
+
+        cohort = simulate_cohort(n, seed=seed)
+        write_table_atomic(cohort, output)
+        typer.echo(f"wrote {len(cohort)} synthetic patients to {output}", err=True)
+
+
+class Family(str, Enum):
+    auto = "auto"
+    weibull = "weibull"
+    lognormal = "lognormal"
+    loglogistic = "loglogistic"
+
+
+@app.command()
+def fit(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
+    family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
+    penalizer: float = typer.Option(0.01, min=0.0, help="Ridge penalty on the coefficients."),
+    fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
+    name: str = typer.Option("regen-fitted", help="Model name carried by every prediction."),
+) -> None:
+    """Fit the relief-end model on a clinic's outcome data; write the model and its card.
+
+    Bad rows are reported (row number and reason) and left out; a file with no
+    usable row is refused.
+
+    Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
+    """
+    with _fail_cleanly():
+        from regen.fitting import fit_file
+
+        summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
+                           fit_offset=fit_offset, name=name)
+        for row, reason in summary["bad_rows"]:
+            typer.echo(f"row {row}: {reason} (left out)", err=True)
+        typer.echo(summary["text"])
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="Model file (regen fit, or models/default.json)."),
+    outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
+    bootstrap: int = typer.Option(200, min=0, help="Bootstrap resamples for the intervals (0 = none)."),
+    seed: int = typer.Option(0, help="Bootstrap seed."),
+) -> None:
+    """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
+
+    Example: regen evaluate models/default.json data/published_outcomes.csv --format json
+    """
+    with _fail_cleanly():
+        from regen.evaluation import evaluate as run
+        from regen.model import load_model
+
+        result = run(load_model(model), outcomes, bootstrap=bootstrap, seed=seed)
+        if plot_dir is not None:
+            from regen.plots import plot_calibration
+
+            result["plots"] = plot_calibration(result, plot_dir)
+        if fmt == OutputFormat.json:
+            typer.echo(json.dumps(result, indent=1))
+        else:
+            from regen.fitting import evaluation_text
+
+            typer.echo(evaluation_text(result))
+
+
+
+@app.command()
+def describe(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV."),
+    cox: bool = typer.Option(True, "--cox/--no-cox", help="Also fit a spline-baseline Cox model."),
+) -> None:
+    """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
+
+    Example: regen describe data/published_outcomes.csv
+    """
+    with _fail_cleanly():
+        from regen.describe import cox_spline, turnbull_table
+
+        typer.echo("Turnbull estimate of P(still relieved | responder), by indication:")
+        typer.echo(turnbull_table(outcomes).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        if cox:
+            typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
+            typer.echo(cox_spline(outcomes).to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+# --------------------------------------------------------------------------- score
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
+
+
+@app.command()
+def score(
+    source: str = typer.Argument(..., metavar="IN", help="CSV, .csv.gz, .parquet; '-' = stdin; a glob (dask)."),
+    output: str = typer.Option(..., "-o", "--output", help="Output CSV / .csv.gz / .parquet; '-' = stdout."),
+    model: Path | None = typer.Option(None, help="Model file. Default: the embedded model."),
+    errors: Path | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
+    engine: Engine = typer.Option(Engine.pandas, help="pandas (streams in chunks) or dask (needs regen[dask])."),
+    chunksize: int = typer.Option(100_000, min=1, help="Rows per chunk (memory stays flat)."),
+    book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
+) -> None:
+    """Score a cohort file: every input column untouched, then the prediction columns and error.
+
+    Rows stay in input order; a row that cannot be scored keeps its place with
+    empty predictions and its reason in 'error'. The output appears only when
+    complete. Exit codes: 0 all rows scored; 3 finished but some rows not
+    scored; 1 the file itself could not be read (missing 'nerve' column, not
+    a CSV, not UTF-8, ...); 2 usage error. Estimates with intervals; decision
+    support, not a medical device.
+
+    Example: regen score cohort.csv -o scored.csv --errors rejected.csv
+    """
+    with _fail_cleanly():
+        if engine == Engine.dask:
+            from regen.dask_engine import score_files_dask
+
+            summary = score_files_dask(source, output, model)
+        else:
+            from regen.io import score_file
+
+            with _progress() as tick:
+                summary = score_file(source, output, model, str(errors) if errors else None,
+                                     chunksize=chunksize, progress=tick, book_at_risk=book_at_risk)
+    if summary["duplicate_ids"]:
+        typer.echo(f"Warning: {summary['duplicate_ids']} rows repeat a patient_id (all scored)", err=True)
+    typer.echo(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
+               f"in {summary['seconds']:.1f} s", err=True)
+    if summary["not_scored"]:
+        raise typer.Exit(3)
+
+
+@contextmanager
+def _progress():
+    """A row counter on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.completed:,} rows scored"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("score", total=None)
+        yield lambda rows: bar.update(task, completed=rows)
+
+
+# --------------------------------------------------------------------------- report
+@app.command()
+def report(
+    scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
+    output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
+    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD). Default: today."),
+) -> None:
+    """One self-contained HTML page for a clinic: cohort, relief-end distribution, retreatment calendar.
+
+    Example: regen report scored.csv -o report.html
+    """
+    with _fail_cleanly():
+        from regen.io import atomic_path
+        from regen.report import build_report
+        from regen.tables import read_table
+
+        frame = read_table(scored)
+        if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
+            from regen.errors import DataFileError
+
+            raise DataFileError(f"{scored} is not a scored file (run 'regen score' first)")
+        page = build_report(frame, today=today)
+        with atomic_path(output) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        typer.echo(f"report written to {output}", err=True)
+
+
+def main() -> None:
+    """Entry point of the ``regen`` command."""
+    app(prog_name="regen")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,6 @@ each partition, in order).
 
 from __future__ import annotations
 
-import os
-
 __all__ = ["score_files_dask"]
 
 
@@ -34,12 +32,11 @@ def score_files_dask(pattern: str, target: str, model=None, blocksize: str = "64
 
     from regen.errors import DataFileError
     from regen.io import atomic_path
-    from regen.model import load_model
-    from regen.scoring import score_frame
+    from regen.scoring import resolve_model, score_frame
 
     dd = _dask()
     start = time.perf_counter()
-    model = load_model(model) if model is None or isinstance(model, str | os.PathLike) else model
+    model = resolve_model(model)
     try:
         frame = dd.read_csv(pattern, dtype=str, keep_default_na=False, na_filter=False,
                             blocksize=blocksize, encoding="utf-8-sig")

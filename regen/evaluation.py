@@ -9,7 +9,7 @@
   a complete-case approximation that ignores censoring-by-design bias).
 - calibration at 90/180/365 days: rows grouped by predicted P(relief) (up to
   5 quantile bins); observed = Turnbull estimate in each bin
-  (:func:`regen.describe.turnbull`; non-responders lose relief at day 0);
+  (:func:`regen.turnbull.turnbull`; non-responders lose relief at day 0);
   slope and intercept of a count-weighted least-squares line of observed on
   predicted.
 - bootstrap percentile intervals of ``c_index`` and the Brier score, with
@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from regen.outcomes import OutcomeData, load_outcomes
+from regen.outcomes import OutcomeData, event_times, load_outcomes
+from regen.prediction import patient_relief
+from regen.turnbull import turnbull
 
 __all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate"]
 
@@ -37,25 +39,17 @@ _GRID = np.arange(30.0, 366.0, 15.0)
 
 
 def _survival(model, data: OutcomeData, times) -> tuple[np.ndarray, np.ndarray]:
-    """P(still relieved at times) per row and predicted medians (patient columns only)."""
-    from regen.predict import _mechanism
-
-    mu = model.relief_location(data.columns, _mechanism(data.columns, model.params)["mu"])
-    surv = model.relief_survival(mu, data.columns["indication"], np.asarray(times, float))
-    from regen import aft
-
-    return surv, aft.quantile(model.bundle["family"], mu, model.bundle["sigma"], 0.5)
+    """P(still relieved at times) per row (all patients) and predicted medians (responders)."""
+    dist = patient_relief(model, data.columns)
+    return dist.survival(np.asarray(times, float)), dist.quantile(0.5)
 
 
 def concordance(data: OutcomeData, median_days: np.ndarray) -> float:
     """Concordance among responders (see module docstring)."""
     from lifelines.utils import concordance_index
 
-    from regen.relief_model import event_times
-
     keep = data.responded
-    sub = OutcomeData({}, data.lower[keep], data.upper[keep], keep[keep], data.rows[keep])
-    time, event = event_times(sub)
+    time, event = event_times(data.subset(keep))
     return float(concordance_index(time, median_days[keep], event))
 
 
@@ -78,8 +72,6 @@ def brier_score(data: OutcomeData, surv: np.ndarray, times) -> float:
 
 def _observed(data: OutcomeData, mask: np.ndarray, t: float) -> float:
     """Turnbull P(still relieved at t) in a group; non-responders lose relief at day 0."""
-    from regen.describe import turnbull
-
     lower = np.where(data.responded[mask], data.lower[mask], 0.0)
     upper = np.where(data.responded[mask], data.upper[mask], 1e-6)
     return float(turnbull(lower, upper, [t])[0])
@@ -111,17 +103,12 @@ def _metrics(model, data: OutcomeData) -> tuple[float, float]:
     return concordance(data, median), brier_score(data, surv, _GRID)
 
 
-def _resample(data: OutcomeData, idx: np.ndarray) -> OutcomeData:
-    return OutcomeData({k: v[idx] for k, v in data.columns.items()}, data.lower[idx],
-                       data.upper[idx], data.responded[idx], data.rows[idx])
-
-
 def _bootstrap(model, data: OutcomeData, b: int, seed: int) -> np.ndarray:
     from joblib import Parallel, delayed
 
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(data), len(data)) for _ in range(b)]
-    return np.array(Parallel(n_jobs=2)(delayed(_metrics)(model, _resample(data, idx)) for idx in draws))
+    return np.array(Parallel(n_jobs=2)(delayed(_metrics)(model, data.subset(idx)) for idx in draws))
 
 
 def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:

@@ -24,10 +24,11 @@ __all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table
 
 
 def coefficient_table(bundle) -> list[str]:
-    """Markdown table of the coefficients with their 95 % intervals."""
-    ci = bundle.get("fit", {}).get("coef_ci", {})
+    """Markdown table of the fitted coefficients with their 95 % intervals."""
+    fit = bundle.get("fit", {})
+    ci = fit.get("coef_ci", {})
     lines = ["| term | coefficient (log time) | 95 % interval |", "|---|---|---|"]
-    for name, value in bundle["coef"].items():
+    for name, value in fit.get("coef", {}).items():
         lo, hi = ci.get(name, [float("nan")] * 2)
         lines.append(f"| {name} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} |")
     return lines
@@ -51,12 +52,12 @@ def indication_table(model, columns) -> list[str]:
 def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
     """The model card (markdown): data, family, coefficients, per indication, metrics."""
     b = model.bundle
-    fit = b.get("fit", {})
+    fit, relief = b.get("fit", {}), b["relief"]
     parts = [f"# Model card: `{model.version}`", "", intro, "",
              f"**Data**: n = {len(data)} rows used, {fit.get('n_bad', 0)} left out; censoring "
              f"{json.dumps(data.censoring_mix)}. Training data sha256 `{data.sha256}` (rows not stored).",
-             "", f"**Family** (by AIC): {fit.get('family_reason', b['family'])}; sigma = {b['sigma']:.3f}; "
-             f"offset coefficient {b['offset_coef']:.3f}; penalizer {fit.get('penalizer')}.", "",
+             "", f"**Family** (by AIC): {fit.get('family_reason', relief['family'])}; sigma = {relief['sigma']:.3f}; "
+             f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.", "",
              "## Coefficients", "", *coefficient_table(b), "",
              "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
              "moved the mechanism.", "", "## Per indication", "", *indication_table(model, data.columns), ""]
@@ -68,17 +69,18 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
 def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str = "auto",
              penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted") -> dict:
     """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``."""
-    from regen.model import Model
-    from regen.outcomes import load_outcomes, read_table
-    from regen.persistence import write_bundle
+    from regen.bundle import write_bundle
+    from regen.model import Model, thaw
+    from regen.outcomes import load_outcomes
     from regen.relief_model import ReliefModel
+    from regen.tables import read_table
 
     frame = read_table(outcomes)
     data = load_outcomes(frame)
     fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset).fit(frame)
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
-    bundle = {**model.bundle, "metrics": {"c_index_train": concordance}}
+    bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance}}
     path = write_bundle(bundle, output)
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
     Path(path).with_suffix(".md").write_text(card, encoding="utf-8")
@@ -87,7 +89,7 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",
         f"n = {len(data)} rows used ({len(data.bad)} left out); events "
         f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
-        f"family {fit['family_reason']}; sigma {bundle['sigma']:.3f}; AIC {fit['aic']:.1f}; "
+        f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
         f"concordance (training) {concordance:.3f}", "", *coefficient_table(bundle)])
     return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path)}
 

@@ -1,4 +1,8 @@
-"""Reading and writing tables: CSV, .csv.gz, Parquet, stdin/stdout; atomic writes; batch scoring."""
+"""Writing tables and scoring files: CSV, .csv.gz, Parquet, stdout; atomic writes.
+
+Input is read by :mod:`regen.tables` (the one reader); each output file is
+written to a temporary file beside the target and renamed when complete.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CHUNK_ROWS", "atomic_path", "score_file", "write_table_atomic"]
+from regen.tables import CHUNK_ROWS, iter_table
+
+__all__ = ["atomic_path", "score_file", "write_table_atomic"]
 
 
 class atomic_path:
@@ -60,39 +66,6 @@ def write_table_atomic(frame, target: str | os.PathLike) -> None:
 
 
 # --------------------------------------------------------------------------- batch scoring
-CHUNK_ROWS = 100_000
-
-
-def _open_chunks(source: str, chunksize: int):
-    """Yield string DataFrames of at most ``chunksize`` rows from a CSV, .csv.gz, Parquet or '-'."""
-    import pandas as pd
-
-    from regen.errors import DataFileError
-
-    if source != "-" and not os.path.isfile(source):
-        raise DataFileError(f"input file {source!r} does not exist")
-    if source.endswith(".parquet"):
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise DataFileError("reading Parquet needs pyarrow: pip install 'regen-cryo[parquet]'") from None
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunksize):
-            yield batch.to_pandas().astype(object).where(lambda f: f.notna(), "").astype(str)
-        return
-    handle = sys.stdin if source == "-" else source
-    try:
-        reader = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False,
-                             skip_blank_lines=True, encoding="utf-8-sig", chunksize=chunksize)
-        yield from reader
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                            "save the file as UTF-8 CSV") from None
-    except pd.errors.EmptyDataError:
-        raise DataFileError(f"{source}: the file is empty (no header row)") from None
-    except pd.errors.ParserError as exc:
-        raise DataFileError(f"{source}: not a readable CSV: {str(exc).strip().splitlines()[-1]}") from None
-
-
 class _Writer:
     """Appends scored chunks to CSV / .csv.gz / Parquet / stdout."""
 
@@ -130,18 +103,19 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     """
     import time
 
-    from regen.model import load_model
-    from regen.scoring import score_frame
+    from regen.prediction import check_book_at_risk
+    from regen.scoring import resolve_model, score_frame
 
     start = time.perf_counter()
-    model = load_model(model) if model is None or isinstance(model, str | os.PathLike) else model
+    model = resolve_model(model)
+    check_book_at_risk(book_at_risk, model.params)
     summary = {"rows": 0, "scored": 0, "not_scored": 0, "duplicate_ids": 0}
     seen = {"ids": np.array([], dtype=np.uint64)}
     bad_rows = []
     with _maybe_atomic(target) as out_path:
         writer = _Writer(out_path, target)
         try:
-            for chunk in _open_chunks(source, chunksize):
+            for chunk in iter_table(source, chunksize):
                 scored = score_frame(chunk, model, book_at_risk)
                 writer.write(scored)
                 _account(summary, scored, seen, bad_rows)

@@ -1,10 +1,8 @@
-"""The combined model: mechanism + relief-end survival model, and its predictions.
+"""The combined model: a validated, read-only bundle and the predictions made from it.
 
-A :class:`Model` wraps a validated bundle (see :mod:`regen.persistence`).
-``log T_relief = offset_coef * log T_nerve + x'beta + sigma * eps`` among
-responders; a fraction ``1 - response_prob`` never gets relief, and a
-fraction ``long_responder_fraction`` of responders keeps it far beyond the
-model's horizon (reported, never turned into an infinite median).
+A :class:`Model` holds a bundle (see :mod:`regen.bundle`): the mechanism's
+parameters and the relief-end law (see :mod:`regen.relief`). Its methods are
+thin: every prediction goes through :mod:`regen.prediction`.
 
 Examples
 --------
@@ -20,91 +18,71 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
-from regen import aft
-from regen._resources import model_path
 from regen._version import __version__
-from regen.design import design_matrix
+from regen.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
 from regen.parameters import parameter_values
-from regen.persistence import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
+from regen.prediction import patient_relief, predict_columns, predict_frame
+from regen.relief import ReliefDistribution
+from regen.resources import model_path
+from regen.schema import validate_patients
 
-__all__ = [
-    "DEFAULT_MODEL_FILE",
-    "PREDICTION_COLUMNS",
-    "Model",
-    "load_model",
-    "mechanism_bundle",
-]
+__all__ = ["DEFAULT_MODEL_FILE", "MECHANISM_ONLY", "Model", "load_model", "mechanism_bundle", "thaw"]
 
 DEFAULT_MODEL_FILE = "default.json"
 MECHANISM_ONLY = "mechanism-only"
 
-#: The prediction columns of design.md, in order (``error`` last).
-PREDICTION_COLUMNS = (
-    "sensation_return_median_day",
-    "sensation_return_p10_day",
-    "sensation_return_p90_day",
-    "relief_onset_day",
-    "relief_end_median_day",
-    "relief_end_p10_day",
-    "relief_end_p90_day",
-    "p_relief_90d",
-    "p_relief_180d",
-    "p_relief_365d",
-    "retreatment_due_day",
-    "retreatment_due_date",
-    "model_version",
-    "error",
-)
 
+def _freeze(value: object) -> object:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: object) -> object:
+    """A plain, JSON-writable copy of a (frozen) bundle: dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
 
 
 def mechanism_bundle() -> dict:
-    """The mechanism-only model: relief end centred on the nerve time.
+    """The mechanism-only model: relief end centred on the return of sensation.
 
-    Used where no fitted model is wanted; its spread is ``relief_sd_log``.
+    No outcome data: every indication gets the ``default`` entry (location 0,
+    offset coefficient 1) with spread ``relief_sd_log``.
     """
     params = parameter_values()
-    return validate_bundle(
-        {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "name": "mechanism-only",
-            "version": __version__,
-            "description": "relief end = return of sensation (mechanism), no outcome data",
-            "family": "lognormal",
-            "sigma": params["relief_sd_log"]["value"],
-            "offset_coef": 1.0,
-            "coef": {"intercept": 0.0},
-            "design": {"indications": [], "numeric": {}, "binary": []},
-            "response_prob": {"default": 1.0},
-            "long_responder_fraction": {"default": 0.0},
-            "parameters": params,
-        }
-    )
-
-
-def _per_indication(table: Mapping[str, float], indication: np.ndarray) -> np.ndarray:
-    from regen.schema import _factorize
-
-    default = float(table.get("default", 0.0))
-    codes, uniques = _factorize(np.asarray(indication, dtype=object))
-    return np.array([float(table.get(u, default)) for u in uniques])[codes]
+    entry = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
+             "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
+    return validate_bundle({
+        "format": FORMAT, "format_version": FORMAT_VERSION, "name": MECHANISM_ONLY, "version": __version__,
+        "description": "relief end = return of sensation (mechanism), no outcome data",
+        "parameters": params,
+        "relief": {"family": "lognormal", "sigma": params["relief_sd_log"]["value"], "setting_sd": 0.0,
+                   "indications": {}, "classes": {}, "default": entry},
+    })
 
 
 class Model:
-    """A loaded regen model (mechanism parameters + relief-end model).
+    """A loaded regen model (mechanism parameters + relief-end law); read-only.
 
     Parameters
     ----------
     bundle : mapping
-        A model bundle (see :mod:`regen.persistence`); validated here.
+        A model bundle (see :mod:`regen.bundle`); validated and frozen here, so
+        a model shared by several callers cannot be changed by one of them.
     """
 
     def __init__(self, bundle: Mapping) -> None:
-        self.bundle = validate_bundle(bundle)
+        self.bundle = _freeze(validate_bundle(thaw(bundle)))
 
     @property
     def version(self) -> str:
@@ -117,52 +95,14 @@ class Model:
         return self.bundle["parameters"]
 
     def __repr__(self) -> str:
-        return f"Model({self.version!r}, family={self.bundle['family']!r})"
+        return f"Model({self.version!r}, family={self.bundle['relief']['family']!r})"
 
-    # -- the pieces ---------------------------------------------------------
-    def relief_location(self, cols: Mapping, log_nerve_days: np.ndarray) -> np.ndarray:
-        """``mu`` of log relief end per patient (offset + covariates)."""
-        X, names = design_matrix(cols, self.bundle["design"])
-        beta = np.array([self.bundle["coef"].get(name, 0.0) for name in names])
-        return self.bundle["offset_coef"] * log_nerve_days + X @ beta
-
-    def relief_survival(self, mu: np.ndarray, indication: np.ndarray,
-                        times: Sequence[float] | np.ndarray) -> np.ndarray:
-        """P(still relieved at each time): ``n x len(times)``, non-response included."""
-        t = np.asarray(times, dtype=float)
-        response = _per_indication(self.bundle["response_prob"], indication)[:, None]
-        long = _per_indication(self.bundle["long_responder_fraction"], indication)[:, None]
-        with np.errstate(divide="ignore"):
-            s = aft.survival(self.bundle["family"], np.log(t)[None, :], mu[:, None],
-                             self.bundle["sigma"])
-        return response * (long + (1.0 - long) * s)
-
-    def per_indication(self, key: str, indication: np.ndarray) -> np.ndarray:
-        """Look up a per-indication table of the bundle (``default`` elsewhere)."""
-        return _per_indication(self.bundle[key], np.asarray(indication))
-
-    # -- predictions --------------------------------------------------------
     def predict_columns(self, raw: Mapping, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
-        """Predict from patient columns; numpy in, numpy out (no pandas).
+        """Every prediction column for patient columns; numpy in, numpy out (no pandas).
 
-        Parameters
-        ----------
-        raw : DataFrame or mapping of str to array-like
-            Patient columns (and optional follow-up columns, see :mod:`regen.schema`).
-        book_at_risk : float, optional
-            Book retreatment by the day this fraction of comparable patients have
-            lost relief (default: the model's ``retreatment_risk``, 0.25).
-
-        Returns
-        -------
-        dict of array
-            Every column of :data:`PREDICTION_COLUMNS` and the details, one entry
-            per input row; rows that cannot be scored get NaN / '' and their
-            reason in ``error``.
+        See :func:`regen.prediction.predict_columns`.
         """
-        from regen.predict import predict_arrays
-
-        return predict_arrays(self, raw, book_at_risk)
+        return predict_columns(self, raw, book_at_risk)
 
     def predict(self, frame, book_at_risk: float | None = None):
         """Prediction frame for a DataFrame of patients (see :func:`regen.score_frame`).
@@ -175,15 +115,18 @@ class Model:
         >>> list(out.columns[:2]), len(out)
         (['nerve', 'age'], 2)
         """
-        from regen.scoring import score_frame
+        return predict_frame(self, frame, book_at_risk)
 
-        return score_frame(frame, self, book_at_risk)
+    def relief(self, frame) -> tuple[ReliefDistribution, np.ndarray]:
+        """The relief-end law of each row, and the mask of rows that could be validated."""
+        batch = validate_patients(frame)
+        return patient_relief(self, batch.columns), batch.ok
 
-    def predict_survival_function(self, frame, times):
+    def predict_survival_function(self, frame, times: Sequence[float]):
         """P(still relieved) at ``times`` per patient: DataFrame indexed by day, one column per row.
 
-        Non-response and long responders are included (as in ``p_relief_*``);
-        rows that cannot be scored give NaN columns.
+        All patients: non-response and long responders included (as in
+        ``p_relief_*``); rows that cannot be scored give NaN columns.
 
         Examples
         --------
@@ -195,19 +138,15 @@ class Model:
         """
         import pandas as pd
 
-        from regen.predict import _mechanism
-        from regen.schema import validate_patients
-
-        batch = validate_patients(frame)
-        mu = self.relief_location(batch.columns, _mechanism(batch.columns, self.params)["mu"])
-        surv = self.relief_survival(mu, batch.columns["indication"], np.asarray(times, float))
-        surv[~batch.ok] = np.nan
+        dist, ok = self.relief(frame)
+        surv = dist.survival(np.asarray(times, float))
+        surv[~ok] = np.nan
         index = pd.Index(np.asarray(times, float), name="day")
         return pd.DataFrame(surv.T, index=index, columns=getattr(frame, "index", None))
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> Model:
+def _read_cached(path: str, mtime_ns: int, size: int) -> Model:
     return Model(read_bundle(path))
 
 
@@ -215,7 +154,9 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     """Load a model file; ``None`` loads the embedded default model.
 
     The name ``"mechanism-only"`` gives the model without outcome data (relief
-    end centred on the return of sensation, spread ``relief_sd_log``).
+    end centred on the return of sensation, spread ``relief_sd_log``). Models
+    are read-only and cached by path, modification time and size, so a
+    rewritten file is read again.
 
     Raises
     ------
@@ -224,7 +165,9 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     """
     if path is not None and os.fspath(path) == MECHANISM_ONLY:
         return Model(mechanism_bundle())
-    target = model_path(DEFAULT_MODEL_FILE) if path is None else os.fspath(path)
-    target = os.fspath(target)
-    mtime = os.stat(target).st_mtime if os.path.isfile(target) else 0.0
-    return _load_cached(target, mtime)
+    target = os.fspath(model_path(DEFAULT_MODEL_FILE) if path is None else path)
+    try:
+        stat = os.stat(target)
+    except OSError:
+        return Model(read_bundle(target))  # raises the one-line error
+    return _read_cached(target, stat.st_mtime_ns, stat.st_size)

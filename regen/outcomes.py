@@ -38,18 +38,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from regen.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 from regen.errors import DataFileError
-from regen.schema import FOLLOW_UP_COLUMNS, _to_bool, _to_float, validate_patients
+from regen.parsing import to_bool, to_float
+from regen.schema import validate_patients
+from regen.tables import read_table
 
-__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "load_outcomes", "read_table"]
+__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "event_times", "load_outcomes"]
 
-OUTCOME_COLUMNS = (
-    "relief_last_seen_day",
-    "relief_lost_day",
-    "responded",
-    "sensation_last_absent_day",
-    "sensation_returned_day",
-)
+_EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
 
 
 @dataclass
@@ -84,6 +81,11 @@ class OutcomeData:
     def __len__(self) -> int:
         return int(self.lower.shape[0])
 
+    def subset(self, mask: np.ndarray) -> OutcomeData:
+        """The rows selected by a boolean mask or an index array (bad-row list and hash kept)."""
+        return OutcomeData({k: v[mask] for k, v in self.columns.items()}, self.lower[mask], self.upper[mask],
+                           self.responded[mask], self.rows[mask], self.bad, self.sha256)
+
     @property
     def censoring_mix(self) -> dict[str, int]:
         """Counts of exact, interval-censored, right-censored and non-responder rows."""
@@ -94,22 +96,6 @@ class OutcomeData:
             "right": int(np.sum(resp & ~np.isfinite(self.upper))),
             "non_responder": int(np.sum(~resp)),
         }
-
-
-def read_table(path: str | os.PathLike):
-    """Read a CSV (or .csv.gz / Parquet) as strings, with a one-line error if unreadable."""
-    import pandas as pd
-
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise DataFileError(f"file {path!r} does not exist")
-    try:
-        if path.endswith(".parquet"):
-            return pd.read_parquet(path).astype(str).replace({"nan": "", "None": ""})
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True,
-                           encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataFileError(f"cannot read {path!r} as a CSV table: {str(exc).splitlines()[0]}") from None
 
 
 def _hash_frame(frame) -> str:
@@ -124,7 +110,7 @@ def _hash_frame(frame) -> str:
 def _days(frame, name: str, n: int, errors: list[list[str]]) -> np.ndarray:
     if name not in frame:
         return np.full(n, np.nan)
-    values, bad = _to_float(np.asarray(frame[name], dtype=object))
+    values, bad = to_float(np.asarray(frame[name], dtype=object))
     for i in np.flatnonzero(bad):
         errors[i].append(f"{name}: {frame[name].iloc[i]!s} is not a number of days")
     for i in np.flatnonzero(values < 0):
@@ -140,7 +126,7 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
     for i in np.flatnonzero(lost < seen):
         errors[i].append(f"relief_lost_day: {lost[i]:g} is before relief_last_seen_day {seen[i]:g}")
     if "responded" in frame:
-        answer, bad = _to_bool(np.asarray(frame["responded"], dtype=object))
+        answer, bad = to_bool(np.asarray(frame["responded"], dtype=object))
         blank = np.array([str(v).strip() == "" for v in frame["responded"]])
         for i in np.flatnonzero(bad):
             errors[i].append(f"responded: {frame['responded'].iloc[i]!s} is not yes/no")
@@ -180,3 +166,10 @@ def load_outcomes(source) -> OutcomeData:
     columns = {k: v[ok] for k, v in batch.columns.items()}
     return OutcomeData(columns=columns, lower=lower[ok], upper=upper[ok], responded=responded[ok],
                        rows=np.flatnonzero(ok) + 1, bad=bad, sha256=_hash_frame(frame))
+
+
+def event_times(data: OutcomeData) -> tuple[np.ndarray, np.ndarray]:
+    """One time per row for concordance: exact day, interval midpoint, or censoring day; and the event flag."""
+    finite = np.isfinite(data.upper)
+    time = np.where(finite, (data.lower + np.where(finite, data.upper, 0.0)) / 2.0, data.lower)
+    return np.maximum(time, _EPS_DAYS), finite

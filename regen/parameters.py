@@ -18,7 +18,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 
-from regen._resources import data_path
+from regen.resources import data_path
 
 __all__ = ["REQUIRED", "Parameter", "load_parameters", "parameter_values"]
 

@@ -1,13 +1,13 @@
-"""Follow-up and planning: retreatment rule, conditional relief, fronts, history.
+"""Follow-up and planning: retreatment rule, fronts, history.
 
-Pure, vectorised functions on the relief-end model of one or many patients:
+Pure, vectorised functions on the relief-end law of one or many patients
+(the law itself, and relief given relief on a day, are
+:class:`regen.relief.ReliefDistribution`):
 
 - :func:`retreatment_days` / :func:`review_days`: the booking rule — the day by
   which a fraction ``book_at_risk`` of comparable patients have lost relief,
   never before the return of sensation is plausible (its p10), and a review
   before that;
-- :func:`conditional_quantile` / :func:`conditional_survival`: the remaining
-  relief of a patient still relieved at day ``D``;
 - :func:`update_rate_from_front`: a Bayesian (log-normal, conjugate) update of
   the patient's regrowth rate from measured regeneration fronts;
 - :func:`shrink_to_history`: the next cycle's location shrunk toward the
@@ -30,12 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from regen import aft
-
 __all__ = [
     "EULER_GAMMA",
-    "conditional_quantile",
-    "conditional_survival",
     "retreatment_days",
     "review_days",
     "shrink_to_history",
@@ -45,47 +41,6 @@ __all__ = [
 EULER_GAMMA = 0.5772156649015329
 #: Mean of the standardised error of each family (log T = mu + sigma * eps).
 _EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA}
-
-
-def _mixture_survival(family: str, log_t, mu, sigma, long) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        s = aft.survival(family, log_t, mu, sigma)
-    return long + (1.0 - long) * s
-
-
-def conditional_survival(family: str, times, mu, sigma, long, given_day) -> np.ndarray:
-    """P(still relieved at each time | relieved at ``given_day``), ``n x len(times)``.
-
-    ``long`` is the long-responder fraction; times before ``given_day`` give 1.
-    """
-    t = np.asarray(times, dtype=float)[None, :]
-    mu, long = np.asarray(mu, float)[:, None], np.asarray(long, float)[:, None]
-    sigma = np.asarray(sigma, float)
-    sigma = sigma[:, None] if sigma.ndim == 1 else sigma
-    given = np.asarray(given_day, float)[:, None]
-    with np.errstate(divide="ignore"):
-        s_t = _mixture_survival(family, np.log(t), mu, sigma, long)
-        s_d = _mixture_survival(family, np.log(np.maximum(given, 1e-9)), mu, sigma, long)
-    return np.where(t <= given, 1.0, np.clip(s_t / s_d, 0.0, 1.0))
-
-
-def conditional_quantile(family: str, mu, sigma, given_day, p: float) -> np.ndarray:
-    """Day by which a fraction ``p`` of patients relieved at ``given_day`` have lost relief.
-
-    Among responders whose relief ends (long responders are reported apart, so a
-    quantile is never infinite); ``given_day`` NaN or 0 means unconditional.
-    """
-    mu = np.asarray(mu, float)
-    given = np.asarray(given_day, float)
-    given0 = np.where(np.isnan(given), 0.0, given)
-    if not np.any(given0 > 0):
-        return aft.quantile(family, mu, sigma, p)
-    with np.errstate(divide="ignore"):
-        s_d = np.where(given0 > 0, aft.survival(family, np.log(np.maximum(given0, 1e-300)),
-                                                mu, sigma), 1.0)
-    # S(answer) = (1 - p) * S(given); kept below 1 where S(given) underflows
-    target_cdf = np.minimum(1.0 - (1.0 - p) * s_d, 1.0 - 1e-15)
-    return np.maximum(aft.quantile(family, mu, sigma, target_cdf), given0)
 
 
 def retreatment_days(relief_quantile_day, sensation_p10_day) -> np.ndarray:
@@ -130,7 +85,7 @@ def update_rate_from_front(
 
 
 def shrink_to_history(
-    family: str, mu: np.ndarray, sigma: float, history_log_days: np.ndarray,
+    family: str, mu: np.ndarray, sigma: np.ndarray, history_log_days: np.ndarray,
     history_count: np.ndarray, icc: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Location and scale of the next cycle, shrunk toward the patient's own cycles.
@@ -147,6 +102,7 @@ def shrink_to_history(
     mu_next, sigma_next : array
     """
     k = np.asarray(history_count, float)
+    sigma = np.asarray(sigma, float)
     between, within = icc * sigma**2, (1.0 - icc) * sigma**2
     weight = np.where(k > 0, k * between / (k * between + within), 0.0)
     centre = np.asarray(mu, float) + sigma * _EPS_MEAN[family]

@@ -37,13 +37,13 @@ def timeline_curve(model, raw: Mapping, days: np.ndarray) -> tuple[np.ndarray, .
     shifted by -/+1.28 times the log-scale spread of the nerve time.
     """
     from regen.mechanism import Z90
-    from regen.predict import _mechanism
+    from regen.prediction import nerve_times, patient_relief
     from regen.schema import validate_patients
 
     cols = validate_patients(raw).columns
-    mech = _mechanism(cols, model.params)
-    mu = model.relief_location(cols, mech["mu"])
-    curves = [model.relief_survival(mu + shift * mech["sigma"], cols["indication"], days)[0]
+    mech = nerve_times(cols, model.params)
+    dist = patient_relief(model, cols, mech)
+    curves = [dist.with_location(dist.mu + shift * mech["sigma"], dist.scale).survival(days)[0]
               for shift in (0.0, -Z90, Z90)]
     return days, curves[0], curves[1], curves[2]
 

@@ -21,11 +21,13 @@ Examples
 >>> cohort = simulate_cohort(400, seed=3)
 >>> y = cohort[["relief_last_seen_day", "relief_lost_day", "responded"]]
 >>> model = ReliefModel(family="lognormal").fit(cohort, y)
->>> model.bundle_["family"], bool(model.score(cohort, y) > 0.5)
+>>> model.bundle_["relief"]["family"], bool(model.score(cohort, y) > 0.5)
 ('lognormal', True)
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -33,55 +35,81 @@ from sklearn.utils.validation import check_is_fitted
 
 from regen import aft
 from regen._version import __version__
-from regen.design import design_matrix, full_spec
+from regen.bundle import FORMAT, FORMAT_VERSION, validate_bundle
+from regen.covariates import design_matrix, full_spec
 from regen.errors import InputError
 from regen.model import Model
-from regen.outcomes import OutcomeData, load_outcomes
+from regen.outcomes import event_times, load_outcomes
 from regen.parameters import parameter_values
-from regen.persistence import FORMAT, FORMAT_VERSION, validate_bundle
+from regen.prediction import nerve_times, patient_relief
 
-__all__ = ["ReliefModel", "event_times"]
+__all__ = ["ReliefModel"]
 
 _LIFELINES = {"weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
               "lognormal": ("LogNormalAFTFitter", "mu_", "sigma_"),
               "loglogistic": ("LogLogisticAFTFitter", "alpha_", "beta_")}
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
+_Y_COLUMNS = ("relief_last_seen_day", "relief_lost_day", "responded")
 
 
-def _as_frame(X, y=None):
+def _outcome_frame(X, y=None):
+    """Patient columns ``X`` with the outcome columns of ``y`` (a frame, or an n x 2 / n x 3 array)."""
     import pandas as pd
 
     frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
     frame = frame.reset_index(drop=True)
     if y is not None:
-        ys = y.reset_index(drop=True) if hasattr(y, "reset_index") else pd.DataFrame(
-            np.asarray(y, dtype=object)[:, :2], columns=["relief_last_seen_day", "relief_lost_day"])
+        if hasattr(y, "reset_index"):
+            ys = y.reset_index(drop=True)
+            ys = ys.to_frame() if isinstance(ys, pd.Series) else ys
+        else:
+            arr = np.asarray(y, dtype=object)
+            if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.shape[0] != len(frame):
+                raise InputError(f"y has shape {arr.shape}; expected {len(frame)} rows of "
+                                 "(relief_last_seen_day, relief_lost_day[, responded])")
+            ys = pd.DataFrame(arr, columns=list(_Y_COLUMNS[: arr.shape[1]]))
+        if len(ys) != len(frame):
+            raise InputError(f"y has {len(ys)} rows but X has {len(frame)}")
         for col in ys.columns:
             frame[col] = ys[col].to_numpy()
     return frame.astype(object).where(frame.notna(), "")
 
 
-def event_times(data: OutcomeData) -> tuple[np.ndarray, np.ndarray]:
-    """One time per responder row for concordance: exact day, interval midpoint, or censoring day."""
-    finite = np.isfinite(data.upper)
-    time = np.where(finite, (data.lower + np.where(finite, data.upper, 0.0)) / 2.0, data.lower)
-    return np.maximum(time, _EPS_DAYS), finite
+def _check_params(est) -> None:
+    if est.family not in ("auto", *aft.FAMILIES):
+        raise InputError(f"family {est.family!r} is not one of auto, {', '.join(aft.FAMILIES)}")
+    for name, low, strict in (("penalizer", 0.0, False), ("long_after_days", 0.0, True)):
+        value = getattr(est, name)
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not ok or value < low or (strict and value == low):
+            raise InputError(f"{name}: {value!r} is not a finite number {'above' if strict else 'from'} {low:g}")
+    for name in ("fit_offset", "covariates"):
+        if not isinstance(getattr(est, name), bool | np.bool_):
+            raise InputError(f"{name}: {getattr(est, name)!r} is not True or False")
 
 
 class ReliefModel(BaseEstimator):
-    """Relief-end model on top of the mechanism (scikit-learn estimator).
+    """Relief-end model on top of the mechanism, fitted on a clinic's outcome data (scikit-learn estimator).
+
+    ``log T_relief = offset_coef * log T_nerve + x'beta + sigma * eps`` among
+    responders, fitted with lifelines on interval- and right-censored data;
+    the result is a model bundle whose relief section has one entry per
+    indication seen (location = intercept + indication effect) and the
+    patient covariates' coefficients. Parameter uncertainty is not added to
+    the predictive scale (``location_sd`` 0): with a clinic's hundreds of
+    rows it is small next to ``sigma``; the coefficients' intervals are in
+    ``bundle_["fit"]``.
 
     Parameters
     ----------
     family : {"auto", "weibull", "lognormal", "loglogistic"}
         AFT family; "auto" fits the three and keeps the lowest AIC.
     penalizer : float
-        Ridge penalty passed to lifelines (keeps indication effects finite
-        and shrinks them toward the pooled ratio).
+        Ridge penalty passed to lifelines (>= 0).
     fit_offset : bool
         Estimate the coefficient of ``log T_nerve`` instead of fixing it at 1.
     long_after_days : float
-        Responders confirmed relieved beyond this day count as long responders.
+        Responders confirmed relieved beyond this day count as long responders (> 0).
     covariates : bool
         Use the patient covariates (age, BMI, diabetes, ...) besides indication;
         covariates without variation in the data are dropped either way.
@@ -89,7 +117,7 @@ class ReliefModel(BaseEstimator):
     Attributes
     ----------
     bundle_ : dict
-        The fitted model as a bundle (see :mod:`regen.persistence`).
+        The fitted model as a bundle (see :mod:`regen.bundle`).
     family_, sigma_, coef_, family_reason_ : fitted values.
     n_, n_bad_, censoring_ : counts of the data used.
     """
@@ -105,15 +133,12 @@ class ReliefModel(BaseEstimator):
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
         """Fit on patient columns ``X`` and outcomes ``y`` (or outcome columns inside ``X``)."""
-        if self.family not in ("auto", *aft.FAMILIES):
-            raise InputError(f"family {self.family!r} is not one of auto, {', '.join(aft.FAMILIES)}")
-        data = load_outcomes(_as_frame(X, y))
+        _check_params(self)
+        data = load_outcomes(_outcome_frame(X, y))
         self.n_bad_ = len(data.bad)
         self.bad_rows_ = data.bad[:20]
         params = parameter_values()
-        from regen.predict import _mechanism
-
-        log_nerve = _mechanism(data.columns, params)["mu"]
+        log_nerve = nerve_times(data.columns, params)["mu"]
         long_mask = data.responded & (data.lower >= self.long_after_days)
         fit_mask = data.responded & ~long_mask
         if fit_mask.sum() < 2:
@@ -129,7 +154,7 @@ class ReliefModel(BaseEstimator):
 
     def _spec(self, cols, mask) -> dict:
         levels = sorted(set(cols["indication"][mask]))
-        spec = full_spec(levels if len(levels) > 1 else [])
+        spec = full_spec(levels[1:])
         if not self.covariates:
             spec["numeric"], spec["binary"] = {}, []
         X, names = design_matrix({k: v[mask] for k, v in cols.items()}, spec)
@@ -165,21 +190,40 @@ class ReliefModel(BaseEstimator):
         return {"coef": coef, "ci": cis, "sigma": sigma, "offset": offset,
                 "aic": float(fitter.AIC_), "loglik": float(fitter.log_likelihood_)}
 
-    def _store(self, family, fit, spec, data, long_mask, params) -> None:
+    def _relief(self, family, fit, spec, data, long_mask) -> dict:
+        """The relief section of the bundle (see :mod:`regen.relief`)."""
         ind = data.columns["indication"]
         response = _rates(ind, data.responded, np.ones(len(data), bool))
         long = _rates(ind[data.responded], long_mask[data.responded],
                       np.ones(int(data.responded.sum()), bool), cap=0.5)
+        coef = dict(fit["coef"])
+        intercept = coef.pop("intercept")
+        entries = {}
+        for level in sorted(set(ind)):
+            entries[level] = {"location": intercept + coef.pop(f"indication[{level}]", 0.0),
+                              "location_sd": 0.0, "offset_coef": fit["offset"],
+                              "response_prob": response.get(level, response["default"]),
+                              "long_responder_fraction": long.get(level, long["default"]),
+                              "studies": 1, "patients": int((ind == level).sum())}
+        for level in spec["indications"]:
+            coef.pop(f"indication[{level}]", None)
+        relief = {"family": family, "sigma": fit["sigma"], "setting_sd": 0.0, "indications": entries,
+                  "classes": {}, "default": {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0,
+                                             "response_prob": 1.0, "long_responder_fraction": 0.0,
+                                             "studies": 0, "patients": 0}}
+        if coef:
+            relief["covariates"] = {"numeric": spec["numeric"], "binary": spec["binary"], "coef": coef}
+        return relief
+
+    def _store(self, family, fit, spec, data, long_mask, params) -> None:
         self.family_, self.sigma_, self.coef_ = family, fit["sigma"], fit["coef"]
         self.n_, self.censoring_ = len(data), data.censoring_mix
         bundle = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "name": "regen-fitted", "version": __version__,
-            "family": family, "sigma": fit["sigma"], "offset_coef": fit["offset"],
-            "coef": fit["coef"], "design": spec,
-            "response_prob": response, "long_responder_fraction": long,
-            "parameters": params,
-            "fit": {"coef_ci": fit["ci"], "aic": fit["aic"], "log_likelihood": fit["loglik"],
+            "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask),
+            "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"],
+                    "aic": fit["aic"], "log_likelihood": fit["loglik"],
                     "family_reason": self.family_reason_, "n": len(data), "n_bad": self.n_bad_,
                     "censoring": data.censoring_mix, "penalizer": self.penalizer,
                     "fit_offset": self.fit_offset, "long_after_days": self.long_after_days},
@@ -193,59 +237,52 @@ class ReliefModel(BaseEstimator):
         check_is_fitted(self, "bundle_")
         return validate_bundle({**self.bundle_, "name": name, "version": version or __version__})
 
-    def _model(self) -> Model:
+    def _relief_of(self, X):
         check_is_fitted(self, "bundle_")
-        return Model(self.bundle_)
+        dist, ok = Model(self.bundle_).relief(_patient_frame(X))
+        if not ok.all():
+            raise InputError(f"row {int(np.flatnonzero(~ok)[0]) + 1}: cannot be predicted (see regen.score_frame)")
+        return dist
 
     def predict(self, X) -> np.ndarray:
-        """Median relief-end day per patient (among responders whose relief ends)."""
-        return self._model().predict_columns(_patient_columns(_as_frame(X)))["relief_end_median_day"]
+        """Median relief-end day per patient, among responders whose relief ends."""
+        return self._relief_of(X).quantile(0.5)
 
-    def predict_percentile(self, X, p: float = 0.5) -> np.ndarray:
-        """Day by which a fraction ``p`` of responders have lost relief."""
-        from regen.predict import _mechanism
+    def predict_responder_percentile(self, X, p: float = 0.5) -> np.ndarray:
+        """Day by which a fraction ``p`` of responders whose relief ends have lost it.
 
-        model = self._model()
-        cols = _patient_columns(_as_frame(X))
-        mu = model.relief_location(cols, _mechanism(cols, model.params)["mu"])
-        return aft.quantile(model.bundle["family"], mu, model.bundle["sigma"], p)
+        The same law as :meth:`predict`; :meth:`predict_survival_function`
+        describes all patients (non-responders and long responders included).
+        """
+        if not 0.0 < float(p) < 1.0:
+            raise InputError(f"p: {p!r} is not strictly between 0 and 1")
+        return self._relief_of(X).quantile(float(p))
 
     def predict_survival_function(self, X, times):
-        """P(still relieved) at ``times``: DataFrame indexed by time, one column per patient."""
+        """P(still relieved) at ``times`` for all patients: DataFrame indexed by time, one column per patient."""
         import pandas as pd
 
-        from regen.predict import _mechanism
-
-        model = self._model()
-        cols = _patient_columns(_as_frame(X))
-        mu = model.relief_location(cols, _mechanism(cols, model.params)["mu"])
-        surv = model.relief_survival(mu, cols["indication"], np.asarray(times, dtype=float))
+        surv = self._relief_of(X).survival(np.asarray(times, dtype=float))
         return pd.DataFrame(surv.T, index=pd.Index(np.asarray(times, float), name="day"))
 
     def score(self, X, y=None) -> float:
         """Concordance of predicted medians with observed relief ends (responders; higher is better)."""
         from lifelines.utils import concordance_index
 
-        data = load_outcomes(_as_frame(X, y))
-        keep = data.responded
-        cols = {k: v[keep] for k, v in data.columns.items()}
-        pred = self._model().predict_columns(cols)["relief_end_median_day"]
-        sub = OutcomeData(cols, data.lower[keep], data.upper[keep], data.responded[keep], data.rows[keep])
+        check_is_fitted(self, "bundle_")
+        data = load_outcomes(_outcome_frame(X, y))
+        sub = data.subset(data.responded)
+        pred = patient_relief(Model(self.bundle_), sub.columns).quantile(0.5)
         time, event = event_times(sub)
         return float(concordance_index(time, pred, event))
 
 
-def _patient_columns(frame) -> dict:
-    """Validated patient columns of ``frame`` (outcome columns ignored); raises on a bad row."""
-    from regen.outcomes import OUTCOME_COLUMNS
-    from regen.schema import FOLLOW_UP_COLUMNS, validate_patients
+def _patient_frame(X):
+    """The patient columns of ``X`` (outcome and follow-up columns dropped)."""
+    from regen.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 
-    drop = [c for c in (*OUTCOME_COLUMNS, *FOLLOW_UP_COLUMNS) if c in frame.columns]
-    batch = validate_patients(frame.drop(columns=drop))
-    if not batch.ok.all():
-        i = int(np.flatnonzero(~batch.ok)[0])
-        raise InputError(f"row {i + 1}: {batch.errors[i]}")
-    return batch.columns
+    frame = _outcome_frame(X)
+    return frame.drop(columns=[c for c in (*OUTCOME_COLUMNS, *FOLLOW_UP_COLUMNS) if c in frame.columns])
 
 
 def _rates(group: np.ndarray, hit: np.ndarray, mask: np.ndarray, cap: float = 1.0) -> dict:

@@ -16,22 +16,21 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
+from regen.columns import OUTPUT_COLUMNS
+from regen.model import Model, load_model
+from regen.prediction import predict_frame
 
-from regen.errors import DataFileError
-from regen.model import PREDICTION_COLUMNS, Model, load_model
-
-__all__ = ["OUTPUT_COLUMNS", "score_frame"]
-
-_DAY_DECIMALS, _P_DECIMALS = 1, 3
-#: Planning columns added after the contract's columns (used by ``regen report``).
-EXTRA_COLUMNS = ("review_day", "review_date")
-OUTPUT_COLUMNS = (*PREDICTION_COLUMNS, *EXTRA_COLUMNS)
+__all__ = ["OUTPUT_COLUMNS", "resolve_model", "score_frame"]
 
 
-def _resolve(model) -> Model:
+def resolve_model(model: Model | str | os.PathLike | None) -> Model:
+    """A :class:`Model` from a model, a path, ``"mechanism-only"`` or None (the embedded default)."""
     if model is None or isinstance(model, str | os.PathLike):
         return load_model(model)
+    if not isinstance(model, Model):
+        from regen.errors import InputError
+
+        raise InputError(f"model: {type(model).__name__} is not a regen Model, a path or None")
     return model
 
 
@@ -42,45 +41,27 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
     Parameters
     ----------
     frame : pandas.DataFrame
-        Patient columns (only ``nerve`` is required; see design.md), values as
-        strings or typed; any other column passes through unchanged.
+        Patient columns (only ``nerve`` is required; see :mod:`regen.columns`),
+        values as strings or typed; any other column passes through unchanged.
     model : Model, path or None
         The model (None = the embedded default).
     book_at_risk : float, optional
-        Retreatment booking rule (default: the model's 0.25).
+        Retreatment booking rule, strictly between 0 and 1 (default: the model's 0.25).
 
     Returns
     -------
     pandas.DataFrame
         Same rows, same order, same index; the input columns followed by
-        :data:`regen.PREDICTION_COLUMNS` (days rounded to 0.1, probabilities
-        to 0.001), then ``review_day`` and ``review_date``. Rows that cannot be scored keep their place with empty
-        predictions and the reason in ``error``.
+        :data:`regen.columns.OUTPUT_COLUMNS` (rounded by
+        :func:`regen.columns.decimals`). Rows that cannot be scored keep their
+        place with empty predictions and the reason in ``error``.
 
     Raises
     ------
     DataFileError
-        If the frame has no ``nerve`` column or already has prediction columns.
+        If the frame has no ``nerve`` column, repeats a column name, or already
+        has prediction columns.
+    InputError
+        If ``book_at_risk`` is not strictly between 0 and 1.
     """
-    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
-    if clash:
-        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
-                            "drop them before scoring")
-    if "nerve" not in frame.columns:
-        raise DataFileError(f"the input has no 'nerve' column (columns: {', '.join(map(str, frame.columns))})")
-    model = _resolve(model)
-    out = frame.copy()
-    if len(frame) == 0:
-        for col in OUTPUT_COLUMNS:
-            out[col] = np.array([], dtype=object if col.endswith(("_date", "version", "error")) else float)
-        return out
-    pred = model.predict_columns(frame, book_at_risk)
-    for col in OUTPUT_COLUMNS:
-        values = pred[col]
-        if values.dtype.kind == "f":
-            values = np.round(values, _P_DECIMALS if col.startswith("p_") else _DAY_DECIMALS)
-        else:
-            values = values.astype(object)
-        out[col] = values
-    out.loc[pred["error"] != "", "model_version"] = ""
-    return out
+    return predict_frame(resolve_model(model), frame, book_at_risk)

@@ -69,7 +69,7 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
     import pandas as pd
 
     from regen.parameters import parameter_values
-    from regen.predict import _mechanism
+    from regen.prediction import nerve_times
     from regen.schema import validate_patients
 
     tr = {**DEFAULT_TRUTH, **(truth or {})}
@@ -85,7 +85,7 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
         "diabetes": np.where(diabetes, "yes", "no"), "smoker": "no", "treated_on": treated_on,
     })
     cols = validate_patients(frame).columns
-    log_nerve = _mechanism(cols, parameter_values())["mu"]
+    log_nerve = nerve_times(cols, parameter_values())["mu"]
     effect = np.array([tr["indication_effect"][v] for v in indication])
     mu = log_nerve + effect + tr["coef"]["age"] * (age - 50) / 10 + tr["coef"]["diabetes"] * diabetes
     t = np.exp(mu + tr["sigma"] * rng.standard_normal(n))

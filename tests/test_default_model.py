@@ -27,13 +27,10 @@ def test_default_model_is_the_fitted_one():
 
 @pytest.mark.parametrize(("nerve", "indication", "day", "fraction", "source"), PUBLISHED)
 def test_default_model_matches_published_summary(nerve, indication, day, fraction, source):
-    model = load_model()
-    from regen.predict import _mechanism
-    from regen.schema import validate_patients
+    import pandas as pd
 
-    cols = validate_patients({"nerve": [nerve], "indication": [indication]}).columns
-    mu = model.relief_location(cols, _mechanism(cols, model.params)["mu"])
-    predicted = model.relief_survival(mu, cols["indication"], [day])[0, 0]
+    frame = pd.DataFrame({"nerve": [nerve], "indication": [indication]})
+    predicted = load_model().predict_survival_function(frame, [day]).iloc[0, 0]
     assert predicted == pytest.approx(fraction, abs=0.10), source
 
 

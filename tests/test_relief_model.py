@@ -9,18 +9,16 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from regen import ReliefModel, load_model, simulate_cohort
+from regen import InputError, ReliefModel, load_model
+from regen.bundle import read_bundle, write_bundle
 from regen.errors import DataFileError, ModelFileError
 from regen.model import Model
-from regen.persistence import read_bundle, write_bundle
+from regen.prediction import nerve_times
+from regen.resources import model_path
+from regen.schema import validate_patients
 from regen.simulate import DEFAULT_TRUTH
 
 Y = ["relief_last_seen_day", "relief_lost_day", "responded"]
-
-
-@pytest.fixture(scope="module")
-def cohort():
-    return simulate_cohort(4000, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +28,23 @@ def fitted(cohort):
 
 def test_recovers_the_truth(fitted):
     coef, ci = fitted.coef_, fitted.bundle_["fit"]["coef_ci"]
+    entries = fitted.bundle_["relief"]["indications"]
     for name, true in DEFAULT_TRUTH["coef"].items():
         assert ci[name][0] <= true <= ci[name][1], (name, ci[name], true)
     for ind, true in DEFAULT_TRUTH["indication_effect"].items():
-        est = coef["intercept"] + coef[f"indication[{ind}]"]
-        assert est == pytest.approx(true, abs=0.06), ind
+        assert entries[ind]["location"] == pytest.approx(true, abs=0.06), ind
+        assert entries[ind]["location"] == pytest.approx(coef["intercept"] + coef.get(f"indication[{ind}]", 0.0))
     assert fitted.sigma_ == pytest.approx(DEFAULT_TRUTH["sigma"], rel=0.06)
     for ind, true in DEFAULT_TRUTH["response_prob"].items():
-        assert fitted.bundle_["response_prob"][ind] == pytest.approx(true, abs=0.04)
+        assert entries[ind]["response_prob"] == pytest.approx(true, abs=0.04)
 
 
 def test_medians_within_a_few_percent_of_the_truth(cohort, fitted):
     truth = DEFAULT_TRUTH
     patients = cohort.drop(columns=Y)
     pred = fitted.predict(patients)
-    from regen.predict import _mechanism
-    from regen.schema import validate_patients
-
     cols = validate_patients(patients).columns
-    mu = _mechanism(cols, load_model().params)["mu"]
+    mu = nerve_times(cols, load_model().params)["mu"]
     true_mu = (mu + np.array([truth["indication_effect"][i] for i in cols["indication"]])
                + truth["coef"]["age"] * (cols["age"] - 50) / 10 + truth["coef"]["diabetes"] * cols["diabetes"])
     rel = np.abs(pred / np.exp(true_mu) - 1)
@@ -65,16 +61,15 @@ def test_offset_likelihood_equals_lifelines_on_scaled_bounds(cohort):
     from lifelines import LogNormalAFTFitter
 
     from regen.outcomes import load_outcomes
-    from regen.predict import _mechanism
 
     sub = cohort.head(800)
     model = ReliefModel(family="lognormal", penalizer=0.0, covariates=False).fit(sub)
     data = load_outcomes(sub)
     keep = data.responded
-    t_nerve = np.exp(_mechanism(data.columns, load_model().params)["mu"][keep])
+    t_nerve = np.exp(nerve_times(data.columns, load_model().params)["mu"][keep])
     frame = pd.DataFrame({"lower": np.maximum(data.lower[keep], 0.5) / t_nerve,
                           "upper": data.upper[keep] / t_nerve})
-    for ind in model.bundle_["design"]["indications"]:
+    for ind in sorted(set(data.columns["indication"][keep]))[1:]:  # the first level is the reference
         frame[ind] = (data.columns["indication"][keep] == ind).astype(float)
     direct = LogNormalAFTFitter(penalizer=0.0).fit_interval_censoring(frame, "lower", "upper")
     assert model.bundle_["fit"]["log_likelihood"] == pytest.approx(direct.log_likelihood_, rel=1e-6)
@@ -83,7 +78,8 @@ def test_offset_likelihood_equals_lifelines_on_scaled_bounds(cohort):
 
 def test_fit_offset_estimates_a_coefficient_near_one(cohort):
     model = ReliefModel(family="lognormal", fit_offset=True).fit(cohort, cohort[Y])
-    assert model.bundle_["offset_coef"] == pytest.approx(1.0, abs=0.15)
+    offsets = {e["offset_coef"] for e in model.bundle_["relief"]["indications"].values()}
+    assert len(offsets) == 1 and offsets.pop() == pytest.approx(1.0, abs=0.15)
 
 
 def test_non_responders_are_not_short_relief(cohort, fitted):
@@ -105,12 +101,18 @@ def test_save_load_gives_identical_predictions(tmp_path, cohort, fitted):
 
 
 def test_crafted_model_files_are_refused(tmp_path):
-    bundle = read_bundle(load_model.__globals__["model_path"]("default.json"))
+    bundle = read_bundle(model_path("default.json"))
+    first = next(iter(bundle["relief"]["indications"]))
     for mutate, message in (
-        (lambda b: b.update(sigma=-1), "sigma"),
-        (lambda b: b["coef"].update(intercept="__import__('os')"), "not a finite number"),
-        (lambda b: b.update(family="cox"), "family"),
+        (lambda b: b["relief"].update(sigma=-1), "relief.sigma"),
+        (lambda b: b["relief"]["indications"][first].update(location="__import__('os')"), "not a number"),
+        (lambda b: b["relief"].update(family="cox"), "family"),
         (lambda b: b["parameters"].pop("rate_mm_per_day"), "rate_mm_per_day"),
+        (lambda b: b.update(format_version=True), "format version True"),
+        (lambda b: b["relief"]["indications"][first].update(location=800), "from -15 to 15"),
+        (lambda b: b["parameters"]["rate_mm_per_day"].update(value=0), "rate_mm_per_day"),
+        (lambda b: b["parameters"]["rate_mm_per_day"].update(sd_log=50), "sd_log"),
+        (lambda b: b["relief"].update(indications=["a"]), "not an object"),
     ):
         crafted = json.loads(json.dumps(bundle))
         mutate(crafted)
@@ -142,8 +144,28 @@ def test_joblib_roundtrip(tmp_path, fitted, cohort):
 def test_survival_function_and_percentiles(fitted, cohort):
     sf = fitted.predict_survival_function(cohort.head(3), [30, 90, 365])
     assert sf.shape == (3, 3) and np.all(np.diff(sf.to_numpy(), axis=0) <= 0)
-    p25, p50 = fitted.predict_percentile(cohort.head(3), 0.25), fitted.predict_percentile(cohort.head(3))
-    assert np.all(p25 < p50)
+    p25 = fitted.predict_responder_percentile(cohort.head(3), 0.25)
+    p50 = fitted.predict_responder_percentile(cohort.head(3))
+    assert np.all(p25 < p50) and np.array_equal(p50, fitted.predict(cohort.head(3)))
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"penalizer": -1}, "penalizer"), ({"penalizer": float("inf")}, "penalizer"),
+    ({"long_after_days": 0}, "long_after_days"), ({"family": "cox"}, "family"),
+    ({"fit_offset": "yes"}, "fit_offset"),
+])
+def test_bad_estimator_parameters_are_refused(cohort, params, message):
+    with pytest.raises(InputError, match=message):
+        ReliefModel(**params).fit(cohort.head(100), cohort[Y].head(100))
+
+
+def test_ndarray_y_keeps_responded(cohort):
+    sub = cohort.head(600)
+    with_frame = ReliefModel(family="lognormal").fit(sub.drop(columns=Y), sub[Y])
+    with_array = ReliefModel(family="lognormal").fit(sub.drop(columns=Y), sub[Y].to_numpy())
+    assert with_array.censoring_ == with_frame.censoring_ and with_array.sigma_ == with_frame.sigma_
+    with pytest.raises(InputError, match="y has shape"):
+        ReliefModel().fit(sub.drop(columns=Y), sub[Y].to_numpy()[:, :1])
 
 
 def test_no_usable_rows_is_refused():

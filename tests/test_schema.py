@@ -3,13 +3,41 @@
 import numpy as np
 import pytest
 
-from regen.errors import InputError
+from regen.errors import DataFileError
 from regen.schema import validate_patients
 
 
 def test_nerve_column_is_required():
-    with pytest.raises(InputError, match="the column 'nerve' is required"):
+    with pytest.raises(DataFileError, match="the column 'nerve' is required"):
         validate_patients({"age": [50]})
+
+
+def test_repeated_or_misshapen_columns_are_refused():
+    import pandas as pd
+
+    frame = pd.DataFrame([["GON", 40, 90], ["SLGN", 60, 20]], columns=["nerve", "age", "age"])
+    with pytest.raises(DataFileError, match="column names repeat: 'age'"):
+        validate_patients(frame)
+    with pytest.raises(DataFileError, match="column 'age' has shape"):
+        validate_patients({"nerve": ["GON", "SLGN"], "age": [[40, 90], [60, 20]]})
+
+
+def test_no_patient_id_is_invented():
+    assert validate_patients({"nerve": ["GON", "SLGN"]}).columns["patient_id"].tolist() == ["", ""]
+
+
+def test_parsing_switches_to_pandas_above_the_threshold_with_the_same_result():
+    from regen.parsing import LARGE, factorize, to_bool, to_float
+
+    values = np.array([" 64", "64", "", None, float("nan"), "x", "1e3", "inf", "yes", " NO "] * 300, dtype=object)
+    small, large = values[:LARGE // 2], values[: LARGE + 10]
+    for func in (to_float, to_bool):
+        a, b = func(small), func(large)
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y[: len(x)])
+    codes_s, uniq_s = factorize(small)
+    codes_l, uniq_l = factorize(large)
+    assert (uniq_s[codes_s] == uniq_l[codes_l][: len(small)]).all()
 
 
 def test_each_bad_row_gets_its_own_message_and_good_rows_none():

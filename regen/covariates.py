@@ -3,12 +3,14 @@
 A *design spec* is plain data stored in the model file:
 ``{"indications": [...], "numeric": {"age": [center, scale], ...}, "binary": [...]}``.
 Indication levels not listed (including the reference) contribute 0; a
-missing numeric value contributes 0 (the center).
+missing numeric value contributes 0 (the center). Fitting builds the whole
+matrix (:func:`design_matrix`); prediction adds the patient covariates'
+effect (:func:`covariate_effect`) to the indication's location.
 
 Examples
 --------
 >>> import numpy as np
->>> from regen.design import design_matrix
+>>> from regen.covariates import design_matrix
 >>> spec = {"indications": ["mastectomy"], "numeric": {"age": [50, 10]}, "binary": ["diabetes"]}
 >>> cols = {"indication": np.array(["mastectomy", "knee_osteoarthritis"], dtype=object),
 ...         "age": np.array([70.0, 50.0]), "diabetes": np.array([True, False])}
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["BINARY_TERMS", "NUMERIC_TERMS", "design_matrix", "full_spec", "term_names"]
+__all__ = ["BINARY_TERMS", "NUMERIC_TERMS", "covariate_effect", "design_matrix", "full_spec", "term_names"]
 
 #: Numeric covariates with their (center, scale): the coefficient is per scale unit.
 NUMERIC_TERMS: dict[str, tuple[float, float]] = {
@@ -75,3 +77,17 @@ def design_matrix(cols: Mapping, spec: Mapping) -> tuple[np.ndarray, list[str]]:
         parts.append(np.where(np.isnan(values), 0.0, (values - center) / scale))
     parts += [_binary(cols, name, n) for name in spec.get("binary", [])]
     return np.column_stack(parts) if parts else np.empty((n, 0)), term_names(spec)
+
+
+def covariate_effect(cols: Mapping, covariates: Mapping | None) -> np.ndarray | float:
+    """``x'beta`` of the patient covariates (no intercept, no indication terms); 0 without covariates.
+
+    ``covariates`` is ``{"numeric": {...}, "binary": [...], "coef": {name: value}}``
+    (the ``covariates`` part of a model's relief section).
+    """
+    if not covariates or not covariates.get("coef"):
+        return 0.0
+    spec = {"indications": [], "numeric": covariates.get("numeric", {}), "binary": covariates.get("binary", [])}
+    X, names = design_matrix(cols, spec)
+    beta = np.array([float(covariates["coef"].get(name, 0.0)) for name in names[1:]])
+    return X[:, 1:] @ beta

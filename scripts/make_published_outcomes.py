@@ -1,6 +1,6 @@
 """Build published_outcomes.csv: published summaries turned into pseudo-patient rows.
 
-Run from the repository root: ``python data/make_published_outcomes.py``.
+Run from the repository root: ``python scripts/make_published_outcomes.py``.
 Each study below states what was published (literature.md) and how it becomes
 rows; see published_outcomes.md. These rows are derived from published
 summaries, not patient data: they carry no individual covariates.
@@ -73,7 +73,7 @@ def rows():
 
 
 def main() -> None:
-    out = Path(__file__).with_name("published_outcomes.csv")
+    out = Path(__file__).resolve().parents[1] / "data" / "published_outcomes.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from regen import load_model
->>> from regen.report_text import render_prediction
+>>> from regen.prediction_text import render_prediction
 >>> out = load_model().predict_columns({"nerve": ["intercostal"], "age": [58]})
 >>> text = render_prediction({k: v[0] for k, v in out.items()})
 >>> "Return of sensation" in text and "model" in text

@@ -1,8 +1,8 @@
 """Rebuild the embedded default model and its card from the published outcomes.
 
-Run from the repository root::
+Run from the repository root (it writes into the checkout, never into an installed package)::
 
-    python -m regen.build_default
+    python scripts/make_published_outcomes.py && python scripts/build_default_model.py
 
 It fits :class:`regen.ReliefModel` (family chosen by AIC, indication effects,
 no individual covariates: the published rows have none) on
@@ -36,18 +36,18 @@ facet 12 months) are extrapolations of the fitted curve. Metrics below are on th
 rows (optimistic). Use the model as a mechanistically anchored prior and fit your clinic's own
 data (`regen fit`) when you have it.
 
-**Rebuild**: `python data/make_published_outcomes.py && python -m regen.build_default`."""
+**Rebuild**: `python scripts/make_published_outcomes.py && python scripts/build_default_model.py`."""
 
 
 def main() -> None:
     """Fit, evaluate and write ``models/default.json`` and ``models/default.md``."""
     import pandas as pd
 
+    from regen.bundle import write_bundle
     from regen.evaluation import evaluate
     from regen.fitting import model_card
-    from regen.model import Model
+    from regen.model import Model, thaw
     from regen.outcomes import load_outcomes
-    from regen.persistence import write_bundle
     from regen.relief_model import ReliefModel
 
     frame = pd.read_csv(ROOT / "data" / "published_outcomes.csv", dtype=str, keep_default_na=False)
@@ -55,7 +55,7 @@ def main() -> None:
     fitted = ReliefModel(family="auto", penalizer=0.01, covariates=False).fit(frame)
     model = Model(fitted.to_bundle(NAME, VERSION))
     metrics = evaluate(model, data, bootstrap=200, seed=0)
-    bundle = {**model.bundle, "description": "fitted on published outcome summaries (pseudo-rows)",
+    bundle = {**thaw(model.bundle), "description": "fitted on published outcome summaries (pseudo-rows)",
               "metrics": {k: metrics[k] for k in ("c_index", "c_index_ci", "integrated_brier_score",
                                                   "integrated_brier_score_ci", "n", "events")}}
     write_bundle(bundle, ROOT / "models" / "default.json")

@@ -1,0 +1,143 @@
+"""The column contract: input and output names, their order, and how numbers are rounded.
+
+Other programs read these names (see design.md); change them only with a
+deprecation path. ``regen score``, ``regen predict --format json`` and
+:func:`regen.score_frame` all take their output names, order and rounding
+from here, so the same patient gets the same numbers everywhere.
+
+Examples
+--------
+>>> from regen.columns import OUTPUT_COLUMNS, decimals
+>>> OUTPUT_COLUMNS[0], decimals("p_relief_90d"), decimals("relief_end_median_day")
+('sensation_return_median_day', 3, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = [
+    "DETAIL_COLUMNS",
+    "FOLLOW_UP_COLUMNS",
+    "LIST_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "OUTPUT_COLUMNS",
+    "PATIENT_COLUMNS",
+    "PREDICTION_COLUMNS",
+    "RELIEF_DAYS",
+    "decimals",
+    "round_outputs",
+]
+
+#: The patient columns (input of predict and score), in order.
+PATIENT_COLUMNS = (
+    "patient_id",
+    "nerve",
+    "indication",
+    "age",
+    "sex",
+    "height_cm",
+    "bmi",
+    "diabetes",
+    "smoker",
+    "distance_mm",
+    "freeze_cycles",
+    "freeze_seconds",
+    "probe_temp_c",
+    "prior_treatments",
+    "treated_on",
+)
+
+#: Follow-up columns (optional): still relieved on a day, relief lost on a day,
+#: regeneration fronts, earlier cycles. ``front_mm``, ``front_day`` and
+#: ``prior_relief_days`` hold one number or a ';'-separated list (``"20;41"``).
+FOLLOW_UP_COLUMNS = ("relief_at_day", "relief_lost_day", "front_mm", "front_day", "prior_relief_days")
+LIST_COLUMNS = ("front_mm", "front_day", "prior_relief_days")
+
+#: Outcome columns (input of fit and evaluate), beside the patient columns.
+OUTCOME_COLUMNS = (
+    "relief_last_seen_day",
+    "relief_lost_day",
+    "responded",
+    "sensation_last_absent_day",
+    "sensation_returned_day",
+)
+
+#: Days at which the probability of still being relieved is reported.
+RELIEF_DAYS = (90, 180, 365)
+
+#: The prediction columns of design.md, in order (``error`` last).
+PREDICTION_COLUMNS = (
+    "sensation_return_median_day",
+    "sensation_return_p10_day",
+    "sensation_return_p90_day",
+    "relief_onset_day",
+    "relief_end_median_day",
+    "relief_end_p10_day",
+    "relief_end_p90_day",
+    *(f"p_relief_{d}d" for d in RELIEF_DAYS),
+    "retreatment_due_day",
+    "retreatment_due_date",
+    "model_version",
+    "error",
+)
+
+#: What ``regen score`` appends after the input columns, in order: the
+#: contract's columns, then the review (planning) and the additions.
+OUTPUT_COLUMNS = (
+    *PREDICTION_COLUMNS,
+    "review_day",
+    "review_date",
+    "evidence",
+    "warnings",
+    "p_response",
+    "long_responder_fraction",
+)
+
+#: Further keys of one patient's prediction (``regen predict --format json``).
+DETAIL_COLUMNS = (
+    "patient_id",
+    "nerve",
+    "indication",
+    "relief_onset_p10_day",
+    "relief_onset_p90_day",
+    "distance_mm",
+    "rate_mm_per_day",
+    "degeneration_days",
+    "initial_delay_days",
+    "regrowth_days",
+    "terminal_delay_days",
+    "next_cycle_relief_end_median_day",
+    "next_cycle_relief_end_p10_day",
+    "next_cycle_relief_end_p90_day",
+    "follow_up",
+)
+
+_DAY_DECIMALS, _FRACTION_DECIMALS, _RATE_DECIMALS = 1, 3, 3
+
+
+def decimals(name: str) -> int | None:
+    """Decimals a numeric output column is rounded to (None: not a rounded number).
+
+    Days (``*_day``, ``*_days``, ``distance_mm``) to 0.1; probabilities and
+    fractions (``p_*``, ``*_fraction``) and the rate (mm/day) to 0.001.
+    """
+    if name.startswith("p_") or name.endswith("_fraction"):
+        return _FRACTION_DECIMALS
+    if name == "rate_mm_per_day":
+        return _RATE_DECIMALS
+    if name.endswith(("_day", "_days", "_mm")):
+        return _DAY_DECIMALS
+    return None
+
+
+def round_outputs(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Round every numeric column by :func:`decimals` (other columns unchanged)."""
+    out = {}
+    for name, values in columns.items():
+        places = decimals(name)
+        arr = np.asarray(values)
+        out[name] = np.round(arr, places) if places is not None and arr.dtype.kind == "f" else values
+    return out

@@ -1,0 +1,127 @@
+"""Parsing raw column values (strings from a CSV, or typed arrays) into typed arrays.
+
+Pure, vectorised helpers shared by the patient schema and the outcome schema.
+Each parses the *distinct* values of a column once (a cohort of a million rows
+has a few hundred distinct ages), so cost follows the number of distinct
+values, not rows.
+
+Examples
+--------
+>>> import numpy as np
+>>> from regen.parsing import to_float, to_bool
+>>> values, bad = to_float(np.array(["1.5", "", "x"], dtype=object))
+>>> values.tolist()[0], bool(np.isnan(values[1])), bad.tolist()
+(1.5, True, [False, False, True])
+>>> to_bool(np.array(["yes", "no", "maybe"], dtype=object))[1].tolist()
+[False, False, True]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from regen.errors import InputError
+
+__all__ = ["LARGE", "blank_text", "factorize", "map_unique", "to_bool", "to_float"]
+
+#: Above this many rows, columns are factorized with pandas (loaded by batch callers anyway).
+LARGE = 2048
+_TRUE = frozenset({"1", "true", "yes", "y", "t"})
+_FALSE = frozenset({"0", "false", "no", "n", "f", ""})
+
+
+def blank_text(value: object) -> str:
+    """The stripped text of a cell; ``None`` and NaN become ``''``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct stripped strings of a column (blanks and NaN become ``''``).
+
+    Returns
+    -------
+    codes : array of int
+        ``uniques[codes]`` gives back each row's stripped text.
+    uniques : array of str (object)
+    """
+    values = np.asarray(values, dtype=object)
+    if values.shape[0] > LARGE:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hash first, strip the few uniques
+        keys = [blank_text(v) for v in uniques]
+        merged, stripped = pd.factorize(np.array([*keys, ""], dtype=object))
+        codes = merged[np.where(codes < 0, len(keys), codes)]
+        return codes, np.asarray(stripped, dtype=object)
+    keys = np.array([blank_text(v) for v in values], dtype=object)
+    if keys.shape[0] == 0:
+        return np.zeros(0, dtype=int), np.array([], dtype=object)
+    uniques, codes = np.unique(keys, return_inverse=True)
+    return codes.reshape(-1), uniques
+
+
+def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parse to float: (floats with NaN for blank or bad, mask of bad values).
+
+    A value is bad when it is not a finite decimal number (``nan``, ``inf`` and
+    text are bad; blank is missing, not bad).
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "iub":
+        return values.astype(float), np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind == "f":
+        return values.astype(float), np.isinf(values)
+    codes, uniques = factorize(values)
+    parsed = np.full(len(uniques), np.nan)
+    bad = np.zeros(len(uniques), dtype=bool)
+    for i, text in enumerate(uniques):
+        if text:
+            try:
+                parsed[i] = float(text)
+            except ValueError:
+                bad[i] = True
+            else:
+                bad[i] = not np.isfinite(parsed[i])
+                if bad[i]:
+                    parsed[i] = np.nan
+    return parsed[codes], bad[codes]
+
+
+def to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parse yes/no values: (truth, mask of values that are not yes/no).
+
+    Accepted: true/false, yes/no, y/n, t/f, 1/0 (any case); blank means no.
+    """
+    values = np.asarray(values)
+    if values.dtype.kind == "b":
+        return values.astype(bool), np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind in "iuf":
+        nan = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
+        vals = np.where(nan, 0, values)
+        return vals != 0, ~nan & ~np.isin(vals, (0, 1))
+    codes, uniques = factorize(values)
+    lowered = [u.lower() for u in uniques]
+    truth = np.array([u in _TRUE for u in lowered], dtype=bool)
+    bad = np.array([u not in _TRUE and u not in _FALSE for u in lowered], dtype=bool)
+    return truth[codes], bad[codes]
+
+
+def map_unique(values: np.ndarray, func: Callable[[str], object]) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``func`` to each distinct stripped string: (results, error messages).
+
+    ``func`` raises :class:`~regen.errors.InputError` for a bad value; its
+    message is returned for every row holding that value ('' elsewhere).
+    """
+    codes, uniques = factorize(values)
+    results = np.empty(len(uniques), dtype=object)
+    messages = np.empty(len(uniques), dtype=object)
+    for i, key in enumerate(uniques):
+        try:
+            results[i], messages[i] = func(key), ""
+        except InputError as exc:
+            results[i], messages[i] = "", str(exc)
+    return results[codes], messages[codes]

@@ -1,0 +1,350 @@
+"""From patient columns to every prediction column: the one prediction path.
+
+Behind ``regen predict``, ``regen score``, :func:`regen.score_frame`,
+:meth:`regen.Model.predict` and :func:`predict_patient`:
+
+1. :func:`regen.schema.validate_patients` types the columns and finds bad rows;
+2. :func:`nerve_times`: the mechanism gives T_nerve (return of sensation),
+   with the rate updated from measured regeneration fronts where given;
+3. :func:`patient_relief`: the relief-end law on top of it
+   (:func:`regen.relief.relief_distribution`), shrunk toward the patient's own
+   earlier cycles where given;
+4. follow-up (still relieved on day D conditions the law; relief lost on day D
+   makes retreatment due now and forecasts the next cycle) and the booking
+   rule give the review and retreatment days and dates;
+5. :func:`regen.columns.round_outputs` rounds by the output contract.
+
+``model`` is anything with ``bundle``, ``params`` and ``version`` (a
+:class:`regen.Model`).
+
+Examples
+--------
+>>> from regen import load_model
+>>> from regen.prediction import predict_patient
+>>> row = predict_patient(load_model(), nerve="GON", age=45)
+>>> row["nerve"], row["sensation_return_p10_day"] < row["sensation_return_median_day"]
+('greater_occipital', True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from regen.catalog import load_catalog
+from regen.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS, RELIEF_DAYS, round_outputs
+from regen.errors import InputError
+from regen.mechanism import freeze_warnings, nerve_time, onset_time, rate_median_mm_per_day
+from regen.parsing import factorize
+from regen.planning import retreatment_days, review_days, shrink_to_history, update_rate_from_front
+from regen.relief import ReliefDistribution, relief_distribution
+from regen.schema import validate_patients
+
+__all__ = ["add_days", "check_book_at_risk", "nerve_times", "patient_columns", "patient_relief",
+           "predict_columns", "predict_frame", "predict_patient"]
+
+
+def _v(params: Mapping, name: str) -> float:
+    return float(params[name]["value"])
+
+
+def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
+    """The booking fraction to use: the model's default, or a given value strictly inside (0, 1)."""
+    if book_at_risk is None:
+        return _v(params, "retreatment_risk")
+    value = float(book_at_risk) if isinstance(book_at_risk, int | float) and not isinstance(book_at_risk, bool) \
+        else math.nan
+    if not 0.0 < value < 1.0:
+        raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 "
+                         "(e.g. 0.25)")
+    return value
+
+
+def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """ISO date ``days`` after each date, the day rounded half up to whole days; '' where either is missing."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    days = np.asarray(days, dtype=float)
+    valid = ~np.isnat(dates) & np.isfinite(days)
+    out = np.full(dates.shape, "", dtype=object)
+    if valid.any():
+        shifted = dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")
+        out[valid] = np.datetime_as_string(shifted, unit="D").astype(object)
+    return out
+
+
+def _default_distances(nerve: np.ndarray) -> np.ndarray:
+    catalog = load_catalog()
+    codes, uniques = factorize(nerve)
+    table = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
+    return table[codes]
+
+
+def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
+    """T_nerve (return of sensation) per patient, with the rate updated from fronts where measured.
+
+    Parameters
+    ----------
+    cols : mapping
+        Validated patient columns (:func:`regen.schema.validate_patients`).
+    params : mapping
+        The mechanism parameters (``model.params``).
+    """
+    rate = rate_median_mm_per_day(cols["age"], cols["diabetes"], cols["smoker"], params)
+    override = None
+    if not np.isnan(cols["front_mm"]).all():
+        rate_sd = np.full(rate.shape, params["rate_mm_per_day"]["sd_log"])
+        start = np.full(rate.shape, _v(params, "degeneration_days") + _v(params, "initial_delay_days"))
+        override = update_rate_from_front(
+            rate, rate_sd, list(cols["front_mm"].T), list(cols["front_day"].T), start,
+            _v(params, "front_measurement_sd_log"))
+    return nerve_time(_default_distances(cols["nerve"]), cols["age"], cols["diabetes"], cols["smoker"],
+                      cols["height_cm"], cols["distance_mm"], params, rate_override=override)
+
+
+def _history(prior_relief_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean log duration and count of each patient's earlier cycles."""
+    count = (~np.isnan(prior_relief_days)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_log = np.nansum(np.log(prior_relief_days), axis=1) / np.maximum(count, 1)
+    return mean_log, count
+
+
+def _shrunk(dist: ReliefDistribution, mean_log, count, icc: float) -> ReliefDistribution:
+    mu, scale = shrink_to_history(dist.family, dist.mu, dist.scale, mean_log, count, icc)
+    return dist.with_location(mu, scale)
+
+
+def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefDistribution:
+    """The relief-end law of each patient: the model's law, shrunk toward earlier cycles where given.
+
+    Parameters
+    ----------
+    model : Model
+    cols : mapping
+        Validated patient columns.
+    mech : mapping, optional
+        :func:`nerve_times` of the same columns (computed when not given).
+    """
+    mech = nerve_times(cols, model.params) if mech is None else mech
+    dist = relief_distribution(model.bundle["relief"], cols, mech["mu"])
+    if "prior_relief_days" not in cols:
+        return dist
+    return _shrunk(dist, *_history(cols["prior_relief_days"]), _v(model.params, "history_icc"))
+
+
+def _follow_up_text(given, lost, count) -> np.ndarray:
+    out = np.full(given.shape, "", dtype=object)
+    still, is_lost = ~np.isnan(given), ~np.isnan(lost)
+    out[still] = [f"still relieved on day {d:g}: remaining relief given that" for d in given[still]]
+    out[is_lost] = [f"relief lost on day {d:g}: retreatment due now; next cycle forecast" for d in lost[is_lost]]
+    hist = count > 0
+    out[hist] = [f"{t}; " if t else "" for t in out[hist]]
+    out[hist] = out[hist] + [f"shrunk toward {c} earlier cycle(s)" for c in count[hist]]
+    return out
+
+
+def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
+    """Relief-end quantiles of the next cycle (counted from the retreatment), where relief was lost."""
+    is_lost = ~np.isnan(lost)
+    mean_log, count = _history(cols["prior_relief_days"])
+    lost_log = np.log(np.where(is_lost, lost, 1.0))
+    next_count = count + is_lost
+    next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
+    base = relief_distribution(model.bundle["relief"], cols, mech["mu"])
+    nxt = _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
+    return {f"next_cycle_relief_end_{k}_day": np.where(is_lost, nxt.quantile(p), np.nan)
+            for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+
+
+def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
+    """Relief-end quantiles, P(relief) at fixed days, review and retreatment, follow-up."""
+    dist = patient_relief(model, cols, mech)
+    given, lost = cols["relief_at_day"], cols["relief_lost_day"]
+    is_lost = ~np.isnan(lost)
+    out = {f"relief_end_{k}_day": np.where(is_lost, lost, dist.quantile(p, given))
+           for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+    surv = dist.survival(RELIEF_DAYS, given)
+    for j, day in enumerate(RELIEF_DAYS):
+        out[f"p_relief_{day}d"] = np.where(is_lost, 0.0, surv[:, j])
+    due = retreatment_days(dist.quantile(book_at_risk, given), mech["sensation_return_p10_day"])
+    review = review_days(dist.quantile(book_at_risk / 2.0, given), onset["relief_onset_p90_day"], due)
+    out["retreatment_due_day"] = np.where(is_lost, lost, due)
+    out["review_day"] = np.where(is_lost, lost, np.fmax(review, given))
+    out.update(_next_cycle(model, cols, mech, lost))
+    out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
+    out["long_responder_fraction"] = dist.long
+    out["evidence"] = dist.evidence
+    out["follow_up"] = _follow_up_text(given, lost, _history(cols["prior_relief_days"])[1])
+    return out
+
+
+def _warnings(cols: Mapping, params: Mapping) -> np.ndarray:
+    """Freeze-temperature warnings, and fronts measured before regrowth can start."""
+    out = freeze_warnings(cols["probe_temp_c"], params)
+    start = _v(params, "degeneration_days") + _v(params, "initial_delay_days")
+    early = np.any(cols["front_day"] <= start, axis=1)
+    note = (f"front measured on or before day {start:.0f} (degeneration + initial delay): "
+            "ignored, regrowth has not started")
+    out[early] = [f"{w}; {note}" if w else note for w in out[early]]
+    return out
+
+
+def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.ndarray]:
+    for key, values in out.items():
+        if values.dtype.kind == "f":
+            values = values.copy()
+            values[~ok] = np.nan
+        else:
+            values = values.astype(object)
+            values[~ok] = ""
+        out[key] = values
+    return out
+
+
+def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
+    """Every prediction column for the patient columns ``raw`` (numpy in, numpy out).
+
+    Parameters
+    ----------
+    model : Model
+    raw : DataFrame or mapping of str to array-like
+        Patient columns and optional follow-up columns (see :mod:`regen.columns`).
+    book_at_risk : float, optional
+        Book retreatment by the day this fraction of comparable patients have
+        lost relief; strictly between 0 and 1 (default: the model's 0.25).
+
+    Returns
+    -------
+    dict of array
+        Every column of :data:`regen.columns.OUTPUT_COLUMNS` and
+        :data:`regen.columns.DETAIL_COLUMNS`, rounded by the output contract;
+        rows that cannot be scored get NaN / '' and their reason in ``error``.
+    """
+    params = model.params
+    risk = check_book_at_risk(book_at_risk, params)
+    batch = validate_patients(raw)
+    cols = batch.columns
+    mech = nerve_times(cols, params)
+    onset = onset_time(params, len(batch))
+    relief = _relief_columns(model, cols, mech, onset, risk)
+    out = {
+        **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
+                                "sensation_return_p90_day", "distance_mm", "rate_mm_per_day",
+                                "degeneration_days", "initial_delay_days", "regrowth_days",
+                                "terminal_delay_days")},
+        **onset,
+        **relief,
+        "nerve": cols["nerve"],
+        "indication": cols["indication"],
+        "warnings": _warnings(cols, params),
+    }
+    out = round_outputs(_blank_bad_rows(out, batch.ok))
+    for kind in ("retreatment_due", "review"):  # dates from the days as shown
+        out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
+    out["model_version"] = np.where(batch.ok, model.version, "").astype(object)
+    out["patient_id"] = cols["patient_id"]
+    out["error"] = batch.errors
+    return out
+
+
+def predict_frame(model, frame, book_at_risk: float | None = None):
+    """Score a DataFrame: the input columns untouched, then :data:`regen.columns.OUTPUT_COLUMNS`.
+
+    See :func:`regen.score_frame` (which also resolves the model).
+    """
+    from regen.errors import DataFileError
+
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise DataFileError(f"column names repeat: {', '.join(map(repr, repeated))}; "
+                            "each column must appear once")
+    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
+    if clash:
+        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
+                            "drop them before scoring")
+    if "nerve" not in frame.columns:
+        raise DataFileError(f"the input has no 'nerve' column (columns: {', '.join(map(str, frame.columns))})")
+    out = frame.copy()
+    pred = predict_columns(model, frame, book_at_risk)
+    for col in OUTPUT_COLUMNS:
+        out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
+    return out
+
+
+def _scalar(name: str, value: object) -> object:
+    """One keyword of :func:`predict_patient` as a one-row column value (None = not given)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{name}: {value!r} is not a number")
+    if isinstance(value, list | tuple | np.ndarray):
+        bad = [v for v in value if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            raise InputError(f"{name}: {bad[0]!r} is not a number")
+        return list(value)
+    return value
+
+
+def patient_columns(**columns: object) -> dict[str, np.ndarray]:
+    """One patient's keyword columns as one-row columns (what :func:`predict_columns` takes).
+
+    Raises
+    ------
+    InputError
+        If a column name is unknown, ``nerve`` is missing, or a number is NaN or infinite.
+    """
+    from regen.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+
+    unknown = sorted(set(columns) - set(PATIENT_COLUMNS) - set(FOLLOW_UP_COLUMNS))
+    if unknown:
+        raise InputError(f"unknown column(s) {', '.join(unknown)}; accepted: "
+                         f"{', '.join(PATIENT_COLUMNS + FOLLOW_UP_COLUMNS)}")
+    raw = {}
+    for name, value in columns.items():
+        if value is not None:
+            raw[name] = np.empty(1, dtype=object)
+            raw[name][0] = _scalar(name, value)
+    if "nerve" not in raw:
+        raise InputError("nerve is required (e.g. genicular_superolateral; see 'regen nerves')")
+    return raw
+
+
+def predict_patient(model, book_at_risk: float | None = None, **columns: object) -> dict:
+    """Predict one patient from keyword columns; one flat dict, rounded as ``regen score`` rounds.
+
+    Parameters
+    ----------
+    model : Model
+    book_at_risk : float, optional
+        See :func:`predict_columns`.
+    **columns
+        Patient and follow-up columns by name (``nerve="SLGN", age=64,
+        front_mm=[20, 41], front_day=[40, 60]``); None means not given.
+
+    Returns
+    -------
+    dict
+        The output and detail columns as plain Python values (NaN becomes None).
+
+    Raises
+    ------
+    InputError
+        If a value is unusable (the message names the column and the value) or a
+        column name is unknown.
+    """
+    out = predict_columns(model, patient_columns(**columns), book_at_risk)
+    if out["error"][0]:
+        raise InputError(out["error"][0])
+    row = {key: _plain(values[0]) for key, values in out.items() if key != "error"}
+    row["treated_on"] = str(columns.get("treated_on") or "")
+    return {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
