@@ -19,12 +19,12 @@ import pandas as pd
 
 def main(n: int) -> None:
     from lifelines import LogNormalAFTFitter
-    from regen.design import design_matrix
-    from regen.predict import _mechanism
 
     from regen import ReliefModel, simulate_cohort
+    from regen.covariates import design_matrix
     from regen.outcomes import load_outcomes
     from regen.parameters import parameter_values
+    from regen.prediction import nerve_times
 
     cohort = simulate_cohort(n, seed=0).astype(str).replace({"nan": ""})
     t0 = time.perf_counter()
@@ -34,8 +34,8 @@ def main(n: int) -> None:
     data = load_outcomes(cohort)
     keep = data.responded & (data.lower < 1095)
     cols = {k: v[keep] for k, v in data.columns.items()}
-    X, names = design_matrix(cols, model.bundle_["design"])
-    t_nerve = np.exp(_mechanism(cols, parameter_values())["mu"])
+    X, names = design_matrix(cols, model.bundle_["fit"]["design"])
+    t_nerve = np.exp(nerve_times(cols, parameter_values())["mu"])
     frame = pd.DataFrame(X[:, 1:], columns=names[1:])
     frame["lower"] = np.maximum(data.lower[keep], 0.5) / t_nerve
     frame["upper"] = data.upper[keep] / t_nerve

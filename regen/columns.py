@@ -1,6 +1,6 @@
 """The column contract: input and output names, their order, and how numbers are rounded.
 
-Other programs read these names (see design.md); change them only with a
+Other programs read these names; change them only with a
 deprecation path. ``regen score``, ``regen predict --format json`` and
 :func:`regen.score_frame` all take their output names, order and rounding
 from here, so the same patient gets the same numbers everywhere.
@@ -68,7 +68,7 @@ OUTCOME_COLUMNS = (
 #: Days at which the probability of still being relieved is reported.
 RELIEF_DAYS = (90, 180, 365)
 
-#: The prediction columns of design.md, in order (``error`` last).
+#: The prediction columns every consumer relies on, in order (``error`` last).
 PREDICTION_COLUMNS = (
     "sensation_return_median_day",
     "sensation_return_p10_day",

@@ -1,6 +1,6 @@
 """Outcome data: relief end known exactly, between two visits, or not yet.
 
-Columns beside the patient columns (see design.md):
+Columns beside the patient columns (:data:`regen.columns.OUTCOME_COLUMNS`):
 
 - ``relief_last_seen_day``: last follow-up day with relief still present
   (0 = relief never confirmed);

@@ -222,7 +222,7 @@ class ReliefModel(BaseEstimator):
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "name": "regen-fitted", "version": __version__,
             "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask),
-            "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"],
+            "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"], "design": spec,
                     "aic": fit["aic"], "log_likelihood": fit["loglik"],
                     "family_reason": self.family_reason_, "n": len(data), "n_bad": self.n_bad_,
                     "censoring": data.censoring_mix, "penalizer": self.penalizer,
