@@ -3,19 +3,10 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
-
-from regen.cli import app
-
-runner = CliRunner()
 
 
-def run(*args):
-    return runner.invoke(app, list(args))
-
-
-def test_predict_json_has_the_contract_keys():
-    res = run("predict", "--nerve", "genicular_superolateral", "--age", "64", "--format", "json")
+def test_predict_json_has_the_contract_keys(cli):
+    res = cli("predict", "--nerve", "genicular_superolateral", "--age", "64", "--format", "json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     for key in ("sensation_return_median_day", "sensation_return_p10_day",
@@ -32,25 +23,25 @@ def test_predict_json_has_the_contract_keys():
     assert "@" in out["model_version"]
 
 
-def test_predict_dates_follow_treated_on():
-    res = run("predict", "--nerve", "SLGN", "--treated-on", "2026-03-14", "--format", "json")
+def test_predict_dates_follow_treated_on(cli):
+    res = cli("predict", "--nerve", "SLGN", "--treated-on", "2026-03-14", "--format", "json")
     out = json.loads(res.stdout)
     import datetime as dt
 
-    due = dt.date(2026, 3, 14) + dt.timedelta(days=round(out["retreatment_due_day"]))
+    due = dt.date(2026, 3, 14) + dt.timedelta(days=int(out["retreatment_due_day"] + 0.5))
     assert out["retreatment_due_date"] == due.isoformat()
 
 
-def test_predict_table_shows_intervals_model_and_disclaimer():
-    res = run("predict", "--nerve", "intercostal", "--age", "58", "--treated-on", "2026-01-05")
+def test_predict_table_shows_intervals_model_and_disclaimer(cli):
+    res = cli("predict", "--nerve", "intercostal", "--age", "58", "--treated-on", "2026-01-05")
     assert res.exit_code == 0, res.output
     for text in ("Return of sensation", "Relief end", "80 % interval", "model ",
                  "not a medical device", "regrowth", "2026-"):
         assert text in res.stdout
 
 
-def test_alias_resolves():
-    res = run("predict", "--nerve", "GON", "--format", "json")
+def test_alias_resolves(cli):
+    res = cli("predict", "--nerve", "GON", "--format", "json")
     assert json.loads(res.stdout)["nerve"] == "greater_occipital"
 
 
@@ -81,43 +72,43 @@ def test_alias_resolves():
          "Error: model file '/nonexistent/model.json' does not exist\n"),
     ],
 )
-def test_bad_input_is_one_error_line_exit_1(args, message):
-    res = run("predict", *args)
+def test_bad_input_is_one_error_line_exit_1(args, message, cli):
+    res = cli("predict", *args)
     assert res.exit_code == 1
     assert res.stderr.startswith(message)
     assert res.stderr.count("\n") == 1
     assert "Traceback" not in res.output
 
 
-def test_unknown_nerve_suggests_closest_ids():
-    res = run("predict", "--nerve", "genicular_superolatral")
+def test_unknown_nerve_suggests_closest_ids(cli):
+    res = cli("predict", "--nerve", "genicular_superolatral")
     assert "genicular_superolateral" in res.stderr
 
 
-def test_usage_error_exits_2():
-    res = run("predict", "--age", "64")
+def test_usage_error_exits_2(cli):
+    res = cli("predict", "--age", "64")
     assert res.exit_code == 2
 
 
-def test_crafted_model_file_is_refused(tmp_path):
+def test_crafted_model_file_is_refused(tmp_path, cli):
     bad = tmp_path / "m.json"
     bad.write_text('{"format": "regen-model", "format_version": 99}')
-    res = run("predict", "--nerve", "SLGN", "--model", str(bad))
+    res = cli("predict", "--nerve", "SLGN", "--model", str(bad))
     assert res.exit_code == 1
     assert "format version 99 is not supported" in res.stderr
     truncated = tmp_path / "t.json"
     truncated.write_text('{"format": "regen-mo')
-    res = run("predict", "--nerve", "SLGN", "--model", str(truncated))
+    res = cli("predict", "--nerve", "SLGN", "--model", str(truncated))
     assert res.exit_code == 1 and "not valid JSON" in res.stderr
 
 
-def test_freeze_warning_is_shown():
-    res = run("predict", "--nerve", "SLGN", "--probe-temp-c", "-10")
+def test_freeze_warning_is_shown(cli):
+    res = cli("predict", "--nerve", "SLGN", "--probe-temp-c", "-10")
     assert res.exit_code == 0 and "unreliable" in res.stdout
 
 
-def test_nerves_json_lists_catalog():
-    res = run("nerves", "--format", "json")
+def test_nerves_json_lists_catalog(cli):
+    res = cli("nerves", "--format", "json")
     rows = json.loads(res.stdout)
     ids = {r["id"] for r in rows}
     assert {"genicular_superolateral", "intercostal", "pudendal", "superior_cluneal"} <= ids
@@ -126,13 +117,13 @@ def test_nerves_json_lists_catalog():
         assert r["default_distance_mm"] > 0 and r["source"]
 
 
-def test_nerves_table():
-    res = run("nerves")
+def test_nerves_table(cli):
+    res = cli("nerves")
     assert res.exit_code == 0 and "genicular_superolateral" in res.stdout
 
 
-def test_help_has_examples_and_disclaimer():
-    res = run("predict", "--help")
+def test_help_has_examples_and_disclaimer(cli):
+    res = cli("predict", "--help")
     assert "Example: regen predict" in res.stdout and "not a medical device" in res.stdout
 
 

@@ -4,37 +4,33 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from regen.cli import app
 from regen.evaluation import calibration, concordance, evaluate
 from regen.model import load_model
 from regen.outcomes import load_outcomes
 from regen.simulate import simulate_cohort
 
-runner = CliRunner()
-
 
 @pytest.fixture(scope="module")
-def cohort_csv(tmp_path_factory):
+def cohort_csv(tmp_path_factory, cli):
     path = tmp_path_factory.mktemp("fit") / "cohort.csv"
-    res = runner.invoke(app, ["simulate", "-n", "1500", "--seed", "5", "-o", str(path)])
+    res = cli("simulate", "-n", "1500", "--seed", "5", "-o", str(path))
     assert res.exit_code == 0, res.output
     return path
 
 
-def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path):
+def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path, cli):
     model = tmp_path / "clinic.json"
-    res = runner.invoke(app, ["fit", str(cohort_csv), "-o", str(model), "--family", "lognormal",
-                              "--name", "clinic"])
+    res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal",
+                              "--name", "clinic")
     assert res.exit_code == 0, res.output
     for text in ("n = 1500 rows used", "AIC", "concordance", "indication[", "censoring"):
         assert text in res.stdout
     assert (tmp_path / "clinic.md").read_text().startswith("# Model card: `clinic@")
-    res = runner.invoke(app, ["predict", "--nerve", "SLGN", "--model", str(model), "--format", "json"])
+    res = cli("predict", "--nerve", "SLGN", "--model", str(model), "--format", "json")
     assert json.loads(res.stdout)["model_version"].startswith("clinic@")
-    res = runner.invoke(app, ["evaluate", str(model), str(cohort_csv), "--format", "json",
-                              "--bootstrap", "10", "--plot-dir", str(tmp_path / "plots")])
+    res = cli("evaluate", str(model), str(cohort_csv), "--format", "json",
+                              "--bootstrap", "10", "--plot-dir", str(tmp_path / "plots"))
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert 0.7 < out["c_index"] <= 1 and out["c_index_ci"][0] <= out["c_index"] <= out["c_index_ci"][1]
@@ -44,28 +40,28 @@ def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path):
     assert len(list((tmp_path / "plots").glob("calibration_*d.png"))) == 3
 
 
-def test_fit_reports_bad_rows_and_fits_the_rest(cohort_csv, tmp_path):
+def test_fit_reports_bad_rows_and_fits_the_rest(cohort_csv, tmp_path, cli):
     lines = cohort_csv.read_text().splitlines()
     header = lines[0].split(",")
     bad = lines[1].split(",")
     bad[header.index("relief_lost_day")] = "-3"
     path = tmp_path / "bad.csv"
     path.write_text("\n".join([lines[0], ",".join(bad), *lines[2:400]]) + "\n")
-    res = runner.invoke(app, ["fit", str(path), "-o", str(tmp_path / "m.json")])
+    res = cli("fit", str(path), "-o", str(tmp_path / "m.json"))
     assert res.exit_code == 0, res.output
     assert "row 1: relief_lost_day: -3 is negative" in res.stderr
     assert "398 rows used (1 left out)" in res.stdout
 
 
-def test_fit_refuses_unusable_files(tmp_path):
+def test_fit_refuses_unusable_files(tmp_path, cli):
     empty = tmp_path / "empty.csv"
     empty.write_text("nerve,relief_last_seen_day,relief_lost_day\nkneecap,10,20\n")
-    res = runner.invoke(app, ["fit", str(empty), "-o", str(tmp_path / "m.json")])
+    res = cli("fit", str(empty), "-o", str(tmp_path / "m.json"))
     assert res.exit_code == 1
     assert res.stderr.startswith("Error: no usable outcome rows: 1 of 1 rows are invalid (row 1: nerve:")
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("nerve,age\nGON,50\n")
-    res = runner.invoke(app, ["fit", str(nocol), "-o", str(tmp_path / "m.json")])
+    res = cli("fit", str(nocol), "-o", str(tmp_path / "m.json"))
     assert res.exit_code == 1 and "no column 'relief_last_seen_day'" in res.stderr
     assert not (tmp_path / "m.json").exists()
 
@@ -73,11 +69,10 @@ def test_fit_refuses_unusable_files(tmp_path):
 def test_concordance_matches_a_pairwise_count():
     data = load_outcomes(simulate_cohort(200, seed=9))
     pred = np.random.default_rng(0).uniform(10, 300, len(data))
-    from regen.relief_model import event_times
+    from regen.outcomes import event_times
 
     keep = data.responded
-    sub = type(data)({}, data.lower[keep], data.upper[keep], keep[keep], data.rows[keep])
-    t, e = event_times(sub)
+    t, e = event_times(data.subset(keep))
     p = pred[keep]
     num = den = 0.0
     for i in range(len(t)):
@@ -102,7 +97,7 @@ def test_evaluate_without_bootstrap_has_no_intervals():
 def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
     from lifelines import KaplanMeierFitter
 
-    from regen.describe import turnbull
+    from regen.turnbull import turnbull
 
     rng = np.random.default_rng(4)
     t = np.round(rng.exponential(100, 300), 1)
@@ -113,10 +108,10 @@ def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
     np.testing.assert_allclose(turnbull(t, upper, days), km, atol=2e-3)
 
 
-def test_describe_command():
+def test_describe_command(cli):
     from pathlib import Path
 
     data = Path(__file__).resolve().parents[1] / "data" / "published_outcomes.csv"
-    res = runner.invoke(app, ["describe", str(data)])
+    res = cli("describe", str(data))
     assert res.exit_code == 0, res.output
     assert "total_knee_arthroplasty" in res.stdout and "spline baseline" in res.stdout

@@ -102,3 +102,15 @@ def test_every_caller_reads_the_same_law(model, patients):
         np.testing.assert_allclose(sf.loc[float(day)].to_numpy(), dist.survival([90, 180, 365])[:, j])
     np.testing.assert_allclose(scored["relief_end_median_day"], np.round(dist.quantile(0.5), 1))
     assert isinstance(sf, pd.DataFrame)
+
+
+@pytest.mark.parametrize("family", aft.FAMILIES)
+def test_aft_small_and_large_paths_agree(family):
+    """aft switches from math (one patient, no scipy import) to scipy above 2,048 values."""
+    z = np.linspace(-8, 8, 3001)
+    p = np.linspace(1e-6, 1 - 1e-6, 3001)
+    big_cdf, big_ppf = aft.cdf_eps(family, z), aft.ppf_eps(family, p)
+    small_cdf = np.concatenate([aft.cdf_eps(family, chunk) for chunk in np.array_split(z, 3)])
+    small_ppf = np.concatenate([aft.ppf_eps(family, chunk) for chunk in np.array_split(p, 3)])
+    np.testing.assert_allclose(small_cdf, big_cdf, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(small_ppf, big_ppf, rtol=1e-9, atol=1e-12)

@@ -5,26 +5,16 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import regen
 from regen import score_frame
-from regen.cli import app
+from regen.columns import OUTPUT_COLUMNS
 from regen.errors import DataFileError
-from regen.scoring import OUTPUT_COLUMNS
-
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    frame = regen.simulate_cohort(500, seed=8).drop(columns=["relief_last_seen_day", "relief_lost_day",
-                                                           "responded"]).astype(str)
-    frame["clinic_note"] = "keep, me"
-    frame.loc[3, "age"] = "abc"
-    frame.loc[10, "nerve"] = "kneecap"
-    frame.loc[20, "treated_on"] = "2026-02-30"
-    return frame
+def cohort(patients):
+    return patients
 
 
 def test_score_frame_keeps_rows_order_and_passes_columns_through(cohort):
@@ -44,13 +34,23 @@ def test_empty_frame_gives_the_schema(cohort):
     assert len(out) == 0 and list(out.columns) == [*cohort.columns, *OUTPUT_COLUMNS]
 
 
-def test_score_frame_is_picklable_and_matches_predict():
-    import pickle
+def test_score_and_predict_json_give_the_same_numbers(cli, cohort):
+    import json
 
-    assert pickle.loads(pickle.dumps(score_frame)) is score_frame
-    frame = pd.DataFrame({"nerve": ["GON"], "age": ["45"]})
-    row = regen.load_model().predict_columns(frame)
-    assert score_frame(frame)["relief_end_median_day"][0] == round(row["relief_end_median_day"][0], 1)
+    frame = cohort.drop(index=[3, 10, 20]).head(5)
+    scored = score_frame(frame)
+    for i in range(len(frame)):
+        row = frame.iloc[i]
+        args = ["predict", "--nerve", row["nerve"], "--age", row["age"], "--treated-on", row["treated_on"],
+                "--indication", row["indication"], "--format", "json"]
+        if row["diabetes"] == "yes":
+            args.append("--diabetes")
+        out = json.loads(cli(*args).stdout)
+        for col in OUTPUT_COLUMNS:
+            if col in ("error", "evidence", "warnings"):
+                continue
+            value = scored[col].iloc[i]
+            assert (out[col] is None and pd.isna(value)) or out[col] == value, col
 
 
 def test_existing_prediction_columns_are_refused():
@@ -58,10 +58,10 @@ def test_existing_prediction_columns_are_refused():
         score_frame(pd.DataFrame({"nerve": ["GON"], "error": [""]}))
 
 
-def test_cli_scores_with_exit_3_and_errors_file(tmp_path, cohort):
+def test_cli_scores_with_exit_3_and_errors_file(tmp_path, cohort, cli):
     src, out, err = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "rejected.csv"
     cohort.to_csv(src, index=False)
-    res = runner.invoke(app, ["score", str(src), "-o", str(out), "--errors", str(err), "--chunksize", "64"])
+    res = cli("score", str(src), "-o", str(out), "--errors", str(err), "--chunksize", "64")
     assert res.exit_code == 3, res.output
     assert "500 rows: 497 scored, 3 not scored" in res.stderr
     scored = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -72,22 +72,22 @@ def test_cli_scores_with_exit_3_and_errors_file(tmp_path, cohort):
     assert rejected["error"].str.contains("treated_on: '2026-02-30' is not a date").any()
 
 
-def test_cli_exit_0_and_formats(tmp_path, cohort):
+def test_cli_exit_0_and_formats(tmp_path, cohort, cli):
     good = cohort.drop(index=[3, 10, 20])
     src = tmp_path / "good.csv"
     good.to_csv(src, index=False)
     for target in ("out.csv.gz", "out.parquet"):
-        res = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / target)])
+        res = cli("score", str(src), "-o", str(tmp_path / target))
         assert res.exit_code == 0, res.output
     with gzip.open(tmp_path / "out.csv.gz", "rt") as fh:
         assert len(pd.read_csv(fh)) == len(good)
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == len(good)
-    res = runner.invoke(app, ["score", str(tmp_path / "out.parquet"), "-o", "-"])
+    res = cli("score", str(tmp_path / "out.parquet"), "-o", "-")
     assert res.exit_code == 1 and "already has prediction columns" in res.stderr
 
 
-def test_stdin_to_stdout():
-    res = runner.invoke(app, ["score", "-", "-o", "-"], input="patient_id,nerve\np1,SLGN\np2,GON\n")
+def test_stdin_to_stdout(cli):
+    res = cli("score", "-", "-o", "-", input="patient_id,nerve\np1,SLGN\np2,GON\n")
     assert res.exit_code == 0
     lines = res.stdout.strip().splitlines()
     assert len(lines) == 3 and lines[1].startswith("p1,genicular") is False and lines[1].startswith("p1,SLGN")
@@ -99,37 +99,37 @@ def test_stdin_to_stdout():
     (b"\xff\xfe\x00n\x00e\x00r\x00v\x00e", "not UTF-8 text"),
     (b'nerve,age\nGON,"50\n', "not a readable CSV"),
 ])
-def test_unreadable_files_exit_1_and_leave_nothing(tmp_path, content, message):
+def test_unreadable_files_exit_1_and_leave_nothing(tmp_path, content, message, cli):
     src, out = tmp_path / "bad.csv", tmp_path / "out.csv"
     src.write_bytes(content)
-    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    res = cli("score", str(src), "-o", str(out))
     assert res.exit_code == 1, res.output
     assert message in res.stderr and res.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == [src]
 
 
-def test_header_only_gives_the_schema(tmp_path):
+def test_header_only_gives_the_schema(tmp_path, cli):
     src, out = tmp_path / "h.csv", tmp_path / "o.csv"
     src.write_text("nerve,age\n")
-    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    res = cli("score", str(src), "-o", str(out))
     assert res.exit_code == 0 and "0 rows" in res.stderr
     assert out.read_text().splitlines() == [",".join(["nerve", "age", *OUTPUT_COLUMNS])]
 
 
-def test_missing_input_and_usage(tmp_path):
-    res = runner.invoke(app, ["score", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+def test_missing_input_and_usage(tmp_path, cli):
+    res = cli("score", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv"))
     assert res.exit_code == 1 and "does not exist" in res.stderr
-    assert runner.invoke(app, ["score", "x.csv"]).exit_code == 2
+    assert cli("score", "x.csv").exit_code == 2
 
 
-def test_awkward_csv_bom_quotes_newlines_blank_lines_duplicates(tmp_path):
+def test_awkward_csv_bom_quotes_newlines_blank_lines_duplicates(tmp_path, cli):
     text = ('\ufeffpatient_id,nerve,note\n'
             'a,SLGN,"has, comma"\n'
             '\n'
             'a,GON,"two\nlines"\n')
     src, out = tmp_path / "odd.csv", tmp_path / "out.csv"
     src.write_text(text, encoding="utf-8")
-    res = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    res = cli("score", str(src), "-o", str(out))
     assert res.exit_code == 0, res.output
     assert "1 rows repeat a patient_id" in res.stderr
     scored = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -157,13 +157,13 @@ def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_dask_engine_equals_single_process(tmp_path, cohort):
+def test_dask_engine_equals_single_process(tmp_path, cohort, cli):
     pytest.importorskip("dask.dataframe")  # the test extra installs dask; see pyproject
     src = tmp_path / "in.csv"
     cohort.to_csv(src, index=False)
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    runner.invoke(app, ["score", str(src), "-o", str(a)])
-    res = runner.invoke(app, ["score", str(src), "-o", str(b), "--engine", "dask"])
+    cli("score", str(src), "-o", str(a))
+    res = cli("score", str(src), "-o", str(b), "--engine", "dask")
     assert res.exit_code == 3, res.output
     assert a.read_bytes() == b.read_bytes()
 
