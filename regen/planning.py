@@ -43,9 +43,26 @@ EULER_GAMMA = 0.5772156649015329
 _EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA}
 
 
-def retreatment_days(relief_quantile_day, sensation_p10_day) -> np.ndarray:
-    """The retreatment booking day: the relief quantile, not before sensation can return."""
-    return np.fmax(np.asarray(relief_quantile_day, float), np.asarray(sensation_p10_day, float))
+def retreatment_days(relief_quantile_day, relief_median_day, sensation_p10_day) -> tuple[np.ndarray, np.ndarray]:
+    """The retreatment booking day, and where relief is expected to end before regrowth.
+
+    The booking is the relief quantile, not before the nerve can have regrown
+    (the p10 of its return), so a freeze is not repeated on a nerve that is
+    still blocked. Where most comparable patients lose relief before that
+    (relief median < regrowth p10: a failed lesion or another pain generator),
+    the booking follows relief alone and the second array flags the row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> due, early = retreatment_days(np.array([80.0, 20.0]), np.array([120.0, 40.0]), np.array([100.0, 100.0]))
+    >>> due.tolist(), early.tolist()
+    ([100.0, 20.0], [False, True])
+    """
+    quantile = np.asarray(relief_quantile_day, float)
+    floor = np.asarray(sensation_p10_day, float)
+    relief_first = np.asarray(relief_median_day, float) < floor
+    return np.where(relief_first, quantile, np.fmax(quantile, floor)), relief_first
 
 
 def review_days(review_quantile_day, onset_p90_day, due_day) -> np.ndarray:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from regen.catalog import load_catalog
+from regen.catalog import load_catalog, load_indication_catalog
 from regen.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS, RELIEF_DAYS, round_outputs
 from regen.errors import InputError
 from regen.mechanism import freeze_warnings, nerve_time, onset_time, rate_median_mm_per_day
@@ -117,7 +117,11 @@ def _shrunk(dist: ReliefDistribution, mean_log, count, icc: float) -> ReliefDist
 
 
 def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefDistribution:
-    """The relief-end law of each patient: the model's law, shrunk toward earlier cycles where given.
+    """The relief-end law of each patient, as every prediction uses it.
+
+    The model's law (:func:`regen.relief.relief_distribution`), for responders
+    relieved at least until the median onset (relief cannot end before it is
+    noticed), shrunk toward the patient's earlier cycles where given.
 
     Parameters
     ----------
@@ -128,7 +132,8 @@ def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefD
         :func:`nerve_times` of the same columns (computed when not given).
     """
     mech = nerve_times(cols, model.params) if mech is None else mech
-    dist = relief_distribution(model.bundle["relief"], cols, mech["mu"])
+    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
+    dist = relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
     if "prior_relief_days" not in cols:
         return dist
     return _shrunk(dist, *_history(cols["prior_relief_days"]), _v(model.params, "history_icc"))
@@ -158,26 +163,57 @@ def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
             for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
 
 
+def _self_limiting(indication: np.ndarray) -> np.ndarray:
+    """True where the indication's pain ends by itself (post-operative): an analgesic window."""
+    catalog = load_indication_catalog()
+    codes, uniques = factorize(indication)
+    flags = np.array([u in catalog and catalog[u].self_limiting for u in uniques], dtype=bool)
+    return flags[codes]
+
+
+_WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic window and no retreatment is "
+           "booked (for chronic pain of this nerve, give a chronic indication)")
+
+
+def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
+    return [f"relief is expected to end (median day {m:.0f}) before the nerve can have regrown (day {f:.0f} "
+            "at the earliest): a failed lesion or another pain generator is likely; booked by relief, "
+            "review the diagnosis" for m, f in zip(median_day, floor_day, strict=True)]
+
+
 def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
-    """Relief-end quantiles, P(relief) at fixed days, review and retreatment, follow-up."""
+    """Relief-end quantiles, P(relief) at fixed days, review and retreatment, follow-up, plan notes."""
     dist = patient_relief(model, cols, mech)
     given, lost = cols["relief_at_day"], cols["relief_lost_day"]
     is_lost = ~np.isnan(lost)
-    out = {f"relief_end_{k}_day": np.where(is_lost, lost, dist.quantile(p, given))
-           for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+    quantiles = {k: dist.quantile(p, given) for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+    out = {f"relief_end_{k}_day": np.where(is_lost, lost, q) for k, q in quantiles.items()}
     surv = dist.survival(RELIEF_DAYS, given)
     for j, day in enumerate(RELIEF_DAYS):
         out[f"p_relief_{day}d"] = np.where(is_lost, 0.0, surv[:, j])
-    due = retreatment_days(dist.quantile(book_at_risk, given), mech["sensation_return_p10_day"])
+    floor = mech["sensation_return_p10_day"]
+    due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
+    window = _self_limiting(cols["indication"])
+    due = np.where(window, np.nan, np.where(is_lost, lost, due))
     review = review_days(dist.quantile(book_at_risk / 2.0, given), onset["relief_onset_p90_day"], due)
-    out["retreatment_due_day"] = np.where(is_lost, lost, due)
+    out["retreatment_due_day"] = due
     out["review_day"] = np.where(is_lost, lost, np.fmax(review, given))
     out.update(_next_cycle(model, cols, mech, lost))
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
     out["follow_up"] = _follow_up_text(given, lost, _history(cols["prior_relief_days"])[1])
+    notes = np.full(len(dist), "", dtype=object)
+    notes[window] = _WINDOW
+    early = relief_first & ~window & ~is_lost
+    notes[early] = _relief_first(quantiles["median"][early], floor[early])
+    out["_plan_notes"] = notes
     return out
+
+
+def _join(*notes: np.ndarray) -> np.ndarray:
+    """Join per-row notes with '; ', skipping blanks."""
+    return np.array(["; ".join(n for n in row if n) for row in zip(*notes, strict=True)], dtype=object)
 
 
 def _warnings(cols: Mapping, params: Mapping) -> np.ndarray:
@@ -238,7 +274,7 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
         **relief,
         "nerve": cols["nerve"],
         "indication": cols["indication"],
-        "warnings": _warnings(cols, params),
+        "warnings": _join(_warnings(cols, params), relief.pop("_plan_notes")),
     }
     out = round_outputs(_blank_bad_rows(out, batch.ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown

@@ -68,6 +68,9 @@ class ReliefDistribution:
         What stands behind each patient's forecast (see :func:`evidence_text`).
     level : array of str
         ``indication``, ``class`` or ``mechanism``: which entry of the model was used.
+    start : array
+        Day before which a responder's relief cannot end (relief must first be
+        noticed: the onset); 0 for the plain law.
     """
 
     family: str
@@ -77,6 +80,7 @@ class ReliefDistribution:
     long: np.ndarray
     evidence: np.ndarray
     level: np.ndarray
+    start: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.mu.shape[0])
@@ -84,6 +88,17 @@ class ReliefDistribution:
     def with_location(self, mu: np.ndarray, scale: np.ndarray) -> ReliefDistribution:
         """The same law with another location and scale (e.g. shrunk toward a patient's history)."""
         return replace(self, mu=np.asarray(mu, float), scale=np.asarray(scale, float))
+
+    def with_start(self, start_day: np.ndarray) -> ReliefDistribution:
+        """The same law for responders known to be relieved until ``start_day`` (e.g. the onset)."""
+        return replace(self, start=np.broadcast_to(np.asarray(start_day, float), self.mu.shape).copy())
+
+    def _from(self, given_day: np.ndarray | None) -> np.ndarray:
+        """The day responders are known to be relieved until: the given day, at least the start."""
+        start = np.zeros(len(self)) if self.start is None else self.start
+        if given_day is None:
+            return start
+        return np.fmax(np.nan_to_num(np.asarray(given_day, float), nan=0.0), start)
 
     def _ends_survival(self, times: np.ndarray) -> np.ndarray:
         """P(T > t) among responders whose relief ends, ``n x k``."""
@@ -98,9 +113,9 @@ class ReliefDistribution:
         t = np.broadcast_to(np.asarray(times, float), (len(self), np.size(times)))
         long = self.long[:, None]
         s_t = long + (1.0 - long) * self._ends_survival(t)
-        if given_day is None:
+        given = self._from(given_day)[:, None]
+        if not np.any(given > 0):
             return s_t
-        given = np.nan_to_num(np.asarray(given_day, float), nan=0.0)[:, None]
         s_d = long + (1.0 - long) * self._ends_survival(given)
         with np.errstate(invalid="ignore", divide="ignore"):
             cond = np.clip(s_t / s_d, 0.0, 1.0)
@@ -123,11 +138,11 @@ class ReliefDistribution:
         """Day by which a fraction ``p`` of responders whose relief ends have lost it.
 
         Long responders are reported apart (``long``), so a quantile is never
-        infinite. Given relief at ``given_day``, the answer is never before it.
+        infinite. Given relief at ``given_day`` (or a start), the answer is never before it.
         """
-        if given_day is None:
+        given = self._from(given_day)
+        if not np.any(given > 0):
             return aft.quantile(self.family, self.mu, self.scale, p)
-        given = np.nan_to_num(np.asarray(given_day, float), nan=0.0)
         s_d = self._ends_survival(given[:, None])[:, 0]
         # S(answer) = (1 - p) * S(given); kept below 1 where S(given) underflows
         target = np.minimum(1.0 - (1.0 - np.asarray(p, float)) * s_d, 1.0 - 1e-15)

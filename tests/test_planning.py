@@ -8,8 +8,8 @@ from regen.planning import shrink_to_history, update_rate_from_front
 
 
 def test_still_relieved_moves_every_relief_output_later(predict):
-    base = predict(nerve="intercostal", age=60)
-    later = predict(nerve="intercostal", age=60, relief_at_day=200)
+    base = predict(nerve="intercostal", indication="intercostal_neuralgia", age=60)
+    later = predict(nerve="intercostal", indication="intercostal_neuralgia", age=60, relief_at_day=200)
     for key in ("relief_end_median_day", "relief_end_p10_day", "relief_end_p90_day",
                 "retreatment_due_day", "p_relief_365d"):
         assert later[key] > base[key], key
@@ -70,8 +70,38 @@ def test_dates_line_up_with_days(predict):
                               ("review_day", "review_date")):
         expected = np.datetime64("2026-12-20") + np.timedelta64(int(np.floor(out[day_key] + 0.5)), "D")
         assert out[date_key] == str(expected)
-    assert out["review_day"] <= out["retreatment_due_day"]
-    assert out["retreatment_due_day"] >= out["sensation_return_p10_day"]
+    assert out["review_day"] <= out["retreatment_due_day"] <= out["relief_end_median_day"]
+    booked_by_relief = "before the nerve can have regrown" in out["warnings"]
+    assert booked_by_relief == (out["retreatment_due_day"] < out["sensation_return_p10_day"])
+
+
+def test_post_operative_pain_is_an_analgesic_window_without_retreatment(predict):
+    out = predict(nerve="intercostal", indication="thoracotomy", treated_on="2026-01-05")
+    assert out["retreatment_due_day"] is None and out["retreatment_due_date"] == ""
+    assert "analgesic window" in out["warnings"] and out["review_day"] is not None
+    chronic = predict(nerve="intercostal", indication="intercostal_neuralgia", treated_on="2026-01-05")
+    assert chronic["retreatment_due_date"] != "" and "analgesic window" not in chronic["warnings"]
+
+
+def test_every_catalog_pair_predicts_without_contradiction(model):
+    """Onset <= relief end, booking <= median relief end, finite numbers, evidence said: every nerve x indication."""
+    from regen.catalog import load_catalog
+
+    pairs = [(n.id, ind) for n in load_catalog().values() for ind in n.indications]
+    ages = (15, 50, 75)
+    raw = {"nerve": [n for n, _ in pairs for _ in ages], "indication": [i for _, i in pairs for _ in ages],
+           "age": [a for _ in pairs for a in ages]}
+    out = model.predict_columns(raw)
+    assert (out["error"] == "").all(), out["error"][out["error"] != ""][:3]
+    for key in ("sensation_return_p10_day", "sensation_return_median_day", "relief_end_p10_day",
+                "relief_end_median_day", "relief_end_p90_day", "p_relief_90d", "review_day"):
+        assert np.isfinite(out[key]).all(), key
+    assert (out["relief_onset_day"] <= out["relief_end_p10_day"]).all()
+    assert (out["relief_end_p10_day"] <= out["relief_end_median_day"]).all()
+    booked = ~np.isnan(out["retreatment_due_day"])
+    assert (out["retreatment_due_day"][booked] <= out["relief_end_median_day"][booked]).all()
+    assert (out["review_day"][booked] <= out["retreatment_due_day"][booked]).all()
+    assert all(out["evidence"]) and all(w.startswith("post-operative") for w in out["warnings"][~booked])
 
 
 def test_book_at_risk_moves_the_booking(model):
