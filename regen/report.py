@@ -43,7 +43,7 @@ h3{font-size:1.05em;margin-top:1.2em}p,li{overflow-wrap:anywhere}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap;vertical-align:top}
 th{background:#f2f2f2;white-space:normal;min-width:4.5em}
-td.t,th.t{text-align:left}td.w{white-space:normal;min-width:12em;max-width:30em}
+td.t,th.t,td.w,th.w{text-align:left}td.w{white-space:normal;min-width:12em;max-width:30em}
 tr.zero td{color:#999}img{max-width:100%;height:auto}
 .note{color:#555;font-size:90%}.late{color:#a50f15;font-weight:600}
 .box{background:#fff5f0;border-left:4px solid #cb181d;padding:.4em .8em}
@@ -55,8 +55,9 @@ _NAV = (("overdue", "Overdue"), ("weeks", "Next 12 weeks"), ("months", "Next 24 
 _LEVEL_MEANING = {
     "indication": "studies of this indication stand behind the relief forecast",
     "class only": "no study of this indication: its pain class's forecast, with the spread between "
-                  "indications (wide)",
-    "mechanism only": "no outcome study: relief end from the nerve's regrowth alone (widest)",
+                  "indications added",
+    "mechanism only": "no outcome study of this indication or its class: relief end anchored on the "
+                      "nerve's regrowth alone",
     "not stated": "the evidence column is empty for these rows",
 }
 
@@ -145,7 +146,8 @@ def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
     parts.append(f"<div class='box'>{tables.overdue_summary(ev, today)}</div>")
     parts.append(_p("Overdue = the date is before today; the export does not say whether a review "
                     "already took place or a retreatment was already booked.", "note"))
-    parts.append("<h3>How late</h3>" + tables.html_table(tables.lateness_table(ev, today), table_id="lateness"))
+    parts.append("<h3>How late</h3>" + tables.html_table(tables.lateness_table(ev, today), zero_rows=True,
+                                                        table_id="lateness"))
     if list_patients:
         parts.append("<h3>Who (most overdue first)</h3>"
                      + tables.html_table(tables.overdue_list(ev, c, today), table_id="overdue-list"))
@@ -204,7 +206,7 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
                      "note"),
                   tables.html_table(tables.working_list(c), table_id="working-list")]
     parts += ["<h2 id='cohort'>Cohort by nerve and indication</h2>",
-              tables.html_table(tables.cohort_table(c)),
+              tables.html_table(tables.cohort_table(c), table_id="cohort-table"),
               _p("Per nerve and indication: the median of the patients' predicted medians (sensation "
                  "returns; relief ends, among responders) and the mean probability of still being "
                  "relieved at 180 days (all patients, non-responders included).", "note"),

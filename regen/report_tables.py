@@ -287,7 +287,7 @@ def evidence_sentence(levels) -> str:
     share = f" ({100 * weak.mean():.0f} %)" if n else ""
     return (f"<b>{int(weak.sum()):,} of {plural(n, 'scored prediction')}{share} rest on class-level or "
             f"mechanism-only evidence</b>: {int((levels == 'class only').sum()):,} class only, "
-            f"{int((levels == 'mechanism only').sum()):,} mechanism only. Their intervals are wider.")
+            f"{int((levels == 'mechanism only').sum()):,} mechanism only: read their dates with more caution.")
 
 
 def evidence_table(c: Cohort, levels, meaning: dict):
@@ -333,11 +333,15 @@ def no_booking_sentence(c: Cohort) -> str:
 # -- cohort and working list ---------------------------------------------------
 def cohort_table(c: Cohort):
     """Scored rows by nerve and indication: patients, nerves, median predictions."""
-    ok = c.frame[c.ok].assign(patient=c.key[c.ok])
+    level = _level(c)
+    ok = c.frame[c.ok].assign(patient=c.key[c.ok], level="" if level is None else level[c.ok])
     table = ok.groupby(["nerve", "indication"]).agg(
         patients=("patient", "nunique"), nerves=("patient", "size"),
         sensation=("sensation_return_median_day", "median"),
-        relief=("relief_end_median_day", "median"), p180=("p_relief_180d", "mean")).reset_index()
+        relief=("relief_end_median_day", "median"), p180=("p_relief_180d", "mean"),
+        evidence=("level", lambda v: ", ".join(sorted(set(v))))).reset_index()
+    if level is None:
+        table = table.drop(columns="evidence")
     return table.sort_values(["patients", "nerve"], ascending=[False, True]).rename(columns={
         "sensation": "sensation returns (day)", "relief": "relief ends (day)", "p180": "relieved at 180 d"})
 

@@ -125,6 +125,8 @@ def test_evidence_section_counts_weaker_evidence(clinic):
     assert levels == {"indication": ["2", "1"], "class only": ["2", "2"], "mechanism only": ["1", "1"]}
     assert "post-operative pain ends by itself" in evidence and "1 scored row has no booking day" in evidence
     assert _rows(page, "overdue-list")[0][-1] == "indication"
+    cohort = {r[0]: r[-1] for r in _rows(page, "cohort-table")}
+    assert cohort["genicular_superolateral"] == "indication" and cohort["greater_occipital"] == "class only"
     old = build_report(clinic, today=TODAY)
     assert "no <code>evidence</code> column" in old
 
