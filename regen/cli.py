@@ -365,10 +365,16 @@ def report(
     scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
     today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD). Default: today."),
+    list_patients: bool = typer.Option(
+        False, "--list-patients",
+        help="Add the working lists with patient_id (who is overdue, who is due when). Off by default so a "
+        "shared page carries no identifiers.",
+    ),
 ) -> None:
-    """One self-contained HTML page for a clinic: cohort, relief-end distribution, retreatment calendar.
+    """One self-contained HTML page for a clinic: who is overdue, calendars of the next 12 weeks and
+    24 months, what evidence the forecasts rest on, the cohort.
 
-    Example: regen report scored.csv -o report.html
+    Example: regen report scored.csv -o report.html --today 2026-11-25 --list-patients
     """
     with _fail_cleanly():
         from regen.io import atomic_path
@@ -380,7 +386,7 @@ def report(
             from regen.errors import DataFileError
 
             raise DataFileError(f"{scored} is not a scored file (run 'regen score' first)")
-        page = build_report(frame, today=today)
+        page = build_report(frame, today=today, list_patients=list_patients)
         with atomic_path(output) as tmp:
             tmp.write_text(page, encoding="utf-8")
         typer.echo(f"report written to {output}", err=True)

@@ -42,8 +42,8 @@ from regen.planning import retreatment_days, review_days, shrink_to_history, upd
 from regen.relief import ReliefDistribution, relief_distribution
 from regen.schema import validate_patients
 
-__all__ = ["add_days", "check_book_at_risk", "nerve_times", "patient_columns", "patient_relief",
-           "predict_columns", "predict_frame", "predict_patient"]
+__all__ = ["add_days", "check_book_at_risk", "nerve_times", "next_cycle_relief", "patient_columns",
+           "patient_relief", "predict_columns", "predict_frame", "predict_patient"]
 
 
 def _v(params: Mapping, name: str) -> float:
@@ -150,16 +150,26 @@ def _follow_up_text(given, lost, count) -> np.ndarray:
     return out
 
 
-def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
-    """Relief-end quantiles of the next cycle (counted from the retreatment), where relief was lost."""
-    is_lost = ~np.isnan(lost)
+def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray) -> ReliefDistribution:
+    """The relief-end law of the next cycle, in days after the retreatment on ``lost_day``.
+
+    The cycle that just ended joins the patient's history (rows where
+    ``lost_day`` is NaN keep their own history).
+    """
+    is_lost = ~np.isnan(lost_day)
     mean_log, count = _history(cols["prior_relief_days"])
-    lost_log = np.log(np.where(is_lost, lost, 1.0))
+    lost_log = np.log(np.where(is_lost, lost_day, 1.0))
     next_count = count + is_lost
     next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
-    base = relief_distribution(model.bundle["relief"], cols, mech["mu"])
-    nxt = _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
-    return {f"next_cycle_relief_end_{k}_day": np.where(is_lost, nxt.quantile(p), np.nan)
+    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
+    base = relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
+    return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
+
+
+def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
+    """Relief-end quantiles of the next cycle (days after the retreatment), where relief was lost."""
+    nxt = next_cycle_relief(model, cols, mech, lost)
+    return {f"next_cycle_relief_end_{k}_day": np.where(~np.isnan(lost), nxt.quantile(p), np.nan)
             for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
 
 

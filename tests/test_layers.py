@@ -22,7 +22,7 @@ LAYERS = {
     2: ("relief", "bundle", "prediction", "model", "scoring", "prediction_text"),
     3: ("outcomes", "relief_model", "fitting", "evaluation", "describe", "simulate", "summary_fit",
         "validation"),
-    4: ("io", "dask_engine", "report", "plots", "cli", "__main__"),
+    4: ("io", "dask_engine", "report", "report_tables", "plots", "cli", "__main__"),
 }
 LAYER = {name: level for level, names in LAYERS.items() for name in names}
 

@@ -1,79 +1,128 @@
-"""Timeline PNG, calibration PNGs and the HTML report exist and carry their content."""
-
-import base64
-import re
+"""The timeline PNG draws the table's numbers; calibration and report figures are embedded PNGs."""
 
 import numpy as np
-import pandas as pd
+import pytest
+from matplotlib.colors import to_rgb
 from typer.testing import CliRunner
 
-from regen import score_frame
+from regen import load_model
 from regen.cli import app
-from regen.report import build_report
+from regen.plots import plot_timeline, pyplot, timeline_curves
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 
+PATIENTS = {
+    "knee": {"nerve": ["SLGN"], "age": [71], "treated_on": ["2026-03-14"]},
+    "occipital": {"nerve": ["GON"], "treated_on": ["2026-01-05"]},
+    "intercostal": {"nerve": ["intercostal"], "indication": ["thoracotomy"], "age": [58]},
+    "still relieved + front": {"nerve": ["GON"], "relief_at_day": ["90"], "front_mm": ["40"],
+                               "front_day": ["45"]},
+    "earlier cycles": {"nerve": ["intercostal"], "prior_relief_days": ["120;200"]},
+}
+
+
+def _row(model, raw: dict) -> dict:
+    """The flat prediction row (as ``regen predict --format json``) plus the inputs drawn."""
+    out = model.predict_columns(raw)
+    assert out["error"][0] == ""
+    row = {k: (v[0].item() if hasattr(v[0], "item") else v[0]) for k, v in out.items()}
+    if "patient_id" not in raw:
+        row.pop("patient_id")  # the JSON row carries no invented id
+    return {**row, **{k: v[0] for k, v in raw.items() if k not in row}}
+
+
+def _crossing(days, curve, level: float) -> float:
+    """First day the (non-increasing) curve falls to ``level``, interpolated."""
+    i = int(np.argmax(curve <= level))
+    return float(np.interp(level, [curve[i], curve[i - 1]], [days[i], days[i - 1]]))
+
+
+@pytest.mark.parametrize("name", list(PATIENTS))
+def test_curves_agree_with_the_table(name):
+    model = load_model()
+    row = _row(model, PATIENTS[name])
+    end = row["relief_end_p90_day"] * 1.3
+    days = np.unique(np.concatenate([np.linspace(0, max(end, 400), 4000), [90, 180, 365]]))
+    c = timeline_curves(model, PATIENTS[name], days)
+    for key in ("responders", "all_patients", "band_low", "band_high"):
+        assert np.all(np.diff(c[key]) <= 1e-12) and np.all((c[key] >= 0) & (c[key] <= 1)), key
+    assert np.all(c["band_low"] <= c["all_patients"] + 1e-12) and np.all(c["all_patients"] <= c["band_high"] + 1e-12)
+    for level, key in ((0.9, "p10"), (0.5, "median"), (0.1, "p90")):
+        assert _crossing(days, c["responders"], level) == pytest.approx(row[f"relief_end_{key}_day"], rel=2e-3)
+    for day in (90, 180, 365):
+        assert c["all_patients"][days == day][0] == pytest.approx(row[f"p_relief_{day}d"], abs=2e-3)
+    assert c["all_patients"][0] == pytest.approx(row["p_response"], abs=5e-4)  # the row is rounded to 0.001
+
+
+def test_relief_lost_gives_the_observation_and_the_next_cycle():
+    model = load_model()
+    raw = {"nerve": ["GON"], "relief_lost_day": ["70"], "prior_relief_days": ["60"]}
+    row = _row(model, raw)
+    days = np.linspace(0, 400, 4001)
+    c = timeline_curves(model, raw, days)
+    assert np.array_equal(c["all_patients"], np.where(days < 70, 1.0, 0.0))
+    assert np.isnan(c["next_cycle"][days <= 70]).all()
+    after = days > 70
+    assert _crossing(days[after], c["next_cycle"][after], 0.5) == pytest.approx(
+        70 + row["next_cycle_relief_end_median_day"], rel=2e-3)
+
+
+def _texts(ax) -> str:
+    legend = " | ".join(t.get_text() for t in ax.get_legend().get_texts())
+    return legend + " | " + " | ".join(t.get_text() for t in ax.texts)
+
+
+def test_timeline_draws_the_headline_numbers_with_legend_outside():
+    model = load_model()
+    raw = {**PATIENTS["occipital"], "patient_id": ["P-007"]}
+    row = _row(model, raw)
+    ax, lanes = plot_timeline(row, timeline_curves(model, raw, np.linspace(0, 200, 300)))
+    title, text = ax.get_title(loc="left"), _texts(ax)
+    assert "Patient P-007" in title and "treated 2026-01-05" in title
+    median, p10, p90 = (row[f"relief_end_{k}_day"] for k in ("median", "p10", "p90"))
+    assert f"relief ends: median day {median:.0f}\n80 %: day {p10:.0f}-{p90:.0f}" in text
+    points = [line for line in ax.lines if len(line.get_xdata()) == 3]
+    assert any(np.allclose(p.get_xdata(), [p10, median, p90]) and np.allclose(p.get_ydata(), [0.9, 0.5, 0.1])
+               for p in points)
+    for phrase in ("responders whose relief ends", "all patients (35 % no relief", "band: all patients",
+                   f"{100 * row['p_relief_90d']:.0f} % at 90 d", "book retreatment by: day",
+                   "review: day", "relief onset"):
+        assert phrase in text, phrase
+    assert "days after cryoneurolysis" in lanes.get_xlabel()
+    fig = ax.figure
+    fig.canvas.draw()
+    box, legend = ax.get_window_extent(), ax.get_legend().get_window_extent()
+    assert legend.x0 >= box.x1                       # the legend sits right of the data
+    regrowth = next(c.patches[0] for c in lanes.containers if c.get_label().startswith("axon regrowth"))
+    sensation = next(p for p in lanes.patches if abs(p.get_y() + p.get_height() / 2 - 1) < 1e-9)
+    distance = np.linalg.norm(np.subtract(to_rgb(regrowth.get_facecolor()), to_rgb(sensation.get_facecolor())))
+    assert distance > 0.4
+    pyplot().close(fig)
+
+
+def test_timeline_reflects_follow_up_and_leaves_out_an_absent_id():
+    model = load_model()
+    raw = PATIENTS["still relieved + front"]
+    ax, lanes = plot_timeline(_row(model, raw), timeline_curves(model, raw, np.linspace(0, 250, 200)))
+    assert "follow-up: still relieved on day 90" in _texts(ax)
+    assert "front 40 mm" in " ".join(t.get_text() for t in lanes.texts)
+    assert "Patient" not in ax.get_title(loc="left") and "treatment date not given" in ax.get_title(loc="left")
+    pyplot().close(ax.figure)
+    raw = {"nerve": ["GON"], "relief_lost_day": ["70"], "treated_on": ["2026-01-05"]}
+    ax, lanes = plot_timeline(_row(model, raw), timeline_curves(model, raw, np.linspace(0, 250, 200)))
+    text = _texts(ax)
+    assert "observed: relief lost on day 70" in text and "next cycle if retreated on day 70" in text
+    assert "next cycle" in [t.get_text() for t in lanes.get_yticklabels()]
+    pyplot().close(ax.figure)
+
 
 def test_predict_plot_writes_a_readable_png(tmp_path):
     path = tmp_path / "timeline.png"
-    res = runner.invoke(app, ["predict", "--nerve", "intercostal", "--age", "58",
-                              "--treated-on", "2026-01-05", "--plot", str(path)])
+    res = runner.invoke(app, ["predict", "--nerve", "intercostal", "--age", "58", "--patient-id", "T-31",
+                              "--treated-on", "2026-01-05", "--relief-at-day", "120", "--plot", str(path)])
     assert res.exit_code == 0, res.output
     data = path.read_bytes()
     assert data.startswith(PNG) and len(data) > 30_000
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (1100, 572)
-
-
-def test_timeline_axes_have_labels_units_and_key_days():
-    from regen import load_model
-    from regen.plots import plot_timeline, timeline_curve
-
-    model = load_model()
-    raw = {"nerve": ["GON"], "treated_on": ["2026-01-05"]}
-    out = model.predict_columns(raw)
-    row = {k: v[0] for k, v in out.items()}
-    row["treated_on"] = "2026-01-05"
-    days = np.linspace(1, 200, 50)
-    curve = timeline_curve(model, raw, days)
-    assert np.all(np.diff(curve[1]) <= 1e-12) and np.all(curve[2] <= curve[3] + 1e-12)
-    ax = plot_timeline(row, curve)
-    assert "days after cryoneurolysis" in ax.get_xlabel() and "2026-01-05" in ax.get_xlabel()
-    labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    for text in ("regrowth", "maturation", "retreatment due", "review", "sensation returns",
-                 "relief onset", "80 % band"):
-        assert text in labels
-
-
-def test_report_has_sections_calendar_and_embedded_figures(tmp_path):
-    rng = np.random.default_rng(1)
-    frame = pd.DataFrame({
-        "patient_id": [f"p{i}" for i in range(60)],
-        "nerve": rng.choice(["SLGN", "GON", "intercostal"], 60),
-        "treated_on": [str(np.datetime64("2026-10-01") + int(d)) for d in rng.integers(0, 60, 60)],
-    })
-    frame.loc[0, "nerve"] = "<script>"
-    scored = score_frame(frame)
-    page = build_report(scored, today="2026-10-01")
-    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    for marker in ("Cohort by nerve and indication", "Predicted relief end", "Retreatment calendar",
-                   "By month (next 24 months)", "By week", "genicular_superolateral", "59 scored, 1 not scored",
-                   "not a medical device"):
-        assert marker in page, marker
-    assert "<script>" not in page
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 2 and all(base64.b64decode(i).startswith(PNG) for i in images)
-    counts = re.findall(r"<tr><td>(\d{4}-\d{2})</td><td>(\d+)</td><td>(\d+)</td></tr>", page)
-    assert sum(int(r) for _, _, r in counts) == 59  # every scored patient has a retreatment month
-
-
-def test_report_cli(tmp_path):
-    src, scored, out = tmp_path / "in.csv", tmp_path / "scored.csv", tmp_path / "r.html"
-    pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05", "2026-02-01"]}).to_csv(src, index=False)
-    assert runner.invoke(app, ["score", str(src), "-o", str(scored)]).exit_code == 0
-    res = runner.invoke(app, ["report", str(scored), "-o", str(out), "--today", "2026-01-01"])
-    assert res.exit_code == 0, res.output
-    assert out.stat().st_size > 10_000 and "Retreatment calendar" in out.read_text()
-    res = runner.invoke(app, ["report", str(src), "-o", str(out)])
-    assert res.exit_code == 1 and "is not a scored file" in res.stderr
+    assert (width, height) == (1100, 640)
