@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "DETAIL_COLUMNS",
     "FOLLOW_UP_COLUMNS",
+    "FOLLOW_UP_OUTPUT_COLUMNS",
     "LIST_COLUMNS",
     "OUTCOME_COLUMNS",
     "OUTPUT_COLUMNS",
@@ -96,6 +97,17 @@ OUTPUT_COLUMNS = (
     "long_responder_fraction",
 )
 
+#: Appended by ``regen score`` after :data:`OUTPUT_COLUMNS` when the input has
+#: follow-up columns: the next cycle after a retreatment on ``relief_lost_day``
+#: (days counted from that retreatment; the date is the median's calendar day).
+FOLLOW_UP_OUTPUT_COLUMNS = (
+    "next_cycle_relief_end_median_day",
+    "next_cycle_relief_end_p10_day",
+    "next_cycle_relief_end_p90_day",
+    "next_cycle_relief_end_median_date",
+    "follow_up",
+)
+
 #: Further keys of one patient's prediction (``regen predict --format json``).
 DETAIL_COLUMNS = (
     "patient_id",
@@ -109,10 +121,7 @@ DETAIL_COLUMNS = (
     "initial_delay_days",
     "regrowth_days",
     "terminal_delay_days",
-    "next_cycle_relief_end_median_day",
-    "next_cycle_relief_end_p10_day",
-    "next_cycle_relief_end_p90_day",
-    "follow_up",
+    *FOLLOW_UP_OUTPUT_COLUMNS,
 )
 
 _DAY_DECIMALS, _FRACTION_DECIMALS, _RATE_DECIMALS = 1, 3, 3

@@ -34,7 +34,14 @@ from collections.abc import Mapping
 import numpy as np
 
 from regen.catalog import load_catalog, load_indication_catalog
-from regen.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS, RELIEF_DAYS, round_outputs
+from regen.columns import (
+    DETAIL_COLUMNS,
+    FOLLOW_UP_COLUMNS,
+    FOLLOW_UP_OUTPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    RELIEF_DAYS,
+    round_outputs,
+)
 from regen.errors import InputError
 from regen.mechanism import freeze_warnings, nerve_time, onset_time, rate_median_mm_per_day
 from regen.parsing import factorize
@@ -289,6 +296,8 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
     out = round_outputs(_blank_bad_rows(out, batch.ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
+    out["next_cycle_relief_end_median_date"] = add_days(  # counted from the retreatment on relief_lost_day
+        cols["treated_on"], np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"])
     out["model_version"] = np.where(batch.ok, model.version, "").astype(object)
     out["patient_id"] = cols["patient_id"]
     out["error"] = batch.errors
@@ -296,7 +305,8 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
 
 
 def predict_frame(model, frame, book_at_risk: float | None = None):
-    """Score a DataFrame: the input columns untouched, then :data:`regen.columns.OUTPUT_COLUMNS`.
+    """Score a DataFrame: the input columns untouched, then :data:`regen.columns.OUTPUT_COLUMNS`
+    (and :data:`regen.columns.FOLLOW_UP_OUTPUT_COLUMNS` when the input has follow-up columns).
 
     See :func:`regen.score_frame` (which also resolves the model).
     """
@@ -306,7 +316,7 @@ def predict_frame(model, frame, book_at_risk: float | None = None):
     if repeated:
         raise DataFileError(f"column names repeat: {', '.join(map(repr, repeated))}; "
                             "each column must appear once")
-    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
+    clash = [c for c in (*OUTPUT_COLUMNS, *FOLLOW_UP_OUTPUT_COLUMNS) if c in frame.columns]
     if clash:
         raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
                             "drop them before scoring")
@@ -314,7 +324,8 @@ def predict_frame(model, frame, book_at_risk: float | None = None):
         raise DataFileError(f"the input has no 'nerve' column (columns: {', '.join(map(str, frame.columns))})")
     out = frame.copy()
     pred = predict_columns(model, frame, book_at_risk)
-    for col in OUTPUT_COLUMNS:
+    follow_up = [c for c in FOLLOW_UP_COLUMNS if c in frame.columns]
+    for col in (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ())):
         out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
     return out
 
@@ -341,7 +352,7 @@ def patient_columns(**columns: object) -> dict[str, np.ndarray]:
     InputError
         If a column name is unknown, ``nerve`` is missing, or a number is NaN or infinite.
     """
-    from regen.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+    from regen.columns import PATIENT_COLUMNS
 
     unknown = sorted(set(columns) - set(PATIENT_COLUMNS) - set(FOLLOW_UP_COLUMNS))
     if unknown:

@@ -118,3 +118,20 @@ def test_book_at_risk_outside_0_1_is_refused_by_the_library(model, value):
         model.predict_columns({"nerve": ["GON"]}, book_at_risk=value)
     with pytest.raises(InputError, match="book_at_risk"):
         regen.score_frame(__import__("pandas").DataFrame({"nerve": ["GON"]}), book_at_risk=value)
+
+
+def test_scored_follow_up_rows_carry_the_next_cycle_counted_from_the_retreatment(model):
+    import pandas as pd
+
+    from regen.columns import FOLLOW_UP_OUTPUT_COLUMNS, OUTPUT_COLUMNS
+
+    frame = pd.DataFrame({"nerve": ["GON", "GON"], "indication": ["occipital_neuralgia"] * 2,
+                          "treated_on": ["2026-01-10", "2026-01-10"], "relief_lost_day": ["70", ""]})
+    out = model.predict(frame)
+    assert list(out.columns) == [*frame.columns, *OUTPUT_COLUMNS, *FOLLOW_UP_OUTPUT_COLUMNS]
+    median = out.loc[0, "next_cycle_relief_end_median_day"]
+    expected = np.datetime64("2026-01-10") + np.timedelta64(70 + int(np.floor(median + 0.5)), "D")
+    assert out.loc[0, "next_cycle_relief_end_median_date"] == str(expected)
+    assert np.isnan(out.loc[1, "next_cycle_relief_end_median_day"]) and out.loc[1, "follow_up"] == ""
+    plain = model.predict(frame.drop(columns=["relief_lost_day"]))
+    assert list(plain.columns) == [*frame.columns[:3], *OUTPUT_COLUMNS]
