@@ -46,11 +46,13 @@ from collections.abc import Mapping
 from statistics import NormalDist
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 __all__ = ["update_from_fronts"]
 
 _Z90 = NormalDist().inv_cdf(0.90)
+# stdlib normal functions (scipy stays off the ``regen predict`` import path); used on front rows only
+_CDF = np.vectorize(NormalDist().cdf, otypes=[float])
+_INV = np.vectorize(NormalDist().inv_cdf, otypes=[float])
 _IGNORED = 1e12  # variance given to an unusable observation (drops it from the update)
 
 
@@ -108,18 +110,23 @@ def _posterior(prior_mu, prior_sd, y, a, usable, ratio_sd, start_var, meas_sd):
 def _remaining(covered, distance, distance_sd, covered_sd):
     """Median and ``sd_log`` of the path left beyond the functional front.
 
-    The ratio ``distance / covered`` is log-normal (both uncertain) and
-    conditioned to exceed 1 (sensation has not returned); the remaining path
-    is ``covered * (ratio - 1)``, summarised by its median and 90th centile.
+    The distance is log-normal and conditioned to exceed the covered path
+    (sensation has not returned): the remaining path ``distance - covered`` is
+    summarised by its median and 90th centile; the front's own position error
+    (``covered * covered_sd`` mm) is added in quadrature on the log scale.
     """
-    s = np.sqrt(distance_sd**2 + covered_sd**2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.log(distance / covered)
-        f1 = ndtr(-m / s)
-        q50 = np.exp(m + s * ndtri(f1 + 0.5 * (1.0 - f1)))
-        q90 = np.exp(m + s * ndtri(f1 + 0.9 * (1.0 - f1)))
-    median = covered * (q50 - 1.0)
-    return median, np.log((q90 - 1.0) / (q50 - 1.0)) / _Z90
+    median, sd_log = np.full(covered.shape, np.nan), np.full(covered.shape, np.nan)
+    ok = np.isfinite(covered) & np.isfinite(distance) & (covered > 0)
+    if ok.any():
+        c, s = covered[ok], distance_sd[ok]
+        m = np.log(distance[ok] / c)
+        f1 = np.clip(_CDF(-m / s), 0.0, 1.0 - 1e-9)
+        q50 = np.exp(m + s * _INV(f1 + 0.5 * (1.0 - f1)))
+        q90 = np.exp(m + s * _INV(np.minimum(f1 + 0.9 * (1.0 - f1), 1.0 - 1e-12)))
+        median[ok] = c * (q50 - 1.0)
+        spread = np.log((q90 - 1.0) / (q50 - 1.0)) / _Z90
+        sd_log[ok] = np.hypot(spread, c * covered_sd / median[ok])
+    return median, sd_log
 
 
 def update_from_fronts(
@@ -184,7 +191,7 @@ def update_from_fronts(
     any_used = usable.any(axis=1)
     covered = ratio * np.take_along_axis(mm, last[:, None], axis=1)[:, 0]
     covered_sd = np.hypot(_s(params, "tinel_functional_rate_ratio"), _v(params, "front_measurement_sd_log"))
-    remaining, remaining_sd = _remaining(np.where(any_used, covered, 1.0), distance,
+    remaining, remaining_sd = _remaining(np.where(any_used, covered, np.nan), distance,
                                          np.asarray(distance_sd_log, dtype=float), covered_sd)
     warning = np.where(early.any(axis=1), "front measured before regrowth can start (day "
                        + np.char.mod("%.0f", start).astype(object) + "): ignored", "")
@@ -192,8 +199,8 @@ def update_from_fronts(
         "rate_median_mm_per_day": np.exp(post_mu),
         "rate_sd_log": post_sd,
         "anchor_day": np.where(any_used, np.take_along_axis(day, last[:, None], axis=1)[:, 0], np.nan),
-        "remaining_mm": np.where(any_used, remaining, np.nan),
-        "remaining_sd_log": np.where(any_used, remaining_sd, np.nan),
+        "remaining_mm": remaining,
+        "remaining_sd_log": remaining_sd,
         "covered_fraction": np.where(any_used, covered / distance, 0.0),
         "n_fronts_used": usable.sum(axis=1),
         "error": error,
