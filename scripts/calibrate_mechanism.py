@@ -220,54 +220,60 @@ def study_shifts(studies, params, tau) -> dict[str, float]:
     return {s: float(tau * Z_GRID[np.argmax(study_loglik(rows, params, tau)[1])]) for s, rows in studies.items()}
 
 
+#: Calibrated row of parameters.csv -> the fitted quantity behind it.
+SHIPPED = {"initial_delay_days": "log_initial_delay", "rate_mm_per_day": "log_rate",
+           "terminal_delay_days": "log_terminal", "age_child_time_ratio": "log_child_log_ratio",
+           "age_old_time_ratio": "log_old_log_ratio", "discrepancy_sd_log": "log_discrepancy",
+           "partial_lesion_time_ratio": "log_partial_lesion"}
+
+
+def _interval(t, sd, name, f=math.exp) -> str:
+    lo, hi = sorted((f(t[name] - Z90 * sd[name]), f(t[name] + Z90 * sd[name])))
+    return f"MAP {f(t[name]):.3g} (80 % interval {lo:.3g}-{hi:.3g})"
+
+
+def _shipped_rows(t: dict, sd: dict) -> dict[str, tuple[float, float, str]]:
+    """(value, predictive sd_log, detail) of each calibrated row."""
+    s_m2 = math.exp(2 * t["log_terminal_sd"] + 2 * sd["log_terminal_sd"] ** 2)
+    b_c, b_o = math.exp(t["log_child_log_ratio"]), math.exp(t["log_old_log_ratio"])
+    lat, rate = FIXED_SD["initial_delay_days"], FIXED_SD["rate_mm_per_day"]
+    return {
+        "initial_delay_days": (math.exp(t["log_initial_delay"]), math.hypot(lat, sd["log_initial_delay"]),
+                               f"median {_interval(t, sd, 'log_initial_delay')} d; between-patient sd_log "
+                               f"{lat} (assumption)"),
+        "rate_mm_per_day": (math.exp(t["log_rate"]), math.hypot(rate, sd["log_rate"]),
+                            f"median {_interval(t, sd, 'log_rate')} mm/day; between-patient sd_log {rate} "
+                            "(assumption: 1-2 mm/day)"),
+        "terminal_delay_days": (math.exp(t["log_terminal"]), math.sqrt(s_m2 + sd["log_terminal"] ** 2),
+                                f"median {_interval(t, sd, 'log_terminal')} d; between-patient sd_log "
+                                f"{_interval(t, sd, 'log_terminal_sd')}"),
+        "age_child_time_ratio": (math.exp(-b_c), b_c * sd["log_child_log_ratio"], "ratio " + _interval(
+            t, sd, "log_child_log_ratio", lambda x: math.exp(-math.exp(x)))),
+        "age_old_time_ratio": (math.exp(b_o), b_o * sd["log_old_log_ratio"], "ratio " + _interval(
+            t, sd, "log_old_log_ratio", lambda x: math.exp(math.exp(x)))),
+        "discrepancy_sd_log": (math.exp(t["log_discrepancy"] + sd["log_discrepancy"] ** 2), 0.0,
+                               f"tau {_interval(t, sd, 'log_discrepancy')}; value sqrt(E[tau^2])"),
+        "partial_lesion_time_ratio": (math.exp(t["log_partial_lesion"]), sd["log_partial_lesion"],
+                                      f"ratio {_interval(t, sd, 'log_partial_lesion')}"),
+    }
+
+
 def shipped(result: dict, base: dict) -> dict[str, dict]:
     """Values written to parameters.csv: posterior medians, predictive sd_log, notes.
 
     Each phase's ``sd_log`` adds the posterior variance of its log median to
     the between-patient variance (parameter uncertainty carried into every
-    prediction); the age ratios carry the posterior sd of their log; the
-    discrepancy is sqrt(E[tau^2]) under the posterior.
+    prediction); the age and partial-lesion ratios carry the posterior sd of
+    their log; the discrepancy is sqrt(E[tau^2]) under the posterior.
     """
-    th, cov = result["theta"], result["cov"]
-    sd = dict(zip(NAMES, np.sqrt(np.diag(cov)), strict=True))
-    t = dict(zip(NAMES, th, strict=True))
-
-    def interval(name, f=math.exp):
-        lo, hi = f(t[name] - Z90 * sd[name]), f(t[name] + Z90 * sd[name])
-        return f"MAP {f(t[name]):.3g} (80 % interval {min(lo, hi):.3g}-{max(lo, hi):.3g})"
-
-    s_m2 = math.exp(2 * t["log_terminal_sd"] + 2 * sd["log_terminal_sd"] ** 2)
-    b_c, b_o = math.exp(t["log_child_log_ratio"]), math.exp(t["log_old_log_ratio"])
-    rows = {
-        "initial_delay_days": (math.exp(t["log_initial_delay"]),
-                               math.hypot(FIXED_SD["initial_delay_days"], sd["log_initial_delay"]),
-                               f"median {interval('log_initial_delay')} d; between-patient sd_log "
-                               f"{FIXED_SD['initial_delay_days']} (assumption)"),
-        "rate_mm_per_day": (math.exp(t["log_rate"]), math.hypot(FIXED_SD["rate_mm_per_day"], sd["log_rate"]),
-                            f"median {interval('log_rate')} mm/day; between-patient sd_log "
-                            f"{FIXED_SD['rate_mm_per_day']} (assumption: 1-2 mm/day)"),
-        "terminal_delay_days": (math.exp(t["log_terminal"]), math.sqrt(s_m2 + sd["log_terminal"] ** 2),
-                                f"median {interval('log_terminal')} d; between-patient sd_log "
-                                f"{interval('log_terminal_sd')}"),
-        "age_child_time_ratio": (math.exp(-b_c), b_c * sd["log_child_log_ratio"],
-                                 f"log ratio -{interval('log_child_log_ratio')}; ratio "
-                                 f"{interval('log_child_log_ratio', lambda x: math.exp(-math.exp(x)))}"),
-        "age_old_time_ratio": (math.exp(b_o), b_o * sd["log_old_log_ratio"],
-                               f"log ratio {interval('log_old_log_ratio')}; ratio "
-                               f"{interval('log_old_log_ratio', lambda x: math.exp(math.exp(x)))}"),
-        "discrepancy_sd_log": (math.exp(t["log_discrepancy"] + sd["log_discrepancy"] ** 2), 0.0,
-                               f"tau {interval('log_discrepancy')}; value sqrt(E[tau^2])"),
-        "partial_lesion_time_ratio": (math.exp(t["log_partial_lesion"]), sd["log_partial_lesion"],
-                                      f"ratio {interval('log_partial_lesion')}; sd_log = posterior sd"),
-    }
+    t = dict(zip(NAMES, result["theta"], strict=True))
+    sd = dict(zip(NAMES, np.sqrt(np.diag(result["cov"])), strict=True))
     out = {}
-    for name, (value, sd_log, detail) in rows.items():
-        prior = {"initial_delay_days": "log_initial_delay", "rate_mm_per_day": "log_rate",
-                 "terminal_delay_days": "log_terminal", "age_child_time_ratio": "log_child_log_ratio",
-                 "age_old_time_ratio": "log_old_log_ratio", "discrepancy_sd_log": "log_discrepancy",
-                 "partial_lesion_time_ratio": "log_partial_lesion"}[name]
-        note = (f"CALIBRATED on human return of sensation: {detail}. Shipped sd_log = predictive "
-                f"(between-patient and posterior uncertainty). Prior: {PRIORS[prior][2]}.")
+    for name, (value, sd_log, detail) in _shipped_rows(t, sd).items():
+        spread = ("sd_log = between-patient and posterior uncertainty combined" if name.endswith(("days", "day"))
+                  else "sd_log = posterior uncertainty of the log ratio" if "ratio" in name
+                  else "no sd_log (the value is itself a spread)")
+        note = f"CALIBRATED on human return of sensation: {detail}; {spread}. Prior: {PRIORS[SHIPPED[name]][2]}."
         out[name] = {"value": float(f"{value:.4g}"), "sd_log": float(f"{sd_log:.4g}"), "note": note}
     return out
 
@@ -296,50 +302,63 @@ def _band(params) -> np.ndarray:
     return Z90 * params["discrepancy_sd_log"]["value"] * np.array([-1.0, 1.0])
 
 
-def check(obs: dict, params: dict, observations: list[dict]) -> dict:
-    """Predicted vs published for one row, and whether its tolerance is met."""
-    kind, out = obs["likelihood"], {"id": obs["id"], "ok": None, "statistic": ""}
-    if obs["distances"] and kind not in ("none", "ratio"):
-        out["patient"] = mixture_quantiles(*components(obs, params, discrepancy=True))
+def _check_mean(obs, params, observations, patient):
+    lo, hi = _mean(obs, params) * np.exp(_band(params))
+    return lo <= obs["value_day"] <= hi, f"mean {_mean(obs, params):.0f} d (80 %: {lo:.0f}-{hi:.0f})"
+
+
+def _check_ratio(obs, params, observations, patient):
+    means = [o for o in observations if o["study"] == obs["study"] and o["likelihood"] == "mean"]
+    old, young = sorted(means, key=lambda o: o["age_lo_years"], reverse=True)
+    ratio, vals = params["age_child_time_ratio"], []
+    for z in (-Z90, 0.0, Z90):
+        p = {**params, "age_child_time_ratio": {"value": ratio["value"] * math.exp(z * ratio["sd_log"]),
+                                                "sd_log": ratio["sd_log"]}}
+        vals.append(_mean(old, p) / _mean(young, p))
+    ok = min(vals) <= obs["value_day"] <= max(vals)
+    return ok, f"ratio {vals[1]:.2f} (80 %: {min(vals):.2f}-{max(vals):.2f})"
+
+
+def _check_all_before(obs, params, observations, patient):
+    prob = float(_mix_cdf(math.log(obs["hi_day"]), *components(obs, params, True), np.zeros(1))[0])
+    return prob >= 0.10, f"P(return by day {obs['hi_day']:.0f}) = {prob:.2f}"
+
+
+def _check_k_of_n(obs, params, observations, patient):
     band = _band(params)
-    if kind == "mean":
-        lo, hi = _mean(obs, params) * np.exp(band)
-        out["ok"] = bool(lo <= obs["value_day"] <= hi)
-        out["statistic"] = f"mean {_mean(obs, params):.0f} d (80 %: {lo:.0f}-{hi:.0f})"
-    elif kind == "ratio":
-        means = [o for o in observations if o["study"] == obs["study"] and o["likelihood"] == "mean"]
-        old, young = sorted(means, key=lambda o: o["age_lo_years"], reverse=True)
-        ratio = params["age_child_time_ratio"]
-        vals = []
-        for z in (-Z90, 0.0, Z90):
-            p = {**params, "age_child_time_ratio": {"value": ratio["value"] * math.exp(z * ratio["sd_log"]),
-                                                    "sd_log": ratio["sd_log"]}}
-            vals.append(_mean(old, p) / _mean(young, p))
-        out["ok"] = bool(min(vals) <= obs["value_day"] <= max(vals))
-        out["statistic"] = f"ratio {vals[1]:.2f} (80 %: {min(vals):.2f}-{max(vals):.2f})"
-    elif kind == "all_before":
-        prob = float(_mix_cdf(math.log(obs["hi_day"]), *components(obs, params, True), np.zeros(1))[0])
-        out["ok"] = prob >= 0.10
-        out["statistic"] = f"P(return by day {obs['hi_day']:.0f}) = {prob:.2f}"
-    elif kind == "k_of_n_after":
-        mu, sigma, w = components(obs, params)
-        still = 1.0 - _mix_cdf(math.log(obs["value_day"]), mu, sigma, w, np.r_[band[1], 0.0, band[0]])
-        p = 1.0 - (1.0 - still) * (1.0 - obs["background_fraction"])
-        lo, hi = min(p[0], p[2]), max(p[0], p[2])
-        out["ok"] = bool(lo <= obs["k"] / obs["n"] <= hi)
-        out["statistic"] = f"disturbed on day {obs['value_day']:.0f}: {p[1]:.2f} (80 %: {lo:.2f}-{hi:.2f})"
-    elif kind == "all_within":
-        p10, _, p90 = out["patient"]
-        middle = math.sqrt(obs["lo_day"] * obs["hi_day"])
-        need = 2 * Z90 * math.log(obs["hi_day"] / obs["lo_day"]) / expected_range(int(obs["n"]))
-        out["ok"] = bool(p10 <= middle <= p90 and math.log(p90 / p10) >= need)
-        out["statistic"] = (f"interval contains the range's middle ({middle:.0f} d); width x{p90 / p10:.1f} "
-                            f"vs x{math.exp(need):.1f} implied for 80 % of the series")
-    elif kind == "latency_below":
-        lat = params["initial_delay_days"]
-        p90 = lat["value"] * math.exp(Z90 * lat["sd_log"])
-        out["ok"] = bool(p90 < obs["hi_day"])
-        out["statistic"] = f"latency median {lat['value']:.1f} d, p90 {p90:.1f} d"
+    still = 1.0 - _mix_cdf(math.log(obs["value_day"]), *components(obs, params), np.r_[band[0], 0.0, band[1]])
+    p = 1.0 - (1.0 - still) * (1.0 - obs["background_fraction"])
+    ok = p[0] <= obs["k"] / obs["n"] <= p[2]
+    return ok, f"disturbed on day {obs['value_day']:.0f}: {p[1]:.2f} (80 %: {p[0]:.2f}-{p[2]:.2f})"
+
+
+def _check_all_within(obs, params, observations, patient):
+    p10, _, p90 = patient
+    middle = math.sqrt(obs["lo_day"] * obs["hi_day"])
+    need = 2 * Z90 * math.log(obs["hi_day"] / obs["lo_day"]) / expected_range(int(obs["n"]))
+    ok = p10 <= middle <= p90 and math.log(p90 / p10) >= need
+    return ok, (f"interval contains the range's middle ({middle:.0f} d); width x{p90 / p10:.1f} "
+                f"vs x{math.exp(need):.1f} implied for 80 % of the series")
+
+
+def _check_latency(obs, params, observations, patient):
+    lat = params["initial_delay_days"]
+    p90 = lat["value"] * math.exp(Z90 * lat["sd_log"])
+    return p90 < obs["hi_day"], f"latency median {lat['value']:.1f} d, p90 {p90:.1f} d"
+
+
+CHECKS = {"mean": _check_mean, "ratio": _check_ratio, "all_before": _check_all_before,
+          "k_of_n_after": _check_k_of_n, "all_within": _check_all_within, "latency_below": _check_latency}
+
+
+def check(obs: dict, params: dict, observations: list[dict]) -> dict:
+    """Predicted vs published for one row, and whether its tolerance is met (None: not checked)."""
+    out = {"id": obs["id"], "ok": None, "statistic": ""}
+    if obs["distances"] and obs["likelihood"] in ("mean", "all_before", "k_of_n_after", "all_within"):
+        out["patient"] = mixture_quantiles(*components(obs, params, discrepancy=True))
+    if obs["likelihood"] in CHECKS:
+        ok, out["statistic"] = CHECKS[obs["likelihood"]](obs, params, observations, out.get("patient"))
+        out["ok"] = bool(ok)
     return out
 
 
