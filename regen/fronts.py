@@ -73,18 +73,18 @@ def _errors(mm, day, grow, distance, params) -> np.ndarray:
     """One message per patient ('' when fine) for impossible or implausible fronts."""
     fast, slow = _v(params, "front_rate_max_mm_per_day"), _v(params, "front_rate_min_mm_per_day")
     out = np.full(mm.shape[0], "", dtype=object)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        from_freeze = np.where(day > 0, mm / day, np.nan)  # fastest reading: regrowth from day 0
+        after_start = np.where(grow > 0, mm / grow, np.nan)
         beyond = mm > distance[:, None]
-        too_fast = mm / day > fast
-        too_slow = (grow > 0) & (mm / grow < slow)
     checks = (
         (beyond, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} is beyond the lesion-to-target "
          f"distance ({distance[i]:.0f} mm): check the front, or pass the measured distance_mm"),
-        (too_fast, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
-         f"{mm[i, j] / day[i, j]:.1f} mm/day, faster than any measured regrowth ({fast:g} mm/day): "
+        (from_freeze > fast, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
+         f"{from_freeze[i, j]:.1f} mm/day, faster than any measured regrowth ({fast:g} mm/day): "
          "check the measurement"),
-        (too_slow, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
-         f"{mm[i, j] / grow[i, j]:.2f} mm/day, slower than {slow:g} mm/day: not an advancing "
+        (after_start < slow, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
+         f"{after_start[i, j]:.2f} mm/day, slower than {slow:g} mm/day: not an advancing "
          "regeneration front; check the measurement"),
     )
     for mask, message in reversed(checks):  # the first applicable check wins

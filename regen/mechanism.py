@@ -263,7 +263,8 @@ def nerve_time(
     Returns
     -------
     dict of array
-        ``mu`` and ``sigma`` (log-normal of T_nerve, discrepancy included), the
+        ``mu`` and ``sigma`` (log-normal of T_nerve, discrepancy included; after
+        a front anchor, the log-normal through the exact median and p90), the
         phase medians ``<phase>_days``, ``distance_mm``, ``rate_mm_per_day``,
         ``age_time_factor``, ``anchor_day`` (0 without a front),
         ``arrival_median_day`` (axons at the target, before maturation) and
@@ -301,7 +302,10 @@ def nerve_time(
         [delay, regrow, terminal], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2), terminal_sd]
     )
     sigma_f = np.sqrt(sigma_f**2 + _v(params, "discrepancy_sd_log") ** 2)
-    mu, sigma = lognormal_sum([anchor, np.exp(mu_f)], [np.zeros(n), sigma_f])
+    # T = anchor + future: quantiles exact; (mu, sigma) the log-normal through its median and p90
+    p10, median, p90 = (anchor + np.exp(mu_f + z * sigma_f) for z in (Z10, 0.0, Z90))
+    mu = np.log(median)
+    sigma = np.log(p90 / median) / Z90
     return {
         "mu": mu,
         "sigma": sigma,
@@ -313,9 +317,9 @@ def nerve_time(
         "age_time_factor": age_time_factor(age, params)[0],
         "anchor_day": anchor,
         "arrival_median_day": anchor + delay + regrow,
-        "sensation_return_median_day": np.exp(mu),
-        "sensation_return_p10_day": np.exp(mu + Z10 * sigma),
-        "sensation_return_p90_day": np.exp(mu + Z90 * sigma),
+        "sensation_return_median_day": median,
+        "sensation_return_p10_day": p10,
+        "sensation_return_p90_day": p90,
         **extra,
     }
 
