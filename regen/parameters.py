@@ -22,26 +22,35 @@ from regen.resources import data_path
 
 __all__ = ["REQUIRED", "Parameter", "load_parameters", "parameter_values"]
 
-#: Parameters the mechanism reads; the table must define each of them.
+#: Parameters the maths reads (mechanism, fronts, relief planning); the table must define
+#: each of them, and a model file must carry each of them.
 REQUIRED = (
-    "degeneration_days",
-    "procedure_soreness_days",
+    "relief_noticed_days",
     "initial_delay_days",
-    "terminal_delay_days",
     "rate_mm_per_day",
+    "terminal_delay_days",
+    "discrepancy_sd_log",
     "distance_sd_log",
     "measured_distance_sd_log",
     "height_reference_cm",
-    "age_knee_years",
-    "age_rate_loss_per_decade",
-    "child_maturation_factor",
+    "age_child_years",
+    "age_adult_years",
+    "age_older_years",
+    "age_old_years",
+    "age_child_time_ratio",
+    "age_old_time_ratio",
     "diabetes_rate_factor",
     "smoker_rate_factor",
     "freeze_min_effective_c",
     "freeze_injury_c",
+    "partial_lesion_probe_c",
+    "partial_lesion_time_ratio",
+    "tinel_functional_rate_ratio",
+    "front_measurement_sd_log",
+    "front_rate_max_mm_per_day",
+    "front_rate_min_mm_per_day",
     "relief_sd_log",
     "retreatment_risk",
-    "front_measurement_sd_log",
     "history_icc",
 )
 
