@@ -117,7 +117,6 @@ DETAIL_COLUMNS = (
     "relief_onset_p90_day",
     "distance_mm",
     "rate_mm_per_day",
-    "degeneration_days",
     "initial_delay_days",
     "regrowth_days",
     "terminal_delay_days",

@@ -8,25 +8,21 @@ Pure, vectorised functions on the relief-end law of one or many patients
   which a fraction ``book_at_risk`` of comparable patients have lost relief,
   never before the return of sensation is plausible (its p10), and a review
   before that;
-- :func:`update_rate_from_front`: a Bayesian (log-normal, conjugate) update of
-  the patient's regrowth rate from measured regeneration fronts;
 - :func:`shrink_to_history`: the next cycle's location shrunk toward the
   patient's own earlier cycle durations.
+
+Measured regeneration fronts are :mod:`regen.fronts`.
 
 Examples
 --------
 >>> import numpy as np
->>> from regen.planning import update_rate_from_front
->>> med, sd = update_rate_from_front(np.array([1.4]), np.array([0.2]),
-...     [np.array([60.0])], [np.array([49.0])], growth_start_days=np.array([9.0]),
-...     measurement_sd_log=0.2)
->>> round(float(med[0]), 2), round(float(sd[0]), 3)
-(1.45, 0.141)
+>>> from regen.planning import shrink_to_history
+>>> mu, sd = shrink_to_history("lognormal", np.log([100.0]), np.array([0.6]), np.log([200.0]), np.array([1]), 0.5)
+>>> round(float(np.exp(mu[0]))), round(float(sd[0]), 3)
+(141, 0.52)
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -35,7 +31,6 @@ __all__ = [
     "retreatment_days",
     "review_days",
     "shrink_to_history",
-    "update_rate_from_front",
 ]
 
 EULER_GAMMA = 0.5772156649015329
@@ -69,36 +64,6 @@ def review_days(review_quantile_day, onset_p90_day, due_day) -> np.ndarray:
     """A review before the retreatment: after relief onset is judgeable, not after due."""
     review = np.fmax(np.asarray(review_quantile_day, float), np.asarray(onset_p90_day, float))
     return np.fmin(review, np.asarray(due_day, float))
-
-
-def update_rate_from_front(
-    rate_median: np.ndarray,
-    rate_sd_log: np.ndarray,
-    front_mm: Sequence[np.ndarray],
-    front_day: Sequence[np.ndarray],
-    growth_start_days: np.ndarray,
-    measurement_sd_log: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior (median, sd_log) of the regrowth rate given measured fronts.
-
-    Each observation ``j`` says the front was ``front_mm[j]`` mm distal to the
-    lesion on day ``front_day[j]``; its rate is ``front_mm / (front_day -
-    growth_start_days)``, log-normal around the true rate with
-    ``measurement_sd_log``. Prior and likelihood are normal in log rate, so the
-    posterior is too (precision-weighted mean). NaN observations are skipped.
-    """
-    prior_prec = 1.0 / np.asarray(rate_sd_log, float) ** 2
-    weighted = np.log(np.asarray(rate_median, float)) * prior_prec
-    prec = prior_prec.copy()
-    obs_prec = 1.0 / measurement_sd_log**2
-    for mm, day in zip(front_mm, front_day, strict=True):
-        grow = np.asarray(day, float) - growth_start_days
-        valid = ~np.isnan(mm) & ~np.isnan(day) & (grow > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_rate = np.log(np.asarray(mm, float) / grow)
-        weighted = weighted + np.where(valid, log_rate * obs_prec, 0.0)
-        prec = prec + np.where(valid, obs_prec, 0.0)
-    return np.exp(weighted / prec), 1.0 / np.sqrt(prec)
 
 
 def shrink_to_history(

@@ -27,8 +27,7 @@ __all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "
 
 #: Median phases of the regrowth (row key, label, colour): greys and browns,
 #: never the blue of the return of sensation.
-_PHASES = (("degeneration_days", "degeneration", "#d9d9d9"),
-           ("initial_delay_days", "initial delay", "#969696"),
+_PHASES = (("initial_delay_days", "initial delay", "#969696"),
            ("regrowth_days", "axon regrowth", "#dfc27d"),
            ("terminal_delay_days", "maturation", "#a6611a"))
 _RELIEF, _ALL, _BAND, _SENSATION = "#e6550d", "#7f2704", "#fdd0a2", "#2171b5"

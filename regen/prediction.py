@@ -43,9 +43,9 @@ from regen.columns import (
     round_outputs,
 )
 from regen.errors import InputError
-from regen.mechanism import freeze_warnings, nerve_time, onset_time, rate_median_mm_per_day
+from regen.mechanism import freeze_warnings, nerve_time, onset_time
 from regen.parsing import factorize
-from regen.planning import retreatment_days, review_days, shrink_to_history, update_rate_from_front
+from regen.planning import retreatment_days, review_days, shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
 from regen.schema import validate_patients
 
@@ -89,7 +89,7 @@ def _default_distances(nerve: np.ndarray) -> np.ndarray:
 
 
 def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
-    """T_nerve (return of sensation) per patient, with the rate updated from fronts where measured.
+    """T_nerve (return of sensation) per patient, narrowed by measured regeneration fronts where given.
 
     Parameters
     ----------
@@ -97,17 +97,22 @@ def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
         Validated patient columns (:func:`regen.schema.validate_patients`).
     params : mapping
         The mechanism parameters (``model.params``).
+
+    Returns
+    -------
+    dict of array
+        :func:`regen.mechanism.nerve_time`'s output; ``front_error`` and
+        ``front_warning`` ('' where none) are always present.
     """
-    rate = rate_median_mm_per_day(cols["age"], cols["diabetes"], cols["smoker"], params)
-    override = None
-    if not np.isnan(cols["front_mm"]).all():
-        rate_sd = np.full(rate.shape, params["rate_mm_per_day"]["sd_log"])
-        start = np.full(rate.shape, _v(params, "degeneration_days") + _v(params, "initial_delay_days"))
-        override = update_rate_from_front(
-            rate, rate_sd, list(cols["front_mm"].T), list(cols["front_day"].T), start,
-            _v(params, "front_measurement_sd_log"))
-    return nerve_time(_default_distances(cols["nerve"]), cols["age"], cols["diabetes"], cols["smoker"],
-                      cols["height_cm"], cols["distance_mm"], params, rate_override=override)
+    n = len(cols["nerve"])
+    fronts = {}
+    if "front_mm" in cols and not np.isnan(cols["front_mm"]).all():
+        fronts = {"front_mm": cols["front_mm"], "front_day": cols["front_day"]}
+    mech = nerve_time(default_distance_mm=_default_distances(cols["nerve"]), age_years=cols["age"],
+                      diabetes=cols["diabetes"], smoker=cols["smoker"], height_cm=cols["height_cm"],
+                      measured_distance_mm=cols["distance_mm"], params=params, **fronts)
+    blank = np.full(n, "", dtype=object)
+    return {"front_error": blank, "front_warning": blank, **mech}
 
 
 def _history(prior_relief_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -233,17 +238,6 @@ def _join(*notes: np.ndarray) -> np.ndarray:
     return np.array(["; ".join(n for n in row if n) for row in zip(*notes, strict=True)], dtype=object)
 
 
-def _warnings(cols: Mapping, params: Mapping) -> np.ndarray:
-    """Freeze-temperature warnings, and fronts measured before regrowth can start."""
-    out = freeze_warnings(cols["probe_temp_c"], params)
-    start = _v(params, "degeneration_days") + _v(params, "initial_delay_days")
-    early = np.any(cols["front_day"] <= start, axis=1)
-    note = (f"front measured on or before day {start:.0f} (degeneration + initial delay): "
-            "ignored, regrowth has not started")
-    out[early] = [f"{w}; {note}" if w else note for w in out[early]]
-    return out
-
-
 def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.ndarray]:
     for key, values in out.items():
         if values.dtype.kind == "f":
@@ -280,27 +274,29 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
     batch = validate_patients(raw)
     cols = batch.columns
     mech = nerve_times(cols, params)
+    errors = _join(batch.errors, np.asarray(mech["front_error"], dtype=object))
+    ok = errors == ""
     onset = onset_time(params, len(batch))
     relief = _relief_columns(model, cols, mech, onset, risk)
     out = {
         **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
                                 "sensation_return_p90_day", "distance_mm", "rate_mm_per_day",
-                                "degeneration_days", "initial_delay_days", "regrowth_days",
-                                "terminal_delay_days")},
+                                "initial_delay_days", "regrowth_days", "terminal_delay_days")},
         **onset,
         **relief,
         "nerve": cols["nerve"],
         "indication": cols["indication"],
-        "warnings": _join(_warnings(cols, params), relief.pop("_plan_notes")),
+        "warnings": _join(freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
+                          relief.pop("_plan_notes")),
     }
-    out = round_outputs(_blank_bad_rows(out, batch.ok))
+    out = round_outputs(_blank_bad_rows(out, ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
     out["next_cycle_relief_end_median_date"] = add_days(  # counted from the retreatment on relief_lost_day
         cols["treated_on"], np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"])
-    out["model_version"] = np.where(batch.ok, model.version, "").astype(object)
+    out["model_version"] = np.where(ok, model.version, "").astype(object)
     out["patient_id"] = cols["patient_id"]
-    out["error"] = batch.errors
+    out["error"] = errors
     return out
 
 

@@ -83,7 +83,6 @@ def render_prediction(row: Mapping) -> str:
     lines += [
         "",
         "Timeline (medians): "
-        f"degeneration {_num(row.get('degeneration_days')):.0f} d -> "
         f"initial delay {_num(row.get('initial_delay_days')):.0f} d -> "
         f"regrowth {_num(row.get('regrowth_days')):.0f} d "
         f"({_num(row.get('distance_mm')):.0f} mm at {_num(row.get('rate_mm_per_day')):.2f} mm/day) -> "

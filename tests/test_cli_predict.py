@@ -13,7 +13,7 @@ def test_predict_json_has_the_contract_keys(cli):
                 "sensation_return_p90_day", "relief_onset_day", "relief_end_median_day",
                 "relief_end_p10_day", "relief_end_p90_day", "p_relief_90d", "p_relief_180d",
                 "p_relief_365d", "retreatment_due_day", "retreatment_due_date", "model_version",
-                "degeneration_days", "initial_delay_days", "regrowth_days",
+                "initial_delay_days", "regrowth_days",
                 "terminal_delay_days"):
         assert key in out, key
     assert out["sensation_return_p10_day"] < out["sensation_return_median_day"]
