@@ -50,6 +50,7 @@ class Nerve:
     indications: tuple[str, ...]
     region: str
     fibre_types: str
+    skin_territory: bool
     default_distance_mm: float
     distance_min_mm: float
     distance_max_mm: float
@@ -93,6 +94,7 @@ def load_catalog() -> dict[str, Nerve]:
                 indications=_split(row["indications"]),
                 region=row["region"].strip(),
                 fibre_types=row["fibre_types"].strip(),
+                skin_territory=row["skin_territory"].strip().lower() == "yes",
                 default_distance_mm=float(row["default_distance_mm"]),
                 distance_min_mm=float(row["distance_min_mm"]),
                 distance_max_mm=float(row["distance_max_mm"]),

@@ -95,6 +95,7 @@ OUTPUT_COLUMNS = (
     "warnings",
     "p_response",
     "long_responder_fraction",
+    "sensation_observable",
 )
 
 #: Appended by ``regen score`` after :data:`OUTPUT_COLUMNS` when the input has

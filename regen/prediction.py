@@ -81,11 +81,14 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _default_distances(nerve: np.ndarray) -> np.ndarray:
+def _nerve_facts(nerve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Catalog default distance, and whether return of sensation can be observed (a skin territory)."""
     catalog = load_catalog()
     codes, uniques = factorize(nerve)
-    table = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
-    return table[codes]
+    distance = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
+    observable = np.array(["yes" if u in catalog and catalog[u].skin_territory else "no" for u in uniques],
+                          dtype=object)
+    return distance[codes], observable[codes]
 
 
 def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
@@ -108,11 +111,12 @@ def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
     fronts = {}
     if "front_mm" in cols and not np.isnan(cols["front_mm"]).all():
         fronts = {"front_mm": cols["front_mm"], "front_day": cols["front_day"]}
-    mech = nerve_time(default_distance_mm=_default_distances(cols["nerve"]), age_years=cols["age"],
+    distance, observable = _nerve_facts(cols["nerve"])
+    mech = nerve_time(default_distance_mm=distance, age_years=cols["age"],
                       diabetes=cols["diabetes"], smoker=cols["smoker"], height_cm=cols["height_cm"],
                       measured_distance_mm=cols["distance_mm"], params=params, **fronts)
     blank = np.full(n, "", dtype=object)
-    return {"front_error": blank, "front_warning": blank, **mech}
+    return {"front_error": blank, "front_warning": blank, **mech, "sensation_observable": observable}
 
 
 def _history(prior_relief_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +284,7 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
     relief = _relief_columns(model, cols, mech, onset, risk)
     out = {
         **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
-                                "sensation_return_p90_day", "distance_mm", "rate_mm_per_day",
+                                "sensation_return_p90_day", "sensation_observable", "distance_mm", "rate_mm_per_day",
                                 "initial_delay_days", "regrowth_days", "terminal_delay_days")},
         **onset,
         **relief,

@@ -64,7 +64,8 @@ def render_prediction(row: Mapping) -> str:
 
     line("Relief onset", "relief_onset_day", ("relief_onset_p10_day", "relief_onset_p90_day")
          if "relief_onset_p10_day" in row else None)
-    line("Return of sensation", "sensation_return_median_day",
+    observable = row.get("sensation_observable", "yes") != "no"
+    line("Return of sensation" if observable else "Nerve regrown (no skin)", "sensation_return_median_day",
          ("sensation_return_p10_day", "sensation_return_p90_day"))
     line("Relief end", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
     line("Review visit", "review_day", None)
@@ -88,6 +89,11 @@ def render_prediction(row: Mapping) -> str:
         f"({_num(row.get('distance_mm')):.0f} mm at {_num(row.get('rate_mm_per_day')):.2f} mm/day) -> "
         f"maturation {_num(row.get('terminal_delay_days')):.0f} d",
     ]
+    if not observable:
+        lines.append("This nerve has no skin territory: its return of sensation cannot be observed "
+                     "clinically; the regrowth time is a model estimate only.")
+    if row.get("evidence"):
+        lines.append(f"Relief forecast rests on: {row['evidence']}")
     if row.get("follow_up"):
         lines.append(f"Follow-up: {row['follow_up']}")
     if row.get("warnings"):

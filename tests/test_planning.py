@@ -147,3 +147,11 @@ def test_an_impossible_front_is_a_row_error_and_the_others_are_scored(model):
     assert "faster than any measured regrowth" in out.loc[1, "error"]
     assert out.loc[2, "error"] == "" and np.isfinite(out.loc[2, "sensation_return_median_day"])
     assert out.loc[[0, 1], "sensation_return_median_day"].isna().all() and out.loc[0, "model_version"] == ""
+
+
+def test_nerves_without_skin_territory_say_their_sensation_cannot_be_observed(predict, cli):
+    knee, scalp = predict(nerve="SLGN"), predict(nerve="GON")
+    assert knee["sensation_observable"] == "no" and scalp["sensation_observable"] == "yes"
+    assert np.isfinite(knee["sensation_return_median_day"])
+    text = cli("predict", "--nerve", "lumbar_medial_branch").stdout
+    assert "cannot be observed" in text and "Nerve regrown" in text
