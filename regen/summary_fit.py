@@ -1,0 +1,297 @@
+"""Relief end fitted on published study summaries: classes, indications, studies.
+
+The model (all logs natural, times in days)::
+
+    log T_relief = a0 + d_c + b_c * (x_s - xbar_c) + u_i + v_s + sigma * eps   (responders)
+    logit P(response) = rho0 + r_c + e_i
+    P(still relieved at t) = P(response) * (1 - Phi((log t - m_s) / sigma))
+
+for a patient of study ``s``, indication ``i``, pain class ``c``, with ``x_s``
+the study's mean log median nerve time (``T_nerve``), ``m_s`` the study
+location and ``eps`` standard normal. Random effects: ``d_c ~ N(0, omega)``
+between classes, ``u_i ~ N(0, tau)`` between indications of a class,
+``v_s ~ N(0, setting_sd)`` between studies of an indication, ``e_i ~ N(0,
+TAU_RESPONSE)`` and ``r_c ~ N(0, OMEGA_RESPONSE)`` on the response logit.
+
+Each published number enters through its own likelihood (:func:`row_loglik`):
+binomial for *k of n relieved at day d* or *k of n responded*, normal on the
+log scale for a reported median (sampling variance ``pi/2 sigma^2 / n``) or a
+reported mean of a log-normal, interval probabilities where a source gives a
+range for each patient (or for a setting's median). The random effects are
+integrated by a Laplace approximation; the variance components are posterior
+modes under gamma(2, ``SD_PRIOR_RATE``) priors, which keep them off zero
+(Chung et al. 2013). The result is the ``relief`` section of a model bundle
+(format 2): see :func:`fit_summaries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize, special
+
+__all__ = [
+    "CLASSES",
+    "USED_KINDS",
+    "SummaryFit",
+    "fit_summaries",
+    "fit_laplace",
+    "relief_section",
+    "row_loglik",
+    "used_rows",
+]
+
+CLASSES = ("own_territory", "joint", "post_operative", "residual_limb")
+USED_KINDS = ("proportion_relieved", "responders", "non_responders", "median_duration_days",
+              "mean_duration_days", "duration_interval_days", "median_interval_days")
+#: Fixed prior spreads (modelling assumptions, see data/studies.md): logit of response
+#: between indications of a class and between classes; slope and grand-mean priors.
+TAU_RESPONSE, OMEGA_RESPONSE = 1.0, 1.0
+SLOPE_PRIOR_SD, MEAN_PRIOR_SD, LOGIT_PRIOR_SD = 2.0, 10.0, 2.0
+#: Rate of the gamma(2, rate) priors on sigma, tau, setting_sd and omega (log-days scale).
+SD_PRIOR_RATE = 0.5
+#: Smoothing (log days) of a source's interval for a setting's median.
+MEDIAN_INTERVAL_SMOOTHING = 0.1
+_H = 1e-3
+
+
+def used_rows(studies: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the study table that enter the likelihood (``used == 'yes'``)."""
+    rows = studies[studies["used"].astype(str).str.lower().eq("yes")].copy()
+    bad = sorted(set(rows["kind"]) - set(USED_KINDS))
+    if bad:
+        raise ValueError(f"used rows of unknown kind {bad}; the likelihood knows {list(USED_KINDS)}")
+    for col in ("n", "day", "value", "count", "low", "high"):
+        rows[col] = pd.to_numeric(rows[col], errors="coerce")
+    resp = rows["kind"] == "non_responders"
+    rows.loc[resp, "count"] = rows.loc[resp, "n"] - rows.loc[resp, "count"]
+    rows.loc[resp, "kind"] = "responders"
+    return rows.reset_index(drop=True)
+
+
+def _log_ndtr_diff(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """log(Phi(hi) - Phi(lo)) for lo < hi, stable in both tails."""
+    upper = lo > 0
+    a = np.where(upper, -hi, lo)
+    b = np.where(upper, -lo, hi)
+    lb, la = special.log_ndtr(b), special.log_ndtr(a)
+    return lb + np.log(-np.expm1(np.minimum(la - lb, -1e-300)))
+
+
+def row_loglik(kind: np.ndarray, m: np.ndarray, logit_r: np.ndarray, sigma: float, data: Mapping) -> np.ndarray:
+    """Log-likelihood of each published number given its study location and response logit.
+
+    Parameters
+    ----------
+    kind : array of str
+        One of :data:`USED_KINDS` (``non_responders`` already turned into ``responders``).
+    m, logit_r : array
+        Study location (log days) and logit of the response probability, one per row.
+    sigma : float
+        Between-patient sd of log relief end within a study.
+    data : mapping of array
+        ``n``, ``count``, ``day``, ``value``, ``low``, ``high`` per row.
+    """
+    n, k, day = data["n"], data["count"], data["day"]
+    out = np.zeros(m.shape)
+    binom = (kind == "proportion_relieved") | (kind == "responders")
+    z = np.where(np.isfinite(day) & (day > 0), (m - np.log(np.where(day > 0, day, 1.0))) / sigma, np.inf)
+    log_p = -np.logaddexp(0.0, -logit_r) + special.log_ndtr(z)
+    log_q = np.log(-np.expm1(np.minimum(log_p, -1e-12)))
+    out = np.where(binom, np.nan_to_num(k * log_p + (n - k) * log_q), out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logv = np.log(data["value"])
+        se_med = sigma * np.sqrt(np.pi / (2.0 * n))
+        se_mean = np.sqrt(np.expm1(sigma**2) / n)
+        med = -0.5 * ((logv - m) / se_med) ** 2 - np.log(se_med)
+        mean = -0.5 * ((logv - m - sigma**2 / 2) / se_mean) ** 2 - np.log(se_mean)
+        llo, lhi = np.log(data["low"]), np.log(data["high"])
+        each = n * _log_ndtr_diff((llo - m) / sigma, (lhi - m) / sigma)
+        s = MEDIAN_INTERVAL_SMOOTHING
+        setting = _log_ndtr_diff((llo - m) / s, (lhi - m) / s)
+    out = np.where(kind == "median_duration_days", med, out)
+    out = np.where(kind == "mean_duration_days", mean, out)
+    out = np.where(kind == "duration_interval_days", each, out)
+    return np.where(kind == "median_interval_days", setting, out)
+
+
+@dataclass
+class Layout:
+    """Positions of the effects in the latent vector and the row design matrices."""
+
+    classes: list[str]
+    indications: list[str]
+    studies: list[str]
+    slope_classes: list[str]
+    index: dict[str, int]
+    loc: np.ndarray  # rows x dim: study location of each row
+    logit: np.ndarray  # rows x dim: response logit of each row
+    x_centre: dict[str, float]
+    study_x: dict[str, float]
+
+
+def _study_x(rows: pd.DataFrame, log_nerve_days: Mapping[str, float]) -> dict[str, float]:
+    """Mean log nerve time of each study's catalog nerves (NaN if none is known)."""
+    out = {}
+    for study, nerves in rows.groupby("study")["nerves"].first().items():
+        vals = [log_nerve_days[n] for n in str(nerves).split(";") if n in log_nerve_days]
+        out[study] = float(np.mean(vals)) if vals else np.nan
+    return out
+
+
+def build_layout(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
+                 slope_classes: Sequence[str] = ()) -> Layout:
+    """Latent-vector layout and the location / logit design of each used row."""
+    inds = sorted(rows["indication"].unique())
+    studies = sorted(rows["study"].unique())
+    names = (["a0"] + [f"d[{c}]" for c in CLASSES] + [f"b[{c}]" for c in slope_classes]
+             + [f"u[{i}]" for i in inds] + [f"v[{s}]" for s in studies]
+             + ["rho0"] + [f"r[{c}]" for c in CLASSES] + [f"e[{i}]" for i in inds])
+    index = {name: j for j, name in enumerate(names)}
+    sx = _study_x(rows, log_nerve_days)
+    centre = {c: float(np.nanmean([sx[s] for s in studies if ind_class[rows.loc[rows.study == s, "indication"].iloc[0]] == c]
+                                  or [np.nan])) for c in slope_classes}
+    loc = np.zeros((len(rows), len(names)))
+    logit = np.zeros_like(loc)
+    for r, (ind, study) in enumerate(zip(rows["indication"], rows["study"], strict=True)):
+        c = ind_class[ind]
+        for name in ("a0", f"d[{c}]", f"u[{ind}]", f"v[{study}]"):
+            loc[r, index[name]] = 1.0
+        if c in slope_classes and np.isfinite(sx[study]):
+            loc[r, index[f"b[{c}]"]] = sx[study] - centre[c]
+        for name in ("rho0", f"r[{c}]", f"e[{ind}]"):
+            logit[r, index[name]] = 1.0
+    return Layout(list(CLASSES), inds, studies, list(slope_classes), index, loc, logit, centre, sx)
+
+
+def prior_sd(layout: Layout, tau: float, setting_sd: float, omega: float,
+             fixed_slopes: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Prior mean and sd of the latent vector given the variance components."""
+    sd = np.empty(len(layout.index))
+    mean = np.zeros(len(layout.index))
+    spread = {"a0": MEAN_PRIOR_SD, "d": omega, "b": SLOPE_PRIOR_SD, "u": tau, "v": setting_sd,
+              "rho0": LOGIT_PRIOR_SD, "r": OMEGA_RESPONSE, "e": TAU_RESPONSE}
+    for name, j in layout.index.items():
+        sd[j] = spread[name.split("[")[0]]
+    for c, value in (fixed_slopes or {}).items():
+        if f"b[{c}]" in layout.index:
+            mean[layout.index[f"b[{c}]"]], sd[layout.index[f"b[{c}]"]] = value, 1e-4
+    return mean, sd
+
+
+def _row_derivatives(rows, m, lg, sigma, data):
+    """Log-likelihood per row and its first and second derivatives in (m, logit)."""
+    kind = rows["kind"].to_numpy()
+
+    def f(dm, dl):
+        return row_loglik(kind, m + dm, lg + dl, sigma, data)
+
+    f0 = f(0.0, 0.0)
+    fmp, fmm, flp, flm = f(_H, 0.0), f(-_H, 0.0), f(0.0, _H), f(0.0, -_H)
+    cross = (f(_H, _H) - f(_H, -_H) - f(-_H, _H) + f(-_H, -_H)) / (4 * _H**2)
+    grad = ((fmp - fmm) / (2 * _H), (flp - flm) / (2 * _H))
+    hess = ((fmp - 2 * f0 + fmm) / _H**2, cross, (flp - 2 * f0 + flm) / _H**2)
+    return f0, grad, hess
+
+
+def _posterior_mode(rows, layout, sigma, mean, sd, data, z0=None):
+    """Newton ascent to the mode of the latent vector; returns (z, objective, -Hessian, loglik)."""
+    A, B = layout.loc, layout.logit
+    prec = 1.0 / sd**2
+    z = mean.copy() if z0 is None else z0.copy()
+
+    def objective(z):
+        ll = row_loglik(rows["kind"].to_numpy(), A @ z, B @ z, sigma, data).sum()
+        return ll - 0.5 * np.sum(prec * (z - mean) ** 2), ll
+
+    obj, ll = objective(z)
+    for _ in range(100):
+        _, (gm, gl), (hmm, hml, hll) = _row_derivatives(rows, A @ z, B @ z, sigma, data)
+        grad = A.T @ gm + B.T @ gl - prec * (z - mean)
+        neg_h = -(A.T @ (hmm[:, None] * A) + A.T @ (hml[:, None] * B) + B.T @ (hml[:, None] * A)
+                  + B.T @ (hll[:, None] * B)) + np.diag(prec)
+        step = _newton_step(neg_h, grad)
+        for _ in range(30):
+            new_obj, new_ll = objective(z + step)
+            if new_obj >= obj - 1e-10:
+                break
+            step = step / 2
+        z, done = z + step, np.max(np.abs(step)) < 1e-7 or abs(new_obj - obj) < 1e-10
+        obj, ll = new_obj, new_ll
+        if done:
+            break
+    return z, obj, neg_h, ll
+
+
+def _newton_step(neg_h: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Solve ``neg_h @ step = grad``, with eigenvalues floored where ``neg_h`` is not positive definite."""
+    try:
+        return linalg.cho_solve(linalg.cho_factor(neg_h), grad)
+    except linalg.LinAlgError:
+        w, v = linalg.eigh(neg_h)
+        return v @ ((v.T @ grad) / np.maximum(w, 1e-6 * np.max(w)))
+
+
+@dataclass
+class SummaryFit:
+    """A fitted summary model: layout, latent mode and covariance, variance components."""
+
+    layout: Layout
+    rows: pd.DataFrame
+    ind_class: dict[str, str]
+    sigma: float
+    tau: float
+    setting_sd: float
+    omega: float
+    z: np.ndarray
+    cov: np.ndarray
+    log_evidence: float
+    loglik: float
+
+    def contrast(self, names: Mapping[str, float]) -> tuple[float, float]:
+        """Posterior mean and variance of a linear combination of latent effects."""
+        c = np.zeros(len(self.z))
+        for name, w in names.items():
+            if name in self.layout.index:
+                c[self.layout.index[name]] += w
+        return float(c @ self.z), float(c @ self.cov @ c)
+
+
+def _data(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {k: rows[k].to_numpy(dtype=float) for k in ("n", "count", "day", "value", "low", "high")}
+
+
+def _laplace(theta, rows, layout, data, fixed_slopes, cache):
+    sigma, tau, setting_sd, omega = np.exp(theta)
+    mean, sd = prior_sd(layout, tau, setting_sd, omega, fixed_slopes)
+    z, obj, neg_h, ll = _posterior_mode(rows, layout, sigma, mean, sd, data, cache.get("z"))
+    cache["z"] = z
+    logdet = np.linalg.slogdet(neg_h)[1]
+    evidence = obj - np.sum(np.log(sd)) - 0.5 * logdet
+    log_prior = np.sum(theta - SD_PRIOR_RATE * np.exp(theta))  # gamma(2, rate) on each sd
+    return evidence, log_prior, z, neg_h, ll
+
+
+def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
+                slope_classes: Sequence[str] = (), fixed_slopes: Mapping[str, float] | None = None) -> SummaryFit:
+    """Fit the hierarchical model to the used rows (empirical Bayes, Laplace approximation).
+
+    ``slope_classes`` get a free slope on the centred log nerve time (or the value in
+    ``fixed_slopes``); the other classes have none.
+    """
+    layout = build_layout(rows, ind_class, log_nerve_days, slope_classes)
+    data, cache = _data(rows), {}
+
+    def neg(theta):
+        evidence, log_prior, *_ = _laplace(theta, rows, layout, data, fixed_slopes, cache)
+        return -(evidence + log_prior)
+
+    res = optimize.minimize(neg, np.log([1.0, 1.0, 0.5, 1.0]), method="Nelder-Mead",
+                            options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 600})
+    evidence, _, z, neg_h, ll = _laplace(res.x, rows, layout, data, fixed_slopes, cache)
+    sigma, tau, setting_sd, omega = (float(v) for v in np.exp(res.x))
+    return SummaryFit(layout, rows, dict(ind_class), sigma, tau, setting_sd, omega, z,
+                      np.linalg.inv(neg_h), float(evidence), float(ll))
