@@ -37,8 +37,8 @@ __all__ = [
     "CLASSES",
     "USED_KINDS",
     "SummaryFit",
-    "fit_summaries",
     "fit_laplace",
+    "fit_summaries",
     "relief_section",
     "row_loglik",
     "used_rows",
@@ -182,23 +182,38 @@ def prior_sd(layout: Layout, tau: float, setting_sd: float, omega: float,
     return mean, sd
 
 
-def _row_derivatives(rows, m, lg, sigma, data):
-    """Log-likelihood per row and its first and second derivatives in (m, logit)."""
+def _row_information(rows, m, lg, sigma, data):
+    """Per row: log-likelihood, its gradient in (m, logit) and a positive semi-definite information.
+
+    Binomial rows use their expected (Fisher) information, the others (log-concave in
+    ``m``) their observed curvature, so Newton steps are ascent directions and the
+    Laplace determinant stays defined on the ridge that a single proportion leaves
+    between response and duration.
+    """
     kind = rows["kind"].to_numpy()
 
     def f(dm, dl):
         return row_loglik(kind, m + dm, lg + dl, sigma, data)
 
-    f0 = f(0.0, 0.0)
-    fmp, fmm, flp, flm = f(_H, 0.0), f(-_H, 0.0), f(0.0, _H), f(0.0, -_H)
-    cross = (f(_H, _H) - f(_H, -_H) - f(-_H, _H) + f(-_H, -_H)) / (4 * _H**2)
-    grad = ((fmp - fmm) / (2 * _H), (flp - flm) / (2 * _H))
-    hess = ((fmp - 2 * f0 + fmm) / _H**2, cross, (flp - 2 * f0 + flm) / _H**2)
-    return f0, grad, hess
+    f0, fmp, fmm = f(0.0, 0.0), f(_H, 0.0), f(-_H, 0.0)
+    grad = ((fmp - fmm) / (2 * _H), (f(0.0, _H) - f(0.0, -_H)) / (2 * _H))
+    day = data["day"]
+    timed = np.isfinite(day) & (day > 0)
+    z = np.where(timed, (m - np.log(np.where(timed, day, 1.0))) / sigma, 0.0)
+    r, surv = special.expit(lg), np.where(timed, special.ndtr(z), 1.0)
+    p = np.clip(r * surv, 1e-12, 1 - 1e-12)
+    dp_dm = np.where(timed, r * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi) / sigma, 0.0)
+    dp_dl = r * (1 - r) * surv
+    w = data["n"] / (p * (1 - p))
+    binom = (kind == "proportion_relieved") | (kind == "responders")
+    obs = np.clip(-(fmp - 2 * f0 + fmm) / _H**2, 0.0, None)
+    info = (np.where(binom, w * dp_dm**2, obs), np.where(binom, w * dp_dm * dp_dl, 0.0),
+            np.where(binom, w * dp_dl**2, 0.0))
+    return f0, grad, info
 
 
 def _posterior_mode(rows, layout, sigma, mean, sd, data, z0=None):
-    """Newton ascent to the mode of the latent vector; returns (z, objective, -Hessian, loglik)."""
+    """Mode of the latent vector (Fisher scoring, backtracking); returns (z, objective, information, loglik)."""
     A, B = layout.loc, layout.logit
     prec = 1.0 / sd**2
     z = mean.copy() if z0 is None else z0.copy()
@@ -208,31 +223,23 @@ def _posterior_mode(rows, layout, sigma, mean, sd, data, z0=None):
         return ll - 0.5 * np.sum(prec * (z - mean) ** 2), ll
 
     obj, ll = objective(z)
-    for _ in range(100):
-        _, (gm, gl), (hmm, hml, hll) = _row_derivatives(rows, A @ z, B @ z, sigma, data)
+    for _ in range(200):
+        _, (gm, gl), (imm, iml, ill) = _row_information(rows, A @ z, B @ z, sigma, data)
         grad = A.T @ gm + B.T @ gl - prec * (z - mean)
-        neg_h = -(A.T @ (hmm[:, None] * A) + A.T @ (hml[:, None] * B) + B.T @ (hml[:, None] * A)
-                  + B.T @ (hll[:, None] * B)) + np.diag(prec)
-        step = _newton_step(neg_h, grad)
-        for _ in range(30):
+        info = (A.T @ (imm[:, None] * A) + A.T @ (iml[:, None] * B) + B.T @ (iml[:, None] * A)
+                + B.T @ (ill[:, None] * B)) + np.diag(prec)
+        step = linalg.cho_solve(linalg.cho_factor(info), grad)
+        for _ in range(40):
             new_obj, new_ll = objective(z + step)
-            if new_obj >= obj - 1e-10:
+            if new_obj >= obj:
                 break
             step = step / 2
-        z, done = z + step, np.max(np.abs(step)) < 1e-7 or abs(new_obj - obj) < 1e-10
-        obj, ll = new_obj, new_ll
-        if done:
+        else:
             break
-    return z, obj, neg_h, ll
-
-
-def _newton_step(neg_h: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """Solve ``neg_h @ step = grad``, with eigenvalues floored where ``neg_h`` is not positive definite."""
-    try:
-        return linalg.cho_solve(linalg.cho_factor(neg_h), grad)
-    except linalg.LinAlgError:
-        w, v = linalg.eigh(neg_h)
-        return v @ ((v.T @ grad) / np.maximum(w, 1e-6 * np.max(w)))
+        z, gain, obj, ll = z + step, new_obj - obj, new_obj, new_ll
+        if gain < 1e-9 and np.max(np.abs(step)) < 1e-6:
+            break
+    return z, obj, info, ll
 
 
 @dataclass
@@ -267,8 +274,9 @@ def _data(rows: pd.DataFrame) -> dict[str, np.ndarray]:
 def _laplace(theta, rows, layout, data, fixed_slopes, cache):
     sigma, tau, setting_sd, omega = np.exp(theta)
     mean, sd = prior_sd(layout, tau, setting_sd, omega, fixed_slopes)
-    z, obj, neg_h, ll = _posterior_mode(rows, layout, sigma, mean, sd, data, cache.get("z"))
-    cache["z"] = z
+    if "z" not in cache:  # one fixed start for every theta: the evidence is then a function of theta
+        cache["z"] = _posterior_mode(rows, layout, sigma, mean, sd, data)[0]
+    z, obj, neg_h, ll = _posterior_mode(rows, layout, sigma, mean, sd, data, cache["z"])
     logdet = np.linalg.slogdet(neg_h)[1]
     evidence = obj - np.sum(np.log(sd)) - 0.5 * logdet
     log_prior = np.sum(theta - SD_PRIOR_RATE * np.exp(theta))  # gamma(2, rate) on each sd
@@ -289,9 +297,127 @@ def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days
         evidence, log_prior, *_ = _laplace(theta, rows, layout, data, fixed_slopes, cache)
         return -(evidence + log_prior)
 
-    res = optimize.minimize(neg, np.log([1.0, 1.0, 0.5, 1.0]), method="Nelder-Mead",
-                            options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 600})
+    start = np.log([0.7, 1.0, 0.7, 1.0])
+    res = optimize.minimize(neg, start, method="Nelder-Mead", options={
+        "xatol": 1e-2, "fatol": 1e-3, "maxiter": 400, "initial_simplex": np.vstack([start, start + 0.5 * np.eye(4)])})
     evidence, _, z, neg_h, ll = _laplace(res.x, rows, layout, data, fixed_slopes, cache)
     sigma, tau, setting_sd, omega = (float(v) for v in np.exp(res.x))
     return SummaryFit(layout, rows, dict(ind_class), sigma, tau, setting_sd, omega, z,
                       np.linalg.inv(neg_h), float(evidence), float(ll))
+
+
+def _expit_mean(mean: float, var: float) -> float:
+    """E[expit(X)] for X ~ N(mean, var) (Gauss-Hermite, 40 nodes)."""
+    x, w = np.polynomial.hermite_e.hermegauss(40)
+    return float(np.sum(w * special.expit(mean + np.sqrt(var) * x)) / np.sum(w))
+
+
+def _entry(fit: SummaryFit, loc: dict, logit: dict, slope: tuple[str, float], extra_var: tuple[float, float],
+           rows: pd.DataFrame) -> dict:
+    """One indication or class entry of the relief section."""
+    b_name, x_ref = slope
+    b = fit.contrast({b_name: 1.0})[0] if b_name in fit.layout.index else 0.0
+    if b_name in fit.layout.index and np.isfinite(x_ref):
+        loc = {**loc, b_name: x_ref - fit.layout.x_centre[b_name[2:-1]]}
+    mean, var = fit.contrast(loc)
+    r_mean, r_var = fit.contrast(logit)
+    per_study = rows.groupby("study")["n"].max()
+    return {"location": mean - b * (x_ref if np.isfinite(x_ref) else 0.0),
+            "location_sd": float(np.sqrt(var + extra_var[0] ** 2)), "offset_coef": b,
+            "response_prob": _expit_mean(r_mean, r_var + extra_var[1] ** 2), "long_responder_fraction": 0.0,
+            "studies": int(rows["study"].nunique()), "patients": int(np.nansum(per_study.to_numpy())),
+            "sources": sorted(rows["citation"].unique())}
+
+
+def relief_section(fit: SummaryFit) -> dict:
+    """The ``relief`` section of a format-2 bundle from a fit (without diagnostics)."""
+    rows, ic = fit.rows, fit.ind_class
+    x_study = fit.layout.study_x
+    indications, classes = {}, {}
+    for ind in fit.layout.indications:
+        c, sub = ic[ind], rows[rows["indication"] == ind]
+        x = np.array([x_study[s] for s in sub["study"].unique()])
+        x_ref = float(np.nanmean(x)) if np.isfinite(x).any() else fit.layout.x_centre.get(c, np.nan)
+        indications[ind] = {"class": c, **_entry(fit, {"a0": 1, f"d[{c}]": 1, f"u[{ind}]": 1},
+                                                 {"rho0": 1, f"r[{c}]": 1, f"e[{ind}]": 1},
+                                                 (f"b[{c}]", x_ref), (0.0, 0.0), sub)}
+    for c in CLASSES:
+        sub = rows[rows["indication"].map(ic).eq(c)]
+        entry = _entry(fit, {"a0": 1, f"d[{c}]": 1}, {"rho0": 1, f"r[{c}]": 1},
+                       (f"b[{c}]", fit.layout.x_centre.get(c, np.nan)), (fit.tau, TAU_RESPONSE), sub)
+        classes[c] = {k: v for k, v in entry.items() if k != "sources"} | {"sources": entry["sources"]}
+    default = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
+               "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
+    return {"family": "lognormal", "sigma": fit.sigma, "setting_sd": fit.setting_sd,
+            "indications": indications, "classes": classes, "default": default}
+
+
+def slope_decision(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
+                   base: SummaryFit) -> dict:
+    """Per class: the free slope on log T_nerve, evidence for slopes 0 / 1 / free, and the choice.
+
+    The rule: a class keeps a slope only if the 95 % interval of its free slope
+    excludes 0 and the slope is positive; otherwise relief does not follow the
+    nerve time in that class (``offset_coef`` 0).
+    """
+    out = {}
+    for c in CLASSES:
+        sub = rows[rows["indication"].map(ind_class).eq(c)]
+        x = {v for s, v in base.layout.study_x.items() if s in set(sub["study"]) and np.isfinite(v)}
+        if len(x) < 2:
+            out[c] = {"slope": None, "chosen": 0.0, "reason": "fewer than two distinct nerve times: not identifiable"}
+            continue
+        free = fit_laplace(rows, ind_class, log_nerve_days, [c])
+        one = fit_laplace(rows, ind_class, log_nerve_days, [c], {c: 1.0})
+        b, var = free.contrast({f"b[{c}]": 1.0})
+        lo, hi = b - 1.96 * np.sqrt(var), b + 1.96 * np.sqrt(var)
+        keep = lo > 0
+        out[c] = {"slope": b, "slope_95": [lo, hi], "log_evidence": {"0": base.log_evidence, "1": one.log_evidence,
+                  "free": free.log_evidence}, "chosen": b if keep else 0.0,
+                  "reason": "95 % interval above 0" if keep else "95 % interval includes 0 or lies below it"}
+    return out
+
+
+def _variance_intervals(fit: SummaryFit, ind_class, log_nerve_days, slopes) -> dict:
+    """Wald 80 % intervals of the variance components on the log scale (numerical Hessian)."""
+    layout, data, cache = fit.layout, _data(fit.rows), {"z": fit.z}
+    theta0 = np.log([fit.sigma, fit.tau, fit.setting_sd, fit.omega])
+    fixed = {c: b for c, b in slopes.items() if f"b[{c}]" in layout.index}
+
+    def g(t):
+        ev, lp, *_ = _laplace(t, fit.rows, layout, data, fixed, cache)
+        return ev + lp
+
+    h, eye = 1e-2, np.eye(4) * 1e-2
+    hess = np.array([[(g(theta0 + eye[i] + eye[j]) - g(theta0 + eye[i] - eye[j]) - g(theta0 - eye[i] + eye[j])
+                       + g(theta0 - eye[i] - eye[j])) / (4 * h * h) for j in range(4)] for i in range(4)])
+    sd = np.sqrt(np.clip(np.diag(np.linalg.pinv(-hess)), 0, None))
+    names = ("sigma", "tau", "setting_sd", "omega")
+    return {n: [float(np.exp(t - 1.2816 * s)), float(np.exp(t + 1.2816 * s))] for n, t, s in zip(names, theta0, sd, strict=True)}
+
+
+def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame) -> dict:
+    """Fit the published summaries; return the ``relief`` section plus a ``fit`` dict of diagnostics.
+
+    Parameters
+    ----------
+    studies : DataFrame
+        ``data/studies.csv`` (only rows with ``used == 'yes'`` enter).
+    log_nerve_days : mapping
+        Nerve id -> log median ``T_nerve`` (days) at the reference patient.
+    indications : DataFrame
+        ``data/indications.csv`` (``id``, ``pain_class``).
+    """
+    rows, ic = used_rows(studies), dict(zip(indications["id"], indications["pain_class"], strict=True))
+    base = fit_laplace(rows, ic, log_nerve_days)
+    decision = slope_decision(rows, ic, log_nerve_days, base)
+    chosen = {c: d["chosen"] for c, d in decision.items() if d["chosen"] != 0.0}
+    fit = fit_laplace(rows, ic, log_nerve_days, list(chosen), chosen) if chosen else base
+    effects = {name: [float(fit.z[j]), float(np.sqrt(fit.cov[j, j]))] for name, j in fit.layout.index.items()}
+    diagnostics = {"log_likelihood": fit.loglik, "log_evidence": fit.log_evidence, "rows": len(rows),
+                   "studies": len(fit.layout.studies), "sigma": fit.sigma, "tau": fit.tau, "setting_sd": fit.setting_sd,
+                   "omega": fit.omega, "variance_80": _variance_intervals(fit, ic, log_nerve_days, chosen),
+                   "effects_mean_sd": effects, "slopes": decision,
+                   "fixed_priors": {"tau_response": TAU_RESPONSE, "omega_response": OMEGA_RESPONSE,
+                                    "sd_prior": f"gamma(2, rate {SD_PRIOR_RATE})", "slope_prior_sd": SLOPE_PRIOR_SD}}
+    return {**relief_section(fit), "fit": diagnostics}
