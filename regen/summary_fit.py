@@ -36,6 +36,7 @@ from scipy import linalg, optimize, special
 __all__ = [
     "CLASSES",
     "USED_KINDS",
+    "Priors",
     "SummaryFit",
     "fit_laplace",
     "fit_summaries",
@@ -47,14 +48,30 @@ __all__ = [
 CLASSES = ("own_territory", "joint", "post_operative", "residual_limb")
 USED_KINDS = ("proportion_relieved", "responders", "non_responders", "median_duration_days",
               "mean_duration_days", "duration_interval_days", "median_interval_days")
-#: Fixed prior spreads (modelling assumptions, see data/studies.md): logit of response
-#: between indications of a class and between classes; slope and grand-mean priors.
-TAU_RESPONSE, OMEGA_RESPONSE = 1.0, 1.0
-SLOPE_PRIOR_SD, MEAN_PRIOR_SD, LOGIT_PRIOR_SD = 2.0, 10.0, 2.0
-#: Rate of the gamma(2, rate) priors on sigma, tau, setting_sd and omega (log-days scale).
-SD_PRIOR_RATE = 0.5
 #: Smoothing (log days) of a source's interval for a setting's median.
 MEDIAN_INTERVAL_SMOOTHING = 0.1
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Priors and fixed spreads of the summary fit (modelling assumptions, see data/studies.md).
+
+    ``tau_response`` / ``omega_response``: sd of the response logit between indications of a
+    class / between classes (fixed: too few response numbers to estimate them).
+    ``sd_rate``: rate of the gamma(2, rate) priors on sigma, tau, setting_sd and omega (log
+    days); gamma(2, .) keeps a variance component off zero (Chung et al. 2013).
+    ``slope_sd``, ``mean_sd``, ``logit_sd``: normal priors on a class slope on log T_nerve,
+    the grand mean location (log days) and the grand mean response logit, all centred on 0.
+    """
+
+    tau_response: float = 1.0
+    omega_response: float = 1.0
+    sd_rate: float = 0.5
+    slope_sd: float = 2.0
+    mean_sd: float = 10.0
+    logit_sd: float = 2.0
+
+
 _H = 1e-3
 
 
@@ -122,7 +139,6 @@ def row_loglik(kind: np.ndarray, m: np.ndarray, logit_r: np.ndarray, sigma: floa
 class Layout:
     """Positions of the effects in the latent vector and the row design matrices."""
 
-    classes: list[str]
     indications: list[str]
     studies: list[str]
     slope_classes: list[str]
@@ -152,8 +168,8 @@ def build_layout(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_day
              + ["rho0"] + [f"r[{c}]" for c in CLASSES] + [f"e[{i}]" for i in inds])
     index = {name: j for j, name in enumerate(names)}
     sx = _study_x(rows, log_nerve_days)
-    centre = {c: float(np.nanmean([sx[s] for s in studies if ind_class[rows.loc[rows.study == s, "indication"].iloc[0]] == c]
-                                  or [np.nan])) for c in slope_classes}
+    study_class = rows.groupby("study")["indication"].first().map(ind_class)
+    centre = {c: float(np.nanmean([sx[s] for s in studies if study_class[s] == c] or [np.nan])) for c in slope_classes}
     loc = np.zeros((len(rows), len(names)))
     logit = np.zeros_like(loc)
     for r, (ind, study) in enumerate(zip(rows["indication"], rows["study"], strict=True)):
@@ -164,16 +180,16 @@ def build_layout(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_day
             loc[r, index[f"b[{c}]"]] = sx[study] - centre[c]
         for name in ("rho0", f"r[{c}]", f"e[{ind}]"):
             logit[r, index[name]] = 1.0
-    return Layout(list(CLASSES), inds, studies, list(slope_classes), index, loc, logit, centre, sx)
+    return Layout(inds, studies, list(slope_classes), index, loc, logit, centre, sx)
 
 
-def prior_sd(layout: Layout, tau: float, setting_sd: float, omega: float,
+def prior_sd(layout: Layout, tau: float, setting_sd: float, omega: float, priors: Priors,
              fixed_slopes: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Prior mean and sd of the latent vector given the variance components."""
     sd = np.empty(len(layout.index))
     mean = np.zeros(len(layout.index))
-    spread = {"a0": MEAN_PRIOR_SD, "d": omega, "b": SLOPE_PRIOR_SD, "u": tau, "v": setting_sd,
-              "rho0": LOGIT_PRIOR_SD, "r": OMEGA_RESPONSE, "e": TAU_RESPONSE}
+    spread = {"a0": priors.mean_sd, "d": omega, "b": priors.slope_sd, "u": tau, "v": setting_sd,
+              "rho0": priors.logit_sd, "r": priors.omega_response, "e": priors.tau_response}
     for name, j in layout.index.items():
         sd[j] = spread[name.split("[")[0]]
     for c, value in (fixed_slopes or {}).items():
@@ -249,6 +265,7 @@ class SummaryFit:
     layout: Layout
     rows: pd.DataFrame
     ind_class: dict[str, str]
+    priors: Priors
     sigma: float
     tau: float
     setting_sd: float
@@ -271,20 +288,22 @@ def _data(rows: pd.DataFrame) -> dict[str, np.ndarray]:
     return {k: rows[k].to_numpy(dtype=float) for k in ("n", "count", "day", "value", "low", "high")}
 
 
-def _laplace(theta, rows, layout, data, fixed_slopes, cache):
+def _laplace(theta, rows, layout, data, priors, fixed_slopes, cache):
+    """Laplace log evidence at log variance components ``theta``, its log prior, and the mode."""
     sigma, tau, setting_sd, omega = np.exp(theta)
-    mean, sd = prior_sd(layout, tau, setting_sd, omega, fixed_slopes)
+    mean, sd = prior_sd(layout, tau, setting_sd, omega, priors, fixed_slopes)
     if "z" not in cache:  # one fixed start for every theta: the evidence is then a function of theta
         cache["z"] = _posterior_mode(rows, layout, sigma, mean, sd, data)[0]
     z, obj, neg_h, ll = _posterior_mode(rows, layout, sigma, mean, sd, data, cache["z"])
     logdet = np.linalg.slogdet(neg_h)[1]
     evidence = obj - np.sum(np.log(sd)) - 0.5 * logdet
-    log_prior = np.sum(theta - SD_PRIOR_RATE * np.exp(theta))  # gamma(2, rate) on each sd
+    log_prior = np.sum(theta - priors.sd_rate * np.exp(theta))  # gamma(2, rate) on each sd
     return evidence, log_prior, z, neg_h, ll
 
 
 def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
-                slope_classes: Sequence[str] = (), fixed_slopes: Mapping[str, float] | None = None) -> SummaryFit:
+                slope_classes: Sequence[str] = (), fixed_slopes: Mapping[str, float] | None = None,
+                priors: Priors = Priors()) -> SummaryFit:
     """Fit the hierarchical model to the used rows (empirical Bayes, Laplace approximation).
 
     ``slope_classes`` get a free slope on the centred log nerve time (or the value in
@@ -294,15 +313,15 @@ def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days
     data, cache = _data(rows), {}
 
     def neg(theta):
-        evidence, log_prior, *_ = _laplace(theta, rows, layout, data, fixed_slopes, cache)
+        evidence, log_prior, *_ = _laplace(theta, rows, layout, data, priors, fixed_slopes, cache)
         return -(evidence + log_prior)
 
     start = np.log([0.7, 1.0, 0.7, 1.0])
     res = optimize.minimize(neg, start, method="Nelder-Mead", options={
         "xatol": 1e-2, "fatol": 1e-3, "maxiter": 400, "initial_simplex": np.vstack([start, start + 0.5 * np.eye(4)])})
-    evidence, _, z, neg_h, ll = _laplace(res.x, rows, layout, data, fixed_slopes, cache)
+    evidence, _, z, neg_h, ll = _laplace(res.x, rows, layout, data, priors, fixed_slopes, cache)
     sigma, tau, setting_sd, omega = (float(v) for v in np.exp(res.x))
-    return SummaryFit(layout, rows, dict(ind_class), sigma, tau, setting_sd, omega, z,
+    return SummaryFit(layout, rows, dict(ind_class), priors, sigma, tau, setting_sd, omega, z,
                       np.linalg.inv(neg_h), float(evidence), float(ll))
 
 
@@ -344,8 +363,8 @@ def relief_section(fit: SummaryFit) -> dict:
     for c in CLASSES:
         sub = rows[rows["indication"].map(ic).eq(c)]
         entry = _entry(fit, {"a0": 1, f"d[{c}]": 1}, {"rho0": 1, f"r[{c}]": 1},
-                       (f"b[{c}]", fit.layout.x_centre.get(c, np.nan)), (fit.tau, TAU_RESPONSE), sub)
-        classes[c] = {k: v for k, v in entry.items() if k != "sources"} | {"sources": entry["sources"]}
+                       (f"b[{c}]", fit.layout.x_centre.get(c, np.nan)), (fit.tau, fit.priors.tau_response), sub)
+        classes[c] = entry
     default = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
                "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
     return {"family": "lognormal", "sigma": fit.sigma, "setting_sd": fit.setting_sd,
@@ -367,8 +386,8 @@ def slope_decision(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_d
         if len(x) < 2:
             out[c] = {"slope": None, "chosen": 0.0, "reason": "fewer than two distinct nerve times: not identifiable"}
             continue
-        free = fit_laplace(rows, ind_class, log_nerve_days, [c])
-        one = fit_laplace(rows, ind_class, log_nerve_days, [c], {c: 1.0})
+        free = fit_laplace(rows, ind_class, log_nerve_days, [c], priors=base.priors)
+        one = fit_laplace(rows, ind_class, log_nerve_days, [c], {c: 1.0}, base.priors)
         b, var = free.contrast({f"b[{c}]": 1.0})
         lo, hi = b - 1.96 * np.sqrt(var), b + 1.96 * np.sqrt(var)
         keep = lo > 0
@@ -378,25 +397,27 @@ def slope_decision(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_d
     return out
 
 
-def _variance_intervals(fit: SummaryFit, ind_class, log_nerve_days, slopes) -> dict:
+def _variance_intervals(fit: SummaryFit, slopes: Mapping[str, float]) -> dict:
     """Wald 80 % intervals of the variance components on the log scale (numerical Hessian)."""
     layout, data, cache = fit.layout, _data(fit.rows), {"z": fit.z}
     theta0 = np.log([fit.sigma, fit.tau, fit.setting_sd, fit.omega])
     fixed = {c: b for c, b in slopes.items() if f"b[{c}]" in layout.index}
 
     def g(t):
-        ev, lp, *_ = _laplace(t, fit.rows, layout, data, fixed, cache)
+        ev, lp, *_ = _laplace(t, fit.rows, layout, data, fit.priors, fixed, cache)
         return ev + lp
 
-    h, eye = 1e-2, np.eye(4) * 1e-2
-    hess = np.array([[(g(theta0 + eye[i] + eye[j]) - g(theta0 + eye[i] - eye[j]) - g(theta0 - eye[i] + eye[j])
-                       + g(theta0 - eye[i] - eye[j])) / (4 * h * h) for j in range(4)] for i in range(4)])
+    e = np.eye(4) * 0.02
+    hess = np.array([[g(theta0 + e[i] + e[j]) - g(theta0 + e[i] - e[j]) - g(theta0 - e[i] + e[j])
+                      + g(theta0 - e[i] - e[j]) for j in range(4)] for i in range(4)]) / (4 * 0.02**2)
     sd = np.sqrt(np.clip(np.diag(np.linalg.pinv(-hess)), 0, None))
     names = ("sigma", "tau", "setting_sd", "omega")
-    return {n: [float(np.exp(t - 1.2816 * s)), float(np.exp(t + 1.2816 * s))] for n, t, s in zip(names, theta0, sd, strict=True)}
+    return {n: [float(np.exp(t - 1.2816 * s)), float(np.exp(t + 1.2816 * s))]
+            for n, t, s in zip(names, theta0, sd, strict=True)}
 
 
-def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame) -> dict:
+def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame,
+                  priors: Priors = Priors()) -> dict:
     """Fit the published summaries; return the ``relief`` section plus a ``fit`` dict of diagnostics.
 
     Parameters
@@ -407,17 +428,17 @@ def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], in
         Nerve id -> log median ``T_nerve`` (days) at the reference patient.
     indications : DataFrame
         ``data/indications.csv`` (``id``, ``pain_class``).
+    priors : Priors
+        Priors and fixed spreads (the defaults are the shipped model's).
     """
     rows, ic = used_rows(studies), dict(zip(indications["id"], indications["pain_class"], strict=True))
-    base = fit_laplace(rows, ic, log_nerve_days)
+    base = fit_laplace(rows, ic, log_nerve_days, priors=priors)
     decision = slope_decision(rows, ic, log_nerve_days, base)
     chosen = {c: d["chosen"] for c, d in decision.items() if d["chosen"] != 0.0}
-    fit = fit_laplace(rows, ic, log_nerve_days, list(chosen), chosen) if chosen else base
+    fit = fit_laplace(rows, ic, log_nerve_days, list(chosen), chosen, priors) if chosen else base
     effects = {name: [float(fit.z[j]), float(np.sqrt(fit.cov[j, j]))] for name, j in fit.layout.index.items()}
     diagnostics = {"log_likelihood": fit.loglik, "log_evidence": fit.log_evidence, "rows": len(rows),
                    "studies": len(fit.layout.studies), "sigma": fit.sigma, "tau": fit.tau, "setting_sd": fit.setting_sd,
-                   "omega": fit.omega, "variance_80": _variance_intervals(fit, ic, log_nerve_days, chosen),
-                   "effects_mean_sd": effects, "slopes": decision,
-                   "fixed_priors": {"tau_response": TAU_RESPONSE, "omega_response": OMEGA_RESPONSE,
-                                    "sd_prior": f"gamma(2, rate {SD_PRIOR_RATE})", "slope_prior_sd": SLOPE_PRIOR_SD}}
+                   "omega": fit.omega, "variance_80": _variance_intervals(fit, chosen),
+                   "effects_mean_sd": effects, "slopes": decision, "priors": dict(priors.__dict__)}
     return {**relief_section(fit), "fit": diagnostics}

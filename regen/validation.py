@@ -16,13 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from regen.summary_fit import (
-    TAU_RESPONSE,
-    SummaryFit,
-    fit_laplace,
-    slope_decision,
-    used_rows,
-)
+from regen.summary_fit import Priors, SummaryFit, fit_laplace, slope_decision, used_rows
 
 __all__ = ["coverage_by_study", "leave_one_study_out", "model_vs_published", "predict_new_study"]
 
@@ -47,7 +41,7 @@ def _study_draws(fit: SummaryFit, study: str, indication: str, rng: np.random.Ge
     mean, cov = contrast @ fit.z, contrast @ fit.cov @ contrast.T
     known = f"u[{indication}]" in index
     cov = cov + np.diag([fit.setting_sd**2 + (0.0 if known else fit.tau**2),
-                         0.0 if known else TAU_RESPONSE**2])
+                         0.0 if known else fit.priors.tau_response**2])
     both = rng.multivariate_normal(mean, cov, size=draws)
     return both[:, 0], both[:, 1]
 
@@ -86,7 +80,7 @@ def predict_new_study(fit: SummaryFit, rows: pd.DataFrame, rng: np.random.Genera
 
 
 def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame,
-                        draws: int = 4000, seed: int = 0) -> pd.DataFrame:
+                        draws: int = 4000, seed: int = 0, priors: Priors = Priors()) -> pd.DataFrame:
     """Refit without each study in turn and predict its published numbers.
 
     The per-class slopes on log ``T_nerve`` are decided once on all studies and held
@@ -95,13 +89,13 @@ def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, floa
     """
     rows = used_rows(studies)
     ic = dict(zip(indications["id"], indications["pain_class"], strict=True))
-    base = fit_laplace(rows, ic, log_nerve_days)
+    base = fit_laplace(rows, ic, log_nerve_days, priors=priors)
     chosen = {c: d["chosen"] for c, d in slope_decision(rows, ic, log_nerve_days, base).items() if d["chosen"]}
     rng = np.random.default_rng(seed)
     parts = []
     for study in sorted(rows["study"].unique()):
         keep = rows[rows["study"] != study].reset_index(drop=True)
-        fit = fit_laplace(keep, ic, log_nerve_days, list(chosen), chosen)
+        fit = fit_laplace(keep, ic, log_nerve_days, list(chosen), chosen, priors)
         fit.layout.study_x.update(base.layout.study_x)
         parts.append(predict_new_study(fit, rows[rows["study"] == study], rng, draws))
     return pd.concat(parts, ignore_index=True)
