@@ -256,7 +256,7 @@ def _sensitivity_text(sens: pd.DataFrame) -> str:
 
 def write_card(path: Path, relief: dict, tables: dict, studies: pd.DataFrame) -> None:
     """Write the model card."""
-    unused = studies[studies["used"] != "yes"].drop_duplicates("study")
+    unused = set(studies["study"]) - set(studies.loc[studies["used"] == "yes", "study"])
     intro = "\n".join([
         "# regen default model: relief section", "",
         "**What it is.** The relief-end part of the embedded default model, rebuilt from what the studies "
@@ -264,7 +264,7 @@ def write_card(path: Path, relief: dict, tables: dict, studies: pd.DataFrame) ->
         "(`data/indications.csv`) as fixed effects, indications partially pooled within their class, and a "
         "study effect so that two studies of one indication can disagree. No patient data; no covariates.",
         "", f"**Rebuild**: `python scripts/build_default_model.py`. Studies read but not used: "
-        f"{len(unused)} (reasons in `data/studies.md`).", "",
+        f"{len(unused)} of {studies['study'].nunique()} (reasons in `data/studies.md`).", "",
         "**Decision support, not a device.** Intervals are as wide as these few, heterogeneous series allow; "
         "a clinic with its own follow-up data should fit it.",
     ])
