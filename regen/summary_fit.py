@@ -112,27 +112,33 @@ def row_loglik(kind: np.ndarray, m: np.ndarray, logit_r: np.ndarray, sigma: floa
     data : mapping of array
         ``n``, ``count``, ``day``, ``value``, ``low``, ``high`` per row.
     """
-    n, k, day = data["n"], data["count"], data["day"]
-    out = np.zeros(m.shape)
-    binom = (kind == "proportion_relieved") | (kind == "responders")
-    z = np.where(np.isfinite(day) & (day > 0), (m - np.log(np.where(day > 0, day, 1.0))) / sigma, np.inf)
-    log_p = -np.logaddexp(0.0, -logit_r) + special.log_ndtr(z)
-    log_q = np.log(-np.expm1(np.minimum(log_p, -1e-12)))
-    out = np.where(binom, np.nan_to_num(k * log_p + (n - k) * log_q), out)
+    n, out = data["n"], np.zeros(m.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        logv = np.log(data["value"])
-        se_med = sigma * np.sqrt(np.pi / (2.0 * n))
-        se_mean = np.sqrt(np.expm1(sigma**2) / n)
-        med = -0.5 * ((logv - m) / se_med) ** 2 - np.log(se_med)
-        mean = -0.5 * ((logv - m - sigma**2 / 2) / se_mean) ** 2 - np.log(se_mean)
-        llo, lhi = np.log(data["low"]), np.log(data["high"])
-        each = n * _log_ndtr_diff((llo - m) / sigma, (lhi - m) / sigma)
-        s = MEDIAN_INTERVAL_SMOOTHING
-        setting = _log_ndtr_diff((llo - m) / s, (lhi - m) / s)
-    out = np.where(kind == "median_duration_days", med, out)
-    out = np.where(kind == "mean_duration_days", mean, out)
-    out = np.where(kind == "duration_interval_days", each, out)
-    return np.where(kind == "median_interval_days", setting, out)
+        logs = {k: np.log(data[k]) for k in ("day", "value", "low", "high")}
+    binom = (kind == "proportion_relieved") | (kind == "responders")
+    if binom.any():
+        b, k = binom, data["count"][binom]
+        z = np.where(logs["day"][b] > -np.inf, (m[b] - logs["day"][b]) / sigma, np.inf)
+        log_p = -np.logaddexp(0.0, -logit_r[b]) + special.log_ndtr(np.nan_to_num(z, nan=np.inf))
+        out[b] = k * log_p + np.where(n[b] > k, (n[b] - k) * np.log(-np.expm1(np.minimum(log_p, -1e-12))), 0.0)
+    for name, mask in ((name, kind == name) for name in USED_KINDS[3:]):
+        if mask.any():
+            out[mask] = _summary_loglik(name, m[mask], sigma, n[mask], {k: v[mask] for k, v in logs.items()})
+    return out
+
+
+def _summary_loglik(kind: str, m: np.ndarray, sigma: float, n: np.ndarray, logs: Mapping) -> np.ndarray:
+    """Log-likelihood of duration summaries of one kind (see :func:`row_loglik`)."""
+    if kind == "median_duration_days":
+        se = sigma * np.sqrt(np.pi / (2.0 * n))
+        return -0.5 * ((logs["value"] - m) / se) ** 2 - np.log(se)
+    if kind == "mean_duration_days":
+        se = np.sqrt(np.expm1(sigma**2) / n)
+        return -0.5 * ((logs["value"] - m - sigma**2 / 2) / se) ** 2 - np.log(se)
+    if kind == "duration_interval_days":
+        return n * _log_ndtr_diff((logs["low"] - m) / sigma, (logs["high"] - m) / sigma)
+    s = MEDIAN_INTERVAL_SMOOTHING
+    return _log_ndtr_diff((logs["low"] - m) / s, (logs["high"] - m) / s)
 
 
 @dataclass
@@ -253,7 +259,7 @@ def _posterior_mode(rows, layout, sigma, mean, sd, data, z0=None):
         else:
             break
         z, gain, obj, ll = z + step, new_obj - obj, new_obj, new_ll
-        if gain < 1e-9 and np.max(np.abs(step)) < 1e-6:
+        if gain < 1e-8 and np.max(np.abs(step)) < 1e-5:
             break
     return z, obj, info, ll
 

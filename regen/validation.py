@@ -104,7 +104,8 @@ def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, floa
 def coverage_by_study(loso: pd.DataFrame) -> pd.DataFrame:
     """Share of published numbers inside their 80 % intervals, per study and overall."""
     per = loso.groupby(["study", "indication"], sort=True)["inside"].agg(numbers="size", inside="sum").reset_index()
-    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso), "inside": int(loso["inside"].sum())}])
+    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso),
+                           "inside": int(loso["inside"].sum())}])
     out = pd.concat([per, total], ignore_index=True)
     out["share_inside"] = out["inside"] / out["numbers"]
     return out

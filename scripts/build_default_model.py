@@ -125,8 +125,8 @@ def assemble_bundle(relief: dict) -> dict:
 
 
 CANNOT = {
-    "knee_osteoarthritis": "the trials publish P-values and mean differences only (Radnovich 2017, Nygaard 2025) and had "
-                           "large sham responses: no share relieved at any day, so the class answer stands",
+    "knee_osteoarthritis": "the trials publish P-values and mean differences only (Radnovich 2017, Nygaard 2025) "
+                           "and had large sham responses: no share relieved at any day, so the class answer stands",
     "total_knee_arthroplasty": "one reading only (Goodwin 2025: a 6-12 week window across 6 studies); no source gives "
                                "when analgesia ends per patient",
     "mastectomy": "Ilfeld 2022 is prevention of chronic pain (3 % vs 17 % at a year), not a block lasting a year: "
@@ -167,7 +167,8 @@ def _model_text(relief: dict) -> str:
             slopes.append(f"- {c}: no slope ({d['reason']}); `offset_coef` 0")
         else:
             ev = d["log_evidence"]
-            slopes.append(f"- {c}: free slope {d['slope']:.2f} (95 % {d['slope_95'][0]:.2f} to {d['slope_95'][1]:.2f}); "
+            lo, hi = d["slope_95"]
+            slopes.append(f"- {c}: free slope {d['slope']:.2f} (95 % {lo:.2f} to {hi:.2f}); "
                           f"log evidence slope 0 / 1 / free = {ev['0']:.1f} / {ev['1']:.1f} / {ev['free']:.1f}; "
                           f"chosen {d['chosen']:.2f} ({d['reason']})")
     pri = fit["priors"]
@@ -199,8 +200,9 @@ def _indication_text(table: pd.DataFrame) -> str:
     show = pd.DataFrame({
         "indication": table["indication"], "class": table["class"], "evidence": table["evidence"],
         "P(response)": table["response_prob"].map("{:.2f}".format),
-        "median relief end, days (80 %)": [f"{_fmt_days(m)} ({_fmt_days(a)}-{_fmt_days(b)})"
-                                           for m, a, b in zip(table["median"], table["p10"], table["p90"], strict=True)],
+        "median relief end, days (80 %)": [
+            f"{_fmt_days(m)} ({_fmt_days(a)}-{_fmt_days(b)})"
+            for m, a, b in zip(table["median"], table["p10"], table["p90"], strict=True)],
         "P(relief 90 d)": table["p_90"].map("{:.2f}".format), "P(relief 365 d)": table["p_365"].map("{:.2f}".format),
         "what it cannot support": [CANNOT.get(i, "class answer: wide by design" if "class only" in e else "")
                                    for i, e in zip(table["indication"], table["evidence"], strict=True)],

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from regen.summary_fit import CLASSES, Priors, fit_laplace, fit_summaries, row_loglik, used_rows
+from regen.summary_fit import CLASSES, Priors, fit_laplace, fit_summaries, row_loglik, slope_decision, used_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ENTRY_KEYS = {"location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction", "studies",
@@ -24,7 +24,8 @@ def _rows(**cols):
 def test_row_loglik_matches_reference_distributions():
     kind, data = _rows(kind=["proportion_relieved", "responders", "median_duration_days", "mean_duration_days",
                              "duration_interval_days"],
-                       n=[40, 30, 25, 50, 3], count=[12, 21, np.nan, np.nan, np.nan], day=[60, np.nan, np.nan, np.nan, np.nan],
+                       n=[40, 30, 25, 50, 3], count=[12, 21, np.nan, np.nan, np.nan],
+                       day=[60, np.nan, np.nan, np.nan, np.nan],
                        value=[np.nan, np.nan, 70, 200, np.nan], low=[np.nan] * 4 + [90], high=[np.nan] * 4 + [180])
     m, logit, sigma = np.array([4.0, 4.0, 4.2, 5.0, 4.8]), np.array([0.5, 0.8, 0, 0, 0]), 0.7
     got = row_loglik(kind, m, logit, sigma, data)
@@ -34,9 +35,10 @@ def test_row_loglik_matches_reference_distributions():
     assert got[0] == pytest.approx(stats.binom.logpmf(12, 40, p) - log_comb, rel=1e-9)
     r2 = 1 / (1 + np.exp(-0.8))
     assert got[1] == pytest.approx(21 * np.log(r2) + 9 * np.log(1 - r2), rel=1e-9)
-    assert got[2] == pytest.approx(stats.norm.logpdf(np.log(70), 4.2, sigma * np.sqrt(np.pi / 50)) + 0.5 * np.log(2 * np.pi))
+    half_log_2pi = 0.5 * np.log(2 * np.pi)  # the likelihood drops the normal constant
+    assert got[2] == pytest.approx(stats.norm.logpdf(np.log(70), 4.2, sigma * np.sqrt(np.pi / 50)) + half_log_2pi)
     se = np.sqrt(np.expm1(sigma**2) / 50)
-    assert got[3] == pytest.approx(stats.norm.logpdf(np.log(200), 5.0 + sigma**2 / 2, se) + 0.5 * np.log(2 * np.pi))
+    assert got[3] == pytest.approx(stats.norm.logpdf(np.log(200), 5.0 + sigma**2 / 2, se) + half_log_2pi)
     prob = stats.norm.cdf((np.log(180) - 4.8) / sigma) - stats.norm.cdf((np.log(90) - 4.8) / sigma)
     assert got[4] == pytest.approx(3 * np.log(prob), rel=1e-9)
 
@@ -120,7 +122,8 @@ def test_a_positive_slope_is_kept_when_the_data_follow_the_nerve_time():
     log_t = {"n1": 3.0, "n2": 4.0, "n3": 5.0, "n4": 6.0}
     table = _simulated_table(rng, {f"ind_{k}": v + 0.5 for k, v in log_t.items()}, settings=1)
     table["nerves"] = table["indication"].str[4:]
-    indications = pd.DataFrame({"id": [f"ind_{k}" for k in log_t], "pain_class": "joint"})
-    relief = fit_summaries(table, log_t, indications, Priors())
-    assert relief["fit"]["slopes"]["joint"]["chosen"] > 0.3
-    assert relief["classes"]["joint"]["offset_coef"] == pytest.approx(relief["fit"]["slopes"]["joint"]["chosen"])
+    rows, ic = used_rows(table), {f"ind_{k}": "joint" for k in log_t}
+    decision = slope_decision(rows, ic, log_t, fit_laplace(rows, ic, log_t, priors=Priors()))
+    assert decision["joint"]["chosen"] == pytest.approx(1.0, abs=0.5)
+    assert decision["joint"]["log_evidence"]["1"] > decision["joint"]["log_evidence"]["0"]
+    assert decision["own_territory"]["chosen"] == 0.0  # no data in that class
