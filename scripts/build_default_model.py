@@ -54,7 +54,9 @@ def entry_for(relief: dict, indication: str, pain_class: str) -> tuple[dict, str
     """The section entry that predicts ``indication`` and its evidence label."""
     if indication in relief["indications"]:
         e = relief["indications"][indication]
-        return e, f"indication: {e['studies']} studies, {e['patients']} patients"
+        studies = f"{e['studies']} stud{'y' if e['studies'] == 1 else 'ies'}"
+        patients = f"{e['patients']} patients" if e["patients"] else "patients not stated"
+        return e, f"indication: {studies}, {patients}"
     return relief["classes"][pain_class], "class only: no study of this indication"
 
 
