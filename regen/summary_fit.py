@@ -10,17 +10,17 @@ for a patient of study ``s``, indication ``i``, pain class ``c``, with ``x_s``
 the study's mean log median nerve time (``T_nerve``), ``m_s`` the study
 location and ``eps`` standard normal. Random effects: ``d_c ~ N(0, omega)``
 between classes, ``u_i ~ N(0, tau)`` between indications of a class,
-``v_s ~ N(0, setting_sd)`` between studies of an indication, ``e_i ~ N(0,
-TAU_RESPONSE)`` and ``r_c ~ N(0, OMEGA_RESPONSE)`` on the response logit.
+``v_s ~ N(0, setting_sd)`` between studies of an indication, and on the
+response logit ``e_i`` and ``r_c`` with the fixed spreads of :class:`Priors`.
 
 Each published number enters through its own likelihood (:func:`row_loglik`):
 binomial for *k of n relieved at day d* or *k of n responded*, normal on the
 log scale for a reported median (sampling variance ``pi/2 sigma^2 / n``) or a
 reported mean of a log-normal, interval probabilities where a source gives a
 range for each patient (or for a setting's median). The random effects are
-integrated by a Laplace approximation; the variance components are posterior
-modes under gamma(2, ``SD_PRIOR_RATE``) priors, which keep them off zero
-(Chung et al. 2013). The result is the ``relief`` section of a model bundle
+integrated by a Laplace approximation (expected information for the binomial
+rows); the variance components are posterior modes under gamma(2, rate) priors,
+which keep them off zero (Chung et al. 2013). The result is the ``relief`` section of a model bundle
 (format 2): see :func:`fit_summaries`.
 """
 
@@ -33,17 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special
 
-__all__ = [
-    "CLASSES",
-    "USED_KINDS",
-    "Priors",
-    "SummaryFit",
-    "fit_laplace",
-    "fit_summaries",
-    "relief_section",
-    "row_loglik",
-    "used_rows",
-]
+__all__ = ["CLASSES", "USED_KINDS", "Priors", "SummaryFit", "fit_laplace", "fit_summaries", "relief_section",
+           "row_loglik", "slope_decision", "used_rows"]
 
 CLASSES = ("own_territory", "joint", "post_operative", "residual_limb")
 USED_KINDS = ("proportion_relieved", "responders", "non_responders", "median_duration_days",
@@ -54,7 +45,7 @@ MEDIAN_INTERVAL_SMOOTHING = 0.1
 
 @dataclass(frozen=True)
 class Priors:
-    """Priors and fixed spreads of the summary fit (modelling assumptions, see data/studies.md).
+    """Priors and fixed spreads of the summary fit (modelling assumptions, stated in models/default.md).
 
     ``tau_response`` / ``omega_response``: sd of the response logit between indications of a
     class / between classes (fixed: too few response numbers to estimate them).

@@ -1,5 +1,6 @@
 """The summary likelihood, the hierarchical fit and the relief section it produces."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,7 @@ def shipped():
 
 def test_relief_section_has_the_interface_shape(shipped):
     relief, studies, indications = shipped
+    json.dumps(relief, allow_nan=False)  # plain, finite JSON: it goes into the model bundle as it is
     assert relief["family"] == "lognormal" and relief["sigma"] > 0 and relief["setting_sd"] > 0
     assert set(relief["classes"]) == set(CLASSES)
     with_data = set(studies.loc[studies["used"] == "yes", "indication"])
