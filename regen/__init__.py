@@ -35,7 +35,8 @@ _LAZY = {
     "load_nerves": "regen.datasets",
     "load_indications": "regen.datasets",
     "load_parameters": "regen.datasets",
-    "load_published_outcomes": "regen.datasets",
+    "load_studies": "regen.datasets",
+    "load_human_sensation": "regen.datasets",
 }
 
 __all__ = [
@@ -51,12 +52,13 @@ __all__ = [
     "__version__",
     "get_nerve",
     "load_catalog",
+    "load_human_sensation",
     "load_indications",
     "load_model",
     "load_nerves",
     "load_outcomes",
     "load_parameters",
-    "load_published_outcomes",
+    "load_studies",
     "predict_patient",
     "resolve_indication",
     "resolve_nerve",

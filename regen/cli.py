@@ -259,7 +259,7 @@ def evaluate(
 ) -> None:
     """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
 
-    Example: regen evaluate models/default.json data/published_outcomes.csv --format json
+    Example: regen evaluate clinic.json cohort.csv --format json
     """
     with _fail_cleanly():
         from regen.evaluation import evaluate as run
@@ -286,7 +286,7 @@ def describe(
 ) -> None:
     """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
 
-    Example: regen describe data/published_outcomes.csv
+    Example: regen describe cohort.csv
     """
     with _fail_cleanly():
         from regen.describe import cox_spline, turnbull_table

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from regen.resources import data_path
 
-__all__ = ["load_indications", "load_nerves", "load_parameters", "load_published_outcomes"]
+__all__ = ["load_human_sensation", "load_indications", "load_nerves", "load_parameters", "load_studies"]
 
 
 def _load(name: str):
@@ -56,10 +56,24 @@ def load_parameters():
     return _load("parameters.csv")
 
 
-def load_published_outcomes():
-    """Published study summaries as pseudo-patient rows, ``data/published_outcomes.csv``.
+def load_studies():
+    """Published relief outcomes, one row per reported number, ``data/studies.csv`` (card: ``data/studies.md``).
 
-    Outcome schema (``relief_last_seen_day``, ``relief_lost_day``,
-    ``responded``) plus ``source`` and ``pseudo_row_note``; no covariates.
+    Columns: ``study``, ``citation``, ``indication``, ``nerves``, ``design``,
+    ``arm``, ``n``, ``day``, ``kind`` (e.g. ``proportion_relieved``,
+    ``median_duration_days``), ``value``, ``count``, ``low``, ``high``,
+    ``reported`` (what the source says), ``where_read``, ``used`` (yes/no),
+    ``reason`` and ``interpretation`` (a reading beyond the literal text).
+    The default model's relief law is fitted on the used rows.
     """
-    return _load("published_outcomes.csv")
+    return _load("studies.csv")
+
+
+def load_human_sensation():
+    """Human return-of-sensation observations, ``data/human_sensation.csv`` (card: ``data/human_sensation.md``).
+
+    One row per published finding the mechanism is calibrated on or checked
+    against: source, setting, freeze, nerve and distance, ages, n, endpoint,
+    finding, how it enters the likelihood, interpretation and tolerance.
+    """
+    return _load("human_sensation.csv")

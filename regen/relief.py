@@ -169,9 +169,13 @@ def _entries(relief: Mapping, indication: np.ndarray):
 def evidence_text(entry: Mapping, level: str, indication: str) -> str:
     """One line saying what stands behind a forecast."""
     studies, patients = int(entry.get("studies", 0)), int(entry.get("patients", 0))
-    count = f"{studies} {'study' if studies == 1 else 'studies'}, {patients} patients"
+    count = f"{studies} {'study' if studies == 1 else 'studies'}, " + (
+        f"{patients} patients" if patients else "patients not stated")
     if level == "indication":
         return f"indication: {count}"
+    if level == "class" and studies == 0:
+        return (f"class only: no study of this indication nor of its class ({pain_class(indication)}): "
+                "the average of the other classes, widest interval")
     if level == "class":
         return f"class only: no study of this indication ({pain_class(indication)}: {count})"
     return "mechanism only: no outcome data for this indication or its class"

@@ -96,7 +96,8 @@ def test_nerves_without_skin_territory_are_labelled():
     rows = {r["id"]: r["skin_territory"] for r in _rows(ROOT / "data" / "nerves.csv")}
     assert set(rows.values()) == {"yes", "no"}
     assert {k for k, v in rows.items() if v == "no"} == {
-        "genicular_superolateral", "genicular_superomedial", "genicular_inferomedial", "lumbar_medial_branch"}
+        "genicular_superolateral", "genicular_superomedial", "genicular_inferomedial", "lumbar_medial_branch",
+        "suprascapular"}  # joint capsule / muscle only
 
 
 def test_expected_range_of_normal_draws():

@@ -108,10 +108,7 @@ def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
     np.testing.assert_allclose(turnbull(t, upper, days), km, atol=2e-3)
 
 
-def test_describe_command(cli):
-    from pathlib import Path
-
-    data = Path(__file__).resolve().parents[1] / "data" / "published_outcomes.csv"
-    res = cli("describe", str(data))
+def test_describe_command(cli, cohort_csv):
+    res = cli("describe", str(cohort_csv))
     assert res.exit_code == 0, res.output
-    assert "total_knee_arthroplasty" in res.stdout and "spline baseline" in res.stdout
+    assert "occipital_neuralgia" in res.stdout and "spline baseline" in res.stdout

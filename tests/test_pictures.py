@@ -49,7 +49,8 @@ def test_curves_agree_with_the_table(name):
         assert np.all(np.diff(c[key]) <= 1e-12) and np.all((c[key] >= 0) & (c[key] <= 1)), key
     assert np.all(c["band_low"] <= c["all_patients"] + 1e-12) and np.all(c["all_patients"] <= c["band_high"] + 1e-12)
     for level, key in ((0.9, "p10"), (0.5, "median"), (0.1, "p90")):
-        assert _crossing(days, c["responders"], level) == pytest.approx(row[f"relief_end_{key}_day"], rel=2e-3)
+        expected = row[f"relief_end_{key}_day"]  # rounded to 0.1 day
+        assert _crossing(days, c["responders"], level) == pytest.approx(expected, rel=2e-3, abs=0.06)
     for day in (90, 180, 365):
         assert c["all_patients"][days == day][0] == pytest.approx(row[f"p_relief_{day}d"], abs=2e-3)
     assert c["all_patients"][0] == pytest.approx(row["p_response"], abs=5e-4)  # the row is rounded to 0.001
@@ -65,7 +66,7 @@ def test_relief_lost_gives_the_observation_and_the_next_cycle():
     assert np.isnan(c["next_cycle"][days <= 70]).all()
     after = days > 70
     assert _crossing(days[after], c["next_cycle"][after], 0.5) == pytest.approx(
-        70 + row["next_cycle_relief_end_median_day"], rel=2e-3)
+        70 + row["next_cycle_relief_end_median_day"], rel=2e-3, abs=0.06)
 
 
 def _texts(ax) -> str:
@@ -85,7 +86,8 @@ def test_timeline_draws_the_headline_numbers_with_legend_outside():
     points = [line for line in ax.lines if len(line.get_xdata()) == 3]
     assert any(np.allclose(p.get_xdata(), [p10, median, p90]) and np.allclose(p.get_ydata(), [0.9, 0.5, 0.1])
                for p in points)
-    for phrase in ("responders whose relief ends", "all patients (35 % no relief", "band: all patients",
+    no_relief = f"all patients ({100 * (1 - row['p_response']):.0f} % no relief"
+    for phrase in ("responders whose relief ends", no_relief, "band: all patients",
                    f"{100 * row['p_relief_90d']:.0f} % at 90 d", "book retreatment by: day",
                    "review: day", "relief onset"):
         assert phrase in text, phrase

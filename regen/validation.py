@@ -1,0 +1,131 @@
+"""Leave-one-study-out validation of the summary fit, and published-vs-model tables.
+
+For each study with used rows, the model is refitted without it and the study's
+published numbers are predicted *as a new study would report them*: the
+study's location gets the between-study spread (``setting_sd``), an
+indication with no other study gets its class's between-indication spread,
+and a reported proportion of ``n`` gets binomial noise. The 80 % predictive
+interval (p10-p90) of each published number is compared with the number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from regen.summary_fit import Priors, SummaryFit, fit_laplace, slope_decision, used_rows
+
+__all__ = ["coverage_by_study", "leave_one_study_out", "model_vs_published", "predict_new_study"]
+
+LOSO_COLUMNS = ["study", "indication", "kind", "day", "n", "published", "predicted", "p10", "p90", "inside"]
+
+
+def _study_draws(fit: SummaryFit, study: str, indication: str, rng: np.random.Generator, draws: int):
+    """Draws of a new study's location (log days) and response logit for ``indication``."""
+    c = fit.ind_class[indication]
+    index = fit.layout.index
+    loc, logit = np.zeros(len(fit.z)), np.zeros(len(fit.z))
+    for name in ("a0", f"d[{c}]", f"u[{indication}]"):
+        if name in index:
+            loc[index[name]] = 1.0
+    x = fit.layout.study_x.get(study, np.nan)
+    if f"b[{c}]" in index and np.isfinite(x):
+        loc[index[f"b[{c}]"]] = x - fit.layout.x_centre[c]
+    for name in ("rho0", f"r[{c}]", f"e[{indication}]"):
+        if name in index:
+            logit[index[name]] = 1.0
+    contrast = np.vstack([loc, logit])
+    mean, cov = contrast @ fit.z, contrast @ fit.cov @ contrast.T
+    known = f"u[{indication}]" in index
+    cov = cov + np.diag([fit.setting_sd**2 + (0.0 if known else fit.tau**2),
+                         0.0 if known else fit.priors.tau_response**2])
+    both = rng.multivariate_normal(mean, cov, size=draws)
+    return both[:, 0], both[:, 1]
+
+
+def predict_new_study(fit: SummaryFit, rows: pd.DataFrame, rng: np.random.Generator, draws: int = 4000) -> pd.DataFrame:
+    """Predictive median and 80 % interval of each published number of one (left-out) study.
+
+    A proportion ``k/n`` is predicted with binomial noise; a median or mean of ``n``
+    with its sampling error; a per-patient range (``duration_interval_days``) by the
+    relief end of one patient of the study, compared at the range's geometric middle;
+    a setting's median range (``median_interval_days``) by the study's median.
+    """
+    study, indication = rows["study"].iloc[0], rows["indication"].iloc[0]
+    m, logit = _study_draws(fit, study, indication, rng, draws)
+    r, sigma = special.expit(logit), fit.sigma
+    out = []
+    for row in rows.itertuples(index=False):
+        n, kind = row.n, row.kind
+        if kind in ("proportion_relieved", "responders"):
+            surv = special.ndtr((m - np.log(row.day)) / sigma) if np.isfinite(row.day) and row.day > 0 else 1.0
+            stat, published = rng.binomial(int(n), r * surv) / n, row.count / n
+        elif kind == "median_duration_days":
+            stat, published = np.exp(m + rng.normal(size=draws) * sigma * np.sqrt(np.pi / (2 * n))), row.value
+        elif kind == "mean_duration_days":
+            stat = np.exp(m + sigma**2 / 2 + rng.normal(size=draws) * np.sqrt(np.expm1(sigma**2) / n))
+            published = row.value
+        elif kind == "duration_interval_days":
+            stat, published = np.exp(m + sigma * rng.normal(size=draws)), np.sqrt(row.low * row.high)
+        else:  # median_interval_days
+            stat, published = np.exp(m), np.sqrt(row.low * row.high)
+        p10, p50, p90 = np.quantile(stat, [0.1, 0.5, 0.9])
+        out.append({"study": study, "indication": indication, "kind": kind, "day": row.day, "n": n,
+                    "published": published, "predicted": p50, "p10": p10, "p90": p90,
+                    "inside": bool(p10 <= published <= p90)})
+    return pd.DataFrame(out, columns=LOSO_COLUMNS)
+
+
+def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame,
+                        draws: int = 4000, seed: int = 0, priors: Priors = Priors()) -> pd.DataFrame:
+    """Refit without each study in turn and predict its published numbers.
+
+    The per-class slopes on log ``T_nerve`` are decided once on all studies and held
+    fixed in the refits. Returns one row per used published number (columns
+    :data:`LOSO_COLUMNS`).
+    """
+    rows = used_rows(studies)
+    ic = dict(zip(indications["id"], indications["pain_class"], strict=True))
+    base = fit_laplace(rows, ic, log_nerve_days, priors=priors)
+    chosen = {c: d["chosen"] for c, d in slope_decision(rows, ic, log_nerve_days, base).items() if d["chosen"]}
+    rng = np.random.default_rng(seed)
+    parts = []
+    for study in sorted(rows["study"].unique()):
+        keep = rows[rows["study"] != study].reset_index(drop=True)
+        fit = fit_laplace(keep, ic, log_nerve_days, list(chosen), chosen, priors)
+        fit.layout.study_x.update(base.layout.study_x)
+        parts.append(predict_new_study(fit, rows[rows["study"] == study], rng, draws))
+    return pd.concat(parts, ignore_index=True)
+
+
+def coverage_by_study(loso: pd.DataFrame) -> pd.DataFrame:
+    """Share of published numbers inside their 80 % intervals, per study and overall."""
+    per = loso.groupby(["study", "indication"], sort=True)["inside"].agg(numbers="size", inside="sum").reset_index()
+    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso),
+                           "inside": int(loso["inside"].sum())}])
+    out = pd.concat([per, total], ignore_index=True)
+    out["share_inside"] = out["inside"] / out["numbers"]
+    return out
+
+
+def model_vs_published(section: Mapping, studies: pd.DataFrame,
+                       log_nerve_days: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The relief section's P(still relieved) at each reported day, next to the published share.
+
+    The law is :func:`regen.relief.relief_distribution` for a new patient of the
+    indication (scale includes ``location_sd`` and ``setting_sd``), at the
+    nerve time ``log_nerve_days`` of each row's study (0 where no class has a slope).
+    """
+    from regen.relief import relief_distribution
+
+    rows = used_rows(studies)
+    rows = rows[rows["kind"].eq("proportion_relieved")].reset_index(drop=True)
+    log_nerve = np.zeros(len(rows)) if log_nerve_days is None else np.array(
+        [log_nerve_days.get(n, np.nan) for n in rows["nerves"].astype(str).str.split(";").str[0]])
+    dist = relief_distribution(section, {"indication": rows["indication"].to_numpy(dtype=object)}, log_nerve)
+    p = np.array([dist.survival([day])[i, 0] for i, day in enumerate(rows["day"])])
+    return pd.DataFrame({"study": rows["study"], "indication": rows["indication"], "day": rows["day"],
+                         "n": rows["n"], "published": rows["count"] / rows["n"], "model": p})
