@@ -18,7 +18,8 @@ from scipy import special
 
 from regen.summary_fit import Priors, SummaryFit, fit_laplace, slope_decision, used_rows
 
-__all__ = ["coverage_by_study", "leave_one_study_out", "model_vs_published", "predict_new_study"]
+__all__ = ["coverage_by_study", "leave_one_study_out", "model_vs_published", "predict_new_study",
+           "reference_log_nerve_days", "validate_shipped"]
 
 LOSO_COLUMNS = ["study", "indication", "kind", "day", "n", "published", "predicted", "p10", "p90", "inside"]
 
@@ -129,3 +130,37 @@ def model_vs_published(section: Mapping, studies: pd.DataFrame,
     p = np.array([dist.survival([day])[i, 0] for i, day in enumerate(rows["day"])])
     return pd.DataFrame({"study": rows["study"], "indication": rows["indication"], "day": rows["day"],
                          "n": rows["n"], "published": rows["count"] / rows["n"], "model": p})
+
+
+def reference_log_nerve_days(params: Mapping, age_years: float = 50.0) -> dict[str, float]:
+    """Log median T_nerve (days) of every catalog nerve at the reference patient (catalog distance, given age)."""
+    from regen.catalog import load_catalog
+    from regen.prediction import nerve_times
+    from regen.schema import validate_patients
+
+    ids = list(load_catalog())
+    cols = validate_patients({"nerve": ids, "age": [age_years] * len(ids)}).columns
+    return {nerve: float(m) for nerve, m in zip(ids, nerve_times(cols, params)["mu"], strict=True)}
+
+
+def validate_shipped(draws: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave-one-study-out validation of the default model's relief law on the shipped study table.
+
+    Refits :func:`regen.summary_fit.fit_summaries` without each study in turn
+    (nerve times from the shipped mechanism parameters) and predicts that
+    study's published numbers. Returns the per-number table
+    (:func:`leave_one_study_out`) and the coverage per study and overall
+    (:func:`coverage_by_study`).
+    """
+    from regen.datasets import load_indications, load_studies
+    from regen.parameters import parameter_values
+
+    if not (isinstance(draws, int) and draws >= 100):
+        from regen.errors import InputError
+
+        raise InputError(f"draws: {draws!r} is not a whole number of at least 100")
+    studies = load_studies()
+    studies["used"] = studies["used"].astype(str)
+    loso = leave_one_study_out(studies, reference_log_nerve_days(parameter_values()), load_indications(),
+                               draws=draws, seed=seed)
+    return loso, coverage_by_study(loso)

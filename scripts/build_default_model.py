@@ -5,7 +5,7 @@ Run from the repository root (it writes into the checkout, never into an install
     python scripts/build_default_model.py
 
 1. ``T_nerve`` per catalog nerve at the reference patient (age 50, catalog
-   distance) from the current mechanism (:func:`regen.prediction.nerve_times`);
+   distance) from the current mechanism (:func:`regen.validation.reference_log_nerve_days`);
 2. :func:`regen.summary_fit.fit_summaries` on ``data/studies.csv`` and
    ``data/indications.csv``: the relief section;
 3. a format-2 bundle (the mechanism's parameters + that section) written to
@@ -26,19 +26,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 NAME, VERSION = "regen-default", "2026.11.1"
 CHECK_DAYS = (90, 365)
-
-
-def log_nerve_days(age_years: float = 50.0) -> dict[str, float]:
-    """Log median T_nerve (days) of every catalog nerve at the reference patient."""
-    from regen.catalog import load_catalog
-    from regen.parameters import parameter_values
-    from regen.prediction import nerve_times
-    from regen.schema import validate_patients
-
-    ids = list(load_catalog())
-    cols = validate_patients({"nerve": ids, "age": [age_years] * len(ids)}).columns
-    mu = nerve_times(cols, parameter_values())["mu"]
-    return {nerve: float(m) for nerve, m in zip(ids, mu, strict=True)}
 
 
 def first_nerves() -> dict[str, str]:
@@ -297,13 +284,15 @@ def main() -> None:
     """Fit, validate, and write ``models/default.json`` and ``models/default.md``."""
     from regen.bundle import write_bundle
     from regen.model import Model
+    from regen.parameters import parameter_values
+    from regen.validation import reference_log_nerve_days
     from regen.summary_fit import fit_summaries
     from regen.validation import coverage_by_study, leave_one_study_out, model_vs_published
 
     studies_path = ROOT / "data" / "studies.csv"
     studies = pd.read_csv(studies_path, dtype={"used": str})
     indications = pd.read_csv(ROOT / "data" / "indications.csv")
-    lnd = log_nerve_days()
+    lnd = reference_log_nerve_days(parameter_values())
     fitted = fit_summaries(studies, lnd, indications)
     bundle = assemble_bundle(fitted, studies_path)
     model = Model(bundle)

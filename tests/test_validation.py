@@ -88,3 +88,19 @@ def test_model_vs_published_uses_the_interface_formula():
     assert row["model"] == pytest.approx(expected)
     # decreasing in the day within a study
     assert (np.diff(out[out["study"] == "a1"]["model"].to_numpy()) < 0).all()
+
+
+def test_regen_validate_on_the_shipped_tables_meets_the_target(cli):
+    """The default model, refitted leaving each published study out, covers 70-95 % of their numbers."""
+    import json
+
+    from regen.datasets import load_studies
+
+    res = cli("validate", "--format", "json", "--draws", "1000")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    total = out["coverage"][-1]
+    used = load_studies().query("used == 'yes'")
+    assert total["study"] == "all" and total["numbers"] == len(out["numbers"]) == len(used)
+    assert 0.70 <= total["share_inside"] <= 0.95
+    assert all(r["p10"] <= r["p90"] for r in out["numbers"])
