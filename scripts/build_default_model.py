@@ -285,9 +285,8 @@ def main() -> None:
     from regen.bundle import write_bundle
     from regen.model import Model
     from regen.parameters import parameter_values
-    from regen.validation import reference_log_nerve_days
     from regen.summary_fit import fit_summaries
-    from regen.validation import coverage_by_study, leave_one_study_out, model_vs_published
+    from regen.validation import coverage_by_study, leave_one_study_out, model_vs_published, reference_log_nerve_days
 
     studies_path = ROOT / "data" / "studies.csv"
     studies = pd.read_csv(studies_path, dtype={"used": str})
