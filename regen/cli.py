@@ -45,17 +45,58 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
 @contextmanager
 def _fail_cleanly():
-    """Turn library errors into one ``Error:`` line and exit code 1."""
+    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
+    from regen.parsing import printable
+
     try:
         yield
     except RegenError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {printable(exc)}", err=True)
         raise typer.Exit(1) from None
     except OSError as exc:
-        typer.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        typer.echo(f"Error: {printable(text)}", err=True)
         raise typer.Exit(1) from None
+
+
+def _numbers(low: float | None = None, high: float | None = None, whole: bool = False):
+    """A parser of a numeric option: a finite ASCII decimal (no nan, inf, 1_000), optionally in [low, high]."""
+    from regen.parsing import parse_number, printable
+
+    def parse(text: object) -> float | int:
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            return text
+        try:
+            value = parse_number(str(text))
+        except ValueError:
+            raise typer.BadParameter(f"{printable(text)!r} is not a number (e.g. 64 or 1.5; "
+                                     "not nan, inf or 1_000)") from None
+        if whole and value != int(value):
+            raise typer.BadParameter(f"{printable(text)!r} is not a whole number")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise typer.BadParameter(f"{value:g} is outside {low:g} to {high:g}" if high is not None
+                                     else f"{value:g} is below {low:g}")
+        return int(value) if whole else value
+
+    return parse
+
+
+def _model_name(model: str | None) -> str | None:
+    """A --model value as load_model takes it: 'default' (or none) is the embedded model."""
+    return None if model in (None, "default") else model
+
+
+_MODEL_HELP = ("Model: a file written by 'regen fit', 'default' (the embedded model) or 'mechanism-only' "
+               "(no outcome data). Default: default.")
 
 
 def _version_callback(value: bool) -> None:
@@ -80,50 +121,65 @@ def predict(
     indication: str | None = typer.Option(
         None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
     ),
-    age: float | None = typer.Option(None, help="Age in years, 10-100. Default: 50."),
+    age: float | None = typer.Option(None, parser=_numbers(), metavar="YEARS",
+                                     help="Age in years, 10-100. Default: 50."),
     sex: str | None = typer.Option(None, help="female or male. Default: not given."),
     height_cm: float | None = typer.Option(
-        None, help="Height in cm; scales the catalog distance by height/170. Default: not given (no scaling)."
+        None, parser=_numbers(), metavar="CM",
+        help="Height in cm, 100-250; scales the catalog distance by height/170. Default: not given (no scaling).",
     ),
-    bmi: float | None = typer.Option(None, help="Body-mass index, kg/m2. Default: not given."),
+    bmi: float | None = typer.Option(None, parser=_numbers(), metavar="KG/M2",
+                                     help="Body-mass index, kg/m2, 10-100. Default: not given."),
     diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
     smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
     distance_mm: float | None = typer.Option(
-        None, help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value."
+        None, parser=_numbers(), metavar="MM",
+        help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value.",
     ),
     freeze_cycles: int | None = typer.Option(
-        None, help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data)."
+        None, parser=_numbers(whole=True), metavar="N",
+        help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data).",
     ),
-    freeze_seconds: float | None = typer.Option(None, help="Seconds per freeze. Default: 120."),
+    freeze_seconds: float | None = typer.Option(None, parser=_numbers(), metavar="S",
+                                                help="Seconds per freeze. Default: 120."),
     probe_temp_c: float | None = typer.Option(
-        None, help="Probe temperature, degC (<= 0). Default: -70. Warmer than -20: unreliable block."
+        None, parser=_numbers(), metavar="DEGC",
+        help="Probe temperature, degC (-196 to 0). Default: -70. Warmer than -20: unreliable block.",
     ),
-    prior_treatments: int | None = typer.Option(None, help="Earlier cryoneurolysis of this nerve. Default: 0."),
-    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD; adds calendar dates."),
-    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output."),
+    prior_treatments: int | None = typer.Option(None, parser=_numbers(whole=True), metavar="N",
+                                                help="Earlier cryoneurolysis of this nerve. Default: 0."),
+    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD (1970-2100); adds calendar dates."),
+    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output. Default: none."),
+    allow_any_nerve: bool = typer.Option(
+        False, "--allow-any-nerve",
+        help="Predict even when the indication is not a catalog indication of the nerve (a warning, not an error).",
+    ),
     relief_at_day: float | None = typer.Option(
-        None, help="Follow-up: still relieved on this day; gives the remaining relief given that."
+        None, parser=_numbers(), metavar="DAY",
+        help="Follow-up: still relieved on this day; gives the remaining relief given that.",
     ),
     relief_lost_day: float | None = typer.Option(
-        None, help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast."
+        None, parser=_numbers(), metavar="DAY",
+        help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast.",
     ),
     front_mm: list[float] | None = typer.Option(
-        None, help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable."
+        None, parser=_numbers(), metavar="MM",
+        help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable.",
     ),
     front_day: list[float] | None = typer.Option(
-        None, help="Day of each --front-mm measurement (same count); updates the regrowth rate."
+        None, parser=_numbers(), metavar="DAY",
+        help="Day of each --front-mm measurement (same count); updates the regrowth rate.",
     ),
     prior_relief_days: list[float] | None = typer.Option(
-        None, help="Relief duration (days) of each earlier cycle on this nerve; repeatable."
+        None, parser=_numbers(), metavar="DAYS",
+        help="Relief duration (days) of each earlier cycle on this nerve; repeatable.",
     ),
     book_at_risk: float | None = typer.Option(
-        None, min=0.01, max=0.99,
-        help="Book retreatment by the day this fraction of comparable patients have lost relief. "
+        None, parser=_numbers(0.01, 0.99), metavar="FRACTION",
+        help="Book retreatment by the day this fraction (0.01-0.99) of comparable patients have lost relief. "
         "Default: 0.25 (review at half that fraction).",
     ),
-    model: Path | None = typer.Option(
-        None, help="Model file (regen fit), or 'mechanism-only'. Default: the embedded model."
-    ),
+    model: str | None = typer.Option(None, help=_MODEL_HELP),
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
     ),
@@ -140,7 +196,7 @@ def predict(
         from regen.model import load_model
         from regen.prediction import patient_columns, predict_patient
 
-        loaded = load_model(model)
+        loaded = load_model(_model_name(model))
         columns = {
             "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age, "sex": sex,
             "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes, "smoker": smoker,
@@ -150,6 +206,8 @@ def predict(
             "front_mm": front_mm or None, "front_day": front_day or None,
             "prior_relief_days": prior_relief_days or None,
         }
+        if allow_any_nerve:
+            columns["allow_any_nerve"] = True
         row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
         if fmt == OutputFormat.json:
             typer.echo(json.dumps(row, ensure_ascii=False))
@@ -164,39 +222,85 @@ def predict(
             typer.echo(f"timeline written to {plot}", err=True)
 
 
-# --------------------------------------------------------------------------- nerves
+# --------------------------------------------------------------------------- nerves / columns
+def _width() -> int:
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
+
+
 @app.command()
 def nerves(
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (a list of objects)."),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json (a list of objects)."),
 ) -> None:
     """List the nerve catalog: ids, aliases, indications, default distances and sources.
 
-    Example: regen nerves --format json
+    Ids are never wrapped (type them as shown); aliases are accepted too, in
+    any case. csv, tsv and json carry every field of data/nerves.csv.
+
+    Example: regen nerves --format csv > nerves.csv
     """
     with _fail_cleanly():
         from regen.catalog import load_catalog
+        from regen.listing import render
 
         rows = [n.as_dict() for n in load_catalog().values()]
-        if fmt == OutputFormat.json:
-            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        if fmt != ListFormat.table:
+            typer.echo(render(rows, fmt.value).rstrip("\n"))
             return
-        from rich.console import Console
-        from rich.table import Table
+        table = [{"id": r["id"], "mm": f"{r['default_distance_mm']:g}", "region": r["region"],
+                  "aliases and indications": f"aliases: {', '.join(r['aliases'])}; indications: "
+                  f"{', '.join(r['indications'])}"} for r in rows]
+        typer.echo("regen nerve catalog (mm: lesion-to-target distance, default for a 170 cm adult; "
+                   "sources and every field: --format csv)")
+        typer.echo(render(table, "table", width=_width()))
 
-        table = Table(title="regen nerve catalog (distances: lesion to target, 170 cm adult)")
-        for col in ("id", "aliases", "indications", "distance mm", "source"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(r["id"], ", ".join(r["aliases"]), ", ".join(r["indications"]),
-                          f"{r['default_distance_mm']:g}", r["source"])
-        Console(width=max(120, Console().width)).print(table)
+
+@app.command()
+def columns(
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json."),
+) -> None:
+    """List every accepted input column (type, unit, accepted values, default) and every output column.
+
+    Headers are matched ignoring case, surrounding spaces and -/_/space
+    (Age, Treated_On, patient id); other columns pass through untouched.
+
+    Example: regen columns --format csv > columns.csv
+    """
+    with _fail_cleanly():
+        from regen.column_docs import input_column_docs, output_column_docs
+        from regen.listing import render
+
+        inputs = [{"direction": "input", **r} for r in input_column_docs()]
+        outputs = [{"direction": "output", "name": r["name"], "kind": r["in"], "meaning": r["meaning"]}
+                   for r in output_column_docs()]
+        keys = ["direction", "name", "kind", "type", "unit", "accepted", "default", "meaning"]
+        if fmt != ListFormat.table:
+            typer.echo(render(inputs + outputs, fmt.value, keys).rstrip("\n"))
+            return
+        typer.echo("Input columns (only nerve is required; headers match ignoring case, spaces, - and _; "
+                   "other columns pass through untouched):")
+        typer.echo(render([{"column": r["name"], "description": _describe_input(r)} for r in inputs], "table",
+                          width=_width()))
+        typer.echo("\nOutput columns (regen score appends them after the input columns; predict --format json "
+                   "has them and more):")
+        typer.echo(render([{"column": r["name"], "meaning": f"{r['meaning']} [{r['kind']}]"} for r in outputs],
+                          "table", width=_width()))
+
+
+def _describe_input(row: dict) -> str:
+    unit = f", {row['unit']}" if row["unit"] else ""
+    return (f"{row['kind']} {row['type']}{unit}; accepted: {row['accepted']}; default: {row['default']}. "
+            f"{row['meaning'][0].upper()}{row['meaning'][1:]}.")
 
 
 # --------------------------------------------------------------------------- simulate / fit / evaluate
 @app.command()
 def simulate(
-    n: int = typer.Option(1000, "-n", "--n", min=1, help="Number of synthetic patients."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same cohort)."),
+    n: int = typer.Option(1000, "-n", "--n", parser=_numbers(1, whole=True), metavar="N",
+                          help="Number of synthetic patients."),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED",
+                             help="Random seed (same seed, same cohort)."),
     output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
 ) -> None:
     """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
@@ -227,55 +331,69 @@ def fit(
     outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
     output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
     family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
-    penalizer: float = typer.Option(0.01, min=0.0, help="Ridge penalty on the coefficients."),
+    penalizer: float = typer.Option(0.01, parser=_numbers(0.0), metavar="PENALTY",
+                                    help="Ridge penalty on the coefficients (0 or more)."),
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
+    covariates: bool = typer.Option(True, "--covariates/--no-covariates",
+                                    help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication."),
     name: str = typer.Option("regen-fitted", help="Model name carried by every prediction."),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 
     Bad rows are reported (row number and reason) and left out; a file with no
-    usable row is refused.
+    usable row, or too few observed relief ends for the coefficients, is
+    refused in one line; fewer than about 10 observed relief ends per
+    coefficient gives a warning. Coefficients are printed with their unit and
+    as time ratios exp(coef) (above 1: longer relief).
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
     with _fail_cleanly():
         from regen.fitting import fit_file
+        from regen.parsing import printable
 
         summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
-                           fit_offset=fit_offset, name=name)
+                           fit_offset=fit_offset, name=printable(name), covariates=covariates)
         for row, reason in summary["bad_rows"]:
-            typer.echo(f"row {row}: {reason} (left out)", err=True)
+            typer.echo(f"row {row}: {printable(reason)} (left out)", err=True)
+        for header, column in summary["mapped"].items():
+            typer.echo(f"Note: column {printable(header)!r} read as {column}", err=True)
+        for warning in summary["warnings"]:
+            typer.echo(f"Warning: {printable(warning)}", err=True)
         typer.echo(summary["text"])
 
 
 @app.command()
 def evaluate(
-    model: Path = typer.Argument(..., help="Model file (regen fit, or models/default.json)."),
+    model: str = typer.Argument(..., help="Model file (regen fit), 'default' (embedded) or 'mechanism-only'."),
     outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (undefined values: null)."),
     plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
-    bootstrap: int = typer.Option(200, min=0, help="Bootstrap resamples for the intervals (0 = none)."),
-    seed: int = typer.Option(0, help="Bootstrap seed."),
+    bootstrap: int = typer.Option(200, parser=_numbers(0, whole=True), metavar="N",
+                                  help="Bootstrap resamples for the intervals (0 = none)."),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="Bootstrap seed."),
 ) -> None:
     """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
 
-    Example: regen evaluate models/default.json data/published_outcomes.csv --format json
+    Example: regen evaluate default data/published_outcomes.csv --format json
     """
     with _fail_cleanly():
         from regen.evaluation import evaluate as run
+        from regen.evaluation import json_safe
         from regen.model import load_model
 
-        result = run(load_model(model), outcomes, bootstrap=bootstrap, seed=seed)
+        result = run(load_model(_model_name(model)), outcomes, bootstrap=bootstrap, seed=seed)
         if plot_dir is not None:
             from regen.plots import plot_calibration
 
             result["plots"] = plot_calibration(result, plot_dir)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps(result, indent=1))
+            typer.echo(json.dumps(json_safe(result), indent=1, allow_nan=False))
         else:
             from regen.fitting import evaluation_text
+            from regen.parsing import printable
 
-            typer.echo(evaluation_text(result))
+            typer.echo(printable(evaluation_text(result)).replace("\\n", "\n"))
 
 
 
@@ -286,16 +404,28 @@ def describe(
 ) -> None:
     """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
 
+    Each Turnbull curve stops at its indication's last follow-up (blank beyond:
+    the data say nothing there).
+
     Example: regen describe data/published_outcomes.csv
     """
     with _fail_cleanly():
-        from regen.describe import cox_spline, turnbull_table
+        from regen.describe import cox_spline, describe_data, turnbull_table
+        from regen.errors import DataFileError
 
-        typer.echo("Turnbull estimate of P(still relieved | responder), by indication:")
-        typer.echo(turnbull_table(outcomes).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        data = describe_data(outcomes)
+        table = turnbull_table(data)
+        typer.echo("Turnbull estimate of P(still relieved | responder), by indication "
+                   "(blank: beyond the last follow-up, or fewer than 2 responders):")
+        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep=""))
         if cox:
+            try:
+                summary = cox_spline(data)
+            except DataFileError as exc:
+                typer.echo(f"Note: Cox model not fitted: {exc}", err=True)
+                return
             typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
-            typer.echo(cox_spline(outcomes).to_string(float_format=lambda v: f"{v:.3f}"))
+            typer.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 
 
 # --------------------------------------------------------------------------- score
@@ -364,7 +494,8 @@ def _progress():
 def report(
     scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
-    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD). Default: today."),
+    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). "
+                                     "Default: today."),
 ) -> None:
     """One self-contained HTML page for a clinic: cohort, relief-end distribution, retreatment calendar.
 
@@ -375,6 +506,7 @@ def report(
         from regen.report import build_report
         from regen.tables import read_table
 
+        today = _today(today)
         frame = read_table(scored)
         if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
             from regen.errors import DataFileError
@@ -384,6 +516,19 @@ def report(
         with atomic_path(output) as tmp:
             tmp.write_text(page, encoding="utf-8")
         typer.echo(f"report written to {output}", err=True)
+
+
+def _today(text: str | None) -> str | None:
+    """``report --today`` read by the one date parser (YYYY-MM-DD, plausible years); None stays None."""
+    if text is None:
+        return None
+    from regen.errors import InputError
+    from regen.schema import parse_date
+
+    day = parse_date(text)
+    if str(day) == "NaT":
+        raise InputError("--today: give a date YYYY-MM-DD, e.g. 2026-03-14")
+    return str(day)
 
 
 def main() -> None:

@@ -20,17 +20,49 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card"]
+__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card", "term_unit"]
+
+
+def _reference(bundle) -> str:
+    design = bundle.get("fit", {}).get("design", {})
+    others = sorted(set(bundle["relief"].get("indications", {})) - set(design.get("indications", [])))
+    return others[0] if others else "the reference indication"
+
+
+def term_unit(name: str, bundle) -> str:
+    """What one unit of a coefficient's term is (``per 10 years of age, centred at 50``)."""
+    from regen.schema import RANGES
+
+    design = bundle.get("fit", {}).get("design", {})
+    numeric = design.get("numeric", {})
+    if name == "intercept":
+        return f"log(relief / nerve time), {_reference(bundle)}, covariates at their centres"
+    if name.startswith("indication["):
+        return f"{name[len('indication['):-1]} vs {_reference(bundle)}"
+    if name in numeric:
+        center, scale = numeric[name]
+        unit = RANGES.get(name, (0, 0, "", True))[2]
+        return f"per {scale:g} {unit} of {name.replace('_', ' ')}, centred at {center:g}"
+    if name == "female":
+        return "female vs male or not given"
+    return "yes vs no"
 
 
 def coefficient_table(bundle) -> list[str]:
-    """Markdown table of the fitted coefficients with their 95 % intervals."""
+    """Markdown table of the fitted coefficients: unit, value and 95 % interval, and the time ratio exp(coef).
+
+    A time ratio above 1 means longer relief (per unit of the term).
+    """
+    import math
+
     fit = bundle.get("fit", {})
     ci = fit.get("coef_ci", {})
-    lines = ["| term | coefficient (log time) | 95 % interval |", "|---|---|---|"]
+    lines = ["| term | unit | coefficient (log time) | 95 % interval | time ratio exp(coef) | 95 % interval |",
+             "|---|---|---|---|---|---|"]
     for name, value in fit.get("coef", {}).items():
         lo, hi = ci.get(name, [float("nan")] * 2)
-        lines.append(f"| {name} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} |")
+        lines.append(f"| {name} | {term_unit(name, bundle)} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} | "
+                     f"{math.exp(value):.3g} | {math.exp(lo):.3g} to {math.exp(hi):.3g} |")
     return lines
 
 
@@ -60,15 +92,25 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
              f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.", "",
              "## Coefficients", "", *coefficient_table(b), "",
              "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
-             "moved the mechanism.", "", "## Per indication", "", *indication_table(model, data.columns), ""]
+             "moved the mechanism. A time ratio exp(coef) above 1 means longer relief per unit of the term.",
+             "", "## Per indication", "", *indication_table(model, data.columns), ""]
     if metrics:
         parts += ["## Metrics", "", "```text", evaluation_text(metrics), "```", ""]
     return "\n".join(parts)
 
 
 def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str = "auto",
-             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted") -> dict:
-    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``."""
+             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted",
+             covariates: bool = True) -> dict:
+    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``.
+
+    Returns
+    -------
+    dict
+        ``text`` (the summary), ``bad_rows`` (row, reason), ``warnings`` (what
+        the data could not support, headers not read), ``mapped`` (headers read
+        as a column), ``n`` and ``path``.
+    """
     from regen.bundle import write_bundle
     from regen.model import Model, thaw
     from regen.outcomes import load_outcomes
@@ -77,7 +119,8 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
 
     frame = read_table(outcomes)
     data = load_outcomes(frame)
-    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset).fit(frame)
+    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset,
+                         covariates=covariates).fit(frame)
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance}}
@@ -90,8 +133,13 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         f"n = {len(data)} rows used ({len(data.bad)} left out); events "
         f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
         f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
-        f"concordance (training) {concordance:.3f}", "", *coefficient_table(bundle)])
-    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path)}
+        f"concordance (training) {_finite(concordance)}", "", *coefficient_table(bundle)])
+    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path),
+            "warnings": [*data.warnings, *fitted.warnings_], "mapped": data.mapped}
+
+
+def _finite(value: float) -> str:
+    return f"{value:.3f}" if value == value else "not defined (no comparable pair)"
 
 
 def evaluation_text(result: dict) -> str:
