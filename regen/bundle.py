@@ -324,7 +324,7 @@ def read_bundle(path: str | os.PathLike) -> dict:
         raise ModelFileError(f"model file {str(path)!r} is larger than {MAX_BYTES} bytes")
     try:
         bundle = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant,
-                            object_pairs_hook=_unique_keys)
+                            parse_float=_finite_float, object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ModelFileError(
             f"model file {str(path)!r} is not valid JSON (truncated or not a regen model): {printable(exc)}"
@@ -336,6 +336,13 @@ def read_bundle(path: str | os.PathLike) -> dict:
 
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {_short(text)} is too large for a float")
+    return value
 
 
 def _unique_keys(pairs: list) -> dict:

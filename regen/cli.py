@@ -18,6 +18,11 @@ from pathlib import Path
 import typer
 
 from regen._version import __version__
+from regen.cli_options import MODEL_HELP as _MODEL_HELP
+from regen.cli_options import ListFormat
+from regen.cli_options import model_name as _model_name
+from regen.cli_options import numbers as _numbers
+from regen.cli_options import parse_today as _today
 from regen.errors import RegenError
 
 DISCLAIMER = (
@@ -45,13 +50,6 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-
-
 @contextmanager
 def _fail_cleanly():
     """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
@@ -66,37 +64,6 @@ def _fail_cleanly():
         text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
         typer.echo(f"Error: {printable(text)}", err=True)
         raise typer.Exit(1) from None
-
-
-def _numbers(low: float | None = None, high: float | None = None, whole: bool = False):
-    """A parser of a numeric option: a finite ASCII decimal (no nan, inf, 1_000), optionally in [low, high]."""
-    from regen.parsing import parse_number, printable
-
-    def parse(text: object) -> float | int:
-        if isinstance(text, int | float) and not isinstance(text, bool):
-            return text
-        try:
-            value = parse_number(str(text))
-        except ValueError:
-            raise typer.BadParameter(f"{printable(text)!r} is not a number (e.g. 64 or 1.5; "
-                                     "not nan, inf or 1_000)") from None
-        if whole and value != int(value):
-            raise typer.BadParameter(f"{printable(text)!r} is not a whole number")
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise typer.BadParameter(f"{value:g} is outside {low:g} to {high:g}" if high is not None
-                                     else f"{value:g} is below {low:g}")
-        return int(value) if whole else value
-
-    return parse
-
-
-def _model_name(model: str | None) -> str | None:
-    """A --model value as load_model takes it: 'default' (or none) is the embedded model."""
-    return None if model in (None, "default") else model
-
-
-_MODEL_HELP = ("Model: a file written by 'regen fit', 'default' (the embedded model) or 'mechanism-only' "
-               "(no outcome data). Default: default.")
 
 
 def _version_callback(value: bool) -> None:
@@ -223,12 +190,6 @@ def predict(
 
 
 # --------------------------------------------------------------------------- nerves / columns
-def _width() -> int:
-    import shutil
-
-    return max(80, shutil.get_terminal_size((120, 24)).columns)
-
-
 @app.command()
 def nerves(
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json (a list of objects)."),
@@ -241,19 +202,9 @@ def nerves(
     Example: regen nerves --format csv > nerves.csv
     """
     with _fail_cleanly():
-        from regen.catalog import load_catalog
-        from regen.listing import render
+        from regen.listing import nerve_listing, terminal_width
 
-        rows = [n.as_dict() for n in load_catalog().values()]
-        if fmt != ListFormat.table:
-            typer.echo(render(rows, fmt.value).rstrip("\n"))
-            return
-        table = [{"id": r["id"], "mm": f"{r['default_distance_mm']:g}", "region": r["region"],
-                  "aliases and indications": f"aliases: {', '.join(r['aliases'])}; indications: "
-                  f"{', '.join(r['indications'])}"} for r in rows]
-        typer.echo("regen nerve catalog (mm: lesion-to-target distance, default for a 170 cm adult; "
-                   "sources and every field: --format csv)")
-        typer.echo(render(table, "table", width=_width()))
+        typer.echo(nerve_listing(fmt.value, terminal_width()))
 
 
 @app.command()
@@ -268,30 +219,9 @@ def columns(
     Example: regen columns --format csv > columns.csv
     """
     with _fail_cleanly():
-        from regen.column_docs import input_column_docs, output_column_docs
-        from regen.listing import render
+        from regen.listing import column_listing, terminal_width
 
-        inputs = [{"direction": "input", **r} for r in input_column_docs()]
-        outputs = [{"direction": "output", "name": r["name"], "kind": r["in"], "meaning": r["meaning"]}
-                   for r in output_column_docs()]
-        keys = ["direction", "name", "kind", "type", "unit", "accepted", "default", "meaning"]
-        if fmt != ListFormat.table:
-            typer.echo(render(inputs + outputs, fmt.value, keys).rstrip("\n"))
-            return
-        typer.echo("Input columns (only nerve is required; headers match ignoring case, spaces, - and _; "
-                   "other columns pass through untouched):")
-        typer.echo(render([{"column": r["name"], "description": _describe_input(r)} for r in inputs], "table",
-                          width=_width()))
-        typer.echo("\nOutput columns (regen score appends them after the input columns; predict --format json "
-                   "has them and more):")
-        typer.echo(render([{"column": r["name"], "meaning": f"{r['meaning']} [{r['kind']}]"} for r in outputs],
-                          "table", width=_width()))
-
-
-def _describe_input(row: dict) -> str:
-    unit = f", {row['unit']}" if row["unit"] else ""
-    return (f"{row['kind']} {row['type']}{unit}; accepted: {row['accepted']}; default: {row['default']}. "
-            f"{row['meaning'][0].upper()}{row['meaning'][1:]}.")
+        typer.echo(column_listing(fmt.value, terminal_width()))
 
 
 # --------------------------------------------------------------------------- simulate / fit / evaluate
@@ -393,7 +323,7 @@ def evaluate(
             from regen.fitting import evaluation_text
             from regen.parsing import printable
 
-            typer.echo(printable(evaluation_text(result)).replace("\\n", "\n"))
+            typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))
 
 
 
@@ -516,19 +446,6 @@ def report(
         with atomic_path(output) as tmp:
             tmp.write_text(page, encoding="utf-8")
         typer.echo(f"report written to {output}", err=True)
-
-
-def _today(text: str | None) -> str | None:
-    """``report --today`` read by the one date parser (YYYY-MM-DD, plausible years); None stays None."""
-    if text is None:
-        return None
-    from regen.errors import InputError
-    from regen.schema import parse_date
-
-    day = parse_date(text)
-    if str(day) == "NaT":
-        raise InputError("--today: give a date YYYY-MM-DD, e.g. 2026-03-14")
-    return str(day)
 
 
 def main() -> None:

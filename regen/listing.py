@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from regen.parsing import printable
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "column_listing", "nerve_listing", "render", "terminal_width"]
 
 FORMATS = ("table", "csv", "tsv", "json")
 _MIN_LAST = 24  # the last column keeps at least this many characters per line
@@ -88,3 +88,51 @@ def _flat(value: object) -> str:
     if isinstance(value, list | tuple):
         return ";".join(map(str, value))
     return "" if value is None else str(value)
+
+
+def terminal_width() -> int:
+    """The terminal's width (at least 80; 120 when not a terminal)."""
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
+
+
+def nerve_listing(fmt: str, width: int = 120) -> str:
+    """The nerve catalog as ``table`` (ids never wrapped) or every field as ``csv``, ``tsv``, ``json``."""
+    from regen.catalog import load_catalog
+
+    rows = [n.as_dict() for n in load_catalog().values()]
+    if fmt != "table":
+        return render(rows, fmt).rstrip("\n")
+    table = [{"id": r["id"], "mm": f"{r['default_distance_mm']:g}", "region": r["region"],
+              "aliases and indications": f"aliases: {', '.join(r['aliases'])}; indications: "
+              f"{', '.join(r['indications'])}"} for r in rows]
+    return ("regen nerve catalog (mm: lesion-to-target distance, default for a 170 cm adult; "
+            "sources and every field: --format csv)\n" + render(table, "table", width=width))
+
+
+def _describe_input(row: dict) -> str:
+    unit = f", {row['unit']}" if row["unit"] else ""
+    return (f"{row['kind']} {row['type']}{unit}; accepted: {row['accepted']}; default: {row['default']}. "
+            f"{row['meaning'][0].upper()}{row['meaning'][1:]}.")
+
+
+def column_listing(fmt: str, width: int = 120) -> str:
+    """Every input and output column (see :mod:`regen.column_docs`): a table, or one record each."""
+    from regen.column_docs import input_column_docs, output_column_docs
+
+    inputs = [{"direction": "input", **r} for r in input_column_docs()]
+    outputs = [{"direction": "output", "name": r["name"], "kind": r["in"], "meaning": r["meaning"]}
+               for r in output_column_docs()]
+    if fmt != "table":
+        keys = ["direction", "name", "kind", "type", "unit", "accepted", "default", "meaning"]
+        return render(inputs + outputs, fmt, keys).rstrip("\n")
+    return "\n".join([
+        "Input columns (only nerve is required; headers match ignoring case, spaces, - and _; "
+        "other columns pass through untouched):",
+        render([{"column": r["name"], "description": _describe_input(r)} for r in inputs], "table", width=width),
+        "",
+        "Output columns (regen score appends them after the input columns; predict --format json has them "
+        "and more):",
+        render([{"column": r["name"], "meaning": f"{r['meaning']} [{r['kind']}]"} for r in outputs], "table",
+               width=width)])

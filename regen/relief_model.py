@@ -144,8 +144,11 @@ class ReliefModel(BaseEstimator):
         Raises
         ------
         InputError
-            If a parameter is invalid, or the data cannot support the fit (one
-            line saying what is missing, e.g. too few observed relief ends).
+            If a parameter is invalid, the fit does not converge, or the fitted
+            model is outside the plausible range of a model file.
+        DataFileError
+            If the data cannot support the fit (one line saying what is
+            missing, e.g. too few rows whose relief end is observed).
         """
         _check_params(self)
         data = load_outcomes(_outcome_frame(X, y))

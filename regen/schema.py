@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from regen.catalog import first_indication, load_catalog, resolve_indication, resolve_nerve
+from regen.catalog import first_indication, resolve_indication, resolve_nerve
+from regen.catalog_checks import distance_warnings, join_messages, off_catalog, off_catalog_message
 from regen.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.dates import YEARS, date_texts, parse_date, years_outside
 from regen.errors import DataFileError, InputError
@@ -330,36 +331,6 @@ def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
 
-def _off_catalog(nerve: np.ndarray, indication: np.ndarray) -> np.ndarray:
-    """Per row: the catalog indications of the nerve when ``indication`` is not one of them, else ''."""
-    catalog = load_catalog()
-    n_codes, n_uniques = factorize(nerve)
-    i_codes, i_uniques = factorize(indication)
-    pair = n_codes * len(i_uniques) + i_codes
-    distinct, inverse = np.unique(pair, return_inverse=True)
-    accepted = np.full(len(distinct), "", dtype=object)
-    for j, code in enumerate(distinct):
-        known, ind = catalog.get(n_uniques[code // len(i_uniques)]), i_uniques[code % len(i_uniques)]
-        if known is not None and ind and ind not in known.indications:
-            accepted[j] = ", ".join(known.indications)
-    return accepted[inverse.reshape(-1)]
-
-
-def _nerve_indication(cols: dict, given: np.ndarray, allow: np.ndarray, errors: _Errors) -> np.ndarray:
-    """Rows whose indication is not a catalog indication of their nerve: an error, or a warning if allowed."""
-    accepted = _off_catalog(cols["nerve"], cols["indication"]) if len(given) else np.zeros(0, dtype=object)
-    off = given & (accepted != "")
-    errors.add(off & ~allow, lambda i: f"indication: {cols['indication'][i]} is not a catalog indication of "
-               f"nerve {cols['nerve'][i]} (accepted: {accepted[i]}); check both, or set allow_any_nerve "
-               "to yes to score it anyway")
-    warnings = np.full(len(off), "", dtype=object)
-    hit = off & allow
-    warnings[hit] = [f"indication {cols['indication'][i]} is not a catalog indication of nerve "
-                     f"{cols['nerve'][i]} (catalog: {accepted[i]}); scored as asked (allow_any_nerve)"
-                     for i in np.flatnonzero(hit)]
-    return warnings
-
-
 def _view(raw: Mapping) -> tuple[dict, object]:
     """The known columns of ``raw`` under their contract names, and the header match."""
     names = list(getattr(raw, "columns", raw))
@@ -391,7 +362,12 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     cols["treated_on"] = _dates(view, n, errors)
     _follow_up(view, cols, n, errors)
     allow = cols.pop(ALLOW_ANY_NERVE) | bool(allow_any_nerve)
-    row_warnings = _nerve_indication(cols, given, allow, errors)
+    off = given & (off_catalog(cols["nerve"], cols["indication"]) != "")
+    errors.add(off & ~allow, lambda i: off_catalog_message(cols["nerve"][i], cols["indication"][i]))
+    warned = np.full(n, "", dtype=object)
+    warned[off & allow] = [off_catalog_message(cols["nerve"][i], cols["indication"][i], allowed=True)
+                           for i in np.flatnonzero(off & allow)]
+    row_warnings = join_messages(warned, distance_warnings(cols["nerve"], cols["distance_mm"]))
     pid = _column(view, "patient_id", n)
     cols["patient_id"] = np.full(n, "", dtype=object) if pid is None else pid
     return cols, blank, row_warnings
