@@ -287,7 +287,7 @@ def fit(
         for row, reason in summary["bad_rows"]:
             typer.echo(f"row {row}: {printable(reason)} (left out)", err=True)
         for header, column in summary["mapped"].items():
-            typer.echo(f"Note: column {printable(header)!r} read as {column}", err=True)
+            typer.echo(f"Note: column {str(header)!r} read as {column}", err=True)
         for warning in summary["warnings"]:
             typer.echo(f"Warning: {printable(warning)}", err=True)
         typer.echo(summary["text"])

@@ -19,7 +19,7 @@ from enum import Enum
 
 import typer
 
-from regen.parsing import parse_number, printable
+from regen.parsing import parse_number
 
 __all__ = ["MODEL_HELP", "ListFormat", "model_name", "numbers", "parse_today"]
 
@@ -49,10 +49,10 @@ def numbers(low: float | None = None, high: float | None = None, whole: bool = F
         try:
             value = parse_number(str(text))
         except ValueError:
-            raise typer.BadParameter(f"{printable(text)!r} is not a number (e.g. 64 or 1.5; "
+            raise typer.BadParameter(f"{str(text)!r} is not a number (e.g. 64 or 1.5; "
                                      "not nan, inf or 1_000)") from None
         if whole and value != int(value):
-            raise typer.BadParameter(f"{printable(text)!r} is not a whole number")
+            raise typer.BadParameter(f"{str(text)!r} is not a whole number")
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"outside {low:g} to {high:g}" if high is not None else f"below {low:g}"
             raise typer.BadParameter(f"{value:g} is {span}")

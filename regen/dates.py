@@ -28,7 +28,7 @@ import re
 import numpy as np
 
 from regen.errors import InputError
-from regen.parsing import LARGE, printable
+from regen.parsing import LARGE
 
 __all__ = ["YEARS", "date_texts", "parse_date", "years_outside"]
 
@@ -57,7 +57,7 @@ def parse_date(text: object) -> np.datetime64:
     key = str(text).strip()
     if not key:
         return np.datetime64("NaT")
-    shown = printable(text)
+    shown = str(text)
     try:
         if not _ISO.fullmatch(key):
             raise ValueError(key)

@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from regen.errors import DataFileError
-from regen.parsing import printable
 
 __all__ = ["HeaderMatch", "delimiter_hint", "edit_distance", "header_key", "match_headers"]
 
@@ -109,7 +108,7 @@ def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
             found.setdefault(column, []).append(name)
     for column, headers in found.items():
         if len(headers) > 1:
-            shown = " and ".join(repr(printable(h)) for h in headers)
+            shown = " and ".join(repr(str(h)) for h in headers)
             raise DataFileError(f"columns {shown} both name the column {column!r}; keep one of them")
         match.columns[column] = headers[0]
         if headers[0] != column:
@@ -119,7 +118,7 @@ def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
             continue
         guess = _looks_like(header_key(name), by_key)
         if guess is not None:
-            match.warnings.append(f"column {printable(name)!r} is not read: did you mean {guess!r}? "
+            match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? "
                                   "(rename it to use it)")
     return match
 
@@ -134,6 +133,6 @@ def delimiter_hint(names: Iterable[object]) -> str:
         text = str(name)
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if text.count(sep) >= 1 and len([p for p in text.split(sep) if p.strip()]) >= 2:
-                return (f" (the header {printable(text)[:60]!r} looks separated by {label}: "
+                return (f" (the header {text[:60]!r} looks separated by {label}: "
                         "save the file as comma-separated CSV)")
     return ""

@@ -288,7 +288,7 @@ def _yes_no(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarra
 def _sex(key: str) -> str:
     k = key.lower()
     if k and k not in _SEX:
-        raise InputError(f"{printable(key)!r} is not a sex; use female/male (f/m) or leave blank")
+        raise InputError(f"{str(key)!r} is not a sex; use female/male (f/m) or leave blank")
     return _SEX.get(k, "")
 
 
@@ -336,7 +336,7 @@ def _view(raw: Mapping) -> tuple[dict, object]:
     names = list(getattr(raw, "columns", raw))
     repeated = sorted({str(c) for c in names if names.count(c) > 1})
     if repeated:
-        raise DataFileError(f"column names repeat: {', '.join(repr(printable(r)) for r in repeated)}; "
+        raise DataFileError(f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; "
                             "each column must appear once")
     match = match_headers(names, INPUT_COLUMNS)
     if "nerve" not in match.columns:
