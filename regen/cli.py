@@ -383,6 +383,9 @@ def score(
     a CSV, not UTF-8, ...); 2 usage error. Estimates with intervals; decision
     support, not a medical device.
 
+    Columns: 'regen columns' lists every accepted input column (type, unit,
+    accepted values, default) and every output column with its meaning.
+
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
     with _fail_cleanly():

@@ -105,7 +105,7 @@ def test_penalizer_inf_is_refused_by_the_library_too():
     frame = pd.DataFrame({"nerve": ["GON"] * 4, "relief_last_seen_day": ["1", "2", "3", "4"],
                           "relief_lost_day": ["5", "6", "7", "8"]})
     for bad in (float("inf"), float("nan"), -1.0):
-        with pytest.raises(InputError, match="penalizer: .* is not a finite number from 0"):
+        with pytest.raises(InputError, match=r"penalizer: .* is not a finite number from 0"):
             ReliefModel(penalizer=bad).fit(frame)
 
 
