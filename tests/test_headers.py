@@ -94,12 +94,10 @@ def test_a_bad_value_is_not_counted_as_a_default():
 
 
 @pytest.mark.parametrize(("header", "label"), [("nerve;age;sex", "semicolons"), ("nerve\tage", "tabs")])
-def test_a_semicolon_or_tab_file_gets_a_delimiter_hint(header, label, tmp_path):
+def test_a_semicolon_or_tab_file_gets_a_delimiter_hint(header, label):
     with pytest.raises(DataFileError, match=f"the column 'nerve' is required .* looks separated by {label}: save "
                        "the file as comma-separated CSV"):
         validate_patients({header: ["GON;64;f"]})
-    path = tmp_path / "semi.csv"
-    path.write_text(header.replace("\t", "\t") + "\n" + "x\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=f"looks separated by {label}"):
         regen.load_outcomes(pd.DataFrame({header: ["1"]}))
 
