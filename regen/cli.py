@@ -354,6 +354,8 @@ def describe(
             except DataFileError as exc:
                 typer.echo(f"Note: Cox model not fitted: {exc}", err=True)
                 return
+            for warning in summary.attrs.get("warnings", []):
+                typer.echo(f"Note: Cox model: {warning}", err=True)
             typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
             typer.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 

@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from regen.errors import DataFileError
@@ -69,7 +71,15 @@ def turnbull_table(outcomes, days=(90, 180, 365)):
 
 
 def cox_spline(outcomes, n_baseline_knots: int = 3, penalizer: float = 0.01):
-    """Fit a spline-baseline Cox model of relief end (responders) and return its summary table."""
+    """Fit a spline-baseline Cox model of relief end (responders) and return its summary table.
+
+    lifelines' convergence warnings are kept in ``summary.attrs["warnings"]`` (not printed).
+
+    Raises
+    ------
+    DataFileError
+        If there are too few observed relief ends for its terms, or the fit does not converge.
+    """
     import pandas as pd
     from lifelines import CoxPHFitter
 
@@ -88,8 +98,13 @@ def cox_spline(outcomes, n_baseline_knots: int = 3, penalizer: float = 0.01):
     cph = CoxPHFitter(baseline_estimation_method="spline", n_baseline_knots=n_baseline_knots,
                       penalizer=penalizer)
     try:
-        cph.fit(frame, "time", "event")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cph.fit(frame, "time", "event")
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         raise DataFileError(f"fitting a Cox model of {terms} terms did not converge ({type(exc).__name__}) with "
                             f"{int(sub.observed.sum())} observed relief ends; add data") from None
-    return cph.summary[["coef", "exp(coef)", "coef lower 95%", "coef upper 95%", "p"]]
+    summary = cph.summary[["coef", "exp(coef)", "coef lower 95%", "coef upper 95%", "p"]]
+    summary.attrs["warnings"] = sorted({" ".join(str(w.message).split())[:160] for w in caught
+                                        if issubclass(w.category, RuntimeWarning | UserWarning)})
+    return summary

@@ -123,7 +123,7 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
                          covariates=covariates).fit(frame)
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
-    bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance}}
+    bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
     path = write_bundle(bundle, output)
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
     Path(path).with_suffix(".md").write_text(card, encoding="utf-8")
@@ -142,17 +142,25 @@ def _finite(value: float) -> str:
     return f"{value:.3f}" if value == value else "not defined (no comparable pair)"
 
 
+def _f(value: float | None, spec: str) -> str:
+    """A number formatted, or '-' (right-aligned to the same width) when it is not defined."""
+    if value is None or value != value:
+        width = "".join(ch for ch in spec.split(".")[0] if ch.isdigit())
+        return "-".rjust(int(width or 1))
+    return format(value, spec)
+
+
 def evaluation_text(result: dict) -> str:
-    """Readable summary of :func:`regen.evaluation.evaluate`'s result."""
+    """Readable summary of :func:`regen.evaluation.evaluate`'s result ('-' where a value is not defined)."""
     def ci(key):
-        return f" (95 % {result[key][0]:.3f} to {result[key][1]:.3f})" if key in result else ""
+        return f" (95 % {_f(result[key][0], '.3f')} to {_f(result[key][1], '.3f')})" if key in result else ""
 
     lines = [f"model {result['model_version']}: n = {result['n']}, events {result['events']}, "
              f"censoring {result['censoring']}",
-             f"c_index {result['c_index']:.3f}{ci('c_index_ci')}",
-             f"integrated Brier score (days 30-365) {result['integrated_brier_score']:.3f}"
+             f"c_index {_f(result['c_index'], '.3f')}{ci('c_index_ci')}",
+             f"integrated Brier score (days 30-365) {_f(result['integrated_brier_score'], '.3f')}"
              f"{ci('integrated_brier_score_ci')}",
              "calibration: day  predicted  observed  slope  intercept"]
-    lines += [f"             {c['day']:>3}  {c['predicted']:9.2f}  {c['observed']:8.2f}  "
-              f"{c['slope']:5.2f}  {c['intercept']:9.2f}" for c in result["calibration"]]
+    lines += [f"             {c['day']:>3}  {_f(c['predicted'], '9.2f')}  {_f(c['observed'], '8.2f')}  "
+              f"{_f(c['slope'], '5.2f')}  {_f(c['intercept'], '9.2f')}" for c in result["calibration"]]
     return "\n".join(lines)

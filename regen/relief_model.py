@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -39,7 +40,7 @@ from regen.bundle import FORMAT, FORMAT_VERSION, validate_bundle
 from regen.covariates import design_matrix, full_spec, term_names
 from regen.errors import InputError, ModelFileError
 from regen.model import Model
-from regen.outcomes import event_times, load_outcomes, require_observed
+from regen.outcomes import counted, event_times, load_outcomes, require_observed
 from regen.parameters import parameter_values
 from regen.prediction import nerve_times, patient_relief
 
@@ -164,10 +165,11 @@ class ReliefModel(BaseEstimator):
         self.n_events_ = int((data.observed & fit_mask).sum())
         require_observed(data, self.n_coef_ + 2, f"fitting {self.n_coef_} coefficient(s) and a scale", fit_mask)
         if self.n_events_ < EVENTS_PER_COEFFICIENT * self.n_coef_:
+            fewer = " or --no-covariates" if spec["numeric"] or spec["binary"] else ""
             self.warnings_.append(
-                f"only {self.n_events_} rows with an observed relief end for {self.n_coef_} coefficient(s) "
-                f"(about {EVENTS_PER_COEFFICIENT} per coefficient are needed for stable estimates): "
-                "the estimates are unstable; consider --no-covariates or more follow-up")
+                f"only {counted(self.n_events_, 'row')} with an observed relief end for {self.n_coef_} "
+                f"coefficient(s) (about {EVENTS_PER_COEFFICIENT} per coefficient are needed for stable "
+                f"estimates): the estimates are unstable and their intervals wide; add follow-up data{fewer}")
         fits = self._fit_families(data, log_nerve, fit_mask, spec)
         best = min(fits, key=lambda f: fits[f]["aic"])
         self.family_reason_ = "; ".join(
@@ -234,7 +236,14 @@ class ReliefModel(BaseEstimator):
         frame.loc[frame["upper"] < frame["lower"], "upper"] = frame["lower"]
         cls, primary, ancillary = _LIFELINES[family]
         fitter = getattr(lifelines, cls)(penalizer=self.penalizer)
-        fitter.fit_interval_censoring(frame, "lower", "upper")
+        with warnings.catch_warnings(record=True) as caught:  # said once, in our words, below
+            warnings.simplefilter("always")
+            fitter.fit_interval_censoring(frame, "lower", "upper")
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning | UserWarning):
+                note = f"{family}: {' '.join(str(w.message).split())[:160]}"
+                if note not in self.warnings_:
+                    self.warnings_.append(note)
         p, ci = fitter.params_, fitter.confidence_intervals_
         coef = {"intercept": float(p[(primary, "Intercept")])}
         coef.update({n: float(p[(primary, n)]) for n in names[1:]})
@@ -323,7 +332,8 @@ class ReliefModel(BaseEstimator):
         return pd.DataFrame(surv.T, index=pd.Index(np.asarray(times, float), name="day"))
 
     def score(self, X, y=None) -> float:
-        """Concordance of predicted medians with observed relief ends (responders; higher is better)."""
+        """Concordance of predicted medians with observed relief ends (responders; higher is better; NaN
+        when no pair can be compared)."""
         from lifelines.utils import concordance_index
 
         check_is_fitted(self, "bundle_")
@@ -331,7 +341,10 @@ class ReliefModel(BaseEstimator):
         sub = data.subset(data.responded)
         pred = patient_relief(Model(self.bundle_), sub.columns).quantile(0.5)
         time, event = event_times(sub)
-        return float(concordance_index(time, pred, event))
+        try:
+            return float(concordance_index(time, pred, event))
+        except ZeroDivisionError:  # no pair of responders can be compared
+            return float("nan")
 
 
 def _patient_frame(X):

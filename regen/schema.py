@@ -190,17 +190,21 @@ def _resolve_nerve_or_blank(key: str) -> str:
 
 
 class _Errors:
-    """Error messages per row, joined with '; '."""
+    """Error messages per row, joined with '; ' (stored only for rows that have one)."""
 
     def __init__(self, n: int) -> None:
-        self.messages: list[list[str]] = [[] for _ in range(n)]
+        self.n = n
+        self.messages: dict[int, list[str]] = {}
 
     def add(self, mask: np.ndarray, message) -> None:
         for i in np.flatnonzero(mask):
-            self.messages[i].append(message(i) if callable(message) else message)
+            self.messages.setdefault(int(i), []).append(message(i) if callable(message) else message)
 
     def array(self) -> np.ndarray:
-        return np.array(["; ".join(m) for m in self.messages], dtype=object)
+        out = np.full(self.n, "", dtype=object)
+        for i, found in self.messages.items():
+            out[i] = "; ".join(found)
+        return out
 
 
 def _fmt(value: object) -> str:
@@ -311,10 +315,16 @@ def _dates(raw: Mapping, n: int, errors: _Errors) -> np.ndarray:
         outside = years_outside(days)
         errors.add(outside, lambda i: f"treated_on: {days[i]} is outside the years {YEARS[0]} to {YEARS[1]}")
         return np.where(outside, np.datetime64("NaT"), days)
-    parsed, msg = map_unique(date_texts(values), parse_date)
-    errors.add(msg != "", lambda i: f"treated_on: {msg[i]}")
-    return np.array([d if isinstance(d, np.datetime64) else np.datetime64("NaT") for d in parsed],
-                    dtype="datetime64[D]")
+    codes, uniques = factorize(date_texts(values))
+    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[D]")
+    message = np.full(len(uniques), "", dtype=object)
+    for j, text in enumerate(uniques):
+        try:
+            parsed[j] = parse_date(text)
+        except InputError as exc:
+            message[j] = f"treated_on: {exc}"
+    errors.add(message[codes] != "", lambda i: message[codes[i]])
+    return parsed[codes]
 
 
 def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
@@ -352,7 +362,9 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     indication = _texts(view, "indication", n, errors, lambda k: resolve_indication(k) if k else "")
     blank["indication"] = _blank(_column(view, "indication", n), n)
     given = indication != ""
-    indication[~given] = [first_indication(v) for v in cols["nerve"][~given]]
+    codes, uniques = factorize(cols["nerve"])
+    firsts = np.array([first_indication(v) for v in uniques], dtype=object)
+    indication = np.where(given, indication, firsts[codes] if len(uniques) else indication).astype(object)
     cols["indication"] = indication
     for name in _NUMERIC:
         cols[name], blank[name] = _numeric(view, name, n, errors)
