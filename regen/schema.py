@@ -89,7 +89,7 @@ RANGES: dict[str, tuple[float, float, str, bool]] = {
     "relief_lost_day": (0.0, 3650.0, "days", False),
     "front_mm": (0.0, 2000.0, "mm", False),
     "front_day": (0.0, 3650.0, "days", False),
-    "prior_relief_days": (0.0, 36500.0, "days", False),
+    "prior_relief_days": (0.0, 3650.0, "days", False),
 }
 _NUMERIC = ("age", "height_cm", "bmi", "distance_mm", "freeze_cycles", "freeze_seconds",
             "probe_temp_c", "prior_treatments", "relief_at_day", "relief_lost_day")
