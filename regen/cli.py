@@ -9,7 +9,6 @@ printed with its interval and the model version.
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -177,7 +176,9 @@ def predict(
             columns["allow_any_nerve"] = True
         row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps(row, ensure_ascii=False))
+            from regen.parsing import json_text
+
+            typer.echo(json_text(row))
         else:
             from regen.prediction_text import render_prediction
 
@@ -318,7 +319,9 @@ def evaluate(
 
             result["plots"] = plot_calibration(result, plot_dir)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps(json_safe(result), indent=1, allow_nan=False))
+            from regen.parsing import json_text
+
+            typer.echo(json_text(json_safe(result), indent=1, allow_nan=False))
         else:
             from regen.fitting import evaluation_text
             from regen.parsing import printable

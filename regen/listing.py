@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import textwrap
 from collections.abc import Sequence
 
-from regen.parsing import printable
+from regen.parsing import json_text, printable
 
 __all__ = ["FORMATS", "column_listing", "nerve_listing", "render", "terminal_width"]
 
@@ -72,7 +71,7 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
     """
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
-        return json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=1)
+        return json_text([{c: r.get(c) for c in columns} for r in rows], indent=1)
     if fmt in ("csv", "tsv"):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")

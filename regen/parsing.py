@@ -29,7 +29,7 @@ import numpy as np
 
 from regen.errors import InputError
 
-__all__ = ["LARGE", "blank_text", "factorize", "map_unique", "parse_number", "printable", "to_bool",
+__all__ = ["LARGE", "blank_text", "factorize", "json_text", "map_unique", "parse_number", "printable", "to_bool",
            "to_float"]
 
 #: Above this many rows, columns are factorized with pandas (loaded by batch callers anyway).
@@ -41,6 +41,7 @@ _FALSE = frozenset({"0", "false", "no", "n", "f", ""})
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: Characters a terminal may act on: C0 controls, DEL, C1 controls, bidirectional overrides and isolates.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NOT_C0 = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def parse_number(text: str) -> float:
@@ -59,6 +60,18 @@ def parse_number(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{text!r} is not a finite number")
     return value
+
+
+def json_text(value: object, **kwargs) -> str:
+    """``json.dumps`` (non-ASCII kept readable) with every terminal control character as a ``\\uXXXX`` escape.
+
+    JSON already escapes C0 controls; this also escapes DEL, C1 controls and
+    bidirectional overrides, so the text is safe to print and still the same JSON.
+    """
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, **kwargs)  # C0 inside strings already escaped
+    return _NOT_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def printable(text: object) -> str:

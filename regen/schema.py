@@ -10,11 +10,13 @@ that differ from them only by case, spaces, ``-`` or ``_`` are read as them
 not list for it is a row error, unless ``allow_any_nerve`` says yes (then it
 is a row warning).
 
-Plausible ranges (:data:`RANGES`) are input checks, not published numbers:
-height 100-250 cm (below the height of any 10-year-old on growth charts
-except severe dwarfism, where a measured ``distance_mm`` is the better input;
-above 250 cm no living adult), BMI 10-100 kg/m2, a measured distance from
-1 mm, a probe no colder than liquid nitrogen (-196 degC).
+Plausible ranges (:data:`RANGES`) are input checks chosen for this tool,
+not published numbers (interpretation, not from the sources read): height
+100-250 cm (a 10-year-old, the youngest accepted age, is taller than 100 cm
+unless of very short stature, and almost no adult is taller than 250 cm; a
+patient outside gives a measured ``distance_mm`` instead, which needs no
+height), BMI 10-100 kg/m2, a measured distance from 1 mm, a probe no colder
+than liquid nitrogen (-196 degC), earlier relief cycles up to 10 years.
 
 Examples
 --------
@@ -240,10 +242,10 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
             numbers = _cell_numbers(value)
         except (TypeError, ValueError):
             numbers = []
-            errors.add(np.arange(n) == i, f"{name}: {printable(blank_text(value))!r} is not a number or a "
+            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} is not a number or a "
                        "';'-separated list of numbers")
         if not all(np.isfinite(numbers)):
-            errors.add(np.arange(n) == i, f"{name}: {printable(blank_text(value))!r} holds a value that "
+            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that "
                        "is not a finite number")
             numbers = []
         parsed.append(numbers)

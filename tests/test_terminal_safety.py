@@ -27,10 +27,11 @@ def test_predict_table_escapes_the_patient_id(pid, cli):
     assert res.stdout.count("\n") == cli("predict", "--nerve", "GON", "--patient-id", "P1").stdout.count("\n")
 
 
-def test_predict_json_keeps_the_id_exactly(cli):
-    res = cli("predict", "--nerve", "GON", "--patient-id", "P1\x1b[2J", "--format", "json")
-    assert json.loads(res.stdout)["patient_id"] == "P1\x1b[2J"  # JSON escapes it; the value is kept
-    assert "\x1b" not in res.stdout
+@pytest.mark.parametrize("pid", [*HOSTILE, "Müller"])
+def test_predict_json_keeps_the_id_exactly_and_escaped(pid, cli):
+    res = cli("predict", "--nerve", "GON", "--patient-id", pid, "--format", "json")
+    assert json.loads(res.stdout)["patient_id"] == pid  # the value is kept, as a JSON escape
+    assert not RAW.search(res.stdout) and res.stdout.count("\n") == 1
 
 
 @pytest.mark.parametrize(("args", "echoed"), [
