@@ -117,6 +117,13 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
     from regen.relief_model import ReliefModel
     from regen.tables import read_table
 
+    card_path = Path(output).with_suffix(".md")
+    if card_path == Path(output) or card_path.resolve() == Path(outcomes).resolve():
+        from regen.errors import InputError
+
+        raise InputError(f"the model card is written to {card_path}, which would overwrite "
+                         f"{'the model' if card_path == Path(output) else 'the outcome file'}; name the model "
+                         "file e.g. clinic.json")
     frame = read_table(outcomes)
     data = load_outcomes(frame)
     fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset,

@@ -115,3 +115,14 @@ def test_json_safe_never_writes_nan():
     out = json.dumps(json_safe({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": float("-inf")}}),
                      allow_nan=False)
     assert out == '{"a": null, "b": [1.0, null], "c": {"d": null}}'
+
+
+def test_fit_refuses_a_model_name_its_card_would_overwrite(cli, tmp_path):
+    path = _write(tmp_path, DATA["one row"])
+    res = cli("fit", path, "-o", tmp_path / "clinic.md")
+    _one_line_error(res, f"the model card is written to {tmp_path / 'clinic.md'}, which would overwrite the model")
+    card_in = tmp_path / "outcomes.md"
+    card_in.write_text("x", encoding="utf-8")
+    res = cli("fit", card_in, "-o", tmp_path / "outcomes.json")
+    _one_line_error(res, "the model card is written to")
+    assert card_in.read_text() == "x" and not (tmp_path / "outcomes.json").exists()
