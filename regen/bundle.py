@@ -12,10 +12,18 @@ A bundle (format ``regen-model``, version 2) holds::
                          long_responder_fraction, studies, patients (+ class, sources)
     fit, metrics, training   descriptive (how it was fitted; a hash of the data, never rows)
 
-Loading parses JSON (no unpickling), checks the format, its version and the
-type and plausible range of every field the predictions read; anything else
-is refused with a one-line :class:`~regen.errors.ModelFileError`. Version-1
+Loading parses strict JSON (no unpickling; no ``NaN``/``Infinity``, no
+repeated keys, at most :data:`MAX_DEPTH` levels and :data:`MAX_BYTES` bytes),
+checks the format, its version and the type and plausible range of every
+field the predictions read, and finally that the model's forecasts for a
+reference patient (age 50, no diabetes, not smoking, catalog distance) of
+every catalog nerve lie within :data:`PLAUSIBLE_DAYS`; anything else is
+refused with a one-line :class:`~regen.errors.ModelFileError`. Version-1
 files (regen 0.1, an older mechanism) are refused with a hint to refit.
+
+The ranges are plausibility bounds for files (crafted, corrupted or fitted on
+too little data), set wide around the published values of
+``data/parameters.csv``: a check, not a prior, and not published numbers.
 """
 
 from __future__ import annotations
@@ -27,25 +35,66 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from regen.aft import FAMILIES
+from regen.catalog import load_catalog, pain_class
+from regen.covariates import BINARY_TERMS, NUMERIC_TERMS
 from regen.errors import ModelFileError
 from regen.parameters import REQUIRED
-from regen.relief import ENTRY_KEYS
+from regen.parsing import printable
+from regen.relief import ENTRY_KEYS, relief_distribution
+from regen.schema import RANGES
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "read_bundle", "validate_bundle", "write_bundle"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH", "PLAUSIBLE_DAYS", "read_bundle",
+           "validate_bundle", "write_bundle"]
 
 FORMAT = "regen-model"
 FORMAT_VERSION = 2
 MAX_BYTES = 5_000_000
+#: Deepest nesting of objects and lists a model file may have (a regen bundle has 6).
+MAX_DEPTH = 16
+_MAX_NODES = 200_000
+#: A reference patient's median return of sensation and relief end must lie in these days (1 day to 10 years).
+PLAUSIBLE_DAYS = (1.0, 3652.5)
 
 #: Plausible ranges of the relief numbers: (low, high) inclusive.
 _ENTRY_RANGES = {
-    "location": (-15.0, 15.0),
-    "location_sd": (0.0, 5.0),
+    "location": (-10.0, 10.0),
+    "location_sd": (0.0, 4.0),
     "offset_coef": (-3.0, 3.0),
-    "response_prob": (0.0, 1.0),
-    "long_responder_fraction": (0.0, 1.0),
+    "response_prob": (0.01, 1.0),
+    "long_responder_fraction": (0.0, 0.9),
 }
+#: Plausible ranges of the mechanism's parameters (value), wide around data/parameters.csv.
+_PARAMETER_RANGES = {
+    "degeneration_days": (0.5, 60.0),
+    "procedure_soreness_days": (0.0, 60.0),
+    "initial_delay_days": (0.0, 60.0),
+    "terminal_delay_days": (0.0, 365.0),
+    "rate_mm_per_day": (0.1, 10.0),
+    "distance_sd_log": (0.0, 1.5),
+    "measured_distance_sd_log": (0.0, 1.5),
+    "height_reference_cm": (100.0, 250.0),
+    "age_knee_years": (10.0, 100.0),
+    "age_rate_loss_per_decade": (0.0, 0.5),
+    "child_maturation_factor": (0.05, 5.0),
+    "diabetes_rate_factor": (0.1, 2.0),
+    "smoker_rate_factor": (0.1, 2.0),
+    "freeze_min_effective_c": (-196.0, 0.0),
+    "freeze_injury_c": (-196.0, 0.0),
+    "freeze_effect_on_time": (0.1, 10.0),
+    "repeat_treatment_factor": (0.1, 10.0),
+    "relief_sd_log": (0.02, 2.5),
+    "retreatment_risk": (0.01, 0.99),
+    "front_measurement_sd_log": (0.01, 1.5),
+    "history_icc": (0.0, 0.95),
+}
+#: sd_log of a parameter across patients; the rate's must be positive (a front updates it by precision).
+_SD_LOG_RANGE = (0.0, 1.5)
+_SD_LOG_POSITIVE = {"rate_mm_per_day": (0.01, 1.5)}
+#: Largest |x'beta| the covariates may reach over the accepted patient values (a time ratio of ~1100).
+_MAX_COVARIATE_EFFECT = 7.0
 
 
 def _number(value: object, where: str, low: float = -math.inf, high: float = math.inf) -> float:
@@ -76,14 +125,15 @@ def _mapping(parent: Mapping, key: str, where: str = "") -> Mapping:
 
 def _text(parent: Mapping, key: str) -> str:
     value = parent.get(key)
-    if not isinstance(value, str) or not value or len(value) > 200:
-        raise ModelFileError(f"model file field {key!r} is missing or not a short string")
+    if not isinstance(value, str) or not value or len(value) > 200 or printable(value) != value:
+        raise ModelFileError(f"model file field {key!r} is missing or not a short string of printable characters")
     return value
 
 
 def _parameter_range(name: str) -> tuple[float, float]:
-    if name.endswith("_mm_per_day"):
-        return 1e-3, 20.0
+    """The plausible range of a parameter's value (by name; by unit suffix for a parameter regen does not read)."""
+    if name in _PARAMETER_RANGES:
+        return _PARAMETER_RANGES[name]
     if name.endswith(("_days", "_cm")):
         return 0.0, 3650.0
     if name.endswith(("_factor", "_ratio")):
@@ -94,11 +144,19 @@ def _parameter_range(name: str) -> tuple[float, float]:
 def _check_parameters(bundle: Mapping) -> None:
     params = _mapping(bundle, "parameters")
     for name in REQUIRED:
-        entry = params.get(name)
-        if not isinstance(entry, Mapping):
+        if not isinstance(params.get(name), Mapping):
             raise ModelFileError(f"model file lacks the mechanism parameter {name!r}")
+    for name, entry in params.items():
+        if not isinstance(entry, Mapping):
+            raise ModelFileError(f"model file field parameters[{_short(name)}] is not an object")
         _number(entry.get("value"), f"parameters[{name!r}].value", *_parameter_range(name))
-        _number(entry.get("sd_log", 0.0), f"parameters[{name!r}].sd_log", 0.0, 3.0)
+        low, high = _SD_LOG_POSITIVE.get(name, _SD_LOG_RANGE)
+        _number(entry.get("sd_log", 0.0), f"parameters[{name!r}].sd_log", low, high)
+
+
+def _whole(value: object, where: str) -> None:
+    if _number(value, where, 0, 1e9) != int(value):  # type: ignore[call-overload]
+        raise ModelFileError(f"model file field {where} is {_short(value)}; expected a whole number")
 
 
 def _check_entry(entry: object, where: str) -> None:
@@ -107,7 +165,24 @@ def _check_entry(entry: object, where: str) -> None:
     for key in ENTRY_KEYS:
         _number(entry.get(key), f"{where}.{key}", *_ENTRY_RANGES[key])
     for key in ("studies", "patients"):
-        _number(entry.get(key, 0), f"{where}.{key}", 0, 1e9)
+        _whole(entry.get(key, 0), f"{where}.{key}")
+
+
+def _check_numeric_terms(numeric: Mapping) -> float:
+    """Check each numeric covariate's [center, scale]; return the largest |x - center| / scale per term."""
+    reach = {}
+    for name, pair in numeric.items():
+        where = f"relief.covariates.numeric[{_short(name)}]"
+        if name not in NUMERIC_TERMS:
+            raise ModelFileError(f"model file field {where} is not a covariate regen knows "
+                                 f"({', '.join(NUMERIC_TERMS)})")
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ModelFileError(f"model file field {where} is not [center, scale]")
+        low, high = RANGES[name][:2]
+        center = _number(pair[0], f"{where} center", low, high)
+        scale = _number(pair[1], f"{where} scale", 0.01 * (high - low), high - low)
+        reach[name] = max(center - low, high - center) / scale
+    return reach
 
 
 def _check_covariates(relief: Mapping) -> None:
@@ -116,17 +191,21 @@ def _check_covariates(relief: Mapping) -> None:
         return
     if not isinstance(cov, Mapping):
         raise ModelFileError("model file field relief.covariates is not an object")
-    numeric = _mapping(cov, "numeric", "relief.covariates.")
-    for name, pair in numeric.items():
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise ModelFileError(f"model file field relief.covariates.numeric[{name!r}] is not [center, scale]")
-        _number(pair[0], f"relief.covariates.numeric[{name!r}] center", -1e4, 1e4)
-        _number(pair[1], f"relief.covariates.numeric[{name!r}] scale", 1e-6, 1e4)
+    reach = _check_numeric_terms(_mapping(cov, "numeric", "relief.covariates."))
     binary = cov.get("binary", [])
-    if not isinstance(binary, list) or not all(isinstance(x, str) for x in binary):
-        raise ModelFileError("model file field relief.covariates.binary must list strings")
+    if not isinstance(binary, list | tuple) or not all(isinstance(x, str) and x in BINARY_TERMS for x in binary):
+        raise ModelFileError(f"model file field relief.covariates.binary must list some of {', '.join(BINARY_TERMS)}")
+    reach.update({name: 1.0 for name in binary})
+    effect = 0.0
     for name, value in _mapping(cov, "coef", "relief.covariates.").items():
-        _number(value, f"relief.covariates.coef[{name!r}]", -5.0, 5.0)
+        if name not in reach:
+            raise ModelFileError(f"model file field relief.covariates.coef[{_short(name)}] has no term in "
+                                 "relief.covariates.numeric or .binary")
+        effect += abs(_number(value, f"relief.covariates.coef[{name!r}]", -5.0, 5.0)) * reach[name]
+    if effect > _MAX_COVARIATE_EFFECT:
+        raise ModelFileError(f"model file covariates change log relief time by up to {effect:.1f} over the "
+                             f"accepted patient values (a time ratio of {math.exp(min(effect, 700)):.3g}); "
+                             f"expected at most {_MAX_COVARIATE_EFFECT:g}")
 
 
 def _check_relief(bundle: Mapping) -> None:
@@ -134,8 +213,8 @@ def _check_relief(bundle: Mapping) -> None:
     if relief.get("family") not in FAMILIES:
         raise ModelFileError(f"model file relief family {_short(relief.get('family'))} is not one of "
                              f"{', '.join(FAMILIES)}")
-    _number(relief.get("sigma"), "relief.sigma", 1e-3, 5.0)
-    _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 5.0)
+    _number(relief.get("sigma"), "relief.sigma", 0.02, 2.5)
+    _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 2.0)
     for group in ("indications", "classes"):
         for key, entry in _mapping(relief, group, "relief.").items():
             _check_entry(entry, f"relief.{group}[{key!r}]")
@@ -156,11 +235,73 @@ def validate_bundle(bundle: object) -> dict:
             f"model file format version {_short(version)} is not supported "
             f"(this regen reads version {FORMAT_VERSION}); refit or upgrade regen"
         )
+    _check_shape(bundle)
     _text(bundle, "name")
     _text(bundle, "version")
     _check_parameters(bundle)
     _check_relief(bundle)
+    _check_forecasts(bundle)
     return dict(bundle)
+
+
+def _check_shape(bundle: Mapping) -> None:
+    """Refuse deep nesting, too many values and non-text keys (without recursion)."""
+    stack, count = [(bundle, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH or count > _MAX_NODES:
+            what = f"nested more than {MAX_DEPTH} levels deep" if depth > MAX_DEPTH else \
+                f"made of more than {_MAX_NODES} values"
+            raise ModelFileError(f"model file is {what}: not a regen model")
+        if isinstance(value, Mapping):
+            if not all(isinstance(k, str) for k in value):
+                raise ModelFileError("model file has an object key that is not text")
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _reference_nerve_days(params: Mapping) -> dict[str, float]:
+    """log median return of sensation of a reference patient (age 50) for every catalog nerve."""
+    from regen.prediction import nerve_times
+    from regen.schema import validate_patients
+
+    ids = list(load_catalog())
+    cols = validate_patients({"nerve": ids, "age": [50.0] * len(ids)}).columns
+    return dict(zip(ids, nerve_times(cols, params)["mu"], strict=True))
+
+
+def _entry_laws(relief: Mapping, log_nerve: Mapping[str, float]):
+    """Each entry of the relief section with the law of the reference patients it applies to."""
+    catalog = load_catalog()
+    pairs = [(nid, ind) for nid, nerve in catalog.items() for ind in nerve.indications]
+    groups = [("default", "default", {**relief, "indications": {}, "classes": {}}, pairs)]
+    for key in relief["classes"]:
+        groups.append(("classes", key, {**relief, "indications": {}},
+                       [(n, i) for n, i in pairs if pain_class(i) == key] or pairs))
+    for key in relief["indications"]:
+        groups.append(("indications", key, relief, [(n, key) for n, i in pairs if i == key] or [(pairs[0][0], key)]))
+    for group, key, section, chosen in groups:
+        cols = {"indication": np.array([i for _, i in chosen], dtype=object)}
+        yield group, key, relief_distribution(section, cols, np.array([log_nerve[n] for n, _ in chosen]))
+
+
+def _check_forecasts(bundle: Mapping) -> None:
+    """A reference patient's median return of sensation and relief end must be plausible, for every nerve."""
+    low, high = PLAUSIBLE_DAYS
+    log_nerve = _reference_nerve_days(bundle["parameters"])
+    for nerve, mu in log_nerve.items():
+        if not low <= math.exp(mu) <= high:
+            raise ModelFileError(f"model file mechanism gives a median return of sensation of day {math.exp(mu):.3g} "
+                                 f"for {nerve} (reference patient); expected {low:g} to {high:g} days")
+    for group, key, dist in _entry_laws(bundle["relief"], log_nerve):
+        median = dist.quantile(0.5)
+        if not np.all((median >= low) & (median <= high)):
+            worst = float(median[np.argmax(np.abs(np.log(median / math.sqrt(low * high))))])
+            where = "relief.default" if group == "default" else f"relief.{group}[{key!r}]"
+            raise ModelFileError(f"model file field {where} gives a median relief end of day {worst:.3g} for a "
+                                 f"reference patient; expected {low:g} to {high:g} days")
 
 
 def read_bundle(path: str | os.PathLike) -> dict:
@@ -177,14 +318,34 @@ def read_bundle(path: str | os.PathLike) -> dict:
     if path.stat().st_size > MAX_BYTES:
         raise ModelFileError(f"model file {str(path)!r} is larger than {MAX_BYTES} bytes")
     try:
-        bundle = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        bundle = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant,
+                            parse_float=_finite_float, object_pairs_hook=_unique_keys)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ModelFileError(
-            f"model file {str(path)!r} is not valid JSON (truncated or not a regen model): {exc}"
+            f"model file {str(path)!r} is not valid JSON (truncated or not a regen model): {printable(exc)}"
         ) from None
     except RecursionError:
         raise ModelFileError(f"model file {str(path)!r} is nested too deeply to be a regen model") from None
     return validate_bundle(bundle)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {_short(text)} is too large for a float")
+    return value
+
+
+def _unique_keys(pairs: list) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        raise ValueError(f"the key {_short(repeated[0])} appears twice in one object")
+    return dict(pairs)
 
 
 def write_bundle(bundle: Mapping, path: str | os.PathLike) -> Path:

@@ -18,6 +18,11 @@ from pathlib import Path
 import typer
 
 from regen._version import __version__
+from regen.cli_options import MODEL_HELP as _MODEL_HELP
+from regen.cli_options import ListFormat
+from regen.cli_options import model_name as _model_name
+from regen.cli_options import numbers as _numbers
+from regen.cli_options import parse_today as _today
 from regen.errors import RegenError
 
 DISCLAIMER = (
@@ -47,14 +52,17 @@ class OutputFormat(str, Enum):
 
 @contextmanager
 def _fail_cleanly():
-    """Turn library errors into one ``Error:`` line and exit code 1."""
+    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
+    from regen.parsing import printable
+
     try:
         yield
     except RegenError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {printable(exc)}", err=True)
         raise typer.Exit(1) from None
     except OSError as exc:
-        typer.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        typer.echo(f"Error: {printable(text)}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -80,50 +88,65 @@ def predict(
     indication: str | None = typer.Option(
         None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
     ),
-    age: float | None = typer.Option(None, help="Age in years, 10-100. Default: 50."),
+    age: float | None = typer.Option(None, parser=_numbers(), metavar="YEARS",
+                                     help="Age in years, 10-100. Default: 50."),
     sex: str | None = typer.Option(None, help="female or male. Default: not given."),
     height_cm: float | None = typer.Option(
-        None, help="Height in cm; scales the catalog distance by height/170. Default: not given (no scaling)."
+        None, parser=_numbers(), metavar="CM",
+        help="Height in cm, 100-250; scales the catalog distance by height/170. Default: not given (no scaling).",
     ),
-    bmi: float | None = typer.Option(None, help="Body-mass index, kg/m2. Default: not given."),
+    bmi: float | None = typer.Option(None, parser=_numbers(), metavar="KG/M2",
+                                     help="Body-mass index, kg/m2, 10-100. Default: not given."),
     diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
     smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
     distance_mm: float | None = typer.Option(
-        None, help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value."
+        None, parser=_numbers(), metavar="MM",
+        help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value.",
     ),
     freeze_cycles: int | None = typer.Option(
-        None, help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data)."
+        None, parser=_numbers(whole=True), metavar="N",
+        help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data).",
     ),
-    freeze_seconds: float | None = typer.Option(None, help="Seconds per freeze. Default: 120."),
+    freeze_seconds: float | None = typer.Option(None, parser=_numbers(), metavar="S",
+                                                help="Seconds per freeze. Default: 120."),
     probe_temp_c: float | None = typer.Option(
-        None, help="Probe temperature, degC (<= 0). Default: -70. Warmer than -20: unreliable block."
+        None, parser=_numbers(), metavar="DEGC",
+        help="Probe temperature, degC (-196 to 0). Default: -70. Warmer than -20: unreliable block.",
     ),
-    prior_treatments: int | None = typer.Option(None, help="Earlier cryoneurolysis of this nerve. Default: 0."),
-    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD; adds calendar dates."),
-    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output."),
+    prior_treatments: int | None = typer.Option(None, parser=_numbers(whole=True), metavar="N",
+                                                help="Earlier cryoneurolysis of this nerve. Default: 0."),
+    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD (1970-2100); adds calendar dates."),
+    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output. Default: none."),
+    allow_any_nerve: bool = typer.Option(
+        False, "--allow-any-nerve",
+        help="Predict even when the indication is not a catalog indication of the nerve (a warning, not an error).",
+    ),
     relief_at_day: float | None = typer.Option(
-        None, help="Follow-up: still relieved on this day; gives the remaining relief given that."
+        None, parser=_numbers(), metavar="DAY",
+        help="Follow-up: still relieved on this day; gives the remaining relief given that.",
     ),
     relief_lost_day: float | None = typer.Option(
-        None, help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast."
+        None, parser=_numbers(), metavar="DAY",
+        help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast.",
     ),
     front_mm: list[float] | None = typer.Option(
-        None, help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable."
+        None, parser=_numbers(), metavar="MM",
+        help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable.",
     ),
     front_day: list[float] | None = typer.Option(
-        None, help="Day of each --front-mm measurement (same count); updates the regrowth rate."
+        None, parser=_numbers(), metavar="DAY",
+        help="Day of each --front-mm measurement (same count); updates the regrowth rate.",
     ),
     prior_relief_days: list[float] | None = typer.Option(
-        None, help="Relief duration (days) of each earlier cycle on this nerve; repeatable."
+        None, parser=_numbers(), metavar="DAYS",
+        help="Relief duration (days) of each earlier cycle on this nerve; repeatable.",
     ),
     book_at_risk: float | None = typer.Option(
-        None, min=0.01, max=0.99,
-        help="Book retreatment by the day this fraction of comparable patients have lost relief. "
+        None, parser=_numbers(0.01, 0.99), metavar="FRACTION",
+        help="Book retreatment by the day this fraction (0.01-0.99) of comparable patients have lost relief. "
         "Default: 0.25 (review at half that fraction).",
     ),
-    model: Path | None = typer.Option(
-        None, help="Model file (regen fit), or 'mechanism-only'. Default: the embedded model."
-    ),
+    model: str | None = typer.Option(None, help=_MODEL_HELP),
     fmt: OutputFormat = typer.Option(
         OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
     ),
@@ -140,7 +163,7 @@ def predict(
         from regen.model import load_model
         from regen.prediction import patient_columns, predict_patient
 
-        loaded = load_model(model)
+        loaded = load_model(_model_name(model))
         columns = {
             "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age, "sex": sex,
             "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes, "smoker": smoker,
@@ -150,9 +173,13 @@ def predict(
             "front_mm": front_mm or None, "front_day": front_day or None,
             "prior_relief_days": prior_relief_days or None,
         }
+        if allow_any_nerve:
+            columns["allow_any_nerve"] = True
         row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps(row, ensure_ascii=False))
+            from regen.parsing import json_text
+
+            typer.echo(json_text(row))
         else:
             from regen.prediction_text import render_prediction
 
@@ -164,39 +191,48 @@ def predict(
             typer.echo(f"timeline written to {plot}", err=True)
 
 
-# --------------------------------------------------------------------------- nerves
+# --------------------------------------------------------------------------- nerves / columns
 @app.command()
 def nerves(
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (a list of objects)."),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json (a list of objects)."),
 ) -> None:
     """List the nerve catalog: ids, aliases, indications, default distances and sources.
 
-    Example: regen nerves --format json
+    Ids are never wrapped (type them as shown); aliases are accepted too, in
+    any case. csv, tsv and json carry every field of data/nerves.csv.
+
+    Example: regen nerves --format csv > nerves.csv
     """
     with _fail_cleanly():
-        from regen.catalog import load_catalog
+        from regen.listing import nerve_listing, terminal_width
 
-        rows = [n.as_dict() for n in load_catalog().values()]
-        if fmt == OutputFormat.json:
-            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-            return
-        from rich.console import Console
-        from rich.table import Table
+        typer.echo(nerve_listing(fmt.value, terminal_width()))
 
-        table = Table(title="regen nerve catalog (distances: lesion to target, 170 cm adult)")
-        for col in ("id", "aliases", "indications", "distance mm", "source"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(r["id"], ", ".join(r["aliases"]), ", ".join(r["indications"]),
-                          f"{r['default_distance_mm']:g}", r["source"])
-        Console(width=max(120, Console().width)).print(table)
+
+@app.command()
+def columns(
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json."),
+) -> None:
+    """List every accepted input column (type, unit, accepted values, default) and every output column.
+
+    Headers are matched ignoring case, surrounding spaces and -/_/space
+    (Age, Treated_On, patient id); other columns pass through untouched.
+
+    Example: regen columns --format csv > columns.csv
+    """
+    with _fail_cleanly():
+        from regen.listing import column_listing, terminal_width
+
+        typer.echo(column_listing(fmt.value, terminal_width()))
 
 
 # --------------------------------------------------------------------------- simulate / fit / evaluate
 @app.command()
 def simulate(
-    n: int = typer.Option(1000, "-n", "--n", min=1, help="Number of synthetic patients."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same cohort)."),
+    n: int = typer.Option(1000, "-n", "--n", parser=_numbers(1, whole=True), metavar="N",
+                          help="Number of synthetic patients."),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED",
+                             help="Random seed (same seed, same cohort)."),
     output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
 ) -> None:
     """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
@@ -227,55 +263,71 @@ def fit(
     outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
     output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
     family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
-    penalizer: float = typer.Option(0.01, min=0.0, help="Ridge penalty on the coefficients."),
+    penalizer: float = typer.Option(0.01, parser=_numbers(0.0), metavar="PENALTY",
+                                    help="Ridge penalty on the coefficients (0 or more)."),
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
+    covariates: bool = typer.Option(True, "--covariates/--no-covariates",
+                                    help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication."),
     name: str = typer.Option("regen-fitted", help="Model name carried by every prediction."),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 
     Bad rows are reported (row number and reason) and left out; a file with no
-    usable row is refused.
+    usable row, or too few observed relief ends for the coefficients, is
+    refused in one line; fewer than about 10 observed relief ends per
+    coefficient gives a warning. Coefficients are printed with their unit and
+    as time ratios exp(coef) (above 1: longer relief).
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
     with _fail_cleanly():
         from regen.fitting import fit_file
+        from regen.parsing import printable
 
         summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
-                           fit_offset=fit_offset, name=name)
+                           fit_offset=fit_offset, name=printable(name), covariates=covariates)
         for row, reason in summary["bad_rows"]:
-            typer.echo(f"row {row}: {reason} (left out)", err=True)
+            typer.echo(f"row {row}: {printable(reason)} (left out)", err=True)
+        for header, column in summary["mapped"].items():
+            typer.echo(f"Note: column {str(header)!r} read as {column}", err=True)
+        for warning in summary["warnings"]:
+            typer.echo(f"Warning: {printable(warning)}", err=True)
         typer.echo(summary["text"])
 
 
 @app.command()
 def evaluate(
-    model: Path = typer.Argument(..., help="Model file (regen fit, or models/default.json)."),
+    model: str = typer.Argument(..., help="Model file (regen fit), 'default' (embedded) or 'mechanism-only'."),
     outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (undefined values: null)."),
     plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
-    bootstrap: int = typer.Option(200, min=0, help="Bootstrap resamples for the intervals (0 = none)."),
-    seed: int = typer.Option(0, help="Bootstrap seed."),
+    bootstrap: int = typer.Option(200, parser=_numbers(0, whole=True), metavar="N",
+                                  help="Bootstrap resamples for the intervals (0 = none)."),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="Bootstrap seed."),
 ) -> None:
     """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
 
-    Example: regen evaluate clinic.json cohort.csv --format json
+    Example: regen evaluate default cohort.csv --format json
     """
     with _fail_cleanly():
         from regen.evaluation import evaluate as run
+        from regen.evaluation import json_safe
         from regen.model import load_model
 
-        result = run(load_model(model), outcomes, bootstrap=bootstrap, seed=seed)
+        result = run(load_model(_model_name(model)), outcomes, bootstrap=bootstrap, seed=seed)
         if plot_dir is not None:
             from regen.plots import plot_calibration
 
             result["plots"] = plot_calibration(result, plot_dir)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps(result, indent=1))
+            from regen.parsing import json_text
+
+            typer.echo(json_text(json_safe(result), indent=1, allow_nan=False))
         else:
             from regen.fitting import evaluation_text
+            from regen.parsing import printable
 
-            typer.echo(evaluation_text(result))
+            typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))
 
 
 
@@ -286,16 +338,30 @@ def describe(
 ) -> None:
     """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
 
+    Each Turnbull curve stops at its indication's last follow-up (blank beyond:
+    the data say nothing there).
+
     Example: regen describe cohort.csv
     """
     with _fail_cleanly():
-        from regen.describe import cox_spline, turnbull_table
+        from regen.describe import cox_spline, describe_data, turnbull_table
+        from regen.errors import DataFileError
 
-        typer.echo("Turnbull estimate of P(still relieved | responder), by indication:")
-        typer.echo(turnbull_table(outcomes).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        data = describe_data(outcomes)
+        table = turnbull_table(data)
+        typer.echo("Turnbull estimate of P(still relieved | responder), by indication "
+                   "(blank: beyond the last follow-up, or fewer than 2 responders):")
+        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep=""))
         if cox:
+            try:
+                summary = cox_spline(data)
+            except DataFileError as exc:
+                typer.echo(f"Note: Cox model not fitted: {exc}", err=True)
+                return
+            for warning in summary.attrs.get("warnings", []):
+                typer.echo(f"Note: Cox model: {warning}", err=True)
             typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
-            typer.echo(cox_spline(outcomes).to_string(float_format=lambda v: f"{v:.3f}"))
+            typer.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 
 
 @app.command()
@@ -363,6 +429,9 @@ def score(
     a CSV, not UTF-8, ...); 2 usage error. Estimates with intervals; decision
     support, not a medical device.
 
+    Columns: 'regen columns' lists every accepted input column (type, unit,
+    accepted values, default) and every output column with its meaning.
+
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
     with _fail_cleanly():
@@ -404,7 +473,8 @@ def _progress():
 def report(
     scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
-    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD). Default: today."),
+    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). "
+                                     "Default: today."),
     list_patients: bool = typer.Option(
         False, "--list-patients",
         help="Add the working lists with patient_id (who is overdue, who is due when). Off by default so a "
@@ -421,6 +491,7 @@ def report(
         from regen.report import build_report
         from regen.tables import read_table
 
+        today = _today(today)
         frame = read_table(scored)
         if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
             from regen.errors import DataFileError

@@ -13,7 +13,13 @@
   slope and intercept of a count-weighted least-squares line of observed on
   predicted.
 - bootstrap percentile intervals of ``c_index`` and the Brier score, with
-  joblib in parallel.
+  joblib in parallel (a resample without a comparable pair counts as NaN and
+  is left out of the percentiles).
+
+Data that cannot support a metric (fewer than 2 responders, no observed
+relief end, no comparable pair) are refused in one line; a value that is not
+defined (a calibration slope over one bin) is NaN, and :func:`json_safe` makes
+it ``null`` for JSON.
 
 Examples
 --------
@@ -26,13 +32,16 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from regen.outcomes import OutcomeData, event_times, load_outcomes
+from regen.errors import DataFileError
+from regen.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
 from regen.prediction import patient_relief
 from regen.turnbull import turnbull
 
-__all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate"]
+__all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate", "json_safe"]
 
 CALIBRATION_DAYS = (90, 180, 365)
 _GRID = np.arange(30.0, 366.0, 15.0)
@@ -45,12 +54,15 @@ def _survival(model, data: OutcomeData, times) -> tuple[np.ndarray, np.ndarray]:
 
 
 def concordance(data: OutcomeData, median_days: np.ndarray) -> float:
-    """Concordance among responders (see module docstring)."""
+    """Concordance among responders (see module docstring); NaN when no pair can be compared."""
     from lifelines.utils import concordance_index
 
     keep = data.responded
     time, event = event_times(data.subset(keep))
-    return float(concordance_index(time, median_days[keep], event))
+    try:
+        return float(concordance_index(time, median_days[keep], event))
+    except ZeroDivisionError:  # lifelines: "No admissable pairs in the dataset."
+        return float("nan")
 
 
 def _status(data: OutcomeData, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +126,13 @@ def _bootstrap(model, data: OutcomeData, b: int, seed: int) -> np.ndarray:
 def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
     """Every metric for ``model`` on an outcome table (path, DataFrame or OutcomeData)."""
     data = outcomes if isinstance(outcomes, OutcomeData) else load_outcomes(outcomes)
+    require_observed(data, 1, "evaluating concordance")
     c_index, ibs = _metrics(model, data)
+    if math.isnan(c_index):
+        raise DataFileError("evaluating concordance: need at least one pair of responders to compare (one "
+                            "relief end observed before the other's relief ended or follow-up stopped); the data "
+                            f"have {counted(int(data.responded.sum()), 'responder')}, "
+                            f"{int(data.observed.sum())} with an observed relief end, and no such pair")
     surv, _ = _survival(model, data, CALIBRATION_DAYS)
     result = {
         "model_version": model.version, "n": len(data), "n_bad_rows": len(data.bad),
@@ -128,3 +146,16 @@ def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
         result["integrated_brier_score_ci"] = np.nanpercentile(boot[:, 1], [2.5, 97.5]).tolist()
         result["bootstrap"] = bootstrap
     return result
+
+
+def json_safe(value: object) -> object:
+    """A copy of ``value`` for strict JSON: NaN and infinities become None, numpy numbers plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

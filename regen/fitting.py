@@ -20,17 +20,49 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card"]
+__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card", "term_unit"]
+
+
+def _reference(bundle) -> str:
+    design = bundle.get("fit", {}).get("design", {})
+    others = sorted(set(bundle["relief"].get("indications", {})) - set(design.get("indications", [])))
+    return others[0] if others else "the reference indication"
+
+
+def term_unit(name: str, bundle) -> str:
+    """What one unit of a coefficient's term is (``per 10 years of age, centred at 50``)."""
+    from regen.schema import RANGES
+
+    design = bundle.get("fit", {}).get("design", {})
+    numeric = design.get("numeric", {})
+    if name == "intercept":
+        return f"log(relief / nerve time), {_reference(bundle)}, covariates at their centres"
+    if name.startswith("indication["):
+        return f"{name[len('indication['):-1]} vs {_reference(bundle)}"
+    if name in numeric:
+        center, scale = numeric[name]
+        unit = RANGES.get(name, (0, 0, "", True))[2]
+        return f"per {scale:g} {unit} of {name.replace('_', ' ')}, centred at {center:g}"
+    if name == "female":
+        return "female vs male or not given"
+    return "yes vs no"
 
 
 def coefficient_table(bundle) -> list[str]:
-    """Markdown table of the fitted coefficients with their 95 % intervals."""
+    """Markdown table of the fitted coefficients: unit, value and 95 % interval, and the time ratio exp(coef).
+
+    A time ratio above 1 means longer relief (per unit of the term).
+    """
+    import math
+
     fit = bundle.get("fit", {})
     ci = fit.get("coef_ci", {})
-    lines = ["| term | coefficient (log time) | 95 % interval |", "|---|---|---|"]
+    lines = ["| term | unit | coefficient (log time) | 95 % interval | time ratio exp(coef) | 95 % interval |",
+             "|---|---|---|---|---|---|"]
     for name, value in fit.get("coef", {}).items():
         lo, hi = ci.get(name, [float("nan")] * 2)
-        lines.append(f"| {name} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} |")
+        lines.append(f"| {name} | {term_unit(name, bundle)} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} | "
+                     f"{math.exp(value):.3g} | {math.exp(lo):.3g} to {math.exp(hi):.3g} |")
     return lines
 
 
@@ -60,27 +92,45 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
              f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.", "",
              "## Coefficients", "", *coefficient_table(b), "",
              "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
-             "moved the mechanism.", "", "## Per indication", "", *indication_table(model, data.columns), ""]
+             "moved the mechanism. A time ratio exp(coef) above 1 means longer relief per unit of the term.",
+             "", "## Per indication", "", *indication_table(model, data.columns), ""]
     if metrics:
         parts += ["## Metrics", "", "```text", evaluation_text(metrics), "```", ""]
     return "\n".join(parts)
 
 
 def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str = "auto",
-             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted") -> dict:
-    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``."""
+             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted",
+             covariates: bool = True) -> dict:
+    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``.
+
+    Returns
+    -------
+    dict
+        ``text`` (the summary), ``bad_rows`` (row, reason), ``warnings`` (what
+        the data could not support, headers not read), ``mapped`` (headers read
+        as a column), ``n`` and ``path``.
+    """
     from regen.bundle import write_bundle
     from regen.model import Model, thaw
     from regen.outcomes import load_outcomes
     from regen.relief_model import ReliefModel
     from regen.tables import read_table
 
+    card_path = Path(output).with_suffix(".md")
+    if card_path == Path(output) or card_path.resolve() == Path(outcomes).resolve():
+        from regen.errors import InputError
+
+        raise InputError(f"the model card is written to {card_path}, which would overwrite "
+                         f"{'the model' if card_path == Path(output) else 'the outcome file'}; name the model "
+                         "file e.g. clinic.json")
     frame = read_table(outcomes)
     data = load_outcomes(frame)
-    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset).fit(frame)
+    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset,
+                         covariates=covariates).fit(frame)
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
-    bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance}}
+    bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
     path = write_bundle(bundle, output)
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
     Path(path).with_suffix(".md").write_text(card, encoding="utf-8")
@@ -90,21 +140,34 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         f"n = {len(data)} rows used ({len(data.bad)} left out); events "
         f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
         f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
-        f"concordance (training) {concordance:.3f}", "", *coefficient_table(bundle)])
-    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path)}
+        f"concordance (training) {_finite(concordance)}", "", *coefficient_table(bundle)])
+    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path),
+            "warnings": [*data.warnings, *fitted.warnings_], "mapped": data.mapped}
+
+
+def _finite(value: float) -> str:
+    return f"{value:.3f}" if value == value else "not defined (no comparable pair)"
+
+
+def _f(value: float | None, spec: str) -> str:
+    """A number formatted, or '-' (right-aligned to the same width) when it is not defined."""
+    if value is None or value != value:
+        width = "".join(ch for ch in spec.split(".")[0] if ch.isdigit())
+        return "-".rjust(int(width or 1))
+    return format(value, spec)
 
 
 def evaluation_text(result: dict) -> str:
-    """Readable summary of :func:`regen.evaluation.evaluate`'s result."""
+    """Readable summary of :func:`regen.evaluation.evaluate`'s result ('-' where a value is not defined)."""
     def ci(key):
-        return f" (95 % {result[key][0]:.3f} to {result[key][1]:.3f})" if key in result else ""
+        return f" (95 % {_f(result[key][0], '.3f')} to {_f(result[key][1], '.3f')})" if key in result else ""
 
     lines = [f"model {result['model_version']}: n = {result['n']}, events {result['events']}, "
              f"censoring {result['censoring']}",
-             f"c_index {result['c_index']:.3f}{ci('c_index_ci')}",
-             f"integrated Brier score (days 30-365) {result['integrated_brier_score']:.3f}"
+             f"c_index {_f(result['c_index'], '.3f')}{ci('c_index_ci')}",
+             f"integrated Brier score (days 30-365) {_f(result['integrated_brier_score'], '.3f')}"
              f"{ci('integrated_brier_score_ci')}",
              "calibration: day  predicted  observed  slope  intercept"]
-    lines += [f"             {c['day']:>3}  {c['predicted']:9.2f}  {c['observed']:8.2f}  "
-              f"{c['slope']:5.2f}  {c['intercept']:9.2f}" for c in result["calibration"]]
+    lines += [f"             {c['day']:>3}  {_f(c['predicted'], '9.2f')}  {_f(c['observed'], '8.2f')}  "
+              f"{_f(c['slope'], '5.2f')}  {_f(c['intercept'], '9.2f')}" for c in result["calibration"]]
     return "\n".join(lines)

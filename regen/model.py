@@ -82,7 +82,7 @@ class Model:
     """
 
     def __init__(self, bundle: Mapping) -> None:
-        self.bundle = _freeze(validate_bundle(thaw(bundle)))
+        self.bundle = _freeze(validate_bundle(bundle if isinstance(bundle, dict) else thaw(bundle)))
 
     @property
     def version(self) -> str:
@@ -146,7 +146,7 @@ class Model:
 
 
 @lru_cache(maxsize=8)
-def _read_cached(path: str, mtime_ns: int, size: int) -> Model:
+def _read_cached(path: str, mtime_ns: int, ctime_ns: int, inode: int, size: int) -> Model:
     return Model(read_bundle(path))
 
 
@@ -155,8 +155,8 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
 
     The name ``"mechanism-only"`` gives the model without outcome data (relief
     end centred on the return of sensation, spread ``relief_sd_log``). Models
-    are read-only and cached by path, modification time and size, so a
-    rewritten file is read again.
+    are read-only and cached by path, modification and change times, inode
+    and size, so a rewritten or replaced file is read again.
 
     Raises
     ------
@@ -170,4 +170,4 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
         stat = os.stat(target)
     except OSError:
         return Model(read_bundle(target))  # raises the one-line error
-    return _read_cached(target, stat.st_mtime_ns, stat.st_size)
+    return _read_cached(target, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)

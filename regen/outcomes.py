@@ -40,13 +40,16 @@ import numpy as np
 
 from regen.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 from regen.errors import DataFileError
-from regen.parsing import to_bool, to_float
-from regen.schema import validate_patients
+from regen.headers import delimiter_hint, match_headers
+from regen.parsing import printable, to_bool, to_float
+from regen.schema import INPUT_COLUMNS, validate_patients
 from regen.tables import read_table
 
-__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "event_times", "load_outcomes"]
+__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "counted", "event_times", "load_outcomes", "require_observed"]
 
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
+#: Largest accepted outcome day (100 years): beyond it a day is a typo or a timestamp, not follow-up.
+MAX_OUTCOME_DAY = 36500.0
 
 
 @dataclass
@@ -68,6 +71,12 @@ class OutcomeData:
         Row number and reason of every row left out.
     sha256 : str
         Hash of the input values (stored in a model file instead of the rows).
+    mapped : dict of str to str
+        Input header -> column, where they differ (``Age`` -> ``age``).
+    warnings : list of str
+        Unknown headers that look like a known column.
+    has_lost_column : bool
+        Whether the table has a ``relief_lost_day`` column at all.
     """
 
     columns: dict
@@ -77,6 +86,9 @@ class OutcomeData:
     rows: np.ndarray
     bad: list = field(default_factory=list)
     sha256: str = ""
+    mapped: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    has_lost_column: bool = True
 
     def __len__(self) -> int:
         return int(self.lower.shape[0])
@@ -84,7 +96,13 @@ class OutcomeData:
     def subset(self, mask: np.ndarray) -> OutcomeData:
         """The rows selected by a boolean mask or an index array (bad-row list and hash kept)."""
         return OutcomeData({k: v[mask] for k, v in self.columns.items()}, self.lower[mask], self.upper[mask],
-                           self.responded[mask], self.rows[mask], self.bad, self.sha256)
+                           self.responded[mask], self.rows[mask], self.bad, self.sha256, self.mapped,
+                           self.warnings, self.has_lost_column)
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Mask of the responders whose relief end is observed (exact day or between two visits)."""
+        return self.responded & np.isfinite(self.upper)
 
     @property
     def censoring_mix(self) -> dict[str, int]:
@@ -112,9 +130,11 @@ def _days(frame, name: str, n: int, errors: list[list[str]]) -> np.ndarray:
         return np.full(n, np.nan)
     values, bad = to_float(np.asarray(frame[name], dtype=object))
     for i in np.flatnonzero(bad):
-        errors[i].append(f"{name}: {frame[name].iloc[i]!s} is not a number of days")
+        errors[i].append(f"{name}: {printable(frame[name].iloc[i])} is not a number of days")
     for i in np.flatnonzero(values < 0):
         errors[i].append(f"{name}: {values[i]:g} is negative")
+    for i in np.flatnonzero(values > MAX_OUTCOME_DAY):
+        errors[i].append(f"{name}: {values[i]:g} is more than {MAX_OUTCOME_DAY:g} days (100 years)")
     return values
 
 
@@ -129,7 +149,7 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
         answer, bad = to_bool(np.asarray(frame["responded"], dtype=object))
         blank = np.array([str(v).strip() == "" for v in frame["responded"]])
         for i in np.flatnonzero(bad):
-            errors[i].append(f"responded: {frame['responded'].iloc[i]!s} is not yes/no")
+            errors[i].append(f"responded: {printable(frame['responded'].iloc[i])} is not yes/no")
     else:
         answer, blank = np.zeros(n, bool), np.ones(n, bool)
     responded = np.where(blank, seen > 0, answer)
@@ -148,11 +168,13 @@ def load_outcomes(source) -> OutcomeData:
         If the file cannot be read, lacks a required column, or has no usable row.
     """
     frame = read_table(source) if isinstance(source, str | os.PathLike) else source
-    frame = frame.reset_index(drop=True)
+    match = match_headers(list(frame.columns), INPUT_COLUMNS)
+    frame = frame.reset_index(drop=True).rename(columns={h: c for c, h in match.columns.items()})
     for name in ("nerve", "relief_last_seen_day"):
         if name not in frame.columns:
-            raise DataFileError(f"the outcome table has no column {name!r} (columns: "
-                                f"{', '.join(map(str, frame.columns))})")
+            shown = ", ".join(printable(c) for c in frame.columns)
+            raise DataFileError(f"the outcome table has no column {name!r} (columns: {shown})"
+                                + delimiter_hint(frame.columns))
     n = len(frame)
     # in an outcome table relief_lost_day is the outcome, not follow-up conditioning
     batch = validate_patients(frame.drop(columns=[c for c in FOLLOW_UP_COLUMNS if c in frame.columns]))
@@ -165,7 +187,44 @@ def load_outcomes(source) -> OutcomeData:
         raise DataFileError(f"no usable outcome rows: {len(bad)} of {n} rows are invalid{first}")
     columns = {k: v[ok] for k, v in batch.columns.items()}
     return OutcomeData(columns=columns, lower=lower[ok], upper=upper[ok], responded=responded[ok],
-                       rows=np.flatnonzero(ok) + 1, bad=bad, sha256=_hash_frame(frame))
+                       rows=np.flatnonzero(ok) + 1, bad=bad, sha256=_hash_frame(frame), mapped=match.mapped,
+                       warnings=match.warnings, has_lost_column="relief_lost_day" in frame.columns)
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 row``, ``2 rows``: a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarray | None = None) -> None:
+    """Refuse, in one line, data with fewer than ``need`` observed relief ends.
+
+    Parameters
+    ----------
+    data : OutcomeData
+    need : int
+        The least number of responders whose relief end is observed.
+    purpose : str
+        What needs them (starts the message, e.g. ``"fitting 3 coefficients"``).
+    mask : array of bool, optional
+        Count only these rows (default: all).
+
+    Raises
+    ------
+    DataFileError
+        Saying how many there are, what the other rows are, and what to add.
+    """
+    mask = np.ones(len(data), dtype=bool) if mask is None else mask
+    have = int((data.observed & mask).sum())
+    if have >= need:
+        return
+    mix = data.censoring_mix
+    parts = [f"{mix['right']} still relieved at last contact", counted(mix["non_responder"], "non-responder")]
+    if data.bad:
+        parts.append(f"{counted(len(data.bad), 'row')} left out as invalid")
+    hint = "" if data.has_lost_column else "; the table has no relief_lost_day column"
+    raise DataFileError(f"{purpose}: need at least {counted(need, 'row')} whose relief end is observed (a "
+                        f"responder with relief_lost_day given); the data have {have} ({', '.join(parts)}){hint}")
 
 
 def event_times(data: OutcomeData) -> tuple[np.ndarray, np.ndarray]:

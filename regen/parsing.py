@@ -14,22 +14,73 @@ Examples
 (1.5, True, [False, False, True])
 >>> to_bool(np.array(["yes", "no", "maybe"], dtype=object))[1].tolist()
 [False, False, True]
+>>> to_float(np.array(["1_000", "nan", "1e3"], dtype=object))[1].tolist()
+[True, True, False]
+>>> print(printable("P1" + chr(27) + "[2J" + chr(10)))
+P1\\x1b[2J\\n
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
 
 from regen.errors import InputError
 
-__all__ = ["LARGE", "blank_text", "factorize", "map_unique", "to_bool", "to_float"]
+__all__ = ["LARGE", "blank_text", "factorize", "json_text", "map_unique", "parse_number", "printable", "to_bool",
+           "to_float"]
 
 #: Above this many rows, columns are factorized with pandas (loaded by batch callers anyway).
 LARGE = 2048
 _TRUE = frozenset({"1", "true", "yes", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", ""})
+#: A decimal number in ASCII: optional sign, digits with an optional point, optional exponent.
+#: Python's float() also takes '1_000', 'nan', 'inf', 'infinity' and non-ASCII digits: not numbers here.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Characters a terminal may act on: C0 controls, DEL, C1 controls, bidirectional overrides and isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NOT_C0 = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def parse_number(text: str) -> float:
+    """A finite decimal number written in ASCII (``'64'``, ``'-1.5'``, ``'1e3'``).
+
+    Raises
+    ------
+    ValueError
+        For anything else: blank, ``nan``, ``inf``, ``1_000``, ``0x10``,
+        non-ASCII digits, or a number too large for a float.
+    """
+    key = str(text).strip()
+    if not _NUMBER.fullmatch(key):
+        raise ValueError(f"{text!r} is not a number")
+    value = float(key)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
+def json_text(value: object, **kwargs) -> str:
+    """``json.dumps`` (non-ASCII kept readable) with every terminal control character as a ``\\uXXXX`` escape.
+
+    JSON already escapes C0 controls; this also escapes DEL, C1 controls and
+    bidirectional overrides, so the text is safe to print and still the same JSON.
+    """
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, **kwargs)  # C0 inside strings already escaped
+    return _NOT_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def printable(text: object) -> str:
+    """``text`` with terminal control characters escaped (``\\x1b``, ``\\n``, ``\\u202e``).
+
+    Safe to echo to a terminal: nothing in it can move the cursor, clear the
+    screen, change colours, start a new line or reorder the text.
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 def blank_text(value: object) -> str:
@@ -67,8 +118,9 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parse to float: (floats with NaN for blank or bad, mask of bad values).
 
-    A value is bad when it is not a finite decimal number (``nan``, ``inf`` and
-    text are bad; blank is missing, not bad).
+    A value is bad when it is not a finite decimal number written in ASCII
+    (see :func:`parse_number`: ``nan``, ``inf``, ``1_000`` and text are bad;
+    blank is missing, not bad).
     """
     values = np.asarray(values)
     if values.dtype.kind in "iub":
@@ -81,13 +133,9 @@ def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i, text in enumerate(uniques):
         if text:
             try:
-                parsed[i] = float(text)
+                parsed[i] = parse_number(text)
             except ValueError:
                 bad[i] = True
-            else:
-                bad[i] = not np.isfinite(parsed[i])
-                if bad[i]:
-                    parsed[i] = np.nan
     return parsed[codes], bad[codes]
 
 

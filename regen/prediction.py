@@ -43,14 +43,15 @@ from regen.columns import (
     round_outputs,
 )
 from regen.errors import InputError
+from regen.headers import match_headers
 from regen.mechanism import freeze_warnings, nerve_time, onset_time
 from regen.parsing import factorize
 from regen.planning import retreatment_days, review_days, shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
-from regen.schema import validate_patients
+from regen.schema import ALLOW_ANY_NERVE, PatientBatch, validate_patients
 
 __all__ = ["add_days", "check_book_at_risk", "nerve_times", "next_cycle_relief", "patient_columns",
-           "patient_relief", "predict_columns", "predict_frame", "predict_patient"]
+           "patient_relief", "predict_batch", "predict_columns", "predict_frame", "predict_patient"]
 
 
 def _v(params: Mapping, name: str) -> float:
@@ -254,7 +255,8 @@ def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.
     return out
 
 
-def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
+def predict_columns(model, raw: Mapping, book_at_risk: float | None = None,
+                    allow_any_nerve: bool = False) -> dict[str, np.ndarray]:
     """Every prediction column for the patient columns ``raw`` (numpy in, numpy out).
 
     Parameters
@@ -265,6 +267,9 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
     book_at_risk : float, optional
         Book retreatment by the day this fraction of comparable patients have
         lost relief; strictly between 0 and 1 (default: the model's 0.25).
+    allow_any_nerve : bool
+        Score a nerve for an indication the catalog does not list for it, with
+        a warning (see :func:`regen.schema.validate_patients`).
 
     Returns
     -------
@@ -273,13 +278,16 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
         :data:`regen.columns.DETAIL_COLUMNS`, rounded by the output contract;
         rows that cannot be scored get NaN / '' and their reason in ``error``.
     """
+    return predict_batch(model, validate_patients(raw, allow_any_nerve=allow_any_nerve), book_at_risk)
+
+
+def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
+    """:func:`predict_columns` for patients already validated (:func:`regen.schema.validate_patients`)."""
     params = model.params
     risk = check_book_at_risk(book_at_risk, params)
-    batch = validate_patients(raw)
     cols = batch.columns
     mech = nerve_times(cols, params)
     errors = _join(batch.errors, np.asarray(mech["front_error"], dtype=object))
-    ok = errors == ""
     onset = onset_time(params, len(batch))
     relief = _relief_columns(model, cols, mech, onset, risk)
     out = {
@@ -290,9 +298,12 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
         **relief,
         "nerve": cols["nerve"],
         "indication": cols["indication"],
-        "warnings": _join(freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
+        "warnings": _join(batch.row_warnings if batch.row_warnings is not None else np.full(len(batch), ""),
+                          freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
                           relief.pop("_plan_notes")),
     }
+    errors = _join(errors, _implausible(out, model.version))
+    ok = errors == ""
     out = round_outputs(_blank_bad_rows(out, ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
@@ -304,9 +315,32 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None) -> d
     return out
 
 
-def predict_frame(model, frame, book_at_risk: float | None = None):
+#: Columns that must be finite days between 0 and 100 years for a row to count as scored.
+_PLAUSIBLE_DAYS = ("sensation_return_median_day", "sensation_return_p10_day", "sensation_return_p90_day",
+                   "relief_onset_day", "relief_end_median_day", "relief_end_p10_day", "relief_end_p90_day",
+                   "review_day")
+
+
+def _implausible(out: Mapping, version: str) -> np.ndarray:
+    """An error for rows whose predictions are not finite days within 100 years (never reported as scored)."""
+    days = np.column_stack([out[k] for k in _PLAUSIBLE_DAYS])
+    due = np.asarray(out["retreatment_due_day"], float)
+    probs = np.column_stack([out[f"p_relief_{d}d"] for d in RELIEF_DAYS])
+    with np.errstate(invalid="ignore"):
+        good = (np.isfinite(days).all(1) & (days >= 0).all(1) & (days <= 36500).all(1)
+                & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
+                & ((probs >= 0) & (probs <= 1)).all(1))
+    message = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years); "
+               "check the distance and follow-up values")
+    return np.where(good, "", message).astype(object)
+
+
+def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_nerve: bool = False):
     """Score a DataFrame: the input columns untouched, then :data:`regen.columns.OUTPUT_COLUMNS`
     (and :data:`regen.columns.FOLLOW_UP_OUTPUT_COLUMNS` when the input has follow-up columns).
+
+    The frame's ``attrs`` carry the file-level notes: ``columns_read_as``
+    (input header -> column), ``defaults_used`` (column -> rows) and ``file_warnings``.
 
     See :func:`regen.score_frame` (which also resolves the model).
     """
@@ -320,13 +354,13 @@ def predict_frame(model, frame, book_at_risk: float | None = None):
     if clash:
         raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
                             "drop them before scoring")
-    if "nerve" not in frame.columns:
-        raise DataFileError(f"the input has no 'nerve' column (columns: {', '.join(map(str, frame.columns))})")
     out = frame.copy()
-    pred = predict_columns(model, frame, book_at_risk)
-    follow_up = [c for c in FOLLOW_UP_COLUMNS if c in frame.columns]
+    batch = validate_patients(frame, allow_any_nerve=allow_any_nerve)
+    pred = predict_batch(model, batch, book_at_risk)
+    follow_up = match_headers(list(frame.columns), FOLLOW_UP_COLUMNS).columns
     for col in (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ())):
         out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
+    out.attrs.update(columns_read_as=batch.mapped, defaults_used=batch.defaults, file_warnings=batch.warnings)
     return out
 
 
@@ -354,10 +388,10 @@ def patient_columns(**columns: object) -> dict[str, np.ndarray]:
     """
     from regen.columns import PATIENT_COLUMNS
 
-    unknown = sorted(set(columns) - set(PATIENT_COLUMNS) - set(FOLLOW_UP_COLUMNS))
+    accepted = (*PATIENT_COLUMNS, ALLOW_ANY_NERVE, *FOLLOW_UP_COLUMNS)
+    unknown = sorted(set(columns) - set(accepted))
     if unknown:
-        raise InputError(f"unknown column(s) {', '.join(unknown)}; accepted: "
-                         f"{', '.join(PATIENT_COLUMNS + FOLLOW_UP_COLUMNS)}")
+        raise InputError(f"unknown column(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
     raw = {}
     for name, value in columns.items():
         if value is not None:

@@ -1,5 +1,9 @@
 """Plain-text rendering of one prediction (the table of ``regen predict``).
 
+The retreatment day reads "Book retreatment by" (a booking deadline, not the
+day to treat). Every echoed value (patient id, nerve, model name, warnings)
+has its terminal control characters escaped; no patient id is invented.
+
 Examples
 --------
 >>> from regen import load_model
@@ -16,6 +20,8 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+
+from regen.parsing import printable
 
 __all__ = ["render_prediction"]
 
@@ -48,9 +54,9 @@ def render_prediction(row: Mapping) -> str:
     """Render one prediction row (flat keys of ``predict``) as readable text."""
     t0 = row.get("treated_on") or ""
     lines = [
-        f"regen prediction: {row['nerve']} ({row['indication']})"
-        + (f", patient {row['patient_id']}" if row.get("patient_id") else ""),
-        f"model {row['model_version']}; medians with 80 % intervals (p10-p90).",
+        f"regen prediction: {printable(row['nerve'])} ({printable(row['indication'])})"
+        + (f", patient {printable(row['patient_id'])}" if row.get("patient_id") else ""),
+        f"model {printable(row['model_version'])}; medians with 80 % intervals (p10-p90).",
         "Decision support, not a medical device.",
         "",
         f"{'':26}{'median':>10}  {'80 % interval':<17}{'date (median)' if t0 else ''}",
@@ -69,7 +75,7 @@ def render_prediction(row: Mapping) -> str:
          ("sensation_return_p10_day", "sensation_return_p90_day"))
     line("Relief end", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
     line("Review visit", "review_day", None)
-    line("Retreatment due", "retreatment_due_day", None)
+    line("Book retreatment by", "retreatment_due_day", None)
     if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
             _num(row.get("next_cycle_relief_end_median_day"))):
         line("Next cycle: relief end", "next_cycle_relief_end_median_day",
@@ -93,9 +99,9 @@ def render_prediction(row: Mapping) -> str:
         lines.append("This nerve has no skin territory: its return of sensation cannot be observed "
                      "clinically; the regrowth time is a model estimate only.")
     if row.get("evidence"):
-        lines.append(f"Relief forecast rests on: {row['evidence']}")
+        lines.append(f"Relief forecast rests on: {printable(row['evidence'])}")
     if row.get("follow_up"):
-        lines.append(f"Follow-up: {row['follow_up']}")
+        lines.append(f"Follow-up: {printable(row['follow_up'])}")
     if row.get("warnings"):
-        lines.append(f"Warning: {row['warnings']}")
+        lines.append(f"Warning: {printable(row['warnings'])}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -36,10 +37,10 @@ from sklearn.utils.validation import check_is_fitted
 from regen import aft
 from regen._version import __version__
 from regen.bundle import FORMAT, FORMAT_VERSION, validate_bundle
-from regen.covariates import design_matrix, full_spec
-from regen.errors import InputError
+from regen.covariates import design_matrix, full_spec, term_names
+from regen.errors import InputError, ModelFileError
 from regen.model import Model
-from regen.outcomes import event_times, load_outcomes
+from regen.outcomes import counted, event_times, load_outcomes, require_observed
 from regen.parameters import parameter_values
 from regen.prediction import nerve_times, patient_relief
 
@@ -50,6 +51,9 @@ _LIFELINES = {"weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
               "loglogistic": ("LogLogisticAFTFitter", "alpha_", "beta_")}
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
 _Y_COLUMNS = ("relief_last_seen_day", "relief_lost_day", "responded")
+#: Rows with an observed relief end per coefficient below which ``fit`` warns (a rule of thumb
+#: for parametric survival models; with fewer the estimates are unstable and the intervals wide).
+EVENTS_PER_COEFFICIENT = 10
 
 
 def _outcome_frame(X, y=None):
@@ -120,6 +124,10 @@ class ReliefModel(BaseEstimator):
         The fitted model as a bundle (see :mod:`regen.bundle`).
     family_, sigma_, coef_, family_reason_ : fitted values.
     n_, n_bad_, censoring_ : counts of the data used.
+    n_events_, n_coef_ : observed relief ends used and coefficients estimated.
+    warnings_ : list of str
+        What the data could not support (too few observed ends per coefficient,
+        an indication without any observed end, a family that did not converge).
     """
 
     def __init__(self, family="auto", penalizer=0.01, fit_offset=False, long_after_days=1095.0,
@@ -132,25 +140,76 @@ class ReliefModel(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
-        """Fit on patient columns ``X`` and outcomes ``y`` (or outcome columns inside ``X``)."""
+        """Fit on patient columns ``X`` and outcomes ``y`` (or outcome columns inside ``X``).
+
+        Raises
+        ------
+        InputError
+            If a parameter is invalid, the fit does not converge, or the fitted
+            model is outside the plausible range of a model file.
+        DataFileError
+            If the data cannot support the fit (one line saying what is
+            missing, e.g. too few rows whose relief end is observed).
+        """
         _check_params(self)
         data = load_outcomes(_outcome_frame(X, y))
         self.n_bad_ = len(data.bad)
         self.bad_rows_ = data.bad[:20]
+        self.warnings_: list[str] = []
         params = parameter_values()
         log_nerve = nerve_times(data.columns, params)["mu"]
         long_mask = data.responded & (data.lower >= self.long_after_days)
-        fit_mask = data.responded & ~long_mask
-        if fit_mask.sum() < 2:
-            raise InputError("fewer than 2 responders with relief ending: nothing to fit")
+        fit_mask = self._identified(data, data.responded & ~long_mask)
         spec = self._spec(data.columns, fit_mask)
-        families = aft.FAMILIES if self.family == "auto" else (self.family,)
-        fits = {f: self._fit_family(f, data, log_nerve, fit_mask, spec) for f in families}
+        self.n_coef_ = len(term_names(spec)) + int(self.fit_offset)
+        self.n_events_ = int((data.observed & fit_mask).sum())
+        require_observed(data, self.n_coef_ + 2, f"fitting {self.n_coef_} coefficient(s) and a scale", fit_mask)
+        if self.n_events_ < EVENTS_PER_COEFFICIENT * self.n_coef_:
+            fewer = " or --no-covariates" if spec["numeric"] or spec["binary"] else ""
+            self.warnings_.append(
+                f"only {counted(self.n_events_, 'row')} with an observed relief end for {self.n_coef_} "
+                f"coefficient(s) (about {EVENTS_PER_COEFFICIENT} per coefficient are needed for stable "
+                f"estimates): the estimates are unstable and their intervals wide; add follow-up data{fewer}")
+        fits = self._fit_families(data, log_nerve, fit_mask, spec)
         best = min(fits, key=lambda f: fits[f]["aic"])
         self.family_reason_ = "; ".join(
             f"{f} AIC {fits[f]['aic']:.1f}" + (" (lowest)" if f == best else "") for f in fits)
-        self._store(best, fits[best], spec, data, long_mask, params)
+        try:
+            self._store(best, fits[best], spec, data, long_mask, params, fit_mask)
+        except ModelFileError as exc:
+            raise InputError(f"the fitted model is not plausible ({str(exc).removeprefix('model file ')}): "
+                             f"{self.n_events_} observed relief ends do not pin down {self.n_coef_} "
+                             "coefficient(s); add follow-up data or fit fewer terms") from None
         return self
+
+    def _identified(self, data, mask: np.ndarray) -> np.ndarray:
+        """Leave out (with a warning) indications whose responders have no observed relief end."""
+        require_observed(data, 3, "fitting relief end", mask)
+        ind = data.columns["indication"]
+        seen = set(ind[mask & data.observed])
+        for level in sorted(set(ind) - seen):
+            rows = int((ind == level).sum())
+            self.warnings_.append(f"indication {level}: no observed relief end among its {rows} row(s) "
+                                  "(non-responders or still relieved at last contact): left out of the fit; "
+                                  "its forecasts use the mechanism alone")
+        return mask & np.isin(ind, sorted(seen))
+
+    def _fit_families(self, data, log_nerve, fit_mask, spec) -> dict:
+        """Fit every requested family; keep those that converge (at least one must)."""
+        families = aft.FAMILIES if self.family == "auto" else (self.family,)
+        fits, failed = {}, []
+        for family in families:
+            try:
+                fits[family] = self._fit_family(family, data, log_nerve, fit_mask, spec)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                failed.append(f"{family} ({type(exc).__name__})")
+        if not fits:
+            raise InputError(f"the fit did not converge for {', '.join(failed)} with {self.n_events_} observed "
+                             f"relief ends for {self.n_coef_} coefficient(s); add data, raise the penalizer "
+                             "or fit fewer terms")
+        if failed:
+            self.warnings_.append(f"did not converge: {', '.join(failed)}")
+        return fits
 
     def _spec(self, cols, mask) -> dict:
         levels = sorted(set(cols["indication"][mask]))
@@ -177,7 +236,14 @@ class ReliefModel(BaseEstimator):
         frame.loc[frame["upper"] < frame["lower"], "upper"] = frame["lower"]
         cls, primary, ancillary = _LIFELINES[family]
         fitter = getattr(lifelines, cls)(penalizer=self.penalizer)
-        fitter.fit_interval_censoring(frame, "lower", "upper")
+        with warnings.catch_warnings(record=True) as caught:  # said once, in our words, below
+            warnings.simplefilter("always")
+            fitter.fit_interval_censoring(frame, "lower", "upper")
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning | UserWarning):
+                note = f"{family}: {' '.join(str(w.message).split())[:160]}"
+                if note not in self.warnings_:
+                    self.warnings_.append(note)
         p, ci = fitter.params_, fitter.confidence_intervals_
         coef = {"intercept": float(p[(primary, "Intercept")])}
         coef.update({n: float(p[(primary, n)]) for n in names[1:]})
@@ -190,8 +256,8 @@ class ReliefModel(BaseEstimator):
         return {"coef": coef, "ci": cis, "sigma": sigma, "offset": offset,
                 "aic": float(fitter.AIC_), "loglik": float(fitter.log_likelihood_)}
 
-    def _relief(self, family, fit, spec, data, long_mask) -> dict:
-        """The relief section of the bundle (see :mod:`regen.relief`)."""
+    def _relief(self, family, fit, spec, data, long_mask, fit_mask) -> dict:
+        """The relief section of the bundle (see :mod:`regen.relief`); no entry for an indication not fitted."""
         ind = data.columns["indication"]
         response = _rates(ind, data.responded, np.ones(len(data), bool))
         long = _rates(ind[data.responded], long_mask[data.responded],
@@ -199,7 +265,7 @@ class ReliefModel(BaseEstimator):
         coef = dict(fit["coef"])
         intercept = coef.pop("intercept")
         entries = {}
-        for level in sorted(set(ind)):
+        for level in sorted(set(ind[fit_mask])):
             entries[level] = {"location": intercept + coef.pop(f"indication[{level}]", 0.0),
                               "location_sd": 0.0, "offset_coef": fit["offset"],
                               "response_prob": response.get(level, response["default"]),
@@ -215,13 +281,13 @@ class ReliefModel(BaseEstimator):
             relief["covariates"] = {"numeric": spec["numeric"], "binary": spec["binary"], "coef": coef}
         return relief
 
-    def _store(self, family, fit, spec, data, long_mask, params) -> None:
+    def _store(self, family, fit, spec, data, long_mask, params, fit_mask) -> None:
         self.family_, self.sigma_, self.coef_ = family, fit["sigma"], fit["coef"]
         self.n_, self.censoring_ = len(data), data.censoring_mix
         bundle = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "name": "regen-fitted", "version": __version__,
-            "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask),
+            "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask, fit_mask),
             "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"], "design": spec,
                     "aic": fit["aic"], "log_likelihood": fit["loglik"],
                     "family_reason": self.family_reason_, "n": len(data), "n_bad": self.n_bad_,
@@ -266,7 +332,8 @@ class ReliefModel(BaseEstimator):
         return pd.DataFrame(surv.T, index=pd.Index(np.asarray(times, float), name="day"))
 
     def score(self, X, y=None) -> float:
-        """Concordance of predicted medians with observed relief ends (responders; higher is better)."""
+        """Concordance of predicted medians with observed relief ends (responders; higher is better; NaN
+        when no pair can be compared)."""
         from lifelines.utils import concordance_index
 
         check_is_fitted(self, "bundle_")
@@ -274,7 +341,10 @@ class ReliefModel(BaseEstimator):
         sub = data.subset(data.responded)
         pred = patient_relief(Model(self.bundle_), sub.columns).quantile(0.5)
         time, event = event_times(sub)
-        return float(concordance_index(time, pred, event))
+        try:
+            return float(concordance_index(time, pred, event))
+        except ZeroDivisionError:  # no pair of responders can be compared
+            return float("nan")
 
 
 def _patient_frame(X):

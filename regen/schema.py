@@ -4,7 +4,19 @@
 arrays, strings allowed) into typed numpy arrays plus one error message per
 row (empty when the row is usable). It never raises for a bad row: batch
 scoring reports the row and scores the others; single-patient callers raise
-the message themselves. Column names are in :mod:`regen.columns`.
+the message themselves. Column names are in :mod:`regen.columns`; headers
+that differ from them only by case, spaces, ``-`` or ``_`` are read as them
+(:mod:`regen.headers`). A nerve given with an indication the catalog does
+not list for it is a row error, unless ``allow_any_nerve`` says yes (then it
+is a row warning).
+
+Plausible ranges (:data:`RANGES`) are input checks chosen for this tool,
+not published numbers (interpretation, not from the sources read): height
+100-250 cm (a 10-year-old, the youngest accepted age, is taller than 100 cm
+unless of very short stature, and almost no adult is taller than 250 cm; a
+patient outside gives a measured ``distance_mm`` instead, which needs no
+height), BMI 10-100 kg/m2, a measured distance from 1 mm, a probe no colder
+than liquid nitrogen (-196 degC), earlier relief cycles up to 10 years.
 
 Examples
 --------
@@ -19,23 +31,34 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from regen.catalog import first_indication, resolve_indication, resolve_nerve
-from regen.columns import LIST_COLUMNS
+from regen.catalog_checks import distance_warnings, join_messages, off_catalog, off_catalog_message
+from regen.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
+from regen.dates import YEARS, date_texts, parse_date, years_outside
 from regen.errors import DataFileError, InputError
-from regen.parsing import blank_text, map_unique, to_bool, to_float
+from regen.headers import delimiter_hint, match_headers
+from regen.parsing import blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
 
 __all__ = [
+    "ALLOW_ANY_NERVE",
     "DEFAULTS",
+    "INPUT_COLUMNS",
     "RANGES",
     "PatientBatch",
     "column_help",
     "parse_date",
     "validate_patients",
 ]
+
+#: The per-row override of the nerve x indication check (yes/no; blank = no).
+ALLOW_ANY_NERVE = "allow_any_nerve"
+#: Every input column name headers are matched against.
+INPUT_COLUMNS = (*PATIENT_COLUMNS, ALLOW_ANY_NERVE, *FOLLOW_UP_COLUMNS,
+                 *(c for c in OUTCOME_COLUMNS if c not in FOLLOW_UP_COLUMNS))
 
 #: What a missing value means (None = not known; the model handles it).
 DEFAULTS: dict[str, object] = {
@@ -57,23 +80,26 @@ DEFAULTS: dict[str, object] = {
 #: Accepted numeric ranges: (low, high, unit, low_inclusive).
 RANGES: dict[str, tuple[float, float, str, bool]] = {
     "age": (10.0, 100.0, "years", True),
-    "height_cm": (0.0, 250.0, "cm", False),
-    "bmi": (0.0, 100.0, "kg/m2", False),
-    "distance_mm": (0.0, 2000.0, "mm", False),
+    "height_cm": (100.0, 250.0, "cm", True),
+    "bmi": (10.0, 100.0, "kg/m2", True),
+    "distance_mm": (1.0, 2000.0, "mm", True),
     "freeze_cycles": (1.0, 10.0, "cycles", True),
     "freeze_seconds": (0.0, 3600.0, "s", False),
-    "probe_temp_c": (-273.15, 0.0, "degC", True),
+    "probe_temp_c": (-196.0, 0.0, "degC", True),
     "prior_treatments": (0.0, 100.0, "treatments", True),
     "relief_at_day": (0.0, 3650.0, "days", True),
     "relief_lost_day": (0.0, 3650.0, "days", False),
     "front_mm": (0.0, 2000.0, "mm", False),
     "front_day": (0.0, 3650.0, "days", False),
-    "prior_relief_days": (0.0, 36500.0, "days", False),
+    "prior_relief_days": (0.0, 3650.0, "days", False),
 }
 _NUMERIC = ("age", "height_cm", "bmi", "distance_mm", "freeze_cycles", "freeze_seconds",
             "probe_temp_c", "prior_treatments", "relief_at_day", "relief_lost_day")
 _INTEGER = {"freeze_cycles", "prior_treatments"}
 _SEX = {"f": "female", "female": "female", "w": "female", "m": "male", "male": "male"}
+#: Columns whose blank or absent value means a stated default (counted in ``PatientBatch.defaults``).
+_COUNTED_DEFAULTS = ("indication", "age", "diabetes", "smoker", "distance_mm", "freeze_cycles",
+                     "freeze_seconds", "probe_temp_c", "prior_treatments")
 
 
 def column_help(name: str) -> str:
@@ -91,10 +117,36 @@ def column_help(name: str) -> str:
 
 @dataclass
 class PatientBatch:
-    """Validated patient columns: typed arrays and an error message per row."""
+    """Validated patient columns: typed arrays and an error message per row.
+
+    Attributes
+    ----------
+    columns : dict of str to array
+        Typed columns by contract name, defaults filled in.
+    errors : array of str
+        One message per row ('' when the row is usable).
+    row_warnings : array of str
+        One warning per row ('' when none), e.g. a nerve scored for an
+        indication the catalog does not list for it (``allow_any_nerve``).
+    mapped : dict of str to str
+        Input header -> contract column, where the two differ (``Age`` -> ``age``).
+    defaults : dict of str to int
+        Column -> number of rows where its default was used (blank or column
+        absent); columns with no such row are left out.
+    warnings : list of str
+        File-level warnings (an unknown header that looks like a known column).
+    """
 
     columns: dict[str, np.ndarray]
     errors: np.ndarray
+    row_warnings: np.ndarray | None = None
+    mapped: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.row_warnings is None:
+            self.row_warnings = np.full(self.errors.shape, "", dtype=object)
 
     @property
     def ok(self) -> np.ndarray:
@@ -119,58 +171,65 @@ def _column(raw: Mapping, name: str, n: int) -> np.ndarray | None:
     return values
 
 
+def _blank(values: np.ndarray | None, n: int) -> np.ndarray:
+    """Mask of blank (or missing) cells; all True when the column is absent."""
+    if values is None:
+        return np.ones(n, dtype=bool)
+    if values.dtype.kind in "iub":
+        return np.zeros(n, dtype=bool)
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind == "M":
+        return np.isnat(values)
+    codes, uniques = factorize(values)
+    return (uniques == "")[codes] if len(uniques) else np.zeros(n, dtype=bool)
+
+
 def _resolve_nerve_or_blank(key: str) -> str:
     if not key:
         raise InputError("nerve is required (e.g. genicular_superolateral; see 'regen nerves')")
     return resolve_nerve(key)
 
 
-def parse_date(text: str) -> np.datetime64:
-    """Parse an ISO date ``YYYY-MM-DD`` ('' gives NaT).
-
-    Raises
-    ------
-    InputError
-        If the text is not a valid ISO date.
-    """
-    key = text.strip()
-    if not key:
-        return np.datetime64("NaT")
-    try:
-        if len(key) < 10:
-            raise ValueError(key)
-        return np.datetime64(key[:10], "D")
-    except ValueError:
-        raise InputError(f"{text!r} is not a date; use the ISO form YYYY-MM-DD, e.g. 2026-03-14") from None
-
-
 class _Errors:
-    """Error messages per row, joined with '; '."""
+    """Error messages per row, joined with '; ' (stored only for rows that have one)."""
 
     def __init__(self, n: int) -> None:
-        self.messages: list[list[str]] = [[] for _ in range(n)]
+        self.n = n
+        self.messages: dict[int, list[str]] = {}
 
     def add(self, mask: np.ndarray, message) -> None:
         for i in np.flatnonzero(mask):
-            self.messages[i].append(message(i) if callable(message) else message)
+            self.messages.setdefault(int(i), []).append(message(i) if callable(message) else message)
 
     def array(self) -> np.ndarray:
-        return np.array(["; ".join(m) for m in self.messages], dtype=object)
+        out = np.full(self.n, "", dtype=object)
+        for i, found in self.messages.items():
+            out[i] = "; ".join(found)
+        return out
 
 
 def _fmt(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return f"{float(value):g}"
-    return str(value)
+    return printable(value)
+
+
+def _element(value: object) -> float:
+    if isinstance(value, str):
+        return parse_number(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise ValueError(value)
+    return float(value)
 
 
 def _cell_numbers(value: object) -> list[float]:
     """One cell of a list column: a number, a ';'-separated text, or a sequence of numbers."""
     if isinstance(value, list | tuple | np.ndarray):
-        return [float(v) for v in value]
+        return [_element(v) for v in value]
     if isinstance(value, int | float | np.number) and not isinstance(value, bool):
         return [] if value != value else [float(value)]
-    return [float(x) for x in blank_text(value).split(";") if x.strip()]
+    return [parse_number(x) for x in blank_text(value).split(";") if x.strip()]
 
 
 def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) -> np.ndarray:
@@ -186,8 +245,8 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
             errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} is not a number or a "
                        "';'-separated list of numbers")
         if not all(np.isfinite(numbers)):
-            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that is not a "
-                       "finite number")
+            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that "
+                       "is not a finite number")
             numbers = []
         parsed.append(numbers)
     width = max([1, *(len(p) for p in parsed)])
@@ -201,15 +260,15 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
     return out
 
 
-def _numeric(raw: Mapping, name: str, n: int, errors: _Errors) -> np.ndarray:
-    """A numeric column parsed, range-checked and filled with its default."""
+def _numeric(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column parsed, range-checked and filled with its default; and the mask of blank rows."""
     default = DEFAULTS.get(name)
     fill = float(default) if isinstance(default, int | float) and not isinstance(default, bool) else np.nan
     values = _column(raw, name, n)
     if values is None:
-        return np.full(n, fill)
+        return np.full(n, fill), np.ones(n, dtype=bool)
     parsed, bad = to_float(values)
-    errors.add(bad, lambda i: f"{name}: {_fmt(values[i])!s} is not a number")
+    errors.add(bad, lambda i: f"{name}: {_fmt(values[i])} is not a number")
     low, high, unit, inclusive = RANGES[name]
     given = ~np.isnan(parsed)
     below = parsed < low if inclusive else parsed <= low
@@ -219,22 +278,23 @@ def _numeric(raw: Mapping, name: str, n: int, errors: _Errors) -> np.ndarray:
         out |= given & (parsed != np.round(parsed))
         accepted = f"a whole number {accepted}"
     errors.add(out, lambda i: f"{name}: {_fmt(parsed[i])} is outside the accepted range ({accepted})")
-    return np.where(given, parsed, fill)
+    return np.where(given, parsed, fill), ~given & ~bad
 
 
-def _yes_no(raw: Mapping, name: str, n: int, errors: _Errors) -> np.ndarray:
+def _yes_no(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarray, np.ndarray]:
+    """A yes/no column (blank = no); and the mask of blank rows."""
     values = _column(raw, name, n)
     if values is None:
-        return np.zeros(n, dtype=bool)
+        return np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
     truth, bad = to_bool(values)
-    errors.add(bad, lambda i: f"{name}: {values[i]!s} is not yes/no (use true/false, yes/no or 1/0)")
-    return truth
+    errors.add(bad, lambda i: f"{name}: {_fmt(values[i])} is not yes/no (use true/false, yes/no or 1/0)")
+    return truth, _blank(values, n)
 
 
 def _sex(key: str) -> str:
     k = key.lower()
     if k and k not in _SEX:
-        raise InputError(f"{key!r} is not a sex; use female/male (f/m) or leave blank")
+        raise InputError(f"{str(key)!r} is not a sex; use female/male (f/m) or leave blank")
     return _SEX.get(k, "")
 
 
@@ -253,11 +313,20 @@ def _dates(raw: Mapping, n: int, errors: _Errors) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if values.dtype.kind == "M":
-        return values.astype("datetime64[D]")
-    parsed, msg = map_unique(values, parse_date)
-    errors.add(msg != "", lambda i: f"treated_on: {msg[i]}")
-    return np.array([d if isinstance(d, np.datetime64) else np.datetime64("NaT") for d in parsed],
-                    dtype="datetime64[D]")
+        days = values.astype("datetime64[D]")
+        outside = years_outside(days)
+        errors.add(outside, lambda i: f"treated_on: {days[i]} is outside the years {YEARS[0]} to {YEARS[1]}")
+        return np.where(outside, np.datetime64("NaT"), days)
+    codes, uniques = factorize(date_texts(values))
+    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[D]")
+    message = np.full(len(uniques), "", dtype=object)
+    for j, text in enumerate(uniques):
+        try:
+            parsed[j] = parse_date(text)
+        except InputError as exc:
+            message[j] = f"treated_on: {exc}"
+    errors.add(message[codes] != "", lambda i: message[codes[i]])
+    return parsed[codes]
 
 
 def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
@@ -274,7 +343,51 @@ def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
 
-def validate_patients(raw: Mapping) -> PatientBatch:
+def _view(raw: Mapping) -> tuple[dict, object]:
+    """The known columns of ``raw`` under their contract names, and the header match."""
+    names = list(getattr(raw, "columns", raw))
+    repeated = sorted({str(c) for c in names if names.count(c) > 1})
+    if repeated:
+        raise DataFileError(f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; "
+                            "each column must appear once")
+    match = match_headers(names, INPUT_COLUMNS)
+    if "nerve" not in match.columns:
+        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)"
+                            + delimiter_hint(names))
+    return {name: raw[header] for name, header in match.columns.items()}, match
+
+
+def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tuple[dict, dict, np.ndarray]:
+    """Every typed column, the mask of defaulted rows per column, and the row warnings."""
+    blank: dict[str, np.ndarray] = {}
+    cols: dict[str, np.ndarray] = {"nerve": _texts(view, "nerve", n, errors, _resolve_nerve_or_blank)}
+    indication = _texts(view, "indication", n, errors, lambda k: resolve_indication(k) if k else "")
+    blank["indication"] = _blank(_column(view, "indication", n), n)
+    given = indication != ""
+    codes, uniques = factorize(cols["nerve"])
+    firsts = np.array([first_indication(v) for v in uniques], dtype=object)
+    indication = np.where(given, indication, firsts[codes] if len(uniques) else indication).astype(object)
+    cols["indication"] = indication
+    for name in _NUMERIC:
+        cols[name], blank[name] = _numeric(view, name, n, errors)
+    for name in ("diabetes", "smoker", ALLOW_ANY_NERVE):
+        cols[name], blank[name] = _yes_no(view, name, n, errors)
+    cols["sex"] = _texts(view, "sex", n, errors, _sex)
+    cols["treated_on"] = _dates(view, n, errors)
+    _follow_up(view, cols, n, errors)
+    allow = cols.pop(ALLOW_ANY_NERVE) | bool(allow_any_nerve)
+    off = given & (off_catalog(cols["nerve"], cols["indication"]) != "")
+    errors.add(off & ~allow, lambda i: off_catalog_message(cols["nerve"][i], cols["indication"][i]))
+    warned = np.full(n, "", dtype=object)
+    warned[off & allow] = [off_catalog_message(cols["nerve"][i], cols["indication"][i], allowed=True)
+                           for i in np.flatnonzero(off & allow)]
+    row_warnings = join_messages(warned, distance_warnings(cols["nerve"], cols["distance_mm"]))
+    pid = _column(view, "patient_id", n)
+    cols["patient_id"] = np.full(n, "", dtype=object) if pid is None else pid
+    return cols, blank, row_warnings
+
+
+def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> PatientBatch:
     """Validate patient columns; never raises for a bad row.
 
     Parameters
@@ -283,37 +396,29 @@ def validate_patients(raw: Mapping) -> PatientBatch:
         Patient columns (see :data:`regen.columns.PATIENT_COLUMNS`) and optional
         follow-up columns; only ``nerve`` is required. Values may be strings
         (as read from a CSV) or typed; list columns also take sequences.
+        Headers are matched to the column names ignoring case, surrounding
+        spaces and ``-``/``_``/space (see :mod:`regen.headers`).
+    allow_any_nerve : bool
+        Score a nerve with an indication the catalog does not list for it
+        (a row warning instead of a row error) in every row; the column
+        ``allow_any_nerve`` (yes/no) does the same row by row.
 
     Returns
     -------
     PatientBatch
-        Typed columns (defaults filled in) and one error message per row.
+        Typed columns (defaults filled in), one error and one warning per row,
+        the headers that were mapped, the defaults used and file-level warnings.
 
     Raises
     ------
     DataFileError
-        If the ``nerve`` column is missing, or a column name is repeated.
+        If the ``nerve`` column is missing, a column name is repeated, or two
+        headers name the same column (``age`` and ``Age``).
     """
-    names = list(getattr(raw, "columns", raw))
-    repeated = sorted({str(c) for c in names if names.count(c) > 1})
-    if repeated:
-        raise DataFileError(f"column names repeat: {', '.join(map(repr, repeated))}; each column must appear once")
-    if "nerve" not in raw:
-        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)")
-    n = len(raw["nerve"])
+    view, match = _view(raw)
+    n = len(view["nerve"])
     errors = _Errors(n)
-    cols: dict[str, np.ndarray] = {"nerve": _texts(raw, "nerve", n, errors, _resolve_nerve_or_blank)}
-    indication = _texts(raw, "indication", n, errors, lambda k: resolve_indication(k) if k else "")
-    blank = indication == ""
-    indication[blank] = [first_indication(v) for v in cols["nerve"][blank]]
-    cols["indication"] = indication
-    for name in _NUMERIC:
-        cols[name] = _numeric(raw, name, n, errors)
-    for name in ("diabetes", "smoker"):
-        cols[name] = _yes_no(raw, name, n, errors)
-    cols["sex"] = _texts(raw, "sex", n, errors, _sex)
-    cols["treated_on"] = _dates(raw, n, errors)
-    _follow_up(raw, cols, n, errors)
-    pid = _column(raw, "patient_id", n)
-    cols["patient_id"] = np.full(n, "", dtype=object) if pid is None else pid
-    return PatientBatch(columns=cols, errors=errors.array())
+    cols, blank, row_warnings = _typed(view, n, errors, allow_any_nerve)
+    defaults = {name: int(blank[name].sum()) for name in _COUNTED_DEFAULTS if blank[name].any()}
+    return PatientBatch(columns=cols, errors=errors.array(), row_warnings=row_warnings,
+                        mapped=match.mapped, defaults=defaults, warnings=match.warnings)

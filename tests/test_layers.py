@@ -16,13 +16,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "regen"
 
 #: Each module of regen/ and its layer (a new module must be placed here).
 LAYERS = {
-    0: ("_version", "errors", "resources", "columns", "parsing", "catalog", "parameters", "schema",
-        "tables", "datasets"),
+    0: ("_version", "errors", "resources", "columns", "parsing", "catalog", "catalog_checks", "parameters",
+        "dates", "headers", "schema", "column_docs", "tables", "datasets"),
     1: ("aft", "mechanism", "fronts", "planning", "covariates", "turnbull"),
     2: ("relief", "bundle", "prediction", "model", "scoring", "prediction_text"),
     3: ("outcomes", "relief_model", "fitting", "evaluation", "describe", "simulate", "summary_fit",
         "validation"),
-    4: ("io", "dask_engine", "report", "report_tables", "plots", "cli", "__main__"),
+    4: ("io", "dask_engine", "report", "report_tables", "plots", "listing", "cli_options", "cli", "__main__"),
 }
 LAYER = {name: level for level, names in LAYERS.items() for name in names}
 

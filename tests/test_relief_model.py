@@ -109,7 +109,7 @@ def test_crafted_model_files_are_refused(tmp_path):
         (lambda b: b["relief"].update(family="cox"), "family"),
         (lambda b: b["parameters"].pop("rate_mm_per_day"), "rate_mm_per_day"),
         (lambda b: b.update(format_version=True), "format version True"),
-        (lambda b: b["relief"]["indications"][first].update(location=800), "from -15 to 15"),
+        (lambda b: b["relief"]["indications"][first].update(location=800), "from -10 to 10"),
         (lambda b: b["parameters"]["rate_mm_per_day"].update(value=0), "rate_mm_per_day"),
         (lambda b: b["parameters"]["rate_mm_per_day"].update(sd_log=50), "sd_log"),
         (lambda b: b["relief"].update(indications=["a"]), "not an object"),

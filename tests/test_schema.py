@@ -66,7 +66,7 @@ def test_several_problems_in_one_row_are_all_reported():
     batch = validate_patients({"nerve": ["GON"], "age": [200], "bmi": [-1]})
     assert batch.errors[0] == (
         "age: 200 is outside the accepted range (from 10 to 100 years); "
-        "bmi: -1 is outside the accepted range (above 0 to 100 kg/m2)"
+        "bmi: -1 is outside the accepted range (from 10 to 100 kg/m2)"
     )
 
 

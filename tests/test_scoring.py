@@ -94,7 +94,7 @@ def test_stdin_to_stdout(cli):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"patient_id,age\n1,50\n", "Error: the input has no 'nerve' column"),
+    (b"patient_id,age\n1,50\n", "Error: the column 'nerve' is required"),
     (b"", "the file is empty"),
     (b"\xff\xfe\x00n\x00e\x00r\x00v\x00e", "not UTF-8 text"),
     (b'nerve,age\nGON,"50\n', "not a readable CSV"),

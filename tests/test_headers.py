@@ -1,0 +1,141 @@
+"""Issue 13 item 2: columns a person can find: header matching, defaults counted, delimiter hints, regen columns."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import regen
+from regen.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS
+from regen.errors import DataFileError
+from regen.headers import edit_distance, header_key, match_headers
+from regen.schema import INPUT_COLUMNS, validate_patients
+
+
+@pytest.mark.parametrize(("header", "column"), [
+    ("Age", "age"), ("DIABETES", "diabetes"), ("Indication", "indication"), ("Treated_On", "treated_on"),
+    (" age ", "age"), ("treated on", "treated_on"), ("Treated-On", "treated_on"), ("PatientID", "patient_id"),
+    ("patient id", "patient_id"), ("Height-cm", "height_cm"), ("Allow Any Nerve", "allow_any_nerve"),
+    ("Relief_Last_Seen_Day", "relief_last_seen_day"), ("FRONT MM", "front_mm"),
+])
+def test_headers_differing_by_case_space_dash_underscore_are_read(header, column):
+    found = match_headers(["nerve", header], INPUT_COLUMNS)
+    assert found.columns[column] == header
+    assert found.mapped == ({header: column} if header != column else {})
+    assert found.warnings == []
+
+
+@pytest.mark.parametrize(("header", "guess"), [
+    ("diabtes", "diabetes"), ("diabetic", "diabetes"), ("ages", "age"), ("nerv", "nerve"), ("sexe", "sex"),
+    ("height", "height_cm"), ("distance", "distance_mm"), ("probe_temp", "probe_temp_c"),
+    ("treatd_on", "treated_on"), ("prior_treatment", "prior_treatments"),
+])
+def test_unknown_headers_close_to_a_column_get_a_warning_naming_it(header, guess):
+    found = match_headers(["patient_id", header], INPUT_COLUMNS)
+    assert header not in found.mapped and guess not in found.columns
+    assert found.warnings == [f"column {header!r} is not read: did you mean {guess!r}? (rename it to use it)"]
+
+
+@pytest.mark.parametrize("header", ["clinic_note", "site", "weight_kg", "id", "name", "side", "date", "mrn"])
+def test_unrelated_headers_pass_silently(header):
+    assert match_headers(["nerve", header], INPUT_COLUMNS).warnings == []
+
+
+@pytest.mark.parametrize("pair", [("age", "Age"), ("Treated_On", "treated on"), ("nerve", "NERVE ")])
+def test_two_headers_naming_one_column_are_refused(pair):
+    with pytest.raises(DataFileError, match=f"columns {pair[0]!r} and {pair[1]!r} both name the column"):
+        validate_patients({"nerve" if "nerve" not in {header_key(p) for p in pair} else "x": ["GON"],
+                           pair[0]: ["1"], pair[1]: ["2"]})
+
+
+def test_edit_distance():
+    assert edit_distance("diabetes", "diabtes") == 1 and edit_distance("age", "sex") == 3
+    assert edit_distance("", "abc") == 3 and edit_distance("kitten", "sitting") == 3
+
+
+def test_a_clinic_export_with_header_variants_scores_with_the_right_values():
+    """The issue's example: Age, Diabetes, Indication, Treated_On were ignored; identical predictions, no dates."""
+    frame = pd.DataFrame({"Patient_ID": ["old", "young"], "nerve": ["SLGN", "SLGN"], "Age": ["90", "30"],
+                          "Diabetes": ["yes", "no"], "Indication": ["Knee Osteoarthritis", "knee_osteoarthritis"],
+                          "Treated_On": ["2026-03-14", "2026-03-14"], "clinic_note": ["a", "b"]})
+    out = regen.score_frame(frame)
+    assert list(out.columns[:7]) == list(frame.columns)  # original headers, untouched
+    pd.testing.assert_frame_equal(out[frame.columns], frame)
+    old, young = out.iloc[0], out.iloc[1]
+    assert old["sensation_return_median_day"] > 1.5 * young["sensation_return_median_day"]  # slower regrowth
+    assert old["retreatment_due_date"] > "2026-03-14" and young["retreatment_due_date"] > "2026-03-14"
+    same = regen.score_frame(frame.rename(columns={"Age": "age", "Diabetes": "diabetes", "Indication": "indication",
+                                                   "Treated_On": "treated_on", "Patient_ID": "patient_id"}))
+    for col in OUTPUT_COLUMNS:
+        assert out[col].tolist() == same[col].tolist() or np.allclose(out[col], same[col], equal_nan=True)
+    batch = validate_patients(frame)
+    assert batch.mapped == {"Patient_ID": "patient_id", "Age": "age", "Diabetes": "diabetes",
+                            "Indication": "indication", "Treated_On": "treated_on"}
+
+
+def test_defaults_used_are_counted_per_column():
+    batch = validate_patients({"nerve": ["GON", "SLGN", "GON"], "age": ["64", "", " "],
+                               "diabetes": ["yes", "", "no"], "indication": ["", "knee_osteoarthritis", ""]})
+    assert batch.columns["age"].tolist() == [64.0, 50.0, 50.0]
+    assert batch.defaults == {"indication": 2, "age": 2, "diabetes": 1, "smoker": 3, "distance_mm": 3,
+                              "freeze_cycles": 3, "freeze_seconds": 3, "probe_temp_c": 3, "prior_treatments": 3}
+    full = validate_patients({"nerve": ["GON"], "indication": ["occipital_neuralgia"], "age": [40],
+                              "diabetes": [False], "smoker": [True], "distance_mm": [100], "freeze_cycles": [2],
+                              "freeze_seconds": [90], "probe_temp_c": [-60], "prior_treatments": [1]})
+    assert full.defaults == {}
+
+
+def test_a_bad_value_is_not_counted_as_a_default():
+    batch = validate_patients({"nerve": ["GON", "GON"], "age": ["abc", ""]})
+    assert batch.defaults["age"] == 1 and batch.errors[0] == "age: abc is not a number"
+
+
+@pytest.mark.parametrize(("header", "label"), [("nerve;age;sex", "semicolons"), ("nerve\tage", "tabs")])
+def test_a_semicolon_or_tab_file_gets_a_delimiter_hint(header, label):
+    with pytest.raises(DataFileError, match=f"the column 'nerve' is required .* looks separated by {label}: save "
+                       "the file as comma-separated CSV"):
+        validate_patients({header: ["GON;64;f"]})
+    with pytest.raises(DataFileError, match=f"looks separated by {label}"):
+        regen.load_outcomes(pd.DataFrame({header: ["1"]}))
+
+
+def test_outcome_tables_match_headers_too():
+    frame = pd.DataFrame({"Nerve": ["GON"] * 3, "Relief Last Seen Day": ["30", "20", "0"],
+                          "Relief-Lost-Day": ["60", "", "7"], "Age ": ["40", "50", "60"]})
+    data = regen.load_outcomes(frame)
+    assert data.lower.tolist() == [30.0, 20.0, 0.0] and data.upper.tolist() == [60.0, np.inf, 7.0]
+    assert data.columns["age"].tolist() == [40.0, 50.0, 60.0]
+    assert data.mapped == {"Nerve": "nerve", "Relief Last Seen Day": "relief_last_seen_day",
+                           "Relief-Lost-Day": "relief_lost_day", "Age ": "age"}
+
+
+# --------------------------------------------------------------------------- regen columns
+def test_columns_csv_lists_every_input_and_output_column(cli):
+    res = cli("columns", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    inputs = {r["name"]: r for r in rows if r["direction"] == "input"}
+    outputs = {r["name"] for r in rows if r["direction"] == "output"}
+    assert set(inputs) == set(INPUT_COLUMNS)
+    assert outputs == set(OUTPUT_COLUMNS) | set(DETAIL_COLUMNS)
+    assert inputs["age"]["unit"] == "years" and inputs["age"]["accepted"] == "from 10 to 100"
+    assert inputs["age"]["default"] == "50" and inputs["nerve"]["default"] == "required"
+    assert inputs["treated_on"]["accepted"] == "YYYY-MM-DD, years 1970 to 2100"
+    assert inputs["height_cm"]["accepted"] == "from 100 to 250"
+    assert all(r["meaning"] for r in rows)
+
+
+def test_columns_tsv_json_and_table(cli):
+    tsv = cli("columns", "--format", "tsv")
+    assert tsv.stdout.splitlines()[0].split("\t")[:3] == ["direction", "name", "kind"]
+    records = json.loads(cli("columns", "--format", "json").stdout)
+    assert {r["name"] for r in records} >= {"retreatment_due_day", "allow_any_nerve", "relief_last_seen_day"}
+    table = cli("columns").stdout
+    assert "retreatment_due_day" in table and "book retreatment by this day" in table
+
+
+def test_score_help_points_to_columns(cli):
+    assert "'regen columns' lists every accepted input column" in cli("score", "--help").stdout
