@@ -82,9 +82,9 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "p_relief_180d": "probability of still being relieved on day 180 (as p_relief_90d)",
     "p_relief_365d": "probability of still being relieved on day 365 (as p_relief_90d)",
     "retreatment_due_day": "book retreatment by this day: the day by which the booking fraction (default 0.25, "
-                           "--book-at-risk) of comparable patients have lost relief, not before the nerve can have "
-                           "regrown unless relief ends first (said in warnings); blank for post-operative pain "
-                           "(an analgesic window)",
+                           "--book-at-risk) of comparable patients have lost relief, not before the axons can have "
+                           "reached their target unless relief ends first (said in warnings); blank for "
+                           "post-operative pain (an analgesic window)",
     "retreatment_due_date": "retreatment_due_day as a date (YYYY-MM-DD; blank without treated_on)",
     "model_version": "the model that made the row's predictions (name@version)",
     "error": "why the row was not scored (blank when it was); its prediction columns are then blank",
@@ -109,6 +109,9 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "initial_delay_days": "median days from the freeze until sprouts advance past the lesion (includes "
                           "Wallerian degeneration)",
     "regrowth_days": "median days to regrow the distance at the rate",
+    "arrival_median_day": "median day the regrowing axons reach their target (before maturation)",
+    "arrival_p10_day": "10th percentile of the axons' arrival: the earliest the pain fibres can conduct again; "
+                       "retreatment is not booked before it",
     "terminal_delay_days": "median days of sensory reinnervation and maturation before the skin feels again "
                            "(months in humans)",
     "next_cycle_relief_end_median_day": "given relief_lost_day: median relief end of the next cycle, counted "

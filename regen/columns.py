@@ -121,6 +121,8 @@ DETAIL_COLUMNS = (
     "initial_delay_days",
     "regrowth_days",
     "terminal_delay_days",
+    "arrival_median_day",
+    "arrival_p10_day",
     *FOLLOW_UP_OUTPUT_COLUMNS,
 )
 

@@ -267,7 +267,8 @@ def nerve_time(
         a front anchor, the log-normal through the exact median and p90), the
         phase medians ``<phase>_days``, ``distance_mm``, ``rate_mm_per_day``,
         ``age_time_factor``, ``anchor_day`` (0 without a front),
-        ``arrival_median_day`` (axons at the target, before maturation) and
+        ``arrival_median_day`` and ``arrival_p10_day`` (axons at the target,
+        before maturation: when pain fibres can conduct again at the earliest) and
         ``sensation_return_{median,p10,p90}_day``; with fronts also
         ``front_error``, ``front_warning`` and ``front_covered_fraction``.
     """
@@ -298,6 +299,9 @@ def nerve_time(
         anchor, delay = np.where(has, a_day, 0.0), np.where(has, 0.0, delay)
         path, path_sd = np.where(has, rem, distance), np.where(has, rem_sd, distance_sd)
     regrow = regrowth_days(path, rate)
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows refused by validation may hold nonsense
+        mu_a, sigma_a = lognormal_sum([delay, regrow], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2)])
+    sigma_a = np.sqrt(sigma_a**2 + _v(params, "discrepancy_sd_log") ** 2)
     mu_f, sigma_f = lognormal_sum(
         [delay, regrow, terminal], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2), terminal_sd]
     )
@@ -317,6 +321,7 @@ def nerve_time(
         "age_time_factor": age_time_factor(age, params)[0],
         "anchor_day": anchor,
         "arrival_median_day": anchor + delay + regrow,
+        "arrival_p10_day": anchor + np.exp(mu_a + Z10 * sigma_a),
         "sensation_return_median_day": median,
         "sensation_return_p10_day": p10,
         "sensation_return_p90_day": p90,

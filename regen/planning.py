@@ -38,14 +38,15 @@ EULER_GAMMA = 0.5772156649015329
 _EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA}
 
 
-def retreatment_days(relief_quantile_day, relief_median_day, sensation_p10_day) -> tuple[np.ndarray, np.ndarray]:
+def retreatment_days(relief_quantile_day, relief_median_day, regrown_p10_day) -> tuple[np.ndarray, np.ndarray]:
     """The retreatment booking day, and where relief is expected to end before regrowth.
 
     The booking is the relief quantile, not before the nerve can have regrown
-    (the p10 of its return), so a freeze is not repeated on a nerve that is
-    still blocked. Where most comparable patients lose relief before that
-    (relief median < regrowth p10: a failed lesion or another pain generator),
-    the booking follows relief alone and the second array flags the row.
+    (the p10 of the axons' arrival at the target), so a freeze is not repeated
+    on a nerve that is still blocked. Where most comparable patients lose
+    relief before that (relief median < that p10: a partial lesion or another
+    pain generator), the booking follows relief alone and the second array
+    flags the row.
 
     Examples
     --------
@@ -55,7 +56,7 @@ def retreatment_days(relief_quantile_day, relief_median_day, sensation_p10_day) 
     ([100.0, 20.0], [False, True])
     """
     quantile = np.asarray(relief_quantile_day, float)
-    floor = np.asarray(sensation_p10_day, float)
+    floor = np.asarray(regrown_p10_day, float)
     relief_first = np.asarray(relief_median_day, float) < floor
     return np.where(relief_first, quantile, np.fmax(quantile, floor)), relief_first
 

@@ -203,9 +203,9 @@ _WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic win
 
 
 def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
-    return [f"relief is expected to end (median day {m:.0f}) before the nerve can have regrown (day {f:.0f} "
-            "at the earliest): a failed lesion or another pain generator is likely; booked by relief, "
-            "review the diagnosis" for m, f in zip(median_day, floor_day, strict=True)]
+    return [f"relief is expected to end (median day {m:.0f}) before the regrowing axons can have reached their "
+            f"target (day {f:.0f} at the earliest): a partial lesion or another pain generator is likely; booked "
+            "by relief, review the diagnosis" for m, f in zip(median_day, floor_day, strict=True)]
 
 
 def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
@@ -218,7 +218,7 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     surv = dist.survival(RELIEF_DAYS, given)
     for j, day in enumerate(RELIEF_DAYS):
         out[f"p_relief_{day}d"] = np.where(is_lost, 0.0, surv[:, j])
-    floor = mech["sensation_return_p10_day"]
+    floor = mech["arrival_p10_day"]  # pain fibres can conduct again once axons reach the target
     due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
     window = _self_limiting(cols["indication"])
     due = np.where(window, np.nan, np.where(is_lost, lost, due))
@@ -293,7 +293,8 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     out = {
         **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
                                 "sensation_return_p90_day", "sensation_observable", "distance_mm", "rate_mm_per_day",
-                                "initial_delay_days", "regrowth_days", "terminal_delay_days")},
+                                "initial_delay_days", "regrowth_days", "terminal_delay_days",
+                                "arrival_median_day", "arrival_p10_day")},
         **onset,
         **relief,
         "nerve": cols["nerve"],

@@ -71,8 +71,9 @@ def test_dates_line_up_with_days(predict):
         expected = np.datetime64("2026-12-20") + np.timedelta64(int(np.floor(out[day_key] + 0.5)), "D")
         assert out[date_key] == str(expected)
     assert out["review_day"] <= out["retreatment_due_day"] <= out["relief_end_median_day"]
-    booked_by_relief = "before the nerve can have regrown" in out["warnings"]
-    assert booked_by_relief == (out["retreatment_due_day"] < out["sensation_return_p10_day"])
+    booked_by_relief = "before the regrowing axons can have reached" in out["warnings"]
+    assert booked_by_relief == (out["retreatment_due_day"] < out["arrival_p10_day"])
+    assert out["arrival_p10_day"] < out["arrival_median_day"] < out["sensation_return_median_day"]
 
 
 def test_post_operative_pain_is_an_analgesic_window_without_retreatment(predict):
