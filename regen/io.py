@@ -207,11 +207,20 @@ def _quote(column):
     """Quote the cells that need it ('"' doubled inside); None when no cell needs it."""
     import pyarrow.compute as pc
 
+    if not any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column])):
+        return None
     need = pc.match_substring_regex(column, _SPECIAL)
     if not pc.any(need).as_py():
         return None
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
     return pc.if_else(need, quoted, column)
+
+
+def _may_need_quotes(array) -> bool:
+    """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
+    data = array.buffers()[2] if len(array) else None
+    text = data.to_pybytes() if data is not None else b""
+    return any(c in text for c in (b",", b'"', b"\n", b"\r"))
 
 
 def csv_header(names) -> bytes:
@@ -397,7 +406,7 @@ class _Writer:
             sys.stdout.flush()
             self.handle = getattr(sys.stdout, "buffer", sys.stdout)
         elif kind in ("csv", "gzip"):
-            self.handle = self.raw = open(path, "wb")  # noqa: SIM115 - closed in close()
+            self.handle = self.raw = open(path, "wb")
             if kind == "gzip":
                 import gzip
 
@@ -427,6 +436,20 @@ class _Writer:
             self.raw.close()
 
 
+class _Inline:
+    """Runs each chunk at once in this thread (the local engine: the fastest on 2 cores, see benchmarks/)."""
+
+    def submit(self, func, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_result(func(*args))
+        return future
+
+    def shutdown(self, **kwargs) -> None:
+        pass
+
+
 def _ordered(func, items, submit, window: int):
     """``func(item)`` for each item through ``submit``, at most ``window`` in flight, results in order."""
     from collections import deque
@@ -447,7 +470,10 @@ def _ordered(func, items, submit, window: int):
 def score_file(source: str, target: str, model=None, errors_path: str | None = None,
                chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
                submit=None, window: int = 3) -> dict:
-    """Score a file chunk by chunk (read, validate, predict, write, in order); the output appears only when complete.
+    """Score a file (or a glob of files) chunk by chunk; the output appears only when complete.
+
+    Read, validate, predict, encode and write, in order; row numbers continue
+    across the files of a glob (sorted by name), which must share their columns.
 
     Parameters
     ----------
@@ -474,20 +500,20 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     """
     import functools
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from regen.prediction import check_book_at_risk
     from regen.scoring import resolve_model
     from regen.tables import CHUNK_ROWS, iter_chunks
 
     start = time.perf_counter()
-    check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
+    sources = input_paths(source)
+    check_paths({"--output": target, "--errors": errors_path}, tuple(sources), stdout_ok=True)
     model = resolve_model(model)
     check_book_at_risk(book_at_risk, model.params)
     kind, summary = output_kind(target), _Summary()
-    chunks = _checked(iter_chunks(source, chunksize or CHUNK_ROWS))
+    chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
     func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind)
-    pool = ThreadPoolExecutor(2) if submit is None else None
+    pool = _Inline() if submit is None else None
     try:
         with _maybe_atomic(target) as path:
             writer = _Writer(path, kind)
@@ -507,11 +533,51 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 
-def _checked(chunks):
-    for i, chunk in enumerate(chunks):
-        if i == 0:
-            check_input_columns(chunk.table.column_names)
-        yield chunk
+def input_paths(source: str) -> list[str]:
+    """The input files: ``source`` itself, or the files matching it as a glob (sorted by name)."""
+    import glob
+
+    if source == "-" or os.path.exists(source) or not glob.has_magic(source):
+        return [source]
+    found = sorted(p for p in glob.glob(source) if os.path.isfile(p))
+    if not found:
+        from regen.errors import DataFileError
+
+        raise DataFileError(f"no input file matches {source!r}")
+    return found
+
+
+def _checked(files):
+    """Chunks of every file in turn; the first checked for scoring, the others must have its columns."""
+    from regen.errors import DataFileError
+
+    names = None
+    for chunks in files:
+        for chunk in chunks:
+            if names is None:
+                names = chunk.table.column_names
+                check_input_columns(names)
+            elif chunk.table.column_names != names:
+                raise DataFileError(f"the input files do not have the same columns ({', '.join(names)} vs "
+                                    f"{', '.join(chunk.table.column_names)})")
+            yield chunk
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The messages after scoring: duplicate ids, headers read as patient columns, defaults used, totals."""
+    lines = []
+    if summary["duplicate_ids"]:
+        lines.append(f"Warning: {summary['duplicate_ids']} rows repeat a patient_id (all scored)")
+    notes = []
+    if summary.get("mapped"):
+        notes.append("columns read as: " + ", ".join(f"{k} -> {v}" for k, v in summary["mapped"].items()))
+    if summary.get("defaults"):
+        notes.append("defaults used: " + ", ".join(f"{k} {n} rows" for k, n in summary["defaults"].items()))
+    if notes:
+        lines.append("; ".join(notes))
+    lines.append(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
+                 f"in {summary['seconds']:.1f} s")
+    return lines
 
 
 def _write_errors(bad_rows: list, path: str) -> None:

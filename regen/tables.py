@@ -118,7 +118,7 @@ class _Stream(io.RawIOBase):
 def _open_bytes(source: str):
     if source == "-":
         return sys.stdin.buffer if hasattr(sys.stdin, "buffer") else io.BytesIO(sys.stdin.read().encode())
-    handle = open(source, "rb")  # noqa: SIM115 - closed by the caller
+    handle = open(source, "rb")
     if handle.read(2) == b"\x1f\x8b":
         import gzip
 
