@@ -206,6 +206,9 @@ def simulate(
 
     Example: regen simulate -n 5000 --seed 1 -o cohort.csv
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output}, stdout_ok=True)
     with _fail_cleanly():
         from regen.io import write_table_atomic
         from regen.simulate import simulate_cohort
@@ -238,6 +241,10 @@ def fit(
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output, "its card (--output with .md)": Path(output).with_suffix(".md")},
+                    (outcomes,))
     with _fail_cleanly():
         from regen.fitting import fit_file
 
@@ -383,6 +390,9 @@ def report(
 
     Example: regen report scored.csv -o report.html
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output}, (scored,))
     with _fail_cleanly():
         from regen.io import atomic_path
         from regen.report import build_report

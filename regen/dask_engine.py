@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["score_files_dask", "scheduler_address"]
+__all__ = ["scheduler_address", "score_files_dask"]
 
 
 def scheduler_address(scheduler: str | None = None) -> str | None:

@@ -101,12 +101,12 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> N
 
 def cli_check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> None:
     """:func:`check_paths` for the command line: a clash is a usage error (exit code 2)."""
-    import click
+    import typer
 
     try:
         check_paths(outputs, inputs, stdout_ok)
     except PathClashError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise typer.BadParameter(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- atomic output

@@ -116,15 +116,14 @@ class _Stream(io.RawIOBase):
 
 
 def _open_bytes(source: str):
-    if source == "-":
-        return sys.stdin.buffer if hasattr(sys.stdin, "buffer") else io.BytesIO(sys.stdin.read().encode())
-    handle = open(source, "rb")
-    if handle.read(2) == b"\x1f\x8b":
+    """The bytes of a CSV source (a file, a pipe, stdin), gunzipped when they start with gzip's magic."""
+    handle = sys.stdin.buffer if source == "-" else open(source, "rb")
+    if not hasattr(handle, "peek"):
+        handle = io.BufferedReader(handle)
+    if handle.peek(2)[:2] == b"\x1f\x8b":
         import gzip
 
-        handle.seek(0)
         return gzip.GzipFile(fileobj=handle, mode="rb")
-    handle.seek(0)
     return handle
 
 
@@ -212,11 +211,10 @@ def _csv_batches(source: str, name: str) -> Iterator:
     except pa.ArrowInvalid as exc:
         raise _arrow_error(exc, name, ragged) from None
     finally:
-        if raw is not getattr(sys.stdin, "buffer", None):
-            inner = getattr(raw, "fileobj", None)
+        inner = getattr(raw, "fileobj", raw)
+        if inner is not getattr(sys.stdin, "buffer", None):
             raw.close()
-            if inner is not None:
-                inner.close()
+            inner.close()
 
 
 def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
@@ -291,7 +289,7 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
     """
     source = os.fspath(source)
     name = "stdin" if source == "-" else source
-    if source != "-" and not os.path.isfile(source):
+    if source != "-" and (not os.path.exists(source) or os.path.isdir(source)):
         raise DataFileError(f"input file {source!r} does not exist"
                             + (" (it is a directory)" if os.path.isdir(source) else ""))
     parquet = source != "-" and is_parquet(source)
