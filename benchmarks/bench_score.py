@@ -75,8 +75,9 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
     from regen.schema import validate_patients
     from regen.tables import iter_chunks
 
-    model, spent = load_model(), dict.fromkeys(
-        ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode", "write"), 0.0)
+    stages = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode",
+              "write")
+    model, spent = load_model(), dict.fromkeys(stages, 0.0)
     with open(dst, "wb") as out:
         t = time.perf_counter()
         for chunk in iter_chunks(src):

@@ -58,13 +58,29 @@ def _client(address: str | None):
             from regen.errors import RegenError
 
             raise RegenError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    return Client(processes=False, dashboard_address=None, set_as_default=False)
+    return Client(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1, dashboard_address=":0",
+                  set_as_default=False)
+
+
+_MODELS: dict = {}
+
+
+def _score_on_worker(chunk, bundle: dict, **options) -> dict:
+    """:func:`regen.io.score_chunk` on a worker, the model rebuilt once per worker from its bundle."""
+    from regen.io import score_chunk
+    from regen.model import Model
+
+    key = (bundle["name"], bundle["version"], id(bundle))
+    if key not in _MODELS:
+        _MODELS.clear()
+        _MODELS[key] = Model(bundle)
+    return score_chunk(chunk, _MODELS[key], **options)
 
 
 def score_files_dask(source: str, target: str, model=None, errors_path: str | None = None,
                      chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
                      scheduler: str | None = None, client=None) -> dict:
-    """Score a file (or a glob of files) on a Dask cluster; the same arguments and result as :func:`regen.io.score_file`.
+    """Score a file (or a glob of files) on a Dask cluster: the arguments and result of :func:`regen.io.score_file`.
 
     Parameters
     ----------
@@ -81,12 +97,14 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
     own = client is None
     client = _client(scheduler_address(scheduler)) if own else client
     try:
+        from regen.model import thaw
+
         workers = max(sum(client.nthreads().values()), 1)
-        shared = client.scatter(model, broadcast=True)
+        shared = client.scatter(thaw(model.bundle), broadcast=True)  # plain data: any worker can unpickle it
 
         def submit(func, chunk):
-            return client.submit(func.func, chunk, model=shared, pure=False,
-                                 **{k: v for k, v in func.keywords.items() if k != "model"})
+            options = {k: v for k, v in func.keywords.items() if k != "model"}
+            return client.submit(_score_on_worker, chunk, shared, pure=False, **options)
 
         return score_file(source, target, model, errors_path, chunksize, progress, book_at_risk,
                           submit=submit, window=2 * workers)

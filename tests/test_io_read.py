@@ -51,7 +51,7 @@ def test_every_reader_refuses_the_same_files(tmp_path, cli, content, command):
 
 def test_ragged_row_in_a_later_chunk_leaves_nothing(tmp_path, cli):
     rows = "".join(f"p{i},GON,50\n" for i in range(300)) + "p300,GON,50,extra\n"
-    res, out = _score(cli, tmp_path, ("patient_id,nerve,age\n" + rows).encode(), "in.csv", "--chunksize", "64")
+    res, _ = _score(cli, tmp_path, ("patient_id,nerve,age\n" + rows).encode(), "in.csv", "--chunksize", "64")
     assert res.exit_code == 1 and "data record 301 has 4 fields" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
