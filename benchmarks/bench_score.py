@@ -69,15 +69,15 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
     import pyarrow as pa
 
     from regen.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers
-    from regen.io import _Columns, encode_csv
     from regen.model import load_model
     from regen.prediction import predict_columns
     from regen.schema import validate_patients
-    from regen.tables import iter_chunks
+    from regen.tables import TextColumns as _Columns
+    from regen.tables import encode_csv, iter_chunks
 
-    stages = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode",
-              "write")
-    model, spent = load_model(), dict.fromkeys(stages, 0.0)
+    names = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode",
+             "write")
+    model, spent = load_model(), dict.fromkeys(names, 0.0)
     with open(dst, "wb") as out:
         t = time.perf_counter()
         for chunk in iter_chunks(src):

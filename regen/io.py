@@ -37,13 +37,13 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
 from regen.errors import RegenError
+from regen.tables import TextColumns, csv_header, encode_csv
 
-__all__ = ["PathClashError", "atomic_path", "check_paths", "cli_check_paths", "encode_csv", "output_kind",
-           "score_file", "write_table_atomic"]
+__all__ = ["PathClashError", "atomic_path", "batch_notes", "check_input_columns", "check_paths", "cli_check_paths",
+           "input_paths", "output_kind", "score_chunk", "score_file", "summary_lines", "write_table_atomic"]
 
 
 class PathClashError(RegenError, ValueError):
@@ -199,88 +199,7 @@ def write_table_atomic(frame, target: str | os.PathLike) -> None:
             frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
 
 
-# --------------------------------------------------------------------------- CSV text
-_SPECIAL = '[",\\r\\n]'
-
-
-def _quote(column):
-    """Quote the cells that need it ('"' doubled inside); None when no cell needs it."""
-    import pyarrow.compute as pc
-
-    if not any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column])):
-        return None
-    need = pc.match_substring_regex(column, _SPECIAL)
-    if not pc.any(need).as_py():
-        return None
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
-    return pc.if_else(need, quoted, column)
-
-
-def _may_need_quotes(array) -> bool:
-    """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
-    data = array.buffers()[2] if len(array) else None
-    text = data.to_pybytes() if data is not None else b""
-    return any(c in text for c in (b",", b'"', b"\n", b"\r"))
-
-
-def csv_header(names) -> bytes:
-    """The header line of a CSV with these column names."""
-    import pyarrow as pa
-
-    return encode_csv(pa.table({str(i): [n] for i, n in enumerate(names)}))
-
-
-def encode_csv(table) -> bytes:
-    """The CSV lines (no header) of a table of text columns, cells quoted only where needed."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    if table.num_rows == 0:
-        return b""
-    quoted = [_quote(c) for c in table.columns]
-    if all(q is None for q in quoted):
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-        return sink.getvalue()
-    columns = [c if q is None else q for c, q in zip(table.columns, quoted, strict=True)]
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, ","), "\n", "")
-    parts = []
-    for chunk in pa.chunked_array(lines).chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
-        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
-        parts.append(chunk.buffers()[2].slice(start, end - start).to_pybytes())
-    return b"".join(parts)
-
-
 # --------------------------------------------------------------------------- batch scoring
-class _Columns(Mapping):
-    """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
-
-    def __init__(self, table) -> None:
-        self.table, self.cache = table, {}
-
-    def __getitem__(self, name: str):
-        import numpy as np
-        import pyarrow.compute as pc
-
-        if name not in self.cache:
-            if name not in self.table.column_names:
-                raise KeyError(name)
-            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
-            words = encoded.dictionary.to_numpy(zero_copy_only=False)
-            self.cache[name] = words[np.asarray(encoded.indices)] if len(words) else \
-                np.full(self.table.num_rows, "", dtype=object)
-        return self.cache[name]
-
-    def __iter__(self):
-        return iter(self.table.column_names)
-
-    def __len__(self) -> int:
-        return self.table.num_columns
-
-
 def _key(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
 
@@ -325,37 +244,48 @@ def _predict(model, raw, risk) -> tuple[dict, dict]:
 def score_chunk(chunk, model, book_at_risk: float | None, kind: str) -> dict:
     """Score one :class:`regen.tables.Chunk` and encode it for ``kind`` ('csv'/'gzip'/'stdout' or 'parquet').
 
-    Returns a dict: ``payload`` (CSV bytes or a pyarrow table), ``rows``,
-    ``bad`` (row index in the chunk, patient_id, error), ``ids`` (sorted
-    distinct 64-bit hashes of the non-blank patient ids), ``repeats`` (ids
-    repeated inside the chunk) and ``notes``. A pure function of its inputs:
-    the local and Dask engines both call it.
+    Returns a dict: ``payload`` (CSV bytes or a pyarrow table), ``names``
+    (output columns), ``rows``, ``bad`` (row index in the chunk, patient_id,
+    error), ``ids`` (sorted distinct 64-bit hashes of the non-blank patient
+    ids), ``repeats`` (ids repeated inside the chunk) and ``notes``. A pure
+    function of its inputs: the local and Dask engines both call it.
     """
+    result = predict_chunk(chunk, model, book_at_risk)
+    result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), kind)
+    return result
+
+
+def predict_chunk(chunk, model, book_at_risk: float | None) -> dict:
+    """Validate and predict one chunk: ``pred`` (the prediction columns) and the accounting of :func:`score_chunk`."""
     import numpy as np
-    import pyarrow as pa
 
-    from regen.columns import OUTPUT_COLUMNS, format_numbers
-
-    raw = _Columns(chunk.text)
+    raw = TextColumns(chunk.text)
     pred, notes = _predict(model, raw, book_at_risk)
-    out_names, columns = list(chunk.table.column_names), []
-    base = chunk.table if kind == "parquet" else chunk.text
-    for name in OUTPUT_COLUMNS:
-        values = pred[name]
-        if kind == "parquet":
-            columns.append(pa.array(values, type=pa.float64(), from_pandas=True) if values.dtype.kind == "f"
-                           else pa.array(values.astype(object), type=pa.string()))
-        else:
-            columns.append(format_numbers(name, values) if values.dtype.kind == "f"
-                           else pa.array(values.astype(object), type=pa.string()))
-    table = pa.Table.from_arrays([*base.columns, *columns], names=[*out_names, *OUTPUT_COLUMNS])
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
     pid = raw["patient_id"] if "patient_id" in raw else np.full(chunk.text.num_rows, "", dtype=object)
     ids, repeats = _id_hashes(pid)
-    return {"payload": table if kind == "parquet" else encode_csv(table), "rows": chunk.text.num_rows,
-            "names": table.column_names,
-            "bad": [(int(i), pid[i], errors[i]) for i in bad], "ids": ids, "repeats": repeats, "notes": notes}
+    return {"pred": pred, "rows": chunk.text.num_rows, "bad": [(int(i), pid[i], errors[i]) for i in bad],
+            "ids": ids, "repeats": repeats, "notes": notes}
+
+
+def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
+    """The output of one chunk: input columns then the prediction columns; CSV bytes, or a table for Parquet."""
+    import pyarrow as pa
+
+    from regen.columns import OUTPUT_COLUMNS, format_numbers
+
+    columns = []
+    for name in OUTPUT_COLUMNS:
+        values = pred[name]
+        if values.dtype.kind == "f":
+            columns.append(pa.array(values, type=pa.float64(), from_pandas=True) if kind == "parquet"
+                           else format_numbers(name, values))
+        else:
+            columns.append(pa.array(values.astype(object), type=pa.string()))
+    base = chunk.table if kind == "parquet" else chunk.text
+    table = pa.Table.from_arrays([*base.columns, *columns], names=[*base.column_names, *OUTPUT_COLUMNS])
+    return table.column_names, table if kind == "parquet" else encode_csv(table)
 
 
 def _id_hashes(pid):
@@ -436,20 +366,6 @@ class _Writer:
             self.raw.close()
 
 
-class _Inline:
-    """Runs each chunk at once in this thread (the local engine: the fastest on 2 cores, see benchmarks/)."""
-
-    def submit(self, func, *args):
-        from concurrent.futures import Future
-
-        future: Future = Future()
-        future.set_result(func(*args))
-        return future
-
-    def shutdown(self, **kwargs) -> None:
-        pass
-
-
 def _ordered(func, items, submit, window: int):
     """``func(item)`` for each item through ``submit``, at most ``window`` in flight, results in order."""
     from collections import deque
@@ -512,25 +428,66 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     check_book_at_risk(book_at_risk, model.params)
     kind, summary = output_kind(target), _Summary()
     chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
-    func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind)
-    pool = _Inline() if submit is None else None
-    try:
-        with _maybe_atomic(target) as path:
-            writer = _Writer(path, kind)
-            try:
-                for result in _ordered(func, chunks, submit or pool.submit, window):
-                    writer.write(result)
-                    summary.add(result)
-                    if progress is not None:
-                        progress(summary.rows)
-            finally:
-                writer.close()
-            if errors_path:
-                _write_errors(summary.bad, errors_path)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+    with _maybe_atomic(target) as path:
+        writer = _Writer(path, kind)
+        try:
+            if submit is None:
+                results = _local(chunks, model, book_at_risk, writer)
+            else:
+                func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind)
+                results = (writer.write(r) or r for r in _ordered(func, chunks, submit, window))
+            for result in results:
+                summary.add(result)
+                del result
+                _release_memory()
+                if progress is not None:
+                    progress(summary.rows)
+        finally:
+            writer.close()
+        if errors_path:
+            _write_errors(summary.bad, errors_path)
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
+
+
+def _local(chunks, model, book_at_risk, writer):
+    """The local engine: predict a chunk here while a second thread encodes and writes the one before."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def encode_and_write(chunk, result):
+        result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), writer.kind)
+        writer.write(result)
+
+    pending = None
+    with ThreadPoolExecutor(1, thread_name_prefix="regen-write") as thread:
+        try:
+            for chunk in chunks:
+                result = predict_chunk(chunk, model, book_at_risk)
+                if pending is not None:
+                    yield pending.result()
+                pending = thread.submit(lambda c=chunk, r=result: encode_and_write(c, r) or r)
+            if pending is not None:
+                yield pending.result()
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+
+def _release_memory() -> None:
+    """Give freed heap pages back to the system after a chunk (glibc), so memory stays flat with the file size."""
+    global _TRIM
+    if _TRIM is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def input_paths(source: str) -> list[str]:

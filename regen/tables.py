@@ -1,4 +1,4 @@
-"""Reading input tables: the one reader behind score, fit, evaluate, describe, report and Dask.
+"""Tables as text: the one reader behind score, fit, evaluate, describe, report and Dask, and the CSV encoder.
 
 CSV (any name; gzip-compressed input is recognised by its content, so
 ``.csv.gz`` / ``.CSV.GZ`` both work), Parquet (``.parquet``, any case) or
@@ -18,6 +18,11 @@ CSV (any name; gzip-compressed input is recognised by its content, so
 - Parquet columns keep their types (:attr:`Chunk.table`); their text form
   (:attr:`Chunk.text`, nulls as ``''``) is what the schema reads.
 
+Text out (:func:`encode_csv`): cells are written back byte for byte, quoted
+only where CSV needs it (a comma, a quote, a line break; ``"`` doubled),
+lines end with ``\\n``, UTF-8 without BOM; so a file read and written again is
+the same text, whatever its columns hold.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -35,12 +40,13 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from regen.errors import DataFileError
 
-__all__ = ["CHUNK_ROWS", "Chunk", "is_parquet", "iter_chunks", "iter_table", "read_table"]
+__all__ = ["CHUNK_ROWS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet", "iter_chunks",
+           "iter_table", "read_table"]
 
 CHUNK_ROWS = 100_000
 _BLOCK = 1 << 20
@@ -296,6 +302,87 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
     batches = _parquet_batches(source, name, chunksize) if parquet else _csv_batches(source, name)
     for table in _rebatch(batches, chunksize):
         yield Chunk(table, _text(table) if parquet else table)
+
+
+# --------------------------------------------------------------------------- text out
+class TextColumns(Mapping):
+    """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
+
+    def __init__(self, table) -> None:
+        self.table, self.cache = table, {}
+
+    def __getitem__(self, name: str):
+        import numpy as np
+        import pyarrow.compute as pc
+
+        if name not in self.cache:
+            if name not in self.table.column_names:
+                raise KeyError(name)
+            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
+            words = encoded.dictionary.to_numpy(zero_copy_only=False)
+            self.cache[name] = words[np.asarray(encoded.indices)] if len(words) else \
+                np.full(self.table.num_rows, "", dtype=object)
+        return self.cache[name]
+
+    def __iter__(self):
+        return iter(self.table.column_names)
+
+    def __len__(self) -> int:
+        return self.table.num_columns
+
+
+_SPECIAL = '[",\\r\\n]'
+
+
+def _quote(column):
+    """Quote the cells that need it ('"' doubled inside); None when no cell needs it."""
+    import pyarrow.compute as pc
+
+    if not any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column])):
+        return None
+    need = pc.match_substring_regex(column, _SPECIAL)
+    if not pc.any(need).as_py():
+        return None
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+    return pc.if_else(need, quoted, column)
+
+
+def _may_need_quotes(array) -> bool:
+    """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
+    data = array.buffers()[2] if len(array) else None
+    text = data.to_pybytes() if data is not None else b""
+    return any(c in text for c in (b",", b'"', b"\n", b"\r"))
+
+
+def csv_header(names) -> bytes:
+    """The header line of a CSV with these column names."""
+    import pyarrow as pa
+
+    return encode_csv(pa.table({str(i): [n] for i, n in enumerate(names)}))
+
+
+def encode_csv(table) -> bytes:
+    """The CSV lines (no header) of a table of text columns, cells quoted only where needed."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if table.num_rows == 0:
+        return b""
+    quoted = [_quote(c) for c in table.columns]
+    if all(q is None for q in quoted):
+        sink = io.BytesIO()
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+        return sink.getvalue()
+    columns = [c if q is None else q for c, q in zip(table.columns, quoted, strict=True)]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, ","), "\n", "")
+    parts = []
+    for chunk in pa.chunked_array(lines).chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        parts.append(chunk.buffers()[2].slice(start, end - start).to_pybytes())
+    return b"".join(parts)
 
 
 def iter_table(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator:

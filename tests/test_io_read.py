@@ -153,3 +153,25 @@ def test_score_and_predict_json_print_the_same_characters(tmp_path, cli):
     assert len(compared) >= 12
     for name in compared:
         assert row[name] == json.dumps(values[name]), name
+
+
+def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_path, monkeypatch):
+    """Until the schema reports them (PatientBatch.mapped / .defaults), a stub stands in for it."""
+    import regen.io as rio
+
+    real = rio._predict
+
+    def stub(model, raw, risk):
+        pred, _ = real(model, raw, risk)
+        batch = type("Batch", (), {"mapped": {"Age": "age"}, "defaults": {"age": len(pred["error"])}})()
+        return pred, rio.batch_notes(batch)
+
+    monkeypatch.setattr(rio, "_predict", stub)
+    src = tmp_path / "in.csv"
+    src.write_text("nerve,Age\n" + "GON,\n" * 12)
+    summary = rio.score_file(str(src), str(tmp_path / "o.csv"), chunksize=5)
+    assert summary["mapped"] == {"Age": "age"} and summary["defaults"] == {"age": 12}
+    lines = rio.summary_lines(summary)
+    assert lines[0] == "columns read as: Age -> age; defaults used: age 12 rows"
+    assert lines[1].startswith("12 rows: 12 scored, 0 not scored")
+    assert rio.batch_notes(object()) == {"mapped": {}, "defaults": {}}
