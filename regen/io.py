@@ -65,7 +65,7 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> None:
+def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
     """Refuse output paths that collide with an input, with each other, or are not writable files.
 
     Parameters
@@ -76,6 +76,8 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> N
         Files the command reads (``-`` = stdin is ignored).
     stdout_ok : bool
         Whether ``-`` means stdout for this command (at most one output may be ``-``).
+    suffix : str, optional
+        The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
 
     Raises
     ------
@@ -89,6 +91,13 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> N
             raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
         if path != "-" and os.path.isdir(path):
             raise PathClashError(f"{option}: {path} is a directory; name a file")
+        if suffix and path != "-" and not path.lower().endswith(suffix):
+            raise PathClashError(f"{option}: {path} does not end in {suffix}")
+        parent = os.path.dirname(os.path.abspath(path)) if path != "-" else ""
+        if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
+            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
+        if parent and os.path.exists(parent) and not os.path.isdir(parent):
+            raise PathClashError(f"{option}: {parent} is not a directory")
         for source in (os.fspath(s) for s in inputs if s is not None):
             if path != "-" and source != "-" and _same_file(path, source):
                 raise PathClashError(f"{option}: {path} is also the input; write to another file")
@@ -99,12 +108,12 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> N
                 raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
 
 
-def cli_check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False) -> None:
+def cli_check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
     """:func:`check_paths` for the command line: a clash is a usage error (exit code 2)."""
     import typer
 
     try:
-        check_paths(outputs, inputs, stdout_ok)
+        check_paths(outputs, inputs, stdout_ok, suffix)
     except PathClashError as exc:
         raise typer.BadParameter(str(exc)) from None
 

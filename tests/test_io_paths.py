@@ -119,3 +119,17 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("{tmp}/plot.svg", "does not end in .png"),
+    ("{tmp}/c.csv/plot.png", "is not a directory"),
+    ("{tmp}", "is a directory"),
+])
+def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, message):
+    """For `regen predict --plot` (the lead calls cli_check_paths({"--plot": plot}, suffix=".png") first)."""
+    from regen.io import PathClashError, check_paths
+
+    with pytest.raises(PathClashError, match=message):
+        check_paths({"--plot": path.format(tmp=tmp_path)}, suffix=".png")
+    check_paths({"--plot": str(tmp_path / "PLOT.PNG")}, suffix=".png")
