@@ -11,9 +11,12 @@ Input is read by :mod:`regen.tables` (the one reader). Output rules:
   names it. A symbolic link is followed (its target is replaced, the link
   kept); a character device or FIFO (``/dev/null``, a named pipe) is written
   through, never replaced; an existing file keeps its permissions.
-- **Formats** by the target's extension, any case: ``.parquet``; ``.gz``
-  (gzip, with no name or time in its header, so equal outputs are equal
-  bytes); anything else CSV; ``-`` is stdout.
+- **Formats** by the target's extension, any case: ``.parquet`` (one row
+  group per chunk; Parquet input keeps its column types); ``.gz`` (gzip, with
+  no name or time in its header, so equal outputs are equal bytes); anything
+  else CSV; ``-`` is stdout, written as rows are scored (a file refused part
+  way, e.g. a ragged record at row 900,000, leaves the rows before it on
+  stdout and exits 1).
 - **CSV text**: input cells are written back byte for byte, quoted only
   where CSV needs it (a comma, a quote, a line break); numbers follow the
   rule of :mod:`regen.columns`; lines end with ``\\n``; UTF-8 without BOM.
