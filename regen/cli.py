@@ -242,6 +242,9 @@ def simulate(
 
     Example: regen simulate -n 5000 --seed 1 -o cohort.csv
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output}, stdout_ok=True)
     with _fail_cleanly():
         from regen.io import write_table_atomic
         from regen.simulate import simulate_cohort
@@ -280,6 +283,10 @@ def fit(
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output, "its card (--output with .md)": Path(output).with_suffix(".md")},
+                    (outcomes,))
     with _fail_cleanly():
         from regen.fitting import fit_file
         from regen.parsing import printable
@@ -412,43 +419,56 @@ class Engine(str, Enum):
 
 @app.command()
 def score(
-    source: str = typer.Argument(..., metavar="IN", help="CSV, .csv.gz, .parquet; '-' = stdin; a glob (dask)."),
+    source: str = typer.Argument(..., metavar="IN", help="CSV, .csv.gz, .parquet; '-' = stdin; or a quoted glob."),
     output: str = typer.Option(..., "-o", "--output", help="Output CSV / .csv.gz / .parquet; '-' = stdout."),
     model: Path | None = typer.Option(None, help="Model file. Default: the embedded model."),
-    errors: Path | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
-    engine: Engine = typer.Option(Engine.pandas, help="pandas (streams in chunks) or dask (needs regen[dask])."),
-    chunksize: int = typer.Option(100_000, min=1, help="Rows per chunk (memory stays flat)."),
+    errors: str | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
+    engine: Engine = typer.Option(Engine.pandas, help="pandas (this process) or dask (a Dask cluster; "
+                                  "needs regen[dask]); the same options and the same output bytes."),
+    chunksize: int = typer.Option(100_000, min=1, help="Rows per chunk and per Parquet row group (memory stays flat)."),
     book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
+    scheduler: str | None = typer.Option(
+        None, help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
+        "Default: DASK_SCHEDULER_ADDRESS, else a local cluster."),
 ) -> None:
     """Score a cohort file: every input column untouched, then the prediction columns and error.
 
     Rows stay in input order; a row that cannot be scored keeps its place with
-    empty predictions and its reason in 'error'. The output appears only when
-    complete. Exit codes: 0 all rows scored; 3 finished but some rows not
-    scored; 1 the file itself could not be read (missing 'nerve' column, not
-    a CSV, not UTF-8, ...); 2 usage error. Estimates with intervals; decision
-    support, not a medical device.
+    empty predictions and its reason in 'error'. Row numbers (in --errors and
+    messages) count data records: 1 is the first row after the header, blank
+    lines do not count. A record with more or fewer fields than the header
+    refuses the file. The output appears only when complete. Exit codes: 0 all
+    rows scored; 3 finished but some rows not scored; 1 the file itself could
+    not be read (missing 'nerve' column, not a CSV, not UTF-8, ...); 2 usage
+    error (an output that is an input, two outputs on one path, ...).
+    Estimates with intervals; decision support, not a medical device.
 
     Columns: 'regen columns' lists every accepted input column (type, unit,
     accepted values, default) and every output column with its meaning.
 
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
+    from regen.io import cli_check_paths, input_paths
+
+    if scheduler and engine != Engine.dask:
+        raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     with _fail_cleanly():
-        if engine == Engine.dask:
-            from regen.dask_engine import score_files_dask
+        cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True)
+        options = {"chunksize": chunksize, "book_at_risk": book_at_risk}
+        with _progress() as tick:
+            if engine == Engine.dask:
+                from regen.dask_engine import score_files_dask
 
-            summary = score_files_dask(source, output, model)
-        else:
-            from regen.io import score_file
+                summary = score_files_dask(source, output, model, errors, progress=tick, scheduler=scheduler,
+                                           **options)
+            else:
+                from regen.io import score_file
 
-            with _progress() as tick:
-                summary = score_file(source, output, model, str(errors) if errors else None,
-                                     chunksize=chunksize, progress=tick, book_at_risk=book_at_risk)
-    if summary["duplicate_ids"]:
-        typer.echo(f"Warning: {summary['duplicate_ids']} rows repeat a patient_id (all scored)", err=True)
-    typer.echo(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
-               f"in {summary['seconds']:.1f} s", err=True)
+                summary = score_file(source, output, model, errors, progress=tick, **options)
+    from regen.io import summary_lines
+
+    for line in summary_lines(summary):
+        typer.echo(line, err=True)
     if summary["not_scored"]:
         raise typer.Exit(3)
 
@@ -486,6 +506,9 @@ def report(
 
     Example: regen report scored.csv -o report.html --today 2026-11-25 --list-patients
     """
+    from regen.io import cli_check_paths
+
+    cli_check_paths({"--output": output}, (scored,))
     with _fail_cleanly():
         from regen.io import atomic_path
         from regen.report import build_report

@@ -1,15 +1,28 @@
-"""The column contract: input and output names, their order, and how numbers are rounded.
+"""The column contract: input and output names, their order, and how numbers are rounded and written.
 
 Other programs read these names; change them only with a
 deprecation path. ``regen score``, ``regen predict --format json`` and
 :func:`regen.score_frame` all take their output names, order and rounding
 from here, so the same patient gets the same numbers everywhere.
 
+**The number rule** (one rule for every output): a prediction number is
+rounded half to even to :func:`decimals` places (days 0.1, probabilities and
+fractions 0.001), then written as the shortest decimal text that reads back
+as exactly that number, with at least one decimal: ``120.0``, ``87.4``,
+``0.25``, ``0.0``. That is Python's ``repr`` of the rounded float, so the
+JSON of ``regen predict`` (floats) and the CSV of ``regen score``
+(:func:`format_numbers`) print the same characters. A missing or non-finite
+number is written as an empty cell (``null`` in JSON).
+
 Examples
 --------
->>> from regen.columns import OUTPUT_COLUMNS, decimals
+>>> from regen.columns import OUTPUT_COLUMNS, decimals, format_number
 >>> OUTPUT_COLUMNS[0], decimals("p_relief_90d"), decimals("relief_end_median_day")
 ('sensation_return_median_day', 3, 1)
+>>> format_number("p_relief_90d", 0.2500001), format_number("relief_end_median_day", 120)
+('0.25', '120.0')
+>>> format_number("relief_end_median_day", float("nan"))
+''
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "RELIEF_DAYS",
     "decimals",
+    "format_number",
+    "format_numbers",
     "round_outputs",
 ]
 
@@ -152,3 +167,29 @@ def round_outputs(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         arr = np.asarray(values)
         out[name] = np.round(arr, places) if places is not None and arr.dtype.kind == "f" else values
     return out
+
+
+def format_numbers(name: str, values):
+    """Write a numeric column as text by the number rule (vectorised; a pyarrow string array).
+
+    Rounds by :func:`decimals` (no rounding for other names), then writes each
+    distinct value once: the shortest round-trip decimal with at least one
+    decimal ('' for NaN and infinities).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = np.asarray(values, dtype=float)
+    places = decimals(name)
+    if places is not None:
+        arr = np.round(arr, places)
+    arr = np.where(np.isfinite(arr), arr, np.nan) + 0.0  # -0.0 -> 0.0
+    encoded = pc.dictionary_encode(pa.array(arr, from_pandas=True))
+    text = pc.cast(encoded.dictionary, pa.string())
+    text = pc.if_else(pc.match_substring_regex(text, r"[.en]"), text, pc.binary_join_element_wise(text, ".0", ""))
+    return pc.fill_null(pc.take(text, encoded.indices), "")
+
+
+def format_number(name: str, value: float) -> str:
+    """One number as text by the number rule (see :func:`format_numbers`)."""
+    return format_numbers(name, [value])[0].as_py()

@@ -1,52 +1,113 @@
-"""Scoring with Dask: files larger than memory, or many files (a glob).
+"""The Dask engine: the local engine with its chunks scored on a Dask cluster.
 
-The recipe, for any Dask pipeline::
+``regen score IN -o OUT --engine dask`` reads the input with the one reader
+(:mod:`regen.tables`), sends each chunk to a Dask worker, which validates,
+predicts and encodes it with the same pure function as the local engine
+(:func:`regen.io.score_chunk`), and writes the results in input order through
+the same writer. So every option (``--errors``, ``--chunksize``,
+``--book-at-risk``, ``-o -``, ``.csv.gz``, ``.parquet``) means the same thing
+and the outputs, the errors file and the summary are the same, byte for byte.
+
+Which cluster:
+
+- ``--scheduler tcp://host:8786`` (or ``scheduler=`` here): an existing
+  cluster (started with ``dask scheduler`` / ``dask worker``, dask-jobqueue,
+  Kubernetes, ...); its workers need ``regen`` installed (the same version);
+- otherwise the address Dask itself reads: the environment variable
+  ``DASK_SCHEDULER_ADDRESS`` (Dask's config key ``scheduler-address``);
+- otherwise a local cluster in this process (threads; ``pip install
+  'regen-cryo[dask]'``).
+
+The recipe for a Dask DataFrame pipeline of your own::
 
     import dask.dataframe as dd, regen
     frame = dd.read_csv("cohort-*.csv", dtype=str, keep_default_na=False)
     scored = frame.map_partitions(regen.score_frame, meta=regen.score_frame(frame._meta))
-
-Results are identical to single-process scoring (the same pure function on
-each partition, in order).
 """
 
 from __future__ import annotations
 
-__all__ = ["score_files_dask"]
+import os
+
+__all__ = ["scheduler_address", "score_files_dask"]
 
 
-def _dask():
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The scheduler to use: the one given, else Dask's ``scheduler-address`` (DASK_SCHEDULER_ADDRESS), else None."""
+    if scheduler:
+        return scheduler
     try:
-        import dask.dataframe as dd
+        import dask
+    except ImportError:
+        return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    return dask.config.get("scheduler-address", None) or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def _client(address: str | None):
+    try:
+        from distributed import Client
     except ImportError:
         from regen.errors import RegenError
 
-        raise RegenError("the dask engine needs Dask: pip install 'regen-cryo[dask]'") from None
-    return dd
+        raise RegenError("the dask engine needs Dask's distributed scheduler: "
+                         "pip install 'regen-cryo[dask]'") from None
+    if address:
+        try:
+            return Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            from regen.errors import RegenError
+
+            raise RegenError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    return Client(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1, dashboard_address=":0",
+                  set_as_default=False)
 
 
-def score_files_dask(pattern: str, target: str, model=None, blocksize: str = "64MB",
-                     scheduler: str = "threads") -> dict:
-    """Score one file or a glob of CSV files with Dask; write one CSV atomically."""
-    import time
+_MODELS: dict = {}
 
-    from regen.errors import DataFileError
-    from regen.io import atomic_path
-    from regen.scoring import resolve_model, score_frame
 
-    dd = _dask()
-    start = time.perf_counter()
+def _score_on_worker(chunk, bundle: dict, **options) -> dict:
+    """:func:`regen.io.score_chunk` on a worker, the model rebuilt once per worker from its bundle."""
+    from regen.io import score_chunk
+    from regen.model import Model
+
+    key = (bundle["name"], bundle["version"], id(bundle))
+    if key not in _MODELS:
+        _MODELS.clear()
+        _MODELS[key] = Model(bundle)
+    return score_chunk(chunk, _MODELS[key], **options)
+
+
+def score_files_dask(source: str, target: str, model=None, errors_path: str | None = None,
+                     chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
+                     scheduler: str | None = None, client=None) -> dict:
+    """Score a file (or a glob of files) on a Dask cluster: the arguments and result of :func:`regen.io.score_file`.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of an existing scheduler (see the module notes).
+    client : distributed.Client, optional
+        A client to use instead (not closed here).
+    """
+    from regen.io import check_paths, score_file
+    from regen.scoring import resolve_model
+
+    check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
     model = resolve_model(model)
+    own = client is None
+    client = _client(scheduler_address(scheduler)) if own else client
     try:
-        frame = dd.read_csv(pattern, dtype=str, keep_default_na=False, na_filter=False,
-                            blocksize=blocksize, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise DataFileError(f"cannot read {pattern!r}: {str(exc).splitlines()[0]}") from None
-    scored = frame.map_partitions(score_frame, model, meta=score_frame(frame._meta, model))
-    with atomic_path(target) as tmp:
-        scored.to_csv(str(tmp), single_file=True, index=False, compute_kwargs={"scheduler": scheduler})
-    errors = dd.read_csv(target, dtype=str, keep_default_na=False, usecols=["error"])["error"]
-    bad = int((errors != "").sum().compute(scheduler=scheduler))
-    rows = int(errors.shape[0].compute(scheduler=scheduler))
-    return {"rows": rows, "scored": rows - bad, "not_scored": bad, "duplicate_ids": 0,
-            "seconds": time.perf_counter() - start}
+        from regen.model import thaw
+
+        workers = max(sum(client.nthreads().values()), 1)
+        shared = client.scatter(thaw(model.bundle), broadcast=True)  # plain data: any worker can unpickle it
+
+        def submit(func, chunk):
+            options = {k: v for k, v in func.keywords.items() if k != "model"}
+            return client.submit(_score_on_worker, chunk, shared, pure=False, **options)
+
+        return score_file(source, target, model, errors_path, chunksize, progress, book_at_risk,
+                          submit=submit, window=2 * workers)
+    finally:
+        if own:
+            client.close()

@@ -1,9 +1,27 @@
-"""Reading input tables: the one reader behind score, fit, evaluate, describe and report.
+"""Tables as text: the one reader behind score, fit, evaluate, describe, report and Dask, and the CSV encoder.
 
-CSV (``.csv``, ``.csv.gz``), Parquet or ``-`` (stdin), read as text: every
-cell is the string that was in the file (no type inference), a UTF-8 byte
-order mark is dropped, blank lines are skipped. Every failure is one
-:class:`~regen.errors.DataFileError` line naming the file and what to do.
+CSV (any name; gzip-compressed input is recognised by its content, so
+``.csv.gz`` / ``.CSV.GZ`` both work), Parquet (``.parquet``, any case) or
+``-`` (stdin, CSV). Read with pyarrow in record batches:
+
+- every CSV cell is the exact text that was in the file (no type inference,
+  no ``NA`` guessing, spaces kept); quoted commas, quotes and newlines are
+  values; a UTF-8 byte order mark is dropped; blank lines are skipped;
+- rows are numbered as **data records**: row 1 is the first record after the
+  header, blank lines do not count, a record with a quoted newline counts once;
+- the file is refused, in one :class:`~regen.errors.DataFileError` line, when
+  a record has more or fewer fields than the header (it names the record and
+  its field count: a column guessed from a ragged row could score a patient
+  with another column's value), when a column name repeats, when the text is
+  not UTF-8 (the byte offset in the file is given), when a gzip stream is
+  truncated, when a quote is never closed, or when the file is empty;
+- Parquet columns keep their types (:attr:`Chunk.table`); their text form
+  (:attr:`Chunk.text`, nulls as ``''``) is what the schema reads.
+
+Text out (:func:`encode_csv`): cells are written back byte for byte, quoted
+only where CSV needs it (a comma, a quote, a line break; ``"`` doubled),
+lines end with ``\\n``, UTF-8 without BOM; so a file read and written again is
+the same text, whatever its columns hold.
 
 Examples
 --------
@@ -17,78 +35,365 @@ Examples
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 from regen.errors import DataFileError
 
-__all__ = ["CHUNK_ROWS", "iter_table", "read_table"]
+__all__ = ["CHUNK_ROWS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet", "iter_chunks",
+           "iter_table", "read_table"]
 
 CHUNK_ROWS = 100_000
+_BLOCK = 1 << 20
+_TAIL = 1 << 16
 
 
-def _check_columns(frame, source: str):
-    """Refuse repeated column names (pandas would rename them 'age.1')."""
-    names = [str(c) for c in frame.columns]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+class Chunk(NamedTuple):
+    """A chunk of rows: the table as stored (typed for Parquet) and its text form (for the schema)."""
+
+    table: object
+    text: object
+
+
+def is_parquet(path: str | os.PathLike) -> bool:
+    """Whether a path names a Parquet file (by its extension, any case)."""
+    return os.fspath(path).lower().endswith(".parquet")
+
+
+class _Stream(io.RawIOBase):
+    """The bytes of a CSV source, checked as they pass: UTF-8 (with the offset in the file), gzip end."""
+
+    def __init__(self, raw, name: str) -> None:
+        self.raw, self.name, self.offset, self.lines = raw, name, 0, 1
+        self.pending, self.tail, self.eof = b"", b"", False
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, size: int) -> bytes:
+        if self.eof:
+            return b""
+        try:
+            data = self.raw.read(size)
+        except EOFError:
+            raise DataFileError(f"{self.name}: the gzip file is truncated (it ends before its end marker, "
+                                f"{self.offset:,} bytes of text read); copy it again") from None
+        except OSError as exc:  # gzip.BadGzipFile, zlib errors
+            raise DataFileError(f"{self.name}: not a readable gzip file ({exc})") from None
+        if not data and self.tail and not self.tail.endswith(b"\n"):
+            data = b"\n"  # a last record without its newline (a header-only file needs it)
+            self._check(data, final=False)
+            return data
+        self._check(data, final=not data)
+        return data
+
+    def _check(self, data: bytes, final: bool) -> None:
+        if self.offset == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise DataFileError(f"{self.name}: not UTF-8 text (it is UTF-16); save the file as UTF-8 CSV")
+        held = self.decoder.getstate()[0]
+        try:
+            self.decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            where = self.offset - len(held) + exc.start
+            line = self.lines + (held + data)[: exc.start].count(b"\n")
+            raise DataFileError(f"{self.name}: not UTF-8 text ({exc.reason}, byte {where:,} of the file, "
+                                f"line {line}); save the file as UTF-8 CSV") from None
+        self.offset += len(data)
+        self.lines += data.count(b"\n")
+        self.eof = final
+        self.tail = (self.tail + data)[-_TAIL:]
+
+    def prefix(self, size: int) -> bytes:
+        """Read ahead ``size`` more bytes (kept for the next reads); the bytes read ahead so far."""
+        self.pending += self._fill(size)
+        return self.pending
+
+    def readinto(self, buffer) -> int:
+        data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
+        self.pending = self.pending[len(data):] if self.pending else b""
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open_bytes(source: str):
+    """The bytes of a CSV source (a file, a pipe, stdin), gunzipped when they start with gzip's magic."""
+    handle = sys.stdin.buffer if source == "-" else open(source, "rb")
+    if not hasattr(handle, "peek"):
+        handle = io.BufferedReader(handle)
+    if handle.peek(2)[:2] == b"\x1f\x8b":
+        import gzip
+
+        return gzip.GzipFile(fileobj=handle, mode="rb")
+    return handle
+
+
+def _first_record(text: str) -> list[str] | None:
+    """The header: the first non-blank CSV record of ``text`` (None if not complete in it)."""
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(row for row in rows if row)
+        next(rows)
+    except (StopIteration, csv.Error):
+        return None
+    return header
+
+
+def _header(stream: _Stream, name: str) -> list[str]:
+    size = _BLOCK
+    while True:
+        data = stream.prefix(size)
+        text = data.decode("utf-8", errors="replace")
+        header = _first_record(text) if not stream.eof else _first_record(text + "\n\n")
+        if header is not None or stream.eof:
+            break
+        size *= 2
+    if header is None or header == [""]:
+        raise DataFileError(f"{name}: the file is empty (no header row)")
+    repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        raise DataFileError(f"{source}: column names repeat ({', '.join(map(repr, repeated))}); "
+        raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
                             "each column must appear once")
-    return frame
+    return header
 
 
-def _parquet_chunks(source: str, chunksize: int) -> Iterator:
+def _arrow_error(exc: Exception, name: str, ragged: list) -> DataFileError:
+    if ragged:
+        row = ragged[0]
+        record = f"data record {row.number - 1}" if row.number else "a record"
+        return DataFileError(f"{name}: {record} has {row.actual_columns} fields but the header has "
+                             f"{row.expected_columns} (a stray or unquoted comma?); fix that row, nothing was read")
+    return DataFileError(f"{name}: not a readable CSV ({str(exc).strip().splitlines()[-1]})")
+
+
+def _unclosed_quote(tail: bytes, last: str) -> bool:
+    """Whether the file ends inside a quoted value whose text is ``last`` (the last cell read)."""
+    escaped = last.replace('"', '""').encode()
+    if escaped.strip(b'"'):
+        return tail.endswith(b'"' + escaped) and not tail.endswith(b'"' + escaped + b'"')
+    run = len(tail.rstrip(b"\r\n")) - len(tail.rstrip(b"\r\n").rstrip(b'"'))
+    return run % 2 == 1
+
+
+def _csv_batches(source: str, name: str) -> Iterator:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    raw = _open_bytes(source)
+    stream = _Stream(raw, name)
+    ragged: list = []
     try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise DataFileError("reading Parquet needs pyarrow: pip install 'regen-cryo[parquet]'") from None
+        header = _header(stream, name)
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: (
+                ragged.append(row), "error")[1]),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
+                                                 strings_can_be_null=False, check_utf8=False))
+        if any(field.type != pa.string() for field in reader.schema):
+            raise DataFileError(f"{name}: cannot read the header row as column names")
+        last = None
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise _arrow_error(exc, name, ragged) from None
+            if batch.num_rows:
+                last = batch
+                yield batch
+        if last is not None and last.num_columns and _unclosed_quote(stream.tail, last.column(-1)[-1].as_py()):
+            raise DataFileError(f"{name}: not a readable CSV (a quoted value is never closed: a missing '\"' "
+                                "near the end)")
+        if last is None:
+            yield pa.RecordBatch.from_pylist([], schema=reader.schema)
+    except pa.ArrowInvalid as exc:
+        raise _arrow_error(exc, name, ragged) from None
+    finally:
+        inner = getattr(raw, "fileobj", raw)
+        if inner is not getattr(sys.stdin, "buffer", None):
+            raw.close()
+            inner.close()
+
+
+def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=chunksize):
-            frame = batch.to_pandas()
-            yield frame.astype(object).where(frame.notna(), "").astype(str)
-    except OSError as exc:
-        raise DataFileError(f"{source}: not a readable Parquet file ({exc})") from None
+        handle = pq.ParquetFile(source)
+        names = handle.schema_arrow.names
+        repeated = sorted({c for c in names if names.count(c) > 1})
+        if repeated:
+            raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
+                                "each column must appear once")
+        empty = True
+        for batch in handle.iter_batches(batch_size=chunksize):
+            empty = False
+            yield batch
+        if empty:
+            yield pa.RecordBatch.from_pylist([], schema=handle.schema_arrow)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataFileError(f"{name}: not a readable Parquet file ({exc})") from None
 
 
-def _csv_chunks(source: str, chunksize: int) -> Iterator:
-    import pandas as pd
+def _text(table):
+    """Each column as text: strings as they are, other types cast, nulls as ''."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    handle = sys.stdin if source == "-" else source
-    try:
-        reader = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False, index_col=False,
-                             skip_blank_lines=True, encoding="utf-8-sig", chunksize=chunksize)
-        yield from reader
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                            "save the file as UTF-8 CSV") from None
-    except pd.errors.EmptyDataError:
-        raise DataFileError(f"{source}: the file is empty (no header row)") from None
-    except pd.errors.ParserError as exc:
-        raise DataFileError(f"{source}: not a readable CSV: {str(exc).strip().splitlines()[-1]}") from None
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.type != pa.string():
+            try:
+                column = pc.cast(column, pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise DataFileError(f"column {name!r} of type {column.type} cannot be read as text") from None
+        columns.append(pc.fill_null(column, ""))
+    return pa.table(columns, names=table.column_names)
 
 
-def iter_table(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator:
-    """Yield text DataFrames of at most ``chunksize`` rows, in file order.
+def _rebatch(batches: Iterator, chunksize: int) -> Iterator:
+    """Tables of exactly ``chunksize`` rows (the last one shorter; one empty table for no rows)."""
+    import pyarrow as pa
+
+    pending, count, schema = [], 0, None
+    for batch in batches:
+        schema = batch.schema
+        if batch.num_rows == 0 and count == 0 and pending == []:
+            pending = [batch]
+            continue
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= chunksize:
+            table = pa.Table.from_batches(pending, schema)
+            yield table.slice(0, chunksize)
+            rest = table.slice(chunksize)
+            pending, count = rest.to_batches(), rest.num_rows
+    if schema is not None and (count or pending):
+        yield pa.Table.from_batches(pending, schema)
+
+
+def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """Yield :class:`Chunk` s of ``chunksize`` rows (pyarrow tables), in file order.
+
+    A header-only file yields one empty chunk (the columns, no rows).
 
     Raises
     ------
     DataFileError
-        If the file is missing, empty, not UTF-8, not a CSV / Parquet file, or
-        repeats a column name.
+        If the file is missing, empty, not UTF-8, not a CSV / Parquet file,
+        ragged (a record with more or fewer fields than the header), repeats a
+        column name, or is a truncated gzip file.
     """
     source = os.fspath(source)
-    if source != "-" and not os.path.isfile(source):
-        raise DataFileError(f"input file {source!r} does not exist")
-    chunks = _parquet_chunks(source, chunksize) if source.lower().endswith(".parquet") \
-        else _csv_chunks(source, chunksize)
-    for chunk in chunks:
-        yield _check_columns(chunk, source)
+    name = "stdin" if source == "-" else source
+    if source != "-" and (not os.path.exists(source) or os.path.isdir(source)):
+        raise DataFileError(f"input file {source!r} does not exist"
+                            + (" (it is a directory)" if os.path.isdir(source) else ""))
+    parquet = source != "-" and is_parquet(source)
+    batches = _parquet_batches(source, name, chunksize) if parquet else _csv_batches(source, name)
+    for table in _rebatch(batches, chunksize):
+        yield Chunk(table, _text(table) if parquet else table)
+
+
+# --------------------------------------------------------------------------- text out
+class TextColumns(Mapping):
+    """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
+
+    def __init__(self, table) -> None:
+        self.table, self.cache = table, {}
+
+    def __getitem__(self, name: str):
+        import numpy as np
+        import pyarrow.compute as pc
+
+        if name not in self.cache:
+            if name not in self.table.column_names:
+                raise KeyError(name)
+            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
+            words = encoded.dictionary.to_numpy(zero_copy_only=False)
+            self.cache[name] = words[np.asarray(encoded.indices)] if len(words) else \
+                np.full(self.table.num_rows, "", dtype=object)
+        return self.cache[name]
+
+    def __iter__(self):
+        return iter(self.table.column_names)
+
+    def __len__(self) -> int:
+        return self.table.num_columns
+
+
+_SPECIAL = '[",\\r\\n]'
+
+
+def _quote(column):
+    """Quote the cells that need it ('"' doubled inside); None when no cell needs it."""
+    import pyarrow.compute as pc
+
+    if not any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column])):
+        return None
+    need = pc.match_substring_regex(column, _SPECIAL)
+    if not pc.any(need).as_py():
+        return None
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+    return pc.if_else(need, quoted, column)
+
+
+def _may_need_quotes(array) -> bool:
+    """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
+    data = array.buffers()[2] if len(array) else None
+    text = data.to_pybytes() if data is not None else b""
+    return any(c in text for c in (b",", b'"', b"\n", b"\r"))
+
+
+def csv_header(names) -> bytes:
+    """The header line of a CSV with these column names."""
+    import pyarrow as pa
+
+    return encode_csv(pa.table({str(i): [n] for i, n in enumerate(names)}))
+
+
+def encode_csv(table) -> bytes:
+    """The CSV lines (no header) of a table of text columns, cells quoted only where needed."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if table.num_rows == 0:
+        return b""
+    quoted = [_quote(c) for c in table.columns]
+    if all(q is None for q in quoted):
+        sink = io.BytesIO()
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+        return sink.getvalue()
+    columns = [c if q is None else q for c, q in zip(table.columns, quoted, strict=True)]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, ","), "\n", "")
+    parts = []
+    for chunk in pa.chunked_array(lines).chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        parts.append(chunk.buffers()[2].slice(start, end - start).to_pybytes())
+    return b"".join(parts)
+
+
+def iter_table(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator:
+    """Yield text DataFrames of at most ``chunksize`` rows, in file order (see :func:`iter_chunks`)."""
+    for chunk in iter_chunks(source, chunksize):
+        yield chunk.text.to_pandas()
 
 
 def read_table(source: str | os.PathLike):
-    """Read a whole table as text (see :func:`iter_table`); a header-only file gives no rows."""
-    import pandas as pd
+    """Read a whole table as text (see :func:`iter_chunks`); a header-only file gives no rows."""
+    import pyarrow as pa
 
-    chunks = list(iter_table(source))
-    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    tables = [chunk.text for chunk in iter_chunks(source)]
+    return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()

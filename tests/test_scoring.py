@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import regen
+import regen.io
 from regen import score_frame
 from regen.columns import OUTPUT_COLUMNS
 from regen.errors import DataFileError
@@ -141,7 +142,7 @@ def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     cohort.to_csv(src, index=False)
     calls = {"n": 0}
-    real = regen.scoring.score_frame
+    real = regen.io.predict_chunk  # the one function that validates and predicts a chunk (both engines)
 
     def failing(frame, *args, **kwargs):
         calls["n"] += 1
@@ -149,7 +150,7 @@ def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
             raise KeyboardInterrupt
         return real(frame, *args, **kwargs)
 
-    monkeypatch.setattr("regen.scoring.score_frame", failing)
+    monkeypatch.setattr("regen.io.predict_chunk", failing)
     from regen.io import score_file
 
     with pytest.raises(KeyboardInterrupt):

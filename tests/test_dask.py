@@ -1,0 +1,107 @@
+"""The Dask engine is the local engine, distributed: the same options, the same bytes (issue 12, item 4).
+
+Both engines run on the same messy file with several option sets; the outputs,
+the --errors files and the summaries must be equal byte for byte. The cluster
+is a local `distributed` cluster started here (threads, in this process),
+reached by its address as an existing cluster would be.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("distributed")
+
+MESSY = ("\ufeffpatient_id,Note,nerve,age,treated_on,extra\n"
+         'p1,"has, comma",SLGN,64,2026-03-14,x\n'
+         "\n"
+         'p2,"two\nlines",GON,45,2026-03-15,\n'
+         'p1,"quote ""q""",kneecap,50,,y\n'
+         "p3,,GON,abc,2026-02-30,z\n"
+         + "".join(f"q{i % 7},n{i},{'GON' if i % 3 else 'SLGN'},{20 + i % 70},2026-01-{1 + i % 28:02d},\n"
+                   for i in range(60)))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as local:
+        yield local.scheduler_address
+
+
+def _run(cli, tmp_path, tag, target, *options, engine=()):
+    out = "-" if target == "-" else tmp_path / f"{tag}-{target}"
+    errors = ["--errors", tmp_path / f"{tag}-errors.csv"] if "--errors" in options else []
+    options = [o for o in options if o != "--errors"]
+    res = cli("score", tmp_path / "messy.csv", "-o", out, *errors, *options, *engine)
+    data = res.stdout_bytes if target == "-" else out.read_bytes()
+    errs = (tmp_path / f"{tag}-errors.csv").read_bytes() if errors else b""
+    summary = re.sub(r"in [0-9.]+ s", "in - s", res.stderr)
+    return res.exit_code, data, errs, summary
+
+
+@pytest.mark.parametrize(("target", "options"), [
+    ("out.csv", ()),
+    ("out.csv.gz", ("--chunksize", "7", "--errors")),
+    ("out.parquet", ("--chunksize", "10", "--book-at-risk", "0.3")),
+    ("-", ("--chunksize", "1", "--errors")),
+])
+def test_both_engines_write_the_same_bytes(tmp_path, cli, cluster, target, options):
+    (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
+    local = _run(cli, tmp_path, "local", target, *options)
+    dask = _run(cli, tmp_path, "dask", target, *options, engine=("--engine", "dask", "--scheduler", cluster))
+    assert local[0] == 3, local[3]
+    assert "64 rows: 62 scored, 2 not scored" in local[3] and "rows repeat a patient_id" in local[3]
+    assert local == dask
+
+
+def test_dask_reads_the_scheduler_address_dask_reads(tmp_path, cli, cluster, monkeypatch):
+    (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster)
+    from regen.dask_engine import scheduler_address
+
+    assert scheduler_address() == cluster
+    assert _run(cli, tmp_path, "env", "o.csv", engine=("--engine", "dask")) == _run(cli, tmp_path, "loc", "o.csv")
+
+
+def test_options_dask_cannot_use_are_refused(tmp_path, cli):
+    (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
+    res = cli("score", tmp_path / "messy.csv", "-o", tmp_path / "o.csv", "--scheduler", "tcp://127.0.0.1:1")
+    assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
+
+
+def test_dask_refuses_what_local_refuses(tmp_path, cli, cluster):
+    src = tmp_path / "messy.csv"
+    src.write_text("patient_id,nerve,age\nP1,SLGN,64,x\n")
+    for engine in ((), ("--engine", "dask", "--scheduler", cluster)):
+        res = cli("score", src, "-o", tmp_path / "o.csv", *engine)
+        assert res.exit_code == 1 and "data record 1 has 4 fields" in res.stderr
+        res = cli("score", src, "-o", src, *engine)
+        assert res.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
+
+
+def test_a_glob_is_read_in_name_order_by_both_engines(tmp_path, cli, cluster):
+    for i in range(3):
+        (tmp_path / f"part-{i}.csv").write_text(f"patient_id,nerve\np{i},GON\nq{i},SLGN\n")
+    outs = []
+    for engine in ((), ("--engine", "dask", "--scheduler", cluster)):
+        out = tmp_path / f"o{len(outs)}.csv"
+        assert cli("score", str(tmp_path / "part-*.csv"), "-o", out, *engine).exit_code == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert [line.split(b",")[0] for line in outs[0].splitlines()[1:]] == [b"p0", b"q0", b"p1", b"q1", b"p2", b"q2"]
+
+
+def test_a_cluster_of_worker_processes_gives_the_same_bytes(tmp_path, cli):
+    from distributed import LocalCluster
+
+    (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as remote:
+        dask = _run(cli, tmp_path, "d", "o.csv", "--chunksize", "9", "--errors",
+                    engine=("--engine", "dask", "--scheduler", remote.scheduler_address))
+    assert dask == _run(cli, tmp_path, "l", "o.csv", "--chunksize", "9", "--errors")
