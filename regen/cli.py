@@ -242,11 +242,11 @@ def simulate(
 
     Example: regen simulate -n 5000 --seed 1 -o cohort.csv
     """
-    from regen.io import cli_check_paths
+    from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output}, stdout_ok=True)
     with _fail_cleanly():
-        from regen.io import write_table_atomic
+        from regen.files import write_table_atomic
         from regen.simulate import simulate_cohort
 
         cohort = simulate_cohort(n, seed=seed)
@@ -283,7 +283,7 @@ def fit(
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
-    from regen.io import cli_check_paths
+    from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output, "its card (--output with .md)": Path(output).with_suffix(".md")},
                     (outcomes,))
@@ -430,6 +430,10 @@ def score(
     scheduler: str | None = typer.Option(
         None, help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
         "Default: DASK_SCHEDULER_ADDRESS, else a local cluster."),
+    allow_any_nerve: bool = typer.Option(
+        False, "--allow-any-nerve",
+        help="Score a nerve for an indication the catalog does not list for it (a warning in each such row "
+        "instead of an error); the column allow_any_nerve does the same row by row."),
 ) -> None:
     """Score a cohort file: every input column untouched, then the prediction columns and error.
 
@@ -448,13 +452,14 @@ def score(
 
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
-    from regen.io import cli_check_paths, input_paths
+    from regen.cli_options import check_paths as cli_check_paths
+    from regen.io import input_paths
 
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     with _fail_cleanly():
         cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True)
-        options = {"chunksize": chunksize, "book_at_risk": book_at_risk}
+        options = {"chunksize": chunksize, "book_at_risk": book_at_risk, "allow_any_nerve": allow_any_nerve}
         with _progress() as tick:
             if engine == Engine.dask:
                 from regen.dask_engine import score_files_dask
@@ -506,11 +511,11 @@ def report(
 
     Example: regen report scored.csv -o report.html --today 2026-11-25 --list-patients
     """
-    from regen.io import cli_check_paths
+    from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output}, (scored,))
     with _fail_cleanly():
-        from regen.io import atomic_path
+        from regen.files import atomic_path
         from regen.report import build_report
         from regen.tables import read_table
 

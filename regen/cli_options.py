@@ -86,3 +86,16 @@ def parse_today(text: str | None) -> str | None:
     if str(day) == "NaT":
         raise InputError("--today: give a date YYYY-MM-DD, e.g. 2026-03-14")
     return str(day)
+
+
+def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
+    """:func:`regen.files.check_paths` for the command line: a clash is a usage error (exit code 2)."""
+    import typer
+
+    from regen.files import PathClashError
+    from regen.files import check_paths as check
+
+    try:
+        check(outputs, inputs, stdout_ok, suffix)
+    except PathClashError as exc:
+        raise typer.BadParameter(str(exc)) from None

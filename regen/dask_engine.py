@@ -79,7 +79,7 @@ def _score_on_worker(chunk, bundle: dict, **options) -> dict:
 
 def score_files_dask(source: str, target: str, model=None, errors_path: str | None = None,
                      chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
-                     scheduler: str | None = None, client=None) -> dict:
+                     scheduler: str | None = None, client=None, allow_any_nerve: bool = False) -> dict:
     """Score a file (or a glob of files) on a Dask cluster: the arguments and result of :func:`regen.io.score_file`.
 
     Parameters
@@ -89,7 +89,8 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
     client : distributed.Client, optional
         A client to use instead (not closed here).
     """
-    from regen.io import check_paths, score_file
+    from regen.files import check_paths
+    from regen.io import score_file
     from regen.scoring import resolve_model
 
     check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
@@ -107,7 +108,7 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
             return client.submit(_score_on_worker, chunk, shared, pure=False, **options)
 
         return score_file(source, target, model, errors_path, chunksize, progress, book_at_risk,
-                          submit=submit, window=2 * workers)
+                          submit=submit, window=2 * workers, allow_any_nerve=allow_any_nerve)
     finally:
         if own:
             client.close()

@@ -1,259 +1,59 @@
-"""Writing outputs: output-path checks, atomic files, CSV / .csv.gz / Parquet / stdout, batch scoring.
+"""Batch scoring of files: chunks in, prediction columns out, streamed through one writer.
 
-Input is read by :mod:`regen.tables` (the one reader). Output rules:
+Input is read by :mod:`regen.tables` (the one reader); outputs are written
+through :mod:`regen.files` (path checks, atomic files). Output rules:
 
-- **Paths** (:func:`check_paths`): an output that is an input, or another
-  output of the same command, or stdout twice, or a directory, or ``''`` is a
-  usage error before anything is read or written.
-- **Atomic files** (:class:`atomic_path`): a file is written to a temporary
-  file beside the target and renamed over it only when complete; every exit
-  (error, Ctrl-C, SIGTERM, SIGHUP) removes the temporary file and no message
-  names it. A symbolic link is followed (its target is replaced, the link
-  kept); a character device or FIFO (``/dev/null``, a named pipe) is written
-  through, never replaced; an existing file keeps its permissions.
-- **Formats** by the target's extension, any case: ``.parquet`` (one row
-  group per chunk; Parquet input keeps its column types); ``.gz`` (gzip, with
-  no name or time in its header, so equal outputs are equal bytes); anything
-  else CSV; ``-`` is stdout, written as rows are scored (a file refused part
-  way, e.g. a ragged record at row 900,000, leaves the rows before it on
-  stdout and exits 1).
+- ``-`` is stdout, written as rows are scored (a file refused part way, e.g.
+  a ragged record at row 900,000, leaves the rows before it on stdout and
+  exits 1); ``.parquet`` gets one row group per chunk (Parquet input keeps
+  its column types); ``.gz`` is gzip; anything else CSV.
 - **CSV text**: input cells are written back byte for byte, quoted only
   where CSV needs it (a comma, a quote, a line break); numbers follow the
   rule of :mod:`regen.columns`; lines end with ``\\n``; UTF-8 without BOM.
-
-Examples
---------
->>> import tempfile, pathlib
->>> target = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
->>> with atomic_path(target) as tmp:
-...     _ = tmp.write_text("a,b\\n")
->>> target.read_text()
-'a,b\\n'
 """
 
 from __future__ import annotations
 
 import io
 import os
-import signal
-import stat
 import sys
-import tempfile
-import threading
-from pathlib import Path
 
-from regen.errors import RegenError
+from regen.files import atomic_path, check_paths, output_kind, write_table_atomic
 from regen.tables import TextColumns, csv_header, encode_csv
 
-__all__ = ["PathClashError", "atomic_path", "batch_notes", "check_input_columns", "check_paths", "cli_check_paths",
-           "input_paths", "output_kind", "score_chunk", "score_file", "summary_lines", "write_table_atomic"]
-
-
-class PathClashError(RegenError, ValueError):
-    """An output path that would touch an input, another output, or something that is not a file."""
-
-
-# --------------------------------------------------------------------------- paths
-def output_kind(target: str | os.PathLike) -> str:
-    """'stdout', 'parquet', 'gzip' or 'csv', from the target's name (extension in any case)."""
-    name = os.fspath(target).lower()
-    return "stdout" if name == "-" else "parquet" if name.endswith(".parquet") else \
-        "gzip" if name.endswith(".gz") else "csv"
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
-    """Refuse output paths that collide with an input, with each other, or are not writable files.
-
-    Parameters
-    ----------
-    outputs : dict
-        Option name (for the message) -> path; None entries are ignored.
-    inputs : tuple of paths
-        Files the command reads (``-`` = stdin is ignored).
-    stdout_ok : bool
-        Whether ``-`` means stdout for this command (at most one output may be ``-``).
-    suffix : str, optional
-        The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
-
-    Raises
-    ------
-    PathClashError
-    """
-    given = {k: os.fspath(v) for k, v in outputs.items() if v is not None}
-    for option, path in given.items():
-        if path.strip() == "":
-            raise PathClashError(f"{option}: the output path is empty")
-        if path == "-" and not stdout_ok:
-            raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
-        if path != "-" and os.path.isdir(path):
-            raise PathClashError(f"{option}: {path} is a directory; name a file")
-        if suffix and path != "-" and not path.lower().endswith(suffix):
-            raise PathClashError(f"{option}: {path} does not end in {suffix}")
-        parent = os.path.dirname(os.path.abspath(path)) if path != "-" else ""
-        if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
-            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
-        if parent and os.path.exists(parent) and not os.path.isdir(parent):
-            raise PathClashError(f"{option}: {parent} is not a directory")
-        for source in (os.fspath(s) for s in inputs if s is not None):
-            if path != "-" and source != "-" and _same_file(path, source):
-                raise PathClashError(f"{option}: {path} is also the input; write to another file")
-    names = list(given.items())
-    for i, (first, a) in enumerate(names):
-        for second, b in names[i + 1:]:
-            if a == b == "-" or (a != "-" and b != "-" and _same_file(a, b)):
-                raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
-
-
-def cli_check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
-    """:func:`check_paths` for the command line: a clash is a usage error (exit code 2)."""
-    import typer
-
-    try:
-        check_paths(outputs, inputs, stdout_ok, suffix)
-    except PathClashError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-# --------------------------------------------------------------------------- atomic output
-class _Terminated(SystemExit):
-    """SIGTERM / SIGHUP turned into an exit that unwinds (so temporary files are removed)."""
-
-
-def _on_signal(signum, frame):
-    raise _Terminated(128 + signum)
-
-
-class atomic_path:
-    """Context manager giving a path that replaces ``target`` only on success (see the module notes)."""
-
-    def __init__(self, target: str | os.PathLike) -> None:
-        self.target = Path(target)
-        self.tmp: Path | None = None
-        self.saved: dict = {}
-
-    def __enter__(self) -> Path:
-        real = Path(os.path.realpath(self.target))
-        try:
-            mode = os.stat(real).st_mode
-        except OSError:
-            mode = None
-        if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            return real  # written through: a device or a pipe is never replaced
-        if mode is not None and not stat.S_ISREG(mode):
-            raise PathClashError(f"{self.target} is not a regular file, a device or a pipe; name a file")
-        self._trap_signals()
-        try:
-            real.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
-        except OSError as exc:
-            self._restore_signals()
-            raise RegenError(f"cannot write {self.target}: {exc.strerror}") from None
-        os.close(fd)
-        self.tmp, self.real = Path(tmp), real
-        self._copy_mode(mode)
-        return self.tmp
-
-    def _copy_mode(self, mode: int | None) -> None:
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp makes 0600; give a new file the usual mode
-            return
-        os.chmod(self.tmp, stat.S_IMODE(mode))
-        if hasattr(os, "chown") and os.geteuid() == 0:
-            st = os.stat(self.real)
-            os.chown(self.tmp, st.st_uid, st.st_gid)
-
-    def _trap_signals(self) -> None:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-                if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
-                    self.saved[sig] = signal.signal(sig, _on_signal)
-
-    def _restore_signals(self) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-        self.saved = {}
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.tmp is None:
-            return
-        try:
-            if exc_type is None:
-                os.replace(self.tmp, self.real)
-        except OSError as err:
-            raise RegenError(f"cannot write {self.target}: {err.strerror}") from None
-        finally:
-            self.tmp.unlink(missing_ok=True)
-            self._restore_signals()
-        if isinstance(exc, OSError) and not isinstance(exc, RegenError):
-            raise RegenError(f"cannot write {self.target}: {exc.strerror or exc}") from None
-
-
-def write_table_atomic(frame, target: str | os.PathLike) -> None:
-    """Write a DataFrame as CSV (``.gz`` compressed, ``.parquet``, ``-`` = stdout), atomically."""
-    kind = output_kind(target)
-    if kind == "stdout":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-        return
-    with atomic_path(target) as tmp:
-        if kind == "parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            compression = {"method": "gzip", "mtime": 0} if kind == "gzip" else None
-            frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
+__all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
 
 # --------------------------------------------------------------------------- batch scoring
-def _key(name: str) -> str:
-    return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
-
-
-def check_input_columns(names) -> None:
-    """Refuse an input that cannot be scored as a whole: no nerve column, or prediction columns already there.
+def check_input_columns(names) -> tuple[str, ...]:
+    """The prediction columns for a table with these headers; refuse one that cannot be scored as a whole.
 
     Raises
     ------
     DataFileError
+        No nerve column, repeated names, or prediction columns already there
+        (see :func:`regen.prediction.output_columns`).
     """
-    from regen.columns import OUTPUT_COLUMNS
-    from regen.errors import DataFileError
+    from regen.prediction import output_columns
 
-    clash = [c for c in OUTPUT_COLUMNS if c in names]
-    if clash:
-        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
-                            "drop them before scoring")
-    if "nerve" not in {_key(n) for n in names}:
-        raise DataFileError(f"the input has no 'nerve' column (columns: {', '.join(map(str, names))})")
+    return output_columns(names)
 
 
 def batch_notes(batch) -> dict:
-    """What validation noted for a batch: headers read as another column, defaults used (may be absent)."""
-    return {"mapped": dict(getattr(batch, "mapped", None) or {}),
-            "defaults": dict(getattr(batch, "defaults", None) or {})}
+    """What validation noted for a batch: headers read as another column, defaults used, file warnings."""
+    return {"mapped": dict(batch.mapped), "defaults": dict(batch.defaults), "warnings": list(batch.warnings)}
 
 
-def _predict(model, raw, risk) -> tuple[dict, dict]:
+def _predict(model, raw, risk, allow_any_nerve: bool = False) -> tuple[dict, dict]:
     """Prediction columns and the validation notes of one chunk."""
-    import inspect
+    from regen.prediction import predict_batch
+    from regen.schema import validate_patients
 
-    from regen.prediction import predict_columns
-
-    if "notes" in inspect.signature(predict_columns).parameters:
-        notes: dict = {}
-        pred = predict_columns(model, raw, risk, notes=notes)
-        return pred, batch_notes(type("Notes", (), notes)())
-    return predict_columns(model, raw, risk), batch_notes(None)
+    batch = validate_patients(raw, allow_any_nerve=allow_any_nerve)
+    return predict_batch(model, batch, risk), batch_notes(batch)
 
 
-def score_chunk(chunk, model, book_at_risk: float | None, kind: str) -> dict:
+def score_chunk(chunk, model, book_at_risk: float | None, kind: str, allow_any_nerve: bool = False) -> dict:
     """Score one :class:`regen.tables.Chunk` and encode it for ``kind`` ('csv'/'gzip'/'stdout' or 'parquet').
 
     Returns a dict: ``payload`` (CSV bytes or a pyarrow table), ``names``
@@ -262,17 +62,17 @@ def score_chunk(chunk, model, book_at_risk: float | None, kind: str) -> dict:
     ids), ``repeats`` (ids repeated inside the chunk) and ``notes``. A pure
     function of its inputs: the local and Dask engines both call it.
     """
-    result = predict_chunk(chunk, model, book_at_risk)
+    result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
     result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), kind)
     return result
 
 
-def predict_chunk(chunk, model, book_at_risk: float | None) -> dict:
+def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: bool = False) -> dict:
     """Validate and predict one chunk: ``pred`` (the prediction columns) and the accounting of :func:`score_chunk`."""
     import numpy as np
 
     raw = TextColumns(chunk.text)
-    pred, notes = _predict(model, raw, book_at_risk)
+    pred, notes = _predict(model, raw, book_at_risk, allow_any_nerve)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
     pid = raw["patient_id"] if "patient_id" in raw else np.full(chunk.text.num_rows, "", dtype=object)
@@ -285,10 +85,11 @@ def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
     """The output of one chunk: input columns then the prediction columns; CSV bytes, or a table for Parquet."""
     import pyarrow as pa
 
-    from regen.columns import OUTPUT_COLUMNS, format_numbers
+    from regen.columns import format_numbers
 
+    names = check_input_columns(chunk.text.column_names)
     columns = []
-    for name in OUTPUT_COLUMNS:
+    for name in names:
         values = pred[name]
         if values.dtype.kind == "f":
             columns.append(pa.array(values, type=pa.float64(), from_pandas=True) if kind == "parquet"
@@ -296,7 +97,7 @@ def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
         else:
             columns.append(pa.array(values.astype(object), type=pa.string()))
     base = chunk.table if kind == "parquet" else chunk.text
-    table = pa.Table.from_arrays([*base.columns, *columns], names=[*base.column_names, *OUTPUT_COLUMNS])
+    table = pa.Table.from_arrays([*base.columns, *columns], names=[*base.column_names, *names])
     return table.column_names, table if kind == "parquet" else encode_csv(table)
 
 
@@ -319,6 +120,7 @@ class _Summary:
         self.rows, self.duplicates, self.bad, self.seen = 0, 0, [], np.array([], dtype=np.uint64)
         self.mapped: dict[str, str] = {}
         self.defaults: dict[str, int] = {}
+        self.warnings: list[str] = []
 
     def add(self, result: dict) -> None:
         import numpy as np
@@ -333,10 +135,12 @@ class _Summary:
         self.mapped.update(result["notes"]["mapped"])
         for name, count in result["notes"]["defaults"].items():
             self.defaults[name] = self.defaults.get(name, 0) + int(count)
+        self.warnings += [w for w in result["notes"].get("warnings", []) if w not in self.warnings]
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "scored": self.rows - len(self.bad), "not_scored": len(self.bad),
-                "duplicate_ids": self.duplicates, "mapped": self.mapped, "defaults": self.defaults}
+                "duplicate_ids": self.duplicates, "mapped": self.mapped, "defaults": self.defaults,
+                "warnings": self.warnings}
 
 
 class _Writer:
@@ -397,7 +201,7 @@ def _ordered(func, items, submit, window: int):
 
 def score_file(source: str, target: str, model=None, errors_path: str | None = None,
                chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
-               submit=None, window: int = 3) -> dict:
+               submit=None, window: int = 3, allow_any_nerve: bool = False) -> dict:
     """Score a file (or a glob of files) chunk by chunk; the output appears only when complete.
 
     Read, validate, predict, encode and write, in order; row numbers continue
@@ -416,6 +220,8 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     progress : callable, optional
         Called with the running row count after each chunk.
     book_at_risk : float, optional
+    allow_any_nerve : bool
+        Score a nerve for an indication the catalog does not list for it, with a warning.
     submit : callable, optional
         ``submit(func, *args) -> future`` running chunks elsewhere (the Dask
         engine); default: two local threads.
@@ -424,7 +230,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     -------
     dict
         ``rows``, ``scored``, ``not_scored``, ``duplicate_ids``, ``mapped``,
-        ``defaults``, ``seconds``.
+        ``defaults``, ``warnings`` (file-level), ``seconds``.
     """
     import functools
     import time
@@ -444,9 +250,10 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
         writer = _Writer(path, kind)
         try:
             if submit is None:
-                results = _local(chunks, model, book_at_risk, writer)
+                results = _local(chunks, model, book_at_risk, writer, allow_any_nerve)
             else:
-                func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind)
+                func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind,
+                                         allow_any_nerve=allow_any_nerve)
                 results = (writer.write(r) or r for r in _ordered(func, chunks, submit, window))
             for result in results:
                 summary.add(result)
@@ -461,7 +268,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 
-def _local(chunks, model, book_at_risk, writer):
+def _local(chunks, model, book_at_risk, writer, allow_any_nerve=False):
     """The local engine: predict a chunk here while a second thread encodes and writes the one before."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -473,7 +280,7 @@ def _local(chunks, model, book_at_risk, writer):
     with ThreadPoolExecutor(1, thread_name_prefix="regen-write") as thread:
         try:
             for chunk in chunks:
-                result = predict_chunk(chunk, model, book_at_risk)
+                result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
                 if pending is not None:
                     yield pending.result()
                 pending = thread.submit(lambda c=chunk, r=result: encode_and_write(c, r) or r)
@@ -544,6 +351,7 @@ def summary_lines(summary: dict) -> list[str]:
         notes.append("defaults used: " + ", ".join(f"{k} {n} rows" for k, n in summary["defaults"].items()))
     if notes:
         lines.append("; ".join(notes))
+    lines += [f"Warning: {w}" for w in summary.get("warnings", [])]
     lines.append(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
                  f"in {summary['seconds']:.1f} s")
     return lines

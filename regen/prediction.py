@@ -48,10 +48,21 @@ from regen.mechanism import freeze_warnings, nerve_time, onset_time
 from regen.parsing import factorize
 from regen.planning import retreatment_days, review_days, shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
-from regen.schema import ALLOW_ANY_NERVE, PatientBatch, validate_patients
+from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 
-__all__ = ["add_days", "check_book_at_risk", "nerve_times", "next_cycle_relief", "patient_columns",
-           "patient_relief", "predict_batch", "predict_columns", "predict_frame", "predict_patient"]
+__all__ = [
+    "add_days",
+    "check_book_at_risk",
+    "nerve_times",
+    "next_cycle_relief",
+    "output_columns",
+    "patient_columns",
+    "patient_relief",
+    "predict_batch",
+    "predict_columns",
+    "predict_frame",
+    "predict_patient",
+]
 
 
 def _v(params: Mapping, name: str) -> float:
@@ -78,7 +89,8 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     out = np.full(dates.shape, "", dtype=object)
     if valid.any():
         shifted = dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")
-        out[valid] = np.datetime_as_string(shifted, unit="D").astype(object)
+        uniques, inverse = np.unique(shifted, return_inverse=True)  # a cohort has few distinct dates
+        out[valid] = np.datetime_as_string(uniques, unit="D").astype(object)[inverse.reshape(-1)]
     return out
 
 
@@ -336,6 +348,28 @@ def _implausible(out: Mapping, version: str) -> np.ndarray:
     return np.where(good, "", message).astype(object)
 
 
+def output_columns(input_names) -> tuple[str, ...]:
+    """The prediction columns appended to a table with these headers (follow-up ones when it has any).
+
+    Raises
+    ------
+    DataFileError
+        If the headers cannot be scored (see :func:`regen.schema.check_headers`)
+        or already hold prediction columns.
+    """
+    from regen.errors import DataFileError
+
+    names = [str(n) for n in input_names]
+    check_headers(names)
+    follow_up = match_headers(names, FOLLOW_UP_COLUMNS).columns
+    columns = (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ()))
+    clash = [c for c in columns if c in names]
+    if clash:
+        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
+                            "drop them before scoring")
+    return columns
+
+
 def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_nerve: bool = False):
     """Score a DataFrame: the input columns untouched, then :data:`regen.columns.OUTPUT_COLUMNS`
     (and :data:`regen.columns.FOLLOW_UP_OUTPUT_COLUMNS` when the input has follow-up columns).
@@ -345,21 +379,11 @@ def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_ner
 
     See :func:`regen.score_frame` (which also resolves the model).
     """
-    from regen.errors import DataFileError
-
-    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if repeated:
-        raise DataFileError(f"column names repeat: {', '.join(map(repr, repeated))}; "
-                            "each column must appear once")
-    clash = [c for c in (*OUTPUT_COLUMNS, *FOLLOW_UP_OUTPUT_COLUMNS) if c in frame.columns]
-    if clash:
-        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
-                            "drop them before scoring")
+    columns = output_columns(frame.columns)
     out = frame.copy()
     batch = validate_patients(frame, allow_any_nerve=allow_any_nerve)
     pred = predict_batch(model, batch, book_at_risk)
-    follow_up = match_headers(list(frame.columns), FOLLOW_UP_COLUMNS).columns
-    for col in (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ())):
+    for col in columns:
         out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
     out.attrs.update(columns_read_as=batch.mapped, defaults_used=batch.defaults, file_warnings=batch.warnings)
     return out

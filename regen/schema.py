@@ -40,7 +40,7 @@ from regen.catalog_checks import distance_warnings, join_messages, off_catalog, 
 from regen.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.dates import YEARS, date_texts, parse_date, years_outside
 from regen.errors import DataFileError, InputError
-from regen.headers import delimiter_hint, match_headers
+from regen.headers import HeaderMatch, delimiter_hint, match_headers
 from regen.parsing import blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "INPUT_COLUMNS",
     "RANGES",
     "PatientBatch",
+    "check_headers",
     "column_help",
     "parse_date",
     "validate_patients",
@@ -343,9 +344,16 @@ def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
 
-def _view(raw: Mapping) -> tuple[dict, object]:
-    """The known columns of ``raw`` under their contract names, and the header match."""
-    names = list(getattr(raw, "columns", raw))
+def check_headers(names: list) -> HeaderMatch:
+    """Match a table's headers to the input columns; refuse a table that cannot be scored as a whole.
+
+    Raises
+    ------
+    DataFileError
+        If a name repeats, two headers name one column, or no header is ``nerve``
+        (with a hint when the file looks semicolon- or tab-separated).
+    """
+    names = list(names)
     repeated = sorted({str(c) for c in names if names.count(c) > 1})
     if repeated:
         raise DataFileError(f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; "
@@ -354,6 +362,12 @@ def _view(raw: Mapping) -> tuple[dict, object]:
     if "nerve" not in match.columns:
         raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)"
                             + delimiter_hint(names))
+    return match
+
+
+def _view(raw: Mapping) -> tuple[dict, object]:
+    """The known columns of ``raw`` under their contract names, and the header match."""
+    match = check_headers(list(getattr(raw, "columns", raw)))
     return {name: raw[header] for name, header in match.columns.items()}, match
 
 

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from regen.errors import RegenError
+
 HEADER = "nerve,relief_last_seen_day,relief_lost_day\n"
 DATA = {
     "one row": HEADER + "GON,30,60\n",
@@ -119,10 +121,14 @@ def test_json_safe_never_writes_nan():
 
 def test_fit_refuses_a_model_name_its_card_would_overwrite(cli, tmp_path):
     path = _write(tmp_path, DATA["one row"])
-    res = cli("fit", path, "-o", tmp_path / "clinic.md")
-    _one_line_error(res, f"the model card is written to {tmp_path / 'clinic.md'}, which would overwrite the model")
+    res = cli("fit", path, "-o", tmp_path / "clinic.md")  # colliding outputs are a usage error
+    assert res.exit_code == 2 and "--output and its card (--output with .md) are the same" in res.stderr
     card_in = tmp_path / "outcomes.md"
     card_in.write_text("x", encoding="utf-8")
     res = cli("fit", card_in, "-o", tmp_path / "outcomes.json")
-    _one_line_error(res, "the model card is written to")
+    assert res.exit_code == 2 and "is also the input" in res.stderr
     assert card_in.read_text() == "x" and not (tmp_path / "outcomes.json").exists()
+    from regen.fitting import fit_file  # the library refuses it too
+
+    with pytest.raises(RegenError, match="which would overwrite the model"):
+        fit_file(path, tmp_path / "clinic.md")

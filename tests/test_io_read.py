@@ -85,7 +85,7 @@ def test_header_only_with_patient_id_gives_header_only_output(tmp_path, cli):
 
 def test_header_only_without_nerve_is_refused(tmp_path, cli):
     res, out = _score(cli, tmp_path, b"patient_id,age\n")
-    assert res.exit_code == 1 and "no 'nerve' column" in res.stderr and not out.exists()
+    assert res.exit_code == 1 and "the column 'nerve' is required" in res.stderr and not out.exists()
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -155,23 +155,18 @@ def test_score_and_predict_json_print_the_same_characters(tmp_path, cli):
         assert row[name] == json.dumps(values[name]), name
 
 
-def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_path, monkeypatch):
-    """Until the schema reports them (PatientBatch.mapped / .defaults), a stub stands in for it."""
+def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_path):
     import regen.io as rio
 
-    real = rio._predict
-
-    def stub(model, raw, risk):
-        pred, _ = real(model, raw, risk)
-        batch = type("Batch", (), {"mapped": {"Age": "age"}, "defaults": {"age": len(pred["error"])}})()
-        return pred, rio.batch_notes(batch)
-
-    monkeypatch.setattr(rio, "_predict", stub)
     src = tmp_path / "in.csv"
-    src.write_text("nerve,Age\n" + "GON,\n" * 12)
+    src.write_text("Nerve,Age,Diabtes\n" + "GON,,yes\n" * 7 + "GON,61,no\n" * 5)
     summary = rio.score_file(str(src), str(tmp_path / "o.csv"), chunksize=5)
-    assert summary["mapped"] == {"Age": "age"} and summary["defaults"] == {"age": 12}
+    assert summary["mapped"] == {"Nerve": "nerve", "Age": "age"} and summary["defaults"]["age"] == 7
     lines = rio.summary_lines(summary)
-    assert lines[0] == "columns read as: Age -> age; defaults used: age 12 rows"
-    assert lines[1].startswith("12 rows: 12 scored, 0 not scored")
-    assert rio.batch_notes(object()) == {"mapped": {}, "defaults": {}}
+    assert lines[0].startswith("columns read as: Nerve -> nerve, Age -> age; defaults used: ")
+    assert "age 7 rows" in lines[0]
+    assert any(line.startswith("Warning:") and "Diabtes" in line and "diabetes" in line for line in lines)
+    assert lines[-1].startswith("12 rows: 12 scored, 0 not scored")
+    header = (tmp_path / "o.csv").read_text().splitlines()[0]
+    assert header.startswith("Nerve,Age,Diabtes,")  # the input headers pass through as they were
+

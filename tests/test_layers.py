@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "regen"
 #: Each module of regen/ and its layer (a new module must be placed here).
 LAYERS = {
     0: ("_version", "errors", "resources", "columns", "parsing", "catalog", "catalog_checks", "parameters",
-        "dates", "headers", "schema", "column_docs", "tables", "datasets"),
+        "dates", "headers", "schema", "column_docs", "tables", "datasets", "files"),
     1: ("aft", "mechanism", "fronts", "planning", "covariates", "turnbull"),
     2: ("relief", "bundle", "prediction", "model", "scoring", "prediction_text"),
     3: ("outcomes", "relief_model", "fitting", "evaluation", "describe", "simulate", "summary_fit",

@@ -1,0 +1,193 @@
+"""Output files: path checks, atomic writes, CSV / .csv.gz / Parquet / stdout for whole tables.
+
+Every command that writes a file goes through here (scores, error lists,
+models and their cards, reports, synthetic cohorts):
+
+- **Paths** (:func:`check_paths`): an output that is an input, or another
+  output of the same command, or stdout twice, or a directory, or ``''`` is a
+  usage error before anything is read or written.
+- **Atomic files** (:class:`atomic_path`): a file is written to a temporary
+  file beside the target and renamed over it only when complete; every exit
+  (error, Ctrl-C, SIGTERM, SIGHUP) removes the temporary file and no message
+  names it. A symbolic link is followed (its target is replaced, the link
+  kept); a character device or FIFO (``/dev/null``, a named pipe) is written
+  through, never replaced; an existing file keeps its permissions.
+- **Formats** by the target's extension, any case: ``.parquet``; ``.gz``
+  (gzip, with no name or time in its header, so equal outputs are equal
+  bytes); anything else CSV; ``-`` is stdout.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> target = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
+>>> with atomic_path(target) as tmp:
+...     _ = tmp.write_text("a,b\\n")
+>>> target.read_text()
+'a,b\\n'
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from regen.errors import RegenError
+
+__all__ = ["PathClashError", "atomic_path", "check_paths", "output_kind", "write_table_atomic"]
+
+
+class PathClashError(RegenError, ValueError):
+    """An output path that would touch an input, another output, or something that is not a file."""
+
+
+# --------------------------------------------------------------------------- paths
+def output_kind(target: str | os.PathLike) -> str:
+    """'stdout', 'parquet', 'gzip' or 'csv', from the target's name (extension in any case)."""
+    name = os.fspath(target).lower()
+    return "stdout" if name == "-" else "parquet" if name.endswith(".parquet") else \
+        "gzip" if name.endswith(".gz") else "csv"
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
+    """Refuse output paths that collide with an input, with each other, or are not writable files.
+
+    Parameters
+    ----------
+    outputs : dict
+        Option name (for the message) -> path; None entries are ignored.
+    inputs : tuple of paths
+        Files the command reads (``-`` = stdin is ignored).
+    stdout_ok : bool
+        Whether ``-`` means stdout for this command (at most one output may be ``-``).
+    suffix : str, optional
+        The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
+
+    Raises
+    ------
+    PathClashError
+    """
+    given = {k: os.fspath(v) for k, v in outputs.items() if v is not None}
+    for option, path in given.items():
+        if path.strip() == "":
+            raise PathClashError(f"{option}: the output path is empty")
+        if path == "-" and not stdout_ok:
+            raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
+        if path != "-" and os.path.isdir(path):
+            raise PathClashError(f"{option}: {path} is a directory; name a file")
+        if suffix and path != "-" and not path.lower().endswith(suffix):
+            raise PathClashError(f"{option}: {path} does not end in {suffix}")
+        parent = os.path.dirname(os.path.abspath(path)) if path != "-" else ""
+        if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
+            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
+        if parent and os.path.exists(parent) and not os.path.isdir(parent):
+            raise PathClashError(f"{option}: {parent} is not a directory")
+        for source in (os.fspath(s) for s in inputs if s is not None):
+            if path != "-" and source != "-" and _same_file(path, source):
+                raise PathClashError(f"{option}: {path} is also the input; write to another file")
+    names = list(given.items())
+    for i, (first, a) in enumerate(names):
+        for second, b in names[i + 1:]:
+            if a == b == "-" or (a != "-" and b != "-" and _same_file(a, b)):
+                raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
+
+
+# --------------------------------------------------------------------------- atomic output
+class _Terminated(SystemExit):
+    """SIGTERM / SIGHUP turned into an exit that unwinds (so temporary files are removed)."""
+
+
+def _on_signal(signum, frame):
+    raise _Terminated(128 + signum)
+
+
+class atomic_path:
+    """Context manager giving a path that replaces ``target`` only on success (see the module notes)."""
+
+    def __init__(self, target: str | os.PathLike) -> None:
+        self.target = Path(target)
+        self.tmp: Path | None = None
+        self.saved: dict = {}
+
+    def __enter__(self) -> Path:
+        real = Path(os.path.realpath(self.target))
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            return real  # written through: a device or a pipe is never replaced
+        if mode is not None and not stat.S_ISREG(mode):
+            raise PathClashError(f"{self.target} is not a regular file, a device or a pipe; name a file")
+        self._trap_signals()
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
+        except OSError as exc:
+            self._restore_signals()
+            raise RegenError(f"cannot write {self.target}: {exc.strerror}") from None
+        os.close(fd)
+        self.tmp, self.real = Path(tmp), real
+        self._copy_mode(mode)
+        return self.tmp
+
+    def _copy_mode(self, mode: int | None) -> None:
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp makes 0600; give a new file the usual mode
+            return
+        os.chmod(self.tmp, stat.S_IMODE(mode))
+        if hasattr(os, "chown") and os.geteuid() == 0:
+            st = os.stat(self.real)
+            os.chown(self.tmp, st.st_uid, st.st_gid)
+
+    def _trap_signals(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+                    self.saved[sig] = signal.signal(sig, _on_signal)
+
+    def _restore_signals(self) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+        self.saved = {}
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.tmp is None:
+            return
+        try:
+            if exc_type is None:
+                os.replace(self.tmp, self.real)
+        except OSError as err:
+            raise RegenError(f"cannot write {self.target}: {err.strerror}") from None
+        finally:
+            self.tmp.unlink(missing_ok=True)
+            self._restore_signals()
+        if isinstance(exc, OSError) and not isinstance(exc, RegenError):
+            raise RegenError(f"cannot write {self.target}: {exc.strerror or exc}") from None
+
+
+def write_table_atomic(frame, target: str | os.PathLike) -> None:
+    """Write a DataFrame as CSV (``.gz`` compressed, ``.parquet``, ``-`` = stdout), atomically."""
+    kind = output_kind(target)
+    if kind == "stdout":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    with atomic_path(target) as tmp:
+        if kind == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            compression = {"method": "gzip", "mtime": 0} if kind == "gzip" else None
+            frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
