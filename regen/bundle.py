@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -349,17 +348,12 @@ def _unique_keys(pairs: list) -> dict:
 
 
 def write_bundle(bundle: Mapping, path: str | os.PathLike) -> Path:
-    """Validate and write a bundle atomically (temporary file, then rename)."""
+    """Validate and write a bundle atomically (see :class:`regen.files.atomic_path`)."""
+    from regen.files import atomic_path
+
     bundle = validate_bundle(bundle)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(bundle, fh, indent=1, sort_keys=False, allow_nan=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(bundle, fh, indent=1, sort_keys=False, allow_nan=False)
+        fh.write("\n")
     return path

@@ -159,6 +159,10 @@ def predict(
 
     Example: regen predict --nerve genicular_superolateral --age 64 --treated-on 2026-03-14
     """
+    if plot is not None:  # before any output: a plot that cannot be written fails first
+        from regen.cli_options import check_paths as cli_check_paths
+
+        cli_check_paths({"--plot": plot}, suffix=".png")
     with _fail_cleanly():
         from regen.model import load_model
         from regen.prediction import patient_columns, predict_patient

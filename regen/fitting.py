@@ -112,6 +112,7 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         as a column), ``n`` and ``path``.
     """
     from regen.bundle import write_bundle
+    from regen.files import atomic_path
     from regen.model import Model, thaw
     from regen.outcomes import load_outcomes
     from regen.relief_model import ReliefModel
@@ -133,7 +134,8 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
     path = write_bundle(bundle, output)
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
-    Path(path).with_suffix(".md").write_text(card, encoding="utf-8")
+    with atomic_path(Path(path).with_suffix(".md")) as tmp:
+        tmp.write_text(card, encoding="utf-8")
     fit = bundle["fit"]
     text = "\n".join([
         f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from regen.files import atomic_path
+
 __all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "save_timeline", "timeline_curves"]
 
 #: Median phases of the regrowth (row key, label, colour): greys and browns,
@@ -353,7 +355,8 @@ def save_timeline(model, raw: Mapping, row: Mapping, path: str | os.PathLike) ->
     curves = timeline_curves(model, raw, np.linspace(0.0, _x_end(row), 400))
     ax, _ = plot_timeline(row, curves)
     fig = ax.figure
-    fig.savefig(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
     return Path(path)
 
@@ -379,7 +382,8 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
         ax.legend(loc="upper left")
         path = directory / f"calibration_{cal['day']}d.png"
         fig.tight_layout()
-        fig.savefig(path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
         plt.close(fig)
         paths.append(str(path))
     return paths
