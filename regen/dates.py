@@ -28,7 +28,7 @@ import re
 import numpy as np
 
 from regen.errors import InputError
-from regen.parsing import LARGE
+from regen.parsing import LARGE, CodedText
 
 __all__ = ["YEARS", "date_texts", "parse_date", "years_outside"]
 
@@ -82,6 +82,8 @@ def _typed_text(value: object) -> object:
 
 def date_texts(values: np.ndarray) -> np.ndarray:
     """An object column with its typed dates turned into ``YYYY-MM-DD`` texts (strings unchanged)."""
+    if isinstance(values, CodedText):
+        return CodedText.from_codes(values.codes, np.array([_typed_text(w) for w in values.words], dtype=object))
     values = np.asarray(values, dtype=object)
     if values.shape[0] > LARGE:
         import pandas as pd

@@ -29,8 +29,8 @@ import numpy as np
 
 from regen.errors import InputError
 
-__all__ = ["LARGE", "blank_text", "factorize", "json_text", "map_unique", "parse_number", "printable", "to_bool",
-           "to_float"]
+__all__ = ["LARGE", "CodedText", "blank_text", "factorize", "json_text", "map_unique", "parse_number", "printable",
+           "to_bool", "to_float"]
 
 #: Above this many rows, columns are factorized with pandas (loaded by batch callers anyway).
 LARGE = 2048
@@ -90,6 +90,35 @@ def blank_text(value: object) -> str:
     return str(value).strip()
 
 
+class CodedText(np.ndarray):
+    """An object array of text that also carries its dictionary encoding.
+
+    ``codes`` index ``words`` (the distinct raw values) row by row, as a
+    reader that dictionary-encodes a column has them already; :func:`factorize`
+    then strips the few distinct words instead of hashing every row. Slices
+    and copies are plain object arrays (the encoding is not carried over).
+    """
+
+    codes: np.ndarray
+    words: np.ndarray
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """The column ``words[codes]`` with its encoding."""
+        out = np.asarray(words, dtype=object)[codes].view(cls)
+        out.codes, out.words = np.asarray(codes), np.asarray(words, dtype=object)
+        return out
+
+
+def _merge_keys(codes: np.ndarray, raw_uniques) -> tuple[np.ndarray, np.ndarray]:
+    """Strip the distinct raw values and merge those that become equal; codes < 0 mean blank."""
+    import pandas as pd
+
+    keys = [blank_text(v) for v in raw_uniques]
+    merged, stripped = pd.factorize(np.array([*keys, ""], dtype=object))
+    return merged[np.where(codes < 0, len(keys), codes)], np.asarray(stripped, dtype=object)
+
+
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes and distinct stripped strings of a column (blanks and NaN become ``''``).
 
@@ -99,15 +128,14 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ``uniques[codes]`` gives back each row's stripped text.
     uniques : array of str (object)
     """
+    if isinstance(values, CodedText) and getattr(values, "codes", None) is not None:
+        return _merge_keys(values.codes, values.words)
     values = np.asarray(values, dtype=object)
     if values.shape[0] > LARGE:
         import pandas as pd
 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hash first, strip the few uniques
-        keys = [blank_text(v) for v in uniques]
-        merged, stripped = pd.factorize(np.array([*keys, ""], dtype=object))
-        codes = merged[np.where(codes < 0, len(keys), codes)]
-        return codes, np.asarray(stripped, dtype=object)
+        return _merge_keys(codes, uniques)
     keys = np.array([blank_text(v) for v in values], dtype=object)
     if keys.shape[0] == 0:
         return np.zeros(0, dtype=int), np.array([], dtype=object)
@@ -122,7 +150,7 @@ def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (see :func:`parse_number`: ``nan``, ``inf``, ``1_000`` and text are bad;
     blank is missing, not bad).
     """
-    values = np.asarray(values)
+    values = values if isinstance(values, CodedText) else np.asarray(values)
     if values.dtype.kind in "iub":
         return values.astype(float), np.zeros(values.shape, dtype=bool)
     if values.dtype.kind == "f":
@@ -144,7 +172,7 @@ def to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Accepted: true/false, yes/no, y/n, t/f, 1/0 (any case); blank means no.
     """
-    values = np.asarray(values)
+    values = values if isinstance(values, CodedText) else np.asarray(values)
     if values.dtype.kind == "b":
         return values.astype(bool), np.zeros(values.shape, dtype=bool)
     if values.dtype.kind in "iuf":

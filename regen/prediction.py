@@ -34,6 +34,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from regen.catalog import load_catalog, load_indication_catalog
+from regen.catalog_checks import join_messages
 from regen.columns import (
     DETAIL_COLUMNS,
     FOLLOW_UP_COLUMNS,
@@ -45,7 +46,7 @@ from regen.columns import (
 from regen.errors import InputError
 from regen.headers import match_headers
 from regen.mechanism import freeze_warnings, nerve_time, onset_time
-from regen.parsing import factorize
+from regen.parsing import LARGE, factorize
 from regen.planning import retreatment_days, review_days, shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
 from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
@@ -88,9 +89,15 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     valid = ~np.isnat(dates) & np.isfinite(days)
     out = np.full(dates.shape, "", dtype=object)
     if valid.any():
-        shifted = dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")
-        uniques, inverse = np.unique(shifted, return_inverse=True)  # a cohort has few distinct dates
-        out[valid] = np.datetime_as_string(uniques, unit="D").astype(object)[inverse.reshape(-1)]
+        shifted = (dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")).astype(np.int64)
+        if shifted.shape[0] > LARGE:  # a cohort has few distinct dates: format each once
+            import pandas as pd
+
+            inverse, uniques = pd.factorize(shifted)
+        else:
+            uniques, inverse = np.unique(shifted, return_inverse=True)
+        text = np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]"), unit="D").astype(object)
+        out[valid] = text[np.asarray(inverse).reshape(-1)]
     return out
 
 
@@ -161,11 +168,16 @@ def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefD
         :func:`nerve_times` of the same columns (computed when not given).
     """
     mech = nerve_times(cols, model.params) if mech is None else mech
-    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
-    dist = relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
-    if "prior_relief_days" not in cols:
+    dist = _model_law(model, cols, mech)
+    if "prior_relief_days" not in cols or np.isnan(cols["prior_relief_days"]).all():
         return dist
     return _shrunk(dist, *_history(cols["prior_relief_days"]), _v(model.params, "history_icc"))
+
+
+def _model_law(model, cols: Mapping, mech: Mapping) -> ReliefDistribution:
+    """The model's law for responders relieved until the median onset (no history)."""
+    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
+    return relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
 
 
 def _follow_up_text(given, lost, count) -> np.ndarray:
@@ -179,7 +191,8 @@ def _follow_up_text(given, lost, count) -> np.ndarray:
     return out
 
 
-def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray) -> ReliefDistribution:
+def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
+                      base: ReliefDistribution | None = None) -> ReliefDistribution:
     """The relief-end law of the next cycle, in days after the retreatment on ``lost_day``.
 
     The cycle that just ended joins the patient's history (rows where
@@ -190,16 +203,18 @@ def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray)
     lost_log = np.log(np.where(is_lost, lost_day, 1.0))
     next_count = count + is_lost
     next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
-    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
-    base = relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
+    base = _model_law(model, cols, mech) if base is None else base
     return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
 
 
 def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
     """Relief-end quantiles of the next cycle (days after the retreatment), where relief was lost."""
+    keys = [f"next_cycle_relief_end_{k}_day" for k in ("median", "p10", "p90")]
+    is_lost = ~np.isnan(lost)
+    if not is_lost.any():
+        return {key: np.full(lost.shape, np.nan) for key in keys}
     nxt = next_cycle_relief(model, cols, mech, lost)
-    return {f"next_cycle_relief_end_{k}_day": np.where(~np.isnan(lost), nxt.quantile(p), np.nan)
-            for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+    return {key: np.where(is_lost, nxt.quantile(p), np.nan) for key, p in zip(keys, (0.5, 0.1, 0.9), strict=True)}
 
 
 def _self_limiting(indication: np.ndarray) -> np.ndarray:
@@ -251,11 +266,16 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
 
 
 def _join(*notes: np.ndarray) -> np.ndarray:
-    """Join per-row notes with '; ', skipping blanks."""
-    return np.array(["; ".join(n for n in row if n) for row in zip(*notes, strict=True)], dtype=object)
+    """Join per-row notes with '; ', skipping blanks (Python work only for rows with two or more)."""
+    out = np.asarray(notes[0], dtype=object)
+    for more in notes[1:]:
+        out = join_messages(out, more)
+    return out
 
 
 def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.ndarray]:
+    if ok.all():
+        return out
     for key, values in out.items():
         if values.dtype.kind == "f":
             values = values.copy()
@@ -322,7 +342,9 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
     out["next_cycle_relief_end_median_date"] = add_days(  # counted from the retreatment on relief_lost_day
         cols["treated_on"], np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"])
-    out["model_version"] = np.where(ok, model.version, "").astype(object)
+    version = np.full(ok.shape, "", dtype=object)
+    version[ok] = model.version
+    out["model_version"] = version
     out["patient_id"] = cols["patient_id"]
     out["error"] = errors
     return out
@@ -343,9 +365,10 @@ def _implausible(out: Mapping, version: str) -> np.ndarray:
         good = (np.isfinite(days).all(1) & (days >= 0).all(1) & (days <= 36500).all(1)
                 & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
                 & ((probs >= 0) & (probs <= 1)).all(1))
-    message = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years); "
-               "check the distance and follow-up values")
-    return np.where(good, "", message).astype(object)
+    out = np.full(good.shape, "", dtype=object)
+    out[~good] = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years); "
+                  "check the distance and follow-up values")
+    return out
 
 
 def output_columns(input_names) -> tuple[str, ...]:

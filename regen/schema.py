@@ -41,7 +41,7 @@ from regen.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATI
 from regen.dates import YEARS, date_texts, parse_date, years_outside
 from regen.errors import DataFileError, InputError
 from regen.headers import HeaderMatch, delimiter_hint, match_headers
-from regen.parsing import blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
+from regen.parsing import CodedText, blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
 
 __all__ = [
     "ALLOW_ANY_NERVE",
@@ -163,7 +163,12 @@ def _column(raw: Mapping, name: str, n: int) -> np.ndarray | None:
     if name not in raw:
         return None
     values = raw[name]
-    values = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values, dtype=object)
+    if isinstance(values, CodedText):
+        pass  # keep the reader's dictionary encoding (see regen.parsing.CodedText)
+    elif hasattr(values, "to_numpy"):
+        values = values.to_numpy()
+    else:
+        values = np.asarray(values, dtype=object)
     if values.ndim == 0:
         return np.full(n, values.item(), dtype=object)
     if values.shape != (n,):

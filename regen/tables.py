@@ -44,11 +44,12 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from regen.errors import DataFileError
+from regen.parsing import CodedText
 
 __all__ = ["CHUNK_ROWS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet", "iter_chunks",
            "iter_table", "read_table"]
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 _BLOCK = 1 << 20
 _TAIL = 1 << 16
 
@@ -318,9 +319,10 @@ class TextColumns(Mapping):
         if name not in self.cache:
             if name not in self.table.column_names:
                 raise KeyError(name)
-            encoded = pc.dictionary_encode(self.table.column(name)).combine_chunks()
+            column = pc.fill_null(self.table.column(name), "")
+            encoded = pc.dictionary_encode(column).combine_chunks()
             words = encoded.dictionary.to_numpy(zero_copy_only=False)
-            self.cache[name] = words[np.asarray(encoded.indices)] if len(words) else \
+            self.cache[name] = CodedText.from_codes(np.asarray(encoded.indices), words) if len(words) else \
                 np.full(self.table.num_rows, "", dtype=object)
         return self.cache[name]
 
