@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,6 +155,8 @@ def indication_ids() -> tuple[str, ...]:
 
 
 def _closest(key: str, choices: list[str]) -> str:
+    import difflib  # only for an unknown name: kept off the prediction path
+
     near = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
     if not near:
         near = [c for c in choices if key and (key in c or c in key)][:3]
