@@ -22,9 +22,9 @@ def main(n: int) -> None:
 
     from regen import ReliefModel, simulate_cohort
     from regen.covariates import design_matrix
+    from regen.laws import nerve_times
     from regen.outcomes import load_outcomes
     from regen.parameters import parameter_values
-    from regen.prediction import nerve_times
 
     cohort = simulate_cohort(n, seed=0).astype(str).replace({"nan": ""})
     t0 = time.perf_counter()

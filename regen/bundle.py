@@ -263,7 +263,7 @@ def _check_shape(bundle: Mapping) -> None:
 
 def _reference_nerve_days(params: Mapping) -> dict[str, float]:
     """log median return of sensation of a reference patient (age 50) for every catalog nerve."""
-    from regen.prediction import nerve_times
+    from regen.laws import nerve_times
     from regen.schema import validate_patients
 
     ids = list(load_catalog())

@@ -37,8 +37,8 @@ import math
 import numpy as np
 
 from regen.errors import DataFileError
+from regen.laws import patient_relief
 from regen.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
-from regen.prediction import patient_relief
 from regen.turnbull import turnbull
 
 __all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate", "json_safe"]

@@ -24,8 +24,9 @@ import numpy as np
 
 from regen._version import __version__
 from regen.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
+from regen.laws import patient_relief
 from regen.parameters import parameter_values
-from regen.prediction import patient_relief, predict_columns, predict_frame
+from regen.prediction import predict_columns, predict_frame
 from regen.relief import ReliefDistribution
 from regen.resources import model_path
 from regen.schema import validate_patients

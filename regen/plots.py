@@ -68,8 +68,8 @@ def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarr
     """
     from dataclasses import replace
 
+    from regen.laws import nerve_times, next_cycle_relief, patient_relief
     from regen.mechanism import Z90
-    from regen.prediction import nerve_times, next_cycle_relief, patient_relief
     from regen.schema import validate_patients
 
     cols = {k: v[:1] for k, v in validate_patients(raw).columns.items()}

@@ -4,9 +4,9 @@ Behind ``regen predict``, ``regen score``, :func:`regen.score_frame`,
 :meth:`regen.Model.predict` and :func:`predict_patient`:
 
 1. :func:`regen.schema.validate_patients` types the columns and finds bad rows;
-2. :func:`nerve_times`: the mechanism gives T_nerve (return of sensation),
-   with the rate updated from measured regeneration fronts where given;
-3. :func:`patient_relief`: the relief-end law on top of it
+2. :func:`regen.laws.nerve_times`: the mechanism gives T_nerve (return of
+   sensation), narrowed by measured regeneration fronts where given;
+3. :func:`regen.laws.patient_relief`: the relief-end law on top of it
    (:func:`regen.relief.relief_distribution`), shrunk toward the patient's own
    earlier cycles where given;
 4. follow-up (still relieved on day D conditions the law; relief lost on day D
@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from regen.catalog import load_catalog, load_indication_catalog
+from regen.catalog import load_indication_catalog
 from regen.catalog_checks import join_messages
 from regen.columns import (
     DETAIL_COLUMNS,
@@ -45,20 +45,17 @@ from regen.columns import (
 )
 from regen.errors import InputError
 from regen.headers import match_headers
-from regen.mechanism import freeze_warnings, nerve_time, onset_time
+from regen.laws import history, nerve_times, next_cycle_relief, patient_relief
+from regen.mechanism import freeze_warnings, onset_time
 from regen.parsing import LARGE, factorize
-from regen.planning import retreatment_days, review_days, shrink_to_history
-from regen.relief import ReliefDistribution, relief_distribution
+from regen.planning import retreatment_days, review_days
 from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 
 __all__ = [
     "add_days",
     "check_book_at_risk",
-    "nerve_times",
-    "next_cycle_relief",
     "output_columns",
     "patient_columns",
-    "patient_relief",
     "predict_batch",
     "predict_columns",
     "predict_frame",
@@ -101,85 +98,6 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _nerve_facts(nerve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Catalog default distance, and whether return of sensation can be observed (a skin territory)."""
-    catalog = load_catalog()
-    codes, uniques = factorize(nerve)
-    distance = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
-    observable = np.array(["yes" if u in catalog and catalog[u].skin_territory else "no" for u in uniques],
-                          dtype=object)
-    return distance[codes], observable[codes]
-
-
-def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
-    """T_nerve (return of sensation) per patient, narrowed by measured regeneration fronts where given.
-
-    Parameters
-    ----------
-    cols : mapping
-        Validated patient columns (:func:`regen.schema.validate_patients`).
-    params : mapping
-        The mechanism parameters (``model.params``).
-
-    Returns
-    -------
-    dict of array
-        :func:`regen.mechanism.nerve_time`'s output; ``front_error`` and
-        ``front_warning`` ('' where none) are always present.
-    """
-    n = len(cols["nerve"])
-    fronts = {}
-    if "front_mm" in cols and not np.isnan(cols["front_mm"]).all():
-        fronts = {"front_mm": cols["front_mm"], "front_day": cols["front_day"]}
-    distance, observable = _nerve_facts(cols["nerve"])
-    mech = nerve_time(default_distance_mm=distance, age_years=cols["age"],
-                      diabetes=cols["diabetes"], smoker=cols["smoker"], height_cm=cols["height_cm"],
-                      measured_distance_mm=cols["distance_mm"], params=params, **fronts)
-    blank = np.full(n, "", dtype=object)
-    return {"front_error": blank, "front_warning": blank, **mech, "sensation_observable": observable}
-
-
-def _history(prior_relief_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean log duration and count of each patient's earlier cycles."""
-    count = (~np.isnan(prior_relief_days)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_log = np.nansum(np.log(prior_relief_days), axis=1) / np.maximum(count, 1)
-    return mean_log, count
-
-
-def _shrunk(dist: ReliefDistribution, mean_log, count, icc: float) -> ReliefDistribution:
-    mu, scale = shrink_to_history(dist.family, dist.mu, dist.scale, mean_log, count, icc)
-    return dist.with_location(mu, scale)
-
-
-def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefDistribution:
-    """The relief-end law of each patient, as every prediction uses it.
-
-    The model's law (:func:`regen.relief.relief_distribution`), for responders
-    relieved at least until the median onset (relief cannot end before it is
-    noticed), shrunk toward the patient's earlier cycles where given.
-
-    Parameters
-    ----------
-    model : Model
-    cols : mapping
-        Validated patient columns.
-    mech : mapping, optional
-        :func:`nerve_times` of the same columns (computed when not given).
-    """
-    mech = nerve_times(cols, model.params) if mech is None else mech
-    dist = _model_law(model, cols, mech)
-    if "prior_relief_days" not in cols or np.isnan(cols["prior_relief_days"]).all():
-        return dist
-    return _shrunk(dist, *_history(cols["prior_relief_days"]), _v(model.params, "history_icc"))
-
-
-def _model_law(model, cols: Mapping, mech: Mapping) -> ReliefDistribution:
-    """The model's law for responders relieved until the median onset (no history)."""
-    onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
-    return relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
-
-
 def _follow_up_text(given, lost, count) -> np.ndarray:
     out = np.full(given.shape, "", dtype=object)
     still, is_lost = ~np.isnan(given), ~np.isnan(lost)
@@ -189,22 +107,6 @@ def _follow_up_text(given, lost, count) -> np.ndarray:
     out[hist] = [f"{t}; " if t else "" for t in out[hist]]
     out[hist] = out[hist] + [f"shrunk toward {c} earlier cycle(s)" for c in count[hist]]
     return out
-
-
-def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
-                      base: ReliefDistribution | None = None) -> ReliefDistribution:
-    """The relief-end law of the next cycle, in days after the retreatment on ``lost_day``.
-
-    The cycle that just ended joins the patient's history (rows where
-    ``lost_day`` is NaN keep their own history).
-    """
-    is_lost = ~np.isnan(lost_day)
-    mean_log, count = _history(cols["prior_relief_days"])
-    lost_log = np.log(np.where(is_lost, lost_day, 1.0))
-    next_count = count + is_lost
-    next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
-    base = _model_law(model, cols, mech) if base is None else base
-    return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
 
 
 def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
@@ -256,7 +158,7 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
-    out["follow_up"] = _follow_up_text(given, lost, _history(cols["prior_relief_days"])[1])
+    out["follow_up"] = _follow_up_text(given, lost, history(cols["prior_relief_days"])[1])
     notes = np.full(len(dist), "", dtype=object)
     notes[window] = _WINDOW
     early = relief_first & ~window & ~is_lost

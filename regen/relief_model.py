@@ -39,10 +39,10 @@ from regen._version import __version__
 from regen.bundle import FORMAT, FORMAT_VERSION, validate_bundle
 from regen.covariates import design_matrix, full_spec, term_names
 from regen.errors import InputError, ModelFileError
+from regen.laws import nerve_times, patient_relief
 from regen.model import Model
 from regen.outcomes import counted, event_times, load_outcomes, require_observed
 from regen.parameters import parameter_values
-from regen.prediction import nerve_times, patient_relief
 
 __all__ = ["ReliefModel"]
 

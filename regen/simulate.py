@@ -68,8 +68,8 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
     """
     import pandas as pd
 
+    from regen.laws import nerve_times
     from regen.parameters import parameter_values
-    from regen.prediction import nerve_times
     from regen.schema import validate_patients
 
     tr = {**DEFAULT_TRUTH, **(truth or {})}

@@ -135,7 +135,7 @@ def model_vs_published(section: Mapping, studies: pd.DataFrame,
 def reference_log_nerve_days(params: Mapping, age_years: float = 50.0) -> dict[str, float]:
     """Log median T_nerve (days) of every catalog nerve at the reference patient (catalog distance, given age)."""
     from regen.catalog import load_catalog
-    from regen.prediction import nerve_times
+    from regen.laws import nerve_times
     from regen.schema import validate_patients
 
     ids = list(load_catalog())

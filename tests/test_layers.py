@@ -19,7 +19,7 @@ LAYERS = {
     0: ("_version", "errors", "resources", "columns", "parsing", "catalog", "catalog_checks", "parameters",
         "dates", "headers", "schema", "column_docs", "tables", "datasets", "files"),
     1: ("aft", "mechanism", "fronts", "planning", "covariates", "turnbull"),
-    2: ("relief", "bundle", "prediction", "model", "scoring", "prediction_text"),
+    2: ("relief", "laws", "bundle", "prediction", "model", "scoring", "prediction_text"),
     3: ("outcomes", "relief_model", "fitting", "evaluation", "describe", "simulate", "summary_fit",
         "validation"),
     4: ("io", "dask_engine", "report", "report_tables", "plots", "listing", "cli_options", "cli", "__main__"),

@@ -12,8 +12,8 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from regen import InputError, ReliefModel, load_model
 from regen.bundle import read_bundle, write_bundle
 from regen.errors import DataFileError, ModelFileError
+from regen.laws import nerve_times
 from regen.model import Model
-from regen.prediction import nerve_times
 from regen.resources import model_path
 from regen.schema import validate_patients
 from regen.simulate import DEFAULT_TRUTH
