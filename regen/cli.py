@@ -18,12 +18,11 @@ from pathlib import Path
 import typer
 
 from regen._version import __version__
-from regen.cli_options import MODEL_HELP as _MODEL_HELP
-from regen.cli_options import ListFormat
+from regen.cli_options import ListFormat, OutputFormat, fail_cleanly
 from regen.cli_options import model_name as _model_name
 from regen.cli_options import numbers as _numbers
 from regen.cli_options import parse_today as _today
-from regen.errors import RegenError
+from regen.cli_predict import predict
 
 DISCLAIMER = (
     "regen gives estimates with uncertainty for decision support by clinicians and "
@@ -45,27 +44,6 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-@contextmanager
-def _fail_cleanly():
-    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
-    from regen.parsing import printable
-
-    try:
-        yield
-    except RegenError as exc:
-        typer.echo(f"Error: {printable(exc)}", err=True)
-        raise typer.Exit(1) from None
-    except OSError as exc:
-        text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-        typer.echo(f"Error: {printable(text)}", err=True)
-        raise typer.Exit(1) from None
-
-
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"regen {__version__}")
@@ -82,120 +60,9 @@ def _main(
 
 
 # --------------------------------------------------------------------------- predict
-@app.command()
-def predict(
-    nerve: str = typer.Option(..., "--nerve", help="Nerve id or alias (see 'regen nerves'), e.g. SLGN."),
-    indication: str | None = typer.Option(
-        None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
-    ),
-    age: float | None = typer.Option(None, parser=_numbers(), metavar="YEARS",
-                                     help="Age in years, 10-100. Default: 50."),
-    sex: str | None = typer.Option(None, help="female or male. Default: not given."),
-    height_cm: float | None = typer.Option(
-        None, parser=_numbers(), metavar="CM",
-        help="Height in cm, 100-250; scales the catalog distance by height/170. Default: not given (no scaling).",
-    ),
-    bmi: float | None = typer.Option(None, parser=_numbers(), metavar="KG/M2",
-                                     help="Body-mass index, kg/m2, 10-100. Default: not given."),
-    diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
-    smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
-    distance_mm: float | None = typer.Option(
-        None, parser=_numbers(), metavar="MM",
-        help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value.",
-    ),
-    freeze_cycles: int | None = typer.Option(
-        None, parser=_numbers(whole=True), metavar="N",
-        help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data).",
-    ),
-    freeze_seconds: float | None = typer.Option(None, parser=_numbers(), metavar="S",
-                                                help="Seconds per freeze. Default: 120."),
-    probe_temp_c: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DEGC",
-        help="Probe temperature, degC (-196 to 0). Default: -70. Warmer than -20: unreliable block.",
-    ),
-    prior_treatments: int | None = typer.Option(None, parser=_numbers(whole=True), metavar="N",
-                                                help="Earlier cryoneurolysis of this nerve. Default: 0."),
-    treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD (1970-2100); adds calendar dates."),
-    patient_id: str | None = typer.Option(None, help="Identifier echoed in the output. Default: none."),
-    allow_any_nerve: bool = typer.Option(
-        False, "--allow-any-nerve",
-        help="Predict even when the indication is not a catalog indication of the nerve (a warning, not an error).",
-    ),
-    relief_at_day: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
-        help="Follow-up: still relieved on this day; gives the remaining relief given that.",
-    ),
-    relief_lost_day: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
-        help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast.",
-    ),
-    front_mm: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="MM",
-        help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable.",
-    ),
-    front_day: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
-        help="Day of each --front-mm measurement (same count); updates the regrowth rate.",
-    ),
-    prior_relief_days: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="DAYS",
-        help="Relief duration (days) of each earlier cycle on this nerve; repeatable.",
-    ),
-    book_at_risk: float | None = typer.Option(
-        None, parser=_numbers(0.01, 0.99), metavar="FRACTION",
-        help="Book retreatment by the day this fraction (0.01-0.99) of comparable patients have lost relief. "
-        "Default: 0.25 (review at half that fraction).",
-    ),
-    model: str | None = typer.Option(None, help=_MODEL_HELP),
-    fmt: OutputFormat = typer.Option(
-        OutputFormat.table, "--format", help="table (readable) or json (one flat object)."
-    ),
-    plot: Path | None = typer.Option(None, help="Also draw the patient's timeline to this PNG file."),
-) -> None:
-    """Predict relief onset, return of sensation, relief end and retreatment for one patient.
-
-    Estimates with 80 % intervals (p10-p90) and the model version; decision
-    support, not a medical device.
-
-    Example: regen predict --nerve genicular_superolateral --age 64 --treated-on 2026-03-14
-    """
-    if plot is not None:  # before any output: a plot that cannot be written fails first
-        from regen.cli_options import check_paths as cli_check_paths
-
-        cli_check_paths({"--plot": plot}, suffix=".png")
-    with _fail_cleanly():
-        from regen.model import load_model
-        from regen.prediction import patient_columns, predict_patient
-
-        loaded = load_model(_model_name(model))
-        columns = {
-            "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age, "sex": sex,
-            "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes, "smoker": smoker,
-            "distance_mm": distance_mm, "freeze_cycles": freeze_cycles, "freeze_seconds": freeze_seconds,
-            "probe_temp_c": probe_temp_c, "prior_treatments": prior_treatments, "treated_on": treated_on,
-            "relief_at_day": relief_at_day, "relief_lost_day": relief_lost_day,
-            "front_mm": front_mm or None, "front_day": front_day or None,
-            "prior_relief_days": prior_relief_days or None,
-        }
-        if allow_any_nerve:
-            columns["allow_any_nerve"] = True
-        row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
-        if fmt == OutputFormat.json:
-            from regen.parsing import json_text
-
-            typer.echo(json_text(row))
-        else:
-            from regen.prediction_text import render_prediction
-
-            typer.echo(render_prediction(row))
-        if plot is not None:
-            from regen.plots import save_timeline
-
-            save_timeline(loaded, patient_columns(**columns), row, plot)
-            typer.echo(f"timeline written to {plot}", err=True)
+app.command()(predict)
 
 
-# --------------------------------------------------------------------------- nerves / columns
 @app.command()
 def nerves(
     fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table, csv, tsv or json (a list of objects)."),
@@ -207,7 +74,7 @@ def nerves(
 
     Example: regen nerves --format csv > nerves.csv
     """
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.listing import nerve_listing, terminal_width
 
         typer.echo(nerve_listing(fmt.value, terminal_width()))
@@ -224,7 +91,7 @@ def columns(
 
     Example: regen columns --format csv > columns.csv
     """
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.listing import column_listing, terminal_width
 
         typer.echo(column_listing(fmt.value, terminal_width()))
@@ -249,7 +116,7 @@ def simulate(
     from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output}, stdout_ok=True)
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.files import write_table_atomic
         from regen.simulate import simulate_cohort
 
@@ -291,7 +158,7 @@ def fit(
 
     cli_check_paths({"--output": output, "its card (--output with .md)": Path(output).with_suffix(".md")},
                     (outcomes,))
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.fitting import fit_file
         from regen.parsing import printable
 
@@ -320,7 +187,7 @@ def evaluate(
 
     Example: regen evaluate default cohort.csv --format json
     """
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.evaluation import evaluate as run
         from regen.evaluation import json_safe
         from regen.model import load_model
@@ -354,7 +221,7 @@ def describe(
 
     Example: regen describe cohort.csv
     """
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.describe import cox_spline, describe_data, turnbull_table
         from regen.errors import DataFileError
 
@@ -389,7 +256,7 @@ def validate(
 
     Example: regen validate --format json
     """
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.validation import validate_shipped
 
         loso, coverage = validate_shipped(draws=draws, seed=seed)
@@ -461,7 +328,7 @@ def score(
 
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
-    with _fail_cleanly():
+    with fail_cleanly():
         cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True)
         options = {"chunksize": chunksize, "book_at_risk": book_at_risk, "allow_any_nerve": allow_any_nerve}
         with _progress() as tick:
@@ -518,7 +385,7 @@ def report(
     from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output}, (scored,))
-    with _fail_cleanly():
+    with fail_cleanly():
         from regen.files import atomic_path
         from regen.report import build_report
         from regen.tables import read_table

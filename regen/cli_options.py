@@ -15,13 +15,17 @@ Examples
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from enum import Enum
 
 import typer
 
+from regen.errors import RegenError
 from regen.parsing import parse_number
 
-__all__ = ["MODEL_HELP", "ListFormat", "model_name", "numbers", "parse_today"]
+__all__ = ["MODEL_HELP", "ListFormat", "OutputFormat", "check_paths", "fail_cleanly", "model_name", "numbers",
+           "parse_today"]
 
 MODEL_HELP = ("Model: a file written by 'regen fit', 'default' (the embedded model) or 'mechanism-only' "
               "(no outcome data). Default: default.")
@@ -99,3 +103,29 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
         check(outputs, inputs, stdout_ok, suffix)
     except PathClashError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@contextmanager
+def fail_cleanly():
+    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
+    from regen.parsing import printable
+
+    try:
+        yield
+    except BrokenPipeError:  # the reader went away (`regen validate | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
+    except RegenError as exc:
+        typer.echo(f"Error: {printable(exc)}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        typer.echo(f"Error: {printable(text)}", err=True)
+        raise typer.Exit(1) from None

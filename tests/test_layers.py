@@ -22,7 +22,8 @@ LAYERS = {
     2: ("relief", "laws", "bundle", "prediction", "model", "scoring", "prediction_text"),
     3: ("outcomes", "relief_model", "fitting", "evaluation", "describe", "simulate", "summary_fit",
         "validation"),
-    4: ("io", "dask_engine", "report", "report_tables", "plots", "listing", "cli_options", "cli", "__main__"),
+    4: ("io", "dask_engine", "report", "report_tables", "plots", "listing", "cli_options", "cli_predict", "cli",
+        "__main__"),
 }
 LAYER = {name: level for level, names in LAYERS.items() for name in names}
 
