@@ -115,7 +115,7 @@ def simulate(
     """
     from regen.cli_options import check_paths as cli_check_paths
 
-    cli_check_paths({"--output": output}, stdout_ok=True)
+    cli_check_paths({"--output": output}, stdout_ok=True, table=True)
     with fail_cleanly():
         from regen.files import write_table_atomic
         from regen.simulate import simulate_cohort
@@ -329,7 +329,8 @@ def score(
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     with fail_cleanly():
-        cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True)
+        cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True,
+                        table=True)
         options = {"chunksize": chunksize, "book_at_risk": book_at_risk, "allow_any_nerve": allow_any_nerve}
         with _progress() as tick:
             if engine == Engine.dask:

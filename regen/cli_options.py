@@ -92,7 +92,8 @@ def parse_today(text: str | None) -> str | None:
     return str(day)
 
 
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
+def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None,
+                table: bool = False) -> None:
     """:func:`regen.files.check_paths` for the command line: a clash is a usage error (exit code 2)."""
     import typer
 
@@ -100,7 +101,7 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
     from regen.files import check_paths as check
 
     try:
-        check(outputs, inputs, stdout_ok, suffix)
+        check(outputs, inputs, stdout_ok, suffix, table)
     except PathClashError as exc:
         raise typer.BadParameter(str(exc)) from None
 

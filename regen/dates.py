@@ -35,6 +35,7 @@ __all__ = ["YEARS", "date_texts", "parse_date", "years_outside"]
 #: Accepted years (inclusive).
 YEARS = (1970, 2100)
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?")
 _LOW = np.datetime64(f"{YEARS[0]:04d}-01-01", "D")
 _HIGH = np.datetime64(f"{YEARS[1]:04d}-12-31", "D")
 
@@ -48,16 +49,22 @@ def years_outside(dates: np.ndarray) -> np.ndarray:
 def parse_date(text: object) -> np.datetime64:
     """Parse a date ``YYYY-MM-DD`` (blank gives NaT).
 
+    A timestamp at midnight (``2026-03-14 00:00:00``, ``2026-03-14T00:00``),
+    the form in which many hospital systems export a date, is that date; any
+    other time of day is refused (the day would be a guess).
+
     Raises
     ------
     InputError
-        If the text is not exactly ``YYYY-MM-DD``, not a calendar date, or
-        outside the years :data:`YEARS`.
+        If the text is not ``YYYY-MM-DD`` (or a midnight timestamp), not a
+        calendar date, or outside the years :data:`YEARS`.
     """
     key = str(text).strip()
     if not key:
         return np.datetime64("NaT")
     shown = str(text)
+    midnight = _MIDNIGHT.fullmatch(key)  # a date exported as a timestamp at 00:00 is that date
+    key = midnight.group(1) if midnight else key
     try:
         if not _ISO.fullmatch(key):
             raise ValueError(key)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from regen.errors import RegenError
 
-__all__ = ["PathClashError", "atomic_path", "check_paths", "output_kind", "write_table_atomic"]
+__all__ = ["TABLE_SUFFIXES", "PathClashError", "atomic_path", "check_paths", "output_kind", "write_table_atomic"]
 
 
 class PathClashError(RegenError, ValueError):
@@ -60,7 +60,12 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None) -> None:
+#: Extensions of the tables regen writes (a name without an extension is CSV too).
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
+
+
+def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None,
+                table: bool = False) -> None:
     """Refuse output paths that collide with an input, with each other, or are not writable files.
 
     Parameters
@@ -73,6 +78,9 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
         Whether ``-`` means stdout for this command (at most one output may be ``-``).
     suffix : str, optional
         The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
+    table : bool
+        The outputs are tables: an extension other than :data:`TABLE_SUFFIXES`
+        (``.xlsx``, ``.json``, ...) is refused rather than filled with CSV text.
 
     Raises
     ------
@@ -88,6 +96,10 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
             raise PathClashError(f"{option}: {path} is a directory; name a file")
         if suffix and path != "-" and not path.lower().endswith(suffix):
             raise PathClashError(f"{option}: {path} does not end in {suffix}")
+        extension = os.path.splitext(path)[1].lower()
+        if table and path != "-" and extension and not path.lower().endswith(TABLE_SUFFIXES):
+            raise PathClashError(f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
+                                 f"{extension}; name the file accordingly")
         parent = os.path.dirname(os.path.abspath(path)) if path != "-" else ""
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
             raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")

@@ -75,7 +75,7 @@ def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: boo
     pred, notes = _predict(model, raw, book_at_risk, allow_any_nerve)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
-    pid = raw["patient_id"] if "patient_id" in raw else np.full(chunk.text.num_rows, "", dtype=object)
+    pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
     ids, repeats = _id_hashes(pid)
     return {"pred": pred, "rows": chunk.text.num_rows, "bad": [(int(i), pid[i], errors[i]) for i in bad],
             "ids": ids, "repeats": repeats, "notes": notes}
@@ -343,7 +343,8 @@ def summary_lines(summary: dict) -> list[str]:
     """The messages after scoring: duplicate ids, headers read as patient columns, defaults used, totals."""
     lines = []
     if summary["duplicate_ids"]:
-        lines.append(f"Warning: {summary['duplicate_ids']} rows repeat a patient_id (all scored)")
+        n = summary["duplicate_ids"]
+        lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)")
     notes = []
     if summary.get("mapped"):
         notes.append("columns read as: " + ", ".join(f"{k} -> {v}" for k, v in summary["mapped"].items()))

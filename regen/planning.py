@@ -43,22 +43,24 @@ def retreatment_days(relief_quantile_day, relief_median_day, regrown_p10_day) ->
 
     The booking is the relief quantile, not before the nerve can have regrown
     (the p10 of the axons' arrival at the target), so a freeze is not repeated
-    on a nerve that is still blocked. Where most comparable patients lose
-    relief before that (relief median < that p10: a partial lesion or another
-    pain generator), the booking follows relief alone and the second array
-    flags the row.
+    on a nerve that is still blocked — but never after the median relief end:
+    where most comparable patients lose relief before the nerve can have
+    regrown (relief median < that p10: a partial lesion or another pain
+    generator if it happens), the booking follows relief and the second array
+    flags the row. The day is continuous and never earlier for a slower
+    regrowth.
 
     Examples
     --------
     >>> import numpy as np
     >>> due, early = retreatment_days(np.array([80.0, 20.0]), np.array([120.0, 40.0]), np.array([100.0, 100.0]))
     >>> due.tolist(), early.tolist()
-    ([100.0, 20.0], [False, True])
+    ([100.0, 40.0], [False, True])
     """
     quantile = np.asarray(relief_quantile_day, float)
+    median = np.asarray(relief_median_day, float)
     floor = np.asarray(regrown_p10_day, float)
-    relief_first = np.asarray(relief_median_day, float) < floor
-    return np.where(relief_first, quantile, np.fmax(quantile, floor)), relief_first
+    return np.fmax(quantile, np.fmin(floor, median)), median < floor
 
 
 def review_days(review_quantile_day, onset_p90_day, due_day) -> np.ndarray:

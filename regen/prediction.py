@@ -98,11 +98,15 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _follow_up_text(given, lost, count) -> np.ndarray:
+def _follow_up_text(given, lost, count, window) -> np.ndarray:
     out = np.full(given.shape, "", dtype=object)
     still, is_lost = ~np.isnan(given), ~np.isnan(lost)
     out[still] = [f"still relieved on day {d:g}: remaining relief given that" for d in given[still]]
-    out[is_lost] = [f"relief lost on day {d:g}: retreatment due now; next cycle forecast" for d in lost[is_lost]]
+    due = is_lost & ~window
+    out[due] = [f"relief lost on day {d:g}: retreatment due now; next cycle forecast" for d in lost[due]]
+    ended = is_lost & window
+    out[ended] = [f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no "
+                  "retreatment booked)" for d in lost[ended]]
     hist = count > 0
     out[hist] = [f"{t}; " if t else "" for t in out[hist]]
     out[hist] = out[hist] + [f"shrunk toward {c} earlier cycle(s)" for c in count[hist]]
@@ -133,8 +137,9 @@ _WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic win
 
 def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
     return [f"relief is expected to end (median day {m:.0f}) before the regrowing axons can have reached their "
-            f"target (day {f:.0f} at the earliest): a partial lesion or another pain generator is likely; booked "
-            "by relief, review the diagnosis" for m, f in zip(median_day, floor_day, strict=True)]
+            f"target (day {f:.0f} at the earliest): relief that ends this early suggests a partial lesion or "
+            "another pain generator, so the booking follows the relief forecast"
+            for m, f in zip(median_day, floor_day, strict=True)]
 
 
 def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
@@ -145,8 +150,8 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     quantiles = {k: dist.quantile(p, given) for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
     out = {f"relief_end_{k}_day": np.where(is_lost, lost, q) for k, q in quantiles.items()}
     surv = dist.survival(RELIEF_DAYS, given)
-    for j, day in enumerate(RELIEF_DAYS):
-        out[f"p_relief_{day}d"] = np.where(is_lost, 0.0, surv[:, j])
+    for j, day in enumerate(RELIEF_DAYS):  # relief lost on day D: relieved before it, not after
+        out[f"p_relief_{day}d"] = np.where(is_lost, (day < lost).astype(float), surv[:, j])
     floor = mech["arrival_p10_day"]  # pain fibres can conduct again once axons reach the target
     due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
     window = _self_limiting(cols["indication"])
@@ -158,7 +163,7 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
-    out["follow_up"] = _follow_up_text(given, lost, history(cols["prior_relief_days"])[1])
+    out["follow_up"] = _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window)
     notes = np.full(len(dist), "", dtype=object)
     notes[window] = _WINDOW
     early = relief_first & ~window & ~is_lost
@@ -237,7 +242,7 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
                           freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
                           relief.pop("_plan_notes")),
     }
-    errors = _join(errors, _implausible(out, model.version))
+    errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
     ok = errors == ""
     out = round_outputs(_blank_bad_rows(out, ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown

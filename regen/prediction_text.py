@@ -33,16 +33,21 @@ def _num(value: object) -> float:
         return math.nan
 
 
+def _whole(value: float) -> int:
+    """A day as a whole day, half up (as the date columns count it: regen.prediction.add_days)."""
+    return math.floor(value + 0.5)
+
+
 def _day(value: object) -> str:
     v = _num(value)
-    return "-" if not math.isfinite(v) else f"day {v:.0f}"
+    return "-" if not math.isfinite(v) else f"day {_whole(v)}"
 
 
 def _date(treated_on: object, value: object) -> str:
     v = _num(value)
     if not treated_on or not math.isfinite(v):
         return ""
-    return str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(round(v), "D"))
+    return str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D"))
 
 
 def _pct(value: object) -> str:
@@ -65,7 +70,8 @@ def render_prediction(row: Mapping) -> str:
     def line(label: str, key: str, interval: tuple[str, str] | None) -> None:
         span = ""
         if interval:
-            span = f"{_day(row.get(interval[0]))} to {_num(row.get(interval[1])):.0f}"
+            high = _num(row.get(interval[1]))
+            span = f"{_day(row.get(interval[0]))} to {_whole(high) if math.isfinite(high) else '-'}"
         lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{_date(t0, row.get(key))}")
 
     line("Relief onset", "relief_onset_day", ("relief_onset_p10_day", "relief_onset_p90_day")
@@ -73,7 +79,7 @@ def render_prediction(row: Mapping) -> str:
     observable = row.get("sensation_observable", "yes") != "no"
     line("Return of sensation" if observable else "Nerve regrown (no skin)", "sensation_return_median_day",
          ("sensation_return_p10_day", "sensation_return_p90_day"))
-    line("Relief end", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
+    line("Relief end (responders)", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
     line("Review visit", "review_day", None)
     line("Book retreatment by", "retreatment_due_day", None)
     if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(

@@ -44,6 +44,7 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from regen.errors import DataFileError
+from regen.headers import delimiter_hint
 from regen.parsing import CodedText
 
 __all__ = ["CHUNK_ROWS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet", "iter_chunks",
@@ -163,12 +164,14 @@ def _header(stream: _Stream, name: str) -> list[str]:
     return header
 
 
-def _arrow_error(exc: Exception, name: str, ragged: list) -> DataFileError:
+def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = None) -> DataFileError:
     if ragged:
         row = ragged[0]
         record = f"data record {row.number - 1}" if row.number else "a record"
+        hint = delimiter_hint(header or [])
+        cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
         return DataFileError(f"{name}: {record} has {row.actual_columns} fields but the header has "
-                             f"{row.expected_columns} (a stray or unquoted comma?); fix that row, nothing was read")
+                             f"{row.expected_columns} ({cause}); fix that row, nothing was read")
     return DataFileError(f"{name}: not a readable CSV ({str(exc).strip().splitlines()[-1]})")
 
 
@@ -188,6 +191,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
     raw = _open_bytes(source)
     stream = _Stream(raw, name)
     ragged: list = []
+    header = None
     try:
         header = _header(stream, name)
         reader = pacsv.open_csv(
@@ -206,7 +210,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise _arrow_error(exc, name, ragged) from None
+                raise _arrow_error(exc, name, ragged, header) from None
             if batch.num_rows:
                 last = batch
                 yield batch
@@ -216,7 +220,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
         if last is None:
             yield pa.RecordBatch.from_pylist([], schema=reader.schema)
     except pa.ArrowInvalid as exc:
-        raise _arrow_error(exc, name, ragged) from None
+        raise _arrow_error(exc, name, ragged, header) from None
     finally:
         inner = getattr(raw, "fileobj", raw)
         if inner is not getattr(sys.stdin, "buffer", None):

@@ -132,7 +132,7 @@ def test_awkward_csv_bom_quotes_newlines_blank_lines_duplicates(tmp_path, cli):
     src.write_text(text, encoding="utf-8")
     res = cli("score", str(src), "-o", str(out))
     assert res.exit_code == 0, res.output
-    assert "1 rows repeat a patient_id" in res.stderr
+    assert "1 row repeats a patient_id" in res.stderr
     scored = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(scored.columns[:3]) == ["patient_id", "nerve", "note"]
     assert scored["note"].tolist() == ["has, comma", "two\nlines"]
