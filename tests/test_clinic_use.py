@@ -1,4 +1,4 @@
-"""What a new clinic user found: ids under a "Patient ID" header, plans that agree, errors that blame the right thing."""
+"""What a new clinic user found: ids under a "Patient ID" header, plans that agree, errors on the right thing."""
 
 from __future__ import annotations
 
