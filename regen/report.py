@@ -131,8 +131,10 @@ def _summary(c: tables.Cohort, today) -> str:
                f"{n - ok:,} not scored. Model: {escape(versions)}. Today: <b>{today.date()}</b>.")
             + _p("Estimates with uncertainty for decision support by clinicians; not a medical device. "
                  "<b>Book by</b> is the day by which to <i>book</i> the retreatment (by default the day "
-                 "25 % of comparable patients have lost relief, never before sensation can plausibly "
-                 "return), not a day to treat on. Dates come from the medians of the booking rule.", "note")
+                 "25 % of comparable patients have lost relief, not before the regrowing axons can have "
+                 "reached their target unless relief is expected to end first), not a day to treat on. "
+                 "Overdue means the date has passed in the scored file: a visit already held is not known "
+                 "to regen.", "note")
             + "<nav>" + " ".join(f"<a href='#{k}'>{v}</a>" for k, v in _NAV) + "</nav>")
 
 
@@ -214,6 +216,11 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
     errors = tables.text_counts(c, "error", rows=~c.ok)
     if errors is not None and len(errors):
         parts += ["<h2>Not scored</h2>", tables.html_table(errors, wrap={"error"})]
+        if list_patients and c.has_ids:
+            import pandas as pd
+
+            bad = pd.DataFrame({"patient_id": c.ids[~c.ok], "error": c.frame.loc[~c.ok, "error"]})
+            parts.append(tables.html_table(bad, wrap={"error"}, table_id="not-scored-list"))
     return parts
 
 
