@@ -16,12 +16,15 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 ARGS = ["predict", "--nerve", "genicular_superolateral", "--age", "64"]
 
 
 def main(runs: int = 9, exes: list[str] | None = None) -> None:
-    exes = exes or [shutil.which("regen") or sys.exit("regen is not installed (pip install .)")]
+    beside = Path(sys.executable).with_name("regen")  # the venv's regen, activated or not
+    found = shutil.which("regen") or (str(beside) if beside.exists() else None)
+    exes = exes or [found or sys.exit("regen is not installed (pip install .)")]
     times: dict[str, list[float]] = {exe: [] for exe in exes}
     for exe in exes:
         subprocess.run([exe, *ARGS], check=True, capture_output=True)  # warm the file cache

@@ -19,7 +19,14 @@ Examples
 
 from __future__ import annotations
 
-from regen.columns import DETAIL_COLUMNS, FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS, OUTPUT_COLUMNS, PATIENT_COLUMNS
+from regen.columns import (
+    DETAIL_COLUMNS,
+    FOLLOW_UP_COLUMNS,
+    FOLLOW_UP_OUTPUT_COLUMNS,
+    OUTCOME_COLUMNS,
+    OUTPUT_COLUMNS,
+    PATIENT_COLUMNS,
+)
 from regen.dates import YEARS
 from regen.schema import ALLOW_ANY_NERVE, DEFAULTS, RANGES
 
@@ -174,6 +181,8 @@ def input_column_docs() -> list[dict[str, str]]:
 def output_column_docs() -> list[dict[str, str]]:
     """Every output column of ``regen score`` and key of ``regen predict --format json``, with its meaning."""
     rows = [{"name": n, "in": "score, predict", "meaning": OUTPUT_MEANINGS[n]} for n in OUTPUT_COLUMNS]
+    rows += [{"name": n, "in": "score (with follow-up columns), predict", "meaning": OUTPUT_MEANINGS[n]}
+             for n in FOLLOW_UP_OUTPUT_COLUMNS]
     rows += [{"name": n, "in": "predict", "meaning": OUTPUT_MEANINGS[n]} for n in DETAIL_COLUMNS
-             if n not in OUTPUT_COLUMNS]
+             if n not in OUTPUT_COLUMNS and n not in FOLLOW_UP_OUTPUT_COLUMNS]
     return rows

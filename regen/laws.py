@@ -126,7 +126,8 @@ def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
     """
     is_lost = ~np.isnan(lost_day)
     mean_log, count = history(cols["prior_relief_days"])
-    lost_log = np.log(np.where(is_lost, lost_day, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a refused row may hold day 0
+        lost_log = np.log(np.where(is_lost, lost_day, 1.0))
     next_count = count + is_lost
     next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
     base = _model_law(model, cols, mech) if base is None else base

@@ -255,8 +255,12 @@ def _draw_follow_up(ax, row: Mapping) -> None:
 
 
 def _x_end(row: Mapping) -> float:
-    keys = ("relief_end_p90_day", "sensation_return_p90_day", "retreatment_due_day", "review_day")
+    """The days drawn: past every key day, but a very long relief p90 (years) is cut at 2.5 x the median."""
+    keys = ("sensation_return_p90_day", "retreatment_due_day", "review_day", "relief_end_median_day")
     end = max([_num(row, k) for k in keys if math.isfinite(_num(row, k))] or [100.0])
+    p90 = _num(row, "relief_end_p90_day")
+    if math.isfinite(p90):
+        end = max(end, min(p90, 2.5 * max(end, 1.0)))
     lost, nxt = _num(row, "relief_lost_day"), _num(row, "next_cycle_relief_end_p90_day")
     if math.isfinite(lost) and math.isfinite(nxt):
         end = max(end, lost + nxt)
