@@ -161,9 +161,10 @@ def _draw_curves(ax, row: Mapping, curves: Mapping) -> None:
                     f"the retreatment (80 %: {n[0]:.0f}-{n[2]:.0f})")
         return
     lo, hi = _num(row, "sensation_return_p10_day"), _num(row, "sensation_return_p90_day")
-    ax.fill_between(days, curves["band_low"], curves["band_high"], color=_BAND, lw=0,
-                    label="band: all patients, with regrowth anywhere in\n"
-                    f"its 80 % interval (sensation day {lo:.0f}-{hi:.0f})")
+    if np.max(curves["band_high"] - curves["band_low"]) > 1e-3:  # none when relief does not follow regrowth
+        ax.fill_between(days, curves["band_low"], curves["band_high"], color=_BAND, lw=0,
+                        label="band: all patients, with regrowth anywhere in\n"
+                        f"its 80 % interval (sensation day {lo:.0f}-{hi:.0f})")
     response, long = _num(row, "p_response"), _num(row, "long_responder_fraction")
     detail = [f"{_pct(1 - response)} no relief" if math.isfinite(response) and response < 1 else "",
               f"{_pct(long)} long relief" if math.isfinite(long) else ""]

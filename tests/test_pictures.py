@@ -87,7 +87,10 @@ def test_timeline_draws_the_headline_numbers_with_legend_outside():
     assert any(np.allclose(p.get_xdata(), [p10, median, p90]) and np.allclose(p.get_ydata(), [0.9, 0.5, 0.1])
                for p in points)
     no_relief = f"all patients ({100 * (1 - row['p_response']):.0f} % no relief"
-    for phrase in ("responders whose relief ends", no_relief, "band: all patients",
+    curves = timeline_curves(model, raw, np.linspace(0, 200, 300))
+    has_band = np.max(curves["band_high"] - curves["band_low"]) > 1e-3
+    assert ("band: all patients" in text) == has_band  # drawn and explained only when it has a width
+    for phrase in ("responders whose relief ends", no_relief,
                    f"{100 * row['p_relief_90d']:.0f} % at 90 d", "book retreatment by: day",
                    "review: day", "relief onset"):
         assert phrase in text, phrase
