@@ -18,11 +18,13 @@ from pathlib import Path
 import typer
 
 from regen._version import __version__
+from regen.cli_options import MODEL_HELP as _MODEL_HELP
 from regen.cli_options import ListFormat, OutputFormat, fail_cleanly
 from regen.cli_options import model_name as _model_name
 from regen.cli_options import numbers as _numbers
 from regen.cli_options import parse_today as _today
 from regen.cli_predict import predict
+from regen.parsing import printable
 
 DISCLAIMER = (
     "regen gives estimates with uncertainty for decision support by clinicians and "
@@ -100,8 +102,8 @@ def columns(
 # --------------------------------------------------------------------------- simulate / fit / evaluate
 @app.command()
 def simulate(
-    n: int = typer.Option(1000, "-n", "--n", parser=_numbers(1, whole=True), metavar="N",
-                          help="Number of synthetic patients."),
+    n: int = typer.Option(1000, "-n", "--n", parser=_numbers(1, 10_000_000, whole=True), metavar="N",
+                          help="Number of synthetic patients (1 to 10,000,000)."),
     seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED",
                              help="Random seed (same seed, same cohort)."),
     output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
@@ -122,7 +124,7 @@ def simulate(
 
         cohort = simulate_cohort(n, seed=seed)
         write_table_atomic(cohort, output)
-        typer.echo(f"wrote {len(cohort)} synthetic patients to {output}", err=True)
+        typer.echo(f"wrote {len(cohort)} synthetic patients to {printable(output)}", err=True)
 
 
 class Family(str, Enum):
@@ -137,8 +139,8 @@ def fit(
     outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
     output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
     family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
-    penalizer: float = typer.Option(0.01, parser=_numbers(0.0), metavar="PENALTY",
-                                    help="Ridge penalty on the coefficients (0 or more)."),
+    penalizer: float = typer.Option(0.01, parser=_numbers(0.0, 1e4), metavar="PENALTY",
+                                    help="Ridge penalty on the coefficients (0 to 10,000)."),
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
     covariates: bool = typer.Option(True, "--covariates/--no-covariates",
                                     help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication."),
@@ -156,8 +158,13 @@ def fit(
     """
     from regen.cli_options import check_paths as cli_check_paths
 
-    cli_check_paths({"--output": output, "its card (--output with .md)": Path(output).with_suffix(".md")},
-                    (outcomes,))
+    card = Path(output).with_suffix(".md")
+    cli_check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes,))
+    if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
+        raise typer.BadParameter(f"{card} exists and is not a regen model card; the card of --output would "
+                                 "replace it: choose another --output or move that file", param_hint="--output")
+    if not name.strip() or len(name) > 200:
+        raise typer.BadParameter("give a model name of 1 to 200 characters", param_hint="--name")
     with fail_cleanly():
         from regen.fitting import fit_file
         from regen.parsing import printable
@@ -167,7 +174,7 @@ def fit(
         for row, reason in summary["bad_rows"]:
             typer.echo(f"row {row}: {printable(reason)} (left out)", err=True)
         for header, column in summary["mapped"].items():
-            typer.echo(f"Note: column {str(header)!r} read as {column}", err=True)
+            typer.echo(f"Note: column {printable(repr(str(header)))} read as {column}", err=True)
         for warning in summary["warnings"]:
             typer.echo(f"Warning: {printable(warning)}", err=True)
         typer.echo(summary["text"])
@@ -234,10 +241,10 @@ def describe(
             try:
                 summary = cox_spline(data)
             except DataFileError as exc:
-                typer.echo(f"Note: Cox model not fitted: {exc}", err=True)
+                typer.echo(f"Note: Cox model not fitted: {printable(exc)}", err=True)
                 return
             for warning in summary.attrs.get("warnings", []):
-                typer.echo(f"Note: Cox model: {warning}", err=True)
+                typer.echo(f"Note: Cox model: {printable(warning)}", err=True)
             typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
             typer.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
 
@@ -246,7 +253,7 @@ def describe(
 def validate(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     draws: int = typer.Option(4000, min=100, help="Monte Carlo draws per predicted number."),
-    seed: int = typer.Option(0, help="Seed of the draws."),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="Seed of the draws."),
 ) -> None:
     """Validate the default model study by study: refit leaving each published study out and predict it.
 
@@ -292,7 +299,7 @@ class Engine(str, Enum):
 def score(
     source: str = typer.Argument(..., metavar="IN", help="CSV, .csv.gz, .parquet; '-' = stdin; or a quoted glob."),
     output: str = typer.Option(..., "-o", "--output", help="Output CSV / .csv.gz / .parquet; '-' = stdout."),
-    model: Path | None = typer.Option(None, help="Model file. Default: the embedded model."),
+    model: str | None = typer.Option(None, help=_MODEL_HELP),
     errors: str | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
     engine: Engine = typer.Option(Engine.pandas, help="pandas (this process) or dask (a Dask cluster; "
                                   "needs regen[dask]); the same options and the same output bytes."),
@@ -329,8 +336,9 @@ def score(
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     with fail_cleanly():
-        cli_check_paths({"--output": output, "--errors": errors}, tuple(input_paths(source)), stdout_ok=True,
-                        table=True)
+        model = _model_name(model)
+        used = (*input_paths(source), *([model] if model is not None and Path(model).is_file() else []))
+        cli_check_paths({"--output": output, "--errors": errors}, used, stdout_ok=True, table=True)
         options = {"chunksize": chunksize, "book_at_risk": book_at_risk, "allow_any_nerve": allow_any_nerve}
         with _progress() as tick:
             if engine == Engine.dask:
@@ -400,7 +408,7 @@ def report(
         page = build_report(frame, today=today, list_patients=list_patients)
         with atomic_path(output) as tmp:
             tmp.write_text(page, encoding="utf-8")
-        typer.echo(f"report written to {output}", err=True)
+        typer.echo(f"report written to {printable(output)}", err=True)
 
 
 def main() -> None:

@@ -55,8 +55,12 @@ def numbers(low: float | None = None, high: float | None = None, whole: bool = F
         except ValueError:
             raise typer.BadParameter(f"{str(text)!r} is not a number (e.g. 64 or 1.5; "
                                      "not nan, inf or 1_000)") from None
-        if whole and value != int(value):
-            raise typer.BadParameter(f"{str(text)!r} is not a whole number")
+        if whole:
+            stripped = str(text).strip()
+            if stripped.lstrip("+-").isdigit() and stripped.isascii():
+                value = int(stripped)  # exact: no float rounding of a large seed
+            elif value != int(value):
+                raise typer.BadParameter(f"{str(text)!r} is not a whole number")
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"outside {low:g} to {high:g}" if high is not None else f"below {low:g}"
             raise typer.BadParameter(f"{value:g} is {span}")

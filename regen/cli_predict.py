@@ -15,6 +15,7 @@ from regen.cli_options import MODEL_HELP as _MODEL_HELP
 from regen.cli_options import OutputFormat, fail_cleanly
 from regen.cli_options import model_name as _model_name
 from regen.cli_options import numbers as _numbers
+from regen.parsing import printable
 
 __all__ = ["predict"]
 
@@ -98,7 +99,8 @@ def predict(
     if plot is not None:  # before any output: a plot that cannot be written fails first
         from regen.cli_options import check_paths as cli_check_paths
 
-        cli_check_paths({"--plot": plot}, suffix=".png")
+        model_file = (model,) if model is not None and Path(model).is_file() else ()
+        cli_check_paths({"--plot": plot}, model_file, suffix=".png")
     with fail_cleanly():
         from regen.model import load_model
         from regen.prediction import patient_columns, predict_patient
@@ -128,7 +130,7 @@ def predict(
             from regen.plots import save_timeline
 
             save_timeline(loaded, patient_columns(**columns), row, plot)
-            typer.echo(f"timeline written to {plot}", err=True)
+            typer.echo(f"timeline written to {printable(plot)}", err=True)
 
 
 # --------------------------------------------------------------------------- nerves / columns

@@ -65,8 +65,10 @@ INPUT_MEANINGS: dict[str, tuple[str, str, str]] = {
                              "(0 = never confirmed; required by fit and evaluate)"),
     "responded": ("yes/no", f"{_YES_NO}; blank = inferred", "outcome: whether relief started (blank: a row "
                   "with relief_last_seen_day 0 is a non-responder)"),
-    "sensation_last_absent_day": ("number", "from 0 to 36500", "outcome: last day sensation was still absent"),
-    "sensation_returned_day": ("number", "from 0 to 36500", "outcome: first day sensation had returned"),
+    "sensation_last_absent_day": ("number", "from 0 to 36500", "outcome: last day sensation was still absent "
+                                  "(checked; not used by the fit yet)"),
+    "sensation_returned_day": ("number", "from 0 to 36500", "outcome: first day sensation had returned "
+                               "(checked; not used by the fit yet)"),
 }
 
 _BLANK = {"height_cm": "not given (no scaling)", "bmi": "not given", "sex": "not given",

@@ -67,10 +67,13 @@ _MODELS: dict = {}
 
 def _score_on_worker(chunk, bundle: dict, **options) -> dict:
     """:func:`regen.io.score_chunk` on a worker, the model rebuilt once per worker from its bundle."""
+    import hashlib
+    import json
+
     from regen.io import score_chunk
     from regen.model import Model
 
-    key = (bundle["name"], bundle["version"], id(bundle))
+    key = hashlib.sha256(json.dumps(bundle, sort_keys=True).encode()).hexdigest()  # the content, not an id
     if key not in _MODELS:
         _MODELS.clear()
         _MODELS[key] = Model(bundle)

@@ -92,7 +92,7 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
             raise PathClashError(f"{option}: the output path is empty")
         if path == "-" and not stdout_ok:
             raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
-        if path != "-" and os.path.isdir(path):
+        if path != "-" and (os.path.isdir(path) or path.endswith(("/", os.sep))):
             raise PathClashError(f"{option}: {path} is a directory; name a file")
         if suffix and path != "-" and not path.lower().endswith(suffix):
             raise PathClashError(f"{option}: {path} does not end in {suffix}")
@@ -133,13 +133,13 @@ class atomic_path:
         self.saved: dict = {}
 
     def __enter__(self) -> Path:
-        real = Path(os.path.realpath(self.target))
         try:
-            mode = os.stat(real).st_mode
+            mode = os.stat(self.target).st_mode  # follows links: /dev/stdout on a pipe is that pipe
         except OSError:
             mode = None
         if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            return real  # written through: a device or a pipe is never replaced
+            return self.target  # written through: a device or a pipe is never replaced
+        real = Path(os.path.realpath(self.target))
         if mode is not None and not stat.S_ISREG(mode):
             raise PathClashError(f"{self.target} is not a regular file, a device or a pipe; name a file")
         self._trap_signals()

@@ -132,10 +132,12 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
-    path = write_bundle(bundle, output)
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
-    with atomic_path(Path(path).with_suffix(".md")) as tmp:
-        tmp.write_text(card, encoding="utf-8")
+    # both files or neither: the card is renamed into place first, the model last
+    with atomic_path(output) as tmp_model, atomic_path(card_path) as tmp_card:
+        tmp_card.write_text(card, encoding="utf-8")
+        write_bundle(bundle, tmp_model)
+    path = Path(output)
     fit = bundle["fit"]
     text = "\n".join([
         f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",

@@ -19,6 +19,7 @@ import os
 import sys
 
 from regen.files import atomic_path, check_paths, output_kind, write_table_atomic
+from regen.parsing import printable
 from regen.tables import TextColumns, csv_header, encode_csv
 
 __all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
@@ -170,11 +171,15 @@ class _Writer:
         if not self.started:
             payload = csv_header(result["names"]) + payload
         self.started = True
-        self.handle.write(payload.decode() if isinstance(self.handle, io.TextIOBase) else payload)
+        data = payload.decode() if isinstance(self.handle, io.TextIOBase) else payload
+        written = self.handle.write(data)
+        if written is not None and written < len(data):  # a non-blocking or closed reader took part of it
+            raise BrokenPipeError(f"only {written} of {len(data)} bytes could be written")
 
     def close(self) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
+        if self.kind == "parquet":
+            if self.parquet is not None:
+                self.parquet.close()
         elif self.kind == "stdout":
             self.handle.flush()
         else:
@@ -263,8 +268,8 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
                     progress(summary.rows)
         finally:
             writer.close()
-        if errors_path:
-            _write_errors(summary.bad, errors_path)
+    if errors_path:  # only once the output is in place: a failed run leaves neither file
+        _write_errors(summary.bad, errors_path)
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 
@@ -347,12 +352,13 @@ def summary_lines(summary: dict) -> list[str]:
         lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)")
     notes = []
     if summary.get("mapped"):
-        notes.append("columns read as: " + ", ".join(f"{k} -> {v}" for k, v in summary["mapped"].items()))
+        notes.append("columns read as: " + ", ".join(f"{printable(k)} -> {v}" for k, v in summary["mapped"].items()))
     if summary.get("defaults"):
-        notes.append("defaults used: " + ", ".join(f"{k} {n} rows" for k, n in summary["defaults"].items()))
+        notes.append("defaults used: " + ", ".join(f"{k} {n} row{'' if n == 1 else 's'}"
+                                                   for k, n in summary["defaults"].items()))
     if notes:
         lines.append("; ".join(notes))
-    lines += [f"Warning: {w}" for w in summary.get("warnings", [])]
+    lines += [f"Warning: {printable(w)}" for w in summary.get("warnings", [])]
     lines.append(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
                  f"in {summary['seconds']:.1f} s")
     return lines

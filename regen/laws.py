@@ -31,7 +31,7 @@ from regen.parsing import factorize
 from regen.planning import shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
 
-__all__ = ["history", "nerve_times", "next_cycle_relief", "patient_relief"]
+__all__ = ["follow_up_survival", "history", "nerve_times", "next_cycle_relief", "patient_relief"]
 
 
 def _v(params: Mapping, name: str) -> float:
@@ -132,3 +132,16 @@ def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
     next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
     base = _model_law(model, cols, mech) if base is None else base
     return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
+
+
+def follow_up_survival(dist: ReliefDistribution, times, relief_at_day: np.ndarray,
+                       relief_lost_day: np.ndarray) -> np.ndarray:
+    """P(still relieved) at ``times`` given the follow-up (``n x k``): the one rule every output uses.
+
+    Still relieved on day D: the law given relief then (response drops out).
+    Relief lost on day D: an observation, relieved before D and not from D on.
+    """
+    t = np.asarray(times, float)
+    lost = np.asarray(relief_lost_day, float)
+    surv = dist.survival(t, relief_at_day)
+    return np.where(np.isnan(lost)[:, None], surv, (t[None, :] < lost[:, None]).astype(float))

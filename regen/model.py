@@ -24,7 +24,7 @@ import numpy as np
 
 from regen._version import __version__
 from regen.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
-from regen.laws import patient_relief
+from regen.laws import follow_up_survival, patient_relief
 from regen.parameters import parameter_values
 from regen.prediction import predict_columns, predict_frame
 from regen.relief import ReliefDistribution
@@ -82,8 +82,15 @@ class Model:
         a model shared by several callers cannot be changed by one of them.
     """
 
+    __slots__ = ("_bundle",)
+
     def __init__(self, bundle: Mapping) -> None:
-        self.bundle = _freeze(validate_bundle(bundle if isinstance(bundle, dict) else thaw(bundle)))
+        self._bundle = _freeze(validate_bundle(bundle if isinstance(bundle, dict) else thaw(bundle)))
+
+    @property
+    def bundle(self) -> Mapping:
+        """The validated bundle, read-only (a shared cached model cannot be changed for everyone)."""
+        return self._bundle
 
     @property
     def version(self) -> str:
@@ -123,11 +130,17 @@ class Model:
         batch = validate_patients(frame)
         return patient_relief(self, batch.columns), batch.ok
 
+    def _follow_up(self, frame):
+        batch = validate_patients(frame)
+        cols = batch.columns
+        return patient_relief(self, cols), cols["relief_at_day"], cols["relief_lost_day"], batch.ok
+
     def predict_survival_function(self, frame, times: Sequence[float]):
         """P(still relieved) at ``times`` per patient: DataFrame indexed by day, one column per row.
 
-        All patients: non-response and long responders included (as in
-        ``p_relief_*``); rows that cannot be scored give NaN columns.
+        All patients: non-response and long responders included, and the
+        follow-up columns (``relief_at_day``, ``relief_lost_day``) applied, as
+        in ``p_relief_*``; rows that cannot be scored give NaN columns.
 
         Examples
         --------
@@ -139,8 +152,8 @@ class Model:
         """
         import pandas as pd
 
-        dist, ok = self.relief(frame)
-        surv = dist.survival(np.asarray(times, float))
+        dist, given, lost, ok = self._follow_up(frame)
+        surv = follow_up_survival(dist, np.asarray(times, float), given, lost)
         surv[~ok] = np.nan
         index = pd.Index(np.asarray(times, float), name="day")
         return pd.DataFrame(surv.T, index=index, columns=getattr(frame, "index", None))

@@ -151,12 +151,27 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
         for i in np.flatnonzero(bad):
             errors[i].append(f"responded: {printable(frame['responded'].iloc[i])} is not yes/no")
     else:
-        answer, blank = np.zeros(n, bool), np.ones(n, bool)
+        answer, blank, bad = np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool)
     responded = np.where(blank, seen > 0, answer)
-    for i in np.flatnonzero(~responded & np.isnan(lost) & (seen == 0)):
-        errors[i].append("no follow-up: relief never confirmed and no day it was found absent")
+    for i in np.flatnonzero(~blank & ~answer & ~bad & (seen > 0)):
+        errors[i].append(f"responded: no, but relief_last_seen_day {seen[i]:g} says relief was seen (fix one)")
+    for i in np.flatnonzero(blank & np.isnan(lost) & (seen == 0)):
+        errors[i].append("no follow-up: relief never confirmed and no day it was found absent (or say "
+                         "responded: no)")
+    _sensation(frame, n, errors)
     upper = np.where(np.isnan(lost), np.inf, lost)
     return np.where(np.isnan(seen), 0.0, seen), upper, responded
+
+
+def _sensation(frame, n: int, errors: list[list[str]]) -> None:
+    """Check the optional return-of-sensation pair (validated and kept in the data; the fit does not use it)."""
+    absent = _days(frame, "sensation_last_absent_day", n, errors)
+    back = _days(frame, "sensation_returned_day", n, errors)
+    for name, values in (("sensation_last_absent_day", absent), ("sensation_returned_day", back)):
+        for i in np.flatnonzero(values > 36500):
+            errors[i].append(f"{name}: {values[i]:g} is beyond 100 years")
+    for i in np.flatnonzero(back < absent):
+        errors[i].append(f"sensation_returned_day: {back[i]:g} is before sensation_last_absent_day {absent[i]:g}")
 
 
 def load_outcomes(source) -> OutcomeData:

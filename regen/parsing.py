@@ -29,8 +29,19 @@ import numpy as np
 
 from regen.errors import InputError
 
-__all__ = ["LARGE", "CodedText", "blank_text", "factorize", "json_text", "map_unique", "parse_number", "printable",
-           "to_bool", "to_float"]
+__all__ = [
+    "LARGE",
+    "CodedText",
+    "blank_text",
+    "factorize",
+    "is_missing",
+    "json_text",
+    "map_unique",
+    "parse_number",
+    "printable",
+    "to_bool",
+    "to_float",
+]
 
 #: Above this many rows, columns are factorized with pandas (loaded by batch callers anyway).
 LARGE = 2048
@@ -83,9 +94,18 @@ def printable(text: object) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas' pd.NA and pd.NaT, without importing pandas
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell is missing: None, NaN, ``pd.NA`` or ``pd.NaT`` (a blank string is not)."""
+    return (value is None or (isinstance(value, float) and value != value)
+            or type(value).__name__ in _MISSING_TYPES)
+
+
 def blank_text(value: object) -> str:
-    """The stripped text of a cell; ``None`` and NaN become ``''``."""
-    if value is None or (isinstance(value, float) and value != value):
+    """The stripped text of a cell; missing values (None, NaN, ``pd.NA``, ``pd.NaT``) become ``''``."""
+    if is_missing(value):
         return ""
     return str(value).strip()
 

@@ -45,9 +45,9 @@ from regen.columns import (
 )
 from regen.errors import InputError
 from regen.headers import match_headers
-from regen.laws import history, nerve_times, next_cycle_relief, patient_relief
+from regen.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
 from regen.mechanism import freeze_warnings, onset_time
-from regen.parsing import LARGE, factorize
+from regen.parsing import LARGE, factorize, is_missing
 from regen.planning import retreatment_days, review_days
 from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 
@@ -149,9 +149,9 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     is_lost = ~np.isnan(lost)
     quantiles = {k: dist.quantile(p, given) for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
     out = {f"relief_end_{k}_day": np.where(is_lost, lost, q) for k, q in quantiles.items()}
-    surv = dist.survival(RELIEF_DAYS, given)
-    for j, day in enumerate(RELIEF_DAYS):  # relief lost on day D: relieved before it, not after
-        out[f"p_relief_{day}d"] = np.where(is_lost, (day < lost).astype(float), surv[:, j])
+    surv = follow_up_survival(dist, RELIEF_DAYS, given, lost)
+    for j, day in enumerate(RELIEF_DAYS):
+        out[f"p_relief_{day}d"] = surv[:, j]
     floor = mech["arrival_p10_day"]  # pain fibres can conduct again once axons reach the target
     due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
     window = _self_limiting(cols["indication"])
@@ -159,7 +159,7 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     review = review_days(dist.quantile(book_at_risk / 2.0, given), onset["relief_onset_p90_day"], due)
     out["retreatment_due_day"] = due
     out["review_day"] = np.where(is_lost, lost, np.fmax(review, given))
-    out.update(_next_cycle(model, cols, mech, lost))
+    out.update(_next_cycle(model, cols, mech, np.where(window, np.nan, lost)))  # no retreatment: no next cycle
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
@@ -253,6 +253,8 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     version[ok] = model.version
     out["model_version"] = version
     out["patient_id"] = cols["patient_id"]
+    out["treated_on"] = add_days(cols["treated_on"], np.zeros(len(batch)))  # as read: YYYY-MM-DD or ''
+
     out["error"] = errors
     return out
 
@@ -321,7 +323,7 @@ def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_ner
 
 def _scalar(name: str, value: object) -> object:
     """One keyword of :func:`predict_patient` as a one-row column value (None = not given)."""
-    if value is None:
+    if value is None or (is_missing(value) and not isinstance(value, float)):  # pd.NA, pd.NaT: not given
         return ""
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"{name}: {value!r} is not a number")
@@ -384,7 +386,6 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
     if out["error"][0]:
         raise InputError(out["error"][0])
     row = {key: _plain(values[0]) for key, values in out.items() if key != "error"}
-    row["treated_on"] = str(columns.get("treated_on") or "")
     return {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
 
 

@@ -235,7 +235,22 @@ def _cell_numbers(value: object) -> list[float]:
         return [_element(v) for v in value]
     if isinstance(value, int | float | np.number) and not isinstance(value, bool):
         return [] if value != value else [float(value)]
-    return [parse_number(x) for x in blank_text(value).split(";") if x.strip()]
+    text = blank_text(value)
+    items = text.split(";") if text else []
+    if any(not x.strip() for x in items):  # "40;;80" or ";40": an empty slot would shift the pairs
+        raise ValueError(f"{text!r} has an empty item")
+    return [parse_number(x) for x in items]
+
+
+def _recedes(front_mm: np.ndarray, front_day: np.ndarray) -> np.ndarray:
+    """Rows whose fronts, ordered by day, do not move away from the lesion."""
+    out = np.zeros(front_mm.shape[0], dtype=bool)
+    several = np.flatnonzero((~np.isnan(front_mm)).sum(axis=1) > 1)
+    for i in several:
+        keep = ~np.isnan(front_mm[i]) & ~np.isnan(front_day[i])
+        order = np.argsort(front_day[i][keep], kind="stable")
+        out[i] = bool(np.any(np.diff(front_mm[i][keep][order]) < 0))
+    return out
 
 
 def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) -> np.ndarray:
@@ -346,6 +361,9 @@ def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
     for name in ("front_mm", "front_day"):  # same width, so observations pair up
         cols[name] = np.hstack([cols[name], np.full((n, width - cols[name].shape[1]), np.nan)])
     mismatch = np.isnan(cols["front_mm"]).sum(axis=1) != np.isnan(cols["front_day"]).sum(axis=1)
+    receding = _recedes(cols["front_mm"], cols["front_day"])
+    errors.add(receding & ~mismatch, "front_mm/front_day: a later front is not farther from the lesion (a front "
+                                     "advances; check the pairs)")
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
 

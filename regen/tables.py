@@ -137,12 +137,15 @@ def _open_bytes(source: str):
 
 def _first_record(text: str) -> list[str] | None:
     """The header: the first non-blank CSV record of ``text`` (None if not complete in it)."""
-    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    limit = csv.field_size_limit(max(len(text), 131072))  # a long first data field is still a field
     try:
+        rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
         header = next(row for row in rows if row)
         next(rows)
     except (StopIteration, csv.Error):
         return None
+    finally:
+        csv.field_size_limit(limit)
     return header
 
 
@@ -172,7 +175,10 @@ def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = 
         cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
         return DataFileError(f"{name}: {record} has {row.actual_columns} fields but the header has "
                              f"{row.expected_columns} ({cause}); fix that row, nothing was read")
-    return DataFileError(f"{name}: not a readable CSV ({str(exc).strip().splitlines()[-1]})")
+    detail = str(exc).strip().splitlines()[-1]
+    if "straddl" in detail or "Empty CSV file or block" in detail:
+        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB; regen reads records up to that size"
+    return DataFileError(f"{name}: not a readable CSV ({detail})")
 
 
 def _unclosed_quote(tail: bytes, last: str) -> bool:
