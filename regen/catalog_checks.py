@@ -78,6 +78,9 @@ def distance_warnings(nerve: np.ndarray, distance_mm: np.ndarray) -> np.ndarray:
 def join_messages(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Two per-row message arrays joined with '; ' where both have one."""
     first, second = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
+    has_second = second != ""
+    if not has_second.any():
+        return first
     out = np.where(first != "", first, second).astype(object)
     both = np.flatnonzero((first != "") & (second != ""))
     out[both] = [f"{first[i]}; {second[i]}" for i in both]

@@ -184,10 +184,25 @@ def format_numbers(name: str, values):
     if places is not None:
         arr = np.round(arr, places)
     arr = np.where(np.isfinite(arr), arr, np.nan) + 0.0  # -0.0 -> 0.0
-    encoded = pc.dictionary_encode(pa.array(arr, from_pandas=True))
-    text = pc.cast(encoded.dictionary, pa.string())
+    codes, uniques = _distinct(arr)
+    text = pc.cast(pa.array(uniques), pa.string())
     text = pc.if_else(pc.match_substring_regex(text, r"[.en]"), text, pc.binary_join_element_wise(text, ".0", ""))
-    return pc.fill_null(pc.take(text, encoded.indices), "")
+    text = pa.concat_arrays([text, pa.array([""], type=pa.string())])  # the last entry: missing values
+    return pc.take(text, pa.array(codes))
+
+
+def _distinct(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the distinct finite values of a float array; NaN gets the code ``len(uniques)``."""
+    if arr.shape[0] > 2048:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        return np.where(codes < 0, len(uniques), codes), np.asarray(uniques, dtype=float)
+    finite = ~np.isnan(arr)
+    uniques, inverse = np.unique(arr[finite], return_inverse=True)
+    codes = np.full(arr.shape[0], len(uniques))
+    codes[finite] = inverse.reshape(-1)
+    return codes, uniques
 
 
 def format_number(name: str, value: float) -> str:

@@ -89,17 +89,33 @@ def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
     from regen.columns import format_numbers
 
     names = check_input_columns(chunk.text.column_names)
+    csv = kind != "parquet"
     columns = []
     for name in names:
         values = pred[name]
         if values.dtype.kind == "f":
-            columns.append(pa.array(values, type=pa.float64(), from_pandas=True) if kind == "parquet"
-                           else format_numbers(name, values))
+            columns.append(format_numbers(name, values) if csv else pa.array(values, type=pa.float64(),
+                                                                             from_pandas=True))
         else:
-            columns.append(pa.array(values.astype(object), type=pa.string()))
+            columns.append(_text_column(values, quote=csv))
     base = chunk.table if kind == "parquet" else chunk.text
     table = pa.Table.from_arrays([*base.columns, *columns], names=[*base.column_names, *names])
-    return table.column_names, table if kind == "parquet" else encode_csv(table)
+    if not csv:
+        return table.column_names, table
+    ready = range(base.num_columns, table.num_columns)  # numbers need no quotes; texts are quoted already
+    return table.column_names, encode_csv(table, ready=ready)
+
+
+def _text_column(values, quote: bool):
+    """A text output column as an arrow string array, each distinct value converted (and CSV-quoted) once."""
+    import pandas as pd
+    import pyarrow as pa
+
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+    words = [str(u) for u in uniques]
+    if quote:
+        words = [f'"{w.replace(chr(34), chr(34) * 2)}"' if any(c in w for c in ',"\n\r') else w for w in words]
+    return pa.array(words, type=pa.string()).take(pa.array(codes))
 
 
 def _id_hashes(pid):

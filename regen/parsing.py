@@ -132,11 +132,12 @@ class CodedText(np.ndarray):
 
 def _merge_keys(codes: np.ndarray, raw_uniques) -> tuple[np.ndarray, np.ndarray]:
     """Strip the distinct raw values and merge those that become equal; codes < 0 mean blank."""
-    import pandas as pd
-
-    keys = [blank_text(v) for v in raw_uniques]
-    merged, stripped = pd.factorize(np.array([*keys, ""], dtype=object))
-    return merged[np.where(codes < 0, len(keys), codes)], np.asarray(stripped, dtype=object)
+    keys = [blank_text(v) for v in raw_uniques] + [""]
+    index: dict[str, int] = {}
+    merged = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.intp)  # few keys: a dict is fastest
+    stripped = np.empty(len(index), dtype=object)
+    stripped[:] = list(index)
+    return merged[np.where(codes < 0, len(keys) - 1, codes)], stripped
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

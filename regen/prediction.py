@@ -247,13 +247,13 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     out = round_outputs(_blank_bad_rows(out, ok))
     for kind in ("retreatment_due", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
-    out["next_cycle_relief_end_median_date"] = add_days(  # counted from the retreatment on relief_lost_day
-        cols["treated_on"], np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"])
+    nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
+    out["next_cycle_relief_end_median_date"] = (add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any()
+                                                else np.full(len(batch), "", dtype=object))
     version = np.full(ok.shape, "", dtype=object)
     version[ok] = model.version
     out["model_version"] = version
     out["patient_id"] = cols["patient_id"]
-    out["treated_on"] = add_days(cols["treated_on"], np.zeros(len(batch)))  # as read: YYYY-MM-DD or ''
 
     out["error"] = errors
     return out
@@ -382,10 +382,12 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
         If a value is unusable (the message names the column and the value) or a
         column name is unknown.
     """
-    out = predict_columns(model, patient_columns(**columns), book_at_risk)
+    batch = validate_patients(patient_columns(**columns))  # an allow_any_nerve column is read row by row
+    out = predict_batch(model, batch, book_at_risk)
     if out["error"][0]:
         raise InputError(out["error"][0])
     row = {key: _plain(values[0]) for key, values in out.items() if key != "error"}
+    row["treated_on"] = add_days(batch.columns["treated_on"], np.zeros(1))[0]  # as read: YYYY-MM-DD or ''
     return {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
 
 

@@ -359,6 +359,11 @@ def _quote(column):
     return pc.if_else(need, quoted, column)
 
 
+def _may_need_quotes_any(column) -> bool:
+    """Whether any chunk of a column may hold a character CSV must quote."""
+    return any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column]))
+
+
 def _may_need_quotes(array) -> bool:
     """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
     data = array.buffers()[2] if len(array) else None
@@ -373,8 +378,12 @@ def csv_header(names) -> bytes:
     return encode_csv(pa.table({str(i): [n] for i, n in enumerate(names)}))
 
 
-def encode_csv(table) -> bytes:
-    """The CSV lines (no header) of a table of text columns, cells quoted only where needed."""
+def encode_csv(table, ready=()) -> bytes:
+    """The CSV lines (no header) of a table of text columns, cells quoted only where needed.
+
+    ``ready`` holds the indices of columns already quoted as CSV needs (or that
+    cannot need it, e.g. numbers): they are written as they are.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -382,8 +391,9 @@ def encode_csv(table) -> bytes:
 
     if table.num_rows == 0:
         return b""
-    quoted = [_quote(c) for c in table.columns]
-    if all(q is None for q in quoted):
+    ready = set(ready)
+    quoted = [None if i in ready else _quote(c) for i, c in enumerate(table.columns)]
+    if all(q is None for q in quoted) and not any(_may_need_quotes_any(table.column(i)) for i in ready):
         sink = io.BytesIO()
         pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
         return sink.getvalue()
