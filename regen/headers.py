@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from regen.errors import DataFileError
 
@@ -99,6 +100,19 @@ def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
     DataFileError
         If two headers name the same known column.
     """
+    names, known = tuple(names), tuple(known)
+    if all(isinstance(n, str) for n in names):  # every chunk of a file has the same headers: match them once
+        cached = _match_cached(names, known)
+        return HeaderMatch(columns=dict(cached.columns), mapped=dict(cached.mapped), warnings=list(cached.warnings))
+    return _match(names, known)
+
+
+@lru_cache(maxsize=64)
+def _match_cached(names: tuple[str, ...], known: tuple[str, ...]) -> HeaderMatch:
+    return _match(names, known)
+
+
+def _match(names: tuple, known: tuple) -> HeaderMatch:
     by_key = {header_key(k): k for k in known}
     found: dict[str, list[object]] = {}
     match = HeaderMatch()

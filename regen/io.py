@@ -108,14 +108,15 @@ def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
 
 def _text_column(values, quote: bool):
     """A text output column as an arrow string array, each distinct value converted (and CSV-quoted) once."""
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+    codes, uniques = pd.factorize(values.astype(object, copy=False))
     words = [str(u) for u in uniques]
     if quote:
         words = [f'"{w.replace(chr(34), chr(34) * 2)}"' if any(c in w for c in ',"\n\r') else w for w in words]
-    return pa.array(words, type=pa.string()).take(pa.array(codes))
+    return pa.array([*words, ""], type=pa.string()).take(pa.array(np.where(codes < 0, len(words), codes)))
 
 
 def _id_hashes(pid):
@@ -313,7 +314,10 @@ def _local(chunks, model, book_at_risk, writer, allow_any_nerve=False):
 
 
 def _release_memory() -> None:
-    """Give freed heap pages back to the system after a chunk (glibc), so memory stays flat with the file size."""
+    """Give freed memory back to the system after a chunk (arrow's pool, then glibc), so it stays flat."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
     global _TRIM
     if _TRIM is None:
         import ctypes
