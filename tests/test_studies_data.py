@@ -69,7 +69,7 @@ def test_used_rows_are_complete_numbers(studies):
 
 
 def test_evidence_corrections_are_applied(studies):
-    """evidence.md section A, point by point."""
+    """evidence review section A, point by point."""
     def rows(study):
         return studies[studies["study"] == study]
 

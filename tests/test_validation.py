@@ -104,3 +104,15 @@ def test_regen_validate_on_the_shipped_tables_meets_the_target(cli):
     assert total["study"] == "all" and total["numbers"] == len(out["numbers"]) == len(used)
     assert 0.70 <= total["share_inside"] <= 0.95
     assert all(r["p10"] <= r["p90"] for r in out["numbers"])
+
+
+def test_the_shipped_default_model_was_built_from_the_shipped_tables(model):
+    """A study table edited without rebuilding the model (scripts/build_default_model.py) fails here."""
+    import hashlib
+
+    from regen.parameters import parameter_values
+    from regen.resources import data_path
+
+    assert model.bundle["training"]["sha256"] == hashlib.sha256(data_path("studies.csv").read_bytes()).hexdigest()
+    shipped = {k: dict(v) for k, v in model.params.items()}
+    assert shipped == parameter_values()
