@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-__all__ = ["FAMILIES", "cdf_eps", "logpdf_eps", "ppf_eps", "quantile", "survival"]
+__all__ = ["FAMILIES", "cdf_eps", "logpdf_eps", "ppf_eps", "quantile", "sf_eps", "survival"]
 
 FAMILIES = ("weibull", "lognormal", "loglogistic")
 
@@ -87,10 +87,22 @@ def logpdf_eps(family: str, z: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
 
 
+def sf_eps(family: str, z: np.ndarray) -> np.ndarray:
+    """P(eps > z), computed directly (not ``1 - cdf``, which loses the far tail to rounding)."""
+    z = np.asarray(z, dtype=float)
+    if family == "weibull":
+        return np.exp(-np.exp(np.minimum(z, 700.0)))
+    if family == "lognormal":
+        return _norm_sf(z)
+    if family == "loglogistic":
+        return 1.0 / (1.0 + np.exp(np.minimum(z, 700.0)))
+    raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+
+
 def survival(family: str, log_t: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """S(t) = P(T > t) given ``log t``, location ``mu`` and scale ``sigma``."""
     z = (np.asarray(log_t, dtype=float) - np.asarray(mu, dtype=float)) / np.asarray(sigma, dtype=float)
-    return 1.0 - cdf_eps(family, z)
+    return sf_eps(family, z)
 
 
 def quantile(family: str, mu: np.ndarray, sigma: np.ndarray, p: float | np.ndarray) -> np.ndarray:

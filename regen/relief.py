@@ -117,7 +117,7 @@ class ReliefDistribution:
         if not np.any(given > 0):
             return s_t
         s_d = long + (1.0 - long) * self._ends_survival(given)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # S(day) may underflow to ~0
             cond = np.clip(s_t / s_d, 0.0, 1.0)
         return np.where(t <= given, 1.0, np.where(s_d > 0, cond, 0.0))
 

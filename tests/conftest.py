@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 import regen
 from regen.cli import app
 
 Y = ["relief_last_seen_day", "relief_lost_day", "responded"]
+
+# The same examples on every machine and every run: CI tests what was tested here.
+settings.register_profile("regen", derandomize=True, database=None)
+settings.load_profile("regen")
 
 
 @pytest.fixture(scope="session")

@@ -114,3 +114,13 @@ def test_aft_small_and_large_paths_agree(family):
     small_ppf = np.concatenate([aft.ppf_eps(family, chunk) for chunk in np.array_split(p, 3)])
     np.testing.assert_allclose(small_cdf, big_cdf, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(small_ppf, big_ppf, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("family", aft.FAMILIES)
+def test_the_far_tail_is_not_lost_to_rounding(family):
+    """Given relief on a day far in the tail, relief later is still less likely (S is computed directly)."""
+    dist = _dist(family, 4.0, 0.25, response=0.7, long=5e-324)
+    s = dist.survival([136.0, 272.0], np.array([100.0]))[0]
+    assert s[1] < s[0] <= 1.0 and aft.sf_eps(family, np.array([3.65]))[0] > 0
+    z = np.linspace(-5, 2, 50)
+    np.testing.assert_allclose(aft.sf_eps(family, z), 1 - aft.cdf_eps(family, z), rtol=1e-9, atol=1e-15)
