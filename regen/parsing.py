@@ -221,4 +221,4 @@ def map_unique(values: np.ndarray, func: Callable[[str], object]) -> tuple[np.nd
             results[i], messages[i] = func(key), ""
         except InputError as exc:
             results[i], messages[i] = "", str(exc)
-    return results[codes], messages[codes]
+    return CodedText.from_codes(codes, results), messages[codes]

@@ -329,6 +329,11 @@ def _texts(raw: Mapping, name: str, n: int, errors: _Errors, parse) -> np.ndarra
     return result
 
 
+def _coded(values: np.ndarray) -> np.ndarray:
+    """A text column that carries its dictionary encoding, so that later steps do not hash it again."""
+    return CodedText.from_codes(*factorize(values))
+
+
 def _dates(raw: Mapping, n: int, errors: _Errors) -> np.ndarray:
     values = _column(raw, "treated_on", n)
     if values is None:
@@ -404,7 +409,7 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     codes, uniques = factorize(cols["nerve"])
     firsts = np.array([first_indication(v) for v in uniques], dtype=object)
     indication = np.where(given, indication, firsts[codes] if len(uniques) else indication).astype(object)
-    cols["indication"] = indication
+    cols["indication"] = _coded(indication)
     for name in _NUMERIC:
         cols[name], blank[name] = _numeric(view, name, n, errors)
     for name in ("diabetes", "smoker", ALLOW_ANY_NERVE):

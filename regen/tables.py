@@ -316,6 +316,10 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
 
 
 # --------------------------------------------------------------------------- text out
+#: Rows looked at to decide whether a column is worth dictionary-encoding.
+_SAMPLE_ROWS = 1024
+
+
 class TextColumns(Mapping):
     """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
 
@@ -330,6 +334,10 @@ class TextColumns(Mapping):
             if name not in self.table.column_names:
                 raise KeyError(name)
             column = pc.fill_null(self.table.column(name), "")
+            sample = column.slice(0, _SAMPLE_ROWS)
+            if len(sample) == _SAMPLE_ROWS and pc.count_distinct(sample).as_py() > _SAMPLE_ROWS // 2:
+                self.cache[name] = column.to_numpy()  # mostly distinct (ids): an encoding would not pay
+                return self.cache[name]
             encoded = pc.dictionary_encode(column).combine_chunks()
             words = encoded.dictionary.to_numpy(zero_copy_only=False)
             self.cache[name] = CodedText.from_codes(np.asarray(encoded.indices), words) if len(words) else \
