@@ -55,9 +55,9 @@ def off_catalog_message(nerve: str, indication: str, allowed: bool = False) -> s
     """The row error (or, when allowed, the row warning) for an indication off the nerve's catalog list."""
     listed = ", ".join(load_catalog()[nerve].indications)
     if allowed:
-        return (f"indication {indication} is not a catalog indication of nerve {nerve} (catalog: {listed}); "
+        return (f"indication {indication} is not a catalog indication of nerve {nerve} (catalog: {listed}), "
                 "scored as asked (allow_any_nerve)")
-    return (f"indication: {indication} is not a catalog indication of nerve {nerve} (accepted: {listed}); "
+    return (f"indication: {indication} is not a catalog indication of nerve {nerve} (accepted: {listed}): "
             "check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) to score it anyway")
 
 

@@ -25,6 +25,7 @@ from regen.cli_options import numbers as _numbers
 from regen.cli_options import parse_today as _today
 from regen.cli_predict import predict
 from regen.parsing import printable
+from regen.tables import CHUNK_ROWS
 
 DISCLAIMER = (
     "regen gives estimates with uncertainty for decision support by clinicians and "
@@ -303,7 +304,8 @@ def score(
     errors: str | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
     engine: Engine = typer.Option(Engine.pandas, help="pandas (this process) or dask (a Dask cluster; "
                                   "needs regen[dask]); the same options and the same output bytes."),
-    chunksize: int = typer.Option(100_000, min=1, help="Rows per chunk and per Parquet row group (memory stays flat)."),
+    chunksize: int = typer.Option(CHUNK_ROWS, min=1,
+                                  help="Rows per chunk and per Parquet row group (memory stays flat)."),
     book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
     scheduler: str | None = typer.Option(
         None, help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
@@ -378,7 +380,8 @@ def _progress():
 def report(
     scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
-    today: str | None = typer.Option(None, help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). "
+    today: str | None = typer.Option(None, callback=_today,
+                                     help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). "
                                      "Default: today."),
     list_patients: bool = typer.Option(
         False, "--list-patients",
@@ -399,7 +402,6 @@ def report(
         from regen.report import build_report
         from regen.tables import read_table
 
-        today = _today(today)
         frame = read_table(scored)
         if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
             from regen.errors import DataFileError

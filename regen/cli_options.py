@@ -82,17 +82,20 @@ def parse_today(text: str | None) -> str | None:
 
     Raises
     ------
-    regen.errors.InputError
-        If the text is blank or not such a date.
+    typer.BadParameter
+        If the text is blank or not such a date (a usage error: exit 2).
     """
     if text is None:
         return None
     from regen.errors import InputError
     from regen.schema import parse_date
 
-    day = parse_date(text)
+    try:
+        day = parse_date(text)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--today'") from None
     if str(day) == "NaT":
-        raise InputError("--today: give a date YYYY-MM-DD, e.g. 2026-03-14")
+        raise typer.BadParameter("give a date YYYY-MM-DD, e.g. 2026-03-14", param_hint="'--today'")
     return str(day)
 
 

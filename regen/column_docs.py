@@ -101,13 +101,15 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "review_date": "review_day as a date (YYYY-MM-DD; blank without treated_on)",
     "evidence": "what stands behind the relief forecast: studies of the indication, of its pain class only, or "
                 "the mechanism only",
-    "warnings": "warnings about the row (e.g. a warm probe, a nerve outside its catalog indications); blank if none",
+    "warnings": "warnings about the row (e.g. a warm probe, a nerve outside its catalog indications), several "
+                "joined by '; '; blank if none",
     "p_response": "probability relief starts at all (1 when follow-up shows relief)",
     "long_responder_fraction": "fraction of responders whose relief outlasts the model's horizon (not in the "
                                "relief-end quantiles)",
     "sensation_observable": "yes when the nerve has a skin territory where the return of sensation can be "
                             "observed; no (genicular, lumbar medial branch, suprascapular): the sensation columns "
-                            "are the nerve's regrowth time, a model estimate only",
+                            "are the time to recovered function (arrival_median_day plus the maturation measured "
+                            "on skin nerves), a model estimate only",
     "patient_id": "the input patient_id (blank when not given)",
     "nerve": "the catalog id the nerve was resolved to",
     "indication": "the indication used (given, or the nerve's first catalog indication)",

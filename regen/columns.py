@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
     "format_number",
     "format_numbers",
     "round_outputs",
+    "whole_day",
 ]
 
 #: The patient columns (input of predict and score), in order.
@@ -203,6 +205,11 @@ def _distinct(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes = np.full(arr.shape[0], len(uniques))
     codes[finite] = inverse.reshape(-1)
     return codes, uniques
+
+
+def whole_day(value: float) -> int:
+    """A day shown as a whole day, half up (as the date columns count it), e.g. 1588.5 -> 1589."""
+    return math.floor(value + 0.5)
 
 
 def format_number(name: str, value: float) -> str:

@@ -79,7 +79,7 @@ def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: boo
     pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
     ids, repeats = _id_hashes(pid)
     return {"pred": pred, "rows": chunk.text.num_rows, "bad": [(int(i), pid[i], errors[i]) for i in bad],
-            "ids": ids, "repeats": repeats, "notes": notes}
+            "ids": ids, "repeats": repeats, "notes": notes, "patient_ids": pid}
 
 
 def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
@@ -136,6 +136,7 @@ class _Summary:
         import numpy as np
 
         self.rows, self.duplicates, self.bad, self.seen = 0, 0, [], np.array([], dtype=np.uint64)
+        self.example: tuple[str, int] | None = None  # the first repeated id and its row
         self.mapped: dict[str, str] = {}
         self.defaults: dict[str, int] = {}
         self.warnings: list[str] = []
@@ -149,6 +150,9 @@ class _Summary:
         pos = np.minimum(np.searchsorted(known, unique), max(len(known) - 1, 0))
         found = known[pos] == unique if len(known) else np.zeros(len(unique), dtype=bool)
         self.duplicates += result["repeats"] + int(found.sum())
+        if self.example is None and (result["repeats"] or found.any()):
+            self.example = _repeat_example(result["patient_ids"], unique[found], self.rows - result["rows"])
+        result.pop("patient_ids", None)
         self.seen = np.sort(np.concatenate([known, unique[~found]]))
         self.mapped.update(result["notes"]["mapped"])
         for name, count in result["notes"]["defaults"].items():
@@ -157,8 +161,21 @@ class _Summary:
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "scored": self.rows - len(self.bad), "not_scored": len(self.bad),
-                "duplicate_ids": self.duplicates, "mapped": self.mapped, "defaults": self.defaults,
-                "warnings": self.warnings}
+                "duplicate_ids": self.duplicates, "duplicate_example": self.example, "mapped": self.mapped,
+                "defaults": self.defaults, "warnings": self.warnings}
+
+
+def _repeat_example(pid, seen_before, offset: int) -> tuple[str, int]:
+    """The first row of a chunk whose id repeats one before it (in the chunk or in ``seen_before``): (id, row)."""
+    import numpy as np
+    import pandas as pd
+
+    pid = np.asarray(pid, dtype=object)
+    rows = np.flatnonzero(pid != "")
+    ids = pd.Series(pid[rows])
+    again = ids.duplicated().to_numpy() | np.isin(pd.util.hash_array(ids.to_numpy()), seen_before)
+    first = int(np.argmax(again))
+    return str(ids.iloc[first]), offset + int(rows[first]) + 1
 
 
 class _Writer:
@@ -238,7 +255,7 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
         Also write the rows that could not be scored: ``row`` (data record
         number, 1 = first row after the header), ``patient_id``, ``error``.
     chunksize : int, optional
-        Rows per chunk (and per Parquet row group); default 100,000.
+        Rows per chunk (and per Parquet row group); default :data:`regen.tables.CHUNK_ROWS` (50,000).
     progress : callable, optional
         Called with the running row count after each chunk.
     book_at_risk : float, optional
@@ -369,7 +386,9 @@ def summary_lines(summary: dict) -> list[str]:
     lines = []
     if summary["duplicate_ids"]:
         n = summary["duplicate_ids"]
-        lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)")
+        example = summary.get("duplicate_example")
+        lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
+                     + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else ""))
     notes = []
     if summary.get("mapped"):
         notes.append("columns read as: " + ", ".join(f"{printable(k)} -> {v}" for k, v in summary["mapped"].items()))
@@ -379,7 +398,8 @@ def summary_lines(summary: dict) -> list[str]:
     if notes:
         lines.append("; ".join(notes))
     lines += [f"Warning: {printable(w)}" for w in summary.get("warnings", [])]
-    lines.append(f"{summary['rows']} rows: {summary['scored']} scored, {summary['not_scored']} not scored "
+    rows = f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'}"
+    lines.append(f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored "
                  f"in {summary['seconds']:.1f} s")
     return lines
 

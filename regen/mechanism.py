@@ -285,7 +285,7 @@ def nerve_time(
         rate_override, front_anchor, upd = _front_inputs(
             params, n, age, diabetes, smoker, distance, distance_sd, front_mm, front_day)
         extra = {"front_error": upd["error"], "front_warning": upd["warning"],
-                 "front_covered_fraction": upd["covered_fraction"]}
+                 "front_covered_fraction": upd["covered_fraction"], "front_n_used": upd["n_fronts_used"]}
     if rate_override is None:
         rate, rate_sd = rate_prior_mm_per_day(age_years=age, diabetes=diabetes, smoker=smoker, params=params)
     else:
@@ -354,15 +354,15 @@ def freeze_warnings(probe_temp_c: np.ndarray, params: Params) -> np.ndarray:
     out = np.full(temp.shape, "", dtype=object)
     out[(temp >= partial) & (temp <= warm)] = (
         f"probe at {partial:g} degC or warmer: in the human series frozen at {partial:g} degC sensation "
-        f"returned about {1 / ratio:.0f}x sooner than this full-lesion forecast (incomplete lesions likely); "
-        "the predicted times may be too long"
+        f"returned about {1 / ratio:.0f}x sooner than this full-lesion forecast (incomplete lesions likely), "
+        "so the predicted times may be too long"
     )
     out[temp > warm] = (
-        f"probe warmer than {warm:g} degC: the block is unreliable and short; "
-        "predicted times assume a full lesion and are likely too long"
+        f"probe warmer than {warm:g} degC: the block is unreliable and short, "
+        "and the predicted times assume a full lesion and are likely too long"
     )
     out[temp < cold] = (
         f"probe colder than {cold:g} degC: risk of lasting nerve injury "
-        "(necrosis); regrowth may be delayed or incomplete"
+        "(necrosis), and regrowth may be delayed or incomplete"
     )
     return out

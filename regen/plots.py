@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from regen.columns import whole_day
 from regen.files import atomic_path
 
 __all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "save_timeline", "timeline_curves"]
@@ -152,19 +153,19 @@ def _draw_curves(ax, row: Mapping, curves: Mapping) -> None:
     lost = _num(row, "relief_lost_day")
     if math.isfinite(lost):
         ax.plot(days, curves["all_patients"], color="black", lw=2.2,
-                label=f"observed: relief lost on day {lost:.0f}")
+                label=f"observed: relief lost on day {_d(lost)}")
         if "next_cycle" in curves:
             ax.plot(days, curves["next_cycle"], color=_RELIEF, lw=2.4, ls=(0, (5, 2)),
-                    label=f"next cycle if retreated on day {lost:.0f}:\nresponders whose relief ends")
+                    label=f"next cycle if retreated on day {_d(lost)}:\nresponders whose relief ends")
             n = [_num(row, f"next_cycle_relief_end_{k}_day") for k in ("p10", "median", "p90")]
-            _points(ax, [lost + v for v in n], f"next cycle: relief ends {n[1]:.0f} days after\n"
-                    f"the retreatment (80 %: {n[0]:.0f}-{n[2]:.0f})")
+            _points(ax, [lost + v for v in n], f"next cycle: relief ends {_d(n[1])} days after\n"
+                    f"the retreatment (80 %: {_d(n[0])}-{_d(n[2])})")
         return
     lo, hi = _num(row, "sensation_return_p10_day"), _num(row, "sensation_return_p90_day")
     if np.max(curves["band_high"] - curves["band_low"]) > 1e-3:  # none when relief does not follow regrowth
         ax.fill_between(days, curves["band_low"], curves["band_high"], color=_BAND, lw=0,
                         label="band: all patients, with regrowth anywhere in\n"
-                        f"its 80 % interval (sensation day {lo:.0f}-{hi:.0f})")
+                        f"its 80 % interval (sensation day {_d(lo)}-{_d(hi)})")
     response, long = _num(row, "p_response"), _num(row, "long_responder_fraction")
     detail = [f"{_pct(1 - response)} no relief" if math.isfinite(response) and response < 1 else "",
               f"{_pct(long)} long relief" if math.isfinite(long) else ""]
@@ -181,7 +182,7 @@ def _draw_curves(ax, row: Mapping, curves: Mapping) -> None:
 def _draw_table_points(ax, row: Mapping) -> None:
     """The table's numbers as points: relief-end p10/median/p90 and P(relief) at fixed days."""
     q = [_num(row, f"relief_end_{k}_day") for k in ("p10", "median", "p90")]
-    _points(ax, q, f"relief ends: median day {q[1]:.0f}\n80 %: day {q[0]:.0f}-{q[2]:.0f}")
+    _points(ax, q, f"relief ends: median day {_d(q[1])}\n80 %: day {_d(q[0])}-{_d(q[2])}")
     right = ax.get_xlim()[1]
     for day in (90, 180, 365):
         p = _num(row, f"p_relief_{day}d")
@@ -205,7 +206,12 @@ def _draw_key_days(axes, row: Mapping) -> None:
         date = _date(row, day)
         for i, ax in enumerate(axes):
             ax.axvline(day, color=color, ls=style, lw=1.6, zorder=4,
-                       label=f"{label}: day {day:.0f}" + (f" ({date})" if date else "") if i == 0 else None)
+                       label=f"{label}: day {_d(day)}" + (f" ({date})" if date else "") if i == 0 else None)
+
+
+def _d(day: float) -> str:
+    """A day as the table prints it (whole, half up); '-' when not finite."""
+    return str(whole_day(day)) if math.isfinite(day) else "-"
 
 
 def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: str) -> None:
@@ -219,30 +225,40 @@ def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: 
 
 def _draw_lanes(ax, row: Mapping) -> None:
     """Regrowth phases, return of sensation and relief end as bars on their own rows."""
-    start = 0.0
+    start = _num(row, "arrival_median_day") - _num(row, "initial_delay_days") - _num(row, "regrowth_days")
+    start = start if math.isfinite(start) and start >= 0.5 else 0.0  # a regrowth front anchors the forecast
+    if start:
+        ax.barh(0, start, left=0, height=0.42, color="white", hatch="///", edgecolor="#969696", lw=0.5,
+                label=f"measured (up to the last front): {_d(start)} d")
     for key, label, color in _PHASES:
         width = _num(row, key)
+        if start and not width >= 0.5:  # the initial delay is behind an anchoring front
+            continue
         ax.barh(0, width, left=start, height=0.42, color=color, lw=0.5, edgecolor="white",
-                label=f"{label}: {width:.0f} d")
+                label=f"{label}{' still to go' if start and key == 'regrowth_days' else ''}: {_d(width)} d")
         start += width
-    for day, mm in zip(_numbers(row.get("front_day")), _numbers(row.get("front_mm")), strict=False):
+    fronts = list(zip(_numbers(row.get("front_day")), _numbers(row.get("front_mm")), strict=False))
+    for day, _mm in fronts:
         ax.plot([day], [0], "D", color="black", ms=6, zorder=5)
-        ax.text(day, -0.3, f"front {mm:.0f} mm", fontsize=8, ha="center", va="bottom")
+    if fronts:  # one label: labels of fronts a few days apart would overprint each other
+        text = "fronts: " + ", ".join(f"{_d(mm)} mm (day {_d(day)})" for day, mm in fronts)
+        ax.text(fronts[-1][0], -0.3, text, fontsize=8, ha="left", va="bottom",
+                bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
     s = [_num(row, f"sensation_return_{k}_day") for k in ("p10", "median", "p90")]
-    _lane_bar(ax, 1, s[0], s[1], s[2], _SENSATION, f"day {s[1]:.0f} ({s[0]:.0f}-{s[2]:.0f})")
+    _lane_bar(ax, 1, s[0], s[1], s[2], _SENSATION, f"day {_d(s[1])} ({_d(s[0])}-{_d(s[2])})")
     labels = ["regrowth", "sensation returns" if _observable(row) else "nerve recovered\n(no skin to test)",
               "relief ends"]
     lost = _num(row, "relief_lost_day")
     r = [_num(row, f"relief_end_{k}_day") for k in ("p10", "median", "p90")]
     if math.isfinite(lost):
         ax.plot([lost], [2], "D", color="black", ms=6)
-        ax.text(lost, 1.7, f"lost on day {lost:.0f} (observed)", ha="center", va="bottom", fontsize=8.5)
+        ax.text(lost, 1.7, f"lost on day {_d(lost)} (observed)", ha="center", va="bottom", fontsize=8.5)
         n = [_num(row, f"next_cycle_relief_end_{k}_day") for k in ("p10", "median", "p90")]
         _lane_bar(ax, 3, lost + n[0], lost + n[1], lost + n[2], _RELIEF,
-                  f"{n[1]:.0f} ({n[0]:.0f}-{n[2]:.0f}) days after retreatment")
+                  f"{_d(n[1])} ({_d(n[0])}-{_d(n[2])}) days after retreatment")
         labels.append("next cycle")
     else:
-        _lane_bar(ax, 2, r[0], r[1], r[2], _RELIEF, f"day {r[1]:.0f} ({r[0]:.0f}-{r[2]:.0f}), responders")
+        _lane_bar(ax, 2, r[0], r[1], r[2], _RELIEF, f"day {_d(r[1])} ({_d(r[0])}-{_d(r[2])}), responders")
     ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
     ax.set_ylim(-0.75, len(labels) - 0.4)
     ax.invert_yaxis()
@@ -252,7 +268,7 @@ def _draw_follow_up(ax, row: Mapping) -> None:
     given = _num(row, "relief_at_day")
     if math.isfinite(given) and not math.isfinite(_num(row, "relief_lost_day")):
         ax.axvspan(0, given, color="#bdbdbd", alpha=0.25, lw=0,
-                   label=f"follow-up: still relieved on day {given:.0f}\n(curves and table conditional on it)")
+                   label=f"follow-up: still relieved on day {_d(given)}\n(curves and table conditional on it)")
 
 
 def _x_end(row: Mapping) -> float:

@@ -98,12 +98,23 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     return out
 
 
+def _front_text(mech) -> np.ndarray:
+    """Where measured regeneration fronts narrowed the forecast: how many, and the day it is counted from."""
+    n = len(mech["sensation_return_median_day"])
+    used = np.asarray(mech.get("front_n_used", np.zeros(n)), dtype=int)
+    out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(used > 0)
+    out[rows] = [f"{used[i]} regrowth front(s) used: functional rate {mech['rate_mm_per_day'][i]:.2f} mm/day, "
+                 f"forecast counted from the last front (day {mech['anchor_day'][i]:g})" for i in rows]
+    return out
+
+
 def _follow_up_text(given, lost, count, window) -> np.ndarray:
     out = np.full(given.shape, "", dtype=object)
     still, is_lost = ~np.isnan(given), ~np.isnan(lost)
     out[still] = [f"still relieved on day {d:g}: remaining relief given that" for d in given[still]]
     due = is_lost & ~window
-    out[due] = [f"relief lost on day {d:g}: retreatment due now; next cycle forecast" for d in lost[due]]
+    out[due] = [f"relief lost on day {d:g}: retreatment due now, next cycle forecast" for d in lost[due]]
     ended = is_lost & window
     out[ended] = [f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no "
                   "retreatment booked)" for d in lost[ended]]
@@ -163,7 +174,8 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
-    out["follow_up"] = _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window)
+    out["follow_up"] = _join(_front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1],
+                                                                 window))
     notes = np.full(len(dist), "", dtype=object)
     notes[window] = _WINDOW
     early = relief_first & ~window & ~is_lost
@@ -275,7 +287,7 @@ def _implausible(out: Mapping, version: str) -> np.ndarray:
                 & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
                 & ((probs >= 0) & (probs <= 1)).all(1))
     out = np.full(good.shape, "", dtype=object)
-    out[~good] = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years); "
+    out[~good] = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years): "
                   "check the distance and follow-up values")
     return out
 

@@ -8,7 +8,7 @@ from regen.catalog import load_catalog
 from regen.schema import validate_patients
 
 MESSAGE = ("indication: mastectomy is not a catalog indication of nerve greater_occipital (accepted: "
-           "occipital_neuralgia); check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) "
+           "occipital_neuralgia): check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) "
            "to score it anyway")
 
 
@@ -25,7 +25,7 @@ def test_allow_any_nerve_turns_the_error_into_a_row_warning():
     batch = validate_patients(raw)
     assert batch.errors[0] == "" and batch.errors[1] == MESSAGE and batch.errors[2] == ""
     assert batch.row_warnings[0] == ("indication mastectomy is not a catalog indication of nerve greater_occipital "
-                                     "(catalog: occipital_neuralgia); scored as asked (allow_any_nerve)")
+                                     "(catalog: occipital_neuralgia), scored as asked (allow_any_nerve)")
     assert batch.row_warnings[1] == batch.row_warnings[2] == ""
     everyone = validate_patients(raw, allow_any_nerve=True)
     assert list(everyone.errors) == ["", "", ""] and everyone.row_warnings[1] == batch.row_warnings[0]

@@ -111,7 +111,12 @@ def test_timeline_reflects_follow_up_and_leaves_out_an_absent_id():
     raw = PATIENTS["still relieved + front"]
     ax, lanes = plot_timeline(_row(model, raw), timeline_curves(model, raw, np.linspace(0, 250, 200)))
     assert "follow-up: still relieved on day 90" in _texts(ax)
-    assert "front 40 mm" in " ".join(t.get_text() for t in lanes.texts)
+    assert "fronts: 40 mm (day 45)" in " ".join(t.get_text() for t in lanes.texts)
+    bars = {t.get_text().split(":")[0]: p for t, p in zip(lanes.get_legend().get_texts(),
+                                                          lanes.get_legend().legend_handles, strict=True)}
+    assert "measured (up to the last front)" in bars  # the phases start at the anchoring front, not at day 0
+    starts = sorted(rect.get_x() for rect in lanes.patches if rect.get_y() < 0.5 and rect.get_width() > 1)
+    assert starts[0] == 0 and starts[1] == pytest.approx(45, abs=0.5)
     assert "Patient" not in ax.get_title(loc="left") and "treatment date not given" in ax.get_title(loc="left")
     pyplot().close(ax.figure)
     raw = {"nerve": ["GON"], "relief_lost_day": ["70"], "treated_on": ["2026-01-05"]}

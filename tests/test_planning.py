@@ -155,4 +155,4 @@ def test_nerves_without_skin_territory_say_their_sensation_cannot_be_observed(pr
     assert knee["sensation_observable"] == "no" and scalp["sensation_observable"] == "yes"
     assert np.isfinite(knee["sensation_return_median_day"])
     text = cli("predict", "--nerve", "lumbar_medial_branch").stdout
-    assert "cannot be observed" in text and "Nerve regrown" in text
+    assert "no clinical test shows its recovery" in text and "Nerve function back *" in text

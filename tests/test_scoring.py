@@ -186,3 +186,4 @@ def test_duplicate_ids_counted_within_and_across_chunks(tmp_path, chunksize):
     src.write_text("patient_id,nerve\na,SLGN\nb,GON\na,GON\nc,GON\nb,SLGN\na,SLGN\n")
     summary = score_file(str(src), str(tmp_path / "o.csv"), chunksize=chunksize)
     assert summary["duplicate_ids"] == 3 and summary["rows"] == 6
+    assert summary["duplicate_example"] == ("a", 3)  # the first repeat, named with its row, in any chunking

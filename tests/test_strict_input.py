@@ -138,10 +138,11 @@ def test_nan_inf_and_underscores_on_other_options_are_usage_errors(command, args
 
 @pytest.mark.parametrize(("today", "message"), [
     ("2026-03-14garbage", "is not a date"), ("1773446400", "is not a date"),
-    ("9999-12-31", "is outside the years"), ("", "--today: give a date YYYY-MM-DD"),
+    ("9999-12-31", "is outside the years"), ("", "give a date YYYY-MM-DD"), ("25/11/2026", "is not a date"),
 ])
 def test_report_today_uses_the_same_date_parser(today, message, cli, tmp_path):
+    """A bad --today is a usage error (exit 2) naming the option, from the one date parser."""
     res = cli("report", tmp_path / "scored.csv", "-o", tmp_path / "r.html", "--today", today)
-    assert res.exit_code == 1
-    assert res.stderr.startswith("Error: ") and message in res.stderr
+    assert res.exit_code == 2
+    assert "Invalid value for '--today'" in res.stderr and message in res.stderr
     assert not (tmp_path / "r.html").exists()
