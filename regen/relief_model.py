@@ -246,7 +246,7 @@ class ReliefModel(BaseEstimator):
                     self.warnings_.append(note)
         p, ci = fitter.params_, fitter.confidence_intervals_
         coef = {"intercept": float(p[(primary, "Intercept")])}
-        coef.update({n: float(p[(primary, n)]) for n in names[1:]})
+        coef.update({n: float(p[(primary, n)]) for n in [*names[1:], *(["log_nerve_days"] if self.fit_offset else [])]})
         cis = {("intercept" if c == "Intercept" else c): [float(ci.loc[(primary, c)].iloc[0]),
                                                           float(ci.loc[(primary, c)].iloc[1])]
                for c in p[primary].index}
