@@ -145,7 +145,8 @@ def fit(
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
     covariates: bool = typer.Option(True, "--covariates/--no-covariates",
                                     help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication."),
-    name: str = typer.Option("regen-fitted", help="Model name carried by every prediction."),
+    name: str = typer.Option("regen-fitted", help="Model name; every prediction carries NAME@VERSION, where "
+                             "VERSION is the first 8 hex digits of the training data's sha256 (in the card)."),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 
@@ -153,7 +154,10 @@ def fit(
     usable row, or too few observed relief ends for the coefficients, is
     refused in one line; fewer than about 10 observed relief ends per
     coefficient gives a warning. Coefficients are printed with their unit and
-    as time ratios exp(coef) (above 1: longer relief).
+    as ratios exp(coef) of relief to the modelled nerve time (the offset log
+    T_nerve), not of relief in days. The model version identifies the training
+    data: regen-fitted@<first 8 hex of its sha256>.
+    Estimates with intervals; decision support, not a medical device.
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
@@ -173,7 +177,7 @@ def fit(
         summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
                            fit_offset=fit_offset, name=printable(name), covariates=covariates)
         for row, reason in summary["bad_rows"]:
-            typer.echo(f"row {row}: {printable(reason)} (left out)", err=True)
+            typer.echo(f"{_bad_row(row, reason)} (left out)", err=True)
         for header, column in summary["mapped"].items():
             typer.echo(f"Note: column {printable(repr(str(header)))} read as {column}", err=True)
         for warning in summary["warnings"]:
@@ -193,14 +197,22 @@ def evaluate(
 ) -> None:
     """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
 
+    Bad outcome rows are left out with a one-line warning (how many, the first
+    row number and reason). Estimates with intervals; decision support, not a
+    medical device.
+
     Example: regen evaluate default cohort.csv --format json
     """
     with fail_cleanly():
         from regen.evaluation import evaluate as run
         from regen.evaluation import json_safe
         from regen.model import load_model
+        from regen.outcomes import load_outcomes
 
-        result = run(load_model(_model_name(model)), outcomes, bootstrap=bootstrap, seed=seed)
+        loaded = load_model(_model_name(model))
+        data = load_outcomes(outcomes)
+        _warn_left_out(data.bad)
+        result = run(loaded, data, bootstrap=bootstrap, seed=seed)
         if plot_dir is not None:
             from regen.plots import plot_calibration
 
@@ -225,15 +237,19 @@ def describe(
     """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
 
     Each Turnbull curve stops at its indication's last follow-up (blank beyond:
-    the data say nothing there).
+    the data say nothing there). Bad outcome rows are left out with a one-line
+    warning. Estimates with intervals; decision support, not a medical device.
 
     Example: regen describe cohort.csv
     """
     with fail_cleanly():
-        from regen.describe import cox_spline, describe_data, turnbull_table
+        from regen.describe import cox_spline, cox_text, describe_data, turnbull_table
         from regen.errors import DataFileError
+        from regen.outcomes import load_outcomes
 
-        data = describe_data(outcomes)
+        data = load_outcomes(outcomes)
+        _warn_left_out(data.bad)
+        data = describe_data(data)
         table = turnbull_table(data)
         typer.echo("Turnbull estimate of P(still relieved | responder), by indication "
                    "(blank: beyond the last follow-up, or fewer than 2 responders):")
@@ -246,8 +262,10 @@ def describe(
                 return
             for warning in summary.attrs.get("warnings", []):
                 typer.echo(f"Note: Cox model: {printable(warning)}", err=True)
-            typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders):")
-            typer.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+            typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders; "
+                       "hazard ratio above 1: relief ends sooner):")
+            typer.echo(cox_text(summary))
+            typer.echo(printable(summary.attrs["note"]))
 
 
 @app.command()
@@ -259,25 +277,46 @@ def validate(
     """Validate the default model study by study: refit leaving each published study out and predict it.
 
     Prints, per study and overall, the share of that study's published numbers
-    inside their 80 % predictive intervals (target 70-95 %), then every number
-    (published vs predicted, p10-p90). Takes about 20 s.
+    inside their 80 % predictive intervals (target 70-95 %) and how many of
+    those inside had a nearly uninformative interval (one that contains at
+    least 80 % of all published numbers on its scale, proportions or days),
+    then every number (published vs predicted, p10-p90; proportions to 0.001,
+    days whole). Takes about 20 s. Estimates with intervals; decision support,
+    not a medical device.
 
     Example: regen validate --format json
     """
     with fail_cleanly():
-        from regen.validation import validate_shipped
+        from regen.validation import UNINFORMATIVE_RULE, display_table, validate_shipped
 
         loso, coverage = validate_shipped(draws=draws, seed=seed)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps({"coverage": _records(coverage), "numbers": _records(loso)},
+            typer.echo(json.dumps({"coverage": _records(coverage), "numbers": _records(loso),
+                                   "uninformative_rule": UNINFORMATIVE_RULE},
                                   default=_json_default, allow_nan=False))
             return
         total = coverage.iloc[-1]
         typer.echo(f"leave-one-study-out: {int(total['inside'])} of {int(total['numbers'])} published numbers "
                    f"inside their 80 % predictive intervals ({total['share_inside']:.0%}; target 70-95 %)")
+        typer.echo(f"{int(total['inside_uninformative'])} of the {int(total['inside'])} covered numbers had "
+                   f"intervals that were nearly uninformative ({UNINFORMATIVE_RULE})")
         typer.echo(coverage.to_string(index=False, formatters={"share_inside": "{:.0%}".format}))
         typer.echo("")
-        typer.echo(loso.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        typer.echo(display_table(loso).to_string(index=False))
+
+
+def _bad_row(row: int, reason: str) -> str:
+    """``row 3: age: abc is not a number``: one bad outcome row as fit, evaluate and describe list it."""
+    return f"row {row}: {printable(reason)}"
+
+
+def _warn_left_out(bad: list) -> None:
+    """One line on stderr: how many outcome rows were left out, and the first with its reason."""
+    if bad:
+        from regen.outcomes import counted
+
+        typer.echo(f"Warning: {counted(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})",
+                   err=True)
 
 
 def _records(frame) -> list[dict]:

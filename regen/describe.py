@@ -8,6 +8,10 @@
 - :func:`cox_spline`: a Cox model with a spline baseline hazard
   (lifelines' ``CoxPHFitter(baseline_estimation_method="spline")``) of relief
   end on indication and covariates, with interval midpoints as event days.
+  Its table names each covariate with its unit (per 10 years of age, per 5
+  kg/m2 of BMI, yes vs no, an indication vs the reference) and gives the
+  hazard ratio with its 95 % interval; the baseline's spline terms (its
+  shape over time, not covariates) are left out with a note.
   Data with too few observed relief ends for its terms are refused in one line.
 
 Examples
@@ -29,7 +33,10 @@ from regen.errors import DataFileError
 from regen.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
 from regen.turnbull import turnbull
 
-__all__ = ["cox_spline", "describe_data", "turnbull_table"]
+__all__ = ["COX_COLUMNS", "cox_spline", "cox_text", "describe_data", "turnbull_table"]
+
+#: Columns of the table :func:`cox_spline` returns.
+COX_COLUMNS = ["covariate", "unit", "coefficient", "hazard ratio", "95 % CI low", "95 % CI high", "p"]
 
 
 def _data(outcomes) -> OutcomeData:
@@ -71,9 +78,16 @@ def turnbull_table(outcomes, days=(90, 180, 365)):
 
 
 def cox_spline(outcomes, n_baseline_knots: int = 3, penalizer: float = 0.01):
-    """Fit a spline-baseline Cox model of relief end (responders) and return its summary table.
+    """Fit a spline-baseline Cox model of relief end (responders) and return its covariate table.
 
-    lifelines' convergence warnings are kept in ``summary.attrs["warnings"]`` (not printed).
+    Returns
+    -------
+    DataFrame
+        One row per covariate (columns :data:`COX_COLUMNS`): its name, unit, the
+        coefficient (log hazard of losing relief), the hazard ratio exp(coef)
+        and its 95 % interval, and p. The baseline's spline terms and intercept
+        are not rows: ``attrs["note"]`` says so. lifelines' convergence warnings
+        are kept in ``attrs["warnings"]`` (not printed).
 
     Raises
     ------
@@ -104,7 +118,38 @@ def cox_spline(outcomes, n_baseline_knots: int = 3, penalizer: float = 0.01):
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         raise DataFileError(f"fitting a Cox model of {terms} terms did not converge ({type(exc).__name__}) with "
                             f"{int(sub.observed.sum())} observed relief ends; add data") from None
-    summary = cph.summary[["coef", "exp(coef)", "coef lower 95%", "coef upper 95%", "p"]]
+    summary = _readable(cph.summary, spec["numeric"], sorted(set(cols["indication"]))[0])
+    summary.attrs["note"] = (f"Not shown: the baseline hazard's {n_baseline_knots} spline terms and its intercept "
+                             "(the shape of the baseline over time, not covariate effects).")
     summary.attrs["warnings"] = sorted({" ".join(str(w.message).split())[:160] for w in caught
                                         if issubclass(w.category, RuntimeWarning | UserWarning)})
     return summary
+
+
+def _readable(summary, numeric, reference: str):
+    """lifelines' spline Cox summary as a table of covariates (:data:`COX_COLUMNS`), baseline terms left out."""
+    import pandas as pd
+
+    from regen.fitting import covariate_unit
+
+    rows = summary.loc["beta_"].drop(index="Intercept", errors="ignore")
+    return pd.DataFrame({
+        "covariate": [_label(name) for name in rows.index],
+        "unit": [covariate_unit(name, numeric, reference) for name in rows.index],
+        "coefficient": rows["coef"].to_numpy(), "hazard ratio": rows["exp(coef)"].to_numpy(),
+        "95 % CI low": rows["exp(coef) lower 95%"].to_numpy(), "95 % CI high": rows["exp(coef) upper 95%"].to_numpy(),
+        "p": rows["p"].to_numpy()}, columns=COX_COLUMNS)
+
+
+def _label(name: str) -> str:
+    """A readable covariate name: ``indication[mastectomy]`` -> ``mastectomy``, ``bmi`` -> ``BMI``."""
+    if name.startswith("indication["):
+        return f"indication: {name[len('indication['):-1]}"
+    return {"bmi": "BMI", "female": "sex", "prior_treatments": "prior treatments"}.get(name, name)
+
+
+def cox_text(table) -> str:
+    """The table of :func:`cox_spline` for a terminal: three decimals, p below 0.001 as ``<0.001``."""
+    return table.to_string(index=False, formatters={
+        **{c: "{:.3f}".format for c in ("coefficient", "hazard ratio", "95 % CI low", "95 % CI high")},
+        "p": lambda v: "<0.001" if v < 0.001 else f"{v:.3f}"})

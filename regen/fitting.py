@@ -20,7 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["coefficient_table", "evaluation_text", "fit_file", "indication_table", "model_card", "term_unit"]
+__all__ = ["coefficient_table", "covariate_unit", "evaluation_text", "fit_file", "indication_table", "model_card",
+           "ratio_note", "term_unit"]
+
+#: The covariates that the mechanism itself already slows (:mod:`regen.mechanism`): their fitted ratio on
+#: relief / nerve time is below 1 even when relief in days does not change with them.
+_MECHANISM_TERMS = "age, diabetes, smoking"
 
 
 def _reference(bundle) -> str:
@@ -29,16 +34,29 @@ def _reference(bundle) -> str:
     return others[0] if others else "the reference indication"
 
 
-def term_unit(name: str, bundle) -> str:
-    """What one unit of a coefficient's term is (``per 10 years of age, centred at 50``)."""
+def covariate_unit(name: str, numeric, reference: str) -> str:
+    """What one unit of a covariate term of the design is (``per 10 years of age, centred at 50``).
+
+    Parameters
+    ----------
+    name : str
+        A term of :func:`regen.covariates.term_names` other than the intercept.
+    numeric : mapping of str to (center, scale)
+        The numeric terms of the design spec.
+    reference : str
+        The indication the ``indication[...]`` terms are compared with.
+
+    Examples
+    --------
+    >>> covariate_unit("bmi", {"bmi": [28, 5]}, "knee_osteoarthritis")
+    'per 5 kg/m2 of bmi, centred at 28'
+    >>> covariate_unit("indication[mastectomy]", {}, "knee_osteoarthritis")
+    'mastectomy vs knee_osteoarthritis'
+    """
     from regen.schema import RANGES
 
-    design = bundle.get("fit", {}).get("design", {})
-    numeric = design.get("numeric", {})
-    if name == "intercept":
-        return f"log(relief / nerve time), {_reference(bundle)}, covariates at their centres"
     if name.startswith("indication["):
-        return f"{name[len('indication['):-1]} vs {_reference(bundle)}"
+        return f"{name[len('indication['):-1]} vs {reference}"
     if name in numeric:
         center, scale = numeric[name]
         unit = RANGES.get(name, (0, 0, "", True))[2]
@@ -48,22 +66,48 @@ def term_unit(name: str, bundle) -> str:
     return "yes vs no"
 
 
-def coefficient_table(bundle) -> list[str]:
-    """Markdown table of the fitted coefficients: unit, value and 95 % interval, and the time ratio exp(coef).
+def term_unit(name: str, bundle) -> str:
+    """What one unit of a coefficient's term is (``per 10 years of age, centred at 50``)."""
+    if name == "intercept":
+        return f"log(relief / nerve time), {_reference(bundle)}, covariates at their centres"
+    design = bundle.get("fit", {}).get("design", {})
+    return covariate_unit(name, design.get("numeric", {}), _reference(bundle))
 
-    A time ratio above 1 means longer relief (per unit of the term).
+
+def coefficient_table(bundle) -> list[str]:
+    """Markdown table of the fitted coefficients: unit, value and 95 % interval, and the ratio exp(coef).
+
+    exp(coef) multiplies relief / modelled nerve time, not relief in days (see :func:`ratio_note`).
     """
     import math
 
     fit = bundle.get("fit", {})
     ci = fit.get("coef_ci", {})
-    lines = ["| term | unit | coefficient (log time) | 95 % interval | time ratio exp(coef) | 95 % interval |",
+    lines = ["| term | unit | coefficient (log time) | 95 % interval | ratio exp(coef) on relief / nerve time "
+             "| 95 % interval |",
              "|---|---|---|---|---|---|"]
     for name, value in fit.get("coef", {}).items():
         lo, hi = ci.get(name, [float("nan")] * 2)
         lines.append(f"| {name} | {term_unit(name, bundle)} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} | "
                      f"{math.exp(value):.3g} | {math.exp(lo):.3g} to {math.exp(hi):.3g} |")
     return lines
+
+
+def ratio_note(bundle) -> str:
+    """One line for under :func:`coefficient_table`: what exp(coef) multiplies, and the offset.
+
+    Examples
+    --------
+    >>> ratio_note({"fit": {"offset_coef": 1.0, "fit_offset": False}}).split(". ")[0]
+    'exp(coef) multiplies relief / modelled nerve time, not relief in days'
+    """
+    fit = bundle.get("fit", {})
+    offset, estimated = float(fit.get("offset_coef", 1.0)), bool(fit.get("fit_offset", False))
+    nerve = f"(modelled nerve time)^{offset:.3f}" if estimated else "modelled nerve time"
+    how = f"its coefficient estimated at {offset:.3f}" if estimated else "its coefficient fixed at 1"
+    return (f"exp(coef) multiplies relief / {nerve}, not relief in days. Offset: log T_nerve, the mechanism's "
+            f"median return of sensation of each patient ({how}); a term the mechanism already slows "
+            f"({_MECHANISM_TERMS}) can have a ratio below 1 while relief in days does not change.")
 
 
 def indication_table(model, columns) -> list[str]:
@@ -90,9 +134,9 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
              f"{json.dumps(data.censoring_mix)}. Training data sha256 `{data.sha256}` (rows not stored).",
              "", f"**Family** (by AIC): {fit.get('family_reason', relief['family'])}; sigma = {relief['sigma']:.3f}; "
              f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.", "",
-             "## Coefficients", "", *coefficient_table(b), "",
+             "## Coefficients", "", *coefficient_table(b), "", ratio_note(b), "",
              "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
-             "moved the mechanism. A time ratio exp(coef) above 1 means longer relief per unit of the term.",
+             "moved the mechanism.",
              "", "## Per indication", "", *indication_table(model, data.columns), ""]
     if metrics:
         parts += ["## Metrics", "", "```text", evaluation_text(metrics), "```", ""]
@@ -144,7 +188,7 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         f"n = {len(data)} rows used ({len(data.bad)} left out); events "
         f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
         f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
-        f"concordance (training) {_finite(concordance)}", "", *coefficient_table(bundle)])
+        f"concordance (training) {_finite(concordance)}", "", *coefficient_table(bundle), "", ratio_note(bundle)])
     return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path),
             "warnings": [*data.warnings, *fitted.warnings_], "mapped": data.mapped}
 

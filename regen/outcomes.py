@@ -125,9 +125,13 @@ def _hash_frame(frame) -> str:
     return digest.hexdigest()
 
 
-def _days(frame, name: str, n: int, errors: list[list[str]]) -> np.ndarray:
+def _days(frame, name: str, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Days of one column (NaN where blank or bad) and the mask of cells that are not a number.
+
+    One message per bad cell: a cell that is not a number is not also called missing by the caller.
+    """
     if name not in frame:
-        return np.full(n, np.nan)
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
     values, bad = to_float(np.asarray(frame[name], dtype=object))
     for i in np.flatnonzero(bad):
         errors[i].append(f"{name}: {printable(frame[name].iloc[i])} is not a number of days")
@@ -135,13 +139,13 @@ def _days(frame, name: str, n: int, errors: list[list[str]]) -> np.ndarray:
         errors[i].append(f"{name}: {values[i]:g} is negative")
     for i in np.flatnonzero(values > MAX_OUTCOME_DAY):
         errors[i].append(f"{name}: {values[i]:g} is more than {MAX_OUTCOME_DAY:g} days (100 years)")
-    return values
+    return values, bad
 
 
 def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    seen = _days(frame, "relief_last_seen_day", n, errors)
-    lost = _days(frame, "relief_lost_day", n, errors)
-    for i in np.flatnonzero(np.isnan(seen)):
+    seen, seen_bad = _days(frame, "relief_last_seen_day", n, errors)
+    lost, lost_bad = _days(frame, "relief_lost_day", n, errors)
+    for i in np.flatnonzero(np.isnan(seen) & ~seen_bad):
         errors[i].append("relief_last_seen_day: required (0 if relief was never confirmed)")
     for i in np.flatnonzero(lost < seen):
         errors[i].append(f"relief_lost_day: {lost[i]:g} is before relief_last_seen_day {seen[i]:g}")
@@ -155,7 +159,7 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
     responded = np.where(blank, seen > 0, answer)
     for i in np.flatnonzero(~blank & ~answer & ~bad & (seen > 0)):
         errors[i].append(f"responded: no, but relief_last_seen_day {seen[i]:g} says relief was seen (fix one)")
-    for i in np.flatnonzero(blank & np.isnan(lost) & (seen == 0)):
+    for i in np.flatnonzero(blank & np.isnan(lost) & ~lost_bad & (seen == 0)):
         errors[i].append("no follow-up: relief never confirmed and no day it was found absent (or say "
                          "responded: no)")
     _sensation(frame, n, errors)
@@ -165,11 +169,8 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
 
 def _sensation(frame, n: int, errors: list[list[str]]) -> None:
     """Check the optional return-of-sensation pair (validated and kept in the data; the fit does not use it)."""
-    absent = _days(frame, "sensation_last_absent_day", n, errors)
-    back = _days(frame, "sensation_returned_day", n, errors)
-    for name, values in (("sensation_last_absent_day", absent), ("sensation_returned_day", back)):
-        for i in np.flatnonzero(values > 36500):
-            errors[i].append(f"{name}: {values[i]:g} is beyond 100 years")
+    absent, _ = _days(frame, "sensation_last_absent_day", n, errors)
+    back, _ = _days(frame, "sensation_returned_day", n, errors)
     for i in np.flatnonzero(back < absent):
         errors[i].append(f"sensation_returned_day: {back[i]:g} is before sensation_last_absent_day {absent[i]:g}")
 

@@ -171,6 +171,8 @@ def evidence_text(entry: Mapping, level: str, indication: str) -> str:
     studies, patients = int(entry.get("studies", 0)), int(entry.get("patients", 0))
     count = f"{studies} {'study' if studies == 1 else 'studies'}, " + (
         f"{patients} patients" if patients else "patients not stated")
+    if level == "indication" and entry.get("data") == "clinic":  # fitted by regen fit on a clinic's rows
+        return f"indication: clinic data, {patients} {'patient' if patients == 1 else 'patients'}"
     if level == "indication":
         return f"indication: {count}"
     if level == "class" and studies == 0:

@@ -44,7 +44,7 @@ from regen.model import Model
 from regen.outcomes import counted, event_times, load_outcomes, require_observed
 from regen.parameters import parameter_values
 
-__all__ = ["ReliefModel"]
+__all__ = ["ReliefModel", "fit_version"]
 
 _LIFELINES = {"weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
               "lognormal": ("LogNormalAFTFitter", "mu_", "sigma_"),
@@ -98,8 +98,9 @@ class ReliefModel(BaseEstimator):
     ``log T_relief = offset_coef * log T_nerve + x'beta + sigma * eps`` among
     responders, fitted with lifelines on interval- and right-censored data;
     the result is a model bundle whose relief section has one entry per
-    indication seen (location = intercept + indication effect) and the
-    patient covariates' coefficients. Parameter uncertainty is not added to
+    indication seen (location = intercept + indication effect, marked
+    ``"data": "clinic"``: its evidence reads "indication: clinic data, n
+    patients") and the patient covariates' coefficients. Parameter uncertainty is not added to
     the predictive scale (``location_sd`` 0): with a clinic's hundreds of
     rows it is small next to ``sigma``; the coefficients' intervals are in
     ``bundle_["fit"]``.
@@ -246,7 +247,7 @@ class ReliefModel(BaseEstimator):
                     self.warnings_.append(note)
         p, ci = fitter.params_, fitter.confidence_intervals_
         coef = {"intercept": float(p[(primary, "Intercept")])}
-        coef.update({n: float(p[(primary, n)]) for n in names[1:]})
+        coef.update({n: float(p[(primary, n)]) for n in [*names[1:], *(["log_nerve_days"] if self.fit_offset else [])]})
         cis = {("intercept" if c == "Intercept" else c): [float(ci.loc[(primary, c)].iloc[0]),
                                                           float(ci.loc[(primary, c)].iloc[1])]
                for c in p[primary].index}
@@ -270,7 +271,7 @@ class ReliefModel(BaseEstimator):
                               "location_sd": 0.0, "offset_coef": fit["offset"],
                               "response_prob": response.get(level, response["default"]),
                               "long_responder_fraction": long.get(level, long["default"]),
-                              "studies": 1, "patients": int((ind == level).sum())}
+                              "studies": 0, "patients": int((ind == level).sum()), "data": "clinic"}
         for level in spec["indications"]:
             coef.pop(f"indication[{level}]", None)
         relief = {"family": family, "sigma": fit["sigma"], "setting_sd": 0.0, "indications": entries,
@@ -286,22 +287,28 @@ class ReliefModel(BaseEstimator):
         self.n_, self.censoring_ = len(data), data.censoring_mix
         bundle = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "name": "regen-fitted", "version": __version__,
+            "name": "regen-fitted", "version": fit_version(data.sha256),
             "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask, fit_mask),
             "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"], "design": spec,
                     "aic": fit["aic"], "log_likelihood": fit["loglik"],
                     "family_reason": self.family_reason_, "n": len(data), "n_bad": self.n_bad_,
                     "censoring": data.censoring_mix, "penalizer": self.penalizer,
-                    "fit_offset": self.fit_offset, "long_after_days": self.long_after_days},
+                    "fit_offset": self.fit_offset, "long_after_days": self.long_after_days,
+                    "regen_version": __version__},
             "training": {"sha256": data.sha256, "rows": len(data)},
         }
         self.bundle_ = validate_bundle(bundle)
 
     # ------------------------------------------------------------- predict
     def to_bundle(self, name: str = "regen-fitted", version: str | None = None) -> dict:
-        """The fitted model as a bundle with a name and version, ready to save."""
+        """The fitted model as a bundle with a name and version, ready to save.
+
+        The default version is :func:`fit_version` of the training data, so two
+        models fitted on different data carry different ``name@version``.
+        """
         check_is_fitted(self, "bundle_")
-        return validate_bundle({**self.bundle_, "name": name, "version": version or __version__})
+        version = version or fit_version(self.bundle_["training"]["sha256"])
+        return validate_bundle({**self.bundle_, "name": name, "version": version})
 
     def _relief_of(self, X):
         check_is_fitted(self, "bundle_")
@@ -345,6 +352,17 @@ class ReliefModel(BaseEstimator):
             return float(concordance_index(time, pred, event))
         except ZeroDivisionError:  # no pair of responders can be compared
             return float("nan")
+
+
+def fit_version(sha256: str) -> str:
+    """The default version of a fitted model: the first 8 hex digits of its training data's sha256.
+
+    Examples
+    --------
+    >>> fit_version("3f2a9c01d4e5b6a7" + "0" * 48)
+    '3f2a9c01'
+    """
+    return sha256[:8]
 
 
 def _patient_frame(X):

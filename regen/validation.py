@@ -6,6 +6,13 @@ study's location gets the between-study spread (``setting_sd``), an
 indication with no other study gets its class's between-indication spread,
 and a reported proportion of ``n`` gets binomial noise. The 80 % predictive
 interval (p10-p90) of each published number is compared with the number.
+
+Being inside a very wide interval tests little, so each number is also
+flagged ``uninformative`` (:func:`flag_uninformative`) when its interval
+contains at least 80 % of all the published numbers on the same scale
+(proportions, or days): such an interval would have covered almost any
+study's number. The rule reuses the interval's own 80 % and needs no
+threshold of its own.
 """
 
 from __future__ import annotations
@@ -18,10 +25,17 @@ from scipy import special
 
 from regen.summary_fit import Priors, SummaryFit, fit_laplace, slope_decision, used_rows
 
-__all__ = ["coverage_by_study", "leave_one_study_out", "model_vs_published", "predict_new_study",
-           "reference_log_nerve_days", "validate_shipped"]
+__all__ = ["UNINFORMATIVE_RULE", "coverage_by_study", "display_table", "flag_uninformative", "leave_one_study_out",
+           "model_vs_published", "predict_new_study", "reference_log_nerve_days", "validate_shipped"]
 
 LOSO_COLUMNS = ["study", "indication", "kind", "day", "n", "published", "predicted", "p10", "p90", "inside"]
+#: Kinds of published number that are proportions (0-1); every other kind is a number of days.
+PROPORTION_KINDS = ("proportion_relieved", "responders")
+#: The share of same-scale published numbers an interval must contain to be called nearly uninformative.
+UNINFORMATIVE_SHARE = 0.8
+#: The rule of :func:`flag_uninformative`, in words (printed with the flags).
+UNINFORMATIVE_RULE = ("the 80 % interval contains at least 80 % of all the published numbers on its scale, "
+                      "proportions or days: it would have covered almost any study's number")
 
 
 def _study_draws(fit: SummaryFit, study: str, indication: str, rng: np.random.Generator, draws: int):
@@ -102,13 +116,79 @@ def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, floa
     return pd.concat(parts, ignore_index=True)
 
 
+def flag_uninformative(loso: pd.DataFrame, share: float = UNINFORMATIVE_SHARE) -> pd.DataFrame:
+    """``loso`` with a column ``uninformative``: whether each interval is nearly uninformative.
+
+    An interval is nearly uninformative when it contains at least ``share`` of
+    all the published numbers of ``loso`` on the same scale (the kinds in
+    :data:`PROPORTION_KINDS`, or the numbers of days), this one included.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"kind": ["responders"] * 3, "published": [0.2, 0.5, 0.9],
+    ...                       "p10": [0.0, 0.4, 0.1], "p90": [1.0, 0.6, 0.95]})
+    >>> flag_uninformative(table)["uninformative"].tolist()
+    [True, False, True]
+    """
+    proportion = loso["kind"].isin(PROPORTION_KINDS).to_numpy()
+    published, p10, p90 = (loso[c].to_numpy(dtype=float) for c in ("published", "p10", "p90"))
+    flag = np.zeros(len(loso), dtype=bool)
+    for group in (proportion, ~proportion):
+        if group.any():
+            values = published[group]
+            contained = (values >= p10[group, None]) & (values <= p90[group, None])
+            flag[group] = contained.mean(axis=1) >= share
+    return loso.assign(uninformative=flag)
+
+
 def coverage_by_study(loso: pd.DataFrame) -> pd.DataFrame:
-    """Share of published numbers inside their 80 % intervals, per study and overall."""
-    per = loso.groupby(["study", "indication"], sort=True)["inside"].agg(numbers="size", inside="sum").reset_index()
-    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso),
-                           "inside": int(loso["inside"].sum())}])
+    """Share of published numbers inside their 80 % intervals, per study and overall.
+
+    With an ``uninformative`` column (:func:`flag_uninformative`), also
+    ``inside_uninformative``: how many of the numbers inside had a nearly
+    uninformative interval.
+    """
+    frame = loso.assign(inside_uninformative=loso["inside"] & loso.get("uninformative", False))
+    per = frame.groupby(["study", "indication"], sort=True).agg(
+        numbers=("inside", "size"), inside=("inside", "sum"),
+        inside_uninformative=("inside_uninformative", "sum")).reset_index()
+    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso), "inside": int(frame["inside"].sum()),
+                           "inside_uninformative": int(frame["inside_uninformative"].sum())}])
     out = pd.concat([per, total], ignore_index=True)
     out["share_inside"] = out["inside"] / out["numbers"]
+    if "uninformative" not in loso:
+        out = out.drop(columns="inside_uninformative")
+    return out
+
+
+def _plain(value: float, decimals: int) -> str:
+    """A number as a plain decimal (never ``1.22e+03``); blank when missing; whole numbers without decimals."""
+    if not np.isfinite(value):
+        return ""
+    return f"{value:.0f}" if value == round(value) else f"{value:.{decimals}f}"
+
+
+def display_table(loso: pd.DataFrame) -> pd.DataFrame:
+    """The per-number table as text for printing: proportions to 0.001, days as whole days, yes/no flags.
+
+    Examples
+    --------
+    >>> row = pd.DataFrame([{"study": "s", "indication": "i", "kind": "mean_duration_days", "day": np.nan,
+    ...                      "n": 24.0, "published": 160.0, "predicted": 595.2, "p10": 6.95, "p90": 2921.7,
+    ...                      "inside": True, "uninformative": False}])
+    >>> display_table(row).iloc[0].tolist()
+    ['s', 'i', 'mean_duration_days', '', '24', '160', '595', '7', '2922', 'yes', 'no']
+    """
+    out = loso.copy().astype(object)
+    proportion = loso["kind"].isin(PROPORTION_KINDS).to_numpy()
+    for column in ("published", "predicted", "p10", "p90"):
+        values = loso[column].to_numpy(dtype=float)
+        out[column] = [f"{v:.3f}" if p else _plain(v, 0) for v, p in zip(values, proportion, strict=True)]
+    for column in ("day", "n"):
+        out[column] = [_plain(v, 1) for v in loso[column].to_numpy(dtype=float)]
+    for column in ("inside", "uninformative"):
+        if column in loso:
+            out[column] = np.where(loso[column].to_numpy(dtype=bool), "yes", "no")
     return out
 
 
@@ -149,7 +229,8 @@ def validate_shipped(draws: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, pd
     Refits :func:`regen.summary_fit.fit_summaries` without each study in turn
     (nerve times from the shipped mechanism parameters) and predicts that
     study's published numbers. Returns the per-number table
-    (:func:`leave_one_study_out`) and the coverage per study and overall
+    (:func:`leave_one_study_out`, with the ``uninformative`` flag of
+    :func:`flag_uninformative`) and the coverage per study and overall
     (:func:`coverage_by_study`).
     """
     from regen.datasets import load_indications, load_studies
@@ -161,6 +242,6 @@ def validate_shipped(draws: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, pd
         raise InputError(f"draws: {draws!r} is not a whole number of at least 100")
     studies = load_studies()
     studies["used"] = studies["used"].astype(str)
-    loso = leave_one_study_out(studies, reference_log_nerve_days(parameter_values()), load_indications(),
-                               draws=draws, seed=seed)
+    loso = flag_uninformative(leave_one_study_out(studies, reference_log_nerve_days(parameter_values()),
+                                                  load_indications(), draws=draws, seed=seed))
     return loso, coverage_by_study(loso)
