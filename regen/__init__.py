@@ -25,7 +25,7 @@ from regen.catalog import Nerve, get_nerve, load_catalog, resolve_indication, re
 from regen.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
 from regen.errors import DataFileError, InputError, ModelFileError, RegenError
 from regen.model import Model, load_model
-from regen.prediction import predict_patient
+from regen.scoring import predict_patient
 
 _LAZY = {
     "ReliefModel": "regen.relief_model",

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,8 +46,8 @@ from regen.parsing import printable
 from regen.relief import ENTRY_KEYS, relief_distribution
 from regen.schema import RANGES
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH", "PLAUSIBLE_DAYS", "read_bundle",
-           "validate_bundle", "write_bundle"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH", "MAX_NAME_LENGTH", "PLAUSIBLE_DAYS", "is_safe_name",
+           "read_bundle", "validate_bundle", "write_bundle"]
 
 FORMAT = "regen-model"
 FORMAT_VERSION = 2
@@ -131,10 +132,31 @@ def _mapping(parent: Mapping, key: str, where: str = "") -> Mapping:
     return value
 
 
+#: Longest model name or version.
+MAX_NAME_LENGTH = 64
+_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._@+-]{{0,{MAX_NAME_LENGTH - 1}}}")
+
+
+def is_safe_name(text: object) -> bool:
+    """Whether ``text`` may be a model name or version: it is written into every scored row.
+
+    1 to :data:`MAX_NAME_LENGTH` ASCII letters, digits and ``. _ @ + -``,
+    starting with a letter or digit (so a spreadsheet never reads it as a
+    formula, and a terminal never as a control sequence).
+
+    Examples
+    --------
+    >>> is_safe_name("regen-default"), is_safe_name("2026.11.1"), is_safe_name("=HYPERLINK(1)")
+    (True, True, False)
+    """
+    return isinstance(text, str) and _NAME.fullmatch(text) is not None
+
+
 def _text(parent: Mapping, key: str) -> str:
     value = parent.get(key)
-    if not isinstance(value, str) or not value or len(value) > 200 or printable(value) != value:
-        raise ModelFileError(f"model file field {key!r} is missing or not a short string of printable characters")
+    if not is_safe_name(value):
+        raise ModelFileError(f"model file field {key!r} is {_short(value)}; expected 1 to {MAX_NAME_LENGTH} "
+                             "letters, digits and . _ @ + -, starting with a letter or digit")
     return value
 
 

@@ -436,6 +436,10 @@ def report(
     from regen.cli_options import check_paths as cli_check_paths
 
     cli_check_paths({"--output": output}, (scored,))
+    extension = Path(output).suffix.lower()
+    if extension and extension not in (".html", ".htm"):
+        raise typer.BadParameter(f"{printable(output)}: regen report writes HTML (.html, .htm), not "
+                                 f"{printable(extension)}; name the file accordingly", param_hint="--output")
     with fail_cleanly():
         from regen.files import atomic_path
         from regen.report import build_report

@@ -29,7 +29,12 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["scheduler_address", "score_files_dask"]
+__all__ = ["CONNECT_TIMEOUT", "check_scheduler_address", "scheduler_address", "score_files_dask"]
+
+#: How long to try to reach an existing scheduler before giving up.
+CONNECT_TIMEOUT = "10s"
+#: Address schemes whose location is ``host:port``.
+_HOST_PORT = ("tcp", "tls", "ws", "wss")
 
 
 def scheduler_address(scheduler: str | None = None) -> str | None:
@@ -43,7 +48,48 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     return dask.config.get("scheduler-address", None) or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
-def _client(address: str | None):
+def check_scheduler_address(address: str, source: str = "") -> str:
+    """``address`` if Dask can connect to it as written (``tcp://host:port``, ``host:port``, ...).
+
+    Checked before a client is made: Dask's own error for a malformed address
+    is a traceback, and its half-made client then hangs while closing.
+    ``source`` says where the address came from, for the message ('' = given by the caller).
+
+    Raises
+    ------
+    RegenError
+        Naming the address and what is expected.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends, get_backend
+
+    from regen.errors import RegenError
+
+    expected = "expected e.g. tcp://10.0.0.5:8786"
+    text = str(address)
+    shown = f"{text!r} (from {source})" if source else repr(text)
+    try:
+        scheme, location = parse_address(text, strict=False)
+        get_backend(scheme)
+    except ValueError:
+        known = ", ".join(sorted(backends))
+        raise RegenError(f"Dask scheduler address {shown} has no known scheme ({known}); {expected}") from None
+    if scheme in _HOST_PORT:
+        try:
+            host, port = parse_host_port(location)
+        except (TypeError, ValueError):
+            host, port = "", -1
+        if not host or not 0 < int(port) < 65536:
+            raise RegenError(f"Dask scheduler address {shown} is not host:port; {expected}")
+    return text
+
+
+def _client(address: str | None, source: str = ""):
     try:
         from distributed import Client
     except ImportError:
@@ -52,12 +98,14 @@ def _client(address: str | None):
         raise RegenError("the dask engine needs Dask's distributed scheduler: "
                          "pip install 'regen-cryo[dask]'") from None
     if address:
+        address = check_scheduler_address(address, source)
         try:
-            return Client(address, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+            return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
             from regen.errors import RegenError
 
-            raise RegenError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RegenError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
     return Client(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1, dashboard_address=":0",
                   set_as_default=False)
 
@@ -91,6 +139,12 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
         Address of an existing scheduler (see the module notes).
     client : distributed.Client, optional
         A client to use instead (not closed here).
+
+    Raises
+    ------
+    RegenError
+        If the scheduler address is malformed or cannot be reached within
+        :data:`CONNECT_TIMEOUT` (one line naming the address; nothing written).
     """
     from regen.files import check_paths
     from regen.io import score_file
@@ -99,7 +153,8 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
     check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
     model = resolve_model(model)
     own = client is None
-    client = _client(scheduler_address(scheduler)) if own else client
+    origin = "" if scheduler else "DASK_SCHEDULER_ADDRESS or Dask's scheduler-address setting"
+    client = _client(scheduler_address(scheduler), origin) if own else client
     try:
         from regen.model import thaw
 

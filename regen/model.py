@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -24,14 +25,16 @@ import numpy as np
 
 from regen._version import __version__
 from regen.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
+from regen.errors import InputError
 from regen.laws import follow_up_survival, patient_relief
 from regen.parameters import parameter_values
-from regen.prediction import predict_columns, predict_frame
+from regen.prediction import predict_batch, predict_columns, predict_frame
 from regen.relief import ReliefDistribution
 from regen.resources import model_path
 from regen.schema import validate_patients
 
-__all__ = ["DEFAULT_MODEL_FILE", "MECHANISM_ONLY", "Model", "load_model", "mechanism_bundle", "thaw"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_MODEL_FILE", "MAX_DAY", "MECHANISM_ONLY", "Model", "check_times", "load_model",
+           "mechanism_bundle", "resolve_model", "thaw"]
 
 DEFAULT_MODEL_FILE = "default.json"
 MECHANISM_ONLY = "mechanism-only"
@@ -130,17 +133,26 @@ class Model:
         batch = validate_patients(frame)
         return patient_relief(self, batch.columns), batch.ok
 
-    def _follow_up(self, frame):
-        batch = validate_patients(frame)
-        cols = batch.columns
-        return patient_relief(self, cols), cols["relief_at_day"], cols["relief_lost_day"], batch.ok
-
-    def predict_survival_function(self, frame, times: Sequence[float]):
+    def predict_survival_function(self, frame, times: Sequence[float] | float):
         """P(still relieved) at ``times`` per patient: DataFrame indexed by day, one column per row.
 
         All patients: non-response and long responders included, and the
         follow-up columns (``relief_at_day``, ``relief_lost_day``) applied, as
-        in ``p_relief_*``; rows that cannot be scored give NaN columns.
+        in ``p_relief_*``.
+
+        Parameters
+        ----------
+        frame : DataFrame or mapping of str to array-like
+            Patient columns (see :mod:`regen.columns`).
+        times : array-like of float, or float
+            Days after the treatment: finite, from 0 to 36500 (see :func:`check_times`).
+
+        Raises
+        ------
+        InputError
+            If ``times`` is not such days, or a row cannot be scored: the
+            message names the first such row (its index label) and the text
+            its ``error`` column would have in :meth:`predict`.
 
         Examples
         --------
@@ -152,11 +164,57 @@ class Model:
         """
         import pandas as pd
 
-        dist, given, lost, ok = self._follow_up(frame)
-        surv = follow_up_survival(dist, np.asarray(times, float), given, lost)
-        surv[~ok] = np.nan
-        index = pd.Index(np.asarray(times, float), name="day")
-        return pd.DataFrame(surv.T, index=index, columns=getattr(frame, "index", None))
+        days = check_times(times)
+        batch = validate_patients(frame)
+        _refuse_bad_rows(predict_batch(self, batch)["error"], getattr(frame, "index", None))
+        cols = batch.columns
+        surv = follow_up_survival(patient_relief(self, cols), days, cols["relief_at_day"], cols["relief_lost_day"])
+        return pd.DataFrame(surv.T, index=pd.Index(days, name="day"), columns=getattr(frame, "index", None))
+
+
+#: Latest day a survival function is asked for (100 years, as the output contract's day columns).
+MAX_DAY = 36500.0
+
+
+def check_times(times: object) -> np.ndarray:
+    """``times`` as a 1-D float array of days from 0 to :data:`MAX_DAY` (a single number is one day).
+
+    Raises
+    ------
+    InputError
+        If ``times`` is text, empty, not 1-D, or holds a value that is not a
+        finite number from 0 to :data:`MAX_DAY`.
+
+    Examples
+    --------
+    >>> check_times(30).tolist(), check_times([0, 90.5]).tolist()
+    ([30.0], [0.0, 90.5])
+    """
+    hint = f"give days after the treatment as finite numbers from 0 to {MAX_DAY:g}, e.g. [30, 90, 180]"
+    values = np.asarray(times, dtype=object)
+    if isinstance(times, str | bytes) or values.ndim > 1 or values.size == 0:
+        raise InputError(f"times: {_short(times)} is not a day or a list of days; {hint}")
+    for value in values.reshape(-1):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) \
+                or not 0.0 <= float(value) <= MAX_DAY:  # NaN fails the comparison
+            raise InputError(f"times: {_short(value)} is not a day; {hint}")
+    return values.reshape(-1).astype(float)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse_bad_rows(errors: np.ndarray, index) -> None:
+    """Raise the first row's error (named by its index label, else its position) if any row has one."""
+    bad = np.flatnonzero(np.asarray(errors, dtype=object) != "")
+    if len(bad):
+        first = bad[0]
+        label = index[first] if index is not None else int(first)
+        label = label.item() if isinstance(label, np.generic) else label
+        more = f" ({len(bad) - 1} more row(s) cannot be scored)" if len(bad) > 1 else ""
+        raise InputError(f"row {label!r}: {errors[first]}{more}")
 
 
 @lru_cache(maxsize=8)
@@ -165,23 +223,57 @@ def _read_cached(path: str, mtime_ns: int, ctime_ns: int, inode: int, size: int)
 
 
 def load_model(path: str | os.PathLike | None = None) -> Model:
-    """Load a model file; ``None`` loads the embedded default model.
+    """Load a model file; ``None`` or ``"default"`` loads the embedded default model.
 
     The name ``"mechanism-only"`` gives the model without outcome data (relief
-    end centred on the return of sensation, spread ``relief_sd_log``). Models
-    are read-only and cached by path, modification and change times, inode
-    and size, so a rewritten or replaced file is read again.
+    end centred on the return of sensation, spread ``relief_sd_log``); a file
+    literally called ``default`` is named ``./default``. Models are read-only
+    and cached by path, modification and change times, inode and size, so a
+    rewritten or replaced file is read again.
 
     Raises
     ------
     ModelFileError
         If the file is missing, not a regen model, or of an unknown format version.
+    TypeError
+        If ``path`` is not None, a text path or an ``os.PathLike`` giving one.
     """
-    if path is not None and os.fspath(path) == MECHANISM_ONLY:
+    target = _model_target(path)
+    if target == MECHANISM_ONLY:
         return Model(mechanism_bundle())
-    target = os.fspath(model_path(DEFAULT_MODEL_FILE) if path is None else path)
     try:
         stat = os.stat(target)
     except OSError:
         return Model(read_bundle(target))  # raises the one-line error
     return _read_cached(target, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)
+
+
+#: The name of the embedded default model (as ``--model`` takes it).
+DEFAULT_MODEL = "default"
+_ACCEPTED = f"model must be a path, {DEFAULT_MODEL!r}, {MECHANISM_ONLY!r} or a Model"
+
+
+def _model_target(path: object) -> str:
+    """The file to read for a model argument (:data:`MECHANISM_ONLY` stays as it is)."""
+    if path is None:
+        return os.fspath(model_path(DEFAULT_MODEL_FILE))
+    text = path if isinstance(path, str) else os.fspath(path) if isinstance(path, os.PathLike) else None
+    if not isinstance(text, str):
+        raise TypeError(f"{_ACCEPTED}; got {type(path).__name__}")
+    return os.fspath(model_path(DEFAULT_MODEL_FILE)) if text == DEFAULT_MODEL else text
+
+
+def resolve_model(model: Model | str | os.PathLike | None) -> Model:
+    """A :class:`Model` from a model, a path, ``"default"``, ``"mechanism-only"`` or None (the default).
+
+    The one resolver behind :func:`regen.score_frame`, :func:`regen.predict_patient`
+    and ``regen score``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is none of these (the message names what is accepted).
+    ModelFileError
+        If the file cannot be read as a regen model.
+    """
+    return model if isinstance(model, Model) else load_model(model)

@@ -54,6 +54,8 @@ from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_
 __all__ = [
     "add_days",
     "check_book_at_risk",
+    "check_frame",
+    "check_model",
     "output_columns",
     "patient_columns",
     "predict_batch",
@@ -77,6 +79,44 @@ def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
         raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 "
                          "(e.g. 0.25)")
     return value
+
+
+def check_model(model: object) -> None:
+    """Refuse a model argument that is not a loaded model (a name or path must be resolved first).
+
+    Raises
+    ------
+    TypeError
+        Naming the type given and where a name or path is accepted.
+    """
+    if not all(hasattr(model, key) for key in ("bundle", "params", "version")):
+        raise TypeError(f"model must be a regen Model here; got {type(model).__name__} (regen.predict_patient "
+                        "and regen.score_frame also take a path, 'default' or 'mechanism-only')")
+
+
+def check_frame(frame: object):
+    """A DataFrame of patients: ``frame`` itself, or a mapping of equal-length columns read as one.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is neither a DataFrame nor a mapping (the message names what is accepted).
+    InputError
+        If a mapping's columns are not lists of one length.
+    """
+    import pandas as pd
+
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if not isinstance(frame, Mapping):
+        raise TypeError(f"frame must be a pandas DataFrame or a mapping of column name to values; "
+                        f"got {type(frame).__name__}")
+    try:
+        return pd.DataFrame({key: list(values) if isinstance(values, tuple) else values
+                             for key, values in frame.items()})
+    except (TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"frame: the mapping's columns must be lists of one length ({reason})") from None
 
 
 def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -234,6 +274,7 @@ def predict_columns(model, raw: Mapping, book_at_risk: float | None = None,
 
 def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
     """:func:`predict_columns` for patients already validated (:func:`regen.schema.validate_patients`)."""
+    check_model(model)
     params = model.params
     risk = check_book_at_risk(book_at_risk, params)
     cols = batch.columns
@@ -323,6 +364,8 @@ def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_ner
 
     See :func:`regen.score_frame` (which also resolves the model).
     """
+    check_model(model)
+    frame = check_frame(frame)
     columns = output_columns(frame.columns)
     out = frame.copy()
     batch = validate_patients(frame, allow_any_nerve=allow_any_nerve)
@@ -377,6 +420,8 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
     Parameters
     ----------
     model : Model
+        A loaded model (:func:`regen.predict_patient` also takes a path,
+        ``"default"`` or ``"mechanism-only"``).
     book_at_risk : float, optional
         See :func:`predict_columns`.
     **columns
@@ -393,7 +438,10 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
     InputError
         If a value is unusable (the message names the column and the value) or a
         column name is unknown.
+    TypeError
+        If ``model`` is not a loaded model.
     """
+    check_model(model)
     batch = validate_patients(patient_columns(**columns))  # an allow_any_nerve column is read row by row
     out = predict_batch(model, batch, book_at_risk)
     if out["error"][0]:

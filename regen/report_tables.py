@@ -25,11 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Cohort", "escape", "html_table", "month_calendar", "prepare", "week_calendar"]
+__all__ = ["Cohort", "check_scored", "escape", "html_table", "month_calendar", "prepare", "week_calendar"]
 
 #: C0/C1 controls, DEL, bidirectional overrides and line/paragraph separators.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _NUMERIC = ("sensation_return_median_day", "relief_end_median_day", "p_relief_180d", "retreatment_due_day")
+#: The values the report reads, as ``regen score`` writes them (blank is always allowed): column -> range.
+_NUMBER_RANGES = {"sensation_return_median_day": (0.0, 36500.0), "relief_end_median_day": (0.0, 36500.0),
+                  "retreatment_due_day": (0.0, 36500.0), "p_relief_180d": (0.0, 1.0)}
+_DATE_COLUMNS = ("review_date", "retreatment_due_date")
 _KINDS = (("review", "reviews"), ("book by", "book by"))
 _LATE_BINS = (0, 7, 28, 91, 182, 365, np.inf)
 _LATE_LABELS = ("1-7 days", "8-28 days", "29-91 days", "92-182 days", "183-365 days", "over 365 days")
@@ -99,12 +103,89 @@ def _dates(frame, name: str):
     return pd.to_datetime(text.where(text != "", None), errors="coerce", format="%Y-%m-%d")
 
 
+def _blank(value) -> bool:
+    """Blank text (missing values never reach the checks: they are factorized away)."""
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _number_problem(value, low: float, high: float) -> str:
+    """Why ``value`` is not a number from ``low`` to ``high`` ('' if it is one, or blank)."""
+    from regen.parsing import parse_number
+
+    if _blank(value):
+        return ""
+    try:
+        number = parse_number(str(value)) if not isinstance(value, bool) else np.nan
+    except ValueError:
+        number = np.nan
+    return "" if low <= number <= high else f"is not a number from {low:g} to {high:g} (or blank)"
+
+
+def _date_problem(value) -> str:
+    """Why ``value`` is not a date YYYY-MM-DD in the accepted years ('' if it is one, or blank)."""
+    from regen.dates import YEARS, date_texts, parse_date
+    from regen.errors import InputError
+
+    if _blank(value):
+        return ""
+    try:
+        parse_date(date_texts(np.array([value], dtype=object))[0])
+    except InputError:
+        return f"is not a date YYYY-MM-DD from {YEARS[0]} to {YEARS[1]} (or blank)"
+    return ""
+
+
+def check_scored(frame) -> None:
+    """Refuse a scored table whose report columns hold values ``regen score`` never writes.
+
+    Days must be finite from 0 to 36500, ``p_relief_180d`` from 0 to 1 and
+    dates ``YYYY-MM-DD`` in the years 1970 to 2100; any may be blank. Each
+    distinct value is checked once.
+
+    Raises
+    ------
+    DataFileError
+        Naming the first bad row (its data record number: 1 is the first row
+        after the header), the column and the value.
+    """
+    import pandas as pd
+
+    from regen.errors import DataFileError
+
+    checks = [(c, lambda v, r=r: _number_problem(v, *r)) for c, r in _NUMBER_RANGES.items()]
+    checks += [(c, _date_problem) for c in _DATE_COLUMNS]
+    first = None
+    for col, problem in checks:
+        if col not in frame:
+            continue
+        codes, uniques = pd.factorize(pd.Series(frame[col].to_numpy(dtype=object)), use_na_sentinel=True)
+        reasons = [problem(u) for u in uniques]
+        bad = np.flatnonzero([bool(r) for r in reasons])
+        rows = np.flatnonzero(np.isin(codes, bad))
+        if len(rows) and (first is None or rows[0] < first[0]):
+            value = uniques[codes[rows[0]]]
+            first = (rows[0], col, value, reasons[codes[rows[0]]])
+    if first is not None:
+        row, col, value, reason = first
+        shown = repr(value if not isinstance(value, np.generic) else value.item())
+        raise DataFileError(f"data record {row + 1}, column {col}: {shown[:60]} {reason}; regen score never "
+                            "writes it: re-score the file")
+
+
 def prepare(scored) -> Cohort:
-    """Numeric prediction columns, catalog ids, patient keys and the date events."""
+    """Numeric prediction columns, catalog ids, patient keys and the date events.
+
+    Raises
+    ------
+    DataFileError
+        If a column the report reads holds a value ``regen score`` never writes
+        (see :func:`check_scored`).
+    """
     import pandas as pd
 
     from regen.schema import validate_patients
 
+    check_scored(scored)
     frame = scored.reset_index(drop=True).copy()
     for col in _NUMERIC:
         frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else np.nan

@@ -17,21 +17,11 @@ from __future__ import annotations
 import os
 
 from regen.columns import OUTPUT_COLUMNS
-from regen.model import Model, load_model
+from regen.model import Model, resolve_model
 from regen.prediction import predict_frame
+from regen.prediction import predict_patient as _predict_patient
 
-__all__ = ["OUTPUT_COLUMNS", "resolve_model", "score_frame"]
-
-
-def resolve_model(model: Model | str | os.PathLike | None) -> Model:
-    """A :class:`Model` from a model, a path, ``"mechanism-only"`` or None (the embedded default)."""
-    if model is None or isinstance(model, str | os.PathLike):
-        return load_model(model)
-    if not isinstance(model, Model):
-        from regen.errors import InputError
-
-        raise InputError(f"model: {type(model).__name__} is not a regen Model, a path or None")
-    return model
+__all__ = ["OUTPUT_COLUMNS", "predict_patient", "resolve_model", "score_frame"]
 
 
 def score_frame(frame, model: Model | str | os.PathLike | None = None,
@@ -40,11 +30,12 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : pandas.DataFrame or mapping of str to list
         Patient columns (only ``nerve`` is required; see :mod:`regen.columns`),
         values as strings or typed; any other column passes through unchanged.
-    model : Model, path or None
-        The model (None = the embedded default).
+        A mapping of equal-length columns is read as a DataFrame.
+    model : Model, path, "default", "mechanism-only" or None
+        The model (None = the embedded default; see :func:`regen.model.resolve_model`).
     book_at_risk : float, optional
         Retreatment booking rule, strictly between 0 and 1 (default: the model's 0.25).
 
@@ -63,5 +54,23 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
         has prediction columns.
     InputError
         If ``book_at_risk`` is not strictly between 0 and 1.
+    TypeError
+        If ``frame`` is not a DataFrame or a mapping of columns, or ``model``
+        is none of the accepted kinds.
     """
     return predict_frame(resolve_model(model), frame, book_at_risk)
+
+
+def predict_patient(model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None,
+                    **columns: object) -> dict:
+    """Predict one patient from keyword columns: :func:`regen.prediction.predict_patient`, any model argument.
+
+    ``model`` is what :func:`score_frame` takes (a Model, a path, ``"default"``,
+    ``"mechanism-only"`` or None for the embedded default).
+
+    Examples
+    --------
+    >>> predict_patient("mechanism-only", nerve="SLGN")["model_version"].startswith("mechanism-only@")
+    True
+    """
+    return _predict_patient(resolve_model(model), book_at_risk, **columns)

@@ -5,8 +5,10 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import regen
+from regen.errors import InputError
 
 
 def test_import_is_light_and_every_public_name_resolves():
@@ -23,9 +25,11 @@ def test_model_predict_and_survival_function(model):
     frame = pd.DataFrame({"nerve": ["SLGN", "bad", "GON"], "age": [64, 50, 45]}, index=[10, 11, 12])
     out = model.predict(frame)
     assert list(out.index) == [10, 11, 12] and out.loc[11, "error"].startswith("nerve:")
-    sf = model.predict_survival_function(frame, [30, 90, 180])
-    assert list(sf.columns) == [10, 11, 12] and sf[11].isna().all()
-    assert np.all(np.diff(sf[[10, 12]].to_numpy(), axis=0) <= 0)
+    with pytest.raises(InputError, match=r"^row 11: nerve: unknown nerve 'bad'"):
+        model.predict_survival_function(frame, [30, 90, 180])
+    sf = model.predict_survival_function(frame.drop(index=11), [30, 90, 180])
+    assert list(sf.columns) == [10, 12]
+    assert np.all(np.diff(sf.to_numpy(), axis=0) <= 0)
     assert round(sf.loc[90.0, 10], 3) == out.loc[10, "p_relief_90d"]
 
 

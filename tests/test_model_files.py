@@ -64,7 +64,7 @@ CRAFTED = {
     "unknown covariate": (_covariates(coef={"weight": 0.1}), r"coef\['weight'\] has no term"),
     "covariates of years": (_covariates({"age": [50, 10]}, ["diabetes"], {"age": 2, "diabetes": 1}),
                             "covariates change log relief time by up to 11.0"),
-    "name with escapes": (lambda b: b.update(name="evil\x1b[2J"), "not a short string of printable"),
+    "name with escapes": (lambda b: b.update(name="evil\x1b[2J"), r"field 'name' is 'evil\\x1b\[2J'; expected"),
     "string where a number": (_entry(location="__import__('os')"), r"location is \"__import__\('os'\)\", not a number"),
 }
 
