@@ -168,8 +168,12 @@ def fit(
     if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
         raise typer.BadParameter(f"{card} exists and is not a regen model card; the card of --output would "
                                  "replace it: choose another --output or move that file", param_hint="--output")
-    if not name.strip() or len(name) > 200:
-        raise typer.BadParameter("give a model name of 1 to 200 characters", param_hint="--name")
+    from regen.bundle import MAX_NAME_LENGTH, is_safe_name
+
+    if not is_safe_name(name):
+        raise typer.BadParameter(f"give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
+                                 "starting with a letter or digit (it is written into every scored row)",
+                                 param_hint="--name")
     with fail_cleanly():
         from regen.fitting import fit_file
         from regen.parsing import printable
