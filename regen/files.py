@@ -53,11 +53,28 @@ def output_kind(target: str | os.PathLike) -> str:
         "gzip" if name.endswith(".gz") else "csv"
 
 
-def _same_file(a: str, b: str) -> bool:
+def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
+    """Whether two paths name the same file; ``'-'`` is the stream ``a_fd`` / ``b_fd`` (stdout, stdin).
+
+    A ``-`` matches a path only when the stream is redirected to that very
+    (regular) file, e.g. ``regen score - -o in.csv < in.csv``.
+    """
+    if "-" in (a, b):
+        return _stream_is(a_fd, b) if a == "-" and b != "-" else _stream_is(b_fd, a) if b == "-" and a != "-" \
+            else _stream_is(a_fd, f"/dev/fd/{b_fd}")
     try:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _stream_is(fd: int, path: str) -> bool:
+    """Whether file descriptor ``fd`` is the regular file ``path``."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 #: Extensions of the tables regen writes (a name without an extension is CSV too).
@@ -73,7 +90,7 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
     outputs : dict
         Option name (for the message) -> path; None entries are ignored.
     inputs : tuple of paths
-        Files the command reads (``-`` = stdin is ignored).
+        Files the command reads (``-`` = stdin: refused only when it is redirected from an output file).
     stdout_ok : bool
         Whether ``-`` means stdout for this command (at most one output may be ``-``).
     suffix : str, optional
@@ -100,18 +117,22 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
         if table and path != "-" and extension and not path.lower().endswith(TABLE_SUFFIXES):
             raise PathClashError(f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
                                  f"{extension}; name the file accordingly")
-        parent = os.path.dirname(os.path.abspath(path)) if path != "-" else ""
+        parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
             raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
         if parent and os.path.exists(parent) and not os.path.isdir(parent):
             raise PathClashError(f"{option}: {parent} is not a directory")
+        if parent and not os.path.exists(parent):
+            raise PathClashError(f"{option}: the folder {parent} does not exist; create it first")
         for source in (os.fspath(s) for s in inputs if s is not None):
-            if path != "-" and source != "-" and _same_file(path, source):
-                raise PathClashError(f"{option}: {path} is also the input; write to another file")
+            if _same_file(path, source):
+                where = "standard input" if source == "-" else "standard output" if path == "-" else ""
+                raise PathClashError(f"{option}: {path if path != '-' else source} is also the input"
+                                     + (f" (through {where})" if where else "") + "; write to another file")
     names = list(given.items())
     for i, (first, a) in enumerate(names):
         for second, b in names[i + 1:]:
-            if a == b == "-" or (a != "-" and b != "-" and _same_file(a, b)):
+            if a == b == "-" or _same_file(a, b, 1, 1):
                 raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
 
 
@@ -144,7 +165,6 @@ class atomic_path:
             raise PathClashError(f"{self.target} is not a regular file, a device or a pipe; name a file")
         self._trap_signals()
         try:
-            real.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
         except OSError as exc:
             self._restore_signals()
@@ -197,9 +217,12 @@ def write_table_atomic(frame, target: str | os.PathLike) -> None:
     if kind == "stdout":
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    with atomic_path(target) as tmp:
-        if kind == "parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            compression = {"method": "gzip", "mtime": 0} if kind == "gzip" else None
-            frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
+    try:
+        with atomic_path(target) as tmp:
+            if kind == "parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                compression = {"method": "gzip", "mtime": 0} if kind == "gzip" else None
+                frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
+    except OSError as exc:  # a device written through (/dev/full): name this file, not an enclosing output
+        raise RegenError(f"cannot write {target}: {exc.strerror or exc}") from None

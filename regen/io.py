@@ -302,8 +302,8 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
                     progress(summary.rows)
         finally:
             writer.close()
-    if errors_path:  # only once the output is in place: a failed run leaves neither file
-        _write_errors(summary.bad, errors_path)
+        if errors_path:  # before the output is renamed into place: a failed run leaves neither file
+            _write_errors(summary.bad, errors_path)
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 

@@ -386,7 +386,7 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
     """One calibration PNG per day of :func:`regen.evaluation.evaluate`'s result."""
     plt = pyplot()
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(exist_ok=True)  # the folder itself; a missing parent is an error (a typo creates nothing)
     paths = []
     for cal in result["calibration"]:
         fig, ax = plt.subplots(figsize=(5, 5), dpi=100)

@@ -133,3 +133,39 @@ def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, messag
     with pytest.raises(PathClashError, match=message):
         check_paths({"--plot": path.format(tmp=tmp_path)}, suffix=".png")
     check_paths({"--plot": str(tmp_path / "PLOT.PNG")}, suffix=".png")
+
+
+def test_an_output_in_a_missing_folder_is_refused_and_creates_nothing(cli, src, tmp_path):
+    for args in (("score", src, "-o", tmp_path / "new" / "a" / "o.csv"),
+                 ("predict", "--nerve", "GON", "--plot", tmp_path / "new" / "t.png")):
+        res = cli(*args)
+        assert res.exit_code == 2 and "does not exist; create it first" in res.stderr, res.output
+    link = tmp_path / "dangling.csv"
+    link.symlink_to(tmp_path / "nowhere" / "deep" / "x.csv")
+    assert cli("score", src, "-o", link).exit_code == 2
+    assert not (tmp_path / "new").exists() and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("redirect", ["stdin", "stdout"])
+def test_an_input_redirected_from_or_to_the_output_is_refused(src, tmp_path, redirect):
+    """`regen score - -o in.csv < in.csv` and `regen score in.csv -o - >> in.csv` would destroy the input."""
+    before = src.read_bytes()
+    if redirect == "stdin":
+        with open(src, "rb") as stdin:
+            res = subprocess.run([sys.executable, "-m", "regen", "score", "-", "-o", str(src)], stdin=stdin,
+                                 capture_output=True, text=True, timeout=60)
+    else:
+        with open(src, "ab") as stdout:
+            res = subprocess.run([sys.executable, "-m", "regen", "score", str(src), "-o", "-"], stdout=stdout,
+                                 stderr=subprocess.PIPE, text=True, timeout=60)
+    stream = "input" if redirect == "stdin" else "output"
+    assert res.returncode == 2 and f"is also the input (through standard {stream})" in res.stderr, res.stderr
+    assert src.read_bytes() == before
+
+
+def test_an_errors_file_that_cannot_be_written_leaves_no_output(cli, src, tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("this system has no /dev/full")
+    res = cli("score", src, "-o", tmp_path / "o.csv", "--errors", "/dev/full")
+    assert res.exit_code == 1 and res.stderr.startswith("Error: cannot write /dev/full"), res.output
+    assert not (tmp_path / "o.csv").exists() and sorted(p.name for p in tmp_path.iterdir()) == [src.name]
