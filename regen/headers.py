@@ -5,7 +5,10 @@ or ``-`` / ``_`` / space (``Age``, `` Treated_On``, ``Height-cm``,
 ``PatientID``) is read as that column; the input keeps its own header. An
 unknown header that looks like a known column (a small edit distance, e.g.
 ``diabtes``, or a known name cut short, e.g. ``height`` for ``height_cm``)
-is not read, and gets a warning naming the closest column. Two headers
+is not read, and gets a warning naming the closest column; so does a header
+one of whose words names a column not found otherwise (``Age (years)``,
+``Smoking``, ``Sex (M/F)``, ``treatment_date``): the unit or the coding in
+such a header may differ from the contract's, so it is never read silently. Two headers
 naming the same column (``age`` and ``Age``) are refused, like a repeated
 name.
 
@@ -24,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +37,12 @@ from regen.errors import DataFileError
 __all__ = ["HeaderMatch", "delimiter_hint", "edit_distance", "header_key", "match_headers"]
 
 _MIN_PREFIX = 4  # a known name cut short to at least this many letters still looks like it
+_MAX_GUESSES = 1000  # unknown headers looked at for a near miss (a file of 100,000 columns stays fast)
+#: Words of a header (split at anything but letters and digits) that name a column in other words.
+_SYNONYMS = {"height": "heightcm", "smoking": "smoker", "smokes": "smoker", "diabetic": "diabetes",
+             "gender": "sex", "treatment": "treatedon", "treated": "treatedon", "procedure": "treatedon",
+             "distance": "distancemm", "temperature": "probetempc", "temp": "probetempc", "probe": "probetempc",
+             "cycles": "freezecycles", "indications": "indication", "diagnosis": "indication"}
 
 
 def header_key(name: object) -> str:
@@ -85,6 +95,15 @@ def _looks_like(key: str, known: dict[str, str]) -> str | None:
     return known[cut[0]] if cut else None
 
 
+def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) -> str | None:
+    """A column not found yet that a word of the header names (``Age (years)``, ``Smoking``, ``Sex (M/F)``)."""
+    for word in re.split(r"[^a-z0-9]+", str(name).lower()):
+        key = _SYNONYMS.get(word, word)
+        if key in known and known[key] not in found:
+            return known[key]
+    return None
+
+
 def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
     """Match input headers to known column names (see the module docstring).
 
@@ -127,10 +146,9 @@ def _match(names: tuple, known: tuple) -> HeaderMatch:
         match.columns[column] = headers[0]
         if headers[0] != column:
             match.mapped[str(headers[0])] = column
-    for name in names:
-        if header_key(name) in by_key:
-            continue
-        guess = _looks_like(header_key(name), by_key)
+    unknown = [name for name in names if header_key(name) not in by_key]
+    for name in unknown[:_MAX_GUESSES]:
+        guess = _looks_like(header_key(name), by_key) or _named_in_words(name, by_key, match.columns)
         if guess is not None:
             match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? "
                                   "(rename it to use it)")

@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -382,7 +383,7 @@ def check_headers(names: list) -> HeaderMatch:
         (with a hint when the file looks semicolon- or tab-separated).
     """
     names = list(names)
-    repeated = sorted({str(c) for c in names if names.count(c) > 1})
+    repeated = sorted({str(c) for c, n in Counter(names).items() if n > 1})
     if repeated:
         raise DataFileError(f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; "
                             "each column must appear once")

@@ -40,6 +40,7 @@ import csv
 import io
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -47,10 +48,12 @@ from regen.errors import DataFileError
 from regen.headers import delimiter_hint
 from regen.parsing import CodedText
 
-__all__ = ["CHUNK_ROWS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet", "iter_chunks",
-           "iter_table", "read_table"]
+__all__ = ["CHUNK_ROWS", "MAX_COLUMNS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet",
+           "iter_chunks", "iter_table", "read_table"]
 
 CHUNK_ROWS = 50_000
+#: The widest file read (every column is passed through; memory grows with the width).
+MAX_COLUMNS = 10_000
 _BLOCK = 1 << 20
 _TAIL = 1 << 16
 
@@ -237,11 +240,18 @@ def _header(stream: _Stream, name: str) -> list[str]:
         size *= 2
     if header is None or header == [""]:
         raise DataFileError(f"{name}: the file is empty (no header row)")
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    _check_width(len(header), name)
+    repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:
         raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
                             "each column must appear once")
     return header
+
+
+def _check_width(count: int, name: str) -> None:
+    if count > MAX_COLUMNS:
+        raise DataFileError(f"{name}: the file has {count:,} columns; regen reads at most {MAX_COLUMNS:,} "
+                            "(keep the patient columns and the few others you need)")
 
 
 def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = None) -> DataFileError:
@@ -318,7 +328,8 @@ def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
     try:
         handle = pq.ParquetFile(source)
         names = handle.schema_arrow.names
-        repeated = sorted({c for c in names if names.count(c) > 1})
+        _check_width(len(names), name)
+        repeated = sorted(c for c, n in Counter(names).items() if n > 1)
         if repeated:
             raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
                                 "each column must appear once")

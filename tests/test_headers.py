@@ -139,3 +139,25 @@ def test_columns_tsv_json_and_table(cli):
 
 def test_score_help_points_to_columns(cli):
     assert "'regen columns' lists every accepted input column" in cli("score", "--help").stdout
+
+
+def test_headers_whose_words_name_a_column_are_warned_about_not_read(cli, tmp_path):
+    src = tmp_path / "export.csv"
+    src.write_text("patient_id,nerve,Age (years),Smoking,treatment_date,Sex (M/F),BMI kg/m2,nerve_side\n"
+                   "p1,SLGN,80,yes,2026-03-14,M,31,left\n")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 0, res.output
+    for header, column in (("Age (years)", "age"), ("Smoking", "smoker"), ("treatment_date", "treated_on"),
+                           ("Sex (M/F)", "sex"), ("BMI kg/m2", "bmi")):
+        assert f"column {header!r} is not read: did you mean {column!r}?" in res.stderr
+    assert "nerve_side" not in res.stderr  # its word names a column the file has already
+
+
+def test_a_file_wider_than_the_limit_is_refused_at_once(cli, tmp_path):
+    from regen.tables import MAX_COLUMNS
+
+    src = tmp_path / "wide.csv"
+    n = MAX_COLUMNS * 5
+    src.write_text(",".join(["nerve", *(f"c{i}" for i in range(n))]) + "\n" + ",".join(["SLGN", *["1"] * n]) + "\n")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1 and f"the file has {n + 1:,} columns; regen reads at most {MAX_COLUMNS:,}" in res.stderr
