@@ -380,7 +380,8 @@ def score(
 
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
-    with fail_cleanly():
+    streamed = " (standard output may hold an incomplete table: discard it)" if output == "-" else ""
+    with fail_cleanly(streamed):
         model = _model_name(model)
         used = (*input_paths(source), *([model] if model is not None and Path(model).is_file() else []))
         cli_check_paths({"--output": output, "--errors": errors}, used, stdout_ok=True, table=True)

@@ -119,8 +119,11 @@ class OutputFormat(str, Enum):
 
 
 @contextmanager
-def fail_cleanly():
-    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1."""
+def fail_cleanly(note: str = ""):
+    """Turn library errors into one ``Error:`` line (control characters escaped) and exit code 1.
+
+    ``note`` is added to the line (e.g. that a table streamed to stdout is incomplete).
+    """
     from regen.parsing import printable
 
     try:
@@ -131,9 +134,9 @@ def fail_cleanly():
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
     except RegenError as exc:
-        typer.echo(f"Error: {printable(exc)}", err=True)
+        typer.echo(f"Error: {printable(exc)}{note}", err=True)
         raise typer.Exit(1) from None
     except OSError as exc:
         text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-        typer.echo(f"Error: {printable(text)}", err=True)
+        typer.echo(f"Error: {printable(text)}{note}", err=True)
         raise typer.Exit(1) from None

@@ -48,7 +48,7 @@ _SYNONYMS = {"height": "heightcm", "smoking": "smoker", "smokes": "smoker", "dia
 def header_key(name: object) -> str:
     """The comparison key of a header: lower case, without spaces, ``-`` and ``_``."""
     text = str(name).strip().lower()
-    for ch in (" ", "-", "_", "\t"):
+    for ch in (" ", "-", "_", "\t", "\ufeff"):  # a byte order mark left on the first header (two BOMs)
         text = text.replace(ch, "")
     return text
 

@@ -128,6 +128,12 @@ class _Quotes:
         return None
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte order mark: ASCII text with a NUL byte beside every character."""
+    return len(head) >= 8 and min(head[0::2].count(0), head[1::2].count(0)) == 0 and \
+        max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2)
+
+
 def _quote_error(name: str, data: bytes, found: tuple[str, int, int], line: int) -> DataFileError:
     from regen.parsing import printable
 
@@ -161,8 +167,8 @@ class _Stream(io.RawIOBase):
         try:
             data = self.raw.read(size)
         except EOFError:
-            raise DataFileError(f"{self.name}: the gzip file is truncated (it ends before its end marker, "
-                                f"{self.offset:,} bytes of text read); copy it again") from None
+            raise DataFileError(f"{self.name}: the gzip file is truncated (it ends before its end marker); "
+                                "copy it again") from None
         except OSError as exc:  # gzip.BadGzipFile, zlib errors
             raise DataFileError(f"{self.name}: not a readable gzip file ({exc})") from None
         if not data and self.tail and not self.tail.endswith(b"\n"):
@@ -173,7 +179,7 @@ class _Stream(io.RawIOBase):
         return data
 
     def _check(self, data: bytes, final: bool) -> None:
-        if self.offset == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        if self.offset == 0 and (data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:4096])):
             raise DataFileError(f"{self.name}: not UTF-8 text (it is UTF-16); save the file as UTF-8 CSV")
         held = self.decoder.getstate()[0]
         try:

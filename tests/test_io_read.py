@@ -170,3 +170,25 @@ def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_pa
     header = (tmp_path / "o.csv").read_text().splitlines()[0]
     assert header.startswith("Nerve,Age,Diabtes,")  # the input headers pass through as they were
 
+
+
+def test_utf16_without_a_byte_order_mark_is_named(cli, tmp_path):
+    src = tmp_path / "u16.csv"
+    src.write_bytes("nerve,age\nSLGN,60\nGON,45\n".encode("utf-16-le"))
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1 and "not UTF-8 text (it is UTF-16)" in res.stderr
+
+
+def test_a_second_byte_order_mark_does_not_hide_the_first_column(cli, tmp_path):
+    src = tmp_path / "bom2.csv"
+    src.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfpatient_id,nerve\np1,SLGN\np1,GON\n")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 0 and "\\ufeffpatient_id -> patient_id" in res.stderr, res.output
+    assert "1 row repeats a patient_id" in res.stderr  # the ids were read
+
+
+def test_an_error_after_rows_went_to_stdout_says_they_are_incomplete(cli, tmp_path):
+    src = tmp_path / "late.csv"
+    src.write_text("nerve,age\n" + "GON,45\n" * 60_000 + "GON,45,extra\n")
+    res = cli("score", src, "-o", "-")
+    assert res.exit_code == 1 and "standard output may hold an incomplete table: discard it" in res.stderr
