@@ -151,7 +151,7 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
         errors[i].append(f"relief_lost_day: {lost[i]:g} is before relief_last_seen_day {seen[i]:g}")
     if "responded" in frame:
         answer, bad = to_bool(np.asarray(frame["responded"], dtype=object))
-        blank = np.array([str(v).strip() == "" for v in frame["responded"]])
+        blank = np.array([str(v).strip() == "" for v in frame["responded"]], dtype=bool)
         for i in np.flatnonzero(bad):
             errors[i].append(f"responded: {printable(frame['responded'].iloc[i])} is not yes/no")
     else:
@@ -198,6 +198,8 @@ def load_outcomes(source) -> OutcomeData:
     lower, upper, responded = _interval(frame, n, errors)
     ok = np.array([not e for e in errors], dtype=bool)
     bad = [(i + 1, "; ".join(e)) for i, e in enumerate(errors) if e]
+    if n == 0:
+        raise DataFileError("the outcome file has no rows (only a header): nothing to fit or evaluate")
     if not ok.any():
         first = f" (row {bad[0][0]}: {bad[0][1]})" if bad else ""
         raise DataFileError(f"no usable outcome rows: {len(bad)} of {n} rows are invalid{first}")

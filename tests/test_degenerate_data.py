@@ -132,3 +132,14 @@ def test_fit_refuses_a_model_name_its_card_would_overwrite(cli, tmp_path):
 
     with pytest.raises(RegenError, match="which would overwrite the model"):
         fit_file(path, tmp_path / "clinic.md")
+
+
+@pytest.mark.parametrize("command", ["fit", "describe", "evaluate"])
+def test_a_header_only_outcome_file_is_one_line(command, cli, tmp_path):
+    src = tmp_path / "empty.csv"
+    src.write_text("patient_id,nerve,age,responded,relief_last_seen_day,relief_lost_day\n")
+    args = {"fit": ("fit", src, "-o", tmp_path / "m.json"), "describe": ("describe", src),
+            "evaluate": ("evaluate", "default", src)}[command]
+    res = cli(*args)
+    assert res.exit_code == 1 and res.stderr == ("Error: the outcome file has no rows (only a header): nothing to "
+                                                 "fit or evaluate\n"), res.output
