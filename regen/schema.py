@@ -299,8 +299,13 @@ def _numeric(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarr
     if name in _INTEGER:
         out |= given & (parsed != np.round(parsed))
         accepted = f"a whole number {accepted}"
-    errors.add(out, lambda i: f"{name}: {_fmt(parsed[i])} is outside the accepted range ({accepted})")
+    errors.add(out, lambda i: f"{name}: {_shown(values[i], parsed[i])} is outside the accepted range ({accepted})")
     return np.where(given, parsed, fill), ~given & ~bad
+
+
+def _shown(raw: object, parsed: float) -> str:
+    """A value as the file wrote it (``1e-400``, not the 0 it parses to); typed values by their number."""
+    return printable(raw.strip()) if isinstance(raw, str) else _fmt(parsed)
 
 
 def _yes_no(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarray, np.ndarray]:

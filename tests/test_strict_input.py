@@ -146,3 +146,9 @@ def test_report_today_uses_the_same_date_parser(today, message, cli, tmp_path):
     assert res.exit_code == 2
     assert "Invalid value for '--today'" in res.stderr and message in res.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_value_out_of_range_is_shown_as_the_file_wrote_it(model):
+    out = model.predict_columns({"nerve": ["SLGN", "SLGN"], "age": ["1e-400", " 120.50 "]})
+    assert out["error"][0].startswith("age: 1e-400 is outside the accepted range")
+    assert out["error"][1].startswith("age: 120.50 is outside the accepted range")
