@@ -112,7 +112,10 @@ def _text_column(values, quote: bool):
     import pandas as pd
     import pyarrow as pa
 
-    codes, uniques = pd.factorize(values.astype(object, copy=False))
+    if getattr(values, "codes", None) is not None:  # a CodedText: its encoding is there already
+        codes, uniques = values.codes, values.words
+    else:
+        codes, uniques = pd.factorize(values.astype(object, copy=False))
     words = [str(u) for u in uniques]
     if quote:
         words = [f'"{w.replace(chr(34), chr(34) * 2)}"' if any(c in w for c in ',"\n\r') else w for w in words]

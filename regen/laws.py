@@ -27,7 +27,7 @@ import numpy as np
 
 from regen.catalog import load_catalog
 from regen.mechanism import nerve_time, onset_time
-from regen.parsing import factorize
+from regen.parsing import CodedText, factorize
 from regen.planning import shrink_to_history
 from regen.relief import ReliefDistribution, relief_distribution
 
@@ -45,7 +45,7 @@ def _nerve_facts(nerve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     distance = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
     observable = np.array(["yes" if u in catalog and catalog[u].skin_territory else "no" for u in uniques],
                           dtype=object)
-    return distance[codes], observable[codes]
+    return distance[codes], CodedText.from_codes(codes, observable)
 
 
 def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:

@@ -47,7 +47,7 @@ from regen.errors import InputError
 from regen.headers import match_headers
 from regen.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
 from regen.mechanism import freeze_warnings, onset_time
-from regen.parsing import LARGE, factorize, is_missing
+from regen.parsing import LARGE, CodedText, factorize, is_missing
 from regen.planning import retreatment_days, review_days
 from regen.schema import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 
@@ -124,18 +124,19 @@ def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
     dates = np.asarray(dates, dtype="datetime64[D]")
     days = np.asarray(days, dtype=float)
     valid = ~np.isnat(dates) & np.isfinite(days)
-    out = np.full(dates.shape, "", dtype=object)
-    if valid.any():
-        shifted = (dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")).astype(np.int64)
-        if shifted.shape[0] > LARGE:  # a cohort has few distinct dates: format each once
-            import pandas as pd
+    if not valid.any():
+        return np.full(dates.shape, "", dtype=object)
+    shifted = (dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")).astype(np.int64)
+    if shifted.shape[0] > LARGE:  # a cohort has few distinct dates: format each once
+        import pandas as pd
 
-            inverse, uniques = pd.factorize(shifted)
-        else:
-            uniques, inverse = np.unique(shifted, return_inverse=True)
-        text = np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]"), unit="D").astype(object)
-        out[valid] = text[np.asarray(inverse).reshape(-1)]
-    return out
+        inverse, uniques = pd.factorize(shifted)
+    else:
+        uniques, inverse = np.unique(shifted, return_inverse=True)
+    text = np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]"), unit="D").astype(object)
+    codes = np.full(dates.shape, len(text), dtype=np.intp)  # the last word: ''
+    codes[valid] = np.asarray(inverse).reshape(-1)
+    return CodedText.from_codes(codes, np.array([*text, ""], dtype=object))
 
 
 def _front_text(mech) -> np.ndarray:
@@ -303,9 +304,7 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
     out["next_cycle_relief_end_median_date"] = (add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any()
                                                 else np.full(len(batch), "", dtype=object))
-    version = np.full(ok.shape, "", dtype=object)
-    version[ok] = model.version
-    out["model_version"] = version
+    out["model_version"] = CodedText.from_codes(ok.astype(np.intp), np.array(["", model.version], dtype=object))
     out["patient_id"] = cols["patient_id"]
 
     out["error"] = errors

@@ -42,7 +42,7 @@ import numpy as np
 from regen import aft
 from regen.catalog import pain_class
 from regen.covariates import covariate_effect
-from regen.parsing import factorize
+from regen.parsing import CodedText, factorize
 
 __all__ = ["ENTRY_KEYS", "ReliefDistribution", "evidence_text", "relief_distribution"]
 
@@ -207,4 +207,4 @@ def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarr
     return ReliefDistribution(
         family=str(relief["family"]), mu=mu, scale=np.sqrt(sigma2 + table["location_sd"] ** 2),
         response=table["response_prob"], long=table["long_responder_fraction"],
-        evidence=evidence[codes], level=np.array(levels, dtype=object)[codes])
+        evidence=CodedText.from_codes(codes, evidence), level=np.array(levels, dtype=object)[codes])

@@ -500,7 +500,8 @@ def encode_csv(table, ready=()) -> bytes:
         pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
         return sink.getvalue()
     columns = [c if q is None else q for c, q in zip(table.columns, quoted, strict=True)]
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, ","), "\n", "")
+    columns[-1] = pc.binary_join_element_wise(columns[-1], "\n", "")  # the line end on the (short) last cell
+    lines = pc.binary_join_element_wise(*columns, ",")
     parts = []
     for chunk in pa.chunked_array(lines).chunks:
         offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
