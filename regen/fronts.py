@@ -43,16 +43,17 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from statistics import NormalDist
 
 import numpy as np
 
+from regen.aft import norm_cdf_scalar, norm_ppf_scalar
+
 __all__ = ["update_from_fronts"]
 
-_Z90 = NormalDist().inv_cdf(0.90)
+_Z90 = norm_ppf_scalar(0.90)
 # stdlib normal functions (scipy stays off the ``regen predict`` import path); used on front rows only
-_CDF = np.vectorize(NormalDist().cdf, otypes=[float])
-_INV = np.vectorize(NormalDist().inv_cdf, otypes=[float])
+_CDF = np.vectorize(norm_cdf_scalar, otypes=[float])
+_INV = np.vectorize(norm_ppf_scalar, otypes=[float])
 _IGNORED = 1e12  # variance given to an unusable observation (drops it from the update)
 
 

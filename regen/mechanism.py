@@ -37,11 +37,11 @@ array([ 20., 100.])
 from __future__ import annotations
 
 from collections.abc import Mapping
-from statistics import NormalDist
 
 import numpy as np
 
 from regen import fronts
+from regen.aft import norm_ppf_scalar
 
 __all__ = [
     "PHASES",
@@ -63,8 +63,8 @@ __all__ = [
 Params = Mapping[str, Mapping[str, float]]
 
 #: Standard normal quantiles of the reported central interval.
-Z10 = NormalDist().inv_cdf(0.10)
-Z90 = NormalDist().inv_cdf(0.90)
+Z10 = norm_ppf_scalar(0.10)
+Z90 = norm_ppf_scalar(0.90)
 
 #: The phases of the timeline, in order (degeneration is inside ``initial_delay``).
 PHASES = ("initial_delay", "regrowth", "terminal_delay")

@@ -124,3 +124,16 @@ def test_the_far_tail_is_not_lost_to_rounding(family):
     assert s[1] < s[0] <= 1.0 and aft.sf_eps(family, np.array([3.65]))[0] > 0
     z = np.linspace(-5, 2, 50)
     np.testing.assert_allclose(aft.sf_eps(family, z), 1 - aft.cdf_eps(family, z), rtol=1e-9, atol=1e-15)
+
+
+def test_the_stdlib_normal_quantile_matches_scipy_to_double_precision():
+    from scipy.special import ndtr, ndtri
+
+    from regen.aft import norm_cdf_scalar, norm_ppf_scalar
+
+    ps = np.concatenate([np.linspace(1e-9, 1 - 1e-9, 20001), np.logspace(-300, -1, 300), [0.02425, 0.97575]])
+    got = np.array([norm_ppf_scalar(p) for p in ps])
+    assert np.allclose(got, ndtri(ps), rtol=1e-10, atol=1e-12)
+    assert norm_ppf_scalar(0.0) == -np.inf and norm_ppf_scalar(1.0) == np.inf
+    xs = np.linspace(-30, 30, 601)
+    assert np.allclose([norm_cdf_scalar(x) for x in xs], ndtr(xs), rtol=1e-12, atol=1e-300)
