@@ -187,3 +187,12 @@ def test_duplicate_ids_counted_within_and_across_chunks(tmp_path, chunksize):
     summary = score_file(str(src), str(tmp_path / "o.csv"), chunksize=chunksize)
     assert summary["duplicate_ids"] == 3 and summary["rows"] == 6
     assert summary["duplicate_example"] == ("a", 3)  # the first repeat, named with its row, in any chunking
+
+
+def test_the_command_line_chunk_size_is_the_library_default():
+    import inspect
+
+    from regen.cli import score
+    from regen.tables import CHUNK_ROWS
+
+    assert inspect.signature(score).parameters["chunksize"].default.default == CHUNK_ROWS
