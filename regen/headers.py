@@ -76,11 +76,17 @@ class HeaderMatch:
         Input header -> known column, only where the two differ.
     warnings : list of str
         Unknown headers that look like a known column (not read).
+    unread : dict of str to str
+        Unknown header -> the known column it most likely holds, where that
+        column is not in the input and the likeness is strong (a small edit
+        distance, a cut-short name, or one of its words is the column's name):
+        every row would silently get the column's default.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    unread: dict[str, str] = field(default_factory=dict)
 
 
 def _looks_like(key: str, known: dict[str, str]) -> str | None:
@@ -95,13 +101,17 @@ def _looks_like(key: str, known: dict[str, str]) -> str | None:
     return known[cut[0]] if cut else None
 
 
-def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) -> str | None:
-    """A column not found yet that a word of the header names (``Age (years)``, ``Smoking``, ``Sex (M/F)``)."""
+def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) -> tuple[str | None, bool]:
+    """A column not found yet that a word of the header names (``Age (years)``, ``Smoking``, ``Sex (M/F)``).
+
+    Returns the column (or None) and whether the word is the column's own name
+    (strong) rather than a synonym (``Smoking`` for ``smoker``: weak).
+    """
     for word in re.split(r"[^a-z0-9]+", str(name).lower()):
         key = _SYNONYMS.get(word, word)
         if key in known and known[key] not in found:
-            return known[key]
-    return None
+            return known[key], key == word
+    return None, False
 
 
 def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
@@ -122,7 +132,8 @@ def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
     names, known = tuple(names), tuple(known)
     if all(isinstance(n, str) for n in names):  # every chunk of a file has the same headers: match them once
         cached = _match_cached(names, known)
-        return HeaderMatch(columns=dict(cached.columns), mapped=dict(cached.mapped), warnings=list(cached.warnings))
+        return HeaderMatch(columns=dict(cached.columns), mapped=dict(cached.mapped), warnings=list(cached.warnings),
+                           unread=dict(cached.unread))
     return _match(names, known)
 
 
@@ -148,7 +159,11 @@ def _match(names: tuple, known: tuple) -> HeaderMatch:
             match.mapped[str(headers[0])] = column
     unknown = [name for name in names if header_key(name) not in by_key]
     for name in unknown[:_MAX_GUESSES]:
-        guess = _looks_like(header_key(name), by_key) or _named_in_words(name, by_key, match.columns)
+        guess, strong = _looks_like(header_key(name), by_key), True
+        if guess is None:
+            guess, strong = _named_in_words(name, by_key, match.columns)
+        if guess is not None and strong and guess not in match.columns:
+            match.unread[str(name)] = guess
         if guess is not None:
             match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? "
                                   "(rename it to use it)")

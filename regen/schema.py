@@ -384,8 +384,10 @@ def check_headers(names: list) -> HeaderMatch:
     Raises
     ------
     DataFileError
-        If a name repeats, two headers name one column, or no header is ``nerve``
-        (with a hint when the file looks semicolon- or tab-separated).
+        If a name repeats, two headers name one column, no header is ``nerve``
+        (with a hint when the file looks semicolon- or tab-separated), or a
+        header that is not read looks strongly like a column the file lacks
+        (``Age (years)`` without ``age``: every row would get the default).
     """
     names = list(names)
     repeated = sorted({str(c) for c, n in Counter(names).items() if n > 1})
@@ -396,6 +398,10 @@ def check_headers(names: list) -> HeaderMatch:
     if "nerve" not in match.columns:
         raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)"
                             + delimiter_hint(names))
+    for header, column in match.unread.items():
+        raise DataFileError(f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
+                            f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
+                            "unit and coding, see 'regen columns') or remove it")
     return match
 
 

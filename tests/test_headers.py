@@ -143,14 +143,24 @@ def test_score_help_points_to_columns(cli):
 
 def test_headers_whose_words_name_a_column_are_warned_about_not_read(cli, tmp_path):
     src = tmp_path / "export.csv"
-    src.write_text("patient_id,nerve,Age (years),Smoking,treatment_date,Sex (M/F),BMI kg/m2,nerve_side\n"
-                   "p1,SLGN,80,yes,2026-03-14,M,31,left\n")
+    src.write_text("patient_id,nerve,age,Smoking,treatment_date,Age at surgery,nerve_side\n"
+                   "p1,SLGN,80,yes,2026-03-14,79,left\n")
     res = cli("score", src, "-o", tmp_path / "o.csv")
     assert res.exit_code == 0, res.output
-    for header, column in (("Age (years)", "age"), ("Smoking", "smoker"), ("treatment_date", "treated_on"),
-                           ("Sex (M/F)", "sex"), ("BMI kg/m2", "bmi")):
+    for header, column in (("Smoking", "smoker"), ("treatment_date", "treated_on")):
         assert f"column {header!r} is not read: did you mean {column!r}?" in res.stderr
-    assert "nerve_side" not in res.stderr  # its word names a column the file has already
+    assert "nerve_side" not in res.stderr and "Age at surgery" not in res.stderr  # their columns are there
+
+
+@pytest.mark.parametrize(("header", "column"), [("Age (years)", "age"), ("Sex (M/F)", "sex"), ("BMI kg/m2", "bmi"),
+                                                ("age_yrs", "age"), ("Diabtes", "diabetes")])
+def test_a_header_that_clearly_holds_a_missing_column_refuses_the_file(header, column, cli, tmp_path):
+    """Scoring on would give every patient the column's default (an 80-year-old scored at 50)."""
+    src = tmp_path / "export.csv"
+    src.write_text(f"patient_id,nerve,{header}\np1,SLGN,80\n")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1 and not (tmp_path / "o.csv").exists()
+    assert f"column {header!r} is not read but looks like {column!r}, which the file lacks" in res.stderr
 
 
 def test_a_file_wider_than_the_limit_is_refused_at_once(cli, tmp_path):
