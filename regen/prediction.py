@@ -183,14 +183,18 @@ def _self_limiting(indication: np.ndarray) -> np.ndarray:
     return flags[codes]
 
 
+_NO_OUTCOME_DATA = ("this model has no relief outcome data for this indication or its class: relief is assumed "
+                    "to end as the nerve recovers (mechanism only, response not known); a model built on "
+                    "published studies (--model default) may rest on more")
 _WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic window and no retreatment is "
            "booked (for chronic pain of this nerve, give a chronic indication)")
 
 
 def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
-    return [f"relief is expected to end (median day {m:.0f}) before the regrowing axons can have reached their "
-            f"target (day {f:.0f} at the earliest): relief that ends this early suggests a partial lesion or "
-            "another pain generator, so the booking follows the relief forecast"
+    return [f"for comparable patients relief is expected to end (median day {m:.0f}) before the regrowing axons "
+            f"can have reached their target (day {f:.0f} at the earliest): relief in this setting often ends for "
+            "reasons other than regrowth (a partial lesion, another pain generator), so the booking follows the "
+            "relief forecast"
             for m, f in zip(median_day, floor_day, strict=True)]
 
 
@@ -218,7 +222,8 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     out["follow_up"] = _join(_front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1],
                                                                  window))
     notes = np.full(len(dist), "", dtype=object)
-    notes[window] = _WINDOW
+    notes[np.asarray(dist.level) == "mechanism"] = _NO_OUTCOME_DATA
+    notes[window] = _join(notes[window], np.full(int(window.sum()), _WINDOW, dtype=object))
     early = relief_first & ~window & ~is_lost
     notes[early] = _relief_first(quantiles["median"][early], floor[early])
     out["_plan_notes"] = notes
