@@ -154,13 +154,17 @@ def indication_ids() -> tuple[str, ...]:
     return tuple(sorted(found | set(load_indication_catalog())))
 
 
-def _closest(key: str, choices: list[str]) -> str:
+def _closest(key: str, choices: list[str] | dict[str, str]) -> str:
+    """The closest ids to a typed name; ``choices`` maps names (ids and aliases) to ids, or lists ids."""
     import difflib  # only for an unknown name: kept off the prediction path
 
-    near = difflib.get_close_matches(key, choices, n=3, cutoff=0.5)
+    index = choices if isinstance(choices, dict) else {c: c for c in choices}
+    cutoff = 0.6 if isinstance(choices, dict) else 0.5  # short aliases match anything at 0.5 ('knee' ~ 'ii_nerve')
+    near = difflib.get_close_matches(key, list(index), n=6, cutoff=cutoff)
     if not near:
-        near = [c for c in choices if key and (key in c or c in key)][:3]
-    return ", ".join(near) if near else "none close"
+        near = [c for c in index if key and (key in c or c in key)]
+    ids = list(dict.fromkeys(index[c] for c in near))[:3]  # an alias close to the name names its id
+    return ", ".join(ids) if ids else "none close"
 
 
 def resolve_nerve(name: object) -> str:
@@ -174,9 +178,8 @@ def resolve_nerve(name: object) -> str:
     key = _key(name)
     found = _alias_index().get(key)
     if found is None:
-        ids = list(load_catalog())
         raise InputError(
-            f"unknown nerve {str(name)!r}; closest: {_closest(key, ids)} "
+            f"unknown nerve {str(name)!r}; closest: {_closest(key, _alias_index())} "
             "(run 'regen nerves' for the list)"
         )
     return found

@@ -84,8 +84,13 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
 
 
 def _flat(value: object) -> str:
+    """A cell as the data files write it: lists ';'-joined, yes/no, whole numbers without '.0'."""
     if isinstance(value, list | tuple):
         return ";".join(map(str, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return "" if value is None else str(value)
 
 

@@ -120,3 +120,25 @@ def test_one_warning_never_holds_the_separator_of_two(model):
     assert len(warnings) == 6, out["warnings"]  # each row triggers exactly one kind
     assert not [w for w in warnings if "; " in w]
     assert "; " not in out["follow_up"][-1] and out["follow_up"][-1]
+
+
+def test_an_alias_one_letter_off_is_suggested_and_a_word_far_from_all_is_not(cli):
+    assert "closest: genicular_superolateral" in cli("predict", "--nerve", "SLGM").stderr
+    assert "closest: none close" in cli("predict", "--nerve", "knee").stderr
+
+
+def test_nerves_as_csv_write_cells_as_the_data_file_does(cli):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(cli("nerves", "--format", "csv").stdout)))
+    knee = next(r for r in rows if r["id"] == "genicular_superolateral")
+    assert knee["skin_territory"] == "no" and knee["default_distance_mm"] == "35"
+
+
+def test_a_forecast_without_outcome_data_says_so(model):
+    from regen import load_model
+
+    out = load_model("mechanism-only").predict_columns({"nerve": ["GON"]})
+    assert "no relief outcome data for this indication or its class" in out["warnings"][0]
+    assert "no relief outcome data" not in model.predict_columns({"nerve": ["GON"]})["warnings"][0]
