@@ -216,6 +216,9 @@ def evaluate(
         data = load_outcomes(outcomes)
         _warn_left_out(data.bad)
         result = run(loaded, data, bootstrap=bootstrap, seed=seed)
+        if result["training_data"]:
+            typer.echo("Warning: these are the model's own training data (same sha256): the figures are "
+                       "optimistic, not a validation; evaluate on data the model has not seen", err=True)
         if plot_dir is not None:
             from regen.plots import plot_calibration
 

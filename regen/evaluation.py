@@ -140,6 +140,8 @@ def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
         "censoring": data.censoring_mix, "c_index": c_index, "integrated_brier_score": ibs,
         "calibration": [calibration(data, surv[:, j], d) for j, d in enumerate(CALIBRATION_DAYS)],
     }
+    trained = (model.bundle.get("training") or {}).get("sha256")
+    result["training_data"] = bool(trained) and trained == data.sha256
     if bootstrap:
         boot = _bootstrap(model, data, bootstrap, seed)
         result["c_index_ci"] = np.nanpercentile(boot[:, 0], [2.5, 97.5]).tolist()

@@ -254,3 +254,13 @@ def test_describe_cox_table_has_names_units_and_hazard_ratios(fitted, cli):
     assert "Not shown: the baseline hazard's 3 spline terms and its intercept" in res.stdout
     age = next(line for line in res.stdout.splitlines() if line.split()[:1] == ["age"]).split()
     assert math.isclose(float(age[-4]), table.set_index("covariate").loc["age", "hazard ratio"], abs_tol=6e-4)
+
+
+def test_evaluating_on_the_training_data_warns_that_it_is_optimistic(fitted, cli):
+    data_a, model_a, _ = fitted["a"]
+    data_b, _, _ = fitted["b"]
+    own = cli("evaluate", model_a, data_a, "--bootstrap", "0")
+    other = cli("evaluate", model_a, data_b, "--bootstrap", "0", "--format", "json")
+    assert own.exit_code == 0 and "the model's own training data" in own.stderr, own.output
+    assert other.exit_code == 0 and "training data" not in other.stderr
+    assert json.loads(other.stdout)["training_data"] is False
