@@ -219,23 +219,24 @@ def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: 
         return
     ax.barh(y, hi - lo, left=lo, height=0.42, color=color, alpha=0.4, lw=0)
     ax.plot([mid, mid], [y - 0.3, y + 0.3], color=color, lw=3)
-    ax.text(mid, y - 0.3, text, ha="center", va="bottom", fontsize=8.5, color="black",
+    ax.text(max(lo, 0.0), y - 0.3, text, ha="left", va="bottom", fontsize=8.5, color="black",  # not over the names
             bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
 
 
 def _draw_lanes(ax, row: Mapping) -> None:
     """Regrowth phases, return of sensation and relief end as bars on their own rows."""
     start = _num(row, "arrival_median_day") - _num(row, "initial_delay_days") - _num(row, "regrowth_days")
-    start = start if math.isfinite(start) and start >= 0.5 else 0.0  # a regrowth front anchors the forecast
-    if start:
+    anchored = math.isfinite(start) and start >= 0.5  # a regrowth front anchors the forecast
+    start = start if anchored else 0.0
+    if anchored:
         ax.barh(0, start, left=0, height=0.42, color="white", hatch="///", edgecolor="#969696", lw=0.5,
                 label=f"measured (up to the last front): {_d(start)} d")
     for key, label, color in _PHASES:
         width = _num(row, key)
-        if start and not width >= 0.5:  # the initial delay is behind an anchoring front
+        if anchored and not width >= 0.5:  # the initial delay is behind an anchoring front
             continue
         ax.barh(0, width, left=start, height=0.42, color=color, lw=0.5, edgecolor="white",
-                label=f"{label}{' still to go' if start and key == 'regrowth_days' else ''}: {_d(width)} d")
+                label=f"{label}{' still to go' if anchored and key == 'regrowth_days' else ''}: {_d(width)} d")
         start += width
     fronts = list(zip(_numbers(row.get("front_day")), _numbers(row.get("front_mm")), strict=False))
     for day, _mm in fronts:
@@ -252,7 +253,7 @@ def _draw_lanes(ax, row: Mapping) -> None:
     r = [_num(row, f"relief_end_{k}_day") for k in ("p10", "median", "p90")]
     if math.isfinite(lost):
         ax.plot([lost], [2], "D", color="black", ms=6)
-        ax.text(lost, 1.7, f"lost on day {_d(lost)} (observed)", ha="center", va="bottom", fontsize=8.5)
+        ax.text(lost, 1.7, f" lost on day {_d(lost)} (observed)", ha="left", va="bottom", fontsize=8.5)
         n = [_num(row, f"next_cycle_relief_end_{k}_day") for k in ("p10", "median", "p90")]
         _lane_bar(ax, 3, lost + n[0], lost + n[1], lost + n[2], _RELIEF,
                   f"{_d(n[1])} ({_d(n[0])}-{_d(n[2])}) days after retreatment")
