@@ -143,6 +143,7 @@ def test_without_a_front_no_phase_is_said_to_be_still_to_go():
     raw = {"nerve": ["SLGN"], "relief_lost_day": ["150"]}
     ax, lanes = plot_timeline(_row(model, raw), timeline_curves(model, raw, np.linspace(0, 400, 100)))
     labels = [t.get_text() for t in lanes.get_legend().get_texts()]
-    assert "axon regrowth: 26 d" in labels and not [t for t in labels if "still to go" in t or "measured" in t]
+    assert any(t.startswith("axon regrowth: ") for t in labels)
+    assert not [t for t in labels if "still to go" in t or "measured" in t]
     assert all(t.get_position()[0] >= 0 and t.get_ha() == "left" for t in lanes.texts)  # never over lane names
     pyplot().close(ax.figure)
