@@ -55,7 +55,6 @@ CHUNK_ROWS = 50_000
 #: The widest file read (every column is passed through; memory grows with the width).
 MAX_COLUMNS = 10_000
 _BLOCK = 1 << 20
-_TAIL = 1 << 16
 
 
 class Chunk(NamedTuple):
@@ -157,6 +156,7 @@ class _Stream(io.RawIOBase):
         self.pending, self.tail, self.eof = b"", b"", False
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.quotes = _Quotes()
+        self.failed: DataFileError | None = None
 
     def readable(self) -> bool:
         return True
@@ -179,6 +179,13 @@ class _Stream(io.RawIOBase):
         return data
 
     def _check(self, data: bytes, final: bool) -> None:
+        try:
+            self._checked(data, final)
+        except DataFileError as exc:  # kept: a reader calling readinto from C may not pass it on
+            self.failed = exc
+            raise
+
+    def _checked(self, data: bytes, final: bool) -> None:
         if self.offset == 0 and (data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:4096])):
             raise DataFileError(f"{self.name}: not UTF-8 text (it is UTF-16); save the file as UTF-8 CSV")
         held = self.decoder.getstate()[0]
@@ -192,10 +199,14 @@ class _Stream(io.RawIOBase):
         found = self.quotes.check(data, self.offset, self.lines)
         if found is not None:
             raise _quote_error(self.name, data, found, self.lines)
+        if final and self.quotes.inside:
+            raise DataFileError(f"{self.name}: not a readable CSV (a quoted value is never closed: the '\"' on "
+                                f"line {self.quotes.open_line} opens a cell that runs to the end of the file, so "
+                                "every record after it would be read into that cell); the file was refused")
         self.offset += len(data)
         self.lines += data.count(b"\n")
         self.eof = final
-        self.tail = (self.tail + data)[-_TAIL:]
+        self.tail = data[-1:] or self.tail  # the last byte read (does the file end with a newline?)
 
     def prefix(self, size: int) -> bytes:
         """Read ahead ``size`` more bytes (kept for the next reads); the bytes read ahead so far."""
@@ -274,13 +285,21 @@ def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = 
     return DataFileError(f"{name}: not a readable CSV ({detail})")
 
 
-def _unclosed_quote(tail: bytes, last: str) -> bool:
-    """Whether the file ends inside a quoted value whose text is ``last`` (the last cell read)."""
-    escaped = last.replace('"', '""').encode()
-    if escaped.strip(b'"'):
-        return tail.endswith(b'"' + escaped) and not tail.endswith(b'"' + escaped + b'"')
-    run = len(tail.rstrip(b"\r\n")) - len(tail.rstrip(b"\r\n").rstrip(b'"'))
-    return run % 2 == 1
+def _finish(stream: _Stream, name: str) -> None:
+    """After the reader's last batch: any check that failed under it, and the rest of the bytes read and checked.
+
+    pyarrow reads the stream from C and may end a file early on an error
+    raised there (seen with a quoted cell left open to the end); the error is
+    raised here instead, and bytes it did not read are never dropped silently.
+    """
+    if stream.failed is not None:
+        raise stream.failed
+    rest, stream.pending = stream.pending, b""
+    while not stream.eof:
+        rest += stream._fill(_BLOCK)  # checked as it is read (raises for an open quote at the end)
+    if rest.strip():
+        raise DataFileError(f"{name}: not a readable CSV (the reader stopped {len(rest):,} bytes before the end of "
+                            "the file); the file was refused")
 
 
 def _csv_batches(source: str, name: str) -> Iterator:
@@ -313,12 +332,12 @@ def _csv_batches(source: str, name: str) -> Iterator:
             if batch.num_rows:
                 last = batch
                 yield batch
-        if last is not None and last.num_columns and _unclosed_quote(stream.tail, last.column(-1)[-1].as_py()):
-            raise DataFileError(f"{name}: not a readable CSV (a quoted value is never closed: a missing '\"' "
-                                "near the end)")
+        _finish(stream, name)
         if last is None:
             yield pa.RecordBatch.from_pylist([], schema=reader.schema)
     except pa.ArrowInvalid as exc:
+        if stream.failed is not None:
+            raise stream.failed from None
         raise _arrow_error(exc, name, ragged, header) from None
     finally:
         inner = getattr(raw, "fileobj", raw)

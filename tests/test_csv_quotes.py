@@ -66,3 +66,14 @@ def test_a_swallowing_quote_refuses_the_file_and_names_both_lines(cli, tmp_path)
     assert res.exit_code == 0, res.output  # doubled quotes, commas and a line break inside quotes are fine
     src.write_text('\ufeff"patient_id","nerve"\r\n"p1","SLGN"\r\n')  # Excel's "CSV UTF-8", every cell quoted
     assert cli("score", src, "-o", tmp_path / "o2.csv").exit_code == 0
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_quote_open_at_the_end_of_the_file_refuses_it_however_far_back_it_opened(newline, cli, tmp_path):
+    """10,000 records (far more than any tail a reader looks back over) after a quote never closed."""
+    src = tmp_path / "open.csv"
+    lines = ["patient_id,nerve,notes", 'p0,SLGN,"x', *(f"p{i},SLGN,n{i}" for i in range(1, 10_000))]
+    src.write_bytes(newline.join(lines).encode() + newline.encode())
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1 and "a quoted value is never closed" in res.stderr, res.output
+    assert not (tmp_path / "o.csv").exists()
