@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from regen.aft import FAMILIES
-from regen.catalog import load_catalog, pain_class
+from regen.catalog import indication_ids, load_catalog, load_indication_catalog, pain_class
 from regen.covariates import BINARY_TERMS, NUMERIC_TERMS
 from regen.errors import ModelFileError
 from regen.parameters import REQUIRED
@@ -245,8 +245,13 @@ def _check_relief(bundle: Mapping) -> None:
                              f"{', '.join(FAMILIES)}")
     _number(relief.get("sigma"), "relief.sigma", 0.02, 2.5)
     _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 2.0)
+    known = {"indications": set(indication_ids()),
+             "classes": {i.pain_class for i in load_indication_catalog().values()}}
     for group in ("indications", "classes"):
         for key, entry in _mapping(relief, group, "relief.").items():
+            if key not in known[group]:  # an entry no patient can reach: a typo or an edited file
+                raise ModelFileError(f"model file relief.{group} has {_short(key)}, which is not a catalog "
+                                     f"{group[:-1] if group == 'indications' else 'pain class'}")
             _check_entry(entry, f"relief.{group}[{key!r}]")
     _check_entry(relief.get("default"), "relief.default")
     _check_covariates(relief)

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,7 +48,7 @@ _SYNONYMS = {"height": "heightcm", "smoking": "smoker", "smokes": "smoker", "dia
 
 def header_key(name: object) -> str:
     """The comparison key of a header: lower case, without spaces, ``-`` and ``_``."""
-    text = str(name).strip().lower()
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()  # full-width 'ａｇｅ' is 'age'
     for ch in (" ", "-", "_", "\t", "\ufeff"):  # a byte order mark left on the first header (two BOMs)
         text = text.replace(ch, "")
     return text
@@ -107,10 +108,14 @@ def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) 
     Returns the column (or None) and whether the word is the column's own name
     (strong) rather than a synonym (``Smoking`` for ``smoker``: weak).
     """
-    for word in re.split(r"[^a-z0-9]+", str(name).lower()):
-        key = _SYNONYMS.get(word, word)
-        if key in known and known[key] not in found:
-            return known[key], key == word
+    text = unicodedata.normalize("NFKC", str(name))
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", text)][:12]  # AgeMonths: age
+    for i in range(len(words)):  # runs of words too: relief_lost_day(s), prior treatments (n)
+        for j in range(i + 1, len(words) + 1):
+            run = "".join(words[i:j])
+            key = _SYNONYMS.get(run, run)
+            if key in known and known[key] not in found:
+                return known[key], key == run
     return None, False
 
 

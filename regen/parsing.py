@@ -51,8 +51,8 @@ _FALSE = frozenset({"0", "false", "no", "n", "f", ""})
 #: Python's float() also takes '1_000', 'nan', 'inf', 'infinity' and non-ASCII digits: not numbers here.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: Characters a terminal may act on: C0 controls, DEL, C1 controls, bidirectional overrides and isolates.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_NOT_C0 = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_NOT_C0 = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def parse_number(text: str) -> float:
@@ -191,7 +191,7 @@ def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parse yes/no values: (truth, mask of values that are not yes/no).
 
-    Accepted: true/false, yes/no, y/n, t/f, 1/0 (any case); blank means no.
+    Accepted: true/false, yes/no, y/n, t/f, 1/0 (and 1.0/0.0; any case); blank means no.
     """
     values = values if isinstance(values, CodedText) else np.asarray(values)
     if values.dtype.kind == "b":
@@ -201,10 +201,13 @@ def to_bool(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         vals = np.where(nan, 0, values)
         return vals != 0, ~nan & ~np.isin(vals, (0, 1))
     codes, uniques = factorize(values)
-    lowered = [u.lower() for u in uniques]
+    lowered = [_BOOL_NUMBERS.get(u, u.lower()) for u in uniques]  # '1.0' / '0.0' (a spreadsheet's 1 and 0)
     truth = np.array([u in _TRUE for u in lowered], dtype=bool)
     bad = np.array([u not in _TRUE and u not in _FALSE for u in lowered], dtype=bool)
     return truth[codes], bad[codes]
+
+
+_BOOL_NUMBERS = {"1.0": "1", "0.0": "0", "1.00": "1", "0.00": "0"}
 
 
 def map_unique(values: np.ndarray, func: Callable[[str], object]) -> tuple[np.ndarray, np.ndarray]:

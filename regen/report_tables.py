@@ -32,7 +32,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069
 _NUMERIC = ("sensation_return_median_day", "relief_end_median_day", "p_relief_180d", "retreatment_due_day")
 #: The values the report reads, as ``regen score`` writes them (blank is always allowed): column -> range.
 _NUMBER_RANGES = {"sensation_return_median_day": (0.0, 36500.0), "relief_end_median_day": (0.0, 36500.0),
-                  "retreatment_due_day": (0.0, 36500.0), "p_relief_180d": (0.0, 1.0)}
+                  "retreatment_due_day": (0.0, 36500.0), "review_day": (0.0, 36500.0),
+                  "p_relief_90d": (0.0, 1.0), "p_relief_180d": (0.0, 1.0), "p_relief_365d": (0.0, 1.0)}
 _DATE_COLUMNS = ("review_date", "retreatment_due_date")
 _KINDS = (("review", "reviews"), ("book by", "book by"))
 _LATE_BINS = (0, 7, 28, 91, 182, 365, np.inf)
@@ -138,9 +139,9 @@ def _date_problem(value) -> str:
 def check_scored(frame) -> None:
     """Refuse a scored table whose report columns hold values ``regen score`` never writes.
 
-    Days must be finite from 0 to 36500, ``p_relief_180d`` from 0 to 1 and
-    dates ``YYYY-MM-DD`` in the years 1970 to 2100; any may be blank. Each
-    distinct value is checked once.
+    Every column checked must be there; days must be finite from 0 to 36500,
+    the ``p_relief_*`` from 0 to 1 and dates ``YYYY-MM-DD`` in the years 1970
+    to 2100; any may be blank. Each distinct value is checked once.
 
     Raises
     ------
@@ -152,6 +153,10 @@ def check_scored(frame) -> None:
 
     from regen.errors import DataFileError
 
+    missing = [c for c in ("error", *_NUMBER_RANGES, *_DATE_COLUMNS) if c not in frame]
+    if missing:
+        raise DataFileError(f"not a complete scored file: column(s) {', '.join(missing)} missing (regen score "
+                            "writes them all): re-score the file")
     checks = [(c, lambda v, r=r: _number_problem(v, *r)) for c, r in _NUMBER_RANGES.items()]
     checks += [(c, _date_problem) for c in _DATE_COLUMNS]
     first = None

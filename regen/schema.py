@@ -470,7 +470,7 @@ def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> Patient
         headers name the same column (``age`` and ``Age``).
     """
     view, match = _view(raw)
-    n = len(view["nerve"])
+    n = 1 if np.ndim(view["nerve"]) == 0 else len(view["nerve"])  # a scalar nerve ("SLGN") is one patient
     errors = _Errors(n)
     cols, blank, row_warnings = _typed(view, n, errors, allow_any_nerve)
     defaults = {name: int(blank[name].sum()) for name in _COUNTED_DEFAULTS if blank[name].any()}

@@ -249,3 +249,28 @@ def test_shipped_and_fitted_names_are_safe():
     assert regen.load_model("mechanism-only").version == f"mechanism-only@{regen.__version__}"
     assert all(is_safe_name(n) for n in ("regen-fitted", "clinic", "clinic_2026.v2+local", "a" * 64))
     assert not any(is_safe_name(n) for n in ("=cmd", "a b", "a" * 65, "é", "", None))
+
+
+def test_a_mapping_of_single_values_is_one_patient():
+    from regen import load_model
+
+    model = load_model()
+    assert model.predict_survival_function({"nerve": "SLGN", "age": "64"}, times=[30]).shape == (1, 1)
+    assert len(model.predict_columns({"nerve": "SLGN"})["relief_end_median_day"]) == 1
+
+
+def test_a_report_of_a_scored_file_missing_a_column_is_refused(tmp_path):
+    import pandas as pd
+
+    from regen import load_model, score_frame
+    from regen.errors import DataFileError
+    from regen.report import build_report
+
+    scored = score_frame(pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05", "2026-02-01"]}),
+                         load_model())
+    with pytest.raises(DataFileError, match="retreatment_due_day missing"):
+        build_report(scored.drop(columns=["retreatment_due_day"]), today="2026-11-25")
+    bad = scored.astype(object)
+    bad.loc[0, "p_relief_90d"] = 1.5
+    with pytest.raises(DataFileError, match="data record 1, column p_relief_90d"):
+        build_report(bad, today="2026-11-25")

@@ -153,7 +153,9 @@ def test_headers_whose_words_name_a_column_are_warned_about_not_read(cli, tmp_pa
 
 
 @pytest.mark.parametrize(("header", "column"), [("Age (years)", "age"), ("Sex (M/F)", "sex"), ("BMI kg/m2", "bmi"),
-                                                ("age_yrs", "age"), ("Diabtes", "diabetes")])
+                                                ("age_yrs", "age"), ("Diabtes", "diabetes"), ("AgeMonths", "age"),
+                                                ("relief_lost_day(s)", "relief_lost_day"),
+                                                ("prior treatments (n)", "prior_treatments")])
 def test_a_header_that_clearly_holds_a_missing_column_refuses_the_file(header, column, cli, tmp_path):
     """Scoring on would give every patient the column's default (an 80-year-old scored at 50)."""
     src = tmp_path / "export.csv"
@@ -171,3 +173,10 @@ def test_a_file_wider_than_the_limit_is_refused_at_once(cli, tmp_path):
     src.write_text(",".join(["nerve", *(f"c{i}" for i in range(n))]) + "\n" + ",".join(["SLGN", *["1"] * n]) + "\n")
     res = cli("score", src, "-o", tmp_path / "o.csv")
     assert res.exit_code == 1 and f"the file has {n + 1:,} columns; regen reads at most {MAX_COLUMNS:,}" in res.stderr
+
+
+def test_a_full_width_header_is_its_column_and_an_unrelated_word_is_left_alone(cli, tmp_path):
+    src = tmp_path / "export.csv"
+    src.write_text("nerve,\uff41\uff47\uff45,agency\nSLGN,80,x\n", encoding="utf-8")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 0 and "-> age" in res.stderr and "agency" not in res.stderr, res.output

@@ -66,6 +66,11 @@ CRAFTED = {
                             "covariates change log relief time by up to 11.0"),
     "name with escapes": (lambda b: b.update(name="evil\x1b[2J"), r"field 'name' is 'evil\\x1b\[2J'; expected"),
     "string where a number": (_entry(location="__import__('os')"), r"location is \"__import__\('os'\)\", not a number"),
+    "an indication no patient has": (lambda b: b["relief"]["indications"].update(
+        knee_osteoarthritsi=b["relief"]["indications"][FIRST]),
+        r"relief\.indications has 'knee_osteoarthritsi', which"),
+    "a class no indication has": (lambda b: b["relief"]["classes"].update(
+        spinal=next(iter(b["relief"]["classes"].values()))), r"relief\.classes has 'spinal', which is not a catalog"),
 }
 
 

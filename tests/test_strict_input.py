@@ -152,3 +152,8 @@ def test_a_value_out_of_range_is_shown_as_the_file_wrote_it(model):
     out = model.predict_columns({"nerve": ["SLGN", "SLGN"], "age": ["1e-400", " 120.50 "]})
     assert out["error"][0].startswith("age: 1e-400 is outside the accepted range")
     assert out["error"][1].startswith("age: 120.50 is outside the accepted range")
+
+
+def test_a_spreadsheet_one_and_zero_are_yes_and_no(model):
+    out = model.predict_columns({"nerve": ["SLGN"] * 3, "diabetes": ["1.0", "0.0", "1.5"]})
+    assert list(out["error"][:2]) == ["", ""] and out["error"][2].startswith("diabetes: 1.5 is not yes/no")

@@ -84,3 +84,10 @@ def test_render_prediction_escapes_every_echoed_field():
     assert not RAW.search(text)
     for key in ("n", "i", "p", "m", "w", "f", "e"):
         assert f"{key}\\x1b[1m" in text
+
+
+def test_an_undecodable_byte_in_an_argument_is_escaped():
+    """A raw 0x9B (8-bit CSI) reaches Python as the surrogate \\udc9b and would be written back as the byte."""
+    from regen.parsing import json_text, printable
+
+    assert printable("a\udc9b2Jb") == "a\\udc9b2Jb" and json_text("a\udc9b") == '"a\\udc9b"'
