@@ -179,3 +179,16 @@ def test_report_cli(tmp_path):
     assert "id='overdue'" in page and "Nothing overdue" in page and "6 patients" in page
     res = runner.invoke(app, ["report", str(src), "-o", str(out)])
     assert res.exit_code == 1 and "is not a scored file" in res.stderr
+
+
+def test_a_patient_overdue_on_two_nerves_is_one_patient_in_the_lateness_bands():
+    import pandas as pd
+
+    from regen.report_tables import lateness_table
+
+    today = pd.Timestamp("2026-11-25")
+    overdue = pd.DataFrame({"kind": ["book by", "book by", "book by"], "patient": ["A", "A", "B"],
+                            "date": pd.to_datetime(["2026-11-20", "2026-06-01", "2026-11-01"])})
+    table = lateness_table(overdue, today)
+    assert table["book by: patients"].sum() == 2 and table["book by: nerves"].sum() == 3
+    assert table.set_index("days late").loc["92-182 days", "book by: patients"] == 1  # A, in its latest band
