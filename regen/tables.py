@@ -156,7 +156,7 @@ class _Stream(io.RawIOBase):
         self.pending, self.tail, self.eof = b"", b"", False
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.quotes = _Quotes()
-        self.failed: DataFileError | None = None
+        self.failed: BaseException | None = None
 
     def readable(self) -> bool:
         return True
@@ -214,7 +214,11 @@ class _Stream(io.RawIOBase):
         return self.pending
 
     def readinto(self, buffer) -> int:
-        data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
+        try:
+            data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
+        except BaseException as exc:  # pyarrow calls this from C and may not pass an error (or SIGTERM's exit) on
+            self.failed = exc
+            raise
         self.pending = self.pending[len(data):] if self.pending else b""
         buffer[: len(data)] = data
         return len(data)
@@ -286,11 +290,12 @@ def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = 
 
 
 def _finish(stream: _Stream, name: str) -> None:
-    """After the reader's last batch: any check that failed under it, and the rest of the bytes read and checked.
+    """After the reader's last batch: any error raised under it, and the rest of the bytes read and checked.
 
     pyarrow reads the stream from C and may end a file early on an error
-    raised there (seen with a quoted cell left open to the end); the error is
-    raised here instead, and bytes it did not read are never dropped silently.
+    raised there (seen with a quoted cell left open to the end, and with the
+    exit a SIGTERM raises while it waits on a pipe); the error is raised here
+    instead, and bytes it did not read are never dropped silently.
     """
     if stream.failed is not None:
         raise stream.failed
