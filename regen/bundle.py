@@ -42,7 +42,7 @@ from regen.catalog import indication_ids, load_catalog, load_indication_catalog,
 from regen.covariates import BINARY_TERMS, NUMERIC_TERMS
 from regen.errors import ModelFileError
 from regen.parameters import REQUIRED
-from regen.parsing import printable
+from regen.parsing import printable, short_repr
 from regen.relief import ENTRY_KEYS, relief_distribution
 from regen.schema import RANGES
 
@@ -109,20 +109,16 @@ _MAX_COVARIATE_EFFECT = 7.0
 def _number(value: object, where: str, low: float = -math.inf, high: float = math.inf) -> float:
     """A finite number within [low, high], or a ModelFileError naming the field."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ModelFileError(f"model file field {where} is {_short(value)}, not a number")
+        raise ModelFileError(f"model file field {where} is {short_repr(value)}, not a number")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number) or not low <= number <= high:
-        raise ModelFileError(f"model file field {where} is {_short(value)}; expected a number "
+        raise ModelFileError(f"model file field {where} is {short_repr(value)}; expected a number "
                              f"from {low:g} to {high:g}")
     return number
 
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _mapping(parent: Mapping, key: str, where: str = "") -> Mapping:
@@ -155,7 +151,7 @@ def is_safe_name(text: object) -> bool:
 def _text(parent: Mapping, key: str) -> str:
     value = parent.get(key)
     if not is_safe_name(value):
-        raise ModelFileError(f"model file field {key!r} is {_short(value)}; expected 1 to {MAX_NAME_LENGTH} "
+        raise ModelFileError(f"model file field {key!r} is {short_repr(value)}; expected 1 to {MAX_NAME_LENGTH} "
                              "letters, digits and . _ @ + -, starting with a letter or digit")
     return value
 
@@ -178,7 +174,7 @@ def _check_parameters(bundle: Mapping) -> None:
             raise ModelFileError(f"model file lacks the mechanism parameter {name!r}")
     for name, entry in params.items():
         if not isinstance(entry, Mapping):
-            raise ModelFileError(f"model file field parameters[{_short(name)}] is not an object")
+            raise ModelFileError(f"model file field parameters[{short_repr(name)}] is not an object")
         _number(entry.get("value"), f"parameters[{name!r}].value", *_parameter_range(name))
         low, high = _SD_LOG_POSITIVE.get(name, _SD_LOG_RANGE)
         _number(entry.get("sd_log", 0.0), f"parameters[{name!r}].sd_log", low, high)
@@ -186,7 +182,7 @@ def _check_parameters(bundle: Mapping) -> None:
 
 def _whole(value: object, where: str) -> None:
     if _number(value, where, 0, 1e9) != int(value):  # type: ignore[call-overload]
-        raise ModelFileError(f"model file field {where} is {_short(value)}; expected a whole number")
+        raise ModelFileError(f"model file field {where} is {short_repr(value)}; expected a whole number")
 
 
 def _check_entry(entry: object, where: str) -> None:
@@ -202,7 +198,7 @@ def _check_numeric_terms(numeric: Mapping) -> float:
     """Check each numeric covariate's [center, scale]; return the largest |x - center| / scale per term."""
     reach = {}
     for name, pair in numeric.items():
-        where = f"relief.covariates.numeric[{_short(name)}]"
+        where = f"relief.covariates.numeric[{short_repr(name)}]"
         if name not in NUMERIC_TERMS:
             raise ModelFileError(f"model file field {where} is not a covariate regen knows "
                                  f"({', '.join(NUMERIC_TERMS)})")
@@ -229,7 +225,7 @@ def _check_covariates(relief: Mapping) -> None:
     effect = 0.0
     for name, value in _mapping(cov, "coef", "relief.covariates.").items():
         if name not in reach:
-            raise ModelFileError(f"model file field relief.covariates.coef[{_short(name)}] has no term in "
+            raise ModelFileError(f"model file field relief.covariates.coef[{short_repr(name)}] has no term in "
                                  "relief.covariates.numeric or .binary")
         effect += abs(_number(value, f"relief.covariates.coef[{name!r}]", -5.0, 5.0)) * reach[name]
     if effect > _MAX_COVARIATE_EFFECT:
@@ -241,7 +237,7 @@ def _check_covariates(relief: Mapping) -> None:
 def _check_relief(bundle: Mapping) -> None:
     relief = _mapping(bundle, "relief")
     if relief.get("family") not in FAMILIES:
-        raise ModelFileError(f"model file relief family {_short(relief.get('family'))} is not one of "
+        raise ModelFileError(f"model file relief family {short_repr(relief.get('family'))} is not one of "
                              f"{', '.join(FAMILIES)}")
     _number(relief.get("sigma"), "relief.sigma", 0.02, 2.5)
     _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 2.0)
@@ -250,7 +246,7 @@ def _check_relief(bundle: Mapping) -> None:
     for group in ("indications", "classes"):
         for key, entry in _mapping(relief, group, "relief.").items():
             if key not in known[group]:  # an entry no patient can reach: a typo or an edited file
-                raise ModelFileError(f"model file relief.{group} has {_short(key)}, which is not a catalog "
+                raise ModelFileError(f"model file relief.{group} has {short_repr(key)}, which is not a catalog "
                                      f"{group[:-1] if group == 'indications' else 'pain class'}")
             _check_entry(entry, f"relief.{group}[{key!r}]")
     _check_entry(relief.get("default"), "relief.default")
@@ -267,7 +263,7 @@ def validate_bundle(bundle: object) -> dict:
                              "since been recalibrated; refit it with 'regen fit'")
     if not (type(version) is int and version == FORMAT_VERSION):
         raise ModelFileError(
-            f"model file format version {_short(version)} is not supported "
+            f"model file format version {short_repr(version)} is not supported "
             f"(this regen reads version {FORMAT_VERSION}); refit or upgrade regen"
         )
     _check_shape(bundle)
@@ -371,7 +367,7 @@ def _no_constant(name: str) -> float:
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"the number {_short(text)} is too large for a float")
+        raise ValueError(f"the number {short_repr(text)} is too large for a float")
     return value
 
 
@@ -379,7 +375,7 @@ def _unique_keys(pairs: list) -> dict:
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
         repeated = sorted({k for k in keys if keys.count(k) > 1})
-        raise ValueError(f"the key {_short(repeated[0])} appears twice in one object")
+        raise ValueError(f"the key {short_repr(repeated[0])} appears twice in one object")
     return dict(pairs)
 
 

@@ -448,16 +448,16 @@ def report(
         raise typer.BadParameter(f"{printable(output)}: regen report writes HTML (.html, .htm), not "
                                  f"{printable(extension)}; name the file accordingly", param_hint="--output")
     with fail_cleanly():
+        from regen.errors import DataFileError
         from regen.files import atomic_path
         from regen.report import build_report
         from regen.tables import read_table
 
         frame = read_table(scored)
-        if "error" not in frame.columns or "relief_end_median_day" not in frame.columns:
-            from regen.errors import DataFileError
-
-            raise DataFileError(f"{scored} is not a scored file (run 'regen score' first)")
-        page = build_report(frame, today=today, list_patients=list_patients)
+        try:
+            page = build_report(frame, today=today, list_patients=list_patients)
+        except DataFileError as exc:  # name the file: the library only sees a table
+            raise DataFileError(f"{scored}: {exc}") from None
         with atomic_path(output) as tmp:
             tmp.write_text(page, encoding="utf-8")
         typer.echo(f"report written to {printable(output)}", err=True)

@@ -121,6 +121,8 @@ OUTPUT_MEANINGS: dict[str, str] = {
                           "Wallerian degeneration)",
     "regrowth_days": "median days to regrow the distance at the rate",
     "arrival_median_day": "median day the regrowing axons reach their target (before maturation)",
+    "anchor_day": "day the regrowth forecast is counted from: the last measured regeneration front's day (0 "
+                  "without a front; the timeline's phases then start there)",
     "arrival_p10_day": "10th percentile of the axons' arrival: the earliest the pain fibres can conduct again; "
                        "retreatment is not booked before it",
     "terminal_delay_days": "median days of sensory reinnervation and maturation before the skin feels again "

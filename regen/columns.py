@@ -140,6 +140,7 @@ DETAIL_COLUMNS = (
     "terminal_delay_days",
     "arrival_median_day",
     "arrival_p10_day",
+    "anchor_day",
     *FOLLOW_UP_OUTPUT_COLUMNS,
 )
 

@@ -59,9 +59,12 @@ def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
     A ``-`` matches a path only when the stream is redirected to that very
     (regular) file, e.g. ``regen score - -o in.csv < in.csv``.
     """
-    if "-" in (a, b):
-        return _stream_is(a_fd, b) if a == "-" and b != "-" else _stream_is(b_fd, a) if b == "-" and a != "-" \
-            else _stream_is(a_fd, f"/dev/fd/{b_fd}")
+    if a == "-" and b == "-":
+        return _stream_is(a_fd, f"/dev/fd/{b_fd}")
+    if a == "-":
+        return _stream_is(a_fd, b)
+    if b == "-":
+        return _stream_is(b_fd, a)
     try:
         return os.path.samefile(a, b)
     except OSError:

@@ -6,9 +6,12 @@ or ``-`` / ``_`` / space (``Age``, `` Treated_On``, ``Height-cm``,
 unknown header that looks like a known column (a small edit distance, e.g.
 ``diabtes``, or a known name cut short, e.g. ``height`` for ``height_cm``)
 is not read, and gets a warning naming the closest column; so does a header
-one of whose words names a column not found otherwise (``Age (years)``,
-``Smoking``, ``Sex (M/F)``, ``treatment_date``): the unit or the coding in
-such a header may differ from the contract's, so it is never read silently. Two headers
+one of whose words, or runs of words, names a column not found otherwise
+(``Age (years)``, ``AgeMonths``, ``Smoking``, ``treatment_date``): the unit or
+coding in such a header may differ from the contract's, so it is never read
+silently. Where the likeness is strong (an edit, a cut, or the column's own
+name as a word) and the column is missing, :attr:`HeaderMatch.unread` names
+it (:func:`regen.schema.check_headers` then refuses the file). Two headers
 naming the same column (``age`` and ``Age``) are refused, like a repeated
 name.
 

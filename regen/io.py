@@ -122,12 +122,19 @@ def _text_column(values, quote: bool):
     return pa.array([*words, ""], type=pa.string()).take(pa.array(np.where(codes < 0, len(words), codes)))
 
 
-def _id_hashes(pid):
-    """Sorted distinct 64-bit hashes of the non-blank ids, and how many ids repeat one before them."""
+def _hash_ids(ids):
+    """64-bit hashes of patient ids (the one hash the duplicate accounting compares)."""
     import numpy as np
     import pandas as pd
 
-    hashes = np.sort(pd.util.hash_array(pid[pid != ""].astype(object)))
+    return pd.util.hash_array(np.asarray(ids, dtype=object))
+
+
+def _id_hashes(pid):
+    """Sorted distinct 64-bit hashes of the non-blank ids, and how many ids repeat one before them."""
+    import numpy as np
+
+    hashes = np.sort(_hash_ids(pid[pid != ""]))
     first = np.concatenate(([True], hashes[1:] != hashes[:-1])) if len(hashes) else np.zeros(0, bool)
     return hashes[first], int(len(hashes) - first.sum())
 
@@ -176,7 +183,7 @@ def _repeat_example(pid, seen_before, offset: int) -> tuple[str, int]:
     pid = np.asarray(pid, dtype=object)
     rows = np.flatnonzero(pid != "")
     ids = pd.Series(pid[rows])
-    again = ids.duplicated().to_numpy() | np.isin(pd.util.hash_array(ids.to_numpy()), seen_before)
+    again = ids.duplicated().to_numpy() | np.isin(_hash_ids(ids.to_numpy()), seen_before)
     first = int(np.argmax(again))
     return str(ids.iloc[first]), offset + int(rows[first]) + 1
 

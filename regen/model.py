@@ -28,6 +28,7 @@ from regen.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
 from regen.errors import InputError
 from regen.laws import follow_up_survival, patient_relief
 from regen.parameters import parameter_values
+from regen.parsing import short_repr
 from regen.prediction import predict_batch, predict_columns, predict_frame
 from regen.relief import ReliefDistribution
 from regen.resources import model_path
@@ -193,17 +194,13 @@ def check_times(times: object) -> np.ndarray:
     hint = f"give days after the treatment as finite numbers from 0 to {MAX_DAY:g}, e.g. [30, 90, 180]"
     values = np.asarray(times, dtype=object)
     if isinstance(times, str | bytes) or values.ndim > 1 or values.size == 0:
-        raise InputError(f"times: {_short(times)} is not a day or a list of days; {hint}")
+        raise InputError(f"times: {short_repr(times)} is not a day or a list of days; {hint}")
     for value in values.reshape(-1):
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) \
                 or not 0.0 <= float(value) <= MAX_DAY:  # NaN fails the comparison
-            raise InputError(f"times: {_short(value)} is not a day; {hint}")
+            raise InputError(f"times: {short_repr(value)} is not a day; {hint}")
     return values.reshape(-1).astype(float)
 
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _refuse_bad_rows(errors: np.ndarray, index) -> None:

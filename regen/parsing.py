@@ -39,6 +39,7 @@ __all__ = [
     "map_unique",
     "parse_number",
     "printable",
+    "short_repr",
     "to_bool",
     "to_float",
 ]
@@ -83,6 +84,12 @@ def json_text(value: object, **kwargs) -> str:
 
     text = json.dumps(value, ensure_ascii=False, **kwargs)  # C0 inside strings already escaped
     return _NOT_C0.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def short_repr(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (with '...'), for naming a bad value in one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def printable(text: object) -> str:

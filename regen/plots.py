@@ -225,7 +225,7 @@ def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: 
 
 def _draw_lanes(ax, row: Mapping) -> None:
     """Regrowth phases, return of sensation and relief end as bars on their own rows."""
-    start = _num(row, "arrival_median_day") - _num(row, "initial_delay_days") - _num(row, "regrowth_days")
+    start = _num(row, "anchor_day")
     anchored = math.isfinite(start) and start >= 0.5  # a regrowth front anchors the forecast
     start = start if anchored else 0.0
     if anchored:

@@ -292,7 +292,7 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
         **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
                                 "sensation_return_p90_day", "sensation_observable", "distance_mm", "rate_mm_per_day",
                                 "initial_delay_days", "regrowth_days", "terminal_delay_days",
-                                "arrival_median_day", "arrival_p10_day")},
+                                "arrival_median_day", "arrival_p10_day", "anchor_day")},
         **onset,
         **relief,
         "nerve": cols["nerve"],

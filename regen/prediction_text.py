@@ -60,7 +60,7 @@ def _timeline(row: Mapping) -> str:
     """The phases' medians; with a regeneration front, counted from the last front's day."""
     delay, regrow = _num(row.get("initial_delay_days")), _num(row.get("regrowth_days"))
     rate = _num(row.get("rate_mm_per_day"))
-    anchor = _num(row.get("arrival_median_day")) - delay - regrow  # > 0 only when a front anchors the forecast
+    anchor = _num(row.get("anchor_day"))  # > 0 only when a front anchors the forecast
     tail = f"maturation {_int(_num(row.get('terminal_delay_days')))} d"
     if math.isfinite(anchor) and anchor >= 0.5:
         return (f"Timeline (medians): last regrowth front on day {_int(anchor)} -> regrowth {_int(regrow)} d more "

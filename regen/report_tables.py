@@ -153,16 +153,17 @@ def check_scored(frame) -> None:
 
     from regen.errors import DataFileError
 
-    missing = [c for c in ("error", *_NUMBER_RANGES, *_DATE_COLUMNS) if c not in frame]
+    needed = ("error", *_NUMBER_RANGES, *_DATE_COLUMNS)
+    missing = [c for c in needed if c not in frame]
+    if len(missing) == len(needed):
+        raise DataFileError("is not a scored file (none of its columns): run 'regen score' first")
     if missing:
-        raise DataFileError(f"not a complete scored file: column(s) {', '.join(missing)} missing (regen score "
+        raise DataFileError(f"is not a complete scored file: column(s) {', '.join(missing)} missing (regen score "
                             "writes them all): re-score the file")
     checks = [(c, lambda v, r=r: _number_problem(v, *r)) for c, r in _NUMBER_RANGES.items()]
     checks += [(c, _date_problem) for c in _DATE_COLUMNS]
     first = None
     for col, problem in checks:
-        if col not in frame:
-            continue
         codes, uniques = pd.factorize(pd.Series(frame[col].to_numpy(dtype=object)), use_na_sentinel=True)
         reasons = [problem(u) for u in uniques]
         bad = np.flatnonzero([bool(r) for r in reasons])

@@ -398,7 +398,8 @@ def check_headers(names: list) -> HeaderMatch:
     if "nerve" not in match.columns:
         raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)"
                             + delimiter_hint(names))
-    for header, column in match.unread.items():
+    if match.unread:
+        header, column = next(iter(match.unread.items()))
         raise DataFileError(f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
                             f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
                             "unit and coding, see 'regen columns') or remove it")

@@ -179,13 +179,6 @@ class _Stream(io.RawIOBase):
         return data
 
     def _check(self, data: bytes, final: bool) -> None:
-        try:
-            self._checked(data, final)
-        except DataFileError as exc:  # kept: a reader calling readinto from C may not pass it on
-            self.failed = exc
-            raise
-
-    def _checked(self, data: bytes, final: bool) -> None:
         if self.offset == 0 and (data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:4096])):
             raise DataFileError(f"{self.name}: not UTF-8 text (it is UTF-16); save the file as UTF-8 CSV")
         held = self.decoder.getstate()[0]

@@ -209,7 +209,8 @@ def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_pat
     frame.to_csv(tmp_path / "bad.csv", index=False)
     res = cli("report", tmp_path / "bad.csv", "-o", tmp_path / "r.html")
     assert res.exit_code == 1 and res.stderr.count("\n") == 1, res.output
-    assert res.stderr.startswith(f"Error: data record 2, column {column}: {value!r} {reason} (or blank); ")
+    bad = tmp_path / "bad.csv"
+    assert res.stderr.startswith(f"Error: {bad}: data record 2, column {column}: {value!r} {reason} (or blank); ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 

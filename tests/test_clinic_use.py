@@ -98,7 +98,8 @@ def test_a_front_anchored_timeline_adds_up_and_says_the_fronts_were_used(cli):
     row = json.loads(cli("predict", "--nerve", "intercostal", "--indication", "intercostal_neuralgia", "--age", "58",
                          "--front-mm", "40", "--front-day", "45", "--front-mm", "90", "--front-day", "80",
                          "--format", "json").stdout)
-    assert row["arrival_median_day"] == pytest.approx(80 + row["regrowth_days"], abs=0.2)
+    assert row["anchor_day"] == 80 and row["initial_delay_days"] == 0
+    assert row["arrival_median_day"] == pytest.approx(row["anchor_day"] + row["regrowth_days"], abs=0.2)
 
 
 def test_a_nerve_without_skin_says_what_its_recovery_line_is(cli):
