@@ -12,7 +12,7 @@ def write_patients(path: Path, n: int, seed: int = 0) -> Path:
     """n synthetic patients in the patient schema (strings, as a clinic exports them)."""
     import pandas as pd
 
-    from regen.catalog import load_catalog
+    from regen.catalog.nerves import load_catalog
 
     rng = np.random.default_rng(seed)
     nerves = np.array(list(load_catalog()), dtype=object)

@@ -21,10 +21,10 @@ def main(n: int) -> None:
     from lifelines import LogNormalAFTFitter
 
     from regen import ReliefModel, simulate_cohort
-    from regen.covariates import design_matrix
-    from regen.laws import nerve_times
-    from regen.outcomes import load_outcomes
-    from regen.parameters import parameter_values
+    from regen.stats.covariates import design_matrix
+    from regen.model.laws import nerve_times
+    from regen.fitting.outcomes import load_outcomes
+    from regen.catalog.parameters import parameter_values
 
     cohort = simulate_cohort(n, seed=0).astype(str).replace({"nan": ""})
     t0 = time.perf_counter()

@@ -22,7 +22,7 @@ from _cohort import write_patients
 # parent's peak, which a forked child inherits on Linux.
 CHILD = """
 import sys
-from regen.io import score_file
+from regen.batch.score import score_file
 score_file(sys.argv[1], sys.argv[2])
 print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
 """

@@ -8,7 +8,7 @@ Measured in the same run, on the same file, alternating, median of ``runs``:
    blocks, quoted newlines allowed) and pyarrow's CSV writer, writing the
    input columns plus the 20 prediction columns (floats and strings) batch by
    batch: the cost of the CSV itself;
-2. regen: `regen.io.score_file` end to end (read, validate, predict, write).
+2. regen: `regen.batch.score.score_file` end to end (read, validate, predict, write).
 
 Requirement (issue 12): (2) <= 2x (1). Then one pass over the same file timed
 stage by stage (read, columns to numpy, validate, predict, format, encode,
@@ -35,7 +35,7 @@ def floor(src: Path, dst: Path) -> float:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from regen.columns import OUTPUT_COLUMNS
+    from regen.schema.columns import OUTPUT_COLUMNS
 
     t0 = time.perf_counter()
     with open(src, encoding="utf-8") as fh:
@@ -56,7 +56,7 @@ def floor(src: Path, dst: Path) -> float:
 
 
 def regen_score(src: Path, dst: Path) -> float:
-    from regen.io import score_file
+    from regen.batch.score import score_file
 
     t0 = time.perf_counter()
     summary = score_file(str(src), str(dst))
@@ -68,12 +68,12 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
     """One pass with each stage timed (the same functions score_file calls)."""
     import pyarrow as pa
 
-    from regen.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers
-    from regen.model import load_model
-    from regen.prediction import predict_columns
-    from regen.schema import validate_patients
-    from regen.tables import TextColumns as _Columns
-    from regen.tables import encode_csv, iter_chunks
+    from regen.schema.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers
+    from regen.model.model import load_model
+    from regen.model.prediction import predict_columns
+    from regen.schema.patients import validate_patients
+    from regen.files.read import TextColumns as _Columns
+    from regen.files.read import encode_csv, iter_chunks
 
     names = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode",
              "write")

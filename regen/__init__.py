@@ -21,22 +21,22 @@ from __future__ import annotations
 from importlib import import_module
 
 from regen._version import __version__
-from regen.catalog import Nerve, get_nerve, load_catalog, resolve_indication, resolve_nerve
-from regen.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
+from regen.catalog.nerves import Nerve, get_nerve, load_catalog, resolve_indication, resolve_nerve
+from regen.schema.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
 from regen.errors import DataFileError, InputError, ModelFileError, RegenError
-from regen.model import Model, load_model
-from regen.scoring import predict_patient
+from regen.model.model import Model, load_model
+from regen.model.scoring import predict_patient
 
 _LAZY = {
-    "ReliefModel": "regen.relief_model",
-    "score_frame": "regen.scoring",
-    "simulate_cohort": "regen.simulate",
-    "load_outcomes": "regen.outcomes",
-    "load_nerves": "regen.datasets",
-    "load_indications": "regen.datasets",
-    "load_parameters": "regen.datasets",
-    "load_studies": "regen.datasets",
-    "load_human_sensation": "regen.datasets",
+    "ReliefModel": "regen.fitting.relief_model",
+    "score_frame": "regen.model.scoring",
+    "simulate_cohort": "regen.fitting.simulate",
+    "load_outcomes": "regen.fitting.outcomes",
+    "load_nerves": "regen.catalog.datasets",
+    "load_indications": "regen.catalog.datasets",
+    "load_parameters": "regen.catalog.datasets",
+    "load_studies": "regen.catalog.datasets",
+    "load_human_sensation": "regen.catalog.datasets",
 }
 
 __all__ = [

@@ -5,13 +5,13 @@ Run from the repository root (it writes into the checkout, never into an install
     python scripts/build_default_model.py
 
 1. ``T_nerve`` per catalog nerve at the reference patient (age 50, catalog
-   distance) from the current mechanism (:func:`regen.validation.reference_log_nerve_days`);
-2. :func:`regen.summary_fit.fit_summaries` on ``data/studies.csv`` and
+   distance) from the current mechanism (:func:`regen.fitting.loso.reference_log_nerve_days`);
+2. :func:`regen.fitting.summary_fit.fit_summaries` on ``data/studies.csv`` and
    ``data/indications.csv``: the relief section;
 3. a format-2 bundle (the mechanism's parameters + that section) written to
    ``models/default.json``; every number of the card is then *predicted by
-   that model* (:func:`regen.prediction.predict_columns`), as users get it;
-4. :func:`regen.validation.leave_one_study_out` and the sensitivity refits,
+   that model* (:func:`regen.model.prediction.predict_columns`), as users get it;
+4. :func:`regen.fitting.loso.leave_one_study_out` and the sensitivity refits,
    and the card ``models/default.md``.
 """
 
@@ -30,7 +30,7 @@ CHECK_DAYS = (90, 365)
 
 def first_nerves() -> dict[str, str]:
     """The catalog's first nerve for each indication (catalog order)."""
-    from regen.catalog import load_catalog
+    from regen.catalog.nerves import load_catalog
 
     out: dict[str, str] = {}
     for nerve in load_catalog().values():
@@ -59,7 +59,7 @@ def indication_table(model, indications: pd.DataFrame) -> pd.DataFrame:
 
 def sensitivity(studies, indications, lnd) -> pd.DataFrame:
     """Refits under other priors and other readings of the sources."""
-    from regen.summary_fit import Priors, fit_summaries
+    from regen.fitting.summary_fit import Priors, fit_summaries
 
     partial = studies.copy()
     for study, count in (("cvir2024_morton", 47), ("caporusso2002", 26)):
@@ -89,8 +89,8 @@ def sensitivity(studies, indications, lnd) -> pd.DataFrame:
 
 
 def class_laws(relief: dict, indications: pd.DataFrame) -> dict:
-    """The law of a new indication of each class (no study of its own): regen.relief, offset 0."""
-    from regen.relief import relief_distribution
+    """The law of a new indication of each class (no study of its own): regen.model.relief, offset 0."""
+    from regen.model.relief import relief_distribution
 
     out = {}
     for c in relief["classes"]:
@@ -102,8 +102,8 @@ def class_laws(relief: dict, indications: pd.DataFrame) -> dict:
 
 def assemble_bundle(fitted: dict, studies_path: Path) -> dict:
     """A format-2 bundle: the current mechanism parameters and the fitted relief section."""
-    from regen.bundle import FORMAT, FORMAT_VERSION, validate_bundle
-    from regen.parameters import parameter_values
+    from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
+    from regen.catalog.parameters import parameter_values
 
     relief = {k: v for k, v in fitted.items() if k != "fit"}
     return validate_bundle({
@@ -282,11 +282,11 @@ def write_card(path: Path, relief: dict, tables: dict, studies: pd.DataFrame, ve
 
 def main() -> None:
     """Fit, validate, and write ``models/default.json`` and ``models/default.md``."""
-    from regen.bundle import write_bundle
-    from regen.model import Model
-    from regen.parameters import parameter_values
-    from regen.summary_fit import fit_summaries
-    from regen.validation import coverage_by_study, leave_one_study_out, model_vs_published, reference_log_nerve_days
+    from regen.model.bundle import write_bundle
+    from regen.model.model import Model
+    from regen.catalog.parameters import parameter_values
+    from regen.fitting.summary_fit import fit_summaries
+    from regen.fitting.loso import coverage_by_study, leave_one_study_out, model_vs_published, reference_log_nerve_days
 
     studies_path = ROOT / "data" / "studies.csv"
     studies = pd.read_csv(studies_path, dtype={"used": str})

@@ -7,7 +7,7 @@ values into ``data/parameters.csv`` and the predicted-vs-published tables into
 ``data/parameters.md`` (between the ``calibration`` markers, so a rerun
 replaces them), and prints a summary. Deterministic; runs in a few seconds.
 
-The model (regen.mechanism, the same code that predicts)::
+The model (regen.mechanism.regrowth, the same code that predicts)::
 
     T = exp(delta_study) * (initial_delay + distance / rate + terminal_delay)
 
@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import ndtr
 
-from regen.mechanism import Z90, nerve_time
+from regen.mechanism.regrowth import Z90, nerve_time
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -68,7 +68,7 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def load_params(path: Path = DATA / "parameters.csv") -> dict:
-    """``{name: {"value", "sd_log"}}`` straight from the table (as regen.parameters does)."""
+    """``{name: {"value", "sd_log"}}`` straight from the table (as regen.catalog.parameters does)."""
     return {r["name"]: {"value": float(r["value"]), "sd_log": float(r["sd_log"] or 0.0)} for r in read_rows(path)}
 
 
@@ -416,7 +416,7 @@ def table_parameters(result) -> list[str]:
 
 
 def table_age(params) -> list[str]:
-    from regen.mechanism import age_time_factor
+    from regen.mechanism.regrowth import age_time_factor
 
     ages = np.array([10, 12, 14, 16, 18, 21, 25, 30, 40, 50, 60, 70, 80, 90], dtype=float)
     f, sd = age_time_factor(ages, params)

@@ -48,7 +48,7 @@ def clinic_export(today: str, n_patients: int = 40, seed: int = 13) -> pd.DataFr
 
 def main() -> None:
     from regen import score_frame
-    from regen.report import build_report
+    from regen.reporting.report import build_report
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("regen-demo"))

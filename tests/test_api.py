@@ -45,7 +45,7 @@ def test_loaded_models_cannot_be_changed_for_everyone(tmp_path):
     with pytest.raises(TypeError):
         model.bundle["parameters"]["rate_mm_per_day"]["value"] = 9.0
     path = tmp_path / "m.json"
-    bundle = json.loads(regen.resources.model_path("default.json").read_text())
+    bundle = json.loads(regen.utils.resources.model_path("default.json").read_text())
     path.write_text(json.dumps({**bundle, "version": "one"}))
     assert regen.load_model(path).version.endswith("@one")
     path.write_text(json.dumps({**bundle, "version": "two"}))

@@ -16,7 +16,7 @@ import pytest
 
 import regen
 from regen.errors import DataFileError, InputError, ModelFileError
-from regen.resources import model_path
+from regen.utils.resources import model_path
 
 ACCEPTED = "model must be a path, 'default', 'mechanism-only' or a Model; got "
 
@@ -89,7 +89,7 @@ def test_a_path_like_giving_bytes_is_refused():
 
 
 def test_the_low_level_predict_patient_names_a_model_it_cannot_use():
-    from regen.prediction import predict_patient
+    from regen.model.prediction import predict_patient
 
     with pytest.raises(TypeError, match=r"^model must be a regen Model here; got str \(regen.predict_patient"):
         predict_patient("mechanism-only", nerve="GON")
@@ -140,7 +140,7 @@ def test_a_malformed_scheduler_is_one_line(cli, cohort_csv, address, message):
 
 
 def test_an_unreachable_scheduler_is_one_line(cli, cohort_csv, monkeypatch):
-    monkeypatch.setattr("regen.dask_engine.CONNECT_TIMEOUT", "0.5s")
+    monkeypatch.setattr("regen.batch.dask.CONNECT_TIMEOUT", "0.5s")
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -165,7 +165,7 @@ def test_a_bad_scheduler_in_the_environment_is_one_line_without_traceback(cohort
                                      "inproc://x/1/2", "ws://host:80"])
 def test_well_formed_scheduler_addresses_pass(address):
     pytest.importorskip("distributed")
-    from regen.dask_engine import check_scheduler_address
+    from regen.batch.dask import check_scheduler_address
 
     assert check_scheduler_address(address) == address
 
@@ -215,7 +215,7 @@ def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_pat
 
 
 def test_the_library_report_refuses_them_too_and_names_the_first_bad_row():
-    from regen.report import build_report
+    from regen.reporting.report import build_report
 
     scored = regen.score_frame(pd.DataFrame({"nerve": ["GON"] * 3, "treated_on": ["2026-01-05"] * 3}))
     build_report(scored, today="2026-01-01")  # typed numbers and blanks (NaN) pass
@@ -244,7 +244,7 @@ def test_a_model_name_outside_the_safe_characters_is_refused(cli, tmp_path, fiel
 
 
 def test_shipped_and_fitted_names_are_safe():
-    from regen.bundle import is_safe_name
+    from regen.model.bundle import is_safe_name
 
     assert regen.load_model().version == "regen-default@2026.11.1"
     assert regen.load_model("mechanism-only").version == f"mechanism-only@{regen.__version__}"
@@ -265,7 +265,7 @@ def test_a_report_of_a_scored_file_missing_a_column_is_refused(tmp_path):
 
     from regen import load_model, score_frame
     from regen.errors import DataFileError
-    from regen.report import build_report
+    from regen.reporting.report import build_report
 
     scored = score_frame(pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05", "2026-02-01"]}),
                          load_model())

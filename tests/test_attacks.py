@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import regen
-from regen.resources import model_path
+from regen.utils.resources import model_path
 
 
 def _model_file(tmp_path, name="m.json", **parameters):
@@ -23,9 +23,9 @@ def _model_file(tmp_path, name="m.json", **parameters):
 
 def test_dask_workers_tell_models_apart_by_content(tmp_path):
     """Two bundles with the same name and version but other numbers are two models (not one cached by id)."""
-    from regen.dask_engine import _score_on_worker
-    from regen.files import output_kind
-    from regen.tables import iter_chunks
+    from regen.batch.dask import _score_on_worker
+    from regen.files.write import output_kind
+    from regen.files.read import iter_chunks
 
     src = tmp_path / "in.csv"
     src.write_text("nerve\nintercostal\n")
@@ -122,7 +122,7 @@ def test_pandas_missing_values_are_blank(model, dtype):
 
 
 def test_a_declared_non_responder_with_relief_days_is_a_row_error():
-    from regen.outcomes import load_outcomes
+    from regen.fitting.outcomes import load_outcomes
 
     data = load_outcomes(pd.DataFrame({"nerve": ["GON", "GON"], "responded": ["no", "yes"],
                                        "relief_last_seen_day": ["100", "30"], "relief_lost_day": ["130", "60"]}))

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regen.mechanism import nerve_time
-from regen.parameters import parameter_values
+from regen.mechanism.regrowth import nerve_time
+from regen.catalog.parameters import parameter_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "calibrate_mechanism.py"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from regen.catalog import indication_ids, load_catalog, resolve_indication, resolve_nerve
+from regen.catalog.nerves import indication_ids, load_catalog, resolve_indication, resolve_nerve
 from regen.errors import InputError
-from regen.parameters import REQUIRED, load_parameters
+from regen.catalog.parameters import REQUIRED, load_parameters
 
 REQUIRED_IDS = {
     "genicular_superolateral", "genicular_superomedial", "genicular_inferomedial",

@@ -38,7 +38,7 @@ def test_post_operative_relief_lost_books_nothing_and_says_so(predict):
 
 
 def test_slower_regrowth_never_books_earlier(model):
-    from regen.catalog import load_catalog, load_indication_catalog
+    from regen.catalog.nerves import load_catalog, load_indication_catalog
 
     window = {i for i, ind in load_indication_catalog().items() if ind.self_limiting}
     pairs = [(n.id, i) for n in load_catalog().values() for i in n.indications if i not in window]

@@ -61,7 +61,7 @@ def test_both_engines_write_the_same_bytes(tmp_path, cli, cluster, target, optio
 def test_dask_reads_the_scheduler_address_dask_reads(tmp_path, cli, cluster, monkeypatch):
     (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster)
-    from regen.dask_engine import scheduler_address
+    from regen.batch.dask import scheduler_address
 
     assert scheduler_address() == cluster
     assert _run(cli, tmp_path, "env", "o.csv", engine=("--engine", "dask")) == _run(cli, tmp_path, "loc", "o.csv")

@@ -102,7 +102,7 @@ def test_penalizer_inf_is_refused_by_the_library_too():
     import pandas as pd
 
     from regen.errors import InputError
-    from regen.relief_model import ReliefModel
+    from regen.fitting.relief_model import ReliefModel
 
     frame = pd.DataFrame({"nerve": ["GON"] * 4, "relief_last_seen_day": ["1", "2", "3", "4"],
                           "relief_lost_day": ["5", "6", "7", "8"]})
@@ -112,7 +112,7 @@ def test_penalizer_inf_is_refused_by_the_library_too():
 
 
 def test_json_safe_never_writes_nan():
-    from regen.evaluation import json_safe
+    from regen.fitting.evaluation import json_safe
 
     out = json.dumps(json_safe({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": float("-inf")}}),
                      allow_nan=False)
@@ -128,7 +128,7 @@ def test_fit_refuses_a_model_name_its_card_would_overwrite(cli, tmp_path):
     res = cli("fit", card_in, "-o", tmp_path / "outcomes.json")
     assert res.exit_code == 2 and "is also the input" in res.stderr
     assert card_in.read_text() == "x" and not (tmp_path / "outcomes.json").exists()
-    from regen.fitting import fit_file  # the library refuses it too
+    from regen.fitting.fit_file import fit_file  # the library refuses it too
 
     with pytest.raises(RegenError, match="which would overwrite the model"):
         fit_file(path, tmp_path / "clinic.md")

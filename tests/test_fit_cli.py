@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from regen.evaluation import calibration, concordance, evaluate
-from regen.model import load_model
-from regen.outcomes import load_outcomes
-from regen.simulate import simulate_cohort
+from regen.fitting.evaluation import calibration, concordance, evaluate
+from regen.model.model import load_model
+from regen.fitting.outcomes import load_outcomes
+from regen.fitting.simulate import simulate_cohort
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_fit_refuses_unusable_files(tmp_path, cli):
 def test_concordance_matches_a_pairwise_count():
     data = load_outcomes(simulate_cohort(200, seed=9))
     pred = np.random.default_rng(0).uniform(10, 300, len(data))
-    from regen.outcomes import event_times
+    from regen.fitting.outcomes import event_times
 
     keep = data.responded
     t, e = event_times(data.subset(keep))
@@ -97,7 +97,7 @@ def test_evaluate_without_bootstrap_has_no_intervals():
 def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
     from lifelines import KaplanMeierFitter
 
-    from regen.turnbull import turnbull
+    from regen.stats.turnbull import turnbull
 
     rng = np.random.default_rng(4)
     t = np.round(rng.exponential(100, 300), 1)
@@ -116,7 +116,7 @@ def test_describe_command(cli, cohort_csv):
 
 def test_turnbull_equals_the_plain_self_consistency_algorithm_on_interval_data():
     """The fast run-based EM gives what the textbook EM on every gap between bounds gives."""
-    from regen.turnbull import turnbull
+    from regen.stats.turnbull import turnbull
 
     rng = np.random.default_rng(8)
     n = 300

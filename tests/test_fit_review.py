@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regen.simulate import simulate_cohort
+from regen.fitting.simulate import simulate_cohort
 
 SENTENCE = "Estimates with intervals; decision support, not a medical device."
 
@@ -104,7 +104,7 @@ def test_fit_offset_names_its_estimated_power(cli, tmp_path):
 
 # ------------------------------------------------------------------ 3. validate: uninformative intervals, plain days
 def test_an_interval_covering_most_published_numbers_of_its_scale_is_flagged():
-    from regen.validation import flag_uninformative
+    from regen.fitting.loso import flag_uninformative
 
     loso = pd.DataFrame({
         "kind": ["proportion_relieved"] * 5 + ["median_duration_days"] * 5,
@@ -117,7 +117,7 @@ def test_an_interval_covering_most_published_numbers_of_its_scale_is_flagged():
 
 
 def _small_loso():
-    from regen.validation import flag_uninformative
+    from regen.fitting.loso import flag_uninformative
 
     return flag_uninformative(pd.DataFrame([
         {"study": "s1", "indication": "i", "kind": "proportion_relieved", "day": 1218.0, "n": 49.0,
@@ -136,7 +136,7 @@ def _small_loso():
 
 
 def test_validate_prints_the_uninformative_count_and_plain_numbers(cli, monkeypatch):
-    import regen.validation as validation
+    import regen.fitting.loso as validation
 
     loso = _small_loso()
     # proportions 0.469, 0.5, 0.9 and days 160, 59.4, 11: the 2nd and 4th intervals contain all three
@@ -162,7 +162,7 @@ def test_validate_prints_the_uninformative_count_and_plain_numbers(cli, monkeypa
 
 
 def test_coverage_counts_uninformative_only_among_the_numbers_inside():
-    from regen.validation import coverage_by_study
+    from regen.fitting.loso import coverage_by_study
 
     cov = coverage_by_study(_small_loso()).set_index("study")
     assert cov.loc["s2", "inside_uninformative"] == 1 and cov.loc["s3", "inside_uninformative"] == 0
@@ -185,7 +185,7 @@ def test_evaluate_and_describe_warn_about_rows_left_out(command, cli, tmp_path):
 
 # ------------------------------------------------------------------ 5. one message per bad cell
 def test_a_cell_that_is_not_a_number_gets_one_message():
-    from regen.outcomes import load_outcomes
+    from regen.fitting.outcomes import load_outcomes
 
     frame = pd.DataFrame({"nerve": ["GON", "GON", "GON", "GON", "GON"],
                           "relief_last_seen_day": ["sixty", "0", "30", "", "30"],
@@ -226,7 +226,7 @@ def test_a_clinic_model_rests_on_clinic_data(fitted, cli):
 
 
 def test_published_study_evidence_is_unchanged():
-    from regen.relief import evidence_text
+    from regen.model.relief import evidence_text
 
     entry = {"studies": 1, "patients": 12}
     assert evidence_text(entry, "indication", "x") == "indication: 1 study, 12 patients"
@@ -236,7 +236,7 @@ def test_published_study_evidence_is_unchanged():
 
 # ------------------------------------------------------------------ 8. a readable Cox table
 def test_describe_cox_table_has_names_units_and_hazard_ratios(fitted, cli):
-    from regen.describe import COX_COLUMNS, cox_spline
+    from regen.fitting.describe import COX_COLUMNS, cox_spline
 
     data, _, _ = fitted["a"]
     table = cox_spline(str(data))

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen import mechanism as m
-from regen.fronts import update_from_fronts
-from regen.parameters import parameter_values
+from regen.mechanism import regrowth as m
+from regen.mechanism.fronts import update_from_fronts
+from regen.catalog.parameters import parameter_values
 
 P = parameter_values()
 NAN = np.nan

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import regen
-from regen.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS
+from regen.schema.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS
 from regen.errors import DataFileError
-from regen.headers import edit_distance, header_key, match_headers
-from regen.schema import INPUT_COLUMNS, validate_patients
+from regen.schema.headers import edit_distance, header_key, match_headers
+from regen.schema.patients import INPUT_COLUMNS, validate_patients
 
 
 @pytest.mark.parametrize(("header", "column"), [
@@ -166,7 +166,7 @@ def test_a_header_that_clearly_holds_a_missing_column_refuses_the_file(header, c
 
 
 def test_a_file_wider_than_the_limit_is_refused_at_once(cli, tmp_path):
-    from regen.tables import MAX_COLUMNS
+    from regen.files.read import MAX_COLUMNS
 
     src = tmp_path / "wide.csv"
     n = MAX_COLUMNS * 5

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from regen.files import atomic_path
+from regen.files.write import atomic_path
 
 GOOD = b"patient_id,nerve,age\np1,GON,45\np2,SLGN,64\n"
 
@@ -128,7 +128,7 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
 ])
 def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, message):
     """For `regen predict --plot` (the lead calls cli_check_paths({"--plot": plot}, suffix=".png") first)."""
-    from regen.files import PathClashError, check_paths
+    from regen.files.write import PathClashError, check_paths
 
     with pytest.raises(PathClashError, match=message):
         check_paths({"--plot": path.format(tmp=tmp_path)}, suffix=".png")

@@ -1,6 +1,6 @@
 """Hostile input files (issue 11, items 1 and 7): nothing lost, shifted or mixed; streams and files.
 
-Every reader (score, fit, evaluate, describe, report) goes through regen.tables,
+Every reader (score, fit, evaluate, describe, report) goes through regen.files.read,
 so a file refused by one is refused by all, with the same one-line message.
 """
 
@@ -12,8 +12,8 @@ import json
 import pandas as pd
 import pytest
 
-from regen.columns import OUTPUT_COLUMNS
-from regen.tables import iter_chunks, read_table
+from regen.schema.columns import OUTPUT_COLUMNS
+from regen.files.read import iter_chunks, read_table
 
 RAGGED_FIRST = b"patient_id,nerve,age\nP1,SLGN,64,x\nP2,GON,45\n"  # a trailing comma from an export
 RAGGED_LATE = b"patient_id,nerve,age\nP1,SLGN,64\n\nP2,GON\n"
@@ -156,7 +156,7 @@ def test_score_and_predict_json_print_the_same_characters(tmp_path, cli):
 
 
 def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_path):
-    import regen.io as rio
+    import regen.batch.score as rio
 
     src = tmp_path / "in.csv"
     src.write_text("Nerve,Age,Smoking\n" + "GON,,yes\n" * 7 + "GON,61,no\n" * 5)

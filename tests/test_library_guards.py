@@ -8,7 +8,7 @@ import pytest
 
 import regen
 from regen.errors import InputError
-from regen.resources import model_path
+from regen.utils.resources import model_path
 
 
 def test_a_loaded_model_cannot_be_changed_for_the_next_caller():
@@ -51,7 +51,7 @@ def test_relief_model_refuses_bad_parameters_at_fit(params, message):
 
 
 def test_validate_bundle_never_changes_its_argument():
-    from regen.bundle import validate_bundle
+    from regen.model.bundle import validate_bundle
 
     bundle = json.loads(model_path("default.json").read_text(encoding="utf-8"))
     kept = copy.deepcopy(bundle)

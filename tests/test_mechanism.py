@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen import mechanism as m
-from regen.parameters import REQUIRED, parameter_values
+from regen.mechanism import regrowth as m
+from regen.catalog.parameters import REQUIRED, parameter_values
 
 P = parameter_values()
 

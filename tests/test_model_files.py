@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from regen.bundle import MAX_BYTES, MAX_DEPTH, read_bundle, validate_bundle
+from regen.model.bundle import MAX_BYTES, MAX_DEPTH, read_bundle, validate_bundle
 from regen.errors import ModelFileError
-from regen.resources import model_path
+from regen.utils.resources import model_path
 
 DEFAULT = json.loads(model_path("default.json").read_text(encoding="utf-8"))
 FIRST = next(iter(DEFAULT["relief"]["indications"]))
@@ -124,7 +124,7 @@ def test_huge_file_is_refused_before_reading(tmp_path):
 
 
 def test_the_shipped_models_pass_every_check():
-    from regen.model import mechanism_bundle
+    from regen.model.model import mechanism_bundle
 
     assert validate_bundle(copy.deepcopy(DEFAULT))["name"] == DEFAULT["name"]
     assert validate_bundle(mechanism_bundle())["name"] == "mechanism-only"
@@ -135,7 +135,7 @@ def test_a_fit_the_data_cannot_support_is_refused_in_one_line():
     import pandas as pd
 
     from regen.errors import DataFileError, InputError
-    from regen.relief_model import ReliefModel
+    from regen.fitting.relief_model import ReliefModel
 
     frame = pd.DataFrame({"nerve": ["GON"] * 3 + ["SLGN"] * 40, "age": [str(30 + i) for i in range(43)],
                           "relief_last_seen_day": ["30", "40", "50"] + ["3000"] * 40,

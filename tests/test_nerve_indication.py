@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 import regen
-from regen.catalog import load_catalog
-from regen.schema import validate_patients
+from regen.catalog.nerves import load_catalog
+from regen.schema.patients import validate_patients
 
 MESSAGE = ("indication: mastectomy is not a catalog indication of nerve greater_occipital (accepted: "
            "occipital_neuralgia): check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) "

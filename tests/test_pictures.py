@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from regen import load_model
 from regen.cli import app
-from regen.plots import plot_timeline, pyplot, timeline_curves
+from regen.reporting.plots import plot_timeline, pyplot, timeline_curves
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"

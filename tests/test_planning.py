@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from regen import InputError
-from regen.planning import shrink_to_history
+from regen.planning.rules import shrink_to_history
 
 
 def test_still_relieved_moves_every_relief_output_later(predict):
@@ -86,7 +86,7 @@ def test_post_operative_pain_is_an_analgesic_window_without_retreatment(predict)
 
 def test_every_catalog_pair_predicts_without_contradiction(model):
     """Onset <= relief end, booking <= median relief end, finite numbers, evidence said: every nerve x indication."""
-    from regen.catalog import load_catalog
+    from regen.catalog.nerves import load_catalog
 
     pairs = [(n.id, ind) for n in load_catalog().values() for ind in n.indications]
     ages = (15, 50, 75)
@@ -124,7 +124,7 @@ def test_book_at_risk_outside_0_1_is_refused_by_the_library(model, value):
 def test_scored_follow_up_rows_carry_the_next_cycle_counted_from_the_retreatment(model):
     import pandas as pd
 
-    from regen.columns import FOLLOW_UP_OUTPUT_COLUMNS, OUTPUT_COLUMNS
+    from regen.schema.columns import FOLLOW_UP_OUTPUT_COLUMNS, OUTPUT_COLUMNS
 
     frame = pd.DataFrame({"nerve": ["GON", "GON"], "indication": ["occipital_neuralgia"] * 2,
                           "treated_on": ["2026-01-10", "2026-01-10"], "relief_lost_day": ["70", ""]})

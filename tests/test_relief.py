@@ -1,4 +1,4 @@
-"""The relief-end law (regen.relief): invariants for every family, lookup order, one definition."""
+"""The relief-end law (regen.model.relief): invariants for every family, lookup order, one definition."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen import aft
-from regen.relief import ReliefDistribution, relief_distribution
+from regen.stats import aft
+from regen.model.relief import ReliefDistribution, relief_distribution
 
 ENTRY = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
          "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
@@ -129,7 +129,7 @@ def test_the_far_tail_is_not_lost_to_rounding(family):
 def test_the_stdlib_normal_quantile_matches_scipy_to_double_precision():
     from scipy.special import ndtr, ndtri
 
-    from regen.aft import norm_cdf_scalar, norm_ppf_scalar
+    from regen.stats.aft import norm_cdf_scalar, norm_ppf_scalar
 
     ps = np.concatenate([np.linspace(1e-9, 1 - 1e-9, 20001), np.logspace(-300, -1, 300), [0.02425, 0.97575]])
     got = np.array([norm_ppf_scalar(p) for p in ps])

@@ -10,13 +10,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from regen import InputError, ReliefModel, load_model
-from regen.bundle import read_bundle, write_bundle
+from regen.model.bundle import read_bundle, write_bundle
 from regen.errors import DataFileError, ModelFileError
-from regen.laws import nerve_times
-from regen.model import Model
-from regen.resources import model_path
-from regen.schema import validate_patients
-from regen.simulate import DEFAULT_TRUTH
+from regen.model.laws import nerve_times
+from regen.model.model import Model
+from regen.utils.resources import model_path
+from regen.schema.patients import validate_patients
+from regen.fitting.simulate import DEFAULT_TRUTH
 
 Y = ["relief_last_seen_day", "relief_lost_day", "responded"]
 
@@ -60,7 +60,7 @@ def test_family_auto_picks_lowest_aic_and_says_why(cohort):
 def test_offset_likelihood_equals_lifelines_on_scaled_bounds(cohort):
     from lifelines import LogNormalAFTFitter
 
-    from regen.outcomes import load_outcomes
+    from regen.fitting.outcomes import load_outcomes
 
     sub = cohort.head(800)
     model = ReliefModel(family="lognormal", penalizer=0.0, covariates=False).fit(sub)

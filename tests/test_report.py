@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from regen import score_frame
 from regen.cli import app
-from regen.report import build_report, escape
+from regen.reporting.report import build_report, escape
 
 TODAY = "2026-11-25"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -184,7 +184,7 @@ def test_report_cli(tmp_path):
 def test_a_patient_overdue_on_two_nerves_is_one_patient_in_the_lateness_bands():
     import pandas as pd
 
-    from regen.report_tables import lateness_table
+    from regen.reporting.report_tables import lateness_table
 
     today = pd.Timestamp("2026-11-25")
     overdue = pd.DataFrame({"kind": ["book by", "book by", "book by"], "patient": ["A", "A", "B"],

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from regen import score_frame
-from regen.report import build_report
+from regen.reporting.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

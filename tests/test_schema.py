@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from regen.errors import DataFileError
-from regen.schema import validate_patients
+from regen.schema.patients import validate_patients
 
 
 def test_nerve_column_is_required():
@@ -27,7 +27,7 @@ def test_no_patient_id_is_invented():
 
 
 def test_parsing_switches_to_pandas_above_the_threshold_with_the_same_result():
-    from regen.parsing import LARGE, factorize, to_bool, to_float
+    from regen.utils.parsing import LARGE, factorize, to_bool, to_float
 
     values = np.array([" 64", "64", "", None, float("nan"), "x", "1e3", "inf", "yes", " NO "] * 300, dtype=object)
     small, large = values[:LARGE // 2], values[: LARGE + 10]

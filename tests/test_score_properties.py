@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regen.columns import OUTPUT_COLUMNS
+from regen.schema.columns import OUTPUT_COLUMNS
 
 NERVES = {"SLGN": True, "GON": True, "intercostal": True, "kneecap": False, "": False}
 AGES = {"45": True, "80": True, "": True, "abc": False, "5": False}

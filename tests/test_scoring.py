@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import regen
-import regen.io
+import regen.batch.score
 from regen import score_frame
-from regen.columns import OUTPUT_COLUMNS
+from regen.schema.columns import OUTPUT_COLUMNS
 from regen.errors import DataFileError
 
 
@@ -142,7 +142,7 @@ def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     cohort.to_csv(src, index=False)
     calls = {"n": 0}
-    real = regen.io.predict_chunk  # the one function that validates and predicts a chunk (both engines)
+    real = regen.batch.score.predict_chunk  # the one function that validates and predicts a chunk (both engines)
 
     def failing(frame, *args, **kwargs):
         calls["n"] += 1
@@ -150,8 +150,8 @@ def test_crash_leaves_no_partial_output(tmp_path, cohort, monkeypatch):
             raise KeyboardInterrupt
         return real(frame, *args, **kwargs)
 
-    monkeypatch.setattr("regen.io.predict_chunk", failing)
-    from regen.io import score_file
+    monkeypatch.setattr("regen.batch.score.predict_chunk", failing)
+    from regen.batch.score import score_file
 
     with pytest.raises(KeyboardInterrupt):
         score_file(str(src), str(out), chunksize=100)
@@ -180,7 +180,7 @@ def test_dask_recipe_map_partitions(cohort):
 
 @pytest.mark.parametrize("chunksize", [1, 2, 100])
 def test_duplicate_ids_counted_within_and_across_chunks(tmp_path, chunksize):
-    from regen.io import score_file
+    from regen.batch.score import score_file
 
     src = tmp_path / "d.csv"
     src.write_text("patient_id,nerve\na,SLGN\nb,GON\na,GON\nc,GON\nb,SLGN\na,SLGN\n")
@@ -193,6 +193,6 @@ def test_the_command_line_chunk_size_is_the_library_default():
     import inspect
 
     from regen.cli import score
-    from regen.tables import CHUNK_ROWS
+    from regen.files.read import CHUNK_ROWS
 
     assert inspect.signature(score).parameters["chunksize"].default.default == CHUNK_ROWS

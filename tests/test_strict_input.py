@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regen.dates import YEARS, parse_date
+from regen.schema.dates import YEARS, parse_date
 from regen.errors import InputError
-from regen.parsing import parse_number, to_float
-from regen.schema import validate_patients
+from regen.utils.parsing import parse_number, to_float
+from regen.schema.patients import validate_patients
 
 
 # --------------------------------------------------------------------------- dates

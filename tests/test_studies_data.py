@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regen.summary_fit import CLASSES, USED_KINDS
+from regen.fitting.summary_fit import CLASSES, USED_KINDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 COLUMNS = ["study", "citation", "indication", "nerves", "design", "arm", "n", "day", "kind", "value", "count",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from regen.summary_fit import CLASSES, Priors, fit_laplace, fit_summaries, row_loglik, slope_decision, used_rows
+from regen.fitting.summary_fit import CLASSES, Priors, fit_laplace, fit_summaries, row_loglik, slope_decision, used_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ENTRY_KEYS = {"location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction", "studies",

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from regen.parsing import printable
+from regen.utils.parsing import printable
 
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # anything but \t and \n
 HOSTILE = ["P1\x1b[2J", "x\rOVERWRITTEN", "a\nError: fake", "\u202eevil", "bell\x07", "c1\x9b31m"]
@@ -76,7 +76,7 @@ def test_nerves_and_columns_tables_carry_no_control_characters(cli):
 
 
 def test_render_prediction_escapes_every_echoed_field():
-    from regen.prediction_text import render_prediction
+    from regen.reporting.text import render_prediction
 
     row = {"nerve": "n\x1b[1m", "indication": "i\x1b[1m", "patient_id": "p\x1b[1m", "model_version": "m\x1b[1m",
            "warnings": "w\x1b[1m", "follow_up": "f\x1b[1m", "evidence": "e\x1b[1m"}
@@ -88,6 +88,6 @@ def test_render_prediction_escapes_every_echoed_field():
 
 def test_an_undecodable_byte_in_an_argument_is_escaped():
     """A raw 0x9B (8-bit CSI) reaches Python as the surrogate \\udc9b and would be written back as the byte."""
-    from regen.parsing import json_text, printable
+    from regen.utils.parsing import json_text, printable
 
     assert printable("a\udc9b2Jb") == "a\\udc9b2Jb" and json_text("a\udc9b") == '"a\\udc9b"'

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from regen.summary_fit import fit_laplace, fit_summaries, used_rows
-from regen.validation import (
+from regen.fitting.summary_fit import fit_laplace, fit_summaries, used_rows
+from regen.fitting.loso import (
     LOSO_COLUMNS,
     coverage_by_study,
     leave_one_study_out,
@@ -94,7 +94,7 @@ def test_regen_validate_on_the_shipped_tables_meets_the_target(cli):
     """The default model, refitted leaving each published study out, covers 70-95 % of their numbers."""
     import json
 
-    from regen.datasets import load_studies
+    from regen.catalog.datasets import load_studies
 
     res = cli("validate", "--format", "json", "--draws", "1000")
     assert res.exit_code == 0, res.output
@@ -110,8 +110,8 @@ def test_the_shipped_default_model_was_built_from_the_shipped_tables(model):
     """A study table edited without rebuilding the model (scripts/build_default_model.py) fails here."""
     import hashlib
 
-    from regen.parameters import parameter_values
-    from regen.resources import data_path
+    from regen.catalog.parameters import parameter_values
+    from regen.utils.resources import data_path
 
     assert model.bundle["training"]["sha256"] == hashlib.sha256(data_path("studies.csv").read_bytes()).hexdigest()
     shipped = {k: dict(v) for k, v in model.params.items()}

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regen.catalog import load_catalog
+from regen.catalog.nerves import load_catalog
 
 #: A small outcome table: occipital followed to day 56, knee to day 150 (synthetic).
 OUTCOMES = pd.DataFrame({
@@ -78,8 +78,8 @@ def test_evaluate_accepts_the_embedded_models_by_name(name, cli, outcomes_csv):
 
 
 def test_describe_stops_each_curve_at_its_last_follow_up(outcomes_csv):
-    from regen.describe import turnbull_table
-    from regen.outcomes import load_outcomes
+    from regen.fitting.describe import turnbull_table
+    from regen.fitting.outcomes import load_outcomes
 
     data = load_outcomes(str(outcomes_csv))
     table = turnbull_table(data, days=(30, 56, 57, 90, 365)).set_index("indication")
@@ -96,7 +96,7 @@ def test_describe_stops_each_curve_at_its_last_follow_up(outcomes_csv):
 
 
 def test_fit_prints_units_and_time_ratios(cli, tmp_path):
-    from regen.simulate import simulate_cohort
+    from regen.fitting.simulate import simulate_cohort
 
     path = tmp_path / "c.csv"
     simulate_cohort(400, seed=2).to_csv(path, index=False)

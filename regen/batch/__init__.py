@@ -1,0 +1,1 @@
+"""Batch scoring of files, locally in chunks or on a Dask cluster."""

@@ -1,0 +1,434 @@
+"""Batch scoring of files: chunks in, prediction columns out, streamed through one writer.
+
+Input is read by :mod:`regen.files.read` (the one reader); outputs are written
+through :mod:`regen.files.write` (path checks, atomic files). Output rules:
+
+- ``-`` is stdout, written as rows are scored (a file refused part way, e.g.
+  a ragged record at row 900,000, leaves the rows before it on stdout and
+  exits 1); ``.parquet`` gets one row group per chunk (Parquet input keeps
+  its column types); ``.gz`` is gzip; anything else CSV.
+- **CSV text**: input cells are written back byte for byte, quoted only
+  where CSV needs it (a comma, a quote, a line break); numbers follow the
+  rule of :mod:`regen.schema.columns`; lines end with ``\\n``; UTF-8 without BOM.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+from regen.files.write import atomic_path, check_paths, output_kind, write_table_atomic
+from regen.utils.parsing import printable
+from regen.files.read import TextColumns, csv_header, encode_csv
+
+__all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
+
+
+# --------------------------------------------------------------------------- batch scoring
+def check_input_columns(names) -> tuple[str, ...]:
+    """The prediction columns for a table with these headers; refuse one that cannot be scored as a whole.
+
+    Raises
+    ------
+    DataFileError
+        No nerve column, repeated names, or prediction columns already there
+        (see :func:`regen.model.prediction.output_columns`).
+    """
+    from regen.model.prediction import output_columns
+
+    return output_columns(names)
+
+
+def batch_notes(batch) -> dict:
+    """What validation noted for a batch: headers read as another column, defaults used, file warnings."""
+    return {"mapped": dict(batch.mapped), "defaults": dict(batch.defaults), "warnings": list(batch.warnings)}
+
+
+def _predict(model, raw, risk, allow_any_nerve: bool = False) -> tuple[dict, dict]:
+    """Prediction columns and the validation notes of one chunk."""
+    from regen.model.prediction import predict_batch
+    from regen.schema.patients import validate_patients
+
+    batch = validate_patients(raw, allow_any_nerve=allow_any_nerve)
+    return predict_batch(model, batch, risk), batch_notes(batch)
+
+
+def score_chunk(chunk, model, book_at_risk: float | None, kind: str, allow_any_nerve: bool = False) -> dict:
+    """Score one :class:`regen.files.read.Chunk` and encode it for ``kind`` ('csv'/'gzip'/'stdout' or 'parquet').
+
+    Returns a dict: ``payload`` (CSV bytes or a pyarrow table), ``names``
+    (output columns), ``rows``, ``bad`` (row index in the chunk, patient_id,
+    error), ``ids`` (sorted distinct 64-bit hashes of the non-blank patient
+    ids), ``repeats`` (ids repeated inside the chunk) and ``notes``. A pure
+    function of its inputs: the local and Dask engines both call it.
+    """
+    result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
+    result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), kind)
+    return result
+
+
+def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: bool = False) -> dict:
+    """Validate and predict one chunk: ``pred`` (the prediction columns) and the accounting of :func:`score_chunk`."""
+    import numpy as np
+
+    raw = TextColumns(chunk.text)
+    pred, notes = _predict(model, raw, book_at_risk, allow_any_nerve)
+    errors = pred["error"]
+    bad = np.flatnonzero(errors != "")
+    pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
+    ids, repeats = _id_hashes(pid)
+    return {"pred": pred, "rows": chunk.text.num_rows, "bad": [(int(i), pid[i], errors[i]) for i in bad],
+            "ids": ids, "repeats": repeats, "notes": notes, "patient_ids": pid}
+
+
+def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
+    """The output of one chunk: input columns then the prediction columns; CSV bytes, or a table for Parquet."""
+    import pyarrow as pa
+
+    from regen.schema.columns import format_numbers
+
+    names = check_input_columns(chunk.text.column_names)
+    csv = kind != "parquet"
+    columns = []
+    for name in names:
+        values = pred[name]
+        if values.dtype.kind == "f":
+            columns.append(format_numbers(name, values) if csv else pa.array(values, type=pa.float64(),
+                                                                             from_pandas=True))
+        else:
+            columns.append(_text_column(values, quote=csv))
+    base = chunk.table if kind == "parquet" else chunk.text
+    table = pa.Table.from_arrays([*base.columns, *columns], names=[*base.column_names, *names])
+    if not csv:
+        return table.column_names, table
+    ready = range(base.num_columns, table.num_columns)  # numbers need no quotes; texts are quoted already
+    return table.column_names, encode_csv(table, ready=ready)
+
+
+def _text_column(values, quote: bool):
+    """A text output column as an arrow string array, each distinct value converted (and CSV-quoted) once."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if getattr(values, "codes", None) is not None:  # a CodedText: its encoding is there already
+        codes, uniques = values.codes, values.words
+    else:
+        codes, uniques = pd.factorize(values.astype(object, copy=False))
+    words = [str(u) for u in uniques]
+    if quote:
+        words = [f'"{w.replace(chr(34), chr(34) * 2)}"' if any(c in w for c in ',"\n\r') else w for w in words]
+    return pa.array([*words, ""], type=pa.string()).take(pa.array(np.where(codes < 0, len(words), codes)))
+
+
+def _hash_ids(ids):
+    """64-bit hashes of patient ids (the one hash the duplicate accounting compares)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.util.hash_array(np.asarray(ids, dtype=object))
+
+
+def _id_hashes(pid):
+    """Sorted distinct 64-bit hashes of the non-blank ids, and how many ids repeat one before them."""
+    import numpy as np
+
+    hashes = np.sort(_hash_ids(pid[pid != ""]))
+    first = np.concatenate(([True], hashes[1:] != hashes[:-1])) if len(hashes) else np.zeros(0, bool)
+    return hashes[first], int(len(hashes) - first.sum())
+
+
+class _Summary:
+    """Running totals over chunks, in order: rows, bad rows, duplicate ids, validation notes."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.rows, self.duplicates, self.bad, self.seen = 0, 0, [], np.array([], dtype=np.uint64)
+        self.example: tuple[str, int] | None = None  # the first repeated id and its row
+        self.mapped: dict[str, str] = {}
+        self.defaults: dict[str, int] = {}
+        self.warnings: list[str] = []
+
+    def add(self, result: dict) -> None:
+        import numpy as np
+
+        self.bad += [(self.rows + i + 1, pid, err) for i, pid, err in result["bad"]]
+        self.rows += result["rows"]
+        unique, known = result["ids"], self.seen  # 8 bytes per distinct id: memory stays flat
+        pos = np.minimum(np.searchsorted(known, unique), max(len(known) - 1, 0))
+        found = known[pos] == unique if len(known) else np.zeros(len(unique), dtype=bool)
+        self.duplicates += result["repeats"] + int(found.sum())
+        if self.example is None and (result["repeats"] or found.any()):
+            self.example = _repeat_example(result["patient_ids"], unique[found], self.rows - result["rows"])
+        result.pop("patient_ids", None)
+        self.seen = np.sort(np.concatenate([known, unique[~found]]))
+        self.mapped.update(result["notes"]["mapped"])
+        for name, count in result["notes"]["defaults"].items():
+            self.defaults[name] = self.defaults.get(name, 0) + int(count)
+        self.warnings += [w for w in result["notes"].get("warnings", []) if w not in self.warnings]
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "scored": self.rows - len(self.bad), "not_scored": len(self.bad),
+                "duplicate_ids": self.duplicates, "duplicate_example": self.example, "mapped": self.mapped,
+                "defaults": self.defaults, "warnings": self.warnings}
+
+
+def _repeat_example(pid, seen_before, offset: int) -> tuple[str, int]:
+    """The first row of a chunk whose id repeats one before it (in the chunk or in ``seen_before``): (id, row)."""
+    import numpy as np
+    import pandas as pd
+
+    pid = np.asarray(pid, dtype=object)
+    rows = np.flatnonzero(pid != "")
+    ids = pd.Series(pid[rows])
+    again = ids.duplicated().to_numpy() | np.isin(_hash_ids(ids.to_numpy()), seen_before)
+    first = int(np.argmax(again))
+    return str(ids.iloc[first]), offset + int(rows[first]) + 1
+
+
+class _Writer:
+    """Writes encoded chunks, in order, to a CSV / gzip / Parquet file or stdout (header first)."""
+
+    def __init__(self, path, kind: str) -> None:
+        self.path, self.kind, self.parquet, self.started = path, kind, None, False
+        if kind == "stdout":
+            sys.stdout.flush()
+            self.handle = getattr(sys.stdout, "buffer", sys.stdout)
+        elif kind in ("csv", "gzip"):
+            self.handle = self.raw = open(path, "wb")
+            if kind == "gzip":
+                import gzip
+
+                self.handle = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, compresslevel=6, mtime=0)
+
+    def write(self, result: dict) -> None:
+        payload = result["payload"]
+        if self.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.path, payload.schema)
+            self.parquet.write_table(payload, row_group_size=max(payload.num_rows, 1))
+            return
+        if not self.started:
+            payload = csv_header(result["names"]) + payload
+        self.started = True
+        data = payload.decode() if isinstance(self.handle, io.TextIOBase) else payload
+        written = self.handle.write(data)
+        if written is not None and written < len(data):  # a non-blocking or closed reader took part of it
+            raise BrokenPipeError(f"only {written} of {len(data)} bytes could be written")
+
+    def close(self) -> None:
+        if self.kind == "parquet":
+            if self.parquet is not None:
+                self.parquet.close()
+        elif self.kind == "stdout":
+            self.handle.flush()
+        else:
+            self.handle.close()
+            self.raw.close()
+
+
+def _ordered(func, items, submit, window: int):
+    """``func(item)`` for each item through ``submit``, at most ``window`` in flight, results in order."""
+    from collections import deque
+
+    pending: deque = deque()
+    try:
+        for item in items:
+            pending.append(submit(func, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def score_file(source: str, target: str, model=None, errors_path: str | None = None,
+               chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
+               submit=None, window: int = 3, allow_any_nerve: bool = False) -> dict:
+    """Score a file (or a glob of files) chunk by chunk; the output appears only when complete.
+
+    Read, validate, predict, encode and write, in order; row numbers continue
+    across the files of a glob (sorted by name), which must share their columns.
+
+    Parameters
+    ----------
+    source, target : str
+        Input (CSV, .csv.gz, .parquet, '-') and output (by extension, '-' = stdout).
+    model : Model, path or None
+    errors_path : str, optional
+        Also write the rows that could not be scored: ``row`` (data record
+        number, 1 = first row after the header), ``patient_id``, ``error``.
+    chunksize : int, optional
+        Rows per chunk (and per Parquet row group); default :data:`regen.files.read.CHUNK_ROWS` (50,000).
+    progress : callable, optional
+        Called with the running row count after each chunk.
+    book_at_risk : float, optional
+    allow_any_nerve : bool
+        Score a nerve for an indication the catalog does not list for it, with a warning.
+    submit : callable, optional
+        ``submit(func, *args) -> future`` running chunks elsewhere (the Dask
+        engine); default: two local threads.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``scored``, ``not_scored``, ``duplicate_ids``, ``mapped``,
+        ``defaults``, ``warnings`` (file-level), ``seconds``.
+    """
+    import functools
+    import time
+
+    from regen.model.prediction import check_book_at_risk
+    from regen.model.scoring import resolve_model
+    from regen.files.read import CHUNK_ROWS, iter_chunks
+
+    start = time.perf_counter()
+    sources = input_paths(source)
+    check_paths({"--output": target, "--errors": errors_path}, tuple(sources), stdout_ok=True)
+    model = resolve_model(model)
+    check_book_at_risk(book_at_risk, model.params)
+    kind, summary = output_kind(target), _Summary()
+    chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
+    with _maybe_atomic(target) as path:
+        writer = _Writer(path, kind)
+        try:
+            if submit is None:
+                results = _local(chunks, model, book_at_risk, writer, allow_any_nerve)
+            else:
+                func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind,
+                                         allow_any_nerve=allow_any_nerve)
+                results = (writer.write(r) or r for r in _ordered(func, chunks, submit, window))
+            for result in results:
+                summary.add(result)
+                del result
+                _release_memory()
+                if progress is not None:
+                    progress(summary.rows)
+        finally:
+            writer.close()
+        if errors_path:  # before the output is renamed into place: a failed run leaves neither file
+            _write_errors(summary.bad, errors_path)
+    return {**summary.as_dict(), "seconds": time.perf_counter() - start}
+
+
+def _local(chunks, model, book_at_risk, writer, allow_any_nerve=False):
+    """The local engine: predict a chunk here while a second thread encodes and writes the one before."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def encode_and_write(chunk, result):
+        result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), writer.kind)
+        writer.write(result)
+
+    pending = None
+    with ThreadPoolExecutor(1, thread_name_prefix="regen-write") as thread:
+        try:
+            for chunk in chunks:
+                result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
+                if pending is not None:
+                    yield pending.result()
+                pending = thread.submit(lambda c=chunk, r=result: encode_and_write(c, r) or r)
+            if pending is not None:
+                yield pending.result()
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+
+def _release_memory() -> None:
+    """Give freed memory back to the system after a chunk (arrow's pool, then glibc), so it stays flat."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    global _TRIM
+    if _TRIM is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
+
+
+def input_paths(source: str) -> list[str]:
+    """The input files: ``source`` itself, or the files matching it as a glob (sorted by name)."""
+    import glob
+
+    if source == "-" or os.path.exists(source) or not glob.has_magic(source):
+        return [source]
+    found = sorted(p for p in glob.glob(source) if os.path.isfile(p))
+    if not found:
+        from regen.errors import DataFileError
+
+        raise DataFileError(f"no input file matches {source!r}")
+    return found
+
+
+def _checked(files):
+    """Chunks of every file in turn; the first checked for scoring, the others must have its columns."""
+    from regen.errors import DataFileError
+
+    names = None
+    for chunks in files:
+        for chunk in chunks:
+            if names is None:
+                names = chunk.table.column_names
+                check_input_columns(names)
+            elif chunk.table.column_names != names:
+                raise DataFileError(f"the input files do not have the same columns ({', '.join(names)} vs "
+                                    f"{', '.join(chunk.table.column_names)})")
+            yield chunk
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The messages after scoring: duplicate ids, headers read as patient columns, defaults used, totals."""
+    lines = []
+    if summary["duplicate_ids"]:
+        n = summary["duplicate_ids"]
+        example = summary.get("duplicate_example")
+        lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
+                     + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else ""))
+    notes = []
+    if summary.get("mapped"):
+        notes.append("columns read as: " + ", ".join(f"{printable(k)} -> {v}" for k, v in summary["mapped"].items()))
+    if summary.get("defaults"):
+        notes.append("defaults used: " + ", ".join(f"{k} {n} row{'' if n == 1 else 's'}"
+                                                   for k, n in summary["defaults"].items()))
+    if notes:
+        lines.append("; ".join(notes))
+    lines += [f"Warning: {printable(w)}" for w in summary.get("warnings", [])]
+    rows = f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'}"
+    lines.append(f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored "
+                 f"in {summary['seconds']:.1f} s")
+    return lines
+
+
+def _write_errors(bad_rows: list, path: str) -> None:
+    import pandas as pd
+
+    write_table_atomic(pd.DataFrame(bad_rows, columns=["row", "patient_id", "error"]), path)
+
+
+class _maybe_atomic:
+    """atomic_path for a file target; stdout is written as it goes."""
+
+    def __init__(self, target: str) -> None:
+        self.inner = None if target == "-" else atomic_path(target)
+
+    def __enter__(self):
+        return "-" if self.inner is None else self.inner.__enter__()
+
+    def __exit__(self, *exc):
+        if self.inner is not None:
+            self.inner.__exit__(*exc)

@@ -1,0 +1,1 @@
+"""The catalogs and shipped tables: nerves, indications, mechanistic parameters, datasets."""

@@ -1,0 +1,1 @@
+"""The mechanism: latency, regrowth over the distance, maturation, and regeneration fronts."""

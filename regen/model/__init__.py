@@ -1,0 +1,1 @@
+"""The relief law, model bundles, the one prediction path and the Model class."""

@@ -1,0 +1,463 @@
+"""From patient columns to every prediction column: the one prediction path.
+
+Behind ``regen predict``, ``regen score``, :func:`regen.score_frame`,
+:meth:`regen.Model.predict` and :func:`predict_patient`:
+
+1. :func:`regen.schema.patients.validate_patients` types the columns and finds bad rows;
+2. :func:`regen.model.laws.nerve_times`: the mechanism gives T_nerve (return of
+   sensation), narrowed by measured regeneration fronts where given;
+3. :func:`regen.model.laws.patient_relief`: the relief-end law on top of it
+   (:func:`regen.model.relief.relief_distribution`), shrunk toward the patient's own
+   earlier cycles where given;
+4. follow-up (still relieved on day D conditions the law; relief lost on day D
+   makes retreatment due now and forecasts the next cycle) and the booking
+   rule give the review and retreatment days and dates;
+5. :func:`regen.schema.columns.round_outputs` rounds by the output contract.
+
+``model`` is anything with ``bundle``, ``params`` and ``version`` (a
+:class:`regen.Model`).
+
+Examples
+--------
+>>> from regen import load_model
+>>> from regen.model.prediction import predict_patient
+>>> row = predict_patient(load_model(), nerve="GON", age=45)
+>>> row["nerve"], row["sensation_return_p10_day"] < row["sensation_return_median_day"]
+('greater_occipital', True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from regen.catalog.nerves import load_indication_catalog
+from regen.catalog.checks import join_messages
+from regen.schema.columns import (
+    DETAIL_COLUMNS,
+    FOLLOW_UP_COLUMNS,
+    FOLLOW_UP_OUTPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    RELIEF_DAYS,
+    round_outputs,
+)
+from regen.errors import InputError
+from regen.schema.headers import match_headers
+from regen.model.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
+from regen.mechanism.regrowth import freeze_warnings, onset_time
+from regen.utils.parsing import LARGE, CodedText, factorize, is_missing
+from regen.planning.rules import retreatment_days, review_days
+from regen.schema.patients import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
+
+__all__ = [
+    "add_days",
+    "check_book_at_risk",
+    "check_frame",
+    "check_model",
+    "output_columns",
+    "patient_columns",
+    "predict_batch",
+    "predict_columns",
+    "predict_frame",
+    "predict_patient",
+]
+
+
+def _v(params: Mapping, name: str) -> float:
+    return float(params[name]["value"])
+
+
+def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
+    """The booking fraction to use: the model's default, or a given value strictly inside (0, 1)."""
+    if book_at_risk is None:
+        return _v(params, "retreatment_risk")
+    value = float(book_at_risk) if isinstance(book_at_risk, int | float) and not isinstance(book_at_risk, bool) \
+        else math.nan
+    if not 0.0 < value < 1.0:
+        raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 "
+                         "(e.g. 0.25)")
+    return value
+
+
+def check_model(model: object) -> None:
+    """Refuse a model argument that is not a loaded model (a name or path must be resolved first).
+
+    Raises
+    ------
+    TypeError
+        Naming the type given and where a name or path is accepted.
+    """
+    if not all(hasattr(model, key) for key in ("bundle", "params", "version")):
+        raise TypeError(f"model must be a regen Model here; got {type(model).__name__} (regen.predict_patient "
+                        "and regen.score_frame also take a path, 'default' or 'mechanism-only')")
+
+
+def check_frame(frame: object):
+    """A DataFrame of patients: ``frame`` itself, or a mapping of equal-length columns read as one.
+
+    Raises
+    ------
+    TypeError
+        If ``frame`` is neither a DataFrame nor a mapping (the message names what is accepted).
+    InputError
+        If a mapping's columns are not lists of one length.
+    """
+    import pandas as pd
+
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if not isinstance(frame, Mapping):
+        raise TypeError(f"frame must be a pandas DataFrame or a mapping of column name to values; "
+                        f"got {type(frame).__name__}")
+    try:
+        return pd.DataFrame({key: list(values) if isinstance(values, tuple) else values
+                             for key, values in frame.items()})
+    except (TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"frame: the mapping's columns must be lists of one length ({reason})") from None
+
+
+def add_days(dates: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """ISO date ``days`` after each date, the day rounded half up to whole days; '' where either is missing."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    days = np.asarray(days, dtype=float)
+    valid = ~np.isnat(dates) & np.isfinite(days)
+    if not valid.any():
+        return np.full(dates.shape, "", dtype=object)
+    shifted = (dates[valid] + np.floor(days[valid] + 0.5).astype("timedelta64[D]")).astype(np.int64)
+    if shifted.shape[0] > LARGE:  # a cohort has few distinct dates: format each once
+        import pandas as pd
+
+        inverse, uniques = pd.factorize(shifted)
+    else:
+        uniques, inverse = np.unique(shifted, return_inverse=True)
+    text = np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]"), unit="D").astype(object)
+    codes = np.full(dates.shape, len(text), dtype=np.intp)  # the last word: ''
+    codes[valid] = np.asarray(inverse).reshape(-1)
+    return CodedText.from_codes(codes, np.array([*text, ""], dtype=object))
+
+
+def _front_text(mech) -> np.ndarray:
+    """Where measured regeneration fronts narrowed the forecast: how many, and the day it is counted from."""
+    n = len(mech["sensation_return_median_day"])
+    used = np.asarray(mech.get("front_n_used", np.zeros(n)), dtype=int)
+    out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(used > 0)
+    out[rows] = [f"{used[i]} regrowth front(s) used: functional rate {mech['rate_mm_per_day'][i]:.2f} mm/day, "
+                 f"forecast counted from the last front (day {mech['anchor_day'][i]:g})" for i in rows]
+    return out
+
+
+def _follow_up_text(given, lost, count, window) -> np.ndarray:
+    out = np.full(given.shape, "", dtype=object)
+    still, is_lost = ~np.isnan(given), ~np.isnan(lost)
+    out[still] = [f"still relieved on day {d:g}: remaining relief given that" for d in given[still]]
+    due = is_lost & ~window
+    out[due] = [f"relief lost on day {d:g}: retreatment due now, next cycle forecast" for d in lost[due]]
+    ended = is_lost & window
+    out[ended] = [f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no "
+                  "retreatment booked)" for d in lost[ended]]
+    hist = count > 0
+    out[hist] = [f"{t}; " if t else "" for t in out[hist]]
+    out[hist] = out[hist] + [f"shrunk toward {c} earlier cycle(s)" for c in count[hist]]
+    return out
+
+
+def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
+    """Relief-end quantiles of the next cycle (days after the retreatment), where relief was lost."""
+    keys = [f"next_cycle_relief_end_{k}_day" for k in ("median", "p10", "p90")]
+    is_lost = ~np.isnan(lost)
+    if not is_lost.any():
+        return {key: np.full(lost.shape, np.nan) for key in keys}
+    nxt = next_cycle_relief(model, cols, mech, lost)
+    return {key: np.where(is_lost, nxt.quantile(p), np.nan) for key, p in zip(keys, (0.5, 0.1, 0.9), strict=True)}
+
+
+def _self_limiting(indication: np.ndarray) -> np.ndarray:
+    """True where the indication's pain ends by itself (post-operative): an analgesic window."""
+    catalog = load_indication_catalog()
+    codes, uniques = factorize(indication)
+    flags = np.array([u in catalog and catalog[u].self_limiting for u in uniques], dtype=bool)
+    return flags[codes]
+
+
+_NO_OUTCOME_DATA = ("this model has no relief outcome data for this indication or its class: relief is assumed "
+                    "to end as the nerve recovers (mechanism only, response not known); a model built on "
+                    "published studies (--model default) may rest on more")
+_WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic window and no retreatment is "
+           "booked (for chronic pain of this nerve, give a chronic indication)")
+
+
+def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
+    return [f"for comparable patients relief is expected to end (median day {m:.0f}) before the regrowing axons "
+            f"can have reached their target (day {f:.0f} at the earliest): relief in this setting often ends for "
+            "reasons other than regrowth (a partial lesion, another pain generator), so the booking follows the "
+            "relief forecast"
+            for m, f in zip(median_day, floor_day, strict=True)]
+
+
+def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
+    """Relief-end quantiles, P(relief) at fixed days, review and retreatment, follow-up, plan notes."""
+    dist = patient_relief(model, cols, mech)
+    given, lost = cols["relief_at_day"], cols["relief_lost_day"]
+    is_lost = ~np.isnan(lost)
+    quantiles = {k: dist.quantile(p, given) for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
+    out = {f"relief_end_{k}_day": np.where(is_lost, lost, q) for k, q in quantiles.items()}
+    surv = follow_up_survival(dist, RELIEF_DAYS, given, lost)
+    for j, day in enumerate(RELIEF_DAYS):
+        out[f"p_relief_{day}d"] = surv[:, j]
+    floor = mech["arrival_p10_day"]  # pain fibres can conduct again once axons reach the target
+    due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
+    window = _self_limiting(cols["indication"])
+    due = np.where(window, np.nan, np.where(is_lost, lost, due))
+    review = review_days(dist.quantile(book_at_risk / 2.0, given), onset["relief_onset_p90_day"], due)
+    out["retreatment_due_day"] = due
+    out["review_day"] = np.where(is_lost, lost, np.fmax(review, given))
+    out.update(_next_cycle(model, cols, mech, np.where(window, np.nan, lost)))  # no retreatment: no next cycle
+    out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
+    out["long_responder_fraction"] = dist.long
+    out["evidence"] = dist.evidence
+    out["follow_up"] = _join(_front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1],
+                                                                 window))
+    notes = np.full(len(dist), "", dtype=object)
+    notes[np.asarray(dist.level) == "mechanism"] = _NO_OUTCOME_DATA
+    notes[window] = _join(notes[window], np.full(int(window.sum()), _WINDOW, dtype=object))
+    early = relief_first & ~window & ~is_lost
+    notes[early] = _relief_first(quantiles["median"][early], floor[early])
+    out["_plan_notes"] = notes
+    return out
+
+
+def _join(*notes: np.ndarray) -> np.ndarray:
+    """Join per-row notes with '; ', skipping blanks (Python work only for rows with two or more)."""
+    out = np.asarray(notes[0], dtype=object)
+    for more in notes[1:]:
+        out = join_messages(out, more)
+    return out
+
+
+def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.ndarray]:
+    if ok.all():
+        return out
+    for key, values in out.items():
+        if values.dtype.kind == "f":
+            values = values.copy()
+            values[~ok] = np.nan
+        else:
+            values = values.astype(object)
+            values[~ok] = ""
+        out[key] = values
+    return out
+
+
+def predict_columns(model, raw: Mapping, book_at_risk: float | None = None,
+                    allow_any_nerve: bool = False) -> dict[str, np.ndarray]:
+    """Every prediction column for the patient columns ``raw`` (numpy in, numpy out).
+
+    Parameters
+    ----------
+    model : Model
+    raw : DataFrame or mapping of str to array-like
+        Patient columns and optional follow-up columns (see :mod:`regen.schema.columns`).
+    book_at_risk : float, optional
+        Book retreatment by the day this fraction of comparable patients have
+        lost relief; strictly between 0 and 1 (default: the model's 0.25).
+    allow_any_nerve : bool
+        Score a nerve for an indication the catalog does not list for it, with
+        a warning (see :func:`regen.schema.patients.validate_patients`).
+
+    Returns
+    -------
+    dict of array
+        Every column of :data:`regen.schema.columns.OUTPUT_COLUMNS` and
+        :data:`regen.schema.columns.DETAIL_COLUMNS`, rounded by the output contract;
+        rows that cannot be scored get NaN / '' and their reason in ``error``.
+    """
+    return predict_batch(model, validate_patients(raw, allow_any_nerve=allow_any_nerve), book_at_risk)
+
+
+def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
+    """:func:`predict_columns` for patients already validated (:func:`regen.schema.patients.validate_patients`)."""
+    check_model(model)
+    params = model.params
+    risk = check_book_at_risk(book_at_risk, params)
+    cols = batch.columns
+    mech = nerve_times(cols, params)
+    errors = _join(batch.errors, np.asarray(mech["front_error"], dtype=object))
+    onset = onset_time(params, len(batch))
+    relief = _relief_columns(model, cols, mech, onset, risk)
+    out = {
+        **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
+                                "sensation_return_p90_day", "sensation_observable", "distance_mm", "rate_mm_per_day",
+                                "initial_delay_days", "regrowth_days", "terminal_delay_days",
+                                "arrival_median_day", "arrival_p10_day", "anchor_day")},
+        **onset,
+        **relief,
+        "nerve": cols["nerve"],
+        "indication": cols["indication"],
+        "warnings": _join(batch.row_warnings if batch.row_warnings is not None else np.full(len(batch), ""),
+                          freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
+                          relief.pop("_plan_notes")),
+    }
+    errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
+    ok = errors == ""
+    out = round_outputs(_blank_bad_rows(out, ok))
+    for kind in ("retreatment_due", "review"):  # dates from the days as shown
+        out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
+    nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
+    out["next_cycle_relief_end_median_date"] = (add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any()
+                                                else np.full(len(batch), "", dtype=object))
+    out["model_version"] = CodedText.from_codes(ok.astype(np.intp), np.array(["", model.version], dtype=object))
+    out["patient_id"] = cols["patient_id"]
+
+    out["error"] = errors
+    return out
+
+
+#: Columns that must be finite days between 0 and 100 years for a row to count as scored.
+_PLAUSIBLE_DAYS = ("sensation_return_median_day", "sensation_return_p10_day", "sensation_return_p90_day",
+                   "relief_onset_day", "relief_end_median_day", "relief_end_p10_day", "relief_end_p90_day",
+                   "review_day")
+
+
+def _implausible(out: Mapping, version: str) -> np.ndarray:
+    """An error for rows whose predictions are not finite days within 100 years (never reported as scored)."""
+    days = np.column_stack([out[k] for k in _PLAUSIBLE_DAYS])
+    due = np.asarray(out["retreatment_due_day"], float)
+    probs = np.column_stack([out[f"p_relief_{d}d"] for d in RELIEF_DAYS])
+    with np.errstate(invalid="ignore"):
+        good = (np.isfinite(days).all(1) & (days >= 0).all(1) & (days <= 36500).all(1)
+                & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
+                & ((probs >= 0) & (probs <= 1)).all(1))
+    out = np.full(good.shape, "", dtype=object)
+    out[~good] = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years): "
+                  "check the distance and follow-up values")
+    return out
+
+
+def output_columns(input_names) -> tuple[str, ...]:
+    """The prediction columns appended to a table with these headers (follow-up ones when it has any).
+
+    Raises
+    ------
+    DataFileError
+        If the headers cannot be scored (see :func:`regen.schema.patients.check_headers`)
+        or already hold prediction columns.
+    """
+    from regen.errors import DataFileError
+
+    names = [str(n) for n in input_names]
+    check_headers(names)
+    follow_up = match_headers(names, FOLLOW_UP_COLUMNS).columns
+    columns = (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ()))
+    clash = [c for c in columns if c in names]
+    if clash:
+        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
+                            "drop them before scoring")
+    return columns
+
+
+def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_nerve: bool = False):
+    """Score a DataFrame: the input columns untouched, then :data:`regen.schema.columns.OUTPUT_COLUMNS`
+    (and :data:`regen.schema.columns.FOLLOW_UP_OUTPUT_COLUMNS` when the input has follow-up columns).
+
+    The frame's ``attrs`` carry the file-level notes: ``columns_read_as``
+    (input header -> column), ``defaults_used`` (column -> rows) and ``file_warnings``.
+
+    See :func:`regen.score_frame` (which also resolves the model).
+    """
+    check_model(model)
+    frame = check_frame(frame)
+    columns = output_columns(frame.columns)
+    out = frame.copy()
+    batch = validate_patients(frame, allow_any_nerve=allow_any_nerve)
+    pred = predict_batch(model, batch, book_at_risk)
+    for col in columns:
+        out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
+    out.attrs.update(columns_read_as=batch.mapped, defaults_used=batch.defaults, file_warnings=batch.warnings)
+    return out
+
+
+def _scalar(name: str, value: object) -> object:
+    """One keyword of :func:`predict_patient` as a one-row column value (None = not given)."""
+    if value is None or (is_missing(value) and not isinstance(value, float)):  # pd.NA, pd.NaT: not given
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{name}: {value!r} is not a number")
+    if isinstance(value, list | tuple | np.ndarray):
+        bad = [v for v in value if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            raise InputError(f"{name}: {bad[0]!r} is not a number")
+        return list(value)
+    return value
+
+
+def patient_columns(**columns: object) -> dict[str, np.ndarray]:
+    """One patient's keyword columns as one-row columns (what :func:`predict_columns` takes).
+
+    Raises
+    ------
+    InputError
+        If a column name is unknown, ``nerve`` is missing, or a number is NaN or infinite.
+    """
+    from regen.schema.columns import PATIENT_COLUMNS
+
+    accepted = (*PATIENT_COLUMNS, ALLOW_ANY_NERVE, *FOLLOW_UP_COLUMNS)
+    unknown = sorted(set(columns) - set(accepted))
+    if unknown:
+        raise InputError(f"unknown column(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
+    raw = {}
+    for name, value in columns.items():
+        if value is not None:
+            raw[name] = np.empty(1, dtype=object)
+            raw[name][0] = _scalar(name, value)
+    if "nerve" not in raw:
+        raise InputError("nerve is required (e.g. genicular_superolateral; see 'regen nerves')")
+    return raw
+
+
+def predict_patient(model, book_at_risk: float | None = None, **columns: object) -> dict:
+    """Predict one patient from keyword columns; one flat dict, rounded as ``regen score`` rounds.
+
+    Parameters
+    ----------
+    model : Model
+        A loaded model (:func:`regen.predict_patient` also takes a path,
+        ``"default"`` or ``"mechanism-only"``).
+    book_at_risk : float, optional
+        See :func:`predict_columns`.
+    **columns
+        Patient and follow-up columns by name (``nerve="SLGN", age=64,
+        front_mm=[20, 41], front_day=[40, 60]``); None means not given.
+
+    Returns
+    -------
+    dict
+        The output and detail columns as plain Python values (NaN becomes None).
+
+    Raises
+    ------
+    InputError
+        If a value is unusable (the message names the column and the value) or a
+        column name is unknown.
+    TypeError
+        If ``model`` is not a loaded model.
+    """
+    check_model(model)
+    batch = validate_patients(patient_columns(**columns))  # an allow_any_nerve column is read row by row
+    out = predict_batch(model, batch, book_at_risk)
+    if out["error"][0]:
+        raise InputError(out["error"][0])
+    row = {key: _plain(values[0]) for key, values in out.items() if key != "error"}
+    row["treated_on"] = add_days(batch.columns["treated_on"], np.zeros(1))[0]  # as read: YYYY-MM-DD or ''
+    return {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,210 @@
+"""The relief-end distribution, defined once.
+
+For each patient, the ``relief`` section of a model bundle (see
+:mod:`regen.model.bundle`) gives an accelerated-failure-time law of the day relief
+ends, among responders whose relief ends::
+
+    log T_relief = mu + scale * eps
+    mu    = location + offset_coef * log T_nerve + x'beta
+    scale = sqrt(sigma**2 + location_sd**2 + setting_sd**2)
+
+where ``location``, ``location_sd`` and ``offset_coef`` come from the
+patient's indication if the model has data on it, else from its pain class,
+else from ``default`` (the mechanism alone). A fraction ``1 - response_prob``
+never gets relief and a fraction ``long_responder_fraction`` of responders
+keeps it beyond the model's horizon, so::
+
+    P(still relieved at t) = response_prob * (long + (1 - long) * S_eps((log t - mu) / scale))
+
+Everything else in regen — predictions, plots, evaluation, fitting
+summaries — reads these numbers through :func:`relief_distribution` and the
+methods of :class:`ReliefDistribution`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from regen.model.relief import relief_distribution
+>>> relief = {"family": "lognormal", "sigma": 0.5, "setting_sd": 0.0, "indications": {},
+...           "classes": {}, "default": {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0,
+...           "response_prob": 1.0, "long_responder_fraction": 0.0, "studies": 0, "patients": 0}}
+>>> dist = relief_distribution(relief, {"indication": np.array(["x"], dtype=object)}, np.log([100.0]))
+>>> round(float(dist.quantile(0.5)[0]), 6), float(dist.survival([100.0])[0, 0])
+(100.0, 0.5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from regen.stats import aft
+from regen.catalog.nerves import pain_class
+from regen.stats.covariates import covariate_effect
+from regen.utils.parsing import CodedText, factorize
+
+__all__ = ["ENTRY_KEYS", "ReliefDistribution", "evidence_text", "relief_distribution"]
+
+#: The numbers of one entry (indication, class or default) of the relief section.
+ENTRY_KEYS = ("location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction")
+
+
+@dataclass(frozen=True)
+class ReliefDistribution:
+    """The relief-end law of ``n`` patients (arrays of length ``n``).
+
+    Attributes
+    ----------
+    family : str
+        AFT family of ``eps`` (see :mod:`regen.stats.aft`).
+    mu, scale : array
+        Location and scale of log relief-end days among responders whose relief ends.
+    response : array
+        P(relief starts).
+    long : array
+        Fraction of responders whose relief outlasts the model's horizon.
+    evidence : array of str
+        What stands behind each patient's forecast (see :func:`evidence_text`).
+    level : array of str
+        ``indication``, ``class`` or ``mechanism``: which entry of the model was used.
+    start : array
+        Day before which a responder's relief cannot end (relief must first be
+        noticed: the onset); 0 for the plain law.
+    """
+
+    family: str
+    mu: np.ndarray
+    scale: np.ndarray
+    response: np.ndarray
+    long: np.ndarray
+    evidence: np.ndarray
+    level: np.ndarray
+    start: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.mu.shape[0])
+
+    def with_location(self, mu: np.ndarray, scale: np.ndarray) -> ReliefDistribution:
+        """The same law with another location and scale (e.g. shrunk toward a patient's history)."""
+        return replace(self, mu=np.asarray(mu, float), scale=np.asarray(scale, float))
+
+    def with_start(self, start_day: np.ndarray) -> ReliefDistribution:
+        """The same law for responders known to be relieved until ``start_day`` (e.g. the onset)."""
+        return replace(self, start=np.broadcast_to(np.asarray(start_day, float), self.mu.shape).copy())
+
+    def _from(self, given_day: np.ndarray | None) -> np.ndarray:
+        """The day responders are known to be relieved until: the given day, at least the start."""
+        start = np.zeros(len(self)) if self.start is None else self.start
+        if given_day is None:
+            return start
+        return np.fmax(np.nan_to_num(np.asarray(given_day, float), nan=0.0), start)
+
+    def _ends_survival(self, times: np.ndarray) -> np.ndarray:
+        """P(T > t) among responders whose relief ends, ``n x k``."""
+        t = np.asarray(times, float)
+        log_t = np.log(np.maximum(t, 1e-300))
+        s = aft.survival(self.family, log_t, self.mu[:, None], self.scale[:, None])
+        return np.where(t > 0, s, 1.0)
+
+    def responder_survival(self, times: Sequence[float] | np.ndarray,
+                           given_day: np.ndarray | None = None) -> np.ndarray:
+        """P(still relieved at each time | responder [, relieved at ``given_day``]), ``n x k``."""
+        t = np.broadcast_to(np.asarray(times, float), (len(self), np.size(times)))
+        long = self.long[:, None]
+        s_t = long + (1.0 - long) * self._ends_survival(t)
+        given = self._from(given_day)[:, None]
+        if not np.any(given > 0):
+            return s_t
+        s_d = long + (1.0 - long) * self._ends_survival(given)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # S(day) may underflow to ~0
+            cond = np.clip(s_t / s_d, 0.0, 1.0)
+        return np.where(t <= given, 1.0, np.where(s_d > 0, cond, 0.0))
+
+    def survival(self, times: Sequence[float] | np.ndarray,
+                 given_day: np.ndarray | None = None) -> np.ndarray:
+        """P(still relieved at each time), ``n x k``, non-responders included.
+
+        Given relief at ``given_day`` (NaN = no such information) the patient is
+        a responder, so the response probability drops out for that row.
+        """
+        s = self.responder_survival(times, given_day)
+        if given_day is None:
+            return self.response[:, None] * s
+        known = ~np.isnan(np.asarray(given_day, float))
+        return np.where(known[:, None], s, self.response[:, None] * s)
+
+    def quantile(self, p: float | np.ndarray, given_day: np.ndarray | None = None) -> np.ndarray:
+        """Day by which a fraction ``p`` of responders whose relief ends have lost it.
+
+        Long responders are reported apart (``long``), so a quantile is never
+        infinite. Given relief at ``given_day`` (or a start), the answer is never before it.
+        """
+        given = self._from(given_day)
+        if not np.any(given > 0):
+            return aft.quantile(self.family, self.mu, self.scale, p)
+        s_d = self._ends_survival(given[:, None])[:, 0]
+        # S(answer) = (1 - p) * S(given); kept below 1 where S(given) underflows
+        target = np.minimum(1.0 - (1.0 - np.asarray(p, float)) * s_d, 1.0 - 1e-15)
+        return np.maximum(aft.quantile(self.family, self.mu, self.scale, target), given)
+
+
+def _entries(relief: Mapping, indication: np.ndarray):
+    """For each distinct indication: its entry and level; plus the distinct values and row codes."""
+    codes, uniques = factorize(indication)
+    entries, levels = [], []
+    for ind in uniques:
+        if ind in relief.get("indications", {}):
+            entries.append(relief["indications"][ind])
+            levels.append("indication")
+        elif pain_class(ind) in relief.get("classes", {}):
+            entries.append(relief["classes"][pain_class(ind)])
+            levels.append("class")
+        else:
+            entries.append(relief["default"])
+            levels.append("mechanism")
+    return entries, levels, uniques, codes
+
+
+def evidence_text(entry: Mapping, level: str, indication: str) -> str:
+    """One line saying what stands behind a forecast."""
+    studies, patients = int(entry.get("studies", 0)), int(entry.get("patients", 0))
+    count = f"{studies} {'study' if studies == 1 else 'studies'}, " + (
+        f"{patients} patients" if patients else "patients not stated")
+    if level == "indication" and entry.get("data") == "clinic":  # fitted by regen fit on a clinic's rows
+        return f"indication: clinic data, {patients} {'patient' if patients == 1 else 'patients'}"
+    if level == "indication":
+        return f"indication: {count}"
+    if level == "class" and studies == 0:
+        return (f"class only: no study of this indication nor of its class ({pain_class(indication)}): "
+                "the average of the other classes, widest interval")
+    if level == "class":
+        return f"class only: no study of this indication ({pain_class(indication)}: {count})"
+    return "mechanism only: no outcome data for this indication or its class"
+
+
+def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarray) -> ReliefDistribution:
+    """The relief-end law of each patient (see the module docstring).
+
+    Parameters
+    ----------
+    relief : mapping
+        The ``relief`` section of a validated model bundle.
+    cols : mapping of str to array
+        Validated patient columns (:func:`regen.schema.patients.validate_patients`);
+        ``indication`` is required, covariates are read when the model has any.
+    log_nerve_days : array
+        Log median return-of-sensation time per patient (the mechanism).
+    """
+    indication = np.asarray(cols["indication"], dtype=object)
+    entries, levels, uniques, codes = _entries(relief, indication)
+    table = {key: np.array([float(e[key]) for e in entries])[codes] for key in ENTRY_KEYS}
+    sigma2 = float(relief["sigma"]) ** 2 + float(relief.get("setting_sd", 0.0)) ** 2
+    mu = (table["location"] + table["offset_coef"] * np.asarray(log_nerve_days, float)
+          + covariate_effect(cols, relief.get("covariates")))
+    evidence = np.array([evidence_text(e, lvl, ind) for e, lvl, ind in zip(entries, levels, uniques, strict=True)],
+                        dtype=object)
+    return ReliefDistribution(
+        family=str(relief["family"]), mu=mu, scale=np.sqrt(sigma2 + table["location_sd"] ** 2),
+        response=table["response_prob"], long=table["long_responder_fraction"],
+        evidence=CodedText.from_codes(codes, evidence), level=np.array(levels, dtype=object)[codes])

@@ -1,0 +1,1 @@
+"""Planning rules as pure functions on relief laws: booking, review, history shrinkage."""

@@ -1,0 +1,1 @@
+"""What people read: the clinic report, plots, the prediction table, listings."""

@@ -1,0 +1,259 @@
+"""A self-contained HTML page for a clinic: who is overdue, who is due when.
+
+The page answers "whom do we call this week": reviews and retreatment
+bookings already past ``today`` (with how many days late) come first, then a
+continuous calendar of the next 12 calendar weeks and 24 calendar months
+(empty periods included), the evidence behind the predictions, and the cohort.
+Patients are counted by ``patient_id`` (a repeated id counts once). Patient
+identifiers appear only in the optional working list (``list_patients=True``),
+so a page made with the defaults can be shared. Everything is inline (figures
+as base64 PNG, no script, a Content-Security-Policy that forbids any fetch);
+every text is HTML-escaped and control characters are shown as ``\\xNN``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from regen import score_frame
+>>> from regen.reporting.report import build_report
+>>> scored = score_frame(pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05"] * 2}))
+>>> page = build_report(scored, today="2026-01-05")
+>>> page.startswith("<!DOCTYPE html>") and page.index("id='overdue'") < page.index("id='weeks'")
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from regen.reporting import report_tables as tables
+from regen.reporting.report_tables import escape
+
+__all__ = ["build_report", "escape"]
+
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+_CSS = """html{-webkit-text-size-adjust:100%}
+body{font-family:system-ui,-apple-system,sans-serif;margin:0 auto;padding:0 12px 2em;max-width:1000px;
+color:#222;line-height:1.45}
+h1{font-size:1.5em;margin:.8em 0 .3em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:1.6em}
+h3{font-size:1.05em;margin-top:1.2em}p,li{overflow-wrap:anywhere}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.6em 0 1em;max-width:100%}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap;vertical-align:top}
+th{background:#f2f2f2;white-space:normal;min-width:4.5em}
+td.t,th.t,td.w,th.w{text-align:left}td.w{white-space:normal;min-width:12em;max-width:30em}
+tr.zero td{color:#999}img{max-width:100%;height:auto}
+.note{color:#555;font-size:90%}.late{color:#a50f15;font-weight:600}
+.box{background:#fff5f0;border-left:4px solid #cb181d;padding:.4em .8em}
+nav{font-size:90%}nav a{margin-right:.8em;white-space:nowrap}
+@media (max-width:600px){body{font-size:15px}h1{font-size:1.25em}td,th{padding:3px 5px}}"""
+
+_NAV = (("overdue", "Overdue"), ("weeks", "Next 12 weeks"), ("months", "Next 24 months"),
+        ("evidence", "Evidence"), ("cohort", "Cohort"))
+_LEVEL_MEANING = {
+    "indication": "studies of this indication stand behind the relief forecast",
+    "class only": "no study of this indication: its pain class's forecast, with the spread between "
+                  "indications added",
+    "mechanism only": "no outcome study of this indication or its class: relief end anchored on the "
+                      "nerve's regrowth alone",
+    "not stated": "the evidence column is empty for these rows",
+}
+
+
+def _p(text: str, cls: str = "") -> str:
+    return f"<p class='{cls}'>{text}</p>" if cls else f"<p>{text}</p>"
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _histogram(ok) -> str:
+    from regen.reporting.plots import pyplot
+
+    days = ok["relief_end_median_day"].to_numpy(dtype=float)
+    days = days[np.isfinite(days) & (days > 0)]
+    if not len(days):
+        return _p("No relief-end prediction to draw.", "note")
+    fig, ax = pyplot().subplots(figsize=(8, 3))
+    bins = np.geomspace(max(days.min() * 0.9, 1.0), days.max() * 1.1, 30)
+    ax.hist(days, bins=bins, color="#e6550d", alpha=0.85)
+    ax.set_xscale("log")
+    ticks = [t for t in (7, 14, 30, 60, 90, 180, 365, 730, 1460) if bins[0] <= t <= bins[-1]]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("predicted median relief end among responders (days after treatment, log scale)")
+    ax.set_ylabel("predictions (nerves)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def _calendar_plot(month) -> str:
+    from regen.reporting.plots import pyplot
+
+    fig, ax = pyplot().subplots(figsize=(8, 3.2))
+    x = np.arange(len(month))
+    ax.bar(x - 0.2, month["reviews: patients"], width=0.4, color="#756bb1", label="reviews (patients)")
+    ax.bar(x + 0.2, month["book by: patients"], width=0.4, color="#cb181d", label="book by (patients)")
+    ax.set_xticks(x, month["month"], rotation=60, ha="right", fontsize=8)
+    ax.set_xlim(-0.6, len(month) - 0.4)
+    ax.set_ylabel("patients due")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+    ax.grid(alpha=0.3, axis="y")
+    return _png(fig)
+
+
+def _head(title: str) -> str:
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>")
+
+
+def _summary(c: tables.Cohort, today) -> str:
+    n, ok = len(c.frame), int(c.ok.sum())
+    versions = ", ".join(sorted(set(c.frame.loc[c.ok, "model_version"].astype(str)))) or "none"
+    if c.has_ids:
+        who = (f"{tables.plural(c.patients, 'patient')} (by <code>patient_id</code>; "
+               f"{tables.plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)")
+    else:
+        who = "no <code>patient_id</code> column: each row counted as one patient"
+    return (_p(f"{tables.plural(n, 'row')} (one per treated nerve), {who}: {ok:,} scored, "
+               f"{n - ok:,} not scored. Model: {escape(versions)}. Today: <b>{today.date()}</b>.")
+            + _p("Estimates with uncertainty for decision support by clinicians; not a medical device. "
+                 "<b>Book by</b> is the day by which to <i>book</i> the retreatment (by default the day "
+                 "25 % of comparable patients have lost relief, not before the regrowing axons can have "
+                 "reached their target unless relief is expected to end first), not a day to treat on. "
+                 "Overdue means the date has passed in the scored file: a visit already held is not known "
+                 "to regen.", "note")
+            + "<nav>" + " ".join(f"<a href='#{k}'>{v}</a>" for k, v in _NAV) + "</nav>")
+
+
+def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
+    ev = c.events[c.events["date"] < today]
+    parts = ["<h2 id='overdue'>Overdue: due before today</h2>"]
+    if not len(c.events):
+        return [*parts, _p("No review or booking dates (no <code>treated_on</code>): nothing to list.")]
+    if not len(ev):
+        return [*parts, _p(f"Nothing overdue: no review or booking date falls before {today.date()}.")]
+    parts.append(f"<div class='box'>{tables.overdue_summary(ev, today)}</div>")
+    parts.append(_p("Overdue = the date is before today; the export does not say whether a review "
+                    "already took place or a retreatment was already booked.", "note"))
+    parts.append("<h3>How late</h3>" + tables.html_table(tables.lateness_table(ev, today), zero_rows=True,
+                                                        table_id="lateness"))
+    if list_patients:
+        parts.append("<h3>Who (most overdue first)</h3>"
+                     + tables.html_table(tables.overdue_list(ev, c, today), table_id="overdue-list"))
+    else:
+        parts.append(_p("Patient identifiers are left out of this page. Make it with "
+                        "<code>--list-patients</code> for the list of who is overdue "
+                        "(the page then carries identifiers: do not share it).", "note"))
+    return parts
+
+
+def _calendar_sections(c: tables.Cohort, today) -> list[str]:
+    week = tables.week_calendar(c.events, today)
+    month = tables.month_calendar(c.events, today)
+    later = tables.after_window_sentence(c.events, today)
+    nodate = tables.no_date_sentence(c)
+    return ["<h2 id='weeks'>Next 12 weeks</h2>",
+            _p("Calendar weeks, Monday to Sunday; the first starts today. Every week is listed, "
+               "empty ones included. Counts are patients (a repeated <code>patient_id</code> counts "
+               "once per week); <i>nerves</i> counts the treated nerves to book.", "note"),
+            tables.html_table(week, zero_rows=True, table_id="week-table"),
+            "<h2 id='months'>Next 24 months</h2>",
+            _p("Calendar months; the first starts today. Every month is listed, empty ones included.",
+               "note"),
+            _calendar_plot(month), tables.html_table(month, zero_rows=True, table_id="month-table"),
+            _p(later + " " + nodate, "note")]
+
+
+def _evidence_section(c: tables.Cohort) -> list[str]:
+    parts = ["<h2 id='evidence'>Evidence behind the predictions</h2>"]
+    levels = tables.evidence_levels(c)
+    if levels is None:
+        parts.append(_p("This scored file has no <code>evidence</code> column (scored by an older regen): "
+                        "how many predictions rest on class-level or mechanism-only evidence is not known. "
+                        "Re-score with the current regen to see it."))
+    else:
+        parts.append(_p(tables.evidence_sentence(levels)))
+        parts.append(tables.html_table(tables.evidence_table(c, levels, _LEVEL_MEANING),
+                                       wrap={"what it means"}, table_id="evidence-levels"))
+        parts.append("<h3>As stated per prediction</h3>"
+                     + tables.html_table(tables.text_counts(c, "evidence"), wrap={"evidence"}))
+    warn = tables.text_counts(c, "warnings", split="; ")
+    if warn is not None and len(warn):
+        parts.append("<h3>Warnings</h3>" + tables.html_table(warn, wrap={"warnings"}))
+    nobook = tables.no_booking_sentence(c)
+    if nobook:
+        parts.append(_p(nobook))
+    return parts
+
+
+def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
+    ok = c.frame[c.ok]
+    parts = []
+    if list_patients:
+        parts += ["<h2 id='list'>Working list</h2>",
+                  _p("Every scored row with a date, next action first. Contains patient identifiers.",
+                     "note"),
+                  tables.html_table(tables.working_list(c), table_id="working-list")]
+    parts += ["<h2 id='cohort'>Cohort by nerve and indication</h2>",
+              tables.html_table(tables.cohort_table(c), table_id="cohort-table"),
+              _p("Per nerve and indication: the median of the patients' predicted medians (sensation "
+                 "returns; relief ends, among responders) and the mean probability of still being "
+                 "relieved at 180 days (all patients, non-responders included).", "note"),
+              "<h2>Predicted relief end</h2>", _histogram(ok)]
+    errors = tables.text_counts(c, "error", rows=~c.ok)
+    if errors is not None and len(errors):
+        parts += ["<h2>Not scored</h2>", tables.html_table(errors, wrap={"error"})]
+        if list_patients and c.has_ids:
+            import pandas as pd
+
+            bad = pd.DataFrame({"patient_id": c.ids[~c.ok], "error": c.frame.loc[~c.ok, "error"]})
+            parts.append(tables.html_table(bad, wrap={"error"}, table_id="not-scored-list"))
+    return parts
+
+
+def build_report(scored, today=None, title: str = "regen cohort report", *,
+                 list_patients: bool = False) -> str:
+    """Build the HTML page from a scored frame (the output of ``regen score``).
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        A scored table (strings, as read from the CSV, or typed).
+    today : str or date, optional
+        The day the page is made for (``YYYY-MM-DD``); dates before it are
+        overdue and the calendars start on it. Default: the computer's today.
+    title : str
+        Page title.
+    list_patients : bool
+        Add the working lists with ``patient_id`` (who is overdue, who is due
+        when). Off by default so that a shared page carries no identifiers.
+
+    Returns
+    -------
+    str
+        One self-contained HTML document (no external request).
+    """
+    import pandas as pd
+
+    today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.today().normalize()
+    cohort = tables.prepare(scored)
+    parts = [_head(title), f"<h1>{escape(title)}</h1>", _summary(cohort, today),
+             *_overdue_section(cohort, today, list_patients),
+             *_calendar_sections(cohort, today),
+             *_evidence_section(cohort),
+             *_rest(cohort, list_patients),
+             "</body></html>"]
+    return "\n".join(parts)

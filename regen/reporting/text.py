@@ -1,0 +1,127 @@
+"""Plain-text rendering of one prediction (the table of ``regen predict``).
+
+The retreatment day reads "Book retreatment by" (a booking deadline, not the
+day to treat). Every echoed value (patient id, nerve, model name, warnings)
+has its terminal control characters escaped; no patient id is invented.
+
+Examples
+--------
+>>> from regen import load_model
+>>> from regen.reporting.text import render_prediction
+>>> out = load_model().predict_columns({"nerve": ["intercostal"], "age": [58]})
+>>> text = render_prediction({k: v[0] for k, v in out.items()})
+>>> "Return of sensation" in text and "model" in text
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from regen.schema.columns import whole_day as _whole
+from regen.utils.parsing import printable
+
+__all__ = ["render_prediction"]
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _day(value: object) -> str:
+    v = _num(value)
+    return "-" if not math.isfinite(v) else f"day {_whole(v)}"
+
+
+def _date(treated_on: object, value: object) -> str:
+    v = _num(value)
+    if not treated_on or not math.isfinite(v):
+        return ""
+    return str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D"))
+
+
+def _pct(value: object) -> str:
+    v = _num(value)
+    return "-" if not math.isfinite(v) else f"{100 * v:.0f} %"
+
+
+def _int(value: float) -> str:
+    """A number of days or mm as a whole number, half up; '-' when not finite."""
+    return str(_whole(value)) if math.isfinite(value) else "-"
+
+
+def _timeline(row: Mapping) -> str:
+    """The phases' medians; with a regeneration front, counted from the last front's day."""
+    delay, regrow = _num(row.get("initial_delay_days")), _num(row.get("regrowth_days"))
+    rate = _num(row.get("rate_mm_per_day"))
+    anchor = _num(row.get("anchor_day"))  # > 0 only when a front anchors the forecast
+    tail = f"maturation {_int(_num(row.get('terminal_delay_days')))} d"
+    if math.isfinite(anchor) and anchor >= 0.5:
+        return (f"Timeline (medians): last regrowth front on day {_int(anchor)} -> regrowth {_int(regrow)} d more "
+                f"({_int(regrow * rate)} mm still to go at {rate:.2f} mm/day) -> {tail}")
+    return (f"Timeline (medians): initial delay {_int(delay)} d -> regrowth {_int(regrow)} d "
+            f"({_int(_num(row.get('distance_mm')))} mm at {rate:.2f} mm/day) -> {tail}")
+
+
+def render_prediction(row: Mapping) -> str:
+    """Render one prediction row (flat keys of ``predict``) as readable text."""
+    t0 = row.get("treated_on") or ""
+    lines = [
+        f"regen prediction: {printable(row['nerve'])} ({printable(row['indication'])})"
+        + (f", patient {printable(row['patient_id'])}" if row.get("patient_id") else ""),
+        f"model {printable(row['model_version'])}; medians with 80 % intervals (p10-p90).",
+        "Decision support, not a medical device.",
+        "",
+        f"{'':26}{'median':>10}  {'80 % interval':<17}{'date (median)' if t0 else ''}",
+    ]
+
+    def line(label: str, key: str, interval: tuple[str, str] | None, date_key: str | None = None) -> None:
+        span = ""
+        if interval:
+            high = _num(row.get(interval[1]))
+            span = f"{_day(row.get(interval[0]))} to {_whole(high) if math.isfinite(high) else '-'}"
+        date = printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
+        lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{date}")
+
+    line("Relief onset", "relief_onset_day", ("relief_onset_p10_day", "relief_onset_p90_day")
+         if "relief_onset_p10_day" in row else None)
+    observable = row.get("sensation_observable", "yes") != "no"
+    line("Return of sensation" if observable else "Nerve function back *", "sensation_return_median_day",
+         ("sensation_return_p10_day", "sensation_return_p90_day"))
+    line("Relief end (responders)", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
+    line("Review visit", "review_day", None)
+    line("Book retreatment by", "retreatment_due_day", None)
+    if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
+            _num(row.get("next_cycle_relief_end_median_day"))):
+        line("Next cycle: relief end **", "next_cycle_relief_end_median_day",
+             ("next_cycle_relief_end_p10_day", "next_cycle_relief_end_p90_day"), "next_cycle_relief_end_median_date")
+    if any(text.startswith("Next cycle") for text in lines):
+        lines.append(f"{'':26}** days after a retreatment on the day relief was lost; "
+                     "the date is that day + the median")
+    lines.append(
+        f"{'P(still relieved)':<26}90 d: {_pct(row.get('p_relief_90d'))}   "
+        f"180 d: {_pct(row.get('p_relief_180d'))}   365 d: {_pct(row.get('p_relief_365d'))}"
+    )
+    p_resp, long = _num(row.get("p_response")), _num(row.get("long_responder_fraction"))
+    if math.isfinite(p_resp) and (p_resp < 1 or long > 0):
+        lines.append(f"{'':26}P(response) {_pct(p_resp)}; long responders (relief that never ends, "
+                     f"outside the interval above) {_pct(long)}")
+    lines += ["", _timeline(row)]
+    if not observable:
+        lines.append(f"* This nerve has no skin territory: no clinical test shows its recovery. The line is the "
+                     f"model's time to recovered function: axons reach the target around "
+                     f"{_day(row.get('arrival_median_day'))}, then the maturation measured on skin nerves "
+                     "(assumed the same here). A model estimate only.")
+    if row.get("evidence"):
+        lines.append(f"Relief forecast rests on: {printable(row['evidence'])}")
+    if row.get("follow_up"):
+        lines.append(f"Follow-up: {printable(row['follow_up'])}")
+    if row.get("warnings"):
+        lines.append(f"Warning: {printable(row['warnings'])}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The column contract: names, headers, dates, and validation of patient columns."""

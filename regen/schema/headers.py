@@ -1,0 +1,193 @@
+"""Matching a file's column headers to the contract's column names.
+
+A header that differs from a known column only by case, surrounding spaces
+or ``-`` / ``_`` / space (``Age``, `` Treated_On``, ``Height-cm``,
+``PatientID``) is read as that column; the input keeps its own header. An
+unknown header that looks like a known column (a small edit distance, e.g.
+``diabtes``, or a known name cut short, e.g. ``height`` for ``height_cm``)
+is not read, and gets a warning naming the closest column; so does a header
+one of whose words, or runs of words, names a column not found otherwise
+(``Age (years)``, ``AgeMonths``, ``Smoking``, ``treatment_date``): the unit or
+coding in such a header may differ from the contract's, so it is never read
+silently. Where the likeness is strong (an edit, a cut, or the column's own
+name as a word) and the column is missing, :attr:`HeaderMatch.unread` names
+it (:func:`regen.schema.patients.check_headers` then refuses the file). Two headers
+naming the same column (``age`` and ``Age``) are refused, like a repeated
+name.
+
+Examples
+--------
+>>> from regen.schema.headers import match_headers
+>>> found = match_headers(["Patient ID", "NERVE", "age", "diabtes", "clinic"],
+...                       ["patient_id", "nerve", "age", "diabetes"])
+>>> found.columns
+{'patient_id': 'Patient ID', 'nerve': 'NERVE', 'age': 'age'}
+>>> found.mapped
+{'Patient ID': 'patient_id', 'NERVE': 'nerve'}
+>>> found.warnings
+["column 'diabtes' is not read: did you mean 'diabetes'? (rename it to use it)"]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from regen.errors import DataFileError
+
+__all__ = ["HeaderMatch", "delimiter_hint", "edit_distance", "header_key", "match_headers"]
+
+_MIN_PREFIX = 4  # a known name cut short to at least this many letters still looks like it
+_MAX_GUESSES = 1000  # unknown headers looked at for a near miss (a file of 100,000 columns stays fast)
+#: Words of a header (split at anything but letters and digits) that name a column in other words.
+_SYNONYMS = {"height": "heightcm", "smoking": "smoker", "smokes": "smoker", "diabetic": "diabetes",
+             "gender": "sex", "treatment": "treatedon", "treated": "treatedon", "procedure": "treatedon",
+             "distance": "distancemm", "temperature": "probetempc", "temp": "probetempc", "probe": "probetempc",
+             "cycles": "freezecycles", "indications": "indication", "diagnosis": "indication"}
+
+
+def header_key(name: object) -> str:
+    """The comparison key of a header: lower case, without spaces, ``-`` and ``_``."""
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()  # full-width 'ａｇｅ' is 'age'
+    for ch in (" ", "-", "_", "\t", "\ufeff"):  # a byte order mark left on the first header (two BOMs)
+        text = text.replace(ch, "")
+    return text
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions) between two short strings."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@dataclass
+class HeaderMatch:
+    """The outcome of :func:`match_headers`.
+
+    Attributes
+    ----------
+    columns : dict of str to str
+        Known column -> the input header holding it (every known column found).
+    mapped : dict of str to str
+        Input header -> known column, only where the two differ.
+    warnings : list of str
+        Unknown headers that look like a known column (not read).
+    unread : dict of str to str
+        Unknown header -> the known column it most likely holds, where that
+        column is not in the input and the likeness is strong (a small edit
+        distance, a cut-short name, or one of its words is the column's name):
+        every row would silently get the column's default.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    mapped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    unread: dict[str, str] = field(default_factory=dict)
+
+
+def _looks_like(key: str, known: dict[str, str]) -> str | None:
+    """The known column an unknown header key most likely meant, or None."""
+    if not key:
+        return None
+    limit = 1 if len(key) <= 5 else 2
+    best = min(known, key=lambda k: (edit_distance(key, k), k))
+    if edit_distance(key, best) <= limit:
+        return known[best]
+    cut = sorted(k for k in known if len(key) >= _MIN_PREFIX and k.startswith(key))
+    return known[cut[0]] if cut else None
+
+
+def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) -> tuple[str | None, bool]:
+    """A column not found yet that a word of the header names (``Age (years)``, ``Smoking``, ``Sex (M/F)``).
+
+    Returns the column (or None) and whether the word is the column's own name
+    (strong) rather than a synonym (``Smoking`` for ``smoker``: weak).
+    """
+    text = unicodedata.normalize("NFKC", str(name))
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", text)][:12]  # AgeMonths: age
+    for i in range(len(words)):  # runs of words too: relief_lost_day(s), prior treatments (n)
+        for j in range(i + 1, len(words) + 1):
+            run = "".join(words[i:j])
+            key = _SYNONYMS.get(run, run)
+            if key in known and known[key] not in found:
+                return known[key], key == run
+    return None, False
+
+
+def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
+    """Match input headers to known column names (see the module docstring).
+
+    Parameters
+    ----------
+    names : iterable
+        The input's headers, in order (non-strings are compared by their text).
+    known : iterable of str
+        The contract's column names.
+
+    Raises
+    ------
+    DataFileError
+        If two headers name the same known column.
+    """
+    names, known = tuple(names), tuple(known)
+    if all(isinstance(n, str) for n in names):  # every chunk of a file has the same headers: match them once
+        cached = _match_cached(names, known)
+        return HeaderMatch(columns=dict(cached.columns), mapped=dict(cached.mapped), warnings=list(cached.warnings),
+                           unread=dict(cached.unread))
+    return _match(names, known)
+
+
+@lru_cache(maxsize=64)
+def _match_cached(names: tuple[str, ...], known: tuple[str, ...]) -> HeaderMatch:
+    return _match(names, known)
+
+
+def _match(names: tuple, known: tuple) -> HeaderMatch:
+    by_key = {header_key(k): k for k in known}
+    found: dict[str, list[object]] = {}
+    match = HeaderMatch()
+    for name in names:
+        column = by_key.get(header_key(name))
+        if column is not None:
+            found.setdefault(column, []).append(name)
+    for column, headers in found.items():
+        if len(headers) > 1:
+            shown = " and ".join(repr(str(h)) for h in headers)
+            raise DataFileError(f"columns {shown} both name the column {column!r}; keep one of them")
+        match.columns[column] = headers[0]
+        if headers[0] != column:
+            match.mapped[str(headers[0])] = column
+    unknown = [name for name in names if header_key(name) not in by_key]
+    for name in unknown[:_MAX_GUESSES]:
+        guess, strong = _looks_like(header_key(name), by_key), True
+        if guess is None:
+            guess, strong = _named_in_words(name, by_key, match.columns)
+        if guess is not None and strong and guess not in match.columns:
+            match.unread[str(name)] = guess
+        if guess is not None:
+            match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? "
+                                  "(rename it to use it)")
+    return match
+
+
+def delimiter_hint(names: Iterable[object]) -> str:
+    """A hint when one header holds several names joined by ``;`` or a tab ('' otherwise).
+
+    A file separated by semicolons or tabs read as a comma-separated file has
+    one column whose name is the whole header line.
+    """
+    for name in names:
+        text = str(name)
+        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+            if text.count(sep) >= 1 and len([p for p in text.split(sep) if p.strip()]) >= 2:
+                return (f" (the header {text[:60]!r} looks separated by {label}: "
+                        "save the file as comma-separated CSV)")
+    return ""

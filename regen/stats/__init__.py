@@ -1,0 +1,1 @@
+"""Statistics without regen's biology: AFT families, Turnbull's estimator, covariate matrices."""
