@@ -21,10 +21,10 @@ def main(n: int) -> None:
     from lifelines import LogNormalAFTFitter
 
     from regen import ReliefModel, simulate_cohort
-    from regen.stats.covariates import design_matrix
-    from regen.model.laws import nerve_times
-    from regen.fitting.outcomes import load_outcomes
     from regen.catalog.parameters import parameter_values
+    from regen.fitting.outcomes import load_outcomes
+    from regen.model.laws import nerve_times
+    from regen.stats.covariates import design_matrix
 
     cohort = simulate_cohort(n, seed=0).astype(str).replace({"nan": ""})
     t0 = time.perf_counter()
@@ -44,8 +44,10 @@ def main(n: int) -> None:
     direct = time.perf_counter() - t0
     print(f"rows: {n:,} ({int(keep.sum()):,} in the time model)")
     print(f"lifelines fit_interval_censoring on the design matrix: {direct:.1f} s")
-    print(f"regen ReliefModel.fit end to end:                     {ours:.1f} s "
-          f"(ratio {ours / direct:.2f}x; requirement <= 1.5x)")
+    print(
+        f"regen ReliefModel.fit end to end:                     {ours:.1f} s "
+        f"(ratio {ours / direct:.2f}x; requirement <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

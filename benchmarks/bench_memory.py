@@ -29,8 +29,7 @@ print(next(line.split()[1] for line in open("/proc/self/status") if line.startsw
 
 
 def peak_mib(src: Path, dst: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)], check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)], check=True, capture_output=True, text=True)
     return int(out.stdout.strip()) / 1024  # VmHWM is in kB
 
 

@@ -36,8 +36,10 @@ def main(runs: int = 9, exes: list[str] | None = None) -> None:
     first = statistics.median(times[exes[0]])
     for exe, spent in times.items():
         median = statistics.median(spent)
-        print(f"{exe}: runs (s) {' '.join(f'{t:.3f}' for t in spent)}; median {median:.3f} s "
-              f"(ratio to the first {median / first:.2f})")
+        print(
+            f"{exe}: runs (s) {' '.join(f'{t:.3f}' for t in spent)}; median {median:.3f} s "
+            f"(ratio to the first {median / first:.2f})"
+        )
 
 
 if __name__ == "__main__":

@@ -40,14 +40,21 @@ def floor(src: Path, dst: Path) -> float:
     t0 = time.perf_counter()
     with open(src, encoding="utf-8") as fh:
         names = fh.readline().strip().split(",")
-    reader = pacsv.open_csv(src, read_options=pacsv.ReadOptions(block_size=1 << 20),
-                            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))
+    reader = pacsv.open_csv(
+        src,
+        read_options=pacsv.ReadOptions(block_size=1 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+    )
     writer = None
     for batch in reader:
         n = batch.num_rows
-        extra = [pa.array(np.full(n, 123.4)) if c.endswith(("_day", "d", "_fraction", "response"))
-                 else pa.array(np.full(n, "2026-01-01", dtype=object)) for c in OUTPUT_COLUMNS]
+        extra = [
+            pa.array(np.full(n, 123.4))
+            if c.endswith(("_day", "d", "_fraction", "response"))
+            else pa.array(np.full(n, "2026-01-01", dtype=object))
+            for c in OUTPUT_COLUMNS
+        ]
         out = pa.RecordBatch.from_arrays([*batch.columns, *extra], names=[*names, *OUTPUT_COLUMNS])
         writer = writer or pacsv.CSVWriter(str(dst), out.schema)
         writer.write_batch(out)
@@ -68,15 +75,14 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
     """One pass with each stage timed (the same functions score_file calls)."""
     import pyarrow as pa
 
-    from regen.schema.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers
-    from regen.model.model import load_model
-    from regen.model.prediction import predict_columns
-    from regen.schema.patients import validate_patients
     from regen.files.read import TextColumns as _Columns
     from regen.files.read import encode_csv, iter_chunks
+    from regen.model.model import load_model
+    from regen.model.prediction import predict_columns
+    from regen.schema.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers
+    from regen.schema.patients import validate_patients
 
-    names = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode",
-             "write")
+    names = ("read", "columns to numpy", "validate", "predict_columns (validate + model)", "format", "encode", "write")
     model, spent = load_model(), dict.fromkeys(names, 0.0)
     with open(dst, "wb") as out:
         t = time.perf_counter()
@@ -91,10 +97,15 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
             marks.append(time.perf_counter())
             pred = predict_columns(model, raw)
             marks.append(time.perf_counter())
-            cols = [format_numbers(n, pred[n]) if pred[n].dtype.kind == "f"
-                    else pa.array(pred[n].astype(object), type=pa.string()) for n in OUTPUT_COLUMNS]
-            table = pa.Table.from_arrays([*chunk.text.columns, *cols], names=[*chunk.text.column_names,
-                                                                                *OUTPUT_COLUMNS])
+            cols = [
+                format_numbers(n, pred[n])
+                if pred[n].dtype.kind == "f"
+                else pa.array(pred[n].astype(object), type=pa.string())
+                for n in OUTPUT_COLUMNS
+            ]
+            table = pa.Table.from_arrays(
+                [*chunk.text.columns, *cols], names=[*chunk.text.column_names, *OUTPUT_COLUMNS]
+            )
             marks.append(time.perf_counter())
             data = encode_csv(table)
             marks.append(time.perf_counter())
@@ -123,8 +134,10 @@ def lifelines_row_by_row(n: int, sample: int = 2000) -> float:
 
 
 def main(n: int, runs: int) -> None:
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"rows: {n:,}; runs: {runs}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"rows: {n:,}; runs: {runs}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         src = write_patients(Path(tmp) / "in.csv", n)
         regen_score(src, Path(tmp) / "warm.csv")  # imports, the model, the file cache

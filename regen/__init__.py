@@ -22,10 +22,10 @@ from importlib import import_module
 
 from regen._version import __version__
 from regen.catalog.nerves import Nerve, get_nerve, load_catalog, resolve_indication, resolve_nerve
-from regen.schema.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
 from regen.errors import DataFileError, InputError, ModelFileError, RegenError
 from regen.model.model import Model, load_model
 from regen.model.scoring import predict_patient
+from regen.schema.columns import OUTPUT_COLUMNS, PREDICTION_COLUMNS
 
 _LAZY = {
     "ReliefModel": "regen.fitting.relief_model",

@@ -39,19 +39,35 @@ BEGIN, END = "<!-- calibration:begin -->", "<!-- calibration:end -->"
 
 #: Priors on the fitted (unconstrained) parameters: centre, sd, reason.
 PRIORS = {
-    "log_initial_delay": (math.log(5.2), 0.5, "rabbit scar delay after crush, from injury, 5.2 d (Gutmann 1942); "
-                          "sd 0.5 because no human value exists"),
+    "log_initial_delay": (
+        math.log(5.2),
+        0.5,
+        "rabbit scar delay after crush, from injury, 5.2 d (Gutmann 1942); sd 0.5 because no human value exists",
+    ),
     "log_rate": (math.log(1.4), 0.2, "human axonotmesis 1.4 mm/day (Seddon 1943); sd 0.2 spans 1-2 mm/day"),
-    "log_terminal": (math.log(16.8), 1.5, "rabbit nociceptive latency minus scar delay, 16.8 d (1942); "
-                     "no human value: sd 1.5 (a factor 4.5 per sd)"),
-    "log_child_log_ratio": (math.log(math.log(3.0)), 0.5, "children's sensory recovery about 3x faster "
-                            "(Buchthal & Kühl 1979): log ratio log 3, sd 0.5 on its log"),
-    "log_old_log_ratio": (math.log(0.15), 0.7, "direction only (animals; no human effect in Polydefkis 2004): "
-                          "time x1.16 at 80, sd 0.7 on the log of the log ratio"),
+    "log_terminal": (
+        math.log(16.8),
+        1.5,
+        "rabbit nociceptive latency minus scar delay, 16.8 d (1942); no human value: sd 1.5 (a factor 4.5 per sd)",
+    ),
+    "log_child_log_ratio": (
+        math.log(math.log(3.0)),
+        0.5,
+        "children's sensory recovery about 3x faster (Buchthal & Kühl 1979): log ratio log 3, sd 0.5 on its log",
+    ),
+    "log_old_log_ratio": (
+        math.log(0.15),
+        0.7,
+        "direction only (animals; no human effect in Polydefkis 2004): "
+        "time x1.16 at 80, sd 0.7 on the log of the log ratio",
+    ),
     "log_terminal_sd": (math.log(0.4), 0.5, "between-patient sd_log of maturation: assumption 0.4, sd 0.5"),
     "log_discrepancy": (math.log(0.5), 0.7, "between-setting sd_log: assumption 0.5, sd 0.7"),
-    "log_partial_lesion": (0.0, 1.0, "time ratio of the brief -60 degC intraoperative freezes vs a full lesion: "
-                           "no expected difference (1), sd 1"),
+    "log_partial_lesion": (
+        0.0,
+        1.0,
+        "time ratio of the brief -60 degC intraoperative freezes vs a full lesion: no expected difference (1), sd 1",
+    ),
 }
 NAMES = tuple(PRIORS)
 #: Between-patient spreads kept fixed (not identifiable from study summaries).
@@ -113,9 +129,15 @@ def components(obs: dict, params: dict, discrepancy: bool = False) -> tuple[np.n
     weight = np.broadcast_to(np.asarray(obs["weights"])[None, :] / len(ages), age.shape)
     p = params if discrepancy else {**params, "discrepancy_sd_log": {"value": 0.0, "sd_log": 0.0}}
     n = age.size
-    out = nerve_time(default_distance_mm=dist.ravel(), age_years=age.ravel(), diabetes=np.zeros(n, bool),
-                     smoker=np.zeros(n, bool), height_cm=np.full(n, np.nan),
-                     measured_distance_mm=np.full(n, np.nan), params=p)
+    out = nerve_time(
+        default_distance_mm=dist.ravel(),
+        age_years=age.ravel(),
+        diabetes=np.zeros(n, bool),
+        smoker=np.zeros(n, bool),
+        height_cm=np.full(n, np.nan),
+        measured_distance_mm=np.full(n, np.nan),
+        params=p,
+    )
     mu, sigma = out["mu"], out["sigma"]
     if obs.get("lesion_group") == PARTIAL:
         ratio = params["partial_lesion_time_ratio"]
@@ -141,8 +163,12 @@ def obs_loglik(obs: dict, mu, sigma, w, delta: np.ndarray) -> np.ndarray:
     if kind == "all_before":
         return n * np.log(np.clip(_mix_cdf(math.log(obs["hi_day"]), mu, sigma, w, delta), 1e-300, None))
     if kind == "all_within":  # a share of the n inside [lo, hi]: all of them unless a sensitivity run says less
-        inside = np.clip(_mix_cdf(math.log(obs["hi_day"]), mu, sigma, w, delta)
-                         - _mix_cdf(math.log(obs["lo_day"]), mu, sigma, w, delta), 1e-300, 1 - 1e-15)
+        inside = np.clip(
+            _mix_cdf(math.log(obs["hi_day"]), mu, sigma, w, delta)
+            - _mix_cdf(math.log(obs["lo_day"]), mu, sigma, w, delta),
+            1e-300,
+            1 - 1e-15,
+        )
         share = obs.get("share", 1.0)
         return n * (share * np.log(inside) + (1.0 - share) * np.log1p(-inside))
     if kind == "k_of_n_after":
@@ -205,8 +231,11 @@ def fit(studies, base, priors=PRIORS, fixed=None, laplace=True) -> dict:
     f = lambda th: neg_log_post(th, studies, base, priors, fixed)  # noqa: E731
     res = minimize(f, x0, method="BFGS", options={"gtol": 1e-6})
     values = dict(zip(free_names, res.x, strict=True))
-    out = {"theta": np.array([fixed.get(k, values.get(k)) for k in NAMES]), "neg_log_post": res.fun,
-           "loglik": -res.fun - log_prior(res.x, {k: priors[k] for k in free_names})}
+    out = {
+        "theta": np.array([fixed.get(k, values.get(k)) for k in NAMES]),
+        "neg_log_post": res.fun,
+        "loglik": -res.fun - log_prior(res.x, {k: priors[k] for k in free_names}),
+    }
     if laplace:
         cov = np.zeros((len(NAMES), len(NAMES)))
         idx = [NAMES.index(k) for k in free_names]
@@ -221,10 +250,15 @@ def study_shifts(studies, params, tau) -> dict[str, float]:
 
 
 #: Calibrated row of parameters.csv -> the fitted quantity behind it.
-SHIPPED = {"initial_delay_days": "log_initial_delay", "rate_mm_per_day": "log_rate",
-           "terminal_delay_days": "log_terminal", "age_child_time_ratio": "log_child_log_ratio",
-           "age_old_time_ratio": "log_old_log_ratio", "discrepancy_sd_log": "log_discrepancy",
-           "partial_lesion_time_ratio": "log_partial_lesion"}
+SHIPPED = {
+    "initial_delay_days": "log_initial_delay",
+    "rate_mm_per_day": "log_rate",
+    "terminal_delay_days": "log_terminal",
+    "age_child_time_ratio": "log_child_log_ratio",
+    "age_old_time_ratio": "log_old_log_ratio",
+    "discrepancy_sd_log": "log_discrepancy",
+    "partial_lesion_time_ratio": "log_partial_lesion",
+}
 
 
 def _interval(t, sd, name, f=math.exp) -> str:
@@ -238,23 +272,42 @@ def _shipped_rows(t: dict, sd: dict) -> dict[str, tuple[float, float, str]]:
     b_c, b_o = math.exp(t["log_child_log_ratio"]), math.exp(t["log_old_log_ratio"])
     lat, rate = FIXED_SD["initial_delay_days"], FIXED_SD["rate_mm_per_day"]
     return {
-        "initial_delay_days": (math.exp(t["log_initial_delay"]), math.hypot(lat, sd["log_initial_delay"]),
-                               f"median {_interval(t, sd, 'log_initial_delay')} d; between-patient sd_log "
-                               f"{lat} (assumption)"),
-        "rate_mm_per_day": (math.exp(t["log_rate"]), math.hypot(rate, sd["log_rate"]),
-                            f"median {_interval(t, sd, 'log_rate')} mm/day; between-patient sd_log {rate} "
-                            "(assumption: 1-2 mm/day)"),
-        "terminal_delay_days": (math.exp(t["log_terminal"]), math.sqrt(s_m2 + sd["log_terminal"] ** 2),
-                                f"median {_interval(t, sd, 'log_terminal')} d; between-patient sd_log "
-                                f"{_interval(t, sd, 'log_terminal_sd')}"),
-        "age_child_time_ratio": (math.exp(-b_c), b_c * sd["log_child_log_ratio"], "ratio " + _interval(
-            t, sd, "log_child_log_ratio", lambda x: math.exp(-math.exp(x)))),
-        "age_old_time_ratio": (math.exp(b_o), b_o * sd["log_old_log_ratio"], "ratio " + _interval(
-            t, sd, "log_old_log_ratio", lambda x: math.exp(math.exp(x)))),
-        "discrepancy_sd_log": (math.exp(t["log_discrepancy"] + sd["log_discrepancy"] ** 2), 0.0,
-                               f"tau {_interval(t, sd, 'log_discrepancy')}; value sqrt(E[tau^2])"),
-        "partial_lesion_time_ratio": (math.exp(t["log_partial_lesion"]), sd["log_partial_lesion"],
-                                      f"ratio {_interval(t, sd, 'log_partial_lesion')}"),
+        "initial_delay_days": (
+            math.exp(t["log_initial_delay"]),
+            math.hypot(lat, sd["log_initial_delay"]),
+            f"median {_interval(t, sd, 'log_initial_delay')} d; between-patient sd_log {lat} (assumption)",
+        ),
+        "rate_mm_per_day": (
+            math.exp(t["log_rate"]),
+            math.hypot(rate, sd["log_rate"]),
+            f"median {_interval(t, sd, 'log_rate')} mm/day; between-patient sd_log {rate} (assumption: 1-2 mm/day)",
+        ),
+        "terminal_delay_days": (
+            math.exp(t["log_terminal"]),
+            math.sqrt(s_m2 + sd["log_terminal"] ** 2),
+            f"median {_interval(t, sd, 'log_terminal')} d; between-patient sd_log "
+            f"{_interval(t, sd, 'log_terminal_sd')}",
+        ),
+        "age_child_time_ratio": (
+            math.exp(-b_c),
+            b_c * sd["log_child_log_ratio"],
+            "ratio " + _interval(t, sd, "log_child_log_ratio", lambda x: math.exp(-math.exp(x))),
+        ),
+        "age_old_time_ratio": (
+            math.exp(b_o),
+            b_o * sd["log_old_log_ratio"],
+            "ratio " + _interval(t, sd, "log_old_log_ratio", lambda x: math.exp(math.exp(x))),
+        ),
+        "discrepancy_sd_log": (
+            math.exp(t["log_discrepancy"] + sd["log_discrepancy"] ** 2),
+            0.0,
+            f"tau {_interval(t, sd, 'log_discrepancy')}; value sqrt(E[tau^2])",
+        ),
+        "partial_lesion_time_ratio": (
+            math.exp(t["log_partial_lesion"]),
+            sd["log_partial_lesion"],
+            f"ratio {_interval(t, sd, 'log_partial_lesion')}",
+        ),
     }
 
 
@@ -270,9 +323,13 @@ def shipped(result: dict, base: dict) -> dict[str, dict]:
     sd = dict(zip(NAMES, np.sqrt(np.diag(result["cov"])), strict=True))
     out = {}
     for name, (value, sd_log, detail) in _shipped_rows(t, sd).items():
-        spread = ("sd_log = between-patient and posterior uncertainty combined" if name.endswith(("days", "day"))
-                  else "sd_log = posterior uncertainty of the log ratio" if "ratio" in name
-                  else "no sd_log (the value is itself a spread)")
+        spread = (
+            "sd_log = between-patient and posterior uncertainty combined"
+            if name.endswith(("days", "day"))
+            else "sd_log = posterior uncertainty of the log ratio"
+            if "ratio" in name
+            else "no sd_log (the value is itself a spread)"
+        )
         note = f"CALIBRATED on human return of sensation: {detail}; {spread}. Prior: {PRIORS[SHIPPED[name]][2]}."
         out[name] = {"value": float(f"{value:.4g}"), "sd_log": float(f"{sd_log:.4g}"), "note": note}
     return out
@@ -312,8 +369,13 @@ def _check_ratio(obs, params, observations, patient):
     old, young = sorted(means, key=lambda o: o["age_lo_years"], reverse=True)
     ratio, vals = params["age_child_time_ratio"], []
     for z in (-Z90, 0.0, Z90):
-        p = {**params, "age_child_time_ratio": {"value": ratio["value"] * math.exp(z * ratio["sd_log"]),
-                                                "sd_log": ratio["sd_log"]}}
+        p = {
+            **params,
+            "age_child_time_ratio": {
+                "value": ratio["value"] * math.exp(z * ratio["sd_log"]),
+                "sd_log": ratio["sd_log"],
+            },
+        }
         vals.append(_mean(old, p) / _mean(young, p))
     ok = min(vals) <= obs["value_day"] <= max(vals)
     return ok, f"ratio {vals[1]:.2f} (80 %: {min(vals):.2f}-{max(vals):.2f})"
@@ -337,8 +399,10 @@ def _check_all_within(obs, params, observations, patient):
     middle = math.sqrt(obs["lo_day"] * obs["hi_day"])
     need = 2 * Z90 * math.log(obs["hi_day"] / obs["lo_day"]) / expected_range(int(obs["n"]))
     ok = p10 <= middle <= p90 and math.log(p90 / p10) >= need
-    return ok, (f"interval contains the range's middle ({middle:.0f} d); width x{p90 / p10:.1f} "
-                f"vs x{math.exp(need):.1f} implied for 80 % of the series")
+    return ok, (
+        f"interval contains the range's middle ({middle:.0f} d); width x{p90 / p10:.1f} "
+        f"vs x{math.exp(need):.1f} implied for 80 % of the series"
+    )
 
 
 def _check_latency(obs, params, observations, patient):
@@ -347,8 +411,14 @@ def _check_latency(obs, params, observations, patient):
     return p90 < obs["hi_day"], f"latency median {lat['value']:.1f} d, p90 {p90:.1f} d"
 
 
-CHECKS = {"mean": _check_mean, "ratio": _check_ratio, "all_before": _check_all_before,
-          "k_of_n_after": _check_k_of_n, "all_within": _check_all_within, "latency_below": _check_latency}
+CHECKS = {
+    "mean": _check_mean,
+    "ratio": _check_ratio,
+    "all_before": _check_all_before,
+    "k_of_n_after": _check_k_of_n,
+    "all_within": _check_all_within,
+    "latency_below": _check_latency,
+}
 
 
 def check(obs: dict, params: dict, observations: list[dict]) -> dict:
@@ -374,8 +444,11 @@ def _days(q) -> str:
 
 
 def table_observations(observations, params) -> list[str]:
-    lines = ["| row | setting | published | predicted patient, days: median (80 %) | predicted statistic "
-             "| tolerance | met |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| row | setting | published | predicted patient, days: median (80 %) | predicted statistic "
+        "| tolerance | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for obs in observations:
         res = check(obs, params, observations)
         patient = _days(res["patient"]) if "patient" in res else "—"
@@ -383,18 +456,24 @@ def table_observations(observations, params) -> list[str]:
             full = mixture_quantiles(*components({**obs, "lesion_group": "full"}, params, discrepancy=True))
             patient += f"; as a full lesion (regen's forecast, with a warning): {_days(full)}"
         met = {True: "yes", False: "**no**", None: "not used"}[res["ok"]]
-        lines.append(f"| {obs['id']} | {obs['setting'].split(';')[0]} | {obs['finding']} | {patient} "
-                     f"| {res['statistic'] or '—'} | {obs['tolerance']} | {met} |")
+        lines.append(
+            f"| {obs['id']} | {obs['setting'].split(';')[0]} | {obs['finding']} | {patient} "
+            f"| {res['statistic'] or '—'} | {obs['tolerance']} | {met} |"
+        )
     return lines
 
 
 def table_shifts(studies, result, base) -> list[str]:
     params, tau = theta_params(result["theta"], base)
-    lines = ["| study | fitted shift (log) | as a factor | shift / tau | inside the 80 % band |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| study | fitted shift (log) | as a factor | shift / tau | inside the 80 % band |",
+        "|---|---|---|---|---|",
+    ]
     for study, shift in study_shifts(studies, params, tau).items():
-        lines.append(f"| {study} | {shift:+.2f} | x{math.exp(shift):.2f} | {shift / tau:+.2f} "
-                     f"| {'yes' if abs(shift / tau) <= Z90 else '**no**'} |")
+        lines.append(
+            f"| {study} | {shift:+.2f} | x{math.exp(shift):.2f} | {shift / tau:+.2f} "
+            f"| {'yes' if abs(shift / tau) <= Z90 else '**no**'} |"
+        )
     return lines
 
 
@@ -404,10 +483,16 @@ def table_parameters(result) -> list[str]:
     for name, x, s in zip(NAMES, result["theta"], sd, strict=True):
         c, ps, why = PRIORS[name]
         f = (lambda v: math.exp(math.exp(v))) if name.endswith("log_ratio") else math.exp
-        label = {"log_child_log_ratio": "child time ratio", "log_old_log_ratio": "old time ratio",
-                 "log_partial_lesion": "partial-lesion time ratio", "log_terminal_sd": "maturation sd_log",
-                 "log_terminal": "maturation (days)", "log_initial_delay": "initial delay (days)",
-                 "log_rate": "rate (mm/day)", "log_discrepancy": "discrepancy tau"}[name]
+        label = {
+            "log_child_log_ratio": "child time ratio",
+            "log_old_log_ratio": "old time ratio",
+            "log_partial_lesion": "partial-lesion time ratio",
+            "log_terminal_sd": "maturation sd_log",
+            "log_terminal": "maturation (days)",
+            "log_initial_delay": "initial delay (days)",
+            "log_rate": "rate (mm/day)",
+            "log_discrepancy": "discrepancy tau",
+        }[name]
         if name == "log_child_log_ratio":
             f = lambda v: math.exp(-math.exp(v))  # noqa: E731
         lo, hi = sorted((f(x - Z90 * s), f(x + Z90 * s)))
@@ -422,8 +507,11 @@ def table_age(params) -> list[str]:
     f, sd = age_time_factor(ages, params)
     lines = ["| age (years) | " + " | ".join(f"{a:.0f}" for a in ages) + " |", "|---" * (len(ages) + 1) + "|"]
     lines.append("| time multiplier | " + " | ".join(f"{x:.2f}" for x in f) + " |")
-    lines.append("| 80 % interval | " + " | ".join(
-        f"{x * math.exp(-Z90 * s):.2f}-{x * math.exp(Z90 * s):.2f}" for x, s in zip(f, sd, strict=True)) + " |")
+    lines.append(
+        "| 80 % interval | "
+        + " | ".join(f"{x * math.exp(-Z90 * s):.2f}-{x * math.exp(Z90 * s):.2f}" for x, s in zip(f, sd, strict=True))
+        + " |"
+    )
     return lines
 
 
@@ -434,23 +522,36 @@ def table_nerves(params, ages=(15.0, 50.0, 75.0)) -> list[str]:
     lines = [f"| nerve | default distance (mm) | skin territory | {head} |", "|---|---|---|" + "---|" * len(ages)]
     for nerve in nerves:
         n = len(ages)
-        out = nerve_time(default_distance_mm=np.full(n, float(nerve["default_distance_mm"])),
-                         age_years=np.asarray(ages), diabetes=np.zeros(n, bool), smoker=np.zeros(n, bool),
-                         height_cm=np.full(n, np.nan), measured_distance_mm=np.full(n, np.nan), params=params)
+        out = nerve_time(
+            default_distance_mm=np.full(n, float(nerve["default_distance_mm"])),
+            age_years=np.asarray(ages),
+            diabetes=np.zeros(n, bool),
+            smoker=np.zeros(n, bool),
+            height_cm=np.full(n, np.nan),
+            measured_distance_mm=np.full(n, np.nan),
+            params=params,
+        )
         cells = [_days([out[f"sensation_return_{k}_day"][i] for k in ("p10", "median", "p90")]) for i in range(n)]
         skin = nerve.get("skin_territory", "")
         note = "" if skin != "no" else " (not observable)"
-        lines.append(f"| {nerve['id']} | {float(nerve['default_distance_mm']):.0f} | {skin}{note} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {nerve['id']} | {float(nerve['default_distance_mm']):.0f} | {skin}{note} | " + " | ".join(cells) + " |"
+        )
     return lines
 
 
 def _headline(theta, base) -> tuple[float, float]:
     """Setting medians (no discrepancy) for an infraorbital nerve at 60 and an intercostal nerve at 50."""
     params, _ = theta_params(theta, base)
-    out = nerve_time(default_distance_mm=np.array([25.0, 220.0]), age_years=np.array([60.0, 50.0]),
-                     diabetes=np.zeros(2, bool), smoker=np.zeros(2, bool), height_cm=np.full(2, np.nan),
-                     measured_distance_mm=np.full(2, np.nan), params=params)
+    out = nerve_time(
+        default_distance_mm=np.array([25.0, 220.0]),
+        age_years=np.array([60.0, 50.0]),
+        diabetes=np.zeros(2, bool),
+        smoker=np.zeros(2, bool),
+        height_cm=np.full(2, np.nan),
+        measured_distance_mm=np.full(2, np.nan),
+        params=params,
+    )
     return tuple(out["sensation_return_median_day"])
 
 
@@ -460,47 +561,87 @@ def sensitivity(studies, base, main) -> list[str]:
     runs = [("main model", main, "")]
     one = fit(studies, base, fixed={"log_partial_lesion": 0.0}, laplace=False)
     runs.append(("no partial-lesion term (all studies one population)", one, ""))
-    rate_only = fit(studies, base, wide_rate, fixed={"log_terminal": math.log(16.8), "log_terminal_sd":
-                                                     math.log(0.35), "log_partial_lesion": 0.0}, laplace=False)
-    runs.append(("distance / rate alone: maturation fixed at the rabbit 16.8 d, rate prior sd 2, "
-                 "no partial-lesion term", rate_only, f"rate {math.exp(rate_only['theta'][1]):.2f} mm/day"))
-    loose = {s: [{**o, "share": 0.8} if o["likelihood"] == "all_within" else o for o in rows]
-             for s, rows in studies.items()}
+    rate_only = fit(
+        studies,
+        base,
+        wide_rate,
+        fixed={"log_terminal": math.log(16.8), "log_terminal_sd": math.log(0.35), "log_partial_lesion": 0.0},
+        laplace=False,
+    )
+    runs.append(
+        (
+            "distance / rate alone: maturation fixed at the rabbit 16.8 d, rate prior sd 2, no partial-lesion term",
+            rate_only,
+            f"rate {math.exp(rate_only['theta'][1]):.2f} mm/day",
+        )
+    )
+    loose = {
+        s: [{**o, "share": 0.8} if o["likelihood"] == "all_within" else o for o in rows] for s, rows in studies.items()
+    }
     loose_fit = fit(loose, base, laplace=False)
-    runs.append(("face ranges read as 80 % of patients, not all", loose_fit,
-                 f"maturation sd_log {math.exp(loose_fit['theta'][NAMES.index('log_terminal_sd')]):.2f}"))
+    runs.append(
+        (
+            "face ranges read as 80 % of patients, not all",
+            loose_fit,
+            f"maturation sd_log {math.exp(loose_fit['theta'][NAMES.index('log_terminal_sd')]):.2f}",
+        )
+    )
     for study in studies:
         loo = fit({s: r for s, r in studies.items() if s != study}, base, laplace=False)
         runs.append((f"without {study}", loo, ""))
-    lines = ["| fit | max log-likelihood | tau | maturation (d) | child ratio | partial-lesion ratio "
-             "| infraorbital, 60 y | intercostal, 50 y | other |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| fit | max log-likelihood | tau | maturation (d) | child ratio | partial-lesion ratio "
+        "| infraorbital, 60 y | intercostal, 50 y | other |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, res, other in runs:
         t = dict(zip(NAMES, res["theta"], strict=True))
         face, chest = _headline(res["theta"], base)
-        lines.append(f"| {label} | {res['loglik']:.1f} | {math.exp(t['log_discrepancy']):.2f} "
-                     f"| {math.exp(t['log_terminal']):.0f} | {math.exp(-math.exp(t['log_child_log_ratio'])):.2f} "
-                     f"| {math.exp(t['log_partial_lesion']):.2f} | {face:.0f} d | {chest:.0f} d | {other} |")
+        lines.append(
+            f"| {label} | {res['loglik']:.1f} | {math.exp(t['log_discrepancy']):.2f} "
+            f"| {math.exp(t['log_terminal']):.0f} | {math.exp(-math.exp(t['log_child_log_ratio'])):.2f} "
+            f"| {math.exp(t['log_partial_lesion']):.2f} | {face:.0f} d | {chest:.0f} d | {other} |"
+        )
     return lines
 
 
 def card_block(observations, studies, result, base, params) -> str:
     parts = [
-        BEGIN, "", "_Generated by `python scripts/calibrate_mechanism.py`; do not edit by hand._", "",
-        "### Priors and posterior of the fitted quantities", "", *table_parameters(result), "",
-        "### Human observations: predicted vs published", "",
+        BEGIN,
+        "",
+        "_Generated by `python scripts/calibrate_mechanism.py`; do not edit by hand._",
+        "",
+        "### Priors and posterior of the fitted quantities",
+        "",
+        *table_parameters(result),
+        "",
+        "### Human observations: predicted vs published",
+        "",
         "Predicted for a patient of the same setting (ages, nerves and distances as in "
         "`data/human_sensation.csv`), with the shipped parameters: between-patient spread, parameter "
-        "uncertainty and the between-setting discrepancy included.", "",
-        *table_observations(observations, params), "",
-        "### Where each study sits (posterior mode of its shift, fitted parameters)", "",
-        *table_shifts(studies, result, base), "",
-        "### Age: multiplier of the regrowth and maturation times (1 = adult reference, 25-50 y)", "",
-        *table_age(params), "",
-        "### Sensitivity analyses (MAP fits; medians of a typical setting, without the discrepancy)", "",
-        *sensitivity(studies, base, result), "",
-        "### Default return of sensation per catalog nerve (days: median (80 % interval))", "",
-        "Catalog default distance, no height, no diabetes, not a smoker, no front.", "",
-        *table_nerves(params), "", END,
+        "uncertainty and the between-setting discrepancy included.",
+        "",
+        *table_observations(observations, params),
+        "",
+        "### Where each study sits (posterior mode of its shift, fitted parameters)",
+        "",
+        *table_shifts(studies, result, base),
+        "",
+        "### Age: multiplier of the regrowth and maturation times (1 = adult reference, 25-50 y)",
+        "",
+        *table_age(params),
+        "",
+        "### Sensitivity analyses (MAP fits; medians of a typical setting, without the discrepancy)",
+        "",
+        *sensitivity(studies, base, result),
+        "",
+        "### Default return of sensation per catalog nerve (days: median (80 % interval))",
+        "",
+        "Catalog default distance, no height, no diabetes, not a smoker, no front.",
+        "",
+        *table_nerves(params),
+        "",
+        END,
     ]
     return "\n".join(parts)
 

@@ -20,11 +20,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-NERVES = ["genicular_superolateral", "genicular_superomedial", "genicular_inferomedial",
-          "infrapatellar_saphenous", "anterior_femoral_cutaneous", "intercostal", "greater_occipital",
-          "lesser_occipital", "lumbar_medial_branch", "sciatic", "femoral", "superficial_peroneal",
-          "sural", "ilioinguinal", "iliohypogastric", "superior_cluneal", "pudendal",
-          "anterior_cutaneous_abdominal", "supraorbital", "infraorbital"]
+NERVES = [
+    "genicular_superolateral",
+    "genicular_superomedial",
+    "genicular_inferomedial",
+    "infrapatellar_saphenous",
+    "anterior_femoral_cutaneous",
+    "intercostal",
+    "greater_occipital",
+    "lesser_occipital",
+    "lumbar_medial_branch",
+    "sciatic",
+    "femoral",
+    "superficial_peroneal",
+    "sural",
+    "ilioinguinal",
+    "iliohypogastric",
+    "superior_cluneal",
+    "pudendal",
+    "anterior_cutaneous_abdominal",
+    "supraorbital",
+    "infraorbital",
+]
 
 
 def clinic_export(today: str, n_patients: int = 40, seed: int = 13) -> pd.DataFrame:
@@ -40,9 +57,15 @@ def clinic_export(today: str, n_patients: int = 40, seed: int = 13) -> pd.DataFr
         treated = t0 - int(rng.integers(0, 400))
         age = int(rng.integers(28, 90))
         for n in nerves:
-            rows.append({"patient_id": f"P{i + 1:03d}", "nerve": n, "age": age,
-                         "diabetes": "yes" if rng.random() < 0.2 else "no",
-                         "treated_on": str(treated)})
+            rows.append(
+                {
+                    "patient_id": f"P{i + 1:03d}",
+                    "nerve": n,
+                    "age": age,
+                    "diabetes": "yes" if rng.random() < 0.2 else "no",
+                    "treated_on": str(treated),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -62,9 +85,12 @@ def main() -> None:
     scored = pd.read_csv(args.out / "scored.csv", dtype=str, keep_default_na=False)
     (args.out / "report.html").write_text(build_report(scored, today=args.today), encoding="utf-8")
     (args.out / "report_list.html").write_text(
-        build_report(scored, today=args.today, list_patients=True), encoding="utf-8")
-    print(f"{len(export)} rows, {export['patient_id'].nunique()} patients, "
-          f"{export['nerve'].nunique()} nerves -> {args.out}")
+        build_report(scored, today=args.today, list_patients=True), encoding="utf-8"
+    )
+    print(
+        f"{len(export)} rows, {export['patient_id'].nunique()} patients, "
+        f"{export['nerve'].nunique()} nerves -> {args.out}"
+    )
 
 
 if __name__ == "__main__":

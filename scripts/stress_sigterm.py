@@ -23,8 +23,9 @@ def one_run() -> tuple[bool, int | None, list[str]]:
     tmp = Path(tempfile.mkdtemp())
     fifo, out = tmp / "in.csv", tmp / "o.csv"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "regen", "score", str(fifo), "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regen", "score", str(fifo), "-o", str(out)], stderr=subprocess.PIPE, text=True
+    )
     hung = False
     with open(fifo, "w") as feed:
         feed.write("patient_id,nerve\n" + "p,GON\n" * 10)

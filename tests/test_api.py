@@ -12,11 +12,13 @@ from regen.errors import InputError
 
 
 def test_import_is_light_and_every_public_name_resolves():
-    code = ("import sys, regen\n"
-            "heavy = {'pandas', 'sklearn', 'lifelines', 'matplotlib', 'scipy'} & set(sys.modules)\n"
-            "print(sorted(heavy))\n"
-            "missing = [n for n in regen.__all__ if getattr(regen, n, None) is None]\n"
-            "print(missing)\n")
+    code = (
+        "import sys, regen\n"
+        "heavy = {'pandas', 'sklearn', 'lifelines', 'matplotlib', 'scipy'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+        "missing = [n for n in regen.__all__ if getattr(regen, n, None) is None]\n"
+        "print(missing)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "[]"]
 

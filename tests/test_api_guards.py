@@ -38,8 +38,10 @@ def test_a_follow_up_error_is_refused_as_score_reports_it(model):
         model.predict_survival_function(frame, [30])
 
 
-@pytest.mark.parametrize("times", [[-1], [np.nan], [1e308], [np.inf], "30", ["30"], [[30, 90]], [], [True],
-                                   None, {30}, [30, None], b"30", 36500.5])
+@pytest.mark.parametrize(
+    "times",
+    [[-1], [np.nan], [1e308], [np.inf], "30", ["30"], [[30, 90]], [], [True], None, {30}, [30, None], b"30", 36500.5],
+)
 def test_times_must_be_days_from_0_to_100_years(model, times):
     with pytest.raises(InputError, match=r"^times: .* (is not a day|or a list of days); give days") as info:
         model.predict_survival_function(pd.DataFrame({"nerve": ["GON"]}), times)
@@ -69,11 +71,15 @@ def test_predict_patient_takes_what_score_frame_takes(model, argument):
     assert row["model_version"].startswith(expected)
 
 
-@pytest.mark.parametrize(("argument", "kind"), [(5, "int"), (b"default", "bytes"), (3.5, "float"),
-                                                (["default"], "list")])
+@pytest.mark.parametrize(
+    ("argument", "kind"), [(5, "int"), (b"default", "bytes"), (3.5, "float"), (["default"], "list")]
+)
 def test_a_model_of_the_wrong_type_is_named_in_one_line(argument, kind):
-    for call in (lambda: regen.load_model(argument), lambda: regen.predict_patient(argument, nerve="GON"),
-                 lambda: regen.score_frame(pd.DataFrame({"nerve": ["GON"]}), argument)):
+    for call in (
+        lambda: regen.load_model(argument),
+        lambda: regen.predict_patient(argument, nerve="GON"),
+        lambda: regen.score_frame(pd.DataFrame({"nerve": ["GON"]}), argument),
+    ):
         with pytest.raises(TypeError) as info:
             call()
         assert str(info.value) == ACCEPTED + kind
@@ -100,14 +106,17 @@ def test_a_missing_model_file_is_still_a_model_file_error(tmp_path):
         regen.predict_patient(tmp_path / "none.json", nerve="GON")
 
 
-@pytest.mark.parametrize(("frame", "kind"), [(None, "NoneType"), ([{"nerve": "GON"}], "list"), ("GON", "str"),
-                                             (np.array(["GON"]), "ndarray")])
+@pytest.mark.parametrize(
+    ("frame", "kind"),
+    [(None, "NoneType"), ([{"nerve": "GON"}], "list"), ("GON", "str"), (np.array(["GON"]), "ndarray")],
+)
 def test_score_frame_names_what_it_accepts(model, frame, kind):
     for call in (lambda: regen.score_frame(frame, model), lambda: model.predict(frame)):
         with pytest.raises(TypeError) as info:
             call()
-        assert str(info.value) == ("frame must be a pandas DataFrame or a mapping of column name to values; "
-                                   f"got {kind}")
+        assert str(info.value) == (
+            f"frame must be a pandas DataFrame or a mapping of column name to values; got {kind}"
+        )
 
 
 def test_a_mapping_of_columns_scores_as_its_data_frame(model):
@@ -126,12 +135,15 @@ def cohort_csv(tmp_path):
     return path
 
 
-@pytest.mark.parametrize(("address", "message"), [
-    ("garbage://x", "'garbage://x' has no known scheme (inproc, tcp, tls, ucx, ws, wss)"),
-    ("tcp://a:b", "'tcp://a:b' is not host:port"),
-    ("tcp://", "'tcp://' is not host:port"),
-    ("tcp://host:0", "'tcp://host:0' is not host:port"),
-])
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("garbage://x", "'garbage://x' has no known scheme (inproc, tcp, tls, ucx, ws, wss)"),
+        ("tcp://a:b", "'tcp://a:b' is not host:port"),
+        ("tcp://", "'tcp://' is not host:port"),
+        ("tcp://host:0", "'tcp://host:0' is not host:port"),
+    ],
+)
 def test_a_malformed_scheduler_is_one_line(cli, cohort_csv, address, message):
     res = cli("score", cohort_csv, "-o", cohort_csv.parent / "d.csv", "--engine", "dask", "--scheduler", address)
     assert res.exit_code == 1, res.output
@@ -144,8 +156,16 @@ def test_an_unreachable_scheduler_is_one_line(cli, cohort_csv, monkeypatch):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    res = cli("score", cohort_csv, "-o", cohort_csv.parent / "d.csv", "--engine", "dask",
-              "--scheduler", f"tcp://127.0.0.1:{port}")
+    res = cli(
+        "score",
+        cohort_csv,
+        "-o",
+        cohort_csv.parent / "d.csv",
+        "--engine",
+        "dask",
+        "--scheduler",
+        f"tcp://127.0.0.1:{port}",
+    )
     assert res.exit_code == 1 and res.stderr.count("\n") == 1, res.output
     assert res.stderr.startswith(f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: ")
     assert sorted(p.name for p in cohort_csv.parent.iterdir()) == ["base.csv"]
@@ -153,16 +173,26 @@ def test_an_unreachable_scheduler_is_one_line(cli, cohort_csv, monkeypatch):
 
 def test_a_bad_scheduler_in_the_environment_is_one_line_without_traceback(cohort_csv):
     env = {**os.environ, "DASK_SCHEDULER_ADDRESS": "nonsense"}
-    res = subprocess.run([sys.executable, "-m", "regen", "score", str(cohort_csv), "-o", "d.csv", "--engine", "dask"],
-                         capture_output=True, text=True, env=env, cwd=cohort_csv.parent, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "regen", "score", str(cohort_csv), "-o", "d.csv", "--engine", "dask"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cohort_csv.parent,
+        timeout=60,
+    )
     assert res.returncode == 1
-    assert res.stderr == ("Error: Dask scheduler address 'nonsense' (from DASK_SCHEDULER_ADDRESS or Dask's "
-                          "scheduler-address setting) is not host:port; expected e.g. tcp://10.0.0.5:8786\n")
+    assert res.stderr == (
+        "Error: Dask scheduler address 'nonsense' (from DASK_SCHEDULER_ADDRESS or Dask's "
+        "scheduler-address setting) is not host:port; expected e.g. tcp://10.0.0.5:8786\n"
+    )
     assert sorted(p.name for p in cohort_csv.parent.iterdir()) == ["base.csv"]
 
 
-@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://h:1", "tcp://[::1]:8786",
-                                     "inproc://x/1/2", "ws://host:80"])
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://h:1", "tcp://[::1]:8786", "inproc://x/1/2", "ws://host:80"],
+)
 def test_well_formed_scheduler_addresses_pass(address):
     pytest.importorskip("distributed")
     from regen.batch.dask import check_scheduler_address
@@ -174,8 +204,13 @@ def test_well_formed_scheduler_addresses_pass(address):
 @pytest.fixture(scope="module")
 def scored_csv(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
-    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "nerve": ["GON", "SLGN", "kneecap"],
-                          "treated_on": ["2026-01-05", "2026-01-06", ""]})
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c"],
+            "nerve": ["GON", "SLGN", "kneecap"],
+            "treated_on": ["2026-01-05", "2026-01-06", ""],
+        }
+    )
     regen.score_frame(frame).to_csv(folder / "scored.csv", index=False)
     return folder / "scored.csv"
 
@@ -194,15 +229,18 @@ def test_report_writes_html_and_extensionless_names(cli, scored_csv, tmp_path, n
     assert (tmp_path / name).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-@pytest.mark.parametrize(("column", "value", "reason"), [
-    ("review_date", "9999-99-99", "is not a date YYYY-MM-DD from 1970 to 2100"),
-    ("retreatment_due_date", "2101-01-01", "is not a date YYYY-MM-DD from 1970 to 2100"),
-    ("retreatment_due_date", "2026-02-19x", "is not a date YYYY-MM-DD from 1970 to 2100"),
-    ("relief_end_median_day", "1e308", "is not a number from 0 to 36500"),
-    ("sensation_return_median_day", "-1", "is not a number from 0 to 36500"),
-    ("retreatment_due_day", "NaN", "is not a number from 0 to 36500"),
-    ("p_relief_180d", "1.5", "is not a number from 0 to 1"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("review_date", "9999-99-99", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("retreatment_due_date", "2101-01-01", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("retreatment_due_date", "2026-02-19x", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("relief_end_median_day", "1e308", "is not a number from 0 to 36500"),
+        ("sensation_return_median_day", "-1", "is not a number from 0 to 36500"),
+        ("retreatment_due_day", "NaN", "is not a number from 0 to 36500"),
+        ("p_relief_180d", "1.5", "is not a number from 0 to 1"),
+    ],
+)
 def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_path, column, value, reason):
     frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
     frame.loc[1, column] = value
@@ -226,18 +264,32 @@ def test_the_library_report_refuses_them_too_and_names_the_first_bad_row():
 
 
 # -- 5. model names and versions are plain words: no formula, no control sequence ------------------
-@pytest.mark.parametrize(("field", "value"), [
-    ("name", '=HYPERLINK("http://x","y")'), ("name", "+1+1"), ("name", "-2"), ("name", "@SUM(A1)"),
-    ("name", "clinic name"), ("name", "a" * 65), ("name", ""), ("name", 5), ("version", "=1+1"),
-    ("version", "1.0\t"), ("version", "ÿ1"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", '=HYPERLINK("http://x","y")'),
+        ("name", "+1+1"),
+        ("name", "-2"),
+        ("name", "@SUM(A1)"),
+        ("name", "clinic name"),
+        ("name", "a" * 65),
+        ("name", ""),
+        ("name", 5),
+        ("version", "=1+1"),
+        ("version", "1.0\t"),
+        ("version", "ÿ1"),
+    ],
+)
 def test_a_model_name_outside_the_safe_characters_is_refused(cli, tmp_path, field, value):
     bundle = json.loads(Path(model_path("default.json")).read_text(encoding="utf-8"))
     bundle[field] = value
     path = tmp_path / "m.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
-    with pytest.raises(ModelFileError, match=rf"^model file field '{field}' is .*; expected 1 to 64 letters, "
-                                             r"digits and \. _ @ \+ -, starting with a letter or digit$"):
+    with pytest.raises(
+        ModelFileError,
+        match=rf"^model file field '{field}' is .*; expected 1 to 64 letters, "
+        r"digits and \. _ @ \+ -, starting with a letter or digit$",
+    ):
         regen.load_model(path)
     res = cli("predict", "--nerve", "GON", "--model", path)
     assert res.exit_code == 1 and res.stderr.startswith(f"Error: model file field '{field}' is ")
@@ -267,8 +319,9 @@ def test_a_report_of_a_scored_file_missing_a_column_is_refused(tmp_path):
     from regen.errors import DataFileError
     from regen.reporting.report import build_report
 
-    scored = score_frame(pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05", "2026-02-01"]}),
-                         load_model())
+    scored = score_frame(
+        pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05", "2026-02-01"]}), load_model()
+    )
     with pytest.raises(DataFileError, match="retreatment_due_day missing"):
         build_report(scored.drop(columns=["retreatment_due_day"]), today="2026-11-25")
     bad = scored.astype(object)

@@ -24,8 +24,8 @@ def _model_file(tmp_path, name="m.json", **parameters):
 def test_dask_workers_tell_models_apart_by_content(tmp_path):
     """Two bundles with the same name and version but other numbers are two models (not one cached by id)."""
     from regen.batch.dask import _score_on_worker
-    from regen.files.write import output_kind
     from regen.files.read import iter_chunks
+    from regen.files.write import output_kind
 
     src = tmp_path / "in.csv"
     src.write_text("nerve\nintercostal\n")
@@ -61,9 +61,17 @@ def test_fit_does_not_replace_a_markdown_file_that_is_not_its_card(cli, tmp_path
     assert notes.read_text() == "# My notes\n" and not (tmp_path / "notes.json").exists()
 
 
-@pytest.mark.parametrize(("name", "value"), [("relief_noticed_days", 3000), ("discrepancy_sd_log", 3),
-                                             ("discrepancy_sd_log", -3), ("front_rate_min_mm_per_day", -5),
-                                             ("history_icc", 0), ("age_old_time_ratio", 0.5)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("relief_noticed_days", 3000),
+        ("discrepancy_sd_log", 3),
+        ("discrepancy_sd_log", -3),
+        ("front_rate_min_mm_per_day", -5),
+        ("history_icc", 0),
+        ("age_old_time_ratio", 0.5),
+    ],
+)
 def test_every_parameter_the_code_reads_has_a_range(tmp_path, name, value):
     from regen.errors import ModelFileError
 
@@ -73,16 +81,18 @@ def test_every_parameter_the_code_reads_has_a_range(tmp_path, name, value):
 
 def test_a_parquet_timestamp_column_is_a_date(cli, tmp_path):
     src = tmp_path / "ts.parquet"
-    pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": pd.to_datetime(["2026-03-14", "2026-03-15"])}
-                 ).to_parquet(src, index=False)
+    pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": pd.to_datetime(["2026-03-14", "2026-03-15"])}).to_parquet(
+        src, index=False
+    )
     res = cli("score", src, "-o", tmp_path / "o.csv")
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "o.csv")["retreatment_due_date"].notna().all()
 
 
 def test_the_survival_function_follows_the_follow_up(model):
-    frame = pd.DataFrame({"nerve": ["GON"] * 3, "relief_at_day": [np.nan, 120, np.nan],
-                          "relief_lost_day": [np.nan, np.nan, 150]})
+    frame = pd.DataFrame(
+        {"nerve": ["GON"] * 3, "relief_at_day": [np.nan, 120, np.nan], "relief_lost_day": [np.nan, np.nan, 150]}
+    )
     scored = model.predict(frame)
     sf = model.predict_survival_function(frame, [90, 180])
     np.testing.assert_allclose(sf.loc[90.0].round(3), scored["p_relief_90d"])
@@ -114,8 +124,13 @@ def test_post_operative_relief_lost_forecasts_no_next_cycle(predict):
 
 @pytest.mark.parametrize("dtype", [object, "string"])
 def test_pandas_missing_values_are_blank(model, dtype):
-    frame = pd.DataFrame({"nerve": ["GON", "SLGN"], "sex": pd.array([pd.NA, "female"], dtype=dtype),
-                          "treated_on": pd.array([pd.NA, "2026-01-05"], dtype=dtype)})
+    frame = pd.DataFrame(
+        {
+            "nerve": ["GON", "SLGN"],
+            "sex": pd.array([pd.NA, "female"], dtype=dtype),
+            "treated_on": pd.array([pd.NA, "2026-01-05"], dtype=dtype),
+        }
+    )
     out = model.predict(frame)
     assert (out["error"] == "").all(), out["error"].tolist()
     assert regen.predict_patient(model, nerve="GON", age=pd.NA)["nerve"] == "greater_occipital"
@@ -124,8 +139,16 @@ def test_pandas_missing_values_are_blank(model, dtype):
 def test_a_declared_non_responder_with_relief_days_is_a_row_error():
     from regen.fitting.outcomes import load_outcomes
 
-    data = load_outcomes(pd.DataFrame({"nerve": ["GON", "GON"], "responded": ["no", "yes"],
-                                       "relief_last_seen_day": ["100", "30"], "relief_lost_day": ["130", "60"]}))
+    data = load_outcomes(
+        pd.DataFrame(
+            {
+                "nerve": ["GON", "GON"],
+                "responded": ["no", "yes"],
+                "relief_last_seen_day": ["100", "30"],
+                "relief_lost_day": ["130", "60"],
+            }
+        )
+    )
     assert len(data) == 1 and "responded: no, but relief_last_seen_day 100" in data.bad[0][1]
 
 
@@ -143,8 +166,10 @@ def test_ambiguous_two_letter_names_are_not_aliases(alias):
         regen.resolve_nerve(alias)
 
 
-@pytest.mark.parametrize(("mm", "day", "message"), [("40;;80", "45;60;90", "is not a number or a ';'-separated"),
-                                                   ("40;80", "90;45", "a later front is not farther")])
+@pytest.mark.parametrize(
+    ("mm", "day", "message"),
+    [("40;;80", "45;60;90", "is not a number or a ';'-separated"), ("40;80", "90;45", "a later front is not farther")],
+)
 def test_fronts_with_gaps_or_receding_are_refused(predict, mm, day, message):
     from regen.errors import InputError
 

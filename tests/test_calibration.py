@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regen.mechanism.regrowth import nerve_time
 from regen.catalog.parameters import parameter_values
+from regen.mechanism.regrowth import nerve_time
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "calibrate_mechanism.py"
@@ -80,14 +80,23 @@ def test_parameter_uncertainty_is_carried_into_the_shipped_spreads(fitted):
 
 def test_every_default_interval_is_as_wide_as_the_widest_series():
     # the 80 % spread implied by the widest within-series range (OOOO 2020: all 49 within 6-24 months)
-    widest = max(2 * cal.Z90 * np.log(o["hi_day"] / o["lo_day"]) / cal.expected_range(int(o["n"]))
-                 for o in OBS if o["likelihood"] == "all_within")
+    widest = max(
+        2 * cal.Z90 * np.log(o["hi_day"] / o["lo_day"]) / cal.expected_range(int(o["n"]))
+        for o in OBS
+        if o["likelihood"] == "all_within"
+    )
     distances = np.array([float(r["default_distance_mm"]) for r in _rows(ROOT / "data" / "nerves.csv")])
     for age in (15.0, 50.0, 75.0):
         n = distances.size
-        out = nerve_time(default_distance_mm=distances, age_years=np.full(n, age), diabetes=np.zeros(n, bool),
-                         smoker=np.zeros(n, bool), height_cm=np.full(n, np.nan),
-                         measured_distance_mm=np.full(n, np.nan), params=P)
+        out = nerve_time(
+            default_distance_mm=distances,
+            age_years=np.full(n, age),
+            diabetes=np.zeros(n, bool),
+            smoker=np.zeros(n, bool),
+            height_cm=np.full(n, np.nan),
+            measured_distance_mm=np.full(n, np.nan),
+            params=P,
+        )
         width = np.log(out["sensation_return_p90_day"] / out["sensation_return_p10_day"])
         assert np.all(width >= widest)
 
@@ -96,8 +105,12 @@ def test_nerves_without_skin_territory_are_labelled():
     rows = {r["id"]: r["skin_territory"] for r in _rows(ROOT / "data" / "nerves.csv")}
     assert set(rows.values()) == {"yes", "no"}
     assert {k for k, v in rows.items() if v == "no"} == {
-        "genicular_superolateral", "genicular_superomedial", "genicular_inferomedial", "lumbar_medial_branch",
-        "suprascapular"}  # joint capsule / muscle only
+        "genicular_superolateral",
+        "genicular_superomedial",
+        "genicular_inferomedial",
+        "lumbar_medial_branch",
+        "suprascapular",
+    }  # joint capsule / muscle only
 
 
 def test_expected_range_of_normal_draws():

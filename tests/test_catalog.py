@@ -3,14 +3,27 @@
 import pytest
 
 from regen.catalog.nerves import indication_ids, load_catalog, resolve_indication, resolve_nerve
-from regen.errors import InputError
 from regen.catalog.parameters import REQUIRED, load_parameters
+from regen.errors import InputError
 
 REQUIRED_IDS = {
-    "genicular_superolateral", "genicular_superomedial", "genicular_inferomedial",
-    "infrapatellar_saphenous", "anterior_femoral_cutaneous", "intercostal", "greater_occipital",
-    "lesser_occipital", "lumbar_medial_branch", "sciatic", "femoral", "superficial_peroneal",
-    "sural", "ilioinguinal", "iliohypogastric", "superior_cluneal", "pudendal",
+    "genicular_superolateral",
+    "genicular_superomedial",
+    "genicular_inferomedial",
+    "infrapatellar_saphenous",
+    "anterior_femoral_cutaneous",
+    "intercostal",
+    "greater_occipital",
+    "lesser_occipital",
+    "lumbar_medial_branch",
+    "sciatic",
+    "femoral",
+    "superficial_peroneal",
+    "sural",
+    "ilioinguinal",
+    "iliohypogastric",
+    "superior_cluneal",
+    "pudendal",
     "anterior_cutaneous_abdominal",
 }
 
@@ -32,13 +45,20 @@ def test_aliases_are_unique_across_nerves():
             assert seen.setdefault(key, nerve.id) == nerve.id, alias
 
 
-@pytest.mark.parametrize(("name", "nerve"), [
-    ("SLGN", "genicular_superolateral"), ("smgn", "genicular_superomedial"),
-    ("IMGN", "genicular_inferomedial"), ("IPBSN", "infrapatellar_saphenous"),
-    ("AFCN", "anterior_femoral_cutaneous"), ("GON", "greater_occipital"),
-    ("LON", "lesser_occipital"), ("Greater Occipital", "greater_occipital"),
-    ("genicular-superolateral", "genicular_superolateral"),
-])
+@pytest.mark.parametrize(
+    ("name", "nerve"),
+    [
+        ("SLGN", "genicular_superolateral"),
+        ("smgn", "genicular_superomedial"),
+        ("IMGN", "genicular_inferomedial"),
+        ("IPBSN", "infrapatellar_saphenous"),
+        ("AFCN", "anterior_femoral_cutaneous"),
+        ("GON", "greater_occipital"),
+        ("LON", "lesser_occipital"),
+        ("Greater Occipital", "greater_occipital"),
+        ("genicular-superolateral", "genicular_superolateral"),
+    ],
+)
 def test_aliases_resolve(name, nerve):
     assert resolve_nerve(name) == nerve
 
@@ -50,9 +70,17 @@ def test_unknown_nerve_names_closest():
 
 def test_indications():
     ids = indication_ids()
-    for ind in ("knee_osteoarthritis", "total_knee_arthroplasty", "mastectomy",
-                "lumbar_facet_syndrome", "occipital_neuralgia", "phantom_limb_pain",
-                "pudendal_neuralgia", "cluneal_neuralgia", "ilioinguinal_neuralgia"):
+    for ind in (
+        "knee_osteoarthritis",
+        "total_knee_arthroplasty",
+        "mastectomy",
+        "lumbar_facet_syndrome",
+        "occipital_neuralgia",
+        "phantom_limb_pain",
+        "pudendal_neuralgia",
+        "cluneal_neuralgia",
+        "ilioinguinal_neuralgia",
+    ):
         assert ind in ids
     assert resolve_indication("Knee Osteoarthritis") == "knee_osteoarthritis"
     with pytest.raises(InputError, match="unknown indication"):

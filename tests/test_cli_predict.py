@@ -9,12 +9,24 @@ def test_predict_json_has_the_contract_keys(cli):
     res = cli("predict", "--nerve", "genicular_superolateral", "--age", "64", "--format", "json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    for key in ("sensation_return_median_day", "sensation_return_p10_day",
-                "sensation_return_p90_day", "relief_onset_day", "relief_end_median_day",
-                "relief_end_p10_day", "relief_end_p90_day", "p_relief_90d", "p_relief_180d",
-                "p_relief_365d", "retreatment_due_day", "retreatment_due_date", "model_version",
-                "initial_delay_days", "regrowth_days",
-                "terminal_delay_days"):
+    for key in (
+        "sensation_return_median_day",
+        "sensation_return_p10_day",
+        "sensation_return_p90_day",
+        "relief_onset_day",
+        "relief_end_median_day",
+        "relief_end_p10_day",
+        "relief_end_p90_day",
+        "p_relief_90d",
+        "p_relief_180d",
+        "p_relief_365d",
+        "retreatment_due_day",
+        "retreatment_due_date",
+        "model_version",
+        "initial_delay_days",
+        "regrowth_days",
+        "terminal_delay_days",
+    ):
         assert key in out, key
     assert out["sensation_return_p10_day"] < out["sensation_return_median_day"]
     assert out["sensation_return_median_day"] < out["sensation_return_p90_day"]
@@ -35,8 +47,15 @@ def test_predict_dates_follow_treated_on(cli):
 def test_predict_table_shows_intervals_model_and_disclaimer(cli):
     res = cli("predict", "--nerve", "intercostal", "--age", "58", "--treated-on", "2026-01-05")
     assert res.exit_code == 0, res.output
-    for text in ("Return of sensation", "Relief end", "80 % interval", "model ",
-                 "not a medical device", "regrowth", "2026-"):
+    for text in (
+        "Return of sensation",
+        "Relief end",
+        "80 % interval",
+        "model ",
+        "not a medical device",
+        "regrowth",
+        "2026-",
+    ):
         assert text in res.stdout
 
 
@@ -49,27 +68,37 @@ def test_alias_resolves(cli):
     ("args", "message"),
     [
         (["--nerve", "kneecap"], "Error: nerve: unknown nerve 'kneecap'; closest: "),
-        (["--nerve", "SLGN", "--age", "120"],
-         "Error: age: 120 is outside the accepted range (from 10 to 100 years)\n"),
-        (["--nerve", "SLGN", "--age", "5"],
-         "Error: age: 5 is outside the accepted range (from 10 to 100 years)\n"),
-        (["--nerve", "SLGN", "--distance-mm", "0"],
-         "Error: distance_mm: 0 is outside the accepted range (from 1 to 2000 mm)\n"),
-        (["--nerve", "SLGN", "--height-cm", "-170"],
-         "Error: height_cm: -170 is outside the accepted range (from 100 to 250 cm)\n"),
-        (["--nerve", "SLGN", "--bmi", "0"],
-         "Error: bmi: 0 is outside the accepted range (from 10 to 100 kg/m2)\n"),
-        (["--nerve", "SLGN", "--probe-temp-c", "5"],
-         "Error: probe_temp_c: 5 is outside the accepted range (from -196 to 0 degC)\n"),
-        (["--nerve", "SLGN", "--freeze-cycles", "0"],
-         "Error: freeze_cycles: 0 is outside the accepted range "
-         "(a whole number from 1 to 10 cycles)\n"),
-        (["--nerve", "SLGN", "--treated-on", "2026-02-30"],
-         "Error: treated_on: '2026-02-30' is not a date; use the ISO form YYYY-MM-DD"),
-        (["--nerve", "SLGN", "--indication", "knee_pain"],
-         "Error: indication: unknown indication 'knee_pain'; closest: "),
-        (["--nerve", "SLGN", "--model", "/nonexistent/model.json"],
-         "Error: model file '/nonexistent/model.json' does not exist\n"),
+        (["--nerve", "SLGN", "--age", "120"], "Error: age: 120 is outside the accepted range (from 10 to 100 years)\n"),
+        (["--nerve", "SLGN", "--age", "5"], "Error: age: 5 is outside the accepted range (from 10 to 100 years)\n"),
+        (
+            ["--nerve", "SLGN", "--distance-mm", "0"],
+            "Error: distance_mm: 0 is outside the accepted range (from 1 to 2000 mm)\n",
+        ),
+        (
+            ["--nerve", "SLGN", "--height-cm", "-170"],
+            "Error: height_cm: -170 is outside the accepted range (from 100 to 250 cm)\n",
+        ),
+        (["--nerve", "SLGN", "--bmi", "0"], "Error: bmi: 0 is outside the accepted range (from 10 to 100 kg/m2)\n"),
+        (
+            ["--nerve", "SLGN", "--probe-temp-c", "5"],
+            "Error: probe_temp_c: 5 is outside the accepted range (from -196 to 0 degC)\n",
+        ),
+        (
+            ["--nerve", "SLGN", "--freeze-cycles", "0"],
+            "Error: freeze_cycles: 0 is outside the accepted range (a whole number from 1 to 10 cycles)\n",
+        ),
+        (
+            ["--nerve", "SLGN", "--treated-on", "2026-02-30"],
+            "Error: treated_on: '2026-02-30' is not a date; use the ISO form YYYY-MM-DD",
+        ),
+        (
+            ["--nerve", "SLGN", "--indication", "knee_pain"],
+            "Error: indication: unknown indication 'knee_pain'; closest: ",
+        ),
+        (
+            ["--nerve", "SLGN", "--model", "/nonexistent/model.json"],
+            "Error: model file '/nonexistent/model.json' does not exist\n",
+        ),
     ],
 )
 def test_bad_input_is_one_error_line_exit_1(args, message, cli):

@@ -78,26 +78,73 @@ def test_a_midnight_timestamp_is_its_date(predict):
 
 
 def test_the_table_dates_the_next_cycle_from_the_retreatment(cli):
-    args = ("predict", "--nerve", "GON", "--age", "45", "--treated-on", "2026-02-10", "--relief-lost-day", "95",
-            "--prior-relief-days", "120", "--prior-relief-days", "110")
+    args = (
+        "predict",
+        "--nerve",
+        "GON",
+        "--age",
+        "45",
+        "--treated-on",
+        "2026-02-10",
+        "--relief-lost-day",
+        "95",
+        "--prior-relief-days",
+        "120",
+        "--prior-relief-days",
+        "110",
+    )
     row = json.loads(cli(*args, "--format", "json").stdout)
     line = next(t for t in cli(*args).stdout.splitlines() if t.startswith("Next cycle"))
     assert row["next_cycle_relief_end_median_date"] in line  # retreatment day + median, as the JSON
-    expected = np.datetime64("2026-02-10") + np.timedelta64(95 + int(np.floor(row["next_cycle_relief_end_median_day"]
-                                                                             + 0.5)), "D")
+    expected = np.datetime64("2026-02-10") + np.timedelta64(
+        95 + int(np.floor(row["next_cycle_relief_end_median_day"] + 0.5)), "D"
+    )
     assert str(expected) == row["next_cycle_relief_end_median_date"]
 
 
 def test_a_front_anchored_timeline_adds_up_and_says_the_fronts_were_used(cli):
-    res = cli("predict", "--nerve", "intercostal", "--indication", "intercostal_neuralgia", "--age", "58",
-              "--front-mm", "40", "--front-day", "45", "--front-mm", "90", "--front-day", "80")
+    res = cli(
+        "predict",
+        "--nerve",
+        "intercostal",
+        "--indication",
+        "intercostal_neuralgia",
+        "--age",
+        "58",
+        "--front-mm",
+        "40",
+        "--front-day",
+        "45",
+        "--front-mm",
+        "90",
+        "--front-day",
+        "80",
+    )
     assert res.exit_code == 0, res.output
     timeline = next(t for t in res.stdout.splitlines() if t.startswith("Timeline"))
     assert "last regrowth front on day 80" in timeline and "initial delay" not in timeline
     assert "2 regrowth front(s) used" in res.stdout
-    row = json.loads(cli("predict", "--nerve", "intercostal", "--indication", "intercostal_neuralgia", "--age", "58",
-                         "--front-mm", "40", "--front-day", "45", "--front-mm", "90", "--front-day", "80",
-                         "--format", "json").stdout)
+    row = json.loads(
+        cli(
+            "predict",
+            "--nerve",
+            "intercostal",
+            "--indication",
+            "intercostal_neuralgia",
+            "--age",
+            "58",
+            "--front-mm",
+            "40",
+            "--front-day",
+            "45",
+            "--front-mm",
+            "90",
+            "--front-day",
+            "80",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert row["anchor_day"] == 80 and row["initial_delay_days"] == 0
     assert row["arrival_median_day"] == pytest.approx(row["anchor_day"] + row["regrowth_days"], abs=0.2)
 
@@ -110,12 +157,22 @@ def test_a_nerve_without_skin_says_what_its_recovery_line_is(cli):
 
 def test_one_warning_never_holds_the_separator_of_two(model):
     """'; ' separates warnings (and follow-up notes): no single message contains it, so a report splits right."""
-    raw = {"nerve": ["GON", "GON", "GON", "GON", "intercostal", "intercostal", "intercostal"],
-           "indication": ["", "", "", "trigeminal_neuralgia", "intercostal_neuralgia", "thoracotomy",
-                          "intercostal_neuralgia"],
-           "probe_temp_c": ["-10", "-60", "-120", "", "", "", ""],
-           "distance_mm": ["", "", "", "", "30", "", ""], "allow_any_nerve": ["", "", "", "yes", "", "", ""],
-           "relief_lost_day": ["", "", "", "", "", "", "90"]}
+    raw = {
+        "nerve": ["GON", "GON", "GON", "GON", "intercostal", "intercostal", "intercostal"],
+        "indication": [
+            "",
+            "",
+            "",
+            "trigeminal_neuralgia",
+            "intercostal_neuralgia",
+            "thoracotomy",
+            "intercostal_neuralgia",
+        ],
+        "probe_temp_c": ["-10", "-60", "-120", "", "", "", ""],
+        "distance_mm": ["", "", "", "", "30", "", ""],
+        "allow_any_nerve": ["", "", "", "yes", "", "", ""],
+        "relief_lost_day": ["", "", "", "", "", "", "90"],
+    }
     out = model.predict_columns(raw)
     warnings = [w for w in out["warnings"] if w]
     assert len(warnings) == 6, out["warnings"]  # each row triggers exactly one kind

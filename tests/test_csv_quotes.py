@@ -27,24 +27,37 @@ cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r;é')), max_size=6)
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=6),
-       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]), bom=st.booleans(), data=st.data())
+@given(
+    rows=st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=6),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    bom=st.booleans(),
+    data=st.data(),
+)
 def test_any_file_a_csv_writer_writes_passes_however_it_is_cut(rows, quoting, bom, data):
     sink = io.StringIO(newline="")
     csv.writer(sink, quoting=quoting, lineterminator=data.draw(st.sampled_from(["\n", "\r\n"]))).writerows(
-        [["a", "b", "c"], *rows])
+        [["a", "b", "c"], *rows]
+    )
     raw = ("\ufeff" if bom else "").encode() + sink.getvalue().encode()
     cuts = sorted(set(data.draw(st.lists(st.integers(1, max(len(raw) - 1, 1)), max_size=4))))
     assert _first_problem(raw, [c for c in cuts if 0 < c < len(raw)]) is None
 
 
-@pytest.mark.parametrize(("text", "kind", "line"), [
-    ('nerve,x\nSLGN,a"b\n', "opens", 2),  # a quote inside an unquoted cell
-    ('nerve,x\nSLGN,"a"b\n', "closes", 2),  # text after the closing quote
-    ('nerve,x\nSLGN,"a" \n', "closes", 2),
-    ('id,nerve,note\np1,SLGN,"5 inch scar\n' + "".join(f"p{i},GON,ok\n" for i in range(2, 400))
-     + 'p400,SLGN,"seen ok"\np401,GON,ok\n', "closes", 401),  # a quote never closed swallows 398 records
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "line"),
+    [
+        ('nerve,x\nSLGN,a"b\n', "opens", 2),  # a quote inside an unquoted cell
+        ('nerve,x\nSLGN,"a"b\n', "closes", 2),  # text after the closing quote
+        ('nerve,x\nSLGN,"a" \n', "closes", 2),
+        (
+            'id,nerve,note\np1,SLGN,"5 inch scar\n'
+            + "".join(f"p{i},GON,ok\n" for i in range(2, 400))
+            + 'p400,SLGN,"seen ok"\np401,GON,ok\n',
+            "closes",
+            401,
+        ),  # a quote never closed swallows 398 records
+    ],
+)
 def test_misplaced_quotes_are_found_wherever_the_blocks_are_cut(text, kind, line):
     raw = text.encode()
     for cut in range(1, len(raw), max(1, len(raw) // 40)):
@@ -55,8 +68,11 @@ def test_misplaced_quotes_are_found_wherever_the_blocks_are_cut(text, kind, line
 
 def test_a_swallowing_quote_refuses_the_file_and_names_both_lines(cli, tmp_path):
     src = tmp_path / "export.csv"
-    src.write_text('patient_id,nerve,age,note\np1,SLGN,64,"5 inch scar\n'
-                   + "".join(f"p{i},GON,45,ok\n" for i in range(2, 501)) + 'p501,SLGN,70,"seen ok"\np502,GON,30,ok\n')
+    src.write_text(
+        'patient_id,nerve,age,note\np1,SLGN,64,"5 inch scar\n'
+        + "".join(f"p{i},GON,45,ok\n" for i in range(2, 501))
+        + 'p501,SLGN,70,"seen ok"\np502,GON,30,ok\n'
+    )
     res = cli("score", src, "-o", tmp_path / "o.csv", "--errors", tmp_path / "e.csv")
     assert res.exit_code == 1
     assert "line 502: text right after a closing '\"'" in res.stderr and "began on line 2" in res.stderr

@@ -14,14 +14,17 @@ import pytest
 
 pytest.importorskip("distributed")
 
-MESSY = ("\ufeffpatient_id,Note,nerve,age,treated_on,extra\n"
-         'p1,"has, comma",SLGN,64,2026-03-14,x\n'
-         "\n"
-         'p2,"two\nlines",GON,45,2026-03-15,\n'
-         'p1,"quote ""q""",kneecap,50,,y\n'
-         "p3,,GON,abc,2026-02-30,z\n"
-         + "".join(f"q{i % 7},n{i},{'GON' if i % 3 else 'SLGN'},{20 + i % 70},2026-01-{1 + i % 28:02d},\n"
-                   for i in range(60)))
+MESSY = (
+    "\ufeffpatient_id,Note,nerve,age,treated_on,extra\n"
+    'p1,"has, comma",SLGN,64,2026-03-14,x\n'
+    "\n"
+    'p2,"two\nlines",GON,45,2026-03-15,\n'
+    'p1,"quote ""q""",kneecap,50,,y\n'
+    "p3,,GON,abc,2026-02-30,z\n"
+    + "".join(
+        f"q{i % 7},n{i},{'GON' if i % 3 else 'SLGN'},{20 + i % 70},2026-01-{1 + i % 28:02d},\n" for i in range(60)
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +46,15 @@ def _run(cli, tmp_path, tag, target, *options, engine=()):
     return res.exit_code, data, errs, summary
 
 
-@pytest.mark.parametrize(("target", "options"), [
-    ("out.csv", ()),
-    ("out.csv.gz", ("--chunksize", "7", "--errors")),
-    ("out.parquet", ("--chunksize", "10", "--book-at-risk", "0.3")),
-    ("-", ("--chunksize", "1", "--errors")),
-])
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [
+        ("out.csv", ()),
+        ("out.csv.gz", ("--chunksize", "7", "--errors")),
+        ("out.parquet", ("--chunksize", "10", "--book-at-risk", "0.3")),
+        ("-", ("--chunksize", "1", "--errors")),
+    ],
+)
 def test_both_engines_write_the_same_bytes(tmp_path, cli, cluster, target, options):
     (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
     local = _run(cli, tmp_path, "local", target, *options)
@@ -102,6 +108,14 @@ def test_a_cluster_of_worker_processes_gives_the_same_bytes(tmp_path, cli):
 
     (tmp_path / "messy.csv").write_text(MESSY, encoding="utf-8")
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as remote:
-        dask = _run(cli, tmp_path, "d", "o.csv", "--chunksize", "9", "--errors",
-                    engine=("--engine", "dask", "--scheduler", remote.scheduler_address))
+        dask = _run(
+            cli,
+            tmp_path,
+            "d",
+            "o.csv",
+            "--chunksize",
+            "9",
+            "--errors",
+            engine=("--engine", "dask", "--scheduler", remote.scheduler_address),
+        )
     assert dask == _run(cli, tmp_path, "l", "o.csv", "--chunksize", "9", "--errors")

@@ -9,7 +9,8 @@ import pytest
 import regen
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(regen.__path__, "regen.")
+    m.name
+    for m in pkgutil.walk_packages(regen.__path__, "regen.")
     if not m.name.endswith("__main__") and m.name != "regen.cli"
 )
 

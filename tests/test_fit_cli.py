@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from regen.fitting.evaluation import calibration, concordance, evaluate
-from regen.model.model import load_model
 from regen.fitting.outcomes import load_outcomes
 from regen.fitting.simulate import simulate_cohort
+from regen.model.model import load_model
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +21,24 @@ def cohort_csv(tmp_path_factory, cli):
 
 def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path, cli):
     model = tmp_path / "clinic.json"
-    res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal",
-                              "--name", "clinic")
+    res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal", "--name", "clinic")
     assert res.exit_code == 0, res.output
     for text in ("n = 1500 rows used", "AIC", "concordance", "indication[", "censoring"):
         assert text in res.stdout
     assert (tmp_path / "clinic.md").read_text().startswith("# Model card: `clinic@")
     res = cli("predict", "--nerve", "SLGN", "--model", str(model), "--format", "json")
     assert json.loads(res.stdout)["model_version"].startswith("clinic@")
-    res = cli("evaluate", str(model), str(cohort_csv), "--format", "json",
-                              "--bootstrap", "10", "--plot-dir", str(tmp_path / "plots"))
+    res = cli(
+        "evaluate",
+        str(model),
+        str(cohort_csv),
+        "--format",
+        "json",
+        "--bootstrap",
+        "10",
+        "--plot-dir",
+        str(tmp_path / "plots"),
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert 0.7 < out["c_index"] <= 1 and out["c_index_ci"][0] <= out["c_index"] <= out["c_index_ci"][1]

@@ -78,7 +78,7 @@ def test_fit_help_says_how_the_version_is_made(cli):
 def _line_after_table(stdout):
     lines = stdout.splitlines()
     last = max(i for i, line in enumerate(lines) if line.startswith("| "))
-    return next(line for line in lines[last + 1:] if line.strip())
+    return next(line for line in lines[last + 1 :] if line.strip())
 
 
 def test_fit_says_the_ratio_is_of_relief_to_nerve_time(fitted):
@@ -86,9 +86,11 @@ def test_fit_says_the_ratio_is_of_relief_to_nerve_time(fitted):
     header = next(line for line in res.stdout.splitlines() if line.startswith("| term |"))
     assert "ratio exp(coef) on relief / nerve time" in header and "time ratio" not in header
     note = _line_after_table(res.stdout)
-    assert note.startswith("exp(coef) multiplies relief / modelled nerve time, not relief in days. "
-                           "Offset: log T_nerve, the mechanism's median return of sensation of each patient "
-                           "(its coefficient fixed at 1)")
+    assert note.startswith(
+        "exp(coef) multiplies relief / modelled nerve time, not relief in days. "
+        "Offset: log T_nerve, the mechanism's median return of sensation of each patient "
+        "(its coefficient fixed at 1)"
+    )
     assert note in model.with_suffix(".md").read_text()
 
 
@@ -106,33 +108,110 @@ def test_fit_offset_names_its_estimated_power(cli, tmp_path):
 def test_an_interval_covering_most_published_numbers_of_its_scale_is_flagged():
     from regen.fitting.loso import flag_uninformative
 
-    loso = pd.DataFrame({
-        "kind": ["proportion_relieved"] * 5 + ["median_duration_days"] * 5,
-        "published": [0.1, 0.3, 0.5, 0.7, 0.9, 10.0, 30.0, 90.0, 200.0, 400.0],
-        "p10": [0.0, 0.2, 0.0, 0.05, 0.0, 5.0, 20.0, 8.0, 150.0, 9.0],
-        "p90": [1.0, 0.6, 0.8, 0.95, 0.85, 500.0, 100.0, 150.0, 600.0, 410.0]})
+    loso = pd.DataFrame(
+        {
+            "kind": ["proportion_relieved"] * 5 + ["median_duration_days"] * 5,
+            "published": [0.1, 0.3, 0.5, 0.7, 0.9, 10.0, 30.0, 90.0, 200.0, 400.0],
+            "p10": [0.0, 0.2, 0.0, 0.05, 0.0, 5.0, 20.0, 8.0, 150.0, 9.0],
+            "p90": [1.0, 0.6, 0.8, 0.95, 0.85, 500.0, 100.0, 150.0, 600.0, 410.0],
+        }
+    )
     # contains 5/5, 2/5, 4/5, 4/5, 4/5 of the proportions; 5/5, 2/5, 3/5, 2/5, 5/5 of the durations
-    assert flag_uninformative(loso)["uninformative"].tolist() == [True, False, True, True, True,
-                                                                  True, False, False, False, True]
+    assert flag_uninformative(loso)["uninformative"].tolist() == [
+        True,
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def _small_loso():
     from regen.fitting.loso import flag_uninformative
 
-    return flag_uninformative(pd.DataFrame([
-        {"study": "s1", "indication": "i", "kind": "proportion_relieved", "day": 1218.0, "n": 49.0,
-         "published": 0.469, "predicted": 0.02, "p10": 0.0, "p90": 0.633, "inside": True},
-        {"study": "s1", "indication": "i", "kind": "proportion_relieved", "day": 30.0, "n": 26.0,
-         "published": 0.5, "predicted": 0.7, "p10": 0.0, "p90": 0.96, "inside": True},
-        {"study": "s2", "indication": "j", "kind": "mean_duration_days", "day": np.nan, "n": 24.0,
-         "published": 160.0, "predicted": 595.4, "p10": 115.2, "p90": 2920.6, "inside": True},
-        {"study": "s2", "indication": "j", "kind": "median_interval_days", "day": np.nan, "n": np.nan,
-         "published": 59.4, "predicted": 138.0, "p10": 6.95, "p90": 3220.0, "inside": True},
-        {"study": "s3", "indication": "j", "kind": "median_duration_days", "day": np.nan, "n": 52.0,
-         "published": 11.0, "predicted": 210.0, "p10": 23.5, "p90": 2070.0, "inside": False},
-        {"study": "s3", "indication": "j", "kind": "responders", "day": np.nan, "n": 40.0,
-         "published": 0.9, "predicted": 0.9, "p10": 0.85, "p90": 0.95, "inside": True},
-    ]))
+    return flag_uninformative(
+        pd.DataFrame(
+            [
+                {
+                    "study": "s1",
+                    "indication": "i",
+                    "kind": "proportion_relieved",
+                    "day": 1218.0,
+                    "n": 49.0,
+                    "published": 0.469,
+                    "predicted": 0.02,
+                    "p10": 0.0,
+                    "p90": 0.633,
+                    "inside": True,
+                },
+                {
+                    "study": "s1",
+                    "indication": "i",
+                    "kind": "proportion_relieved",
+                    "day": 30.0,
+                    "n": 26.0,
+                    "published": 0.5,
+                    "predicted": 0.7,
+                    "p10": 0.0,
+                    "p90": 0.96,
+                    "inside": True,
+                },
+                {
+                    "study": "s2",
+                    "indication": "j",
+                    "kind": "mean_duration_days",
+                    "day": np.nan,
+                    "n": 24.0,
+                    "published": 160.0,
+                    "predicted": 595.4,
+                    "p10": 115.2,
+                    "p90": 2920.6,
+                    "inside": True,
+                },
+                {
+                    "study": "s2",
+                    "indication": "j",
+                    "kind": "median_interval_days",
+                    "day": np.nan,
+                    "n": np.nan,
+                    "published": 59.4,
+                    "predicted": 138.0,
+                    "p10": 6.95,
+                    "p90": 3220.0,
+                    "inside": True,
+                },
+                {
+                    "study": "s3",
+                    "indication": "j",
+                    "kind": "median_duration_days",
+                    "day": np.nan,
+                    "n": 52.0,
+                    "published": 11.0,
+                    "predicted": 210.0,
+                    "p10": 23.5,
+                    "p90": 2070.0,
+                    "inside": False,
+                },
+                {
+                    "study": "s3",
+                    "indication": "j",
+                    "kind": "responders",
+                    "day": np.nan,
+                    "n": 40.0,
+                    "published": 0.9,
+                    "predicted": 0.9,
+                    "p10": 0.85,
+                    "p90": 0.95,
+                    "inside": True,
+                },
+            ]
+        )
+    )
 
 
 def test_validate_prints_the_uninformative_count_and_plain_numbers(cli, monkeypatch):
@@ -141,20 +220,22 @@ def test_validate_prints_the_uninformative_count_and_plain_numbers(cli, monkeypa
     loso = _small_loso()
     # proportions 0.469, 0.5, 0.9 and days 160, 59.4, 11: the 2nd and 4th intervals contain all three
     assert loso["uninformative"].tolist() == [False, True, False, True, False, False]
-    monkeypatch.setattr(validation, "validate_shipped",
-                        lambda draws, seed: (loso, validation.coverage_by_study(loso)))
+    monkeypatch.setattr(validation, "validate_shipped", lambda draws, seed: (loso, validation.coverage_by_study(loso)))
     res = cli("validate")
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].startswith("leave-one-study-out: 5 of 6 published numbers inside")
-    assert lines[1].startswith("2 of the 5 covered numbers had intervals that were nearly uninformative (the 80 % "
-                               "interval contains at least 80 % of all the published numbers on its scale")
+    assert lines[1].startswith(
+        "2 of the 5 covered numbers had intervals that were nearly uninformative (the 80 % "
+        "interval contains at least 80 % of all the published numbers on its scale"
+    )
     assert not re.search(r"\d[eE][+-]?\d", res.stdout)  # no scientific notation
     rows = [line.split() for line in lines if line.split()[:1] in (["s1"], ["s2"]) and "%" not in line]
     assert rows[:3] == [
         ["s1", "i", "proportion_relieved", "1218", "49", "0.469", "0.020", "0.000", "0.633", "yes", "no"],
         ["s1", "i", "proportion_relieved", "30", "26", "0.500", "0.700", "0.000", "0.960", "yes", "yes"],
-        ["s2", "j", "mean_duration_days", "24", "160", "595", "115", "2921", "yes", "no"]]
+        ["s2", "j", "mean_duration_days", "24", "160", "595", "115", "2921", "yes", "no"],
+    ]
     res = cli("validate", "--format", "json")
     out = json.loads(res.stdout)
     assert [r["uninformative"] for r in out["numbers"]] == loso["uninformative"].tolist()
@@ -187,10 +268,14 @@ def test_evaluate_and_describe_warn_about_rows_left_out(command, cli, tmp_path):
 def test_a_cell_that_is_not_a_number_gets_one_message():
     from regen.fitting.outcomes import load_outcomes
 
-    frame = pd.DataFrame({"nerve": ["GON", "GON", "GON", "GON", "GON"],
-                          "relief_last_seen_day": ["sixty", "0", "30", "", "30"],
-                          "relief_lost_day": ["90", "x", "", "40", "60"],
-                          "sensation_returned_day": ["", "", "40000", "", ""]})
+    frame = pd.DataFrame(
+        {
+            "nerve": ["GON", "GON", "GON", "GON", "GON"],
+            "relief_last_seen_day": ["sixty", "0", "30", "", "30"],
+            "relief_lost_day": ["90", "x", "", "40", "60"],
+            "sensation_returned_day": ["", "", "40000", "", ""],
+        }
+    )
     assert load_outcomes(frame).bad == [
         (1, "relief_last_seen_day: sixty is not a number of days"),
         (2, "relief_lost_day: x is not a number of days"),
@@ -219,8 +304,9 @@ def test_a_clinic_model_rests_on_clinic_data(fitted, cli):
     data, model, _ = fitted["a"]
     frame = pd.read_csv(data)
     row = frame.iloc[0]
-    res = cli("predict", "--nerve", row["nerve"], "--indication", row["indication"], "--model", model,
-              "--format", "json")
+    res = cli(
+        "predict", "--nerve", row["nerve"], "--indication", row["indication"], "--model", model, "--format", "json"
+    )
     patients = int((frame["indication"] == row["indication"]).sum())
     assert json.loads(res.stdout)["evidence"] == f"indication: clinic data, {patients} patients"
 
@@ -230,8 +316,10 @@ def test_published_study_evidence_is_unchanged():
 
     entry = {"studies": 1, "patients": 12}
     assert evidence_text(entry, "indication", "x") == "indication: 1 study, 12 patients"
-    assert evidence_text({**entry, "studies": 0, "data": "clinic"}, "indication", "x") == \
-        "indication: clinic data, 12 patients"
+    assert (
+        evidence_text({**entry, "studies": 0, "data": "clinic"}, "indication", "x")
+        == "indication: clinic data, 12 patients"
+    )
 
 
 # ------------------------------------------------------------------ 8. a readable Cox table

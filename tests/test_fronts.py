@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regen.catalog.parameters import parameter_values
 from regen.mechanism import regrowth as m
 from regen.mechanism.fronts import update_from_fronts
-from regen.catalog.parameters import parameter_values
 
 P = parameter_values()
 NAN = np.nan
@@ -17,9 +17,17 @@ def _update(mm, day, prior=(1.4, 0.3), distance=(220.0, 0.25), latency=(5.0, 0.3
     mm, day = np.atleast_2d(np.asarray(mm, float)), np.atleast_2d(np.asarray(day, float))
     n = mm.shape[0]
     full = lambda v: np.full(n, float(v))  # noqa: E731
-    return update_from_fronts(rate_median=full(prior[0]), rate_sd_log=full(prior[1]), front_mm=mm, front_day=day,
-                              distance_mm=full(distance[0]), distance_sd_log=full(distance[1]),
-                              latency_median_day=full(latency[0]), latency_sd_log=full(latency[1]), params=params)
+    return update_from_fronts(
+        rate_median=full(prior[0]),
+        rate_sd_log=full(prior[1]),
+        front_mm=mm,
+        front_day=day,
+        distance_mm=full(distance[0]),
+        distance_sd_log=full(distance[1]),
+        latency_median_day=full(latency[0]),
+        latency_sd_log=full(latency[1]),
+        params=params,
+    )
 
 
 def _exact(**changes):
@@ -46,8 +54,9 @@ def test_one_front_is_the_conjugate_update_when_start_and_ratio_are_known():
 def test_tinel_front_is_read_as_a_slower_functional_rate():
     out = _update([[80.0]], [[45.0]], prior=(2.0, 3.0))  # nearly flat prior
     tinel = 80.0 / 40.0
-    assert out["rate_median_mm_per_day"][0] == pytest.approx(tinel * P["tinel_functional_rate_ratio"]["value"],
-                                                             rel=0.05)
+    assert out["rate_median_mm_per_day"][0] == pytest.approx(
+        tinel * P["tinel_functional_rate_ratio"]["value"], rel=0.05
+    )
 
 
 def test_two_fronts_beat_one_and_their_slope_ignores_the_start_day():
@@ -68,11 +77,14 @@ def test_nan_padding_and_order_do_not_matter():
     assert a["anchor_day"][0] == 60.0
 
 
-@pytest.mark.parametrize(("mm", "day", "match"), [
-    (300.0, 150.0, "beyond the lesion-to-target distance"),
-    (150.0, 20.0, "faster than any measured regrowth"),
-    (2.0, 200.0, "not an advancing regeneration front"),
-])
+@pytest.mark.parametrize(
+    ("mm", "day", "match"),
+    [
+        (300.0, 150.0, "beyond the lesion-to-target distance"),
+        (150.0, 20.0, "faster than any measured regrowth"),
+        (2.0, 200.0, "not an advancing regeneration front"),
+    ],
+)
 def test_impossible_fronts_are_refused_with_one_line(mm, day, match):
     out = _update([[20.0, mm]], [[30.0, day]])
     assert match in out["error"][0] and "\n" not in out["error"][0]
@@ -101,9 +113,15 @@ def test_posterior_interval_covers_the_true_rate_in_simulation():
 
 
 def test_a_front_near_the_target_narrows_the_forecast():
-    cols = {"default_distance_mm": np.array([220.0]), "age_years": np.array([50.0]), "diabetes": np.array([False]),
-            "smoker": np.array([False]), "height_cm": np.array([np.nan]), "measured_distance_mm": np.array([220.0]),
-            "params": P}
+    cols = {
+        "default_distance_mm": np.array([220.0]),
+        "age_years": np.array([50.0]),
+        "diabetes": np.array([False]),
+        "smoker": np.array([False]),
+        "height_cm": np.array([np.nan]),
+        "measured_distance_mm": np.array([220.0]),
+        "params": P,
+    }
     before = m.nerve_time(**cols)
     after = m.nerve_time(**cols, front_mm=np.array([[240.0 * 0.85]]), front_day=np.array([[130.0]]))
     width = lambda o: np.log(o["sensation_return_p90_day"][0] / o["sensation_return_p10_day"][0])  # noqa: E731
@@ -120,12 +138,19 @@ def test_remaining_path_with_a_sure_distance_is_distance_minus_covered():
 
 
 @settings(max_examples=60, deadline=None)
-@given(mm=st.floats(1.0, 200.0), day=st.floats(10.0, 400.0), distance=st.floats(20.0, 400.0),
-       age=st.floats(10.0, 100.0))
+@given(
+    mm=st.floats(1.0, 200.0), day=st.floats(10.0, 400.0), distance=st.floats(20.0, 400.0), age=st.floats(10.0, 100.0)
+)
 def test_fronts_keep_the_forecast_finite_and_ordered(mm, day, distance, age):
-    cols = {"default_distance_mm": np.array([distance]), "age_years": np.array([age]),
-            "diabetes": np.array([False]), "smoker": np.array([False]), "height_cm": np.array([np.nan]),
-            "measured_distance_mm": np.array([np.nan]), "params": P}
+    cols = {
+        "default_distance_mm": np.array([distance]),
+        "age_years": np.array([age]),
+        "diabetes": np.array([False]),
+        "smoker": np.array([False]),
+        "height_cm": np.array([np.nan]),
+        "measured_distance_mm": np.array([np.nan]),
+        "params": P,
+    }
     out = m.nerve_time(**cols, front_mm=np.array([[mm]]), front_day=np.array([[day]]))
     vals = [out[f"sensation_return_{k}_day"][0] for k in ("p10", "median", "p90")]
     assert all(np.isfinite(vals)) and vals[0] < vals[1] < vals[2]

@@ -27,20 +27,23 @@ def _unchanged(path) -> bool:
     return path.read_bytes() == GOOD
 
 
-@pytest.mark.parametrize("args", [
-    ("score", "{src}", "-o", "{src}"),
-    ("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{src}"),
-    ("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{tmp}/o.csv"),
-    ("score", "{src}", "-o", "{tmp}/./sub/../c.csv"),
-    ("score", "{src}", "-o", "-", "--errors", "-"),
-    ("score", "{src}", "-o", "{tmp}"),
-    ("score", "{src}", "-o", ""),
-    ("report", "{src}", "-o", "{src}"),
-    ("fit", "{src}", "-o", "{src}"),
-    ("fit", "{src}", "-o", "{tmp}/clinic.md"),
-    ("fit", "{src}", "-o", "{tmp}/c.md"),
-    ("simulate", "-n", "5", "-o", "{tmp}"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("score", "{src}", "-o", "{src}"),
+        ("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{src}"),
+        ("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{tmp}/o.csv"),
+        ("score", "{src}", "-o", "{tmp}/./sub/../c.csv"),
+        ("score", "{src}", "-o", "-", "--errors", "-"),
+        ("score", "{src}", "-o", "{tmp}"),
+        ("score", "{src}", "-o", ""),
+        ("report", "{src}", "-o", "{src}"),
+        ("fit", "{src}", "-o", "{src}"),
+        ("fit", "{src}", "-o", "{tmp}/clinic.md"),
+        ("fit", "{src}", "-o", "{tmp}/c.md"),
+        ("simulate", "-n", "5", "-o", "{tmp}"),
+    ],
+)
 def test_colliding_outputs_are_usage_errors(tmp_path, src, cli, args):
     (tmp_path / "sub").mkdir()
     (tmp_path / "c.md").write_text("a card")
@@ -77,8 +80,9 @@ def test_dev_null_and_fifos_are_written_through(tmp_path, src, cli):
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    reader = subprocess.Popen([sys.executable, "-c", f"print(open({str(fifo)!r}).read().count(chr(10)))"],
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", f"print(open({str(fifo)!r}).read().count(chr(10)))"], stdout=subprocess.PIPE, text=True
+    )
     assert cli("score", src, "-o", fifo).exit_code == 0
     assert reader.communicate(timeout=20)[0].strip() == "3"
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
@@ -106,8 +110,9 @@ def test_a_failing_rename_leaves_nothing_and_names_no_temporary_file(tmp_path):
 def test_sigterm_during_score_leaves_nothing(tmp_path):
     fifo, out = tmp_path / "in.csv", tmp_path / "o.csv"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "regen", "score", str(fifo), "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regen", "score", str(fifo), "-o", str(out)], stderr=subprocess.PIPE, text=True
+    )
     with open(fifo, "w") as feed:
         feed.write("patient_id,nerve\n" + "p,GON\n" * 10)
         feed.flush()
@@ -121,11 +126,14 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("{tmp}/plot.svg", "does not end in .png"),
-    ("{tmp}/c.csv/plot.png", "is not a directory"),
-    ("{tmp}", "is a directory"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("{tmp}/plot.svg", "does not end in .png"),
+        ("{tmp}/c.csv/plot.png", "is not a directory"),
+        ("{tmp}", "is a directory"),
+    ],
+)
 def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, message):
     """For `regen predict --plot` (the lead calls cli_check_paths({"--plot": plot}, suffix=".png") first)."""
     from regen.files.write import PathClashError, check_paths
@@ -136,8 +144,10 @@ def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, messag
 
 
 def test_an_output_in_a_missing_folder_is_refused_and_creates_nothing(cli, src, tmp_path):
-    for args in (("score", src, "-o", tmp_path / "new" / "a" / "o.csv"),
-                 ("predict", "--nerve", "GON", "--plot", tmp_path / "new" / "t.png")):
+    for args in (
+        ("score", src, "-o", tmp_path / "new" / "a" / "o.csv"),
+        ("predict", "--nerve", "GON", "--plot", tmp_path / "new" / "t.png"),
+    ):
         res = cli(*args)
         assert res.exit_code == 2 and "does not exist; create it first" in res.stderr, res.output
     link = tmp_path / "dangling.csv"
@@ -152,12 +162,22 @@ def test_an_input_redirected_from_or_to_the_output_is_refused(src, tmp_path, red
     before = src.read_bytes()
     if redirect == "stdin":
         with open(src, "rb") as stdin:
-            res = subprocess.run([sys.executable, "-m", "regen", "score", "-", "-o", str(src)], stdin=stdin,
-                                 capture_output=True, text=True, timeout=60)
+            res = subprocess.run(
+                [sys.executable, "-m", "regen", "score", "-", "-o", str(src)],
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
     else:
         with open(src, "ab") as stdout:
-            res = subprocess.run([sys.executable, "-m", "regen", "score", str(src), "-o", "-"], stdout=stdout,
-                                 stderr=subprocess.PIPE, text=True, timeout=60)
+            res = subprocess.run(
+                [sys.executable, "-m", "regen", "score", str(src), "-o", "-"],
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
     stream = "input" if redirect == "stdin" else "output"
     assert res.returncode == 2 and f"is also the input (through standard {stream})" in res.stderr, res.stderr
     assert src.read_bytes() == before

@@ -12,8 +12,8 @@ import json
 import pandas as pd
 import pytest
 
-from regen.schema.columns import OUTPUT_COLUMNS
 from regen.files.read import iter_chunks, read_table
+from regen.schema.columns import OUTPUT_COLUMNS
 
 RAGGED_FIRST = b"patient_id,nerve,age\nP1,SLGN,64,x\nP2,GON,45\n"  # a trailing comma from an export
 RAGGED_LATE = b"patient_id,nerve,age\nP1,SLGN,64\n\nP2,GON\n"
@@ -26,11 +26,14 @@ def _score(cli, tmp_path, content: bytes, name: str = "in.csv", *extra):
     return cli("score", src, "-o", out, *extra), out
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (RAGGED_FIRST, "data record 1 has 4 fields but the header has 3"),
-    (RAGGED_LATE, "data record 2 has 2 fields but the header has 3"),
-    (REPEATED, "column names repeat ('age')"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (RAGGED_FIRST, "data record 1 has 4 fields but the header has 3"),
+        (RAGGED_LATE, "data record 2 has 2 fields but the header has 3"),
+        (REPEATED, "column names repeat ('age')"),
+    ],
+)
 def test_ragged_and_repeated_are_refused_by_score_in_one_line(tmp_path, cli, content, message):
     res, out = _score(cli, tmp_path, content)
     assert res.exit_code == 1 and message in res.stderr and res.stderr.count("\n") == 1, res.output
@@ -42,8 +45,12 @@ def test_ragged_and_repeated_are_refused_by_score_in_one_line(tmp_path, cli, con
 def test_every_reader_refuses_the_same_files(tmp_path, cli, content, command):
     src = tmp_path / "in.csv"
     src.write_bytes(content)
-    args = {"fit": ("fit", src, "-o", tmp_path / "m.json"), "evaluate": ("evaluate", "mechanism-only", src),
-            "describe": ("describe", src), "report": ("report", src, "-o", tmp_path / "r.html")}[command]
+    args = {
+        "fit": ("fit", src, "-o", tmp_path / "m.json"),
+        "evaluate": ("evaluate", "mechanism-only", src),
+        "describe": ("describe", src),
+        "report": ("report", src, "-o", tmp_path / "r.html"),
+    }[command]
     res = cli(*args)
     assert res.exit_code == 1, res.output
     assert "fields but the header has" in res.stderr or "column names repeat" in res.stderr
@@ -73,8 +80,11 @@ def test_cells_are_read_as_the_exact_text():
     path.write_bytes(b'\xef\xbb\xbfid,nerve,x\n007, GON ,NA\n\n"a""b",SLGN,"1,5"\n"multi\nline",GON,1e3\n')
     frame = read_table(path)
     assert list(frame.columns) == ["id", "nerve", "x"]
-    assert frame.to_dict("list") == {"id": ["007", 'a"b', "multi\nline"], "nerve": [" GON ", "SLGN", "GON"],
-                                     "x": ["NA", "1,5", "1e3"]}
+    assert frame.to_dict("list") == {
+        "id": ["007", 'a"b', "multi\nline"],
+        "nerve": [" GON ", "SLGN", "GON"],
+        "x": ["NA", "1,5", "1e3"],
+    }
 
 
 def test_header_only_with_patient_id_gives_header_only_output(tmp_path, cli):
@@ -88,10 +98,13 @@ def test_header_only_without_nerve_is_refused(tmp_path, cli):
     assert res.exit_code == 1 and "the column 'nerve' is required" in res.stderr and not out.exists()
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"nerve,name\nGON,Jos\xe9\n", "not UTF-8 text (invalid continuation byte, byte 18 of the file, line 2)"),
-    ("nerve\nGON\n".encode("utf-16"), "not UTF-8 text (it is UTF-16)"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"nerve,name\nGON,Jos\xe9\n", "not UTF-8 text (invalid continuation byte, byte 18 of the file, line 2)"),
+        ("nerve\nGON\n".encode("utf-16"), "not UTF-8 text (it is UTF-16)"),
+    ],
+)
 def test_non_utf8_on_stdin_is_refused_in_one_line(cli, content, message):
     res = cli("score", "-", "-o", "-", input=content)
     assert res.exit_code == 1 and message in res.stderr and res.stderr.count("\n") == 1, res.output
@@ -124,8 +137,14 @@ def test_extensions_any_case_and_gzip_by_content(tmp_path, cli):
 
 
 def test_parquet_in_parquet_out_keeps_column_types(tmp_path, cli):
-    frame = pd.DataFrame({"nerve": ["GON", "SLGN"], "age": [45, 64], "weight": [70.5, None],
-                          "seen": pd.to_datetime(["2026-01-02", "2026-02-03"]).date})
+    frame = pd.DataFrame(
+        {
+            "nerve": ["GON", "SLGN"],
+            "age": [45, 64],
+            "weight": [70.5, None],
+            "seen": pd.to_datetime(["2026-01-02", "2026-02-03"]).date,
+        }
+    )
     src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
     frame.to_parquet(src, index=False)
     res = cli("score", src, "-o", out)
@@ -169,7 +188,6 @@ def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_pa
     assert lines[-1].startswith("12 rows: 12 scored, 0 not scored")
     header = (tmp_path / "o.csv").read_text().splitlines()[0]
     assert header.startswith("Nerve,Age,Smoking,")  # the input headers pass through as they were
-
 
 
 def test_utf16_without_a_byte_order_mark_is_named(cli, tmp_path):

@@ -19,8 +19,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "regen"
 DOCS = PACKAGE.parent / "docs" / "developer" / "architecture.md"
 
 #: The layers, lowest first: a folder may import the folders before it, never after it.
-LAYERS = ["utils", "catalog", "schema", "files", "stats", "mechanism", "planning", "model", "fitting", "batch",
-          "reporting", "store", "web", "cli"]
+LAYERS = [
+    "utils",
+    "catalog",
+    "schema",
+    "files",
+    "stats",
+    "mechanism",
+    "planning",
+    "model",
+    "fitting",
+    "batch",
+    "reporting",
+    "store",
+    "web",
+    "cli",
+]
 #: Modules at the package root, each with its reason.
 ROOT_MODULES = {
     "__init__": "the public API (lazy: import regen stays fast)",
@@ -67,8 +81,7 @@ def test_the_folders_are_the_layers():
     folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
     assert len(LAYERS) <= 14
     assert [f for f in folders if f not in LAYERS] == []
-    stray = sorted(p.parent.name for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE
-                   and p.parent.parent != PACKAGE)
+    stray = sorted(p.parent.name for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE and p.parent.parent != PACKAGE)
     assert stray == [], f"modules below a layer folder's own level: {stray}"
 
 
@@ -83,16 +96,21 @@ def test_no_import_from_a_higher_layer(name):
         return  # the root: __init__ re-exports the public API, __main__ runs the CLI
     higher = sorted(t for t in GRAPH[name] if _layer(t) is not None and LAYERS.index(_layer(t)) > LAYERS.index(here))
     assert higher == [], f"{name} ({here}) imports {higher}"
-    root = sorted(t for t in GRAPH[name] | _from_root(SOURCES[name]) if _layer(t) is None
-                  and t.split(".")[-1] not in BASE)
+    root = sorted(
+        t for t in GRAPH[name] | _from_root(SOURCES[name]) if _layer(t) is None and t.split(".")[-1] not in BASE
+    )
     assert root == [], f"{name} imports the package root {root}: import from the layer that defines it"
 
 
 def _from_root(path: Path) -> set[str]:
     """Names a module takes from ``regen`` itself (``from regen import load_model``): the public API, not a layer."""
-    return {f"regen.{a.name}" for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.ImportFrom) and node.module == "regen" for a in node.names
-            if f"regen.{a.name}" not in SOURCES}
+    return {
+        f"regen.{a.name}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "regen"
+        for a in node.names
+        if f"regen.{a.name}" not in SOURCES
+    }
 
 
 def test_no_import_cycle():

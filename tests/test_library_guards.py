@@ -36,16 +36,20 @@ def test_score_frame_refuses_a_booking_fraction_outside_zero_one(risk):
         regen.score_frame(pd.DataFrame({"nerve": ["GON"]}), book_at_risk=risk)
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"penalizer": -1}, "penalizer: -1 is not a finite number from 0"),
-    ({"penalizer": "0.1"}, "penalizer: '0.1' is not a finite number"),
-    ({"long_after_days": 0}, "long_after_days: 0 is not a finite number above 0"),
-    ({"family": "cox"}, "family 'cox' is not one of"),
-    ({"fit_offset": "yes"}, "fit_offset: 'yes' is not True or False"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"penalizer": -1}, "penalizer: -1 is not a finite number from 0"),
+        ({"penalizer": "0.1"}, "penalizer: '0.1' is not a finite number"),
+        ({"long_after_days": 0}, "long_after_days: 0 is not a finite number above 0"),
+        ({"family": "cox"}, "family 'cox' is not one of"),
+        ({"fit_offset": "yes"}, "fit_offset: 'yes' is not True or False"),
+    ],
+)
 def test_relief_model_refuses_bad_parameters_at_fit(params, message):
-    frame = pd.DataFrame({"nerve": ["GON"] * 4, "relief_last_seen_day": ["1", "2", "3", "4"],
-                          "relief_lost_day": ["5", "6", "7", "8"]})
+    frame = pd.DataFrame(
+        {"nerve": ["GON"] * 4, "relief_last_seen_day": ["1", "2", "3", "4"], "relief_lost_day": ["5", "6", "7", "8"]}
+    )
     with pytest.raises(InputError, match=message):
         regen.ReliefModel(**params).fit(frame)
 

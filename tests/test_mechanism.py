@@ -5,17 +5,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen.mechanism import regrowth as m
 from regen.catalog.parameters import REQUIRED, parameter_values
+from regen.mechanism import regrowth as m
 
 P = parameter_values()
 
 
 def _time(distance=30.0, age=50.0, diabetes=False, smoker=False, height=np.nan, measured=np.nan, params=P, **kw):
     arr = lambda v, dt=float: np.array([v], dtype=dt)  # noqa: E731
-    return m.nerve_time(default_distance_mm=arr(distance), age_years=arr(age), diabetes=arr(diabetes, bool),
-                        smoker=arr(smoker, bool), height_cm=arr(height), measured_distance_mm=arr(measured),
-                        params=params, **kw)
+    return m.nerve_time(
+        default_distance_mm=arr(distance),
+        age_years=arr(age),
+        diabetes=arr(diabetes, bool),
+        smoker=arr(smoker, bool),
+        height_cm=arr(height),
+        measured_distance_mm=arr(measured),
+        params=params,
+        **kw,
+    )
 
 
 def _with(**changes):
@@ -23,8 +30,15 @@ def _with(**changes):
 
 
 def test_every_parameter_the_maths_reads_is_required():
-    for name in ("initial_delay_days", "terminal_delay_days", "discrepancy_sd_log", "age_child_time_ratio",
-                 "relief_noticed_days", "tinel_functional_rate_ratio", "partial_lesion_time_ratio"):
+    for name in (
+        "initial_delay_days",
+        "terminal_delay_days",
+        "discrepancy_sd_log",
+        "age_child_time_ratio",
+        "relief_noticed_days",
+        "tinel_functional_rate_ratio",
+        "partial_lesion_time_ratio",
+    ):
         assert name in REQUIRED and name in P
 
 
@@ -53,8 +67,12 @@ def test_rate_and_maturation_modifiers():
 
 
 def test_measured_distance_replaces_default_and_height_scales_it():
-    d, sd = m.distance_median_mm(default_distance_mm=np.array([100.0, 100.0]), height_cm=np.array([200.0, 200.0]),
-                                 measured_distance_mm=np.array([np.nan, 42.0]), params=P)
+    d, sd = m.distance_median_mm(
+        default_distance_mm=np.array([100.0, 100.0]),
+        height_cm=np.array([200.0, 200.0]),
+        measured_distance_mm=np.array([np.nan, 42.0]),
+        params=P,
+    )
     ref = P["height_reference_cm"]["value"]
     assert d.tolist() == pytest.approx([100.0 * 200.0 / ref, 42.0])
     assert sd[1] == P["measured_distance_sd_log"]["value"] < sd[0]
@@ -62,8 +80,10 @@ def test_measured_distance_replaces_default_and_height_scales_it():
 
 def test_lognormal_sum_matches_moments_of_monte_carlo():
     rng = np.random.default_rng(1)
-    med, sd = [np.array([4.0]), np.array([20.0]), np.array([170.0])], [np.array([0.6]), np.array([0.37]),
-                                                                      np.array([0.29])]
+    med, sd = (
+        [np.array([4.0]), np.array([20.0]), np.array([170.0])],
+        [np.array([0.6]), np.array([0.37]), np.array([0.29])],
+    )
     draws = sum(mi * np.exp(si * rng.standard_normal(400_000)) for mi, si in zip(med, sd, strict=True))
     mu, sigma = m.lognormal_sum(med, sd)
     assert np.exp(mu + sigma**2 / 2)[0] == pytest.approx(draws.mean(), rel=0.01)
@@ -97,8 +117,9 @@ def test_children_faster_and_the_old_slower():
 
 
 def test_front_anchor_starts_the_forecast_at_the_front_day():
-    anchored = _time(distance=200.0, measured=200.0,
-                     front_anchor=(np.array([150.0]), np.array([10.0]), np.array([0.5])))
+    anchored = _time(
+        distance=200.0, measured=200.0, front_anchor=(np.array([150.0]), np.array([10.0]), np.array([0.5]))
+    )
     assert anchored["anchor_day"][0] == 150.0 and anchored["initial_delay_days"][0] == 0.0
     assert anchored["sensation_return_p10_day"][0] > 150.0
     none = _time(front_anchor=(np.array([np.nan]), np.array([np.nan]), np.array([np.nan])))
@@ -107,8 +128,9 @@ def test_front_anchor_starts_the_forecast_at_the_front_day():
 
 def test_front_arrays_and_overrides_are_exclusive():
     with pytest.raises(ValueError, match="not both"):
-        _time(front_mm=np.array([[10.0]]), front_day=np.array([[30.0]]),
-              rate_override=(np.array([1.0]), np.array([0.1])))
+        _time(
+            front_mm=np.array([[10.0]]), front_day=np.array([[30.0]]), rate_override=(np.array([1.0]), np.array([0.1]))
+        )
 
 
 def test_onset_is_noticed_relief_and_the_block_is_immediate():
@@ -126,9 +148,14 @@ def test_freeze_warnings_cover_every_band():
 
 @settings(max_examples=80, deadline=None)
 @given(
-    d1=st.floats(1.0, 1500.0), extra=st.floats(0.5, 500.0), age=st.floats(10.0, 100.0),
-    older=st.floats(0.0, 60.0), diabetes=st.booleans(), smoker=st.booleans(),
-    height=st.one_of(st.just(np.nan), st.floats(100.0, 220.0)), measured=st.booleans(),
+    d1=st.floats(1.0, 1500.0),
+    extra=st.floats(0.5, 500.0),
+    age=st.floats(10.0, 100.0),
+    older=st.floats(0.0, 60.0),
+    diabetes=st.booleans(),
+    smoker=st.booleans(),
+    height=st.one_of(st.just(np.nan), st.floats(100.0, 220.0)),
+    measured=st.booleans(),
 )
 def test_properties(d1, extra, age, older, diabetes, smoker, height, measured):
     kw = {"diabetes": diabetes, "smoker": smoker, "height": height}
@@ -161,8 +188,7 @@ def test_closed_form_quantiles_match_monte_carlo_of_the_phases(distance):
 
     distance_draw = distance * np.exp(P["distance_sd_log"]["value"] * rng.standard_normal(k))
     setting = np.exp(P["discrepancy_sd_log"]["value"] * rng.standard_normal(k))
-    t = setting * (draw("initial_delay_days") + draw("terminal_delay_days")
-                   + distance_draw / draw("rate_mm_per_day"))
+    t = setting * (draw("initial_delay_days") + draw("terminal_delay_days") + distance_draw / draw("rate_mm_per_day"))
     out = _time(distance=distance, age=40.0)  # adult reference: age multiplier 1
     for q, key in ((0.1, "p10"), (0.5, "median"), (0.9, "p90")):
         assert out[f"sensation_return_{key}_day"][0] == pytest.approx(np.quantile(t, q), rel=0.03)

@@ -7,25 +7,36 @@ import regen
 from regen.catalog.nerves import load_catalog
 from regen.schema.patients import validate_patients
 
-MESSAGE = ("indication: mastectomy is not a catalog indication of nerve greater_occipital (accepted: "
-           "occipital_neuralgia): check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) "
-           "to score it anyway")
+MESSAGE = (
+    "indication: mastectomy is not a catalog indication of nerve greater_occipital (accepted: "
+    "occipital_neuralgia): check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) "
+    "to score it anyway"
+)
 
 
 def test_an_off_catalog_pair_is_a_row_error_naming_the_accepted_indications():
-    batch = validate_patients({"nerve": ["GON", "GON", "SLGN", "intercostal"],
-                               "indication": ["mastectomy", "occipital_neuralgia", "", "Mixed Chronic Pain"]})
+    batch = validate_patients(
+        {
+            "nerve": ["GON", "GON", "SLGN", "intercostal"],
+            "indication": ["mastectomy", "occipital_neuralgia", "", "Mixed Chronic Pain"],
+        }
+    )
     assert list(batch.errors) == [MESSAGE, "", "", ""]
     assert list(batch.row_warnings) == ["", "", "", ""]
 
 
 def test_allow_any_nerve_turns_the_error_into_a_row_warning():
-    raw = {"nerve": ["GON", "GON", "GON"], "indication": ["mastectomy", "mastectomy", "occipital_neuralgia"],
-           "Allow_Any_Nerve": ["yes", "", "yes"]}
+    raw = {
+        "nerve": ["GON", "GON", "GON"],
+        "indication": ["mastectomy", "mastectomy", "occipital_neuralgia"],
+        "Allow_Any_Nerve": ["yes", "", "yes"],
+    }
     batch = validate_patients(raw)
     assert batch.errors[0] == "" and batch.errors[1] == MESSAGE and batch.errors[2] == ""
-    assert batch.row_warnings[0] == ("indication mastectomy is not a catalog indication of nerve greater_occipital "
-                                     "(catalog: occipital_neuralgia), scored as asked (allow_any_nerve)")
+    assert batch.row_warnings[0] == (
+        "indication mastectomy is not a catalog indication of nerve greater_occipital "
+        "(catalog: occipital_neuralgia), scored as asked (allow_any_nerve)"
+    )
     assert batch.row_warnings[1] == batch.row_warnings[2] == ""
     everyone = validate_patients(raw, allow_any_nerve=True)
     assert list(everyone.errors) == ["", "", ""] and everyone.row_warnings[1] == batch.row_warnings[0]

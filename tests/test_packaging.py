@@ -52,8 +52,15 @@ def test_sdist_has_the_tree_and_no_links(built):
         members = tar.getmembers()
     names = {m.name.split("/", 1)[1] for m in members if "/" in m.name}
     assert not [m.name for m in members if m.issym() or m.islnk()]
-    for needed in ("cli.py", "data/nerves.csv", "data/parameters.csv", "models/default.json",
-                   "regen/cli/__init__.py", "pyproject.toml", "README.md"):
+    for needed in (
+        "cli.py",
+        "data/nerves.csv",
+        "data/parameters.csv",
+        "models/default.json",
+        "regen/cli/__init__.py",
+        "pyproject.toml",
+        "README.md",
+    ):
         assert needed in names, needed
 
 
@@ -62,14 +69,28 @@ def test_wheels_ship_data_inside_the_package(built, which):
     names = zipfile.ZipFile(built[which]).namelist()
     tops = {n.split("/")[0] for n in names}
     assert not tops & {"models", "data", "tests", "cli.py", "cli", "benchmarks", "scripts"}
-    for needed in ("regen/cli/__init__.py", "regen/data/nerves.csv", "regen/data/parameters.csv",
-                   "regen/data/indications.csv", "regen/models/default.json"):
+    for needed in (
+        "regen/cli/__init__.py",
+        "regen/data/nerves.csv",
+        "regen/data/parameters.csv",
+        "regen/data/indications.csv",
+        "regen/models/default.json",
+    ):
         assert needed in names, needed
 
 
 def _predict(env_dir: Path, where: Path) -> dict:
-    res = _run(env_dir / BIN / "regen", "predict", "--nerve", "genicular_superolateral", "--age", "64",
-               "--format", "json", cwd=where)
+    res = _run(
+        env_dir / BIN / "regen",
+        "predict",
+        "--nerve",
+        "genicular_superolateral",
+        "--age",
+        "64",
+        "--format",
+        "json",
+        cwd=where,
+    )
     return json.loads(res.stdout)
 
 

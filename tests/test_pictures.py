@@ -16,8 +16,7 @@ PATIENTS = {
     "knee": {"nerve": ["SLGN"], "age": [71], "treated_on": ["2026-03-14"]},
     "occipital": {"nerve": ["GON"], "treated_on": ["2026-01-05"]},
     "intercostal": {"nerve": ["intercostal"], "indication": ["thoracotomy"], "age": [58]},
-    "still relieved + front": {"nerve": ["GON"], "relief_at_day": ["90"], "front_mm": ["40"],
-                               "front_day": ["45"]},
+    "still relieved + front": {"nerve": ["GON"], "relief_at_day": ["90"], "front_mm": ["40"], "front_day": ["45"]},
     "earlier cycles": {"nerve": ["intercostal"], "prior_relief_days": ["120;200"]},
 }
 
@@ -66,7 +65,8 @@ def test_relief_lost_gives_the_observation_and_the_next_cycle():
     assert np.isnan(c["next_cycle"][days <= 70]).all()
     after = days > 70
     assert _crossing(days[after], c["next_cycle"][after], 0.5) == pytest.approx(
-        70 + row["next_cycle_relief_end_median_day"], rel=2e-3, abs=0.06)
+        70 + row["next_cycle_relief_end_median_day"], rel=2e-3, abs=0.06
+    )
 
 
 def _texts(ax) -> str:
@@ -84,21 +84,27 @@ def test_timeline_draws_the_headline_numbers_with_legend_outside():
     median, p10, p90 = (row[f"relief_end_{k}_day"] for k in ("median", "p10", "p90"))
     assert f"relief ends: median day {median:.0f}\n80 %: day {p10:.0f}-{p90:.0f}" in text
     points = [line for line in ax.lines if len(line.get_xdata()) == 3]
-    assert any(np.allclose(p.get_xdata(), [p10, median, p90]) and np.allclose(p.get_ydata(), [0.9, 0.5, 0.1])
-               for p in points)
+    assert any(
+        np.allclose(p.get_xdata(), [p10, median, p90]) and np.allclose(p.get_ydata(), [0.9, 0.5, 0.1]) for p in points
+    )
     no_relief = f"all patients ({100 * (1 - row['p_response']):.0f} % no relief"
     curves = timeline_curves(model, raw, np.linspace(0, 200, 300))
     has_band = np.max(curves["band_high"] - curves["band_low"]) > 1e-3
     assert ("band: all patients" in text) == has_band  # drawn and explained only when it has a width
-    for phrase in ("responders whose relief ends", no_relief,
-                   f"{100 * row['p_relief_90d']:.0f} % at 90 d", "book retreatment by: day",
-                   "review: day", "relief onset"):
+    for phrase in (
+        "responders whose relief ends",
+        no_relief,
+        f"{100 * row['p_relief_90d']:.0f} % at 90 d",
+        "book retreatment by: day",
+        "review: day",
+        "relief onset",
+    ):
         assert phrase in text, phrase
     assert "days after cryoneurolysis" in lanes.get_xlabel()
     fig = ax.figure
     fig.canvas.draw()
     box, legend = ax.get_window_extent(), ax.get_legend().get_window_extent()
-    assert legend.x0 >= box.x1                       # the legend sits right of the data
+    assert legend.x0 >= box.x1  # the legend sits right of the data
     regrowth = next(c.patches[0] for c in lanes.containers if c.get_label().startswith("axon regrowth"))
     sensation = next(p for p in lanes.patches if abs(p.get_y() + p.get_height() / 2 - 1) < 1e-9)
     distance = np.linalg.norm(np.subtract(to_rgb(regrowth.get_facecolor()), to_rgb(sensation.get_facecolor())))
@@ -112,8 +118,10 @@ def test_timeline_reflects_follow_up_and_leaves_out_an_absent_id():
     ax, lanes = plot_timeline(_row(model, raw), timeline_curves(model, raw, np.linspace(0, 250, 200)))
     assert "follow-up: still relieved on day 90" in _texts(ax)
     assert "fronts: 40 mm (day 45)" in " ".join(t.get_text() for t in lanes.texts)
-    bars = {t.get_text().split(":")[0]: p for t, p in zip(lanes.get_legend().get_texts(),
-                                                          lanes.get_legend().legend_handles, strict=True)}
+    bars = {
+        t.get_text().split(":")[0]: p
+        for t, p in zip(lanes.get_legend().get_texts(), lanes.get_legend().legend_handles, strict=True)
+    }
     assert "measured (up to the last front)" in bars  # the phases start at the anchoring front, not at day 0
     starts = sorted(rect.get_x() for rect in lanes.patches if rect.get_y() < 0.5 and rect.get_width() > 1)
     assert starts[0] == 0 and starts[1] == pytest.approx(45, abs=0.5)
@@ -129,8 +137,24 @@ def test_timeline_reflects_follow_up_and_leaves_out_an_absent_id():
 
 def test_predict_plot_writes_a_readable_png(tmp_path):
     path = tmp_path / "timeline.png"
-    res = runner.invoke(app, ["predict", "--nerve", "intercostal", "--age", "58", "--patient-id", "T-31",
-                              "--treated-on", "2026-01-05", "--relief-at-day", "120", "--plot", str(path)])
+    res = runner.invoke(
+        app,
+        [
+            "predict",
+            "--nerve",
+            "intercostal",
+            "--age",
+            "58",
+            "--patient-id",
+            "T-31",
+            "--treated-on",
+            "2026-01-05",
+            "--relief-at-day",
+            "120",
+            "--plot",
+            str(path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = path.read_bytes()
     assert data.startswith(PNG) and len(data) > 30_000

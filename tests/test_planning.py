@@ -10,8 +10,13 @@ from regen.planning.rules import shrink_to_history
 def test_still_relieved_moves_every_relief_output_later(predict):
     base = predict(nerve="intercostal", indication="intercostal_neuralgia", age=60)
     later = predict(nerve="intercostal", indication="intercostal_neuralgia", age=60, relief_at_day=200)
-    for key in ("relief_end_median_day", "relief_end_p10_day", "relief_end_p90_day",
-                "retreatment_due_day", "p_relief_365d"):
+    for key in (
+        "relief_end_median_day",
+        "relief_end_p10_day",
+        "relief_end_p90_day",
+        "retreatment_due_day",
+        "p_relief_365d",
+    ):
         assert later[key] > base[key], key
     assert later["relief_end_p10_day"] >= 200 and later["review_day"] >= 200
     assert later["p_relief_180d"] == 1.0  # relieved at 200 means relieved at 180
@@ -66,8 +71,7 @@ def test_history_shrinks_toward_own_cycles_more_with_more_cycles():
 
 def test_dates_line_up_with_days(predict):
     out = predict(nerve="GON", treated_on="2026-12-20")
-    for day_key, date_key in (("retreatment_due_day", "retreatment_due_date"),
-                              ("review_day", "review_date")):
+    for day_key, date_key in (("retreatment_due_day", "retreatment_due_date"), ("review_day", "review_date")):
         expected = np.datetime64("2026-12-20") + np.timedelta64(int(np.floor(out[day_key] + 0.5)), "D")
         assert out[date_key] == str(expected)
     assert out["review_day"] <= out["retreatment_due_day"] <= out["relief_end_median_day"]
@@ -90,12 +94,22 @@ def test_every_catalog_pair_predicts_without_contradiction(model):
 
     pairs = [(n.id, ind) for n in load_catalog().values() for ind in n.indications]
     ages = (15, 50, 75)
-    raw = {"nerve": [n for n, _ in pairs for _ in ages], "indication": [i for _, i in pairs for _ in ages],
-           "age": [a for _ in pairs for a in ages]}
+    raw = {
+        "nerve": [n for n, _ in pairs for _ in ages],
+        "indication": [i for _, i in pairs for _ in ages],
+        "age": [a for _ in pairs for a in ages],
+    }
     out = model.predict_columns(raw)
     assert (out["error"] == "").all(), out["error"][out["error"] != ""][:3]
-    for key in ("sensation_return_p10_day", "sensation_return_median_day", "relief_end_p10_day",
-                "relief_end_median_day", "relief_end_p90_day", "p_relief_90d", "review_day"):
+    for key in (
+        "sensation_return_p10_day",
+        "sensation_return_median_day",
+        "relief_end_p10_day",
+        "relief_end_median_day",
+        "relief_end_p90_day",
+        "p_relief_90d",
+        "review_day",
+    ):
         assert np.isfinite(out[key]).all(), key
     assert (out["relief_onset_day"] <= out["relief_end_p10_day"]).all()
     assert (out["relief_end_p10_day"] <= out["relief_end_median_day"]).all()
@@ -126,8 +140,14 @@ def test_scored_follow_up_rows_carry_the_next_cycle_counted_from_the_retreatment
 
     from regen.schema.columns import FOLLOW_UP_OUTPUT_COLUMNS, OUTPUT_COLUMNS
 
-    frame = pd.DataFrame({"nerve": ["GON", "GON"], "indication": ["occipital_neuralgia"] * 2,
-                          "treated_on": ["2026-01-10", "2026-01-10"], "relief_lost_day": ["70", ""]})
+    frame = pd.DataFrame(
+        {
+            "nerve": ["GON", "GON"],
+            "indication": ["occipital_neuralgia"] * 2,
+            "treated_on": ["2026-01-10", "2026-01-10"],
+            "relief_lost_day": ["70", ""],
+        }
+    )
     out = model.predict(frame)
     assert list(out.columns) == [*frame.columns, *OUTPUT_COLUMNS, *FOLLOW_UP_OUTPUT_COLUMNS]
     median = out.loc[0, "next_cycle_relief_end_median_day"]
@@ -141,8 +161,13 @@ def test_scored_follow_up_rows_carry_the_next_cycle_counted_from_the_retreatment
 def test_an_impossible_front_is_a_row_error_and_the_others_are_scored(model):
     import pandas as pd
 
-    frame = pd.DataFrame({"nerve": ["SLGN", "intercostal", "intercostal"], "front_mm": ["80", "100", "60"],
-                          "front_day": ["60", "12", "80"]})
+    frame = pd.DataFrame(
+        {
+            "nerve": ["SLGN", "intercostal", "intercostal"],
+            "front_mm": ["80", "100", "60"],
+            "front_day": ["60", "12", "80"],
+        }
+    )
     out = model.predict(frame)
     assert out.loc[0, "error"].startswith("front 80 mm on day 60 is beyond the lesion-to-target distance (35 mm)")
     assert "faster than any measured regrowth" in out.loc[1, "error"]

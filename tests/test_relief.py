@@ -8,22 +8,41 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen.stats import aft
 from regen.model.relief import ReliefDistribution, relief_distribution
+from regen.stats import aft
 
-ENTRY = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
-         "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
+ENTRY = {
+    "location": 0.0,
+    "location_sd": 0.0,
+    "offset_coef": 1.0,
+    "response_prob": 1.0,
+    "long_responder_fraction": 0.0,
+    "studies": 0,
+    "patients": 0,
+}
 
 
 def _dist(family, mu, scale, response=0.8, long=0.1):
     n = np.size(mu)
-    return ReliefDistribution(family, np.atleast_1d(np.asarray(mu, float)), np.full(n, scale), np.full(n, response),
-                              np.full(n, long), np.full(n, "", dtype=object), np.full(n, "", dtype=object))
+    return ReliefDistribution(
+        family,
+        np.atleast_1d(np.asarray(mu, float)),
+        np.full(n, scale),
+        np.full(n, response),
+        np.full(n, long),
+        np.full(n, "", dtype=object),
+        np.full(n, "", dtype=object),
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(family=st.sampled_from(aft.FAMILIES), mu=st.floats(1.0, 7.0), scale=st.floats(0.1, 2.0),
-       response=st.floats(0.0, 1.0), long=st.floats(0.0, 0.9))
+@given(
+    family=st.sampled_from(aft.FAMILIES),
+    mu=st.floats(1.0, 7.0),
+    scale=st.floats(0.1, 2.0),
+    response=st.floats(0.0, 1.0),
+    long=st.floats(0.0, 0.9),
+)
 def test_survival_is_a_probability_that_never_rises(family, mu, scale, response, long):
     days = np.array([0.0, 1.0, 7.0, 30.0, 90.0, 365.0, 3650.0, 1e6])
     s = _dist(family, mu, scale, response, long).survival(days)[0]
@@ -33,8 +52,7 @@ def test_survival_is_a_probability_that_never_rises(family, mu, scale, response,
 
 
 @settings(max_examples=60, deadline=None)
-@given(family=st.sampled_from(aft.FAMILIES), mu=st.floats(1.0, 7.0), scale=st.floats(0.1, 2.0),
-       p=st.floats(0.02, 0.98))
+@given(family=st.sampled_from(aft.FAMILIES), mu=st.floats(1.0, 7.0), scale=st.floats(0.1, 2.0), p=st.floats(0.02, 0.98))
 def test_quantile_inverts_the_survival_of_relief_that_ends(family, mu, scale, p):
     dist = _dist(family, mu, scale, response=1.0, long=0.0)
     q = dist.quantile(p)
@@ -42,8 +60,14 @@ def test_quantile_inverts_the_survival_of_relief_that_ends(family, mu, scale, p)
 
 
 @settings(max_examples=60, deadline=None)
-@given(family=st.sampled_from(aft.FAMILIES), mu=st.floats(2.0, 6.0), scale=st.floats(0.2, 1.2),
-       day=st.floats(1.0, 600.0), p=st.floats(0.05, 0.95), long=st.floats(0.0, 0.5))
+@given(
+    family=st.sampled_from(aft.FAMILIES),
+    mu=st.floats(2.0, 6.0),
+    scale=st.floats(0.2, 1.2),
+    day=st.floats(1.0, 600.0),
+    p=st.floats(0.05, 0.95),
+    long=st.floats(0.0, 0.5),
+)
 def test_given_relief_on_a_day_nothing_ends_before_it(family, mu, scale, day, p, long):
     dist = _dist(family, mu, scale, response=0.7, long=long)
     given = np.array([day])
@@ -61,15 +85,26 @@ def test_conditional_survival_is_the_ratio_of_survivals():
 
 
 def _relief(**groups):
-    return {"family": "lognormal", "sigma": 0.4, "setting_sd": 0.3, "indications": {}, "classes": {},
-            "default": ENTRY, **groups}
+    return {
+        "family": "lognormal",
+        "sigma": 0.4,
+        "setting_sd": 0.3,
+        "indications": {},
+        "classes": {},
+        "default": ENTRY,
+        **groups,
+    }
 
 
 def test_lookup_indication_then_class_then_mechanism():
-    relief = _relief(indications={"occipital_neuralgia": {**ENTRY, "location": 4.0, "offset_coef": 0.0,
-                                                          "studies": 2, "patients": 57}},
-                     classes={"joint": {**ENTRY, "location": 5.0, "location_sd": 1.5, "offset_coef": 0.0,
-                                        "studies": 3, "patients": 300}})
+    relief = _relief(
+        indications={
+            "occipital_neuralgia": {**ENTRY, "location": 4.0, "offset_coef": 0.0, "studies": 2, "patients": 57}
+        },
+        classes={
+            "joint": {**ENTRY, "location": 5.0, "location_sd": 1.5, "offset_coef": 0.0, "studies": 3, "patients": 300}
+        },
+    )
     cols = {"indication": np.array(["occipital_neuralgia", "knee_osteoarthritis", "no_such_thing"], dtype=object)}
     dist = relief_distribution(relief, cols, np.log([100.0, 100.0, 100.0]))
     assert dist.level.tolist() == ["indication", "class", "mechanism"]
@@ -82,10 +117,14 @@ def test_lookup_indication_then_class_then_mechanism():
 
 
 def test_covariates_move_the_location_by_their_coefficients():
-    relief = _relief(covariates={"numeric": {"age": [50, 10]}, "binary": ["diabetes"],
-                                 "coef": {"age": 0.1, "diabetes": -0.2}})
-    cols = {"indication": np.array(["x", "x"], dtype=object), "age": np.array([50.0, 70.0]),
-            "diabetes": np.array([False, True])}
+    relief = _relief(
+        covariates={"numeric": {"age": [50, 10]}, "binary": ["diabetes"], "coef": {"age": 0.1, "diabetes": -0.2}}
+    )
+    cols = {
+        "indication": np.array(["x", "x"], dtype=object),
+        "age": np.array([50.0, 70.0]),
+        "diabetes": np.array([False, True]),
+    }
     dist = relief_distribution(relief, cols, np.log([100.0, 100.0]))
     assert dist.mu[1] - dist.mu[0] == pytest.approx(0.2 - 0.2)
 

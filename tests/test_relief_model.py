@@ -10,13 +10,13 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from regen import InputError, ReliefModel, load_model
-from regen.model.bundle import read_bundle, write_bundle
 from regen.errors import DataFileError, ModelFileError
+from regen.fitting.simulate import DEFAULT_TRUTH
+from regen.model.bundle import read_bundle, write_bundle
 from regen.model.laws import nerve_times
 from regen.model.model import Model
-from regen.utils.resources import model_path
 from regen.schema.patients import validate_patients
-from regen.fitting.simulate import DEFAULT_TRUTH
+from regen.utils.resources import model_path
 
 Y = ["relief_last_seen_day", "relief_lost_day", "responded"]
 
@@ -45,8 +45,12 @@ def test_medians_within_a_few_percent_of_the_truth(cohort, fitted):
     pred = fitted.predict(patients)
     cols = validate_patients(patients).columns
     mu = nerve_times(cols, load_model().params)["mu"]
-    true_mu = (mu + np.array([truth["indication_effect"][i] for i in cols["indication"]])
-               + truth["coef"]["age"] * (cols["age"] - 50) / 10 + truth["coef"]["diabetes"] * cols["diabetes"])
+    true_mu = (
+        mu
+        + np.array([truth["indication_effect"][i] for i in cols["indication"]])
+        + truth["coef"]["age"] * (cols["age"] - 50) / 10
+        + truth["coef"]["diabetes"] * cols["diabetes"]
+    )
     rel = np.abs(pred / np.exp(true_mu) - 1)
     assert np.median(rel) < 0.04 and rel.max() < 0.12
 
@@ -67,8 +71,7 @@ def test_offset_likelihood_equals_lifelines_on_scaled_bounds(cohort):
     data = load_outcomes(sub)
     keep = data.responded
     t_nerve = np.exp(nerve_times(data.columns, load_model().params)["mu"][keep])
-    frame = pd.DataFrame({"lower": np.maximum(data.lower[keep], 0.5) / t_nerve,
-                          "upper": data.upper[keep] / t_nerve})
+    frame = pd.DataFrame({"lower": np.maximum(data.lower[keep], 0.5) / t_nerve, "upper": data.upper[keep] / t_nerve})
     for ind in sorted(set(data.columns["indication"][keep]))[1:]:  # the first level is the reference
         frame[ind] = (data.columns["indication"][keep] == ind).astype(float)
     direct = LogNormalAFTFitter(penalizer=0.0).fit_interval_censoring(frame, "lower", "upper")
@@ -154,11 +157,16 @@ def test_survival_function_and_percentiles(fitted, cohort):
     assert np.all(p25 < p50) and np.array_equal(p50, fitted.predict(cohort.head(3)))
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"penalizer": -1}, "penalizer"), ({"penalizer": float("inf")}, "penalizer"),
-    ({"long_after_days": 0}, "long_after_days"), ({"family": "cox"}, "family"),
-    ({"fit_offset": "yes"}, "fit_offset"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"penalizer": -1}, "penalizer"),
+        ({"penalizer": float("inf")}, "penalizer"),
+        ({"long_after_days": 0}, "long_after_days"),
+        ({"family": "cox"}, "family"),
+        ({"fit_offset": "yes"}, "fit_offset"),
+    ],
+)
 def test_bad_estimator_parameters_are_refused(cohort, params, message):
     with pytest.raises(InputError, match=message):
         ReliefModel(**params).fit(cohort.head(100), cohort[Y].head(100))

@@ -29,22 +29,44 @@ def _scored(rows: list[dict]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def clinic() -> pd.DataFrame:
-    return _scored([
-        {"patient_id": "ID-a1", "nerve": "SLGN", "treated_on": "2026-06-01", "_review": "2026-11-20",
-         "_book": "2026-10-26"},                                     # 5 and 30 days late
-        {"patient_id": "ID-a1", "nerve": "SMGN", "treated_on": "2026-06-01", "_review": "2026-11-24",
-         "_book": "2027-01-10"},                                     # same patient: 1 day late
-        {"patient_id": "ID-b2", "nerve": "GON", "treated_on": "2026-08-01", "_review": TODAY,
-         "_book": "2026-12-01"},                                     # due today: not overdue
-        {"patient_id": "ID-c3", "nerve": "intercostal", "treated_on": ""},   # no dates
-        {"patient_id": "ID-d4", "nerve": "kneecap", "treated_on": "2026-01-01"},  # not scored
-        {"patient_id": "ID-e5", "nerve": "LON", "treated_on": "2026-10-01", "_review": "2027-03-03",
-         "_book": "2029-01-05"},                                     # booking after the 24 months
-    ])
+    return _scored(
+        [
+            {
+                "patient_id": "ID-a1",
+                "nerve": "SLGN",
+                "treated_on": "2026-06-01",
+                "_review": "2026-11-20",
+                "_book": "2026-10-26",
+            },  # 5 and 30 days late
+            {
+                "patient_id": "ID-a1",
+                "nerve": "SMGN",
+                "treated_on": "2026-06-01",
+                "_review": "2026-11-24",
+                "_book": "2027-01-10",
+            },  # same patient: 1 day late
+            {
+                "patient_id": "ID-b2",
+                "nerve": "GON",
+                "treated_on": "2026-08-01",
+                "_review": TODAY,
+                "_book": "2026-12-01",
+            },  # due today: not overdue
+            {"patient_id": "ID-c3", "nerve": "intercostal", "treated_on": ""},  # no dates
+            {"patient_id": "ID-d4", "nerve": "kneecap", "treated_on": "2026-01-01"},  # not scored
+            {
+                "patient_id": "ID-e5",
+                "nerve": "LON",
+                "treated_on": "2026-10-01",
+                "_review": "2027-03-03",
+                "_book": "2029-01-05",
+            },  # booking after the 24 months
+        ]
+    )
 
 
 def _section(page: str, start: str, end: str) -> str:
-    return page[page.index(f"id='{start}'"):page.index(f"id='{end}'")]
+    return page[page.index(f"id='{start}'") : page.index(f"id='{end}'")]
 
 
 def _rows(page: str, table_id: str) -> list[list[str]]:
@@ -61,11 +83,14 @@ def test_overdue_comes_first_with_days_late_and_patients_by_id(clinic):
     assert "<b>Review</b>: 1 patient (2 dates), median 3 days late, at most 5." in overdue
     assert "<b>Book a retreatment</b>: 1 patient (1 nerve), median 30 days late, at most 30." in overdue
     listed = _rows(page, "overdue-list")
-    assert [(r[0], r[1], r[2]) for r in listed] == [("ID-a1", "book by", "30"), ("ID-a1", "review", "5"),
-                                                   ("ID-a1", "review", "1")]
+    assert [(r[0], r[1], r[2]) for r in listed] == [
+        ("ID-a1", "book by", "30"),
+        ("ID-a1", "review", "5"),
+        ("ID-a1", "review", "1"),
+    ]
     assert {r[3] for r in listed} == {"2026-10-26", "2026-11-20", "2026-11-24"}
     bands = {r[0]: r[1:] for r in _rows(page, "lateness")}
-    assert bands["1-7 days"] == ["1", "0", "0"]       # two review dates, one patient
+    assert bands["1-7 days"] == ["1", "0", "0"]  # two review dates, one patient
     assert bands["29-91 days"] == ["0", "1", "1"]
 
 
@@ -73,29 +98,39 @@ def test_calendars_are_continuous_from_today_with_empty_periods(clinic):
     page = build_report(clinic, today=TODAY)
     weeks = _rows(page, "week-table")
     assert len(weeks) == 12
-    assert weeks[0][:2] == ["2026-11-25 to 2026-11-29", "W48"]     # the week of today, from today
+    assert weeks[0][:2] == ["2026-11-25 to 2026-11-29", "W48"]  # the week of today, from today
     assert weeks[1][:2] == ["2026-11-30 to 2026-12-06", "W49"]
     assert weeks[11][0] == "2027-02-08 to 2027-02-14"
     assert weeks[0][2:] == ["1", "0", "0"] and weeks[1][2:] == ["0", "1", "1"]
     assert weeks[6][0] == "2027-01-04 to 2027-01-10" and weeks[6][3] == "1"
-    assert sum(w[2:] == ["0", "0", "0"] for w in weeks) == 9       # empty weeks are listed
+    assert sum(w[2:] == ["0", "0", "0"] for w in weeks) == 9  # empty weeks are listed
     months = _rows(page, "month-table")
     expected = pd.period_range("2026-11", periods=24, freq="M").strftime("%Y-%m").tolist()
     assert [m[0] for m in months] == expected
     assert months[0][1:] == ["1", "0", "0"] and months[1][1:] == ["0", "1", "1"]
-    assert months[4][1:] == ["1", "0", "0"]                           # the review of 2027-03-03
+    assert months[4][1:] == ["1", "0", "0"]  # the review of 2027-03-03
     assert "After these 24 months: 1 booking (1 patient) and 0 reviews." in page
     assert "1 scored row has no date" in page
 
 
 def test_patients_are_counted_once_by_id():
-    scored = _scored([{"patient_id": "ID-k", "nerve": n, "treated_on": "2026-06-01", "_review": "2026-12-02",
-                       "_book": "2026-12-03"} for n in ("SLGN", "SMGN", "IMGN")]
-                     + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-06-01", "_book": "2026-12-04"}])
+    scored = _scored(
+        [
+            {
+                "patient_id": "ID-k",
+                "nerve": n,
+                "treated_on": "2026-06-01",
+                "_review": "2026-12-02",
+                "_book": "2026-12-03",
+            }
+            for n in ("SLGN", "SMGN", "IMGN")
+        ]
+        + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-06-01", "_book": "2026-12-04"}]
+    )
     page = build_report(scored, today=TODAY)
     assert "4 rows (one per treated nerve), 2 patients" in page and "2 rows repeat an earlier id" in page
     week = _rows(page, "week-table")[1]
-    assert week[2:] == ["1", "2", "4"]        # 1 patient to review, 2 patients (4 nerves) to book
+    assert week[2:] == ["1", "2", "4"]  # 1 patient to review, 2 patients (4 nerves) to book
     single = build_report(scored.iloc[:2], today=TODAY)
     assert "1 row repeats an earlier id" in single
 
@@ -106,16 +141,20 @@ def test_no_identifiers_unless_asked(clinic):
     assert "--list-patients" in shared and "id='working-list'" not in shared
     listed = build_report(clinic, today=TODAY, list_patients=True)
     work = _rows(listed, "working-list")
-    assert [r[0] for r in work] == ["ID-a1", "ID-a1", "ID-b2", "ID-e5"]   # next action first
+    assert [r[0] for r in work] == ["ID-a1", "ID-a1", "ID-b2", "ID-e5"]  # next action first
     assert work[0][1:3] == ["2026-11-20", "2026-10-26"]
 
 
 def test_evidence_section_counts_weaker_evidence(clinic):
     scored = clinic.copy()
-    scored["evidence"] = ["indication: 3 studies, 145 patients", "indication: 3 studies, 145 patients",
-                          "class only: no study of this indication (neuralgia: 2 studies, 60 patients)",
-                          "mechanism only: no outcome data for this indication or its class", "",
-                          "class only: no study of this indication (neuralgia: 2 studies, 60 patients)"]
+    scored["evidence"] = [
+        "indication: 3 studies, 145 patients",
+        "indication: 3 studies, 145 patients",
+        "class only: no study of this indication (neuralgia: 2 studies, 60 patients)",
+        "mechanism only: no outcome data for this indication or its class",
+        "",
+        "class only: no study of this indication (neuralgia: 2 studies, 60 patients)",
+    ]
     scored["warnings"] = ["", "", "", "post-operative pain ends by itself: no booking day", "", ""]
     scored.loc[3, "retreatment_due_day"] = ""
     page = build_report(scored, today=TODAY, list_patients=True)
@@ -133,8 +172,9 @@ def test_evidence_section_counts_weaker_evidence(clinic):
 
 def test_every_text_is_escaped_and_controls_are_visible():
     nasty = "<script>alert(1)</script>\x1b[31m\u202eX"
-    scored = _scored([{"patient_id": nasty, "nerve": "GON", "treated_on": "2026-06-01",
-                       "site": "<img src=x onerror=alert(1)>"}])
+    scored = _scored(
+        [{"patient_id": nasty, "nerve": "GON", "treated_on": "2026-06-01", "site": "<img src=x onerror=alert(1)>"}]
+    )
     scored["warnings"] = "<b>cold</b>\x00"
     page = build_report(scored, today=TODAY, title="<i>clinic</i>", list_patients=True)
     assert "<script>" not in page and "<b>cold" not in page and "<i>clinic" not in page
@@ -163,14 +203,19 @@ def test_a_cohort_without_dates_or_scores_still_renders():
     assert len(_rows(page, "month-table")) == 24 and len(_rows(page, "week-table")) == 12
     assert "no <code>patient_id</code> column: each row counted as one patient" in page
     assert "1 scored, 1 not scored" in page
-    assert build_report(scored).startswith("<!DOCTYPE html>")     # today defaults to the computer's
+    assert build_report(scored).startswith("<!DOCTYPE html>")  # today defaults to the computer's
 
 
 def test_report_cli(tmp_path):
     src, scored, out = tmp_path / "in.csv", tmp_path / "scored.csv", tmp_path / "r.html"
     rng = np.random.default_rng(3)
-    pd.DataFrame({"patient_id": [f"p{i}" for i in range(6)], "nerve": rng.choice(["SLGN", "GON"], 6),
-                  "treated_on": ["2026-01-05"] * 6}).to_csv(src, index=False)
+    pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(6)],
+            "nerve": rng.choice(["SLGN", "GON"], 6),
+            "treated_on": ["2026-01-05"] * 6,
+        }
+    ).to_csv(src, index=False)
     runner = CliRunner()
     assert runner.invoke(app, ["score", str(src), "-o", str(scored)]).exit_code == 0
     res = runner.invoke(app, ["report", str(scored), "-o", str(out), "--today", "2026-01-01"])
@@ -187,8 +232,13 @@ def test_a_patient_overdue_on_two_nerves_is_one_patient_in_the_lateness_bands():
     from regen.reporting.report_tables import lateness_table
 
     today = pd.Timestamp("2026-11-25")
-    overdue = pd.DataFrame({"kind": ["book by", "book by", "book by"], "patient": ["A", "A", "B"],
-                            "date": pd.to_datetime(["2026-11-20", "2026-06-01", "2026-11-01"])})
+    overdue = pd.DataFrame(
+        {
+            "kind": ["book by", "book by", "book by"],
+            "patient": ["A", "A", "B"],
+            "date": pd.to_datetime(["2026-11-20", "2026-06-01", "2026-11-01"]),
+        }
+    )
     table = lateness_table(overdue, today)
     assert table["book by: patients"].sum() == 2 and table["book by: nerves"].sum() == 3
     assert table.set_index("days late").loc["92-182 days", "book by: patients"] == 1  # A, in its latest band

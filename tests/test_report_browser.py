@@ -28,13 +28,24 @@ from regen.reporting.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); no browser to render in")
+    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); no browser to render in"
+)
 
 PROBE = "http://regen-probe.invalid/probe.png"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--allow-file-access-from-files",
-         "--window-size=500,900", "--virtual-time-budget=3000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--allow-file-access-from-files",
+    "--window-size=500,900",
+    "--virtual-time-budget=3000",
+]
 HARNESS = """<!DOCTYPE html><html><body><img src="{probe}" alt="">
 <iframe id="r" src="{report}" style="border:0;width:375px;height:800px"></iframe><pre id="out"></pre>
 <script>
@@ -58,15 +69,27 @@ window.addEventListener("load", () => {{
 
 def _clinic() -> pd.DataFrame:
     rng = np.random.default_rng(13)
-    nerves = ["SLGN", "SMGN", "IMGN", "IPBSN", "GON", "LON", "intercostal", "lumbar_medial_branch",
-              "ilioinguinal", "superior_cluneal"]
+    nerves = [
+        "SLGN",
+        "SMGN",
+        "IMGN",
+        "IPBSN",
+        "GON",
+        "LON",
+        "intercostal",
+        "lumbar_medial_branch",
+        "ilioinguinal",
+        "superior_cluneal",
+    ]
     start = np.datetime64("2025-11-25")
-    return pd.DataFrame({
-        "patient_id": [f"P{i % 34:03d}" for i in range(40)],
-        "nerve": [nerves[i % len(nerves)] for i in range(40)],
-        "age": rng.integers(30, 90, 40).astype(str),
-        "treated_on": [str(start + int(d)) for d in rng.integers(0, 365, 40)],
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": [f"P{i % 34:03d}" for i in range(40)],
+            "nerve": [nerves[i % len(nerves)] for i in range(40)],
+            "age": rng.integers(30, 90, 40).astype(str),
+            "treated_on": [str(start + int(d)) for d in rng.integers(0, 365, 40)],
+        }
+    )
 
 
 def _page_requests(netlog: Path) -> list[str]:
@@ -74,8 +97,9 @@ def _page_requests(netlog: Path) -> list[str]:
     log = json.loads(netlog.read_text())
     start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     begun = [e["params"] for e in log["events"] if e["type"] == start and "url" in e.get("params", {})]
-    return [p["url"] for p in begun
-            if p.get("initiator") != "not an origin" and not p["url"].startswith(("file:", "data:"))]
+    return [
+        p["url"] for p in begun if p.get("initiator") != "not an origin" and not p["url"].startswith(("file:", "data:"))
+    ]
 
 
 def test_report_renders_at_phone_width_without_requests(tmp_path):
@@ -85,9 +109,19 @@ def test_report_renders_at_phone_width_without_requests(tmp_path):
     harness.write_text(HARNESS.format(probe=PROBE, report=report.as_uri()), encoding="utf-8")
     netlog = tmp_path / "net.json"
     began = time.perf_counter()
-    res = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          f"--log-net-log={netlog}", "--dump-dom", harness.as_uri()],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--log-net-log={netlog}",
+            "--dump-dom",
+            harness.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     seconds = time.perf_counter() - began
     found = re.search(r'<pre id="out">(.*?)</pre>', res.stdout, re.S)
     assert found and found.group(1), f"no result from the page; stderr: {res.stderr[-2000:]}"
@@ -96,10 +130,10 @@ def test_report_renders_at_phone_width_without_requests(tmp_path):
     assert page["weeks"] == 12 and page["months"] == 24 and page["overdue_rows"] == 6
     assert "overdue" in page["overdue_text"]
     assert page["viewport"] == 375
-    assert page["page_width"] <= page["visible_width"] <= 375             # no sideways scrolling of the page
+    assert page["page_width"] <= page["visible_width"] <= 375  # no sideways scrolling of the page
     assert page["widest_box"] <= page["visible_width"] and page["scrolling_boxes"] >= 1  # wide tables scroll
     assert len(page["images"]) == 2 and all(page["images"])
     requests = _page_requests(netlog)
-    assert PROBE in requests                                  # the log does show a page's request
-    assert [u for u in requests if u != PROBE] == []          # and the report made none
+    assert PROBE in requests  # the log does show a page's request
+    assert [u for u in requests if u != PROBE] == []  # and the report made none
     assert seconds < 20, f"Chromium took {seconds:.1f} s"

@@ -30,7 +30,7 @@ def test_parsing_switches_to_pandas_above_the_threshold_with_the_same_result():
     from regen.utils.parsing import LARGE, factorize, to_bool, to_float
 
     values = np.array([" 64", "64", "", None, float("nan"), "x", "1e3", "inf", "yes", " NO "] * 300, dtype=object)
-    small, large = values[:LARGE // 2], values[: LARGE + 10]
+    small, large = values[: LARGE // 2], values[: LARGE + 10]
     for func in (to_float, to_bool):
         a, b = func(small), func(large)
         for x, y in zip(a, b, strict=True):
@@ -41,14 +41,16 @@ def test_parsing_switches_to_pandas_above_the_threshold_with_the_same_result():
 
 
 def test_each_bad_row_gets_its_own_message_and_good_rows_none():
-    batch = validate_patients({
-        "nerve": ["SLGN", "", "GON", "GON", "GON", "GON", "GON"],
-        "age": ["64", "50", "abc", "", "50", "50", "50"],
-        "diabetes": ["yes", "no", "", "maybe", "1", "0", "true"],
-        "treated_on": ["2026-01-02", "", "", "", "2026-13-01", "", "20260101"],
-        "front_mm": ["", "", "", "", "", "10;20", ""],
-        "front_day": ["", "", "", "", "", "30", ""],
-    })
+    batch = validate_patients(
+        {
+            "nerve": ["SLGN", "", "GON", "GON", "GON", "GON", "GON"],
+            "age": ["64", "50", "abc", "", "50", "50", "50"],
+            "diabetes": ["yes", "no", "", "maybe", "1", "0", "true"],
+            "treated_on": ["2026-01-02", "", "", "", "2026-13-01", "", "20260101"],
+            "front_mm": ["", "", "", "", "", "10;20", ""],
+            "front_day": ["", "", "", "", "", "30", ""],
+        }
+    )
     errors = list(batch.errors)
     assert errors[0] == ""
     assert errors[1].startswith("nerve: nerve is required")
@@ -71,13 +73,15 @@ def test_several_problems_in_one_row_are_all_reported():
 
 
 def test_typed_columns_and_lists():
-    batch = validate_patients({
-        "nerve": np.array(["intercostal", "sural"], dtype=object),
-        "age": np.array([30, 80]),
-        "smoker": np.array([True, False]),
-        "prior_relief_days": ["100;150", 120.0],
-        "treated_on": np.array(["2026-01-01", "2026-02-01"], dtype="datetime64[D]"),
-    })
+    batch = validate_patients(
+        {
+            "nerve": np.array(["intercostal", "sural"], dtype=object),
+            "age": np.array([30, 80]),
+            "smoker": np.array([True, False]),
+            "prior_relief_days": ["100;150", 120.0],
+            "treated_on": np.array(["2026-01-01", "2026-02-01"], dtype="datetime64[D]"),
+        }
+    )
     assert list(batch.errors) == ["", ""]
     assert batch.columns["prior_relief_days"].shape == (2, 2)
     assert np.isnan(batch.columns["prior_relief_days"][1, 1])

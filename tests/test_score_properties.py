@@ -33,13 +33,22 @@ def files(draw):
     n = draw(st.integers(0, 12))
     rows = []
     for _ in range(n):
-        row = {"nerve": draw(st.sampled_from(list(NERVES))), "age": draw(st.sampled_from(list(AGES))),
-               "patient_id": draw(st.sampled_from(["a", "b", "c", ""]))}
+        row = {
+            "nerve": draw(st.sampled_from(list(NERVES))),
+            "age": draw(st.sampled_from(list(AGES))),
+            "patient_id": draw(st.sampled_from(["a", "b", "c", ""])),
+        }
         row.update({name: draw(TEXT) for name in extras})
         rows.append(row)
     ragged = draw(st.none() | st.integers(0, max(n - 1, 0))) if n else None
-    return {"names": names, "rows": rows, "bom": draw(st.booleans()), "crlf": draw(st.booleans()),
-            "blank": draw(st.lists(st.booleans(), min_size=n + 1, max_size=n + 1)), "ragged": ragged}
+    return {
+        "names": names,
+        "rows": rows,
+        "bom": draw(st.booleans()),
+        "crlf": draw(st.booleans()),
+        "blank": draw(st.lists(st.booleans(), min_size=n + 1, max_size=n + 1)),
+        "ragged": ragged,
+    }
 
 
 def _write(spec) -> bytes:
@@ -50,8 +59,7 @@ def _write(spec) -> bytes:
         csv.writer(buf, lineterminator="\r\n").writerow([row[c] for c in spec["names"]])  # quotes \r and \n
         lines.append(buf.getvalue()[:-2] + (",extra" if spec["ragged"] == i else ""))
     header = ",".join(spec["names"])
-    body = "".join(("" if not blank else end) + line + end
-                   for line, blank in zip(lines, spec["blank"], strict=False))
+    body = "".join(("" if not blank else end) + line + end for line, blank in zip(lines, spec["blank"], strict=False))
     return (("\ufeff" if spec["bom"] else "") + header + end + body).encode("utf-8")
 
 

@@ -9,8 +9,8 @@ import pytest
 import regen
 import regen.batch.score
 from regen import score_frame
-from regen.schema.columns import OUTPUT_COLUMNS
 from regen.errors import DataFileError
+from regen.schema.columns import OUTPUT_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,19 @@ def test_score_and_predict_json_give_the_same_numbers(cli, cohort):
     scored = score_frame(frame)
     for i in range(len(frame)):
         row = frame.iloc[i]
-        args = ["predict", "--nerve", row["nerve"], "--age", row["age"], "--treated-on", row["treated_on"],
-                "--indication", row["indication"], "--format", "json"]
+        args = [
+            "predict",
+            "--nerve",
+            row["nerve"],
+            "--age",
+            row["age"],
+            "--treated-on",
+            row["treated_on"],
+            "--indication",
+            row["indication"],
+            "--format",
+            "json",
+        ]
         if row["diabetes"] == "yes":
             args.append("--diabetes")
         out = json.loads(cli(*args).stdout)
@@ -94,12 +105,15 @@ def test_stdin_to_stdout(cli):
     assert len(lines) == 3 and lines[1].startswith("p1,genicular") is False and lines[1].startswith("p1,SLGN")
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"patient_id,age\n1,50\n", "Error: the column 'nerve' is required"),
-    (b"", "the file is empty"),
-    (b"\xff\xfe\x00n\x00e\x00r\x00v\x00e", "not UTF-8 text"),
-    (b'nerve,age\nGON,"50\n', "not a readable CSV"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"patient_id,age\n1,50\n", "Error: the column 'nerve' is required"),
+        (b"", "the file is empty"),
+        (b"\xff\xfe\x00n\x00e\x00r\x00v\x00e", "not UTF-8 text"),
+        (b'nerve,age\nGON,"50\n', "not a readable CSV"),
+    ],
+)
 def test_unreadable_files_exit_1_and_leave_nothing(tmp_path, content, message, cli):
     src, out = tmp_path / "bad.csv", tmp_path / "out.csv"
     src.write_bytes(content)
@@ -124,10 +138,7 @@ def test_missing_input_and_usage(tmp_path, cli):
 
 
 def test_awkward_csv_bom_quotes_newlines_blank_lines_duplicates(tmp_path, cli):
-    text = ('\ufeffpatient_id,nerve,note\n'
-            'a,SLGN,"has, comma"\n'
-            '\n'
-            'a,GON,"two\nlines"\n')
+    text = '\ufeffpatient_id,nerve,note\na,SLGN,"has, comma"\n\na,GON,"two\nlines"\n'
     src, out = tmp_path / "odd.csv", tmp_path / "out.csv"
     src.write_text(text, encoding="utf-8")
     res = cli("score", str(src), "-o", str(out))

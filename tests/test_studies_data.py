@@ -9,8 +9,26 @@ import pytest
 from regen.fitting.summary_fit import CLASSES, USED_KINDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-COLUMNS = ["study", "citation", "indication", "nerves", "design", "arm", "n", "day", "kind", "value", "count",
-           "low", "high", "reported", "where_read", "used", "reason", "interpretation"]
+COLUMNS = [
+    "study",
+    "citation",
+    "indication",
+    "nerves",
+    "design",
+    "arm",
+    "n",
+    "day",
+    "kind",
+    "value",
+    "count",
+    "low",
+    "high",
+    "reported",
+    "where_read",
+    "used",
+    "reason",
+    "interpretation",
+]
 #: nerves the studies name that the catalog does not have yet (listed in data/studies.md)
 MISSING_NERVES = {"sacral_roots"}
 
@@ -70,6 +88,7 @@ def test_used_rows_are_complete_numbers(studies):
 
 def test_evidence_corrections_are_applied(studies):
     """evidence review section A, point by point."""
+
     def rows(study):
         return studies[studies["study"] == study]
 

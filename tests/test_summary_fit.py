@@ -11,8 +11,16 @@ from scipy import stats
 from regen.fitting.summary_fit import CLASSES, Priors, fit_laplace, fit_summaries, row_loglik, slope_decision, used_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-ENTRY_KEYS = {"location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction", "studies",
-              "patients", "sources"}
+ENTRY_KEYS = {
+    "location",
+    "location_sd",
+    "offset_coef",
+    "response_prob",
+    "long_responder_fraction",
+    "studies",
+    "patients",
+    "sources",
+}
 
 
 def _rows(**cols):
@@ -23,11 +31,21 @@ def _rows(**cols):
 
 
 def test_row_loglik_matches_reference_distributions():
-    kind, data = _rows(kind=["proportion_relieved", "responders", "median_duration_days", "mean_duration_days",
-                             "duration_interval_days"],
-                       n=[40, 30, 25, 50, 3], count=[12, 21, np.nan, np.nan, np.nan],
-                       day=[60, np.nan, np.nan, np.nan, np.nan],
-                       value=[np.nan, np.nan, 70, 200, np.nan], low=[np.nan] * 4 + [90], high=[np.nan] * 4 + [180])
+    kind, data = _rows(
+        kind=[
+            "proportion_relieved",
+            "responders",
+            "median_duration_days",
+            "mean_duration_days",
+            "duration_interval_days",
+        ],
+        n=[40, 30, 25, 50, 3],
+        count=[12, 21, np.nan, np.nan, np.nan],
+        day=[60, np.nan, np.nan, np.nan, np.nan],
+        value=[np.nan, np.nan, 70, 200, np.nan],
+        low=[np.nan] * 4 + [90],
+        high=[np.nan] * 4 + [180],
+    )
     m, logit, sigma = np.array([4.0, 4.0, 4.2, 5.0, 4.8]), np.array([0.5, 0.8, 0, 0, 0]), 0.7
     got = row_loglik(kind, m, logit, sigma, data)
     r = 1 / (1 + np.exp(-0.5))
@@ -52,9 +70,22 @@ def _simulated_table(rng, locations, sigma=0.6, response=0.8, settings=2, n=400)
             m = loc + rng.normal(0, 0.2)
             for day in (30, 90, 270):
                 p = response * stats.norm.sf((np.log(day) - m) / sigma)
-                out.append({"study": f"{ind}-{s}", "citation": f"sim {ind} {s}", "indication": ind, "nerves": "x",
-                            "n": n, "day": day, "kind": "proportion_relieved", "count": rng.binomial(n, p),
-                            "value": np.nan, "low": np.nan, "high": np.nan, "used": "yes"})
+                out.append(
+                    {
+                        "study": f"{ind}-{s}",
+                        "citation": f"sim {ind} {s}",
+                        "indication": ind,
+                        "nerves": "x",
+                        "n": n,
+                        "day": day,
+                        "kind": "proportion_relieved",
+                        "count": rng.binomial(n, p),
+                        "value": np.nan,
+                        "low": np.nan,
+                        "high": np.nan,
+                        "used": "yes",
+                    }
+                )
     return pd.DataFrame(out)
 
 
@@ -91,8 +122,15 @@ def test_relief_section_has_the_interface_shape(shipped):
         assert 0 < entry["response_prob"] < 1 and entry["location_sd"] > 0 and entry["studies"] >= 1
     for entry in relief["classes"].values():
         assert set(entry) == ENTRY_KEYS
-    assert relief["default"] == {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
-                                 "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
+    assert relief["default"] == {
+        "location": 0.0,
+        "location_sd": 0.0,
+        "offset_coef": 1.0,
+        "response_prob": 1.0,
+        "long_responder_fraction": 0.0,
+        "studies": 0,
+        "patients": 0,
+    }
 
 
 def test_class_prediction_carries_the_between_indication_spread(shipped):
@@ -105,7 +143,8 @@ def test_class_prediction_carries_the_between_indication_spread(shipped):
     # a class with no study at all is still answered, and more widely than any class with data
     empty = relief["classes"]["residual_limb"]
     assert empty["studies"] == 0 and empty["location_sd"] > max(
-        e["location_sd"] for c, e in relief["classes"].items() if e["studies"])
+        e["location_sd"] for c, e in relief["classes"].items() if e["studies"]
+    )
 
 
 def test_slope_on_nerve_time_is_decided_from_data(shipped):

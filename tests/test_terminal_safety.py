@@ -34,13 +34,16 @@ def test_predict_json_keeps_the_id_exactly_and_escaped(pid, cli):
     assert not RAW.search(res.stdout) and res.stdout.count("\n") == 1
 
 
-@pytest.mark.parametrize(("args", "echoed"), [
-    (["predict", "--nerve", "GON\x1b[31m"], "GON\\x1b[31m"),
-    (["predict", "--nerve", "GON", "--sex", "x\x1b[2J"], "x\\x1b[2J"),
-    (["predict", "--nerve", "GON", "--indication", "knee\x1b]0;t\x07"], "knee\\x1b]0;t\\x07"),
-    (["predict", "--nerve", "GON", "--treated-on", "2026\x1b[2J"], "2026\\x1b[2J"),
-    (["predict", "--nerve", "GON", "--model", "/nope/m\x1b[2J.json"], "m\\x1b[2J.json"),
-])
+@pytest.mark.parametrize(
+    ("args", "echoed"),
+    [
+        (["predict", "--nerve", "GON\x1b[31m"], "GON\\x1b[31m"),
+        (["predict", "--nerve", "GON", "--sex", "x\x1b[2J"], "x\\x1b[2J"),
+        (["predict", "--nerve", "GON", "--indication", "knee\x1b]0;t\x07"], "knee\\x1b]0;t\\x07"),
+        (["predict", "--nerve", "GON", "--treated-on", "2026\x1b[2J"], "2026\\x1b[2J"),
+        (["predict", "--nerve", "GON", "--model", "/nope/m\x1b[2J.json"], "m\\x1b[2J.json"),
+    ],
+)
 def test_echoed_values_in_errors_are_escaped(args, echoed, cli):
     res = cli(*args)
     assert res.exit_code == 1
@@ -51,8 +54,10 @@ def test_echoed_values_in_errors_are_escaped(args, echoed, cli):
 def test_a_crafted_csv_value_in_a_fit_row_error_is_escaped(cli, tmp_path):
     rows = [f"GON,{20 + 3 * i},{40 + 5 * i},{30 + i}" for i in range(30)]
     path = tmp_path / "c.csv"
-    path.write_text("nerve,relief_last_seen_day,relief_lost_day,age\n" + "\n".join(rows)
-                    + '\nGON,10,20,"6\x1b[2J4"\n', encoding="utf-8")
+    path.write_text(
+        "nerve,relief_last_seen_day,relief_lost_day,age\n" + "\n".join(rows) + '\nGON,10,20,"6\x1b[2J4"\n',
+        encoding="utf-8",
+    )
     res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal")
     assert res.exit_code == 0, res.output
     assert "row 31: age: 6\\x1b[2J4 is not a number (left out)" in res.stderr
@@ -78,8 +83,15 @@ def test_nerves_and_columns_tables_carry_no_control_characters(cli):
 def test_render_prediction_escapes_every_echoed_field():
     from regen.reporting.text import render_prediction
 
-    row = {"nerve": "n\x1b[1m", "indication": "i\x1b[1m", "patient_id": "p\x1b[1m", "model_version": "m\x1b[1m",
-           "warnings": "w\x1b[1m", "follow_up": "f\x1b[1m", "evidence": "e\x1b[1m"}
+    row = {
+        "nerve": "n\x1b[1m",
+        "indication": "i\x1b[1m",
+        "patient_id": "p\x1b[1m",
+        "model_version": "m\x1b[1m",
+        "warnings": "w\x1b[1m",
+        "follow_up": "f\x1b[1m",
+        "evidence": "e\x1b[1m",
+    }
     text = render_prediction(row)
     assert not RAW.search(text)
     for key in ("n", "i", "p", "m", "w", "f", "e"):

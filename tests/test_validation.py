@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from regen.fitting.summary_fit import fit_laplace, fit_summaries, used_rows
 from regen.fitting.loso import (
     LOSO_COLUMNS,
     coverage_by_study,
@@ -13,6 +12,7 @@ from regen.fitting.loso import (
     model_vs_published,
     predict_new_study,
 )
+from regen.fitting.summary_fit import fit_laplace, fit_summaries, used_rows
 
 
 def _table(seed=5, sigma=0.6, n=150):
@@ -22,13 +22,39 @@ def _table(seed=5, sigma=0.6, n=150):
     for study, ind, loc in (("a1", "ind_a", 4.0), ("a2", "ind_a", 4.2), ("b1", "ind_b", 5.2), ("c1", "ind_c", 3.6)):
         for day in (30, 90, 270):
             p = 0.85 * stats.norm.sf((np.log(day) - loc) / sigma)
-            rows.append({"study": study, "citation": study, "indication": ind, "nerves": "x", "n": n, "day": day,
-                         "kind": "proportion_relieved", "count": rng.binomial(n, p), "value": np.nan, "low": np.nan,
-                         "high": np.nan, "used": "yes"})
+            rows.append(
+                {
+                    "study": study,
+                    "citation": study,
+                    "indication": ind,
+                    "nerves": "x",
+                    "n": n,
+                    "day": day,
+                    "kind": "proportion_relieved",
+                    "count": rng.binomial(n, p),
+                    "value": np.nan,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "used": "yes",
+                }
+            )
         median = np.exp(loc + rng.normal(0, sigma * np.sqrt(np.pi / (2 * n))))
-        rows.append({"study": study, "citation": study, "indication": ind, "nerves": "x", "n": n, "day": np.nan,
-                     "kind": "median_duration_days", "count": np.nan, "value": median, "low": np.nan, "high": np.nan,
-                     "used": "yes"})
+        rows.append(
+            {
+                "study": study,
+                "citation": study,
+                "indication": ind,
+                "nerves": "x",
+                "n": n,
+                "day": np.nan,
+                "kind": "median_duration_days",
+                "count": np.nan,
+                "value": median,
+                "low": np.nan,
+                "high": np.nan,
+                "used": "yes",
+            }
+        )
     return pd.DataFrame(rows)
 
 

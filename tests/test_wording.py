@@ -13,12 +13,14 @@ import pytest
 from regen.catalog.nerves import load_catalog
 
 #: A small outcome table: occipital followed to day 56, knee to day 150 (synthetic).
-OUTCOMES = pd.DataFrame({
-    "nerve": ["GON"] * 8 + ["IPBSN"] * 6,
-    "indication": ["occipital_neuralgia"] * 8 + ["knee_osteoarthritis"] * 6,
-    "relief_last_seen_day": ["0", "7", "7", "30", "30", "56", "56", "56", "30", "30", "90", "90", "150", "150"],
-    "relief_lost_day": ["7", "30", "30", "56", "56", "", "", "", "90", "90", "150", "150", "", ""],
-})
+OUTCOMES = pd.DataFrame(
+    {
+        "nerve": ["GON"] * 8 + ["IPBSN"] * 6,
+        "indication": ["occipital_neuralgia"] * 8 + ["knee_osteoarthritis"] * 6,
+        "relief_last_seen_day": ["0", "7", "7", "30", "30", "56", "56", "56", "30", "30", "90", "90", "150", "150"],
+        "relief_lost_day": ["7", "30", "30", "56", "56", "", "", "", "90", "90", "150", "150", "", ""],
+    }
+)
 
 
 @pytest.fixture
@@ -102,8 +104,11 @@ def test_fit_prints_units_and_time_ratios(cli, tmp_path):
     simulate_cohort(400, seed=2).to_csv(path, index=False)
     res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal")
     assert res.exit_code == 0, res.output
-    lines = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
-             for line in res.stdout.splitlines() if line.startswith("| ") and "---" not in line}
+    lines = {
+        line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+        for line in res.stdout.splitlines()
+        if line.startswith("| ") and "---" not in line
+    }
     assert lines["term"][:2] == ["unit", "coefficient (log time)"]
     assert "ratio exp(coef) on relief / nerve time" in lines["term"]
     assert lines["age"][0] == "per 10 years of age, centred at 50"

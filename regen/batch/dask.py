@@ -95,8 +95,7 @@ def _client(address: str | None, source: str = ""):
     except ImportError:
         from regen.errors import RegenError
 
-        raise RegenError("the dask engine needs Dask's distributed scheduler: "
-                         "pip install 'regen-cryo[dask]'") from None
+        raise RegenError("the dask engine needs Dask's distributed scheduler: pip install 'regen-cryo[dask]'") from None
     if address:
         address = check_scheduler_address(address, source)
         try:
@@ -106,8 +105,13 @@ def _client(address: str | None, source: str = ""):
 
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise RegenError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
-    return Client(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1, dashboard_address=":0",
-                  set_as_default=False)
+    return Client(
+        processes=False,
+        n_workers=1,
+        threads_per_worker=os.cpu_count() or 1,
+        dashboard_address=":0",
+        set_as_default=False,
+    )
 
 
 _MODELS: dict = {}
@@ -128,10 +132,19 @@ def _score_on_worker(chunk, bundle: dict, **options) -> dict:
     return score_chunk(chunk, _MODELS[key], **options)
 
 
-def score_files_dask(source: str, target: str, model=None, errors_path: str | None = None,
-                     chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
-                     scheduler: str | None = None, client=None, allow_any_nerve: bool = False) -> dict:
-    """Score a file (or a glob of files) on a Dask cluster: the arguments and result of :func:`regen.batch.score.score_file`.
+def score_files_dask(
+    source: str,
+    target: str,
+    model=None,
+    errors_path: str | None = None,
+    chunksize: int | None = None,
+    progress=None,
+    book_at_risk: float | None = None,
+    scheduler: str | None = None,
+    client=None,
+    allow_any_nerve: bool = False,
+) -> dict:
+    """Score a file (or a glob of files) on a Dask cluster: as :func:`regen.batch.score.score_file`.
 
     Parameters
     ----------
@@ -146,8 +159,8 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
         If the scheduler address is malformed or cannot be reached within
         :data:`CONNECT_TIMEOUT` (one line naming the address; nothing written).
     """
-    from regen.files.write import check_paths
     from regen.batch.score import score_file
+    from regen.files.write import check_paths
     from regen.model.scoring import resolve_model
 
     check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
@@ -165,8 +178,18 @@ def score_files_dask(source: str, target: str, model=None, errors_path: str | No
             options = {k: v for k, v in func.keywords.items() if k != "model"}
             return client.submit(_score_on_worker, chunk, shared, pure=False, **options)
 
-        return score_file(source, target, model, errors_path, chunksize, progress, book_at_risk,
-                          submit=submit, window=2 * workers, allow_any_nerve=allow_any_nerve)
+        return score_file(
+            source,
+            target,
+            model,
+            errors_path,
+            chunksize,
+            progress,
+            book_at_risk,
+            submit=submit,
+            window=2 * workers,
+            allow_any_nerve=allow_any_nerve,
+        )
     finally:
         if own:
             client.close()

@@ -18,9 +18,9 @@ import io
 import os
 import sys
 
+from regen.files.read import TextColumns, csv_header, encode_csv
 from regen.files.write import atomic_path, check_paths, output_kind, write_table_atomic
 from regen.utils.parsing import printable
-from regen.files.read import TextColumns, csv_header, encode_csv
 
 __all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
@@ -78,8 +78,15 @@ def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: boo
     bad = np.flatnonzero(errors != "")
     pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
     ids, repeats = _id_hashes(pid)
-    return {"pred": pred, "rows": chunk.text.num_rows, "bad": [(int(i), pid[i], errors[i]) for i in bad],
-            "ids": ids, "repeats": repeats, "notes": notes, "patient_ids": pid}
+    return {
+        "pred": pred,
+        "rows": chunk.text.num_rows,
+        "bad": [(int(i), pid[i], errors[i]) for i in bad],
+        "ids": ids,
+        "repeats": repeats,
+        "notes": notes,
+        "patient_ids": pid,
+    }
 
 
 def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
@@ -94,8 +101,9 @@ def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
     for name in names:
         values = pred[name]
         if values.dtype.kind == "f":
-            columns.append(format_numbers(name, values) if csv else pa.array(values, type=pa.float64(),
-                                                                             from_pandas=True))
+            columns.append(
+                format_numbers(name, values) if csv else pa.array(values, type=pa.float64(), from_pandas=True)
+            )
         else:
             columns.append(_text_column(values, quote=csv))
     base = chunk.table if kind == "parquet" else chunk.text
@@ -170,9 +178,16 @@ class _Summary:
         self.warnings += [w for w in result["notes"].get("warnings", []) if w not in self.warnings]
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "scored": self.rows - len(self.bad), "not_scored": len(self.bad),
-                "duplicate_ids": self.duplicates, "duplicate_example": self.example, "mapped": self.mapped,
-                "defaults": self.defaults, "warnings": self.warnings}
+        return {
+            "rows": self.rows,
+            "scored": self.rows - len(self.bad),
+            "not_scored": len(self.bad),
+            "duplicate_ids": self.duplicates,
+            "duplicate_example": self.example,
+            "mapped": self.mapped,
+            "defaults": self.defaults,
+            "warnings": self.warnings,
+        }
 
 
 def _repeat_example(pid, seen_before, offset: int) -> tuple[str, int]:
@@ -248,9 +263,18 @@ def _ordered(func, items, submit, window: int):
             future.cancel()
 
 
-def score_file(source: str, target: str, model=None, errors_path: str | None = None,
-               chunksize: int | None = None, progress=None, book_at_risk: float | None = None,
-               submit=None, window: int = 3, allow_any_nerve: bool = False) -> dict:
+def score_file(
+    source: str,
+    target: str,
+    model=None,
+    errors_path: str | None = None,
+    chunksize: int | None = None,
+    progress=None,
+    book_at_risk: float | None = None,
+    submit=None,
+    window: int = 3,
+    allow_any_nerve: bool = False,
+) -> dict:
     """Score a file (or a glob of files) chunk by chunk; the output appears only when complete.
 
     Read, validate, predict, encode and write, in order; row numbers continue
@@ -284,9 +308,9 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
     import functools
     import time
 
+    from regen.files.read import CHUNK_ROWS, iter_chunks
     from regen.model.prediction import check_book_at_risk
     from regen.model.scoring import resolve_model
-    from regen.files.read import CHUNK_ROWS, iter_chunks
 
     start = time.perf_counter()
     sources = input_paths(source)
@@ -301,8 +325,9 @@ def score_file(source: str, target: str, model=None, errors_path: str | None = N
             if submit is None:
                 results = _local(chunks, model, book_at_risk, writer, allow_any_nerve)
             else:
-                func = functools.partial(score_chunk, model=model, book_at_risk=book_at_risk, kind=kind,
-                                         allow_any_nerve=allow_any_nerve)
+                func = functools.partial(
+                    score_chunk, model=model, book_at_risk=book_at_risk, kind=kind, allow_any_nerve=allow_any_nerve
+                )
                 results = (writer.write(r) or r for r in _ordered(func, chunks, submit, window))
             for result in results:
                 summary.add(result)
@@ -386,8 +411,10 @@ def _checked(files):
                 names = chunk.table.column_names
                 check_input_columns(names)
             elif chunk.table.column_names != names:
-                raise DataFileError(f"the input files do not have the same columns ({', '.join(names)} vs "
-                                    f"{', '.join(chunk.table.column_names)})")
+                raise DataFileError(
+                    f"the input files do not have the same columns ({', '.join(names)} vs "
+                    f"{', '.join(chunk.table.column_names)})"
+                )
             yield chunk
 
 
@@ -397,20 +424,24 @@ def summary_lines(summary: dict) -> list[str]:
     if summary["duplicate_ids"]:
         n = summary["duplicate_ids"]
         example = summary.get("duplicate_example")
-        lines.append(f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
-                     + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else ""))
+        lines.append(
+            f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
+            + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else "")
+        )
     notes = []
     if summary.get("mapped"):
         notes.append("columns read as: " + ", ".join(f"{printable(k)} -> {v}" for k, v in summary["mapped"].items()))
     if summary.get("defaults"):
-        notes.append("defaults used: " + ", ".join(f"{k} {n} row{'' if n == 1 else 's'}"
-                                                   for k, n in summary["defaults"].items()))
+        notes.append(
+            "defaults used: " + ", ".join(f"{k} {n} row{'' if n == 1 else 's'}" for k, n in summary["defaults"].items())
+        )
     if notes:
         lines.append("; ".join(notes))
     lines += [f"Warning: {printable(w)}" for w in summary.get("warnings", [])]
     rows = f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'}"
-    lines.append(f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored "
-                 f"in {summary['seconds']:.1f} s")
+    lines.append(
+        f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored in {summary['seconds']:.1f} s"
+    )
     return lines
 
 

@@ -55,23 +55,35 @@ def off_catalog_message(nerve: str, indication: str, allowed: bool = False) -> s
     """The row error (or, when allowed, the row warning) for an indication off the nerve's catalog list."""
     listed = ", ".join(load_catalog()[nerve].indications)
     if allowed:
-        return (f"indication {indication} is not a catalog indication of nerve {nerve} (catalog: {listed}), "
-                "scored as asked (allow_any_nerve)")
-    return (f"indication: {indication} is not a catalog indication of nerve {nerve} (accepted: {listed}): "
-            "check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) to score it anyway")
+        return (
+            f"indication {indication} is not a catalog indication of nerve {nerve} (catalog: {listed}), "
+            "scored as asked (allow_any_nerve)"
+        )
+    return (
+        f"indication: {indication} is not a catalog indication of nerve {nerve} (accepted: {listed}): "
+        "check both, or set allow_any_nerve to yes (column, or --allow-any-nerve) to score it anyway"
+    )
 
 
 def distance_warnings(nerve: np.ndarray, distance_mm: np.ndarray) -> np.ndarray:
     """Per row: a warning when the measured distance is far outside the nerve's catalog range, else ''."""
     catalog = load_catalog()
     codes, uniques = factorize(nerve)
-    bounds = np.array([(catalog[u].distance_min_mm, catalog[u].distance_max_mm) if u in catalog else
-                       (np.nan, np.nan) for u in uniques], dtype=float).reshape(-1, 2)[codes]
+    bounds = np.array(
+        [
+            (catalog[u].distance_min_mm, catalog[u].distance_max_mm) if u in catalog else (np.nan, np.nan)
+            for u in uniques
+        ],
+        dtype=float,
+    ).reshape(-1, 2)[codes]
     measured = np.asarray(distance_mm, dtype=float)
     far = (measured < bounds[:, 0] / 2) | (measured > bounds[:, 1] * 2)
     out = np.full(measured.shape, "", dtype=object)
-    out[far] = [f"distance_mm {measured[i]:g} is far outside the catalog range of {nerve[i]} "
-                f"({bounds[i, 0]:g}-{bounds[i, 1]:g} mm): check the value and its unit" for i in np.flatnonzero(far)]
+    out[far] = [
+        f"distance_mm {measured[i]:g} is far outside the catalog range of {nerve[i]} "
+        f"({bounds[i, 0]:g}-{bounds[i, 1]:g} mm): check the value and its unit"
+        for i in np.flatnonzero(far)
+    ]
     return out
 
 

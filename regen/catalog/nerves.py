@@ -133,10 +133,14 @@ def load_indication_catalog() -> dict[str, Indication]:
     out: dict[str, Indication] = {}
     with data_path("indications.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            ind = Indication(id=row["id"].strip(), name=row["name"].strip(),
-                             pain_class=row["pain_class"].strip(),
-                             self_limiting=row["self_limiting"].strip().lower() == "yes",
-                             description=row["description"].strip(), source=row["source"].strip())
+            ind = Indication(
+                id=row["id"].strip(),
+                name=row["name"].strip(),
+                pain_class=row["pain_class"].strip(),
+                self_limiting=row["self_limiting"].strip().lower() == "yes",
+                description=row["description"].strip(),
+                source=row["source"].strip(),
+            )
             out[ind.id] = ind
     return out
 
@@ -179,8 +183,7 @@ def resolve_nerve(name: object) -> str:
     found = _alias_index().get(key)
     if found is None:
         raise InputError(
-            f"unknown nerve {str(name)!r}; closest: {_closest(key, _alias_index())} "
-            "(run 'regen nerves' for the list)"
+            f"unknown nerve {str(name)!r}; closest: {_closest(key, _alias_index())} (run 'regen nerves' for the list)"
         )
     return found
 

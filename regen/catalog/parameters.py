@@ -96,6 +96,4 @@ def load_parameters() -> dict[str, Parameter]:
 
 def parameter_values() -> dict[str, dict[str, float]]:
     """Return ``{name: {"value": v, "sd_log": s}}``: the numbers a model stores."""
-    return {
-        name: {"value": p.value, "sd_log": p.sd_log} for name, p in load_parameters().items()
-    }
+    return {name: {"value": p.value, "sd_log": p.sd_log} for name, p in load_parameters().items()}

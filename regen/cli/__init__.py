@@ -102,10 +102,17 @@ def columns(
 # --------------------------------------------------------------------------- simulate / fit / evaluate
 @app.command()
 def simulate(
-    n: int = typer.Option(1000, "-n", "--n", parser=_numbers(1, 10_000_000, whole=True), metavar="N",
-                          help="Number of synthetic patients (1 to 10,000,000)."),
-    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED",
-                             help="Random seed (same seed, same cohort)."),
+    n: int = typer.Option(
+        1000,
+        "-n",
+        "--n",
+        parser=_numbers(1, 10_000_000, whole=True),
+        metavar="N",
+        help="Number of synthetic patients (1 to 10,000,000).",
+    ),
+    seed: int = typer.Option(
+        0, parser=_numbers(0, whole=True), metavar="SEED", help="Random seed (same seed, same cohort)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
 ) -> None:
     """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
@@ -139,13 +146,20 @@ def fit(
     outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
     output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
     family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
-    penalizer: float = typer.Option(0.01, parser=_numbers(0.0, 1e4), metavar="PENALTY",
-                                    help="Ridge penalty on the coefficients (0 to 10,000)."),
+    penalizer: float = typer.Option(
+        0.01, parser=_numbers(0.0, 1e4), metavar="PENALTY", help="Ridge penalty on the coefficients (0 to 10,000)."
+    ),
     fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
-    covariates: bool = typer.Option(True, "--covariates/--no-covariates",
-                                    help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication."),
-    name: str = typer.Option("regen-fitted", help="Model name; every prediction carries NAME@VERSION, where "
-                             "VERSION is the first 8 hex digits of the training data's sha256 (in the card)."),
+    covariates: bool = typer.Option(
+        True,
+        "--covariates/--no-covariates",
+        help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication.",
+    ),
+    name: str = typer.Option(
+        "regen-fitted",
+        help="Model name; every prediction carries NAME@VERSION, where "
+        "VERSION is the first 8 hex digits of the training data's sha256 (in the card).",
+    ),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 
@@ -165,20 +179,32 @@ def fit(
     card = Path(output).with_suffix(".md")
     cli_check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes,))
     if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
-        raise typer.BadParameter(f"{card} exists and is not a regen model card; the card of --output would "
-                                 "replace it: choose another --output or move that file", param_hint="--output")
+        raise typer.BadParameter(
+            f"{card} exists and is not a regen model card; the card of --output would "
+            "replace it: choose another --output or move that file",
+            param_hint="--output",
+        )
     from regen.model.bundle import MAX_NAME_LENGTH, is_safe_name
 
     if not is_safe_name(name):
-        raise typer.BadParameter(f"give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
-                                 "starting with a letter or digit (it is written into every scored row)",
-                                 param_hint="--name")
+        raise typer.BadParameter(
+            f"give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
+            "starting with a letter or digit (it is written into every scored row)",
+            param_hint="--name",
+        )
     with fail_cleanly():
         from regen.fitting.fit_file import fit_file
         from regen.utils.parsing import printable
 
-        summary = fit_file(outcomes, output, family=family.value, penalizer=penalizer,
-                           fit_offset=fit_offset, name=printable(name), covariates=covariates)
+        summary = fit_file(
+            outcomes,
+            output,
+            family=family.value,
+            penalizer=penalizer,
+            fit_offset=fit_offset,
+            name=printable(name),
+            covariates=covariates,
+        )
         for row, reason in summary["bad_rows"]:
             typer.echo(f"{_bad_row(row, reason)} (left out)", err=True)
         for header, column in summary["mapped"].items():
@@ -194,8 +220,9 @@ def evaluate(
     outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (undefined values: null)."),
     plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
-    bootstrap: int = typer.Option(200, parser=_numbers(0, whole=True), metavar="N",
-                                  help="Bootstrap resamples for the intervals (0 = none)."),
+    bootstrap: int = typer.Option(
+        200, parser=_numbers(0, whole=True), metavar="N", help="Bootstrap resamples for the intervals (0 = none)."
+    ),
     seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="Bootstrap seed."),
 ) -> None:
     """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
@@ -209,16 +236,19 @@ def evaluate(
     with fail_cleanly():
         from regen.fitting.evaluation import evaluate as run
         from regen.fitting.evaluation import json_safe
-        from regen.model.model import load_model
         from regen.fitting.outcomes import load_outcomes
+        from regen.model.model import load_model
 
         loaded = load_model(_model_name(model))
         data = load_outcomes(outcomes)
         _warn_left_out(data.bad)
         result = run(loaded, data, bootstrap=bootstrap, seed=seed)
         if result["training_data"]:
-            typer.echo("Warning: these are the model's own training data (same sha256): the figures are "
-                       "optimistic, not a validation; evaluate on data the model has not seen", err=True)
+            typer.echo(
+                "Warning: these are the model's own training data (same sha256): the figures are "
+                "optimistic, not a validation; evaluate on data the model has not seen",
+                err=True,
+            )
         if plot_dir is not None:
             from regen.reporting.plots import plot_calibration
 
@@ -232,7 +262,6 @@ def evaluate(
             from regen.utils.parsing import printable
 
             typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))
-
 
 
 @app.command()
@@ -249,16 +278,18 @@ def describe(
     Example: regen describe cohort.csv
     """
     with fail_cleanly():
-        from regen.fitting.describe import cox_spline, cox_text, describe_data, turnbull_table
         from regen.errors import DataFileError
+        from regen.fitting.describe import cox_spline, cox_text, describe_data, turnbull_table
         from regen.fitting.outcomes import load_outcomes
 
         data = load_outcomes(outcomes)
         _warn_left_out(data.bad)
         data = describe_data(data)
         table = turnbull_table(data)
-        typer.echo("Turnbull estimate of P(still relieved | responder), by indication "
-                   "(blank: beyond the last follow-up, or fewer than 2 responders):")
+        typer.echo(
+            "Turnbull estimate of P(still relieved | responder), by indication "
+            "(blank: beyond the last follow-up, or fewer than 2 responders):"
+        )
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep=""))
         if cox:
             try:
@@ -268,8 +299,10 @@ def describe(
                 return
             for warning in summary.attrs.get("warnings", []):
                 typer.echo(f"Note: Cox model: {printable(warning)}", err=True)
-            typer.echo("\nCox model with a spline baseline (hazard of losing relief; responders; "
-                       "hazard ratio above 1: relief ends sooner):")
+            typer.echo(
+                "\nCox model with a spline baseline (hazard of losing relief; responders; "
+                "hazard ratio above 1: relief ends sooner):"
+            )
             typer.echo(cox_text(summary))
             typer.echo(printable(summary.attrs["note"]))
 
@@ -297,15 +330,27 @@ def validate(
 
         loso, coverage = validate_shipped(draws=draws, seed=seed)
         if fmt == OutputFormat.json:
-            typer.echo(json.dumps({"coverage": _records(coverage), "numbers": _records(loso),
-                                   "uninformative_rule": UNINFORMATIVE_RULE},
-                                  default=_json_default, allow_nan=False))
+            typer.echo(
+                json.dumps(
+                    {
+                        "coverage": _records(coverage),
+                        "numbers": _records(loso),
+                        "uninformative_rule": UNINFORMATIVE_RULE,
+                    },
+                    default=_json_default,
+                    allow_nan=False,
+                )
+            )
             return
         total = coverage.iloc[-1]
-        typer.echo(f"leave-one-study-out: {int(total['inside'])} of {int(total['numbers'])} published numbers "
-                   f"inside their 80 % predictive intervals ({total['share_inside']:.0%}; target 70-95 %)")
-        typer.echo(f"{int(total['inside_uninformative'])} of the {int(total['inside'])} covered numbers had "
-                   f"intervals that were nearly uninformative ({UNINFORMATIVE_RULE})")
+        typer.echo(
+            f"leave-one-study-out: {int(total['inside'])} of {int(total['numbers'])} published numbers "
+            f"inside their 80 % predictive intervals ({total['share_inside']:.0%}; target 70-95 %)"
+        )
+        typer.echo(
+            f"{int(total['inside_uninformative'])} of the {int(total['inside'])} covered numbers had "
+            f"intervals that were nearly uninformative ({UNINFORMATIVE_RULE})"
+        )
         typer.echo(coverage.to_string(index=False, formatters={"share_inside": "{:.0%}".format}))
         typer.echo("")
         typer.echo(display_table(loso).to_string(index=False))
@@ -321,8 +366,7 @@ def _warn_left_out(bad: list) -> None:
     if bad:
         from regen.fitting.outcomes import counted
 
-        typer.echo(f"Warning: {counted(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})",
-                   err=True)
+        typer.echo(f"Warning: {counted(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})", err=True)
 
 
 def _records(frame) -> list[dict]:
@@ -347,18 +391,28 @@ def score(
     output: str = typer.Option(..., "-o", "--output", help="Output CSV / .csv.gz / .parquet; '-' = stdout."),
     model: str | None = typer.Option(None, help=_MODEL_HELP),
     errors: str | None = typer.Option(None, "--errors", help="Also write unscorable rows (row, patient_id, error)."),
-    engine: Engine = typer.Option(Engine.pandas, help="pandas (this process) or dask (a Dask cluster; "
-                                  "needs regen[dask]); the same options and the same output bytes."),
-    chunksize: int = typer.Option(50_000, min=1,  # = regen.files.read.CHUNK_ROWS (tested), kept off the import path
-                                  help="Rows per chunk and per Parquet row group (memory stays flat)."),
+    engine: Engine = typer.Option(
+        Engine.pandas,
+        help="pandas (this process) or dask (a Dask cluster; "
+        "needs regen[dask]); the same options and the same output bytes.",
+    ),
+    chunksize: int = typer.Option(
+        50_000,
+        min=1,  # = regen.files.read.CHUNK_ROWS (tested), kept off the import path
+        help="Rows per chunk and per Parquet row group (memory stays flat).",
+    ),
     book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
     scheduler: str | None = typer.Option(
-        None, help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
-        "Default: DASK_SCHEDULER_ADDRESS, else a local cluster."),
+        None,
+        help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
+        "Default: DASK_SCHEDULER_ADDRESS, else a local cluster.",
+    ),
     allow_any_nerve: bool = typer.Option(
-        False, "--allow-any-nerve",
+        False,
+        "--allow-any-nerve",
         help="Score a nerve for an indication the catalog does not list for it (a warning in each such row "
-        "instead of an error); the column allow_any_nerve does the same row by row."),
+        "instead of an error); the column allow_any_nerve does the same row by row.",
+    ),
 ) -> None:
     """Score a cohort file: every input column untouched, then the prediction columns and error.
 
@@ -377,8 +431,8 @@ def score(
 
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
-    from regen.cli.options import check_paths as cli_check_paths
     from regen.batch.score import input_paths
+    from regen.cli.options import check_paths as cli_check_paths
 
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
@@ -392,8 +446,7 @@ def score(
             if engine == Engine.dask:
                 from regen.batch.dask import score_files_dask
 
-                summary = score_files_dask(source, output, model, errors, progress=tick, scheduler=scheduler,
-                                           **options)
+                summary = score_files_dask(source, output, model, errors, progress=tick, scheduler=scheduler, **options)
             else:
                 from regen.batch.score import score_file
 
@@ -415,8 +468,13 @@ def _progress():
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.completed:,} rows scored"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} rows scored"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("score", total=None)
         yield lambda rows: bar.update(task, completed=rows)
 
@@ -426,11 +484,12 @@ def _progress():
 def report(
     scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
-    today: str | None = typer.Option(None, callback=_today,
-                                     help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). "
-                                     "Default: today."),
+    today: str | None = typer.Option(
+        None, callback=_today, help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). Default: today."
+    ),
     list_patients: bool = typer.Option(
-        False, "--list-patients",
+        False,
+        "--list-patients",
         help="Add the working lists with patient_id (who is overdue, who is due when). Off by default so a "
         "shared page carries no identifiers.",
     ),
@@ -445,13 +504,16 @@ def report(
     cli_check_paths({"--output": output}, (scored,))
     extension = Path(output).suffix.lower()
     if extension and extension not in (".html", ".htm"):
-        raise typer.BadParameter(f"{printable(output)}: regen report writes HTML (.html, .htm), not "
-                                 f"{printable(extension)}; name the file accordingly", param_hint="--output")
+        raise typer.BadParameter(
+            f"{printable(output)}: regen report writes HTML (.html, .htm), not "
+            f"{printable(extension)}; name the file accordingly",
+            param_hint="--output",
+        )
     with fail_cleanly():
         from regen.errors import DataFileError
+        from regen.files.read import read_table
         from regen.files.write import atomic_path
         from regen.reporting.report import build_report
-        from regen.files.read import read_table
 
         frame = read_table(scored)
         try:

@@ -24,11 +24,21 @@ import typer
 from regen.errors import RegenError
 from regen.utils.parsing import parse_number
 
-__all__ = ["MODEL_HELP", "ListFormat", "OutputFormat", "check_paths", "fail_cleanly", "model_name", "numbers",
-           "parse_today"]
+__all__ = [
+    "MODEL_HELP",
+    "ListFormat",
+    "OutputFormat",
+    "check_paths",
+    "fail_cleanly",
+    "model_name",
+    "numbers",
+    "parse_today",
+]
 
-MODEL_HELP = ("Model: a file written by 'regen fit', 'default' (the embedded model) or 'mechanism-only' "
-              "(no outcome data). Default: default.")
+MODEL_HELP = (
+    "Model: a file written by 'regen fit', 'default' (the embedded model) or 'mechanism-only' "
+    "(no outcome data). Default: default."
+)
 
 
 class ListFormat(str, Enum):
@@ -53,8 +63,7 @@ def numbers(low: float | None = None, high: float | None = None, whole: bool = F
         try:
             value = parse_number(str(text))
         except ValueError:
-            raise typer.BadParameter(f"{str(text)!r} is not a number (e.g. 64 or 1.5; "
-                                     "not nan, inf or 1_000)") from None
+            raise typer.BadParameter(f"{str(text)!r} is not a number (e.g. 64 or 1.5; not nan, inf or 1_000)") from None
         if whole:
             stripped = str(text).strip()
             if stripped.lstrip("+-").isdigit() and stripped.isascii():
@@ -99,8 +108,9 @@ def parse_today(text: str | None) -> str | None:
     return str(day)
 
 
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None,
-                table: bool = False) -> None:
+def check_paths(
+    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
+) -> None:
     """:func:`regen.files.write.check_paths` for the command line: a clash is a usage error (exit code 2)."""
     import typer
 

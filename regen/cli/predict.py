@@ -25,61 +25,86 @@ def predict(
     indication: str | None = typer.Option(
         None, help="Indication id, e.g. knee_osteoarthritis. Default: the nerve's first catalog indication."
     ),
-    age: float | None = typer.Option(None, parser=_numbers(), metavar="YEARS",
-                                     help="Age in years, 10-100. Default: 50."),
+    age: float | None = typer.Option(
+        None, parser=_numbers(), metavar="YEARS", help="Age in years, 10-100. Default: 50."
+    ),
     sex: str | None = typer.Option(None, help="female or male. Default: not given."),
     height_cm: float | None = typer.Option(
-        None, parser=_numbers(), metavar="CM",
+        None,
+        parser=_numbers(),
+        metavar="CM",
         help="Height in cm, 100-250; scales the catalog distance by height/170. Default: not given (no scaling).",
     ),
-    bmi: float | None = typer.Option(None, parser=_numbers(), metavar="KG/M2",
-                                     help="Body-mass index, kg/m2, 10-100. Default: not given."),
+    bmi: float | None = typer.Option(
+        None, parser=_numbers(), metavar="KG/M2", help="Body-mass index, kg/m2, 10-100. Default: not given."
+    ),
     diabetes: bool = typer.Option(False, "--diabetes/--no-diabetes", help="Diabetes (slower regrowth). Default: no."),
     smoker: bool = typer.Option(False, "--smoker/--no-smoker", help="Current smoker. Default: no."),
     distance_mm: float | None = typer.Option(
-        None, parser=_numbers(), metavar="MM",
+        None,
+        parser=_numbers(),
+        metavar="MM",
         help="Measured lesion-to-target distance in mm (ultrasound, imaging). Default: catalog value.",
     ),
     freeze_cycles: int | None = typer.Option(
-        None, parser=_numbers(whole=True), metavar="N",
+        None,
+        parser=_numbers(whole=True),
+        metavar="N",
         help="Freeze cycles, 1-10. Default: 2 (no effect on timing, rat data).",
     ),
-    freeze_seconds: float | None = typer.Option(None, parser=_numbers(), metavar="S",
-                                                help="Seconds per freeze. Default: 120."),
+    freeze_seconds: float | None = typer.Option(
+        None, parser=_numbers(), metavar="S", help="Seconds per freeze. Default: 120."
+    ),
     probe_temp_c: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DEGC",
+        None,
+        parser=_numbers(),
+        metavar="DEGC",
         help="Probe temperature, degC (-196 to 0). Default: -70. Warmer than -20: unreliable block.",
     ),
-    prior_treatments: int | None = typer.Option(None, parser=_numbers(whole=True), metavar="N",
-                                                help="Earlier cryoneurolysis of this nerve. Default: 0."),
+    prior_treatments: int | None = typer.Option(
+        None, parser=_numbers(whole=True), metavar="N", help="Earlier cryoneurolysis of this nerve. Default: 0."
+    ),
     treated_on: str | None = typer.Option(None, help="Treatment date YYYY-MM-DD (1970-2100); adds calendar dates."),
     patient_id: str | None = typer.Option(None, help="Identifier echoed in the output. Default: none."),
     allow_any_nerve: bool = typer.Option(
-        False, "--allow-any-nerve",
+        False,
+        "--allow-any-nerve",
         help="Predict even when the indication is not a catalog indication of the nerve (a warning, not an error).",
     ),
     relief_at_day: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
+        None,
+        parser=_numbers(),
+        metavar="DAY",
         help="Follow-up: still relieved on this day; gives the remaining relief given that.",
     ),
     relief_lost_day: float | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
+        None,
+        parser=_numbers(),
+        metavar="DAY",
         help="Follow-up: pain came back on this day; retreatment due now, next cycle forecast.",
     ),
     front_mm: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="MM",
+        None,
+        parser=_numbers(),
+        metavar="MM",
         help="Measured regeneration front (Tinel sign), mm distal to the lesion; repeatable.",
     ),
     front_day: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="DAY",
+        None,
+        parser=_numbers(),
+        metavar="DAY",
         help="Day of each --front-mm measurement (same count); updates the regrowth rate.",
     ),
     prior_relief_days: list[float] | None = typer.Option(
-        None, parser=_numbers(), metavar="DAYS",
+        None,
+        parser=_numbers(),
+        metavar="DAYS",
         help="Relief duration (days) of each earlier cycle on this nerve; repeatable.",
     ),
     book_at_risk: float | None = typer.Option(
-        None, parser=_numbers(0.01, 0.99), metavar="FRACTION",
+        None,
+        parser=_numbers(0.01, 0.99),
+        metavar="FRACTION",
         help="Book retreatment by the day this fraction (0.01-0.99) of comparable patients have lost relief. "
         "Default: 0.25 (review at half that fraction).",
     ),
@@ -107,12 +132,25 @@ def predict(
 
         loaded = load_model(_model_name(model))
         columns = {
-            "patient_id": patient_id, "nerve": nerve, "indication": indication, "age": age, "sex": sex,
-            "height_cm": height_cm, "bmi": bmi, "diabetes": diabetes, "smoker": smoker,
-            "distance_mm": distance_mm, "freeze_cycles": freeze_cycles, "freeze_seconds": freeze_seconds,
-            "probe_temp_c": probe_temp_c, "prior_treatments": prior_treatments, "treated_on": treated_on,
-            "relief_at_day": relief_at_day, "relief_lost_day": relief_lost_day,
-            "front_mm": front_mm or None, "front_day": front_day or None,
+            "patient_id": patient_id,
+            "nerve": nerve,
+            "indication": indication,
+            "age": age,
+            "sex": sex,
+            "height_cm": height_cm,
+            "bmi": bmi,
+            "diabetes": diabetes,
+            "smoker": smoker,
+            "distance_mm": distance_mm,
+            "freeze_cycles": freeze_cycles,
+            "freeze_seconds": freeze_seconds,
+            "probe_temp_c": probe_temp_c,
+            "prior_treatments": prior_treatments,
+            "treated_on": treated_on,
+            "relief_at_day": relief_at_day,
+            "relief_lost_day": relief_lost_day,
+            "front_mm": front_mm or None,
+            "front_day": front_day or None,
             "prior_relief_days": prior_relief_days or None,
         }
         if allow_any_nerve:

@@ -48,8 +48,18 @@ from regen.errors import DataFileError
 from regen.schema.headers import delimiter_hint
 from regen.utils.parsing import CodedText
 
-__all__ = ["CHUNK_ROWS", "MAX_COLUMNS", "Chunk", "TextColumns", "csv_header", "encode_csv", "is_parquet",
-           "iter_chunks", "iter_table", "read_table"]
+__all__ = [
+    "CHUNK_ROWS",
+    "MAX_COLUMNS",
+    "Chunk",
+    "TextColumns",
+    "csv_header",
+    "encode_csv",
+    "is_parquet",
+    "iter_chunks",
+    "iter_table",
+    "read_table",
+]
 
 CHUNK_ROWS = 50_000
 #: The widest file read (every column is passed through; memory grows with the width).
@@ -107,14 +117,17 @@ class _Quotes:
         q = np.flatnonzero(arr == _QUOTE)
         closing = (np.arange(len(q)) + self.inside) % 2 == 1
         opens, closes = q[~closing], q[closing]
-        before = np.where(opens > 0, arr[np.maximum(opens - 1, 0)].astype(np.int16),
-                          np.int16(-1 if self.prev is None else self.prev))
+        before = np.where(
+            opens > 0, arr[np.maximum(opens - 1, 0)].astype(np.int16), np.int16(-1 if self.prev is None else self.prev)
+        )
         bom = (offset + opens == 3) & (before == 0xBF)  # right after a UTF-8 BOM
         bad_open = opens[~(np.isin(before, (-1, _QUOTE, _COMMA, _LF, _CR)) | bom)]
         inner = closes[closes + 1 < len(arr)]
         bad_close = inner[~np.isin(arr[inner + 1], (_QUOTE, _COMMA, _LF, _CR))]
-        first = min((int(bad_open[0]), "opens") if len(bad_open) else (len(arr), ""),
-                    (int(bad_close[0]), "closes") if len(bad_close) else (len(arr), ""))
+        first = min(
+            (int(bad_open[0]), "opens") if len(bad_open) else (len(arr), ""),
+            (int(bad_close[0]), "closes") if len(bad_close) else (len(arr), ""),
+        )
         if first[1]:
             earlier = opens[opens < first[0]]
             start = line + data.count(b"\n", 0, int(earlier[-1])) if len(earlier) else self.open_line
@@ -129,8 +142,11 @@ class _Quotes:
 
 def _looks_utf16(head: bytes) -> bool:
     """UTF-16 without a byte order mark: ASCII text with a NUL byte beside every character."""
-    return len(head) >= 8 and min(head[0::2].count(0), head[1::2].count(0)) == 0 and \
-        max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2)
+    return (
+        len(head) >= 8
+        and min(head[0::2].count(0), head[1::2].count(0)) == 0
+        and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2)
+    )
 
 
 def _quote_error(name: str, data: bytes, found: tuple[str, int, int], line: int) -> DataFileError:
@@ -138,14 +154,18 @@ def _quote_error(name: str, data: bytes, found: tuple[str, int, int], line: int)
 
     kind, at, opened = found
     where = line + data.count(b"\n", 0, at)
-    around = printable(data[max(at - 25, 0): at + 25].decode("utf-8", errors="replace"))
+    around = printable(data[max(at - 25, 0) : at + 25].decode("utf-8", errors="replace"))
     if kind == "opens":
-        return DataFileError(f"{name}: line {where}: a '\"' inside a cell that is not in quotes (near {around!r}); "
-                             "a cell holding '\"' must be in quotes with the '\"' doubled (\"5\"\" scar\"); "
-                             "the file was refused")
-    return DataFileError(f"{name}: line {where}: text right after a closing '\"' (near {around!r}); the quoted "
-                         f"cell began on line {opened}: a '\"' is missing or stray there (cells or whole records "
-                         "would be misread); the file was refused")
+        return DataFileError(
+            f"{name}: line {where}: a '\"' inside a cell that is not in quotes (near {around!r}); "
+            'a cell holding \'"\' must be in quotes with the \'"\' doubled ("5"" scar"); '
+            "the file was refused"
+        )
+    return DataFileError(
+        f"{name}: line {where}: text right after a closing '\"' (near {around!r}); the quoted "
+        f"cell began on line {opened}: a '\"' is missing or stray there (cells or whole records "
+        "would be misread); the file was refused"
+    )
 
 
 class _Stream(io.RawIOBase):
@@ -167,8 +187,9 @@ class _Stream(io.RawIOBase):
         try:
             data = self.raw.read(size)
         except EOFError:
-            raise DataFileError(f"{self.name}: the gzip file is truncated (it ends before its end marker); "
-                                "copy it again") from None
+            raise DataFileError(
+                f"{self.name}: the gzip file is truncated (it ends before its end marker); copy it again"
+            ) from None
         except OSError as exc:  # gzip.BadGzipFile, zlib errors
             raise DataFileError(f"{self.name}: not a readable gzip file ({exc})") from None
         if not data and self.tail and not self.tail.endswith(b"\n"):
@@ -187,15 +208,19 @@ class _Stream(io.RawIOBase):
         except UnicodeDecodeError as exc:
             where = self.offset - len(held) + exc.start
             line = self.lines + (held + data)[: exc.start].count(b"\n")
-            raise DataFileError(f"{self.name}: not UTF-8 text ({exc.reason}, byte {where:,} of the file, "
-                                f"line {line}); save the file as UTF-8 CSV") from None
+            raise DataFileError(
+                f"{self.name}: not UTF-8 text ({exc.reason}, byte {where:,} of the file, "
+                f"line {line}); save the file as UTF-8 CSV"
+            ) from None
         found = self.quotes.check(data, self.offset, self.lines)
         if found is not None:
             raise _quote_error(self.name, data, found, self.lines)
         if final and self.quotes.inside:
-            raise DataFileError(f"{self.name}: not a readable CSV (a quoted value is never closed: the '\"' on "
-                                f"line {self.quotes.open_line} opens a cell that runs to the end of the file, so "
-                                "every record after it would be read into that cell); the file was refused")
+            raise DataFileError(
+                f"{self.name}: not a readable CSV (a quoted value is never closed: the '\"' on "
+                f"line {self.quotes.open_line} opens a cell that runs to the end of the file, so "
+                "every record after it would be read into that cell); the file was refused"
+            )
         self.offset += len(data)
         self.lines += data.count(b"\n")
         self.eof = final
@@ -212,7 +237,7 @@ class _Stream(io.RawIOBase):
         except BaseException as exc:  # pyarrow calls this from C and may not pass an error (or SIGTERM's exit) on
             self.failed = exc
             raise
-        self.pending = self.pending[len(data):] if self.pending else b""
+        self.pending = self.pending[len(data) :] if self.pending else b""
         buffer[: len(data)] = data
         return len(data)
 
@@ -257,15 +282,18 @@ def _header(stream: _Stream, name: str) -> list[str]:
     _check_width(len(header), name)
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:
-        raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
-                            "each column must appear once")
+        raise DataFileError(
+            f"{name}: column names repeat ({', '.join(map(repr, repeated))}); each column must appear once"
+        )
     return header
 
 
 def _check_width(count: int, name: str) -> None:
     if count > MAX_COLUMNS:
-        raise DataFileError(f"{name}: the file has {count:,} columns; regen reads at most {MAX_COLUMNS:,} "
-                            "(keep the patient columns and the few others you need)")
+        raise DataFileError(
+            f"{name}: the file has {count:,} columns; regen reads at most {MAX_COLUMNS:,} "
+            "(keep the patient columns and the few others you need)"
+        )
 
 
 def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = None) -> DataFileError:
@@ -274,8 +302,10 @@ def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = 
         record = f"data record {row.number - 1}" if row.number else "a record"
         hint = delimiter_hint(header or [])
         cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
-        return DataFileError(f"{name}: {record} has {row.actual_columns} fields but the header has "
-                             f"{row.expected_columns} ({cause}); fix that row, the file was refused")
+        return DataFileError(
+            f"{name}: {record} has {row.actual_columns} fields but the header has "
+            f"{row.expected_columns} ({cause}); fix that row, the file was refused"
+        )
     detail = str(exc).strip().splitlines()[-1]
     if "straddl" in detail or "Empty CSV file or block" in detail:
         detail = f"a line or a field longer than {_BLOCK // 2**20} MiB; regen reads records up to that size"
@@ -296,8 +326,10 @@ def _finish(stream: _Stream, name: str) -> None:
     while not stream.eof:
         rest += stream._fill(_BLOCK)  # checked as it is read (raises for an open quote at the end)
     if rest.strip():
-        raise DataFileError(f"{name}: not a readable CSV (the reader stopped {len(rest):,} bytes before the end of "
-                            "the file); the file was refused")
+        raise DataFileError(
+            f"{name}: not a readable CSV (the reader stopped {len(rest):,} bytes before the end of "
+            "the file); the file was refused"
+        )
 
 
 def _csv_batches(source: str, name: str) -> Iterator:
@@ -313,10 +345,13 @@ def _csv_batches(source: str, name: str) -> Iterator:
         reader = pacsv.open_csv(
             stream,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=_BLOCK),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: (
-                ragged.append(row), "error")[1]),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
-                                                 strings_can_be_null=False, check_utf8=False))
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=lambda row: (ragged.append(row), "error")[1]
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False, check_utf8=False
+            ),
+        )
         if any(field.type != pa.string() for field in reader.schema):
             raise DataFileError(f"{name}: cannot read the header row as column names")
         last = None
@@ -354,8 +389,9 @@ def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
         _check_width(len(names), name)
         repeated = sorted(c for c, n in Counter(names).items() if n > 1)
         if repeated:
-            raise DataFileError(f"{name}: column names repeat ({', '.join(map(repr, repeated))}); "
-                                "each column must appear once")
+            raise DataFileError(
+                f"{name}: column names repeat ({', '.join(map(repr, repeated))}); each column must appear once"
+            )
         empty = True
         for batch in handle.iter_batches(batch_size=chunksize):
             empty = False
@@ -418,8 +454,9 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
     source = os.fspath(source)
     name = "stdin" if source == "-" else source
     if source != "-" and (not os.path.exists(source) or os.path.isdir(source)):
-        raise DataFileError(f"input file {source!r} does not exist"
-                            + (" (it is a directory)" if os.path.isdir(source) else ""))
+        raise DataFileError(
+            f"input file {source!r} does not exist" + (" (it is a directory)" if os.path.isdir(source) else "")
+        )
     parquet = source != "-" and is_parquet(source)
     batches = _parquet_batches(source, name, chunksize) if parquet else _csv_batches(source, name)
     for table in _rebatch(batches, chunksize):
@@ -451,8 +488,11 @@ class TextColumns(Mapping):
                 return self.cache[name]
             encoded = pc.dictionary_encode(column).combine_chunks()
             words = encoded.dictionary.to_numpy(zero_copy_only=False)
-            self.cache[name] = CodedText.from_codes(np.asarray(encoded.indices), words) if len(words) else \
-                np.full(self.table.num_rows, "", dtype=object)
+            self.cache[name] = (
+                CodedText.from_codes(np.asarray(encoded.indices), words)
+                if len(words)
+                else np.full(self.table.num_rows, "", dtype=object)
+            )
         return self.cache[name]
 
     def __iter__(self):

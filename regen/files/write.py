@@ -49,8 +49,15 @@ class PathClashError(RegenError, ValueError):
 def output_kind(target: str | os.PathLike) -> str:
     """'stdout', 'parquet', 'gzip' or 'csv', from the target's name (extension in any case)."""
     name = os.fspath(target).lower()
-    return "stdout" if name == "-" else "parquet" if name.endswith(".parquet") else \
-        "gzip" if name.endswith(".gz") else "csv"
+    return (
+        "stdout"
+        if name == "-"
+        else "parquet"
+        if name.endswith(".parquet")
+        else "gzip"
+        if name.endswith(".gz")
+        else "csv"
+    )
 
 
 def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
@@ -84,8 +91,9 @@ def _stream_is(fd: int, path: str) -> bool:
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
 
 
-def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None,
-                table: bool = False) -> None:
+def check_paths(
+    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
+) -> None:
     """Refuse output paths that collide with an input, with each other, or are not writable files.
 
     Parameters
@@ -118,8 +126,10 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
             raise PathClashError(f"{option}: {path} does not end in {suffix}")
         extension = os.path.splitext(path)[1].lower()
         if table and path != "-" and extension and not path.lower().endswith(TABLE_SUFFIXES):
-            raise PathClashError(f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
-                                 f"{extension}; name the file accordingly")
+            raise PathClashError(
+                f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
+                f"{extension}; name the file accordingly"
+            )
         parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
             raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
@@ -130,11 +140,14 @@ def check_paths(outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suff
         for source in (os.fspath(s) for s in inputs if s is not None):
             if _same_file(path, source):
                 where = "standard input" if source == "-" else "standard output" if path == "-" else ""
-                raise PathClashError(f"{option}: {path if path != '-' else source} is also the input"
-                                     + (f" (through {where})" if where else "") + "; write to another file")
+                raise PathClashError(
+                    f"{option}: {path if path != '-' else source} is also the input"
+                    + (f" (through {where})" if where else "")
+                    + "; write to another file"
+                )
     names = list(given.items())
     for i, (first, a) in enumerate(names):
-        for second, b in names[i + 1:]:
+        for second, b in names[i + 1 :]:
             if a == b == "-" or _same_file(a, b, 1, 1):
                 raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
 

@@ -49,9 +49,11 @@ def describe_data(outcomes) -> OutcomeData:
     ind = data.columns["indication"]
     if not any((data.responded & (ind == level)).sum() >= 2 for level in set(ind)):
         mix = data.censoring_mix
-        raise DataFileError(f"describing relief: need at least 2 responders in one indication; the data have "
-                            f"{counted(int(data.responded.sum()), 'responder')} among "
-                            f"{counted(len(data), 'row')} ({counted(mix['non_responder'], 'non-responder')})")
+        raise DataFileError(
+            f"describing relief: need at least 2 responders in one indication; the data have "
+            f"{counted(int(data.responded.sum()), 'responder')} among "
+            f"{counted(len(data), 'row')} ({counted(mix['non_responder'], 'non-responder')})"
+        )
     return data
 
 
@@ -64,8 +66,7 @@ def turnbull_table(outcomes, days=(90, 180, 365)):
     for ind in sorted(set(data.columns["indication"])):
         mask = data.columns["indication"] == ind
         resp = mask & data.responded
-        last = float(np.max(np.where(np.isfinite(data.upper[resp]), data.upper[resp], data.lower[resp]),
-                            initial=0.0))
+        last = float(np.max(np.where(np.isfinite(data.upper[resp]), data.upper[resp], data.lower[resp]), initial=0.0))
         row = {"indication": ind, "n": int(mask.sum()), "responders": int(resp.sum()), "last_follow_up_day": last}
         if resp.sum() >= 2:
             values = turnbull(data.lower[resp], data.upper[resp], days)
@@ -109,20 +110,24 @@ def cox_spline(outcomes, n_baseline_knots: int = 3, penalizer: float = 0.01):
     terms = frame.shape[1] + n_baseline_knots
     require_observed(data, terms + 2, f"fitting a Cox model of {terms} terms ({n_baseline_knots} baseline knots)")
     frame["time"], frame["event"] = event_times(sub)
-    cph = CoxPHFitter(baseline_estimation_method="spline", n_baseline_knots=n_baseline_knots,
-                      penalizer=penalizer)
+    cph = CoxPHFitter(baseline_estimation_method="spline", n_baseline_knots=n_baseline_knots, penalizer=penalizer)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             cph.fit(frame, "time", "event")
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-        raise DataFileError(f"fitting a Cox model of {terms} terms did not converge ({type(exc).__name__}) with "
-                            f"{int(sub.observed.sum())} observed relief ends; add data") from None
+        raise DataFileError(
+            f"fitting a Cox model of {terms} terms did not converge ({type(exc).__name__}) with "
+            f"{int(sub.observed.sum())} observed relief ends; add data"
+        ) from None
     summary = _readable(cph.summary, spec["numeric"], sorted(set(cols["indication"]))[0])
-    summary.attrs["note"] = (f"Not shown: the baseline hazard's {n_baseline_knots} spline terms and its intercept "
-                             "(the shape of the baseline over time, not covariate effects).")
-    summary.attrs["warnings"] = sorted({" ".join(str(w.message).split())[:160] for w in caught
-                                        if issubclass(w.category, RuntimeWarning | UserWarning)})
+    summary.attrs["note"] = (
+        f"Not shown: the baseline hazard's {n_baseline_knots} spline terms and its intercept "
+        "(the shape of the baseline over time, not covariate effects)."
+    )
+    summary.attrs["warnings"] = sorted(
+        {" ".join(str(w.message).split())[:160] for w in caught if issubclass(w.category, RuntimeWarning | UserWarning)}
+    )
     return summary
 
 
@@ -133,23 +138,33 @@ def _readable(summary, numeric, reference: str):
     from regen.fitting.fit_file import covariate_unit
 
     rows = summary.loc["beta_"].drop(index="Intercept", errors="ignore")
-    return pd.DataFrame({
-        "covariate": [_label(name) for name in rows.index],
-        "unit": [covariate_unit(name, numeric, reference) for name in rows.index],
-        "coefficient": rows["coef"].to_numpy(), "hazard ratio": rows["exp(coef)"].to_numpy(),
-        "95 % CI low": rows["exp(coef) lower 95%"].to_numpy(), "95 % CI high": rows["exp(coef) upper 95%"].to_numpy(),
-        "p": rows["p"].to_numpy()}, columns=COX_COLUMNS)
+    return pd.DataFrame(
+        {
+            "covariate": [_label(name) for name in rows.index],
+            "unit": [covariate_unit(name, numeric, reference) for name in rows.index],
+            "coefficient": rows["coef"].to_numpy(),
+            "hazard ratio": rows["exp(coef)"].to_numpy(),
+            "95 % CI low": rows["exp(coef) lower 95%"].to_numpy(),
+            "95 % CI high": rows["exp(coef) upper 95%"].to_numpy(),
+            "p": rows["p"].to_numpy(),
+        },
+        columns=COX_COLUMNS,
+    )
 
 
 def _label(name: str) -> str:
     """A readable covariate name: ``indication[mastectomy]`` -> ``mastectomy``, ``bmi`` -> ``BMI``."""
     if name.startswith("indication["):
-        return f"indication: {name[len('indication['):-1]}"
+        return f"indication: {name[len('indication[') : -1]}"
     return {"bmi": "BMI", "female": "sex", "prior_treatments": "prior treatments"}.get(name, name)
 
 
 def cox_text(table) -> str:
     """The table of :func:`cox_spline` for a terminal: three decimals, p below 0.001 as ``<0.001``."""
-    return table.to_string(index=False, formatters={
-        **{c: "{:.3f}".format for c in ("coefficient", "hazard ratio", "95 % CI low", "95 % CI high")},
-        "p": lambda v: "<0.001" if v < 0.001 else f"{v:.3f}"})
+    return table.to_string(
+        index=False,
+        formatters={
+            **{c: "{:.3f}".format for c in ("coefficient", "hazard ratio", "95 % CI low", "95 % CI high")},
+            "p": lambda v: "<0.001" if v < 0.001 else f"{v:.3f}",
+        },
+    )

@@ -37,8 +37,8 @@ import math
 import numpy as np
 
 from regen.errors import DataFileError
-from regen.model.laws import patient_relief
 from regen.fitting.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
+from regen.model.laws import patient_relief
 from regen.stats.turnbull import turnbull
 
 __all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate", "json_safe"]
@@ -104,10 +104,14 @@ def calibration(data: OutcomeData, predicted: np.ndarray, day: float, bins: int 
         slope, intercept = np.polyfit(p, o, 1, w=np.sqrt(w))
     else:
         slope, intercept = float("nan"), float("nan")
-    return {"day": day, "predicted": float(np.average(p, weights=w)),
-            "observed": float(np.average(o, weights=w)), "slope": float(slope),
-            "intercept": float(intercept), "bins": [
-                {"predicted": a, "observed": b, "n": c} for a, b, c in zip(pred, obs, size, strict=True)]}
+    return {
+        "day": day,
+        "predicted": float(np.average(p, weights=w)),
+        "observed": float(np.average(o, weights=w)),
+        "slope": float(slope),
+        "intercept": float(intercept),
+        "bins": [{"predicted": a, "observed": b, "n": c} for a, b, c in zip(pred, obs, size, strict=True)],
+    }
 
 
 def _metrics(model, data: OutcomeData) -> tuple[float, float]:
@@ -129,15 +133,21 @@ def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
     require_observed(data, 1, "evaluating concordance")
     c_index, ibs = _metrics(model, data)
     if math.isnan(c_index):
-        raise DataFileError("evaluating concordance: need at least one pair of responders to compare (one "
-                            "relief end observed before the other's relief ended or follow-up stopped); the data "
-                            f"have {counted(int(data.responded.sum()), 'responder')}, "
-                            f"{int(data.observed.sum())} with an observed relief end, and no such pair")
+        raise DataFileError(
+            "evaluating concordance: need at least one pair of responders to compare (one "
+            "relief end observed before the other's relief ended or follow-up stopped); the data "
+            f"have {counted(int(data.responded.sum()), 'responder')}, "
+            f"{int(data.observed.sum())} with an observed relief end, and no such pair"
+        )
     surv, _ = _survival(model, data, CALIBRATION_DAYS)
     result = {
-        "model_version": model.version, "n": len(data), "n_bad_rows": len(data.bad),
+        "model_version": model.version,
+        "n": len(data),
+        "n_bad_rows": len(data.bad),
         "events": int(np.sum(data.responded & np.isfinite(data.upper))),
-        "censoring": data.censoring_mix, "c_index": c_index, "integrated_brier_score": ibs,
+        "censoring": data.censoring_mix,
+        "c_index": c_index,
+        "integrated_brier_score": ibs,
         "calibration": [calibration(data, surv[:, j], d) for j, d in enumerate(CALIBRATION_DAYS)],
     }
     trained = (model.bundle.get("training") or {}).get("sha256")

@@ -20,8 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["coefficient_table", "covariate_unit", "evaluation_text", "fit_file", "indication_table", "model_card",
-           "ratio_note", "term_unit"]
+__all__ = [
+    "coefficient_table",
+    "covariate_unit",
+    "evaluation_text",
+    "fit_file",
+    "indication_table",
+    "model_card",
+    "ratio_note",
+    "term_unit",
+]
 
 #: The covariates that the mechanism itself already slows (:mod:`regen.mechanism.regrowth`): their fitted ratio on
 #: relief / nerve time is below 1 even when relief in days does not change with them.
@@ -56,7 +64,7 @@ def covariate_unit(name: str, numeric, reference: str) -> str:
     from regen.schema.patients import RANGES
 
     if name.startswith("indication["):
-        return f"{name[len('indication['):-1]} vs {reference}"
+        return f"{name[len('indication[') : -1]} vs {reference}"
     if name in numeric:
         center, scale = numeric[name]
         unit = RANGES.get(name, (0, 0, "", True))[2]
@@ -83,13 +91,17 @@ def coefficient_table(bundle) -> list[str]:
 
     fit = bundle.get("fit", {})
     ci = fit.get("coef_ci", {})
-    lines = ["| term | unit | coefficient (log time) | 95 % interval | ratio exp(coef) on relief / nerve time "
-             "| 95 % interval |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| term | unit | coefficient (log time) | 95 % interval | ratio exp(coef) on relief / nerve time "
+        "| 95 % interval |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, value in fit.get("coef", {}).items():
         lo, hi = ci.get(name, [float("nan")] * 2)
-        lines.append(f"| {name} | {term_unit(name, bundle)} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} | "
-                     f"{math.exp(value):.3g} | {math.exp(lo):.3g} to {math.exp(hi):.3g} |")
+        lines.append(
+            f"| {name} | {term_unit(name, bundle)} | {value:+.3f} | {lo:+.3f} to {hi:+.3f} | "
+            f"{math.exp(value):.3g} | {math.exp(lo):.3g} to {math.exp(hi):.3g} |"
+        )
     return lines
 
 
@@ -105,23 +117,29 @@ def ratio_note(bundle) -> str:
     offset, estimated = float(fit.get("offset_coef", 1.0)), bool(fit.get("fit_offset", False))
     nerve = f"(modelled nerve time)^{offset:.3f}" if estimated else "modelled nerve time"
     how = f"its coefficient estimated at {offset:.3f}" if estimated else "its coefficient fixed at 1"
-    return (f"exp(coef) multiplies relief / {nerve}, not relief in days. Offset: log T_nerve, the mechanism's "
-            f"median return of sensation of each patient ({how}); a term the mechanism already slows "
-            f"({_MECHANISM_TERMS}) can have a ratio below 1 while relief in days does not change.")
+    return (
+        f"exp(coef) multiplies relief / {nerve}, not relief in days. Offset: log T_nerve, the mechanism's "
+        f"median return of sensation of each patient ({how}); a term the mechanism already slows "
+        f"({_MECHANISM_TERMS}) can have a ratio below 1 while relief in days does not change."
+    )
 
 
 def indication_table(model, columns) -> list[str]:
     """Per indication (and nerve): mechanistic time, ratio relief / nerve time, medians."""
-    lines = ["| indication | nerve | n | mechanistic median sensation return (d) | "
-             "ratio relief / nerve time | predicted median relief end (d) | P(response) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| indication | nerve | n | mechanistic median sensation return (d) | "
+        "ratio relief / nerve time | predicted median relief end (d) | P(response) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     pairs = np.array([f"{i}|{n}" for i, n in zip(columns["indication"], columns["nerve"], strict=True)])
     for pair in sorted(set(pairs)):
         ind, nerve = pair.split("|")
         out = model.predict_columns({"nerve": [nerve], "indication": [ind]})
         nerve_days, relief = out["sensation_return_median_day"][0], out["relief_end_median_day"][0]
-        lines.append(f"| {ind} | {nerve} | {int((pairs == pair).sum())} | {nerve_days:.0f} | "
-                     f"{relief / nerve_days:.2f} | {relief:.0f} | {out['p_response'][0]:.2f} |")
+        lines.append(
+            f"| {ind} | {nerve} | {int((pairs == pair).sum())} | {nerve_days:.0f} | "
+            f"{relief / nerve_days:.2f} | {relief:.0f} | {out['p_response'][0]:.2f} |"
+        )
     return lines
 
 
@@ -129,23 +147,44 @@ def model_card(model, data, intro: str, metrics: dict | None = None) -> str:
     """The model card (markdown): data, family, coefficients, per indication, metrics."""
     b = model.bundle
     fit, relief = b.get("fit", {}), b["relief"]
-    parts = [f"# Model card: `{model.version}`", "", intro, "",
-             f"**Data**: n = {len(data)} rows used, {fit.get('n_bad', 0)} left out; censoring "
-             f"{json.dumps(data.censoring_mix)}. Training data sha256 `{data.sha256}` (rows not stored).",
-             "", f"**Family** (by AIC): {fit.get('family_reason', relief['family'])}; sigma = {relief['sigma']:.3f}; "
-             f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.", "",
-             "## Coefficients", "", *coefficient_table(b), "", ratio_note(b), "",
-             "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data "
-             "moved the mechanism.",
-             "", "## Per indication", "", *indication_table(model, data.columns), ""]
+    parts = [
+        f"# Model card: `{model.version}`",
+        "",
+        intro,
+        "",
+        f"**Data**: n = {len(data)} rows used, {fit.get('n_bad', 0)} left out; censoring "
+        f"{json.dumps(data.censoring_mix)}. Training data sha256 `{data.sha256}` (rows not stored).",
+        "",
+        f"**Family** (by AIC): {fit.get('family_reason', relief['family'])}; sigma = {relief['sigma']:.3f}; "
+        f"offset coefficient {fit.get('offset_coef', 1.0):.3f}; penalizer {fit.get('penalizer')}.",
+        "",
+        "## Coefficients",
+        "",
+        *coefficient_table(b),
+        "",
+        ratio_note(b),
+        "",
+        "exp(intercept + indication effect) is the ratio relief / nerve time: how far the data moved the mechanism.",
+        "",
+        "## Per indication",
+        "",
+        *indication_table(model, data.columns),
+        "",
+    ]
     if metrics:
         parts += ["## Metrics", "", "```text", evaluation_text(metrics), "```", ""]
     return "\n".join(parts)
 
 
-def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str = "auto",
-             penalizer: float = 0.01, fit_offset: bool = False, name: str = "regen-fitted",
-             covariates: bool = True) -> dict:
+def fit_file(
+    outcomes: str | os.PathLike,
+    output: str | os.PathLike,
+    family: str = "auto",
+    penalizer: float = 0.01,
+    fit_offset: bool = False,
+    name: str = "regen-fitted",
+    covariates: bool = True,
+) -> dict:
     """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``.
 
     Returns
@@ -155,24 +194,25 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         the data could not support, headers not read), ``mapped`` (headers read
         as a column), ``n`` and ``path``.
     """
-    from regen.model.bundle import write_bundle
+    from regen.files.read import read_table
     from regen.files.write import atomic_path
-    from regen.model.model import Model, thaw
     from regen.fitting.outcomes import load_outcomes
     from regen.fitting.relief_model import ReliefModel
-    from regen.files.read import read_table
+    from regen.model.bundle import write_bundle
+    from regen.model.model import Model, thaw
 
     card_path = Path(output).with_suffix(".md")
     if card_path == Path(output) or card_path.resolve() == Path(outcomes).resolve():
         from regen.errors import InputError
 
-        raise InputError(f"the model card is written to {card_path}, which would overwrite "
-                         f"{'the model' if card_path == Path(output) else 'the outcome file'}; name the model "
-                         "file e.g. clinic.json")
+        raise InputError(
+            f"the model card is written to {card_path}, which would overwrite "
+            f"{'the model' if card_path == Path(output) else 'the outcome file'}; name the model "
+            "file e.g. clinic.json"
+        )
     frame = read_table(outcomes)
     data = load_outcomes(frame)
-    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset,
-                         covariates=covariates).fit(frame)
+    fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset, covariates=covariates).fit(frame)
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
@@ -183,14 +223,27 @@ def fit_file(outcomes: str | os.PathLike, output: str | os.PathLike, family: str
         write_bundle(bundle, tmp_model)
     path = Path(output)
     fit = bundle["fit"]
-    text = "\n".join([
-        f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",
-        f"n = {len(data)} rows used ({len(data.bad)} left out); events "
-        f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
-        f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
-        f"concordance (training) {_finite(concordance)}", "", *coefficient_table(bundle), "", ratio_note(bundle)])
-    return {"text": text, "bad_rows": data.bad, "n": len(data), "path": str(path),
-            "warnings": [*data.warnings, *fitted.warnings_], "mapped": data.mapped}
+    text = "\n".join(
+        [
+            f"model {model.version} written to {path} (card: {Path(path).with_suffix('.md')})",
+            f"n = {len(data)} rows used ({len(data.bad)} left out); events "
+            f"{data.censoring_mix['exact'] + data.censoring_mix['interval']}; censoring {data.censoring_mix}",
+            f"family {fit['family_reason']}; sigma {bundle['relief']['sigma']:.3f}; AIC {fit['aic']:.1f}; "
+            f"concordance (training) {_finite(concordance)}",
+            "",
+            *coefficient_table(bundle),
+            "",
+            ratio_note(bundle),
+        ]
+    )
+    return {
+        "text": text,
+        "bad_rows": data.bad,
+        "n": len(data),
+        "path": str(path),
+        "warnings": [*data.warnings, *fitted.warnings_],
+        "mapped": data.mapped,
+    }
 
 
 def _finite(value: float) -> str:
@@ -207,15 +260,21 @@ def _f(value: float | None, spec: str) -> str:
 
 def evaluation_text(result: dict) -> str:
     """Readable summary of :func:`regen.fitting.evaluation.evaluate`'s result ('-' where a value is not defined)."""
+
     def ci(key):
         return f" (95 % {_f(result[key][0], '.3f')} to {_f(result[key][1], '.3f')})" if key in result else ""
 
-    lines = [f"model {result['model_version']}: n = {result['n']}, events {result['events']}, "
-             f"censoring {result['censoring']}",
-             f"c_index {_f(result['c_index'], '.3f')}{ci('c_index_ci')}",
-             f"integrated Brier score (days 30-365) {_f(result['integrated_brier_score'], '.3f')}"
-             f"{ci('integrated_brier_score_ci')}",
-             "calibration: day  predicted  observed  slope  intercept"]
-    lines += [f"             {c['day']:>3}  {_f(c['predicted'], '9.2f')}  {_f(c['observed'], '8.2f')}  "
-              f"{_f(c['slope'], '5.2f')}  {_f(c['intercept'], '9.2f')}" for c in result["calibration"]]
+    lines = [
+        f"model {result['model_version']}: n = {result['n']}, events {result['events']}, "
+        f"censoring {result['censoring']}",
+        f"c_index {_f(result['c_index'], '.3f')}{ci('c_index_ci')}",
+        f"integrated Brier score (days 30-365) {_f(result['integrated_brier_score'], '.3f')}"
+        f"{ci('integrated_brier_score_ci')}",
+        "calibration: day  predicted  observed  slope  intercept",
+    ]
+    lines += [
+        f"             {c['day']:>3}  {_f(c['predicted'], '9.2f')}  {_f(c['observed'], '8.2f')}  "
+        f"{_f(c['slope'], '5.2f')}  {_f(c['intercept'], '9.2f')}"
+        for c in result["calibration"]
+    ]
     return "\n".join(lines)

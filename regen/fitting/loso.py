@@ -25,8 +25,17 @@ from scipy import special
 
 from regen.fitting.summary_fit import Priors, SummaryFit, fit_laplace, slope_decision, used_rows
 
-__all__ = ["UNINFORMATIVE_RULE", "coverage_by_study", "display_table", "flag_uninformative", "leave_one_study_out",
-           "model_vs_published", "predict_new_study", "reference_log_nerve_days", "validate_shipped"]
+__all__ = [
+    "UNINFORMATIVE_RULE",
+    "coverage_by_study",
+    "display_table",
+    "flag_uninformative",
+    "leave_one_study_out",
+    "model_vs_published",
+    "predict_new_study",
+    "reference_log_nerve_days",
+    "validate_shipped",
+]
 
 LOSO_COLUMNS = ["study", "indication", "kind", "day", "n", "published", "predicted", "p10", "p90", "inside"]
 #: Kinds of published number that are proportions (0-1); every other kind is a number of days.
@@ -34,8 +43,10 @@ PROPORTION_KINDS = ("proportion_relieved", "responders")
 #: The share of same-scale published numbers an interval must contain to be called nearly uninformative.
 UNINFORMATIVE_SHARE = 0.8
 #: The rule of :func:`flag_uninformative`, in words (printed with the flags).
-UNINFORMATIVE_RULE = ("the 80 % interval contains at least 80 % of all the published numbers on its scale, "
-                      "proportions or days: it would have covered almost any study's number")
+UNINFORMATIVE_RULE = (
+    "the 80 % interval contains at least 80 % of all the published numbers on its scale, "
+    "proportions or days: it would have covered almost any study's number"
+)
 
 
 def _study_draws(fit: SummaryFit, study: str, indication: str, rng: np.random.Generator, draws: int):
@@ -55,8 +66,9 @@ def _study_draws(fit: SummaryFit, study: str, indication: str, rng: np.random.Ge
     contrast = np.vstack([loc, logit])
     mean, cov = contrast @ fit.z, contrast @ fit.cov @ contrast.T
     known = f"u[{indication}]" in index
-    cov = cov + np.diag([fit.setting_sd**2 + (0.0 if known else fit.tau**2),
-                         0.0 if known else fit.priors.tau_response**2])
+    cov = cov + np.diag(
+        [fit.setting_sd**2 + (0.0 if known else fit.tau**2), 0.0 if known else fit.priors.tau_response**2]
+    )
     both = rng.multivariate_normal(mean, cov, size=draws)
     return both[:, 0], both[:, 1]
 
@@ -88,14 +100,31 @@ def predict_new_study(fit: SummaryFit, rows: pd.DataFrame, rng: np.random.Genera
         else:  # median_interval_days
             stat, published = np.exp(m), np.sqrt(row.low * row.high)
         p10, p50, p90 = np.quantile(stat, [0.1, 0.5, 0.9])
-        out.append({"study": study, "indication": indication, "kind": kind, "day": row.day, "n": n,
-                    "published": published, "predicted": p50, "p10": p10, "p90": p90,
-                    "inside": bool(p10 <= published <= p90)})
+        out.append(
+            {
+                "study": study,
+                "indication": indication,
+                "kind": kind,
+                "day": row.day,
+                "n": n,
+                "published": published,
+                "predicted": p50,
+                "p10": p10,
+                "p90": p90,
+                "inside": bool(p10 <= published <= p90),
+            }
+        )
     return pd.DataFrame(out, columns=LOSO_COLUMNS)
 
 
-def leave_one_study_out(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame,
-                        draws: int = 4000, seed: int = 0, priors: Priors = Priors()) -> pd.DataFrame:
+def leave_one_study_out(
+    studies: pd.DataFrame,
+    log_nerve_days: Mapping[str, float],
+    indications: pd.DataFrame,
+    draws: int = 4000,
+    seed: int = 0,
+    priors: Priors = Priors(),
+) -> pd.DataFrame:
     """Refit without each study in turn and predict its published numbers.
 
     The per-class slopes on log ``T_nerve`` are decided once on all studies and held
@@ -149,11 +178,22 @@ def coverage_by_study(loso: pd.DataFrame) -> pd.DataFrame:
     uninformative interval.
     """
     frame = loso.assign(inside_uninformative=loso["inside"] & loso.get("uninformative", False))
-    per = frame.groupby(["study", "indication"], sort=True).agg(
-        numbers=("inside", "size"), inside=("inside", "sum"),
-        inside_uninformative=("inside_uninformative", "sum")).reset_index()
-    total = pd.DataFrame([{"study": "all", "indication": "", "numbers": len(loso), "inside": int(frame["inside"].sum()),
-                           "inside_uninformative": int(frame["inside_uninformative"].sum())}])
+    per = (
+        frame.groupby(["study", "indication"], sort=True)
+        .agg(numbers=("inside", "size"), inside=("inside", "sum"), inside_uninformative=("inside_uninformative", "sum"))
+        .reset_index()
+    )
+    total = pd.DataFrame(
+        [
+            {
+                "study": "all",
+                "indication": "",
+                "numbers": len(loso),
+                "inside": int(frame["inside"].sum()),
+                "inside_uninformative": int(frame["inside_uninformative"].sum()),
+            }
+        ]
+    )
     out = pd.concat([per, total], ignore_index=True)
     out["share_inside"] = out["inside"] / out["numbers"]
     if "uninformative" not in loso:
@@ -192,8 +232,9 @@ def display_table(loso: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def model_vs_published(section: Mapping, studies: pd.DataFrame,
-                       log_nerve_days: Mapping[str, float] | None = None) -> pd.DataFrame:
+def model_vs_published(
+    section: Mapping, studies: pd.DataFrame, log_nerve_days: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """The relief section's P(still relieved) at each reported day, next to the published share.
 
     The law is :func:`regen.model.relief.relief_distribution` for a new patient of the
@@ -204,12 +245,23 @@ def model_vs_published(section: Mapping, studies: pd.DataFrame,
 
     rows = used_rows(studies)
     rows = rows[rows["kind"].eq("proportion_relieved")].reset_index(drop=True)
-    log_nerve = np.zeros(len(rows)) if log_nerve_days is None else np.array(
-        [log_nerve_days.get(n, np.nan) for n in rows["nerves"].astype(str).str.split(";").str[0]])
+    log_nerve = (
+        np.zeros(len(rows))
+        if log_nerve_days is None
+        else np.array([log_nerve_days.get(n, np.nan) for n in rows["nerves"].astype(str).str.split(";").str[0]])
+    )
     dist = relief_distribution(section, {"indication": rows["indication"].to_numpy(dtype=object)}, log_nerve)
     p = np.array([dist.survival([day])[i, 0] for i, day in enumerate(rows["day"])])
-    return pd.DataFrame({"study": rows["study"], "indication": rows["indication"], "day": rows["day"],
-                         "n": rows["n"], "published": rows["count"] / rows["n"], "model": p})
+    return pd.DataFrame(
+        {
+            "study": rows["study"],
+            "indication": rows["indication"],
+            "day": rows["day"],
+            "n": rows["n"],
+            "published": rows["count"] / rows["n"],
+            "model": p,
+        }
+    )
 
 
 def reference_log_nerve_days(params: Mapping, age_years: float = 50.0) -> dict[str, float]:
@@ -242,6 +294,9 @@ def validate_shipped(draws: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, pd
         raise InputError(f"draws: {draws!r} is not a whole number of at least 100")
     studies = load_studies()
     studies["used"] = studies["used"].astype(str)
-    loso = flag_uninformative(leave_one_study_out(studies, reference_log_nerve_days(parameter_values()),
-                                                  load_indications(), draws=draws, seed=seed))
+    loso = flag_uninformative(
+        leave_one_study_out(
+            studies, reference_log_nerve_days(parameter_values()), load_indications(), draws=draws, seed=seed
+        )
+    )
     return loso, coverage_by_study(loso)

@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from regen.schema.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 from regen.errors import DataFileError
-from regen.schema.headers import delimiter_hint, match_headers
-from regen.utils.parsing import printable, to_bool, to_float
-from regen.schema.patients import INPUT_COLUMNS, validate_patients
 from regen.files.read import read_table
+from regen.schema.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
+from regen.schema.headers import delimiter_hint, match_headers
+from regen.schema.patients import INPUT_COLUMNS, validate_patients
+from regen.utils.parsing import printable, to_bool, to_float
 
 __all__ = ["OUTCOME_COLUMNS", "OutcomeData", "counted", "event_times", "load_outcomes", "require_observed"]
 
@@ -95,9 +95,18 @@ class OutcomeData:
 
     def subset(self, mask: np.ndarray) -> OutcomeData:
         """The rows selected by a boolean mask or an index array (bad-row list and hash kept)."""
-        return OutcomeData({k: v[mask] for k, v in self.columns.items()}, self.lower[mask], self.upper[mask],
-                           self.responded[mask], self.rows[mask], self.bad, self.sha256, self.mapped,
-                           self.warnings, self.has_lost_column)
+        return OutcomeData(
+            {k: v[mask] for k, v in self.columns.items()},
+            self.lower[mask],
+            self.upper[mask],
+            self.responded[mask],
+            self.rows[mask],
+            self.bad,
+            self.sha256,
+            self.mapped,
+            self.warnings,
+            self.has_lost_column,
+        )
 
     @property
     def observed(self) -> np.ndarray:
@@ -160,8 +169,7 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
     for i in np.flatnonzero(~blank & ~answer & ~bad & (seen > 0)):
         errors[i].append(f"responded: no, but relief_last_seen_day {seen[i]:g} says relief was seen (fix one)")
     for i in np.flatnonzero(blank & np.isnan(lost) & ~lost_bad & (seen == 0)):
-        errors[i].append("no follow-up: relief never confirmed and no day it was found absent (or say "
-                         "responded: no)")
+        errors[i].append("no follow-up: relief never confirmed and no day it was found absent (or say responded: no)")
     _sensation(frame, n, errors)
     upper = np.where(np.isnan(lost), np.inf, lost)
     return np.where(np.isnan(seen), 0.0, seen), upper, responded
@@ -189,8 +197,9 @@ def load_outcomes(source) -> OutcomeData:
     for name in ("nerve", "relief_last_seen_day"):
         if name not in frame.columns:
             shown = ", ".join(printable(c) for c in frame.columns)
-            raise DataFileError(f"the outcome table has no column {name!r} (columns: {shown})"
-                                + delimiter_hint(frame.columns))
+            raise DataFileError(
+                f"the outcome table has no column {name!r} (columns: {shown})" + delimiter_hint(frame.columns)
+            )
     n = len(frame)
     # in an outcome table relief_lost_day is the outcome, not follow-up conditioning
     batch = validate_patients(frame.drop(columns=[c for c in FOLLOW_UP_COLUMNS if c in frame.columns]))
@@ -204,9 +213,18 @@ def load_outcomes(source) -> OutcomeData:
         first = f" (row {bad[0][0]}: {bad[0][1]})" if bad else ""
         raise DataFileError(f"no usable outcome rows: {len(bad)} of {n} rows are invalid{first}")
     columns = {k: v[ok] for k, v in batch.columns.items()}
-    return OutcomeData(columns=columns, lower=lower[ok], upper=upper[ok], responded=responded[ok],
-                       rows=np.flatnonzero(ok) + 1, bad=bad, sha256=_hash_frame(frame), mapped=match.mapped,
-                       warnings=match.warnings, has_lost_column="relief_lost_day" in frame.columns)
+    return OutcomeData(
+        columns=columns,
+        lower=lower[ok],
+        upper=upper[ok],
+        responded=responded[ok],
+        rows=np.flatnonzero(ok) + 1,
+        bad=bad,
+        sha256=_hash_frame(frame),
+        mapped=match.mapped,
+        warnings=match.warnings,
+        has_lost_column="relief_lost_day" in frame.columns,
+    )
 
 
 def counted(n: int, singular: str, plural: str | None = None) -> str:
@@ -241,8 +259,10 @@ def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarra
     if data.bad:
         parts.append(f"{counted(len(data.bad), 'row')} left out as invalid")
     hint = "" if data.has_lost_column else "; the table has no relief_lost_day column"
-    raise DataFileError(f"{purpose}: need at least {counted(need, 'row')} whose relief end is observed (a "
-                        f"responder with relief_lost_day given); the data have {have} ({', '.join(parts)}){hint}")
+    raise DataFileError(
+        f"{purpose}: need at least {counted(need, 'row')} whose relief end is observed (a "
+        f"responder with relief_lost_day given); the data have {have} ({', '.join(parts)}){hint}"
+    )
 
 
 def event_times(data: OutcomeData) -> tuple[np.ndarray, np.ndarray]:

@@ -34,21 +34,23 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from regen.stats import aft
 from regen._version import __version__
-from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
-from regen.stats.covariates import design_matrix, full_spec, term_names
+from regen.catalog.parameters import parameter_values
 from regen.errors import InputError, ModelFileError
+from regen.fitting.outcomes import counted, event_times, load_outcomes, require_observed
+from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
 from regen.model.laws import nerve_times, patient_relief
 from regen.model.model import Model
-from regen.fitting.outcomes import counted, event_times, load_outcomes, require_observed
-from regen.catalog.parameters import parameter_values
+from regen.stats import aft
+from regen.stats.covariates import design_matrix, full_spec, term_names
 
 __all__ = ["ReliefModel", "fit_version"]
 
-_LIFELINES = {"weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
-              "lognormal": ("LogNormalAFTFitter", "mu_", "sigma_"),
-              "loglogistic": ("LogLogisticAFTFitter", "alpha_", "beta_")}
+_LIFELINES = {
+    "weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
+    "lognormal": ("LogNormalAFTFitter", "mu_", "sigma_"),
+    "loglogistic": ("LogLogisticAFTFitter", "alpha_", "beta_"),
+}
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
 _Y_COLUMNS = ("relief_last_seen_day", "relief_lost_day", "responded")
 #: Rows with an observed relief end per coefficient below which ``fit`` warns (a rule of thumb
@@ -69,8 +71,10 @@ def _outcome_frame(X, y=None):
         else:
             arr = np.asarray(y, dtype=object)
             if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.shape[0] != len(frame):
-                raise InputError(f"y has shape {arr.shape}; expected {len(frame)} rows of "
-                                 "(relief_last_seen_day, relief_lost_day[, responded])")
+                raise InputError(
+                    f"y has shape {arr.shape}; expected {len(frame)} rows of "
+                    "(relief_last_seen_day, relief_lost_day[, responded])"
+                )
             ys = pd.DataFrame(arr, columns=list(_Y_COLUMNS[: arr.shape[1]]))
         if len(ys) != len(frame):
             raise InputError(f"y has {len(ys)} rows but X has {len(frame)}")
@@ -131,8 +135,7 @@ class ReliefModel(BaseEstimator):
         an indication without any observed end, a family that did not converge).
     """
 
-    def __init__(self, family="auto", penalizer=0.01, fit_offset=False, long_after_days=1095.0,
-                 covariates=True):
+    def __init__(self, family="auto", penalizer=0.01, fit_offset=False, long_after_days=1095.0, covariates=True):
         self.family = family
         self.penalizer = penalizer
         self.fit_offset = fit_offset
@@ -170,17 +173,21 @@ class ReliefModel(BaseEstimator):
             self.warnings_.append(
                 f"only {counted(self.n_events_, 'row')} with an observed relief end for {self.n_coef_} "
                 f"coefficient(s) (about {EVENTS_PER_COEFFICIENT} per coefficient are needed for stable "
-                f"estimates): the estimates are unstable and their intervals wide; add follow-up data{fewer}")
+                f"estimates): the estimates are unstable and their intervals wide; add follow-up data{fewer}"
+            )
         fits = self._fit_families(data, log_nerve, fit_mask, spec)
         best = min(fits, key=lambda f: fits[f]["aic"])
         self.family_reason_ = "; ".join(
-            f"{f} AIC {fits[f]['aic']:.1f}" + (" (lowest)" if f == best else "") for f in fits)
+            f"{f} AIC {fits[f]['aic']:.1f}" + (" (lowest)" if f == best else "") for f in fits
+        )
         try:
             self._store(best, fits[best], spec, data, long_mask, params, fit_mask)
         except ModelFileError as exc:
-            raise InputError(f"the fitted model is not plausible ({str(exc).removeprefix('model file ')}): "
-                             f"{self.n_events_} observed relief ends do not pin down {self.n_coef_} "
-                             "coefficient(s); add follow-up data or fit fewer terms") from None
+            raise InputError(
+                f"the fitted model is not plausible ({str(exc).removeprefix('model file ')}): "
+                f"{self.n_events_} observed relief ends do not pin down {self.n_coef_} "
+                "coefficient(s); add follow-up data or fit fewer terms"
+            ) from None
         return self
 
     def _identified(self, data, mask: np.ndarray) -> np.ndarray:
@@ -190,9 +197,11 @@ class ReliefModel(BaseEstimator):
         seen = set(ind[mask & data.observed])
         for level in sorted(set(ind) - seen):
             rows = int((ind == level).sum())
-            self.warnings_.append(f"indication {level}: no observed relief end among its {rows} row(s) "
-                                  "(non-responders or still relieved at last contact): left out of the fit; "
-                                  "its forecasts use the mechanism alone")
+            self.warnings_.append(
+                f"indication {level}: no observed relief end among its {rows} row(s) "
+                "(non-responders or still relieved at last contact): left out of the fit; "
+                "its forecasts use the mechanism alone"
+            )
         return mask & np.isin(ind, sorted(seen))
 
     def _fit_families(self, data, log_nerve, fit_mask, spec) -> dict:
@@ -205,9 +214,11 @@ class ReliefModel(BaseEstimator):
             except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
                 failed.append(f"{family} ({type(exc).__name__})")
         if not fits:
-            raise InputError(f"the fit did not converge for {', '.join(failed)} with {self.n_events_} observed "
-                             f"relief ends for {self.n_coef_} coefficient(s); add data, raise the penalizer "
-                             "or fit fewer terms")
+            raise InputError(
+                f"the fit did not converge for {', '.join(failed)} with {self.n_events_} observed "
+                f"relief ends for {self.n_coef_} coefficient(s); add data, raise the penalizer "
+                "or fit fewer terms"
+            )
         if failed:
             self.warnings_.append(f"did not converge: {', '.join(failed)}")
         return fits
@@ -248,36 +259,62 @@ class ReliefModel(BaseEstimator):
         p, ci = fitter.params_, fitter.confidence_intervals_
         coef = {"intercept": float(p[(primary, "Intercept")])}
         coef.update({n: float(p[(primary, n)]) for n in [*names[1:], *(["log_nerve_days"] if self.fit_offset else [])]})
-        cis = {("intercept" if c == "Intercept" else c): [float(ci.loc[(primary, c)].iloc[0]),
-                                                          float(ci.loc[(primary, c)].iloc[1])]
-               for c in p[primary].index}
+        cis = {
+            ("intercept" if c == "Intercept" else c): [
+                float(ci.loc[(primary, c)].iloc[0]),
+                float(ci.loc[(primary, c)].iloc[1]),
+            ]
+            for c in p[primary].index
+        }
         log_scale = float(p[(ancillary, "Intercept")])
         sigma = float(np.exp(log_scale)) if family == "lognormal" else float(np.exp(-log_scale))
         offset = float(coef.pop("log_nerve_days", 1.0)) if self.fit_offset else 1.0
-        return {"coef": coef, "ci": cis, "sigma": sigma, "offset": offset,
-                "aic": float(fitter.AIC_), "loglik": float(fitter.log_likelihood_)}
+        return {
+            "coef": coef,
+            "ci": cis,
+            "sigma": sigma,
+            "offset": offset,
+            "aic": float(fitter.AIC_),
+            "loglik": float(fitter.log_likelihood_),
+        }
 
     def _relief(self, family, fit, spec, data, long_mask, fit_mask) -> dict:
         """The relief section of the bundle (see :mod:`regen.model.relief`); no entry for an indication not fitted."""
         ind = data.columns["indication"]
         response = _rates(ind, data.responded, np.ones(len(data), bool))
-        long = _rates(ind[data.responded], long_mask[data.responded],
-                      np.ones(int(data.responded.sum()), bool), cap=0.5)
+        long = _rates(ind[data.responded], long_mask[data.responded], np.ones(int(data.responded.sum()), bool), cap=0.5)
         coef = dict(fit["coef"])
         intercept = coef.pop("intercept")
         entries = {}
         for level in sorted(set(ind[fit_mask])):
-            entries[level] = {"location": intercept + coef.pop(f"indication[{level}]", 0.0),
-                              "location_sd": 0.0, "offset_coef": fit["offset"],
-                              "response_prob": response.get(level, response["default"]),
-                              "long_responder_fraction": long.get(level, long["default"]),
-                              "studies": 0, "patients": int((ind == level).sum()), "data": "clinic"}
+            entries[level] = {
+                "location": intercept + coef.pop(f"indication[{level}]", 0.0),
+                "location_sd": 0.0,
+                "offset_coef": fit["offset"],
+                "response_prob": response.get(level, response["default"]),
+                "long_responder_fraction": long.get(level, long["default"]),
+                "studies": 0,
+                "patients": int((ind == level).sum()),
+                "data": "clinic",
+            }
         for level in spec["indications"]:
             coef.pop(f"indication[{level}]", None)
-        relief = {"family": family, "sigma": fit["sigma"], "setting_sd": 0.0, "indications": entries,
-                  "classes": {}, "default": {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0,
-                                             "response_prob": 1.0, "long_responder_fraction": 0.0,
-                                             "studies": 0, "patients": 0}}
+        relief = {
+            "family": family,
+            "sigma": fit["sigma"],
+            "setting_sd": 0.0,
+            "indications": entries,
+            "classes": {},
+            "default": {
+                "location": 0.0,
+                "location_sd": 0.0,
+                "offset_coef": 1.0,
+                "response_prob": 1.0,
+                "long_responder_fraction": 0.0,
+                "studies": 0,
+                "patients": 0,
+            },
+        }
         if coef:
             relief["covariates"] = {"numeric": spec["numeric"], "binary": spec["binary"], "coef": coef}
         return relief
@@ -286,15 +323,28 @@ class ReliefModel(BaseEstimator):
         self.family_, self.sigma_, self.coef_ = family, fit["sigma"], fit["coef"]
         self.n_, self.censoring_ = len(data), data.censoring_mix
         bundle = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "name": "regen-fitted", "version": fit_version(data.sha256),
-            "parameters": params, "relief": self._relief(family, fit, spec, data, long_mask, fit_mask),
-            "fit": {"coef": fit["coef"], "coef_ci": fit["ci"], "offset_coef": fit["offset"], "design": spec,
-                    "aic": fit["aic"], "log_likelihood": fit["loglik"],
-                    "family_reason": self.family_reason_, "n": len(data), "n_bad": self.n_bad_,
-                    "censoring": data.censoring_mix, "penalizer": self.penalizer,
-                    "fit_offset": self.fit_offset, "long_after_days": self.long_after_days,
-                    "regen_version": __version__},
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "name": "regen-fitted",
+            "version": fit_version(data.sha256),
+            "parameters": params,
+            "relief": self._relief(family, fit, spec, data, long_mask, fit_mask),
+            "fit": {
+                "coef": fit["coef"],
+                "coef_ci": fit["ci"],
+                "offset_coef": fit["offset"],
+                "design": spec,
+                "aic": fit["aic"],
+                "log_likelihood": fit["loglik"],
+                "family_reason": self.family_reason_,
+                "n": len(data),
+                "n_bad": self.n_bad_,
+                "censoring": data.censoring_mix,
+                "penalizer": self.penalizer,
+                "fit_offset": self.fit_offset,
+                "long_after_days": self.long_after_days,
+                "regen_version": __version__,
+            },
             "training": {"sha256": data.sha256, "rows": len(data)},
         }
         self.bundle_ = validate_bundle(bundle)

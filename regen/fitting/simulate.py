@@ -25,14 +25,26 @@ __all__ = ["DEFAULT_TRUTH", "simulate_cohort"]
 #: The data-generating truth: log relief/nerve ratio per indication, covariate
 #: effects (per design unit), log-normal sigma and response probability.
 DEFAULT_TRUTH = {
-    "nerves": {"genicular_superolateral": "knee_osteoarthritis", "intercostal": "mastectomy",
-               "greater_occipital": "occipital_neuralgia", "lumbar_medial_branch": "lumbar_facet_syndrome"},
-    "indication_effect": {"knee_osteoarthritis": 0.4, "mastectomy": 0.2,
-                          "occipital_neuralgia": -0.5, "lumbar_facet_syndrome": 1.2},
+    "nerves": {
+        "genicular_superolateral": "knee_osteoarthritis",
+        "intercostal": "mastectomy",
+        "greater_occipital": "occipital_neuralgia",
+        "lumbar_medial_branch": "lumbar_facet_syndrome",
+    },
+    "indication_effect": {
+        "knee_osteoarthritis": 0.4,
+        "mastectomy": 0.2,
+        "occipital_neuralgia": -0.5,
+        "lumbar_facet_syndrome": 1.2,
+    },
     "coef": {"age": 0.05, "diabetes": 0.3},
     "sigma": 0.35,
-    "response_prob": {"knee_osteoarthritis": 0.85, "mastectomy": 0.9,
-                      "occipital_neuralgia": 0.65, "lumbar_facet_syndrome": 0.75},
+    "response_prob": {
+        "knee_osteoarthritis": 0.85,
+        "mastectomy": 0.9,
+        "occipital_neuralgia": 0.65,
+        "lumbar_facet_syndrome": 0.75,
+    },
     "visit_every_days": 30.0,
     "follow_up_days": (180.0, 720.0),
 }
@@ -68,8 +80,8 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
     """
     import pandas as pd
 
-    from regen.model.laws import nerve_times
     from regen.catalog.parameters import parameter_values
+    from regen.model.laws import nerve_times
     from regen.schema.patients import validate_patients
 
     tr = {**DEFAULT_TRUTH, **(truth or {})}
@@ -79,11 +91,18 @@ def simulate_cohort(n: int, seed: int = 0, truth: dict | None = None, treated_on
     indication = np.array([tr["nerves"][v] for v in nerve], dtype=object)
     age = np.round(rng.uniform(25, 85, n))
     diabetes = rng.random(n) < 0.2
-    frame = pd.DataFrame({
-        "patient_id": [f"sim-{seed}-{i + 1}" for i in range(n)], "nerve": nerve,
-        "indication": indication, "age": age, "sex": rng.choice(["female", "male"], n),
-        "diabetes": np.where(diabetes, "yes", "no"), "smoker": "no", "treated_on": treated_on,
-    })
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"sim-{seed}-{i + 1}" for i in range(n)],
+            "nerve": nerve,
+            "indication": indication,
+            "age": age,
+            "sex": rng.choice(["female", "male"], n),
+            "diabetes": np.where(diabetes, "yes", "no"),
+            "smoker": "no",
+            "treated_on": treated_on,
+        }
+    )
     cols = validate_patients(frame).columns
     log_nerve = nerve_times(cols, parameter_values())["mu"]
     effect = np.array([tr["indication_effect"][v] for v in indication])

@@ -33,12 +33,29 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special
 
-__all__ = ["CLASSES", "USED_KINDS", "Priors", "SummaryFit", "fit_laplace", "fit_summaries", "relief_section",
-           "row_loglik", "slope_decision", "used_rows"]
+__all__ = [
+    "CLASSES",
+    "USED_KINDS",
+    "Priors",
+    "SummaryFit",
+    "fit_laplace",
+    "fit_summaries",
+    "relief_section",
+    "row_loglik",
+    "slope_decision",
+    "used_rows",
+]
 
 CLASSES = ("own_territory", "joint", "post_operative", "residual_limb")
-USED_KINDS = ("proportion_relieved", "responders", "non_responders", "median_duration_days",
-              "mean_duration_days", "duration_interval_days", "median_interval_days")
+USED_KINDS = (
+    "proportion_relieved",
+    "responders",
+    "non_responders",
+    "median_duration_days",
+    "mean_duration_days",
+    "duration_interval_days",
+    "median_interval_days",
+)
 #: Smoothing (log days) of a source's interval for a setting's median.
 MEDIAN_INTERVAL_SMOOTHING = 0.1
 
@@ -155,14 +172,25 @@ def _study_x(rows: pd.DataFrame, log_nerve_days: Mapping[str, float]) -> dict[st
     return out
 
 
-def build_layout(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
-                 slope_classes: Sequence[str] = ()) -> Layout:
+def build_layout(
+    rows: pd.DataFrame,
+    ind_class: Mapping[str, str],
+    log_nerve_days: Mapping[str, float],
+    slope_classes: Sequence[str] = (),
+) -> Layout:
     """Latent-vector layout and the location / logit design of each used row."""
     inds = sorted(rows["indication"].unique())
     studies = sorted(rows["study"].unique())
-    names = (["a0"] + [f"d[{c}]" for c in CLASSES] + [f"b[{c}]" for c in slope_classes]
-             + [f"u[{i}]" for i in inds] + [f"v[{s}]" for s in studies]
-             + ["rho0"] + [f"r[{c}]" for c in CLASSES] + [f"e[{i}]" for i in inds])
+    names = (
+        ["a0"]
+        + [f"d[{c}]" for c in CLASSES]
+        + [f"b[{c}]" for c in slope_classes]
+        + [f"u[{i}]" for i in inds]
+        + [f"v[{s}]" for s in studies]
+        + ["rho0"]
+        + [f"r[{c}]" for c in CLASSES]
+        + [f"e[{i}]" for i in inds]
+    )
     index = {name: j for j, name in enumerate(names)}
     sx = _study_x(rows, log_nerve_days)
     study_class = rows.groupby("study")["indication"].first().map(ind_class)
@@ -180,13 +208,27 @@ def build_layout(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_day
     return Layout(inds, studies, list(slope_classes), index, loc, logit, centre, sx)
 
 
-def prior_sd(layout: Layout, tau: float, setting_sd: float, omega: float, priors: Priors,
-             fixed_slopes: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def prior_sd(
+    layout: Layout,
+    tau: float,
+    setting_sd: float,
+    omega: float,
+    priors: Priors,
+    fixed_slopes: Mapping[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Prior mean and sd of the latent vector given the variance components."""
     sd = np.empty(len(layout.index))
     mean = np.zeros(len(layout.index))
-    spread = {"a0": priors.mean_sd, "d": omega, "b": priors.slope_sd, "u": tau, "v": setting_sd,
-              "rho0": priors.logit_sd, "r": priors.omega_response, "e": priors.tau_response}
+    spread = {
+        "a0": priors.mean_sd,
+        "d": omega,
+        "b": priors.slope_sd,
+        "u": tau,
+        "v": setting_sd,
+        "rho0": priors.logit_sd,
+        "r": priors.omega_response,
+        "e": priors.tau_response,
+    }
     for name, j in layout.index.items():
         sd[j] = spread[name.split("[")[0]]
     for c, value in (fixed_slopes or {}).items():
@@ -220,8 +262,11 @@ def _row_information(rows, m, lg, sigma, data):
     w = data["n"] / (p * (1 - p))
     binom = (kind == "proportion_relieved") | (kind == "responders")
     obs = np.clip(-(fmp - 2 * f0 + fmm) / _H**2, 0.0, None)
-    info = (np.where(binom, w * dp_dm**2, obs), np.where(binom, w * dp_dm * dp_dl, 0.0),
-            np.where(binom, w * dp_dl**2, 0.0))
+    info = (
+        np.where(binom, w * dp_dm**2, obs),
+        np.where(binom, w * dp_dm * dp_dl, 0.0),
+        np.where(binom, w * dp_dl**2, 0.0),
+    )
     return f0, grad, info
 
 
@@ -239,8 +284,9 @@ def _posterior_mode(rows, layout, sigma, mean, sd, data, z0=None):
     for _ in range(200):
         _, (gm, gl), (imm, iml, ill) = _row_information(rows, A @ z, B @ z, sigma, data)
         grad = A.T @ gm + B.T @ gl - prec * (z - mean)
-        info = (A.T @ (imm[:, None] * A) + A.T @ (iml[:, None] * B) + B.T @ (iml[:, None] * A)
-                + B.T @ (ill[:, None] * B)) + np.diag(prec)
+        info = (
+            A.T @ (imm[:, None] * A) + A.T @ (iml[:, None] * B) + B.T @ (iml[:, None] * A) + B.T @ (ill[:, None] * B)
+        ) + np.diag(prec)
         step = linalg.cho_solve(linalg.cho_factor(info), grad)
         for _ in range(40):
             new_obj, new_ll = objective(z + step)
@@ -298,9 +344,14 @@ def _laplace(theta, rows, layout, data, priors, fixed_slopes, cache):
     return evidence, log_prior, z, neg_h, ll
 
 
-def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
-                slope_classes: Sequence[str] = (), fixed_slopes: Mapping[str, float] | None = None,
-                priors: Priors = Priors()) -> SummaryFit:
+def fit_laplace(
+    rows: pd.DataFrame,
+    ind_class: Mapping[str, str],
+    log_nerve_days: Mapping[str, float],
+    slope_classes: Sequence[str] = (),
+    fixed_slopes: Mapping[str, float] | None = None,
+    priors: Priors = Priors(),
+) -> SummaryFit:
     """Fit the hierarchical model to the used rows (empirical Bayes, Laplace approximation).
 
     ``slope_classes`` get a free slope on the centred log nerve time (or the value in
@@ -314,12 +365,33 @@ def fit_laplace(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days
         return -(evidence + log_prior)
 
     start = np.log([0.7, 1.0, 0.7, 1.0])
-    res = optimize.minimize(neg, start, method="Nelder-Mead", options={
-        "xatol": 2e-2, "fatol": 1e-2, "maxiter": 400, "initial_simplex": np.vstack([start, start + 0.5 * np.eye(4)])})
+    res = optimize.minimize(
+        neg,
+        start,
+        method="Nelder-Mead",
+        options={
+            "xatol": 2e-2,
+            "fatol": 1e-2,
+            "maxiter": 400,
+            "initial_simplex": np.vstack([start, start + 0.5 * np.eye(4)]),
+        },
+    )
     evidence, _, z, neg_h, ll = _laplace(res.x, rows, layout, data, priors, fixed_slopes, cache)
     sigma, tau, setting_sd, omega = (float(v) for v in np.exp(res.x))
-    return SummaryFit(layout, rows, dict(ind_class), priors, sigma, tau, setting_sd, omega, z,
-                      np.linalg.inv(neg_h), float(evidence), float(ll))
+    return SummaryFit(
+        layout,
+        rows,
+        dict(ind_class),
+        priors,
+        sigma,
+        tau,
+        setting_sd,
+        omega,
+        z,
+        np.linalg.inv(neg_h),
+        float(evidence),
+        float(ll),
+    )
 
 
 def _expit_mean(mean: float, var: float) -> float:
@@ -328,8 +400,14 @@ def _expit_mean(mean: float, var: float) -> float:
     return float(np.sum(w * special.expit(mean + np.sqrt(var) * x)) / np.sum(w))
 
 
-def _entry(fit: SummaryFit, loc: dict, logit: dict, slope: tuple[str, float], extra_var: tuple[float, float],
-           rows: pd.DataFrame) -> dict:
+def _entry(
+    fit: SummaryFit,
+    loc: dict,
+    logit: dict,
+    slope: tuple[str, float],
+    extra_var: tuple[float, float],
+    rows: pd.DataFrame,
+) -> dict:
     """One indication or class entry of the relief section."""
     b_name, x_ref = slope
     b = fit.contrast({b_name: 1.0})[0] if b_name in fit.layout.index else 0.0
@@ -338,11 +416,16 @@ def _entry(fit: SummaryFit, loc: dict, logit: dict, slope: tuple[str, float], ex
     mean, var = fit.contrast(loc)
     r_mean, r_var = fit.contrast(logit)
     per_study = rows.groupby("study")["n"].max()
-    return {"location": mean - b * (x_ref if np.isfinite(x_ref) else 0.0),
-            "location_sd": float(np.sqrt(var + extra_var[0] ** 2)), "offset_coef": b,
-            "response_prob": _expit_mean(r_mean, r_var + extra_var[1] ** 2), "long_responder_fraction": 0.0,
-            "studies": int(rows["study"].nunique()), "patients": int(np.nansum(per_study.to_numpy())),
-            "sources": sorted(rows["citation"].unique())}
+    return {
+        "location": mean - b * (x_ref if np.isfinite(x_ref) else 0.0),
+        "location_sd": float(np.sqrt(var + extra_var[0] ** 2)),
+        "offset_coef": b,
+        "response_prob": _expit_mean(r_mean, r_var + extra_var[1] ** 2),
+        "long_responder_fraction": 0.0,
+        "studies": int(rows["study"].nunique()),
+        "patients": int(np.nansum(per_study.to_numpy())),
+        "sources": sorted(rows["citation"].unique()),
+    }
 
 
 def relief_section(fit: SummaryFit) -> dict:
@@ -354,22 +437,50 @@ def relief_section(fit: SummaryFit) -> dict:
         c, sub = ic[ind], rows[rows["indication"] == ind]
         x = np.array([x_study[s] for s in sub["study"].unique()])
         x_ref = float(np.nanmean(x)) if np.isfinite(x).any() else fit.layout.x_centre.get(c, np.nan)
-        indications[ind] = {"class": c, **_entry(fit, {"a0": 1, f"d[{c}]": 1, f"u[{ind}]": 1},
-                                                 {"rho0": 1, f"r[{c}]": 1, f"e[{ind}]": 1},
-                                                 (f"b[{c}]", x_ref), (0.0, 0.0), sub)}
+        indications[ind] = {
+            "class": c,
+            **_entry(
+                fit,
+                {"a0": 1, f"d[{c}]": 1, f"u[{ind}]": 1},
+                {"rho0": 1, f"r[{c}]": 1, f"e[{ind}]": 1},
+                (f"b[{c}]", x_ref),
+                (0.0, 0.0),
+                sub,
+            ),
+        }
     for c in CLASSES:
         sub = rows[rows["indication"].map(ic).eq(c)]
-        entry = _entry(fit, {"a0": 1, f"d[{c}]": 1}, {"rho0": 1, f"r[{c}]": 1},
-                       (f"b[{c}]", fit.layout.x_centre.get(c, np.nan)), (fit.tau, fit.priors.tau_response), sub)
+        entry = _entry(
+            fit,
+            {"a0": 1, f"d[{c}]": 1},
+            {"rho0": 1, f"r[{c}]": 1},
+            (f"b[{c}]", fit.layout.x_centre.get(c, np.nan)),
+            (fit.tau, fit.priors.tau_response),
+            sub,
+        )
         classes[c] = entry
-    default = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
-               "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
-    return {"family": "lognormal", "sigma": fit.sigma, "setting_sd": fit.setting_sd,
-            "indications": indications, "classes": classes, "default": default}
+    default = {
+        "location": 0.0,
+        "location_sd": 0.0,
+        "offset_coef": 1.0,
+        "response_prob": 1.0,
+        "long_responder_fraction": 0.0,
+        "studies": 0,
+        "patients": 0,
+    }
+    return {
+        "family": "lognormal",
+        "sigma": fit.sigma,
+        "setting_sd": fit.setting_sd,
+        "indications": indications,
+        "classes": classes,
+        "default": default,
+    }
 
 
-def slope_decision(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float],
-                   base: SummaryFit) -> dict:
+def slope_decision(
+    rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_days: Mapping[str, float], base: SummaryFit
+) -> dict:
     """Per class: the free slope on log T_nerve, evidence for slopes 0 / 1 / free, and the choice.
 
     The rule: a class keeps a slope only if the 95 % interval of its free slope
@@ -388,9 +499,13 @@ def slope_decision(rows: pd.DataFrame, ind_class: Mapping[str, str], log_nerve_d
         b, var = free.contrast({f"b[{c}]": 1.0})
         lo, hi = b - 1.96 * np.sqrt(var), b + 1.96 * np.sqrt(var)
         keep = lo > 0
-        out[c] = {"slope": b, "slope_95": [lo, hi], "log_evidence": {"0": base.log_evidence, "1": one.log_evidence,
-                  "free": free.log_evidence}, "chosen": b if keep else 0.0,
-                  "reason": "95 % interval above 0" if keep else "95 % interval includes 0 or lies below it"}
+        out[c] = {
+            "slope": b,
+            "slope_95": [lo, hi],
+            "log_evidence": {"0": base.log_evidence, "1": one.log_evidence, "free": free.log_evidence},
+            "chosen": b if keep else 0.0,
+            "reason": "95 % interval above 0" if keep else "95 % interval includes 0 or lies below it",
+        }
     return out
 
 
@@ -405,16 +520,26 @@ def _variance_intervals(fit: SummaryFit, slopes: Mapping[str, float]) -> dict:
         return ev + lp
 
     e = np.eye(4) * 0.02
-    hess = np.array([[g(theta0 + e[i] + e[j]) - g(theta0 + e[i] - e[j]) - g(theta0 - e[i] + e[j])
-                      + g(theta0 - e[i] - e[j]) for j in range(4)] for i in range(4)]) / (4 * 0.02**2)
+    hess = np.array(
+        [
+            [
+                g(theta0 + e[i] + e[j]) - g(theta0 + e[i] - e[j]) - g(theta0 - e[i] + e[j]) + g(theta0 - e[i] - e[j])
+                for j in range(4)
+            ]
+            for i in range(4)
+        ]
+    ) / (4 * 0.02**2)
     sd = np.sqrt(np.clip(np.diag(np.linalg.pinv(-hess)), 0, None))
     names = ("sigma", "tau", "setting_sd", "omega")
-    return {n: [float(np.exp(t - 1.2816 * s)), float(np.exp(t + 1.2816 * s))]
-            for n, t, s in zip(names, theta0, sd, strict=True)}
+    return {
+        n: [float(np.exp(t - 1.2816 * s)), float(np.exp(t + 1.2816 * s))]
+        for n, t, s in zip(names, theta0, sd, strict=True)
+    }
 
 
-def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame,
-                  priors: Priors = Priors()) -> dict:
+def fit_summaries(
+    studies: pd.DataFrame, log_nerve_days: Mapping[str, float], indications: pd.DataFrame, priors: Priors = Priors()
+) -> dict:
     """Fit the published summaries; return the ``relief`` section plus a ``fit`` dict of diagnostics.
 
     Parameters
@@ -434,8 +559,18 @@ def fit_summaries(studies: pd.DataFrame, log_nerve_days: Mapping[str, float], in
     chosen = {c: d["chosen"] for c, d in decision.items() if d["chosen"] != 0.0}
     fit = fit_laplace(rows, ic, log_nerve_days, list(chosen), chosen, priors) if chosen else base
     effects = {name: [float(fit.z[j]), float(np.sqrt(fit.cov[j, j]))] for name, j in fit.layout.index.items()}
-    diagnostics = {"log_likelihood": fit.loglik, "log_evidence": fit.log_evidence, "rows": len(rows),
-                   "studies": len(fit.layout.studies), "sigma": fit.sigma, "tau": fit.tau, "setting_sd": fit.setting_sd,
-                   "omega": fit.omega, "variance_80": _variance_intervals(fit, chosen),
-                   "effects_mean_sd": effects, "slopes": decision, "priors": dict(priors.__dict__)}
+    diagnostics = {
+        "log_likelihood": fit.loglik,
+        "log_evidence": fit.log_evidence,
+        "rows": len(rows),
+        "studies": len(fit.layout.studies),
+        "sigma": fit.sigma,
+        "tau": fit.tau,
+        "setting_sd": fit.setting_sd,
+        "omega": fit.omega,
+        "variance_80": _variance_intervals(fit, chosen),
+        "effects_mean_sd": effects,
+        "slopes": decision,
+        "priors": dict(priors.__dict__),
+    }
     return {**relief_section(fit), "fit": diagnostics}

@@ -79,14 +79,29 @@ def _errors(mm, day, grow, distance, params) -> np.ndarray:
         after_start = np.where(grow > 0, mm / grow, np.nan)
         beyond = mm > distance[:, None]
     checks = (
-        (beyond, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} is beyond the lesion-to-target "
-         f"distance ({distance[i]:.0f} mm): check the front, or pass the measured distance_mm"),
-        (from_freeze > fast, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
-         f"{from_freeze[i, j]:.1f} mm/day, faster than any measured regrowth ({fast:g} mm/day): "
-         "check the measurement"),
-        (after_start < slow, lambda i, j: f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
-         f"{after_start[i, j]:.2f} mm/day, slower than {slow:g} mm/day: not an advancing "
-         "regeneration front; check the measurement"),
+        (
+            beyond,
+            lambda i, j: (
+                f"front {mm[i, j]:g} mm on day {day[i, j]:g} is beyond the lesion-to-target "
+                f"distance ({distance[i]:.0f} mm): check the front, or pass the measured distance_mm"
+            ),
+        ),
+        (
+            from_freeze > fast,
+            lambda i, j: (
+                f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
+                f"{from_freeze[i, j]:.1f} mm/day, faster than any measured regrowth ({fast:g} mm/day): "
+                "check the measurement"
+            ),
+        ),
+        (
+            after_start < slow,
+            lambda i, j: (
+                f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
+                f"{after_start[i, j]:.2f} mm/day, slower than {slow:g} mm/day: not an advancing "
+                "regeneration front; check the measurement"
+            ),
+        ),
     )
     for mask, message in reversed(checks):  # the first applicable check wins
         for i, j in zip(*np.nonzero(mask), strict=True):
@@ -186,16 +201,28 @@ def update_from_fronts(
         y = np.where(usable, np.log(mm / grow) + np.log(ratio), 0.0)
         a = np.where(usable, 1.0 / grow, 0.0)
     start_var = (start * np.asarray(latency_sd_log, dtype=float)) ** 2
-    post_mu, post_sd = _posterior(prior_mu, prior_sd, y, a, usable, _s(params, "tinel_functional_rate_ratio"),
-                                  start_var, _v(params, "front_measurement_sd_log"))
+    post_mu, post_sd = _posterior(
+        prior_mu,
+        prior_sd,
+        y,
+        a,
+        usable,
+        _s(params, "tinel_functional_rate_ratio"),
+        start_var,
+        _v(params, "front_measurement_sd_log"),
+    )
     last = np.argmax(np.where(usable, day, -np.inf), axis=1)
     any_used = usable.any(axis=1)
     covered = ratio * np.take_along_axis(mm, last[:, None], axis=1)[:, 0]
     covered_sd = np.hypot(_s(params, "tinel_functional_rate_ratio"), _v(params, "front_measurement_sd_log"))
-    remaining, remaining_sd = _remaining(np.where(any_used, covered, np.nan), distance,
-                                         np.asarray(distance_sd_log, dtype=float), covered_sd)
-    warning = np.where(early.any(axis=1), "front measured before regrowth can start (day "
-                       + np.char.mod("%.0f", start).astype(object) + "): ignored", "")
+    remaining, remaining_sd = _remaining(
+        np.where(any_used, covered, np.nan), distance, np.asarray(distance_sd_log, dtype=float), covered_sd
+    )
+    warning = np.where(
+        early.any(axis=1),
+        "front measured before regrowth can start (day " + np.char.mod("%.0f", start).astype(object) + "): ignored",
+        "",
+    )
     return {
         "rate_median_mm_per_day": np.exp(post_mu),
         "rate_sd_log": post_sd,

@@ -111,9 +111,7 @@ def age_time_factor(age_years: np.ndarray, params: Params) -> tuple[np.ndarray, 
     )
     young = np.clip((adult - age) / (adult - child), 0.0, 1.0)
     older = np.clip((age - older_start) / (old - older_start), 0.0, 1.0)
-    log_f = young * np.log(_v(params, "age_child_time_ratio")) + older * np.log(
-        _v(params, "age_old_time_ratio")
-    )
+    log_f = young * np.log(_v(params, "age_child_time_ratio")) + older * np.log(_v(params, "age_old_time_ratio"))
     sd = young * _s(params, "age_child_time_ratio") + older * _s(params, "age_old_time_ratio")
     return np.exp(log_f), sd
 
@@ -219,9 +217,15 @@ def _front_inputs(params, n, age, diabetes, smoker, distance, distance_sd, front
     rate, rate_sd = rate_prior_mm_per_day(age_years=age, diabetes=diabetes, smoker=smoker, params=params)
     latency, latency_sd = initial_delay_days(params, n)
     upd = fronts.update_from_fronts(
-        rate_median=rate, rate_sd_log=rate_sd, front_mm=front_mm, front_day=front_day,
-        distance_mm=distance, distance_sd_log=distance_sd, latency_median_day=latency,
-        latency_sd_log=latency_sd, params=params,
+        rate_median=rate,
+        rate_sd_log=rate_sd,
+        front_mm=front_mm,
+        front_day=front_day,
+        distance_mm=distance,
+        distance_sd_log=distance_sd,
+        latency_median_day=latency,
+        latency_sd_log=latency_sd,
+        params=params,
     )
     rate_override = (upd["rate_median_mm_per_day"], upd["rate_sd_log"])
     return rate_override, (upd["anchor_day"], upd["remaining_mm"], upd["remaining_sd_log"]), upd
@@ -275,17 +279,24 @@ def nerve_time(
     age = np.asarray(age_years, dtype=float)
     n = age.shape[0]
     distance, distance_sd = distance_median_mm(
-        default_distance_mm=default_distance_mm, height_cm=height_cm,
-        measured_distance_mm=measured_distance_mm, params=params,
+        default_distance_mm=default_distance_mm,
+        height_cm=height_cm,
+        measured_distance_mm=measured_distance_mm,
+        params=params,
     )
     extra: dict[str, np.ndarray] = {}
     if front_mm is not None:
         if rate_override is not None or front_anchor is not None:
             raise ValueError("pass either front_mm/front_day or rate_override/front_anchor, not both")
         rate_override, front_anchor, upd = _front_inputs(
-            params, n, age, diabetes, smoker, distance, distance_sd, front_mm, front_day)
-        extra = {"front_error": upd["error"], "front_warning": upd["warning"],
-                 "front_covered_fraction": upd["covered_fraction"], "front_n_used": upd["n_fronts_used"]}
+            params, n, age, diabetes, smoker, distance, distance_sd, front_mm, front_day
+        )
+        extra = {
+            "front_error": upd["error"],
+            "front_warning": upd["warning"],
+            "front_covered_fraction": upd["covered_fraction"],
+            "front_n_used": upd["n_fronts_used"],
+        }
     if rate_override is None:
         rate, rate_sd = rate_prior_mm_per_day(age_years=age, diabetes=diabetes, smoker=smoker, params=params)
     else:
@@ -302,9 +313,7 @@ def nerve_time(
     with np.errstate(invalid="ignore", divide="ignore"):  # rows refused by validation may hold nonsense
         mu_a, sigma_a = lognormal_sum([delay, regrow], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2)])
     sigma_a = np.sqrt(sigma_a**2 + _v(params, "discrepancy_sd_log") ** 2)
-    mu_f, sigma_f = lognormal_sum(
-        [delay, regrow, terminal], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2), terminal_sd]
-    )
+    mu_f, sigma_f = lognormal_sum([delay, regrow, terminal], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2), terminal_sd])
     sigma_f = np.sqrt(sigma_f**2 + _v(params, "discrepancy_sd_log") ** 2)
     # T = anchor + future: quantiles exact; (mu, sigma) the log-normal through its median and p90
     p10, median, p90 = (anchor + np.exp(mu_f + z * sigma_f) for z in (Z10, 0.0, Z90))

@@ -37,17 +37,27 @@ from pathlib import Path
 
 import numpy as np
 
-from regen.stats.aft import FAMILIES
 from regen.catalog.nerves import indication_ids, load_catalog, load_indication_catalog, pain_class
-from regen.stats.covariates import BINARY_TERMS, NUMERIC_TERMS
-from regen.errors import ModelFileError
 from regen.catalog.parameters import REQUIRED
-from regen.utils.parsing import printable, short_repr
+from regen.errors import ModelFileError
 from regen.model.relief import ENTRY_KEYS, relief_distribution
 from regen.schema.patients import RANGES
+from regen.stats.aft import FAMILIES
+from regen.stats.covariates import BINARY_TERMS, NUMERIC_TERMS
+from regen.utils.parsing import printable, short_repr
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "MAX_DEPTH", "MAX_NAME_LENGTH", "PLAUSIBLE_DAYS", "is_safe_name",
-           "read_bundle", "validate_bundle", "write_bundle"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NAME_LENGTH",
+    "PLAUSIBLE_DAYS",
+    "is_safe_name",
+    "read_bundle",
+    "validate_bundle",
+    "write_bundle",
+]
 
 FORMAT = "regen-model"
 FORMAT_VERSION = 2
@@ -115,10 +125,10 @@ def _number(value: object, where: str, low: float = -math.inf, high: float = mat
     except OverflowError:
         number = math.inf
     if not math.isfinite(number) or not low <= number <= high:
-        raise ModelFileError(f"model file field {where} is {short_repr(value)}; expected a number "
-                             f"from {low:g} to {high:g}")
+        raise ModelFileError(
+            f"model file field {where} is {short_repr(value)}; expected a number from {low:g} to {high:g}"
+        )
     return number
-
 
 
 def _mapping(parent: Mapping, key: str, where: str = "") -> Mapping:
@@ -151,8 +161,10 @@ def is_safe_name(text: object) -> bool:
 def _text(parent: Mapping, key: str) -> str:
     value = parent.get(key)
     if not is_safe_name(value):
-        raise ModelFileError(f"model file field {key!r} is {short_repr(value)}; expected 1 to {MAX_NAME_LENGTH} "
-                             "letters, digits and . _ @ + -, starting with a letter or digit")
+        raise ModelFileError(
+            f"model file field {key!r} is {short_repr(value)}; expected 1 to {MAX_NAME_LENGTH} "
+            "letters, digits and . _ @ + -, starting with a letter or digit"
+        )
     return value
 
 
@@ -200,8 +212,9 @@ def _check_numeric_terms(numeric: Mapping) -> float:
     for name, pair in numeric.items():
         where = f"relief.covariates.numeric[{short_repr(name)}]"
         if name not in NUMERIC_TERMS:
-            raise ModelFileError(f"model file field {where} is not a covariate regen knows "
-                                 f"({', '.join(NUMERIC_TERMS)})")
+            raise ModelFileError(
+                f"model file field {where} is not a covariate regen knows ({', '.join(NUMERIC_TERMS)})"
+            )
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ModelFileError(f"model file field {where} is not [center, scale]")
         low, high = RANGES[name][:2]
@@ -225,29 +238,38 @@ def _check_covariates(relief: Mapping) -> None:
     effect = 0.0
     for name, value in _mapping(cov, "coef", "relief.covariates.").items():
         if name not in reach:
-            raise ModelFileError(f"model file field relief.covariates.coef[{short_repr(name)}] has no term in "
-                                 "relief.covariates.numeric or .binary")
+            raise ModelFileError(
+                f"model file field relief.covariates.coef[{short_repr(name)}] has no term in "
+                "relief.covariates.numeric or .binary"
+            )
         effect += abs(_number(value, f"relief.covariates.coef[{name!r}]", -5.0, 5.0)) * reach[name]
     if effect > _MAX_COVARIATE_EFFECT:
-        raise ModelFileError(f"model file covariates change log relief time by up to {effect:.1f} over the "
-                             f"accepted patient values (a time ratio of {math.exp(min(effect, 700)):.3g}); "
-                             f"expected at most {_MAX_COVARIATE_EFFECT:g}")
+        raise ModelFileError(
+            f"model file covariates change log relief time by up to {effect:.1f} over the "
+            f"accepted patient values (a time ratio of {math.exp(min(effect, 700)):.3g}); "
+            f"expected at most {_MAX_COVARIATE_EFFECT:g}"
+        )
 
 
 def _check_relief(bundle: Mapping) -> None:
     relief = _mapping(bundle, "relief")
     if relief.get("family") not in FAMILIES:
-        raise ModelFileError(f"model file relief family {short_repr(relief.get('family'))} is not one of "
-                             f"{', '.join(FAMILIES)}")
+        raise ModelFileError(
+            f"model file relief family {short_repr(relief.get('family'))} is not one of {', '.join(FAMILIES)}"
+        )
     _number(relief.get("sigma"), "relief.sigma", 0.02, 2.5)
     _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 2.0)
-    known = {"indications": set(indication_ids()),
-             "classes": {i.pain_class for i in load_indication_catalog().values()}}
+    known = {
+        "indications": set(indication_ids()),
+        "classes": {i.pain_class for i in load_indication_catalog().values()},
+    }
     for group in ("indications", "classes"):
         for key, entry in _mapping(relief, group, "relief.").items():
             if key not in known[group]:  # an entry no patient can reach: a typo or an edited file
-                raise ModelFileError(f"model file relief.{group} has {short_repr(key)}, which is not a catalog "
-                                     f"{group[:-1] if group == 'indications' else 'pain class'}")
+                raise ModelFileError(
+                    f"model file relief.{group} has {short_repr(key)}, which is not a catalog "
+                    f"{group[:-1] if group == 'indications' else 'pain class'}"
+                )
             _check_entry(entry, f"relief.{group}[{key!r}]")
     _check_entry(relief.get("default"), "relief.default")
     _check_covariates(relief)
@@ -259,8 +281,10 @@ def validate_bundle(bundle: object) -> dict:
         raise ModelFileError("not a regen model file (no 'format': 'regen-model')")
     version = bundle.get("format_version")
     if type(version) is int and version == 1:
-        raise ModelFileError("model file format version 1 was written by regen 0.1, whose mechanism has "
-                             "since been recalibrated; refit it with 'regen fit'")
+        raise ModelFileError(
+            "model file format version 1 was written by regen 0.1, whose mechanism has "
+            "since been recalibrated; refit it with 'regen fit'"
+        )
     if not (type(version) is int and version == FORMAT_VERSION):
         raise ModelFileError(
             f"model file format version {short_repr(version)} is not supported "
@@ -282,8 +306,11 @@ def _check_shape(bundle: Mapping) -> None:
         value, depth = stack.pop()
         count += 1
         if depth > MAX_DEPTH or count > _MAX_NODES:
-            what = f"nested more than {MAX_DEPTH} levels deep" if depth > MAX_DEPTH else \
-                f"made of more than {_MAX_NODES} values"
+            what = (
+                f"nested more than {MAX_DEPTH} levels deep"
+                if depth > MAX_DEPTH
+                else f"made of more than {_MAX_NODES} values"
+            )
             raise ModelFileError(f"model file is {what}: not a regen model")
         if isinstance(value, Mapping):
             if not all(isinstance(k, str) for k in value):
@@ -309,8 +336,9 @@ def _entry_laws(relief: Mapping, log_nerve: Mapping[str, float]):
     pairs = [(nid, ind) for nid, nerve in catalog.items() for ind in nerve.indications]
     groups = [("default", "default", {**relief, "indications": {}, "classes": {}}, pairs)]
     for key in relief["classes"]:
-        groups.append(("classes", key, {**relief, "indications": {}},
-                       [(n, i) for n, i in pairs if pain_class(i) == key] or pairs))
+        groups.append(
+            ("classes", key, {**relief, "indications": {}}, [(n, i) for n, i in pairs if pain_class(i) == key] or pairs)
+        )
     for key in relief["indications"]:
         groups.append(("indications", key, relief, [(n, key) for n, i in pairs if i == key] or [(pairs[0][0], key)]))
     for group, key, section, chosen in groups:
@@ -324,15 +352,19 @@ def _check_forecasts(bundle: Mapping) -> None:
     log_nerve = _reference_nerve_days(bundle["parameters"])
     for nerve, mu in log_nerve.items():
         if not low <= math.exp(mu) <= high:
-            raise ModelFileError(f"model file mechanism gives a median return of sensation of day {math.exp(mu):.3g} "
-                                 f"for {nerve} (reference patient); expected {low:g} to {high:g} days")
+            raise ModelFileError(
+                f"model file mechanism gives a median return of sensation of day {math.exp(mu):.3g} "
+                f"for {nerve} (reference patient); expected {low:g} to {high:g} days"
+            )
     for group, key, dist in _entry_laws(bundle["relief"], log_nerve):
         median = dist.quantile(0.5)
         if not np.all((median >= low) & (median <= high)):
             worst = float(median[np.argmax(np.abs(np.log(median / math.sqrt(low * high))))])
             where = "relief.default" if group == "default" else f"relief.{group}[{key!r}]"
-            raise ModelFileError(f"model file field {where} gives a median relief end of day {worst:.3g} for a "
-                                 f"reference patient; expected {low:g} to {high:g} days")
+            raise ModelFileError(
+                f"model file field {where} gives a median relief end of day {worst:.3g} for a "
+                f"reference patient; expected {low:g} to {high:g} days"
+            )
 
 
 def read_bundle(path: str | os.PathLike) -> dict:
@@ -349,8 +381,12 @@ def read_bundle(path: str | os.PathLike) -> dict:
     if path.stat().st_size > MAX_BYTES:
         raise ModelFileError(f"model file {str(path)!r} is larger than {MAX_BYTES} bytes")
     try:
-        bundle = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant,
-                            parse_float=_finite_float, object_pairs_hook=_unique_keys)
+        bundle = json.loads(
+            path.read_text(encoding="utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise ModelFileError(
             f"model file {str(path)!r} is not valid JSON (truncated or not a regen model): {printable(exc)}"

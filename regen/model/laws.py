@@ -27,9 +27,9 @@ import numpy as np
 
 from regen.catalog.nerves import load_catalog
 from regen.mechanism.regrowth import nerve_time, onset_time
-from regen.utils.parsing import CodedText, factorize
-from regen.planning.rules import shrink_to_history
 from regen.model.relief import ReliefDistribution, relief_distribution
+from regen.planning.rules import shrink_to_history
+from regen.utils.parsing import CodedText, factorize
 
 __all__ = ["follow_up_survival", "history", "nerve_times", "next_cycle_relief", "patient_relief"]
 
@@ -43,8 +43,9 @@ def _nerve_facts(nerve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     catalog = load_catalog()
     codes, uniques = factorize(nerve)
     distance = np.array([catalog[u].default_distance_mm if u in catalog else np.nan for u in uniques])
-    observable = np.array(["yes" if u in catalog and catalog[u].skin_territory else "no" for u in uniques],
-                          dtype=object)
+    observable = np.array(
+        ["yes" if u in catalog and catalog[u].skin_territory else "no" for u in uniques], dtype=object
+    )
     return distance[codes], CodedText.from_codes(codes, observable)
 
 
@@ -69,9 +70,16 @@ def nerve_times(cols: Mapping, params: Mapping) -> dict[str, np.ndarray]:
     if "front_mm" in cols and not np.isnan(cols["front_mm"]).all():
         fronts = {"front_mm": cols["front_mm"], "front_day": cols["front_day"]}
     distance, observable = _nerve_facts(cols["nerve"])
-    mech = nerve_time(default_distance_mm=distance, age_years=cols["age"],
-                      diabetes=cols["diabetes"], smoker=cols["smoker"], height_cm=cols["height_cm"],
-                      measured_distance_mm=cols["distance_mm"], params=params, **fronts)
+    mech = nerve_time(
+        default_distance_mm=distance,
+        age_years=cols["age"],
+        diabetes=cols["diabetes"],
+        smoker=cols["smoker"],
+        height_cm=cols["height_cm"],
+        measured_distance_mm=cols["distance_mm"],
+        params=params,
+        **fronts,
+    )
     blank = np.full(n, "", dtype=object)
     return {"front_error": blank, "front_warning": blank, **mech, "sensation_observable": observable}
 
@@ -117,8 +125,9 @@ def _model_law(model, cols: Mapping, mech: Mapping) -> ReliefDistribution:
     return relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
 
 
-def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
-                      base: ReliefDistribution | None = None) -> ReliefDistribution:
+def next_cycle_relief(
+    model, cols: Mapping, mech: Mapping, lost_day: np.ndarray, base: ReliefDistribution | None = None
+) -> ReliefDistribution:
     """The relief-end law of the next cycle, in days after the retreatment on ``lost_day``.
 
     The cycle that just ended joins the patient's history (rows where
@@ -134,8 +143,9 @@ def next_cycle_relief(model, cols: Mapping, mech: Mapping, lost_day: np.ndarray,
     return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
 
 
-def follow_up_survival(dist: ReliefDistribution, times, relief_at_day: np.ndarray,
-                       relief_lost_day: np.ndarray) -> np.ndarray:
+def follow_up_survival(
+    dist: ReliefDistribution, times, relief_at_day: np.ndarray, relief_lost_day: np.ndarray
+) -> np.ndarray:
     """P(still relieved) at ``times`` given the follow-up (``n x k``): the one rule every output uses.
 
     Still relieved on day D: the law given relief then (response drops out).

@@ -24,18 +24,28 @@ from types import MappingProxyType
 import numpy as np
 
 from regen._version import __version__
-from regen.model.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
-from regen.errors import InputError
-from regen.model.laws import follow_up_survival, patient_relief
 from regen.catalog.parameters import parameter_values
-from regen.utils.parsing import short_repr
+from regen.errors import InputError
+from regen.model.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bundle
+from regen.model.laws import follow_up_survival, patient_relief
 from regen.model.prediction import predict_batch, predict_columns, predict_frame
 from regen.model.relief import ReliefDistribution
-from regen.utils.resources import model_path
 from regen.schema.patients import validate_patients
+from regen.utils.parsing import short_repr
+from regen.utils.resources import model_path
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_MODEL_FILE", "MAX_DAY", "MECHANISM_ONLY", "Model", "check_times", "load_model",
-           "mechanism_bundle", "resolve_model", "thaw"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_MODEL_FILE",
+    "MAX_DAY",
+    "MECHANISM_ONLY",
+    "Model",
+    "check_times",
+    "load_model",
+    "mechanism_bundle",
+    "resolve_model",
+    "thaw",
+]
 
 DEFAULT_MODEL_FILE = "default.json"
 MECHANISM_ONLY = "mechanism-only"
@@ -65,15 +75,33 @@ def mechanism_bundle() -> dict:
     offset coefficient 1) with spread ``relief_sd_log``.
     """
     params = parameter_values()
-    entry = {"location": 0.0, "location_sd": 0.0, "offset_coef": 1.0, "response_prob": 1.0,
-             "long_responder_fraction": 0.0, "studies": 0, "patients": 0}
-    return validate_bundle({
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": MECHANISM_ONLY, "version": __version__,
-        "description": "relief end = return of sensation (mechanism), no outcome data",
-        "parameters": params,
-        "relief": {"family": "lognormal", "sigma": params["relief_sd_log"]["value"], "setting_sd": 0.0,
-                   "indications": {}, "classes": {}, "default": entry},
-    })
+    entry = {
+        "location": 0.0,
+        "location_sd": 0.0,
+        "offset_coef": 1.0,
+        "response_prob": 1.0,
+        "long_responder_fraction": 0.0,
+        "studies": 0,
+        "patients": 0,
+    }
+    return validate_bundle(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "name": MECHANISM_ONLY,
+            "version": __version__,
+            "description": "relief end = return of sensation (mechanism), no outcome data",
+            "parameters": params,
+            "relief": {
+                "family": "lognormal",
+                "sigma": params["relief_sd_log"]["value"],
+                "setting_sd": 0.0,
+                "indications": {},
+                "classes": {},
+                "default": entry,
+            },
+        }
+    )
 
 
 class Model:
@@ -196,11 +224,13 @@ def check_times(times: object) -> np.ndarray:
     if isinstance(times, str | bytes) or values.ndim > 1 or values.size == 0:
         raise InputError(f"times: {short_repr(times)} is not a day or a list of days; {hint}")
     for value in values.reshape(-1):
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) \
-                or not 0.0 <= float(value) <= MAX_DAY:  # NaN fails the comparison
+        if (
+            isinstance(value, bool | np.bool_)
+            or not isinstance(value, numbers.Real)
+            or not 0.0 <= float(value) <= MAX_DAY
+        ):  # NaN fails the comparison
             raise InputError(f"times: {short_repr(value)} is not a day; {hint}")
     return values.reshape(-1).astype(float)
-
 
 
 def _refuse_bad_rows(errors: np.ndarray, index) -> None:

@@ -33,8 +33,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from regen.catalog.nerves import load_indication_catalog
 from regen.catalog.checks import join_messages
+from regen.catalog.nerves import load_indication_catalog
+from regen.errors import InputError
+from regen.mechanism.regrowth import freeze_warnings, onset_time
+from regen.model.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
+from regen.planning.rules import retreatment_days, review_days
 from regen.schema.columns import (
     DETAIL_COLUMNS,
     FOLLOW_UP_COLUMNS,
@@ -43,13 +47,9 @@ from regen.schema.columns import (
     RELIEF_DAYS,
     round_outputs,
 )
-from regen.errors import InputError
 from regen.schema.headers import match_headers
-from regen.model.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
-from regen.mechanism.regrowth import freeze_warnings, onset_time
-from regen.utils.parsing import LARGE, CodedText, factorize, is_missing
-from regen.planning.rules import retreatment_days, review_days
 from regen.schema.patients import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
+from regen.utils.parsing import LARGE, CodedText, factorize, is_missing
 
 __all__ = [
     "add_days",
@@ -73,11 +73,13 @@ def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
     """The booking fraction to use: the model's default, or a given value strictly inside (0, 1)."""
     if book_at_risk is None:
         return _v(params, "retreatment_risk")
-    value = float(book_at_risk) if isinstance(book_at_risk, int | float) and not isinstance(book_at_risk, bool) \
+    value = (
+        float(book_at_risk)
+        if isinstance(book_at_risk, int | float) and not isinstance(book_at_risk, bool)
         else math.nan
+    )
     if not 0.0 < value < 1.0:
-        raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 "
-                         "(e.g. 0.25)")
+        raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 (e.g. 0.25)")
     return value
 
 
@@ -90,8 +92,10 @@ def check_model(model: object) -> None:
         Naming the type given and where a name or path is accepted.
     """
     if not all(hasattr(model, key) for key in ("bundle", "params", "version")):
-        raise TypeError(f"model must be a regen Model here; got {type(model).__name__} (regen.predict_patient "
-                        "and regen.score_frame also take a path, 'default' or 'mechanism-only')")
+        raise TypeError(
+            f"model must be a regen Model here; got {type(model).__name__} (regen.predict_patient "
+            "and regen.score_frame also take a path, 'default' or 'mechanism-only')"
+        )
 
 
 def check_frame(frame: object):
@@ -109,11 +113,13 @@ def check_frame(frame: object):
     if isinstance(frame, pd.DataFrame):
         return frame
     if not isinstance(frame, Mapping):
-        raise TypeError(f"frame must be a pandas DataFrame or a mapping of column name to values; "
-                        f"got {type(frame).__name__}")
+        raise TypeError(
+            f"frame must be a pandas DataFrame or a mapping of column name to values; got {type(frame).__name__}"
+        )
     try:
-        return pd.DataFrame({key: list(values) if isinstance(values, tuple) else values
-                             for key, values in frame.items()})
+        return pd.DataFrame(
+            {key: list(values) if isinstance(values, tuple) else values for key, values in frame.items()}
+        )
     except (TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"frame: the mapping's columns must be lists of one length ({reason})") from None
@@ -145,8 +151,11 @@ def _front_text(mech) -> np.ndarray:
     used = np.asarray(mech.get("front_n_used", np.zeros(n)), dtype=int)
     out = np.full(n, "", dtype=object)
     rows = np.flatnonzero(used > 0)
-    out[rows] = [f"{used[i]} regrowth front(s) used: functional rate {mech['rate_mm_per_day'][i]:.2f} mm/day, "
-                 f"forecast counted from the last front (day {mech['anchor_day'][i]:g})" for i in rows]
+    out[rows] = [
+        f"{used[i]} regrowth front(s) used: functional rate {mech['rate_mm_per_day'][i]:.2f} mm/day, "
+        f"forecast counted from the last front (day {mech['anchor_day'][i]:g})"
+        for i in rows
+    ]
     return out
 
 
@@ -157,8 +166,10 @@ def _follow_up_text(given, lost, count, window) -> np.ndarray:
     due = is_lost & ~window
     out[due] = [f"relief lost on day {d:g}: retreatment due now, next cycle forecast" for d in lost[due]]
     ended = is_lost & window
-    out[ended] = [f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no "
-                  "retreatment booked)" for d in lost[ended]]
+    out[ended] = [
+        f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no retreatment booked)"
+        for d in lost[ended]
+    ]
     hist = count > 0
     out[hist] = [f"{t}; " if t else "" for t in out[hist]]
     out[hist] = out[hist] + [f"shrunk toward {c} earlier cycle(s)" for c in count[hist]]
@@ -183,19 +194,25 @@ def _self_limiting(indication: np.ndarray) -> np.ndarray:
     return flags[codes]
 
 
-_NO_OUTCOME_DATA = ("this model has no relief outcome data for this indication or its class: relief is assumed "
-                    "to end as the nerve recovers (mechanism only, response not known); a model built on "
-                    "published studies (--model default) may rest on more")
-_WINDOW = ("post-operative pain ends by itself: the forecast is an analgesic window and no retreatment is "
-           "booked (for chronic pain of this nerve, give a chronic indication)")
+_NO_OUTCOME_DATA = (
+    "this model has no relief outcome data for this indication or its class: relief is assumed "
+    "to end as the nerve recovers (mechanism only, response not known); a model built on "
+    "published studies (--model default) may rest on more"
+)
+_WINDOW = (
+    "post-operative pain ends by itself: the forecast is an analgesic window and no retreatment is "
+    "booked (for chronic pain of this nerve, give a chronic indication)"
+)
 
 
 def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
-    return [f"for comparable patients relief is expected to end (median day {m:.0f}) before the regrowing axons "
-            f"can have reached their target (day {f:.0f} at the earliest): relief in this setting often ends for "
-            "reasons other than regrowth (a partial lesion, another pain generator), so the booking follows the "
-            "relief forecast"
-            for m, f in zip(median_day, floor_day, strict=True)]
+    return [
+        f"for comparable patients relief is expected to end (median day {m:.0f}) before the regrowing axons "
+        f"can have reached their target (day {f:.0f} at the earliest): relief in this setting often ends for "
+        "reasons other than regrowth (a partial lesion, another pain generator), so the booking follows the "
+        "relief forecast"
+        for m, f in zip(median_day, floor_day, strict=True)
+    ]
 
 
 def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
@@ -219,8 +236,9 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
-    out["follow_up"] = _join(_front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1],
-                                                                 window))
+    out["follow_up"] = _join(
+        _front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window)
+    )
     notes = np.full(len(dist), "", dtype=object)
     notes[np.asarray(dist.level) == "mechanism"] = _NO_OUTCOME_DATA
     notes[window] = _join(notes[window], np.full(int(window.sum()), _WINDOW, dtype=object))
@@ -252,8 +270,9 @@ def _blank_bad_rows(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.
     return out
 
 
-def predict_columns(model, raw: Mapping, book_at_risk: float | None = None,
-                    allow_any_nerve: bool = False) -> dict[str, np.ndarray]:
+def predict_columns(
+    model, raw: Mapping, book_at_risk: float | None = None, allow_any_nerve: bool = False
+) -> dict[str, np.ndarray]:
     """Every prediction column for the patient columns ``raw`` (numpy in, numpy out).
 
     Parameters
@@ -289,17 +308,33 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     onset = onset_time(params, len(batch))
     relief = _relief_columns(model, cols, mech, onset, risk)
     out = {
-        **{k: mech[k] for k in ("sensation_return_median_day", "sensation_return_p10_day",
-                                "sensation_return_p90_day", "sensation_observable", "distance_mm", "rate_mm_per_day",
-                                "initial_delay_days", "regrowth_days", "terminal_delay_days",
-                                "arrival_median_day", "arrival_p10_day", "anchor_day")},
+        **{
+            k: mech[k]
+            for k in (
+                "sensation_return_median_day",
+                "sensation_return_p10_day",
+                "sensation_return_p90_day",
+                "sensation_observable",
+                "distance_mm",
+                "rate_mm_per_day",
+                "initial_delay_days",
+                "regrowth_days",
+                "terminal_delay_days",
+                "arrival_median_day",
+                "arrival_p10_day",
+                "anchor_day",
+            )
+        },
         **onset,
         **relief,
         "nerve": cols["nerve"],
         "indication": cols["indication"],
-        "warnings": _join(batch.row_warnings if batch.row_warnings is not None else np.full(len(batch), ""),
-                          freeze_warnings(cols["probe_temp_c"], params), mech["front_warning"],
-                          relief.pop("_plan_notes")),
+        "warnings": _join(
+            batch.row_warnings if batch.row_warnings is not None else np.full(len(batch), ""),
+            freeze_warnings(cols["probe_temp_c"], params),
+            mech["front_warning"],
+            relief.pop("_plan_notes"),
+        ),
     }
     errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
     ok = errors == ""
@@ -307,8 +342,9 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     for kind in ("retreatment_due", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
     nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
-    out["next_cycle_relief_end_median_date"] = (add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any()
-                                                else np.full(len(batch), "", dtype=object))
+    out["next_cycle_relief_end_median_date"] = (
+        add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any() else np.full(len(batch), "", dtype=object)
+    )
     out["model_version"] = CodedText.from_codes(ok.astype(np.intp), np.array(["", model.version], dtype=object))
     out["patient_id"] = cols["patient_id"]
 
@@ -317,9 +353,16 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
 
 
 #: Columns that must be finite days between 0 and 100 years for a row to count as scored.
-_PLAUSIBLE_DAYS = ("sensation_return_median_day", "sensation_return_p10_day", "sensation_return_p90_day",
-                   "relief_onset_day", "relief_end_median_day", "relief_end_p10_day", "relief_end_p90_day",
-                   "review_day")
+_PLAUSIBLE_DAYS = (
+    "sensation_return_median_day",
+    "sensation_return_p10_day",
+    "sensation_return_p90_day",
+    "relief_onset_day",
+    "relief_end_median_day",
+    "relief_end_p10_day",
+    "relief_end_p90_day",
+    "review_day",
+)
 
 
 def _implausible(out: Mapping, version: str) -> np.ndarray:
@@ -328,12 +371,18 @@ def _implausible(out: Mapping, version: str) -> np.ndarray:
     due = np.asarray(out["retreatment_due_day"], float)
     probs = np.column_stack([out[f"p_relief_{d}d"] for d in RELIEF_DAYS])
     with np.errstate(invalid="ignore"):
-        good = (np.isfinite(days).all(1) & (days >= 0).all(1) & (days <= 36500).all(1)
-                & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
-                & ((probs >= 0) & (probs <= 1)).all(1))
+        good = (
+            np.isfinite(days).all(1)
+            & (days >= 0).all(1)
+            & (days <= 36500).all(1)
+            & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
+            & ((probs >= 0) & (probs <= 1)).all(1)
+        )
     out = np.full(good.shape, "", dtype=object)
-    out[~good] = (f"no plausible prediction from model {version} (a day not finite or beyond 100 years): "
-                  "check the distance and follow-up values")
+    out[~good] = (
+        f"no plausible prediction from model {version} (a day not finite or beyond 100 years): "
+        "check the distance and follow-up values"
+    )
     return out
 
 
@@ -354,8 +403,7 @@ def output_columns(input_names) -> tuple[str, ...]:
     columns = (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ()))
     clash = [c for c in columns if c in names]
     if clash:
-        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): "
-                            "drop them before scoring")
+        raise DataFileError(f"the input already has prediction columns ({', '.join(clash)}): drop them before scoring")
     return columns
 
 

@@ -39,8 +39,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from regen.stats import aft
 from regen.catalog.nerves import pain_class
+from regen.stats import aft
 from regen.stats.covariates import covariate_effect
 from regen.utils.parsing import CodedText, factorize
 
@@ -107,8 +107,9 @@ class ReliefDistribution:
         s = aft.survival(self.family, log_t, self.mu[:, None], self.scale[:, None])
         return np.where(t > 0, s, 1.0)
 
-    def responder_survival(self, times: Sequence[float] | np.ndarray,
-                           given_day: np.ndarray | None = None) -> np.ndarray:
+    def responder_survival(
+        self, times: Sequence[float] | np.ndarray, given_day: np.ndarray | None = None
+    ) -> np.ndarray:
         """P(still relieved at each time | responder [, relieved at ``given_day``]), ``n x k``."""
         t = np.broadcast_to(np.asarray(times, float), (len(self), np.size(times)))
         long = self.long[:, None]
@@ -121,8 +122,7 @@ class ReliefDistribution:
             cond = np.clip(s_t / s_d, 0.0, 1.0)
         return np.where(t <= given, 1.0, np.where(s_d > 0, cond, 0.0))
 
-    def survival(self, times: Sequence[float] | np.ndarray,
-                 given_day: np.ndarray | None = None) -> np.ndarray:
+    def survival(self, times: Sequence[float] | np.ndarray, given_day: np.ndarray | None = None) -> np.ndarray:
         """P(still relieved at each time), ``n x k``, non-responders included.
 
         Given relief at ``given_day`` (NaN = no such information) the patient is
@@ -170,14 +170,17 @@ def evidence_text(entry: Mapping, level: str, indication: str) -> str:
     """One line saying what stands behind a forecast."""
     studies, patients = int(entry.get("studies", 0)), int(entry.get("patients", 0))
     count = f"{studies} {'study' if studies == 1 else 'studies'}, " + (
-        f"{patients} patients" if patients else "patients not stated")
+        f"{patients} patients" if patients else "patients not stated"
+    )
     if level == "indication" and entry.get("data") == "clinic":  # fitted by regen fit on a clinic's rows
         return f"indication: clinic data, {patients} {'patient' if patients == 1 else 'patients'}"
     if level == "indication":
         return f"indication: {count}"
     if level == "class" and studies == 0:
-        return (f"class only: no study of this indication nor of its class ({pain_class(indication)}): "
-                "the average of the other classes, widest interval")
+        return (
+            f"class only: no study of this indication nor of its class ({pain_class(indication)}): "
+            "the average of the other classes, widest interval"
+        )
     if level == "class":
         return f"class only: no study of this indication ({pain_class(indication)}: {count})"
     return "mechanism only: no outcome data for this indication or its class"
@@ -200,11 +203,20 @@ def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarr
     entries, levels, uniques, codes = _entries(relief, indication)
     table = {key: np.array([float(e[key]) for e in entries])[codes] for key in ENTRY_KEYS}
     sigma2 = float(relief["sigma"]) ** 2 + float(relief.get("setting_sd", 0.0)) ** 2
-    mu = (table["location"] + table["offset_coef"] * np.asarray(log_nerve_days, float)
-          + covariate_effect(cols, relief.get("covariates")))
-    evidence = np.array([evidence_text(e, lvl, ind) for e, lvl, ind in zip(entries, levels, uniques, strict=True)],
-                        dtype=object)
+    mu = (
+        table["location"]
+        + table["offset_coef"] * np.asarray(log_nerve_days, float)
+        + covariate_effect(cols, relief.get("covariates"))
+    )
+    evidence = np.array(
+        [evidence_text(e, lvl, ind) for e, lvl, ind in zip(entries, levels, uniques, strict=True)], dtype=object
+    )
     return ReliefDistribution(
-        family=str(relief["family"]), mu=mu, scale=np.sqrt(sigma2 + table["location_sd"] ** 2),
-        response=table["response_prob"], long=table["long_responder_fraction"],
-        evidence=CodedText.from_codes(codes, evidence), level=np.array(levels, dtype=object)[codes])
+        family=str(relief["family"]),
+        mu=mu,
+        scale=np.sqrt(sigma2 + table["location_sd"] ** 2),
+        response=table["response_prob"],
+        long=table["long_responder_fraction"],
+        evidence=CodedText.from_codes(codes, evidence),
+        level=np.array(levels, dtype=object)[codes],
+    )

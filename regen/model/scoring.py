@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import os
 
-from regen.schema.columns import OUTPUT_COLUMNS
 from regen.model.model import Model, resolve_model
 from regen.model.prediction import predict_frame
 from regen.model.prediction import predict_patient as _predict_patient
+from regen.schema.columns import OUTPUT_COLUMNS
 
 __all__ = ["OUTPUT_COLUMNS", "predict_patient", "resolve_model", "score_frame"]
 
 
-def score_frame(frame, model: Model | str | os.PathLike | None = None,
-                book_at_risk: float | None = None):
+def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None):
     """Score every row of ``frame``; input columns first, untouched, then the predictions.
 
     Parameters
@@ -61,8 +60,9 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None,
     return predict_frame(resolve_model(model), frame, book_at_risk)
 
 
-def predict_patient(model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None,
-                    **columns: object) -> dict:
+def predict_patient(
+    model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None, **columns: object
+) -> dict:
     """Predict one patient from keyword columns: :func:`regen.model.prediction.predict_patient`, any model argument.
 
     ``model`` is what :func:`score_frame` takes (a Model, a path, ``"default"``,

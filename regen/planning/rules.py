@@ -70,8 +70,12 @@ def review_days(review_quantile_day, onset_p90_day, due_day) -> np.ndarray:
 
 
 def shrink_to_history(
-    family: str, mu: np.ndarray, sigma: np.ndarray, history_log_days: np.ndarray,
-    history_count: np.ndarray, icc: float,
+    family: str,
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    history_log_days: np.ndarray,
+    history_count: np.ndarray,
+    icc: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Location and scale of the next cycle, shrunk toward the patient's own cycles.
 

@@ -46,9 +46,10 @@ def _table(rows: Sequence[dict], columns: Sequence[str], width: int) -> str:
     widths = [max([len(c), *(len(row[j]) for row in cells)]) for j, c in enumerate(columns)]
     indent = sum(widths[:-1]) + 2 * (len(columns) - 1)
     last = max(_MIN_LAST, width - indent)
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-             "  ".join("-" * min(w, last if j == len(columns) - 1 else w)
-                       for j, w in enumerate(widths)).rstrip()]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+        "  ".join("-" * min(w, last if j == len(columns) - 1 else w) for j, w in enumerate(widths)).rstrip(),
+    ]
     for row in cells:
         head = "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=True))
         folded = textwrap.wrap(row[-1], last, break_long_words=False, break_on_hyphens=False) or [""]
@@ -108,17 +109,28 @@ def nerve_listing(fmt: str, width: int = 120) -> str:
     rows = [n.as_dict() for n in load_catalog().values()]
     if fmt != "table":
         return render(rows, fmt).rstrip("\n")
-    table = [{"id": r["id"], "mm": f"{r['default_distance_mm']:g}", "region": r["region"],
-              "aliases and indications": f"aliases: {', '.join(r['aliases'])}; indications: "
-              f"{', '.join(r['indications'])}"} for r in rows]
-    return ("regen nerve catalog (mm: lesion-to-target distance, default for a 170 cm adult; "
-            "sources and every field: --format csv)\n" + render(table, "table", width=width))
+    table = [
+        {
+            "id": r["id"],
+            "mm": f"{r['default_distance_mm']:g}",
+            "region": r["region"],
+            "aliases and indications": f"aliases: {', '.join(r['aliases'])}; indications: "
+            f"{', '.join(r['indications'])}",
+        }
+        for r in rows
+    ]
+    return (
+        "regen nerve catalog (mm: lesion-to-target distance, default for a 170 cm adult; "
+        "sources and every field: --format csv)\n" + render(table, "table", width=width)
+    )
 
 
 def _describe_input(row: dict) -> str:
     unit = f", {row['unit']}" if row["unit"] else ""
-    return (f"{row['kind']} {row['type']}{unit}; accepted: {row['accepted']}; default: {row['default']}. "
-            f"{row['meaning'][0].upper()}{row['meaning'][1:]}.")
+    return (
+        f"{row['kind']} {row['type']}{unit}; accepted: {row['accepted']}; default: {row['default']}. "
+        f"{row['meaning'][0].upper()}{row['meaning'][1:]}."
+    )
 
 
 def column_listing(fmt: str, width: int = 120) -> str:
@@ -126,17 +138,25 @@ def column_listing(fmt: str, width: int = 120) -> str:
     from regen.schema.column_docs import input_column_docs, output_column_docs
 
     inputs = [{"direction": "input", **r} for r in input_column_docs()]
-    outputs = [{"direction": "output", "name": r["name"], "kind": r["in"], "meaning": r["meaning"]}
-               for r in output_column_docs()]
+    outputs = [
+        {"direction": "output", "name": r["name"], "kind": r["in"], "meaning": r["meaning"]}
+        for r in output_column_docs()
+    ]
     if fmt != "table":
         keys = ["direction", "name", "kind", "type", "unit", "accepted", "default", "meaning"]
         return render(inputs + outputs, fmt, keys).rstrip("\n")
-    return "\n".join([
-        "Input columns (only nerve is required; headers match ignoring case, spaces, - and _; "
-        "other columns pass through untouched):",
-        render([{"column": r["name"], "description": _describe_input(r)} for r in inputs], "table", width=width),
-        "",
-        "Output columns (regen score appends them after the input columns; predict --format json has them "
-        "and more):",
-        render([{"column": r["name"], "meaning": f"{r['meaning']} [{r['kind']}]"} for r in outputs], "table",
-               width=width)])
+    return "\n".join(
+        [
+            "Input columns (only nerve is required; headers match ignoring case, spaces, - and _; "
+            "other columns pass through untouched):",
+            render([{"column": r["name"], "description": _describe_input(r)} for r in inputs], "table", width=width),
+            "",
+            "Output columns (regen score appends them after the input columns; predict --format json has them "
+            "and more):",
+            render(
+                [{"column": r["name"], "meaning": f"{r['meaning']} [{r['kind']}]"} for r in outputs],
+                "table",
+                width=width,
+            ),
+        ]
+    )

@@ -23,21 +23,25 @@ from pathlib import Path
 
 import numpy as np
 
-from regen.schema.columns import whole_day
 from regen.files.write import atomic_path
+from regen.schema.columns import whole_day
 
 __all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "save_timeline", "timeline_curves"]
 
 #: Median phases of the regrowth (row key, label, colour): greys and browns,
 #: never the blue of the return of sensation.
-_PHASES = (("initial_delay_days", "initial delay", "#969696"),
-           ("regrowth_days", "axon regrowth", "#dfc27d"),
-           ("terminal_delay_days", "maturation", "#a6611a"))
+_PHASES = (
+    ("initial_delay_days", "initial delay", "#969696"),
+    ("regrowth_days", "axon regrowth", "#dfc27d"),
+    ("terminal_delay_days", "maturation", "#a6611a"),
+)
 _RELIEF, _ALL, _BAND, _SENSATION = "#e6550d", "#7f2704", "#fdd0a2", "#2171b5"
 #: Key days drawn across both panels (row key, label, colour, line style).
-_KEY_DAYS = (("relief_onset_day", "relief onset (median)", "#238b45", ":"),
-             ("review_day", "review", "#6a51a3", "-."),
-             ("retreatment_due_day", "book retreatment by", "#cb181d", "-"))
+_KEY_DAYS = (
+    ("relief_onset_day", "relief onset (median)", "#238b45", ":"),
+    ("review_day", "review", "#6a51a3", "-."),
+    ("retreatment_due_day", "book retreatment by", "#cb181d", "-"),
+)
 _FOLLOW_UP_KEYS = ("relief_at_day", "relief_lost_day", "front_mm", "front_day")
 
 
@@ -69,8 +73,8 @@ def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarr
     """
     from dataclasses import replace
 
-    from regen.model.laws import nerve_times, next_cycle_relief, patient_relief
     from regen.mechanism.regrowth import Z90
+    from regen.model.laws import nerve_times, next_cycle_relief, patient_relief
     from regen.schema.patients import validate_patients
 
     cols = {k: v[:1] for k, v in validate_patients(raw).columns.items()}
@@ -86,9 +90,13 @@ def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarr
     # monotone in it, so the end points alone would not do
     spread = np.array([law(z).survival(days, given)[0] for z in np.linspace(-Z90, Z90, 9)])
     ends = replace(dist, long=np.zeros_like(dist.long))  # responders whose relief ends
-    out = {"days": days, "responders": ends.responder_survival(days, given)[0],
-           "all_patients": dist.survival(days, given)[0], "band_low": spread.min(axis=0),
-           "band_high": spread.max(axis=0)}
+    out = {
+        "days": days,
+        "responders": ends.responder_survival(days, given)[0],
+        "all_patients": dist.survival(days, given)[0],
+        "band_low": spread.min(axis=0),
+        "band_high": spread.max(axis=0),
+    }
     lost = cols["relief_lost_day"][0]
     if np.isfinite(lost):  # observed; the next cycle joins the lost one to the history
         out.update({k: np.where(days < lost, 1.0, 0.0) for k in out if k != "days"})
@@ -143,8 +151,10 @@ def _observable(row: Mapping) -> bool:
 def _title(row: Mapping) -> str:
     who = f"Patient {row['patient_id']}: " if row.get("patient_id") not in (None, "") else ""
     when = f", treated {str(row['treated_on'])[:10]}" if row.get("treated_on") else ", treatment date not given"
-    return (f"{who}{row['nerve']} ({row['indication']}){when}\n"
-            f"model {row['model_version']}; estimates with uncertainty, decision support, not a medical device")
+    return (
+        f"{who}{row['nerve']} ({row['indication']}){when}\n"
+        f"model {row['model_version']}; estimates with uncertainty, decision support, not a medical device"
+    )
 
 
 # -- drawing --------------------------------------------------------------------------
@@ -152,30 +162,59 @@ def _draw_curves(ax, row: Mapping, curves: Mapping) -> None:
     days = curves["days"]
     lost = _num(row, "relief_lost_day")
     if math.isfinite(lost):
-        ax.plot(days, curves["all_patients"], color="black", lw=2.2,
-                label=f"observed: relief lost on day {_d(lost)}")
+        ax.plot(days, curves["all_patients"], color="black", lw=2.2, label=f"observed: relief lost on day {_d(lost)}")
         if "next_cycle" in curves:
-            ax.plot(days, curves["next_cycle"], color=_RELIEF, lw=2.4, ls=(0, (5, 2)),
-                    label=f"next cycle if retreated on day {_d(lost)}:\nresponders whose relief ends")
+            ax.plot(
+                days,
+                curves["next_cycle"],
+                color=_RELIEF,
+                lw=2.4,
+                ls=(0, (5, 2)),
+                label=f"next cycle if retreated on day {_d(lost)}:\nresponders whose relief ends",
+            )
             n = [_num(row, f"next_cycle_relief_end_{k}_day") for k in ("p10", "median", "p90")]
-            _points(ax, [lost + v for v in n], f"next cycle: relief ends {_d(n[1])} days after\n"
-                    f"the retreatment (80 %: {_d(n[0])}-{_d(n[2])})")
+            _points(
+                ax,
+                [lost + v for v in n],
+                f"next cycle: relief ends {_d(n[1])} days after\nthe retreatment (80 %: {_d(n[0])}-{_d(n[2])})",
+            )
         return
     lo, hi = _num(row, "sensation_return_p10_day"), _num(row, "sensation_return_p90_day")
     if np.max(curves["band_high"] - curves["band_low"]) > 1e-3:  # none when relief does not follow regrowth
-        ax.fill_between(days, curves["band_low"], curves["band_high"], color=_BAND, lw=0,
-                        label="band: all patients, with regrowth anywhere in\n"
-                        f"its 80 % interval (sensation day {_d(lo)}-{_d(hi)})")
+        ax.fill_between(
+            days,
+            curves["band_low"],
+            curves["band_high"],
+            color=_BAND,
+            lw=0,
+            label=f"band: all patients, with regrowth anywhere in\nits 80 % interval (sensation day {_d(lo)}-{_d(hi)})",
+        )
     response, long = _num(row, "p_response"), _num(row, "long_responder_fraction")
-    detail = [f"{_pct(1 - response)} no relief" if math.isfinite(response) and response < 1 else "",
-              f"{_pct(long)} long relief" if math.isfinite(long) else ""]
-    table = ", ".join(f"{_pct(_num(row, f'p_relief_{d}d'))} at {d} d" for d in (90, 180, 365)
-                      if math.isfinite(_num(row, f"p_relief_{d}d")))
+    detail = [
+        f"{_pct(1 - response)} no relief" if math.isfinite(response) and response < 1 else "",
+        f"{_pct(long)} long relief" if math.isfinite(long) else "",
+    ]
+    table = ", ".join(
+        f"{_pct(_num(row, f'p_relief_{d}d'))} at {d} d"
+        for d in (90, 180, 365)
+        if math.isfinite(_num(row, f"p_relief_{d}d"))
+    )
     detail = ", ".join(d for d in detail if d)
-    ax.plot(days, curves["all_patients"], color=_ALL, lw=2, ls="--",
-            label=f"all patients{f' ({detail})' if detail else ''}\n= the table's P(still relieved):\n{table}")
-    ax.plot(days, curves["responders"], color=_RELIEF, lw=2.4,
-            label="responders whose relief ends\n= the table's relief end (median, 80 %)")
+    ax.plot(
+        days,
+        curves["all_patients"],
+        color=_ALL,
+        lw=2,
+        ls="--",
+        label=f"all patients{f' ({detail})' if detail else ''}\n= the table's P(still relieved):\n{table}",
+    )
+    ax.plot(
+        days,
+        curves["responders"],
+        color=_RELIEF,
+        lw=2.4,
+        label="responders whose relief ends\n= the table's relief end (median, 80 %)",
+    )
     _draw_table_points(ax, row)
 
 
@@ -194,8 +233,9 @@ def _points(ax, q: list[float], text: str) -> None:
     """p10, median, p90 as points at 90 %, 50 %, 10 % of a responders' curve, the median labelled."""
     if all(map(math.isfinite, q)):
         ax.plot(q, [0.9, 0.5, 0.1], "o", color=_RELIEF, mec="black", ms=6, zorder=5)
-        ax.annotate(text, (q[1], 0.5),
-                    xytext=(16, 6), textcoords="offset points", fontsize=9, color=_ALL, fontweight="bold")
+        ax.annotate(
+            text, (q[1], 0.5), xytext=(16, 6), textcoords="offset points", fontsize=9, color=_ALL, fontweight="bold"
+        )
 
 
 def _draw_key_days(axes, row: Mapping) -> None:
@@ -205,8 +245,14 @@ def _draw_key_days(axes, row: Mapping) -> None:
             continue
         date = _date(row, day)
         for i, ax in enumerate(axes):
-            ax.axvline(day, color=color, ls=style, lw=1.6, zorder=4,
-                       label=f"{label}: day {_d(day)}" + (f" ({date})" if date else "") if i == 0 else None)
+            ax.axvline(
+                day,
+                color=color,
+                ls=style,
+                lw=1.6,
+                zorder=4,
+                label=f"{label}: day {_d(day)}" + (f" ({date})" if date else "") if i == 0 else None,
+            )
 
 
 def _d(day: float) -> str:
@@ -219,8 +265,16 @@ def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: 
         return
     ax.barh(y, hi - lo, left=lo, height=0.42, color=color, alpha=0.4, lw=0)
     ax.plot([mid, mid], [y - 0.3, y + 0.3], color=color, lw=3)
-    ax.text(max(lo, 0.0), y - 0.3, text, ha="left", va="bottom", fontsize=8.5, color="black",  # not over the names
-            bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
+    ax.text(
+        max(lo, 0.0),
+        y - 0.3,
+        text,
+        ha="left",
+        va="bottom",
+        fontsize=8.5,
+        color="black",  # not over the names
+        bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1},
+    )
 
 
 def _draw_lanes(ax, row: Mapping) -> None:
@@ -229,34 +283,68 @@ def _draw_lanes(ax, row: Mapping) -> None:
     anchored = math.isfinite(start) and start >= 0.5  # a regrowth front anchors the forecast
     start = start if anchored else 0.0
     if anchored:
-        ax.barh(0, start, left=0, height=0.42, color="white", hatch="///", edgecolor="#969696", lw=0.5,
-                label=f"measured (up to the last front): {_d(start)} d")
+        ax.barh(
+            0,
+            start,
+            left=0,
+            height=0.42,
+            color="white",
+            hatch="///",
+            edgecolor="#969696",
+            lw=0.5,
+            label=f"measured (up to the last front): {_d(start)} d",
+        )
     for key, label, color in _PHASES:
         width = _num(row, key)
         if anchored and not width >= 0.5:  # the initial delay is behind an anchoring front
             continue
-        ax.barh(0, width, left=start, height=0.42, color=color, lw=0.5, edgecolor="white",
-                label=f"{label}{' still to go' if anchored and key == 'regrowth_days' else ''}: {_d(width)} d")
+        ax.barh(
+            0,
+            width,
+            left=start,
+            height=0.42,
+            color=color,
+            lw=0.5,
+            edgecolor="white",
+            label=f"{label}{' still to go' if anchored and key == 'regrowth_days' else ''}: {_d(width)} d",
+        )
         start += width
     fronts = list(zip(_numbers(row.get("front_day")), _numbers(row.get("front_mm")), strict=False))
     for day, _mm in fronts:
         ax.plot([day], [0], "D", color="black", ms=6, zorder=5)
     if fronts:  # one label: labels of fronts a few days apart would overprint each other
         text = "fronts: " + ", ".join(f"{_d(mm)} mm (day {_d(day)})" for day, mm in fronts)
-        ax.text(fronts[-1][0], -0.3, text, fontsize=8, ha="left", va="bottom",
-                bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
+        ax.text(
+            fronts[-1][0],
+            -0.3,
+            text,
+            fontsize=8,
+            ha="left",
+            va="bottom",
+            bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1},
+        )
     s = [_num(row, f"sensation_return_{k}_day") for k in ("p10", "median", "p90")]
     _lane_bar(ax, 1, s[0], s[1], s[2], _SENSATION, f"day {_d(s[1])} ({_d(s[0])}-{_d(s[2])})")
-    labels = ["regrowth", "sensation returns" if _observable(row) else "nerve recovered\n(no skin to test)",
-              "relief ends"]
+    labels = [
+        "regrowth",
+        "sensation returns" if _observable(row) else "nerve recovered\n(no skin to test)",
+        "relief ends",
+    ]
     lost = _num(row, "relief_lost_day")
     r = [_num(row, f"relief_end_{k}_day") for k in ("p10", "median", "p90")]
     if math.isfinite(lost):
         ax.plot([lost], [2], "D", color="black", ms=6)
         ax.text(lost, 1.7, f" lost on day {_d(lost)} (observed)", ha="left", va="bottom", fontsize=8.5)
         n = [_num(row, f"next_cycle_relief_end_{k}_day") for k in ("p10", "median", "p90")]
-        _lane_bar(ax, 3, lost + n[0], lost + n[1], lost + n[2], _RELIEF,
-                  f"{_d(n[1])} ({_d(n[0])}-{_d(n[2])}) days after retreatment")
+        _lane_bar(
+            ax,
+            3,
+            lost + n[0],
+            lost + n[1],
+            lost + n[2],
+            _RELIEF,
+            f"{_d(n[1])} ({_d(n[0])}-{_d(n[2])}) days after retreatment",
+        )
         labels.append("next cycle")
     else:
         _lane_bar(ax, 2, r[0], r[1], r[2], _RELIEF, f"day {_d(r[1])} ({_d(r[0])}-{_d(r[2])}), responders")
@@ -268,8 +356,14 @@ def _draw_lanes(ax, row: Mapping) -> None:
 def _draw_follow_up(ax, row: Mapping) -> None:
     given = _num(row, "relief_at_day")
     if math.isfinite(given) and not math.isfinite(_num(row, "relief_lost_day")):
-        ax.axvspan(0, given, color="#bdbdbd", alpha=0.25, lw=0,
-                   label=f"follow-up: still relieved on day {_d(given)}\n(curves and table conditional on it)")
+        ax.axvspan(
+            0,
+            given,
+            color="#bdbdbd",
+            alpha=0.25,
+            lw=0,
+            label=f"follow-up: still relieved on day {_d(given)}\n(curves and table conditional on it)",
+        )
 
 
 def _x_end(row: Mapping) -> float:
@@ -331,8 +425,15 @@ def plot_timeline(row: Mapping, curves: Mapping | None = None, ax=None):
     lanes.set_xlabel("days after cryoneurolysis" + _date_suffix(row))
     ax.set_title(_title(row), fontsize=10.5, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False, borderaxespad=0)
-    lanes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
-                  title="regrowth phases (medians)", title_fontsize=8.5, borderaxespad=0)
+    lanes.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8.5,
+        frameon=False,
+        title="regrowth phases (medians)",
+        title_fontsize=8.5,
+        borderaxespad=0,
+    )
     _warning_text(fig, row)
     _date_axis(ax, row)
     return ax, lanes
@@ -397,8 +498,11 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
         ax.scatter(pred, obs, s=[20 + b["n"] for b in cal["bins"]], color="#e6550d", label="bins")
         ax.set_xlabel(f"predicted P(relief at day {cal['day']})")
         ax.set_ylabel(f"observed P(relief at day {cal['day']}) (Turnbull)")
-        ax.set_title(f"calibration at day {cal['day']}: slope {cal['slope']:.2f}, "
-                     f"intercept {cal['intercept']:.2f}\n{result['model_version']}", fontsize=9)
+        ax.set_title(
+            f"calibration at day {cal['day']}: slope {cal['slope']:.2f}, "
+            f"intercept {cal['intercept']:.2f}\n{result['model_version']}",
+            fontsize=9,
+        )
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.legend(loc="upper left")

@@ -50,14 +50,18 @@ tr.zero td{color:#999}img{max-width:100%;height:auto}
 nav{font-size:90%}nav a{margin-right:.8em;white-space:nowrap}
 @media (max-width:600px){body{font-size:15px}h1{font-size:1.25em}td,th{padding:3px 5px}}"""
 
-_NAV = (("overdue", "Overdue"), ("weeks", "Next 12 weeks"), ("months", "Next 24 months"),
-        ("evidence", "Evidence"), ("cohort", "Cohort"))
+_NAV = (
+    ("overdue", "Overdue"),
+    ("weeks", "Next 12 weeks"),
+    ("months", "Next 24 months"),
+    ("evidence", "Evidence"),
+    ("cohort", "Cohort"),
+)
 _LEVEL_MEANING = {
     "indication": "studies of this indication stand behind the relief forecast",
-    "class only": "no study of this indication: its pain class's forecast, with the spread between "
-                  "indications added",
+    "class only": "no study of this indication: its pain class's forecast, with the spread between indications added",
     "mechanism only": "no outcome study of this indication or its class: relief end anchored on the "
-                      "nerve's regrowth alone",
+    "nerve's regrowth alone",
     "not stated": "the evidence column is empty for these rows",
 }
 
@@ -113,29 +117,42 @@ def _calendar_plot(month) -> str:
 
 
 def _head(title: str) -> str:
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+    )
 
 
 def _summary(c: tables.Cohort, today) -> str:
     n, ok = len(c.frame), int(c.ok.sum())
     versions = ", ".join(sorted(set(c.frame.loc[c.ok, "model_version"].astype(str)))) or "none"
     if c.has_ids:
-        who = (f"{tables.plural(c.patients, 'patient')} (by <code>patient_id</code>; "
-               f"{tables.plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)")
+        who = (
+            f"{tables.plural(c.patients, 'patient')} (by <code>patient_id</code>; "
+            f"{tables.plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)"
+        )
     else:
         who = "no <code>patient_id</code> column: each row counted as one patient"
-    return (_p(f"{tables.plural(n, 'row')} (one per treated nerve), {who}: {ok:,} scored, "
-               f"{n - ok:,} not scored. Model: {escape(versions)}. Today: <b>{today.date()}</b>.")
-            + _p("Estimates with uncertainty for decision support by clinicians; not a medical device. "
-                 "<b>Book by</b> is the day by which to <i>book</i> the retreatment (by default the day "
-                 "25 % of comparable patients have lost relief, not before the regrowing axons can have "
-                 "reached their target unless relief is expected to end first), not a day to treat on. "
-                 "Overdue means the date has passed in the scored file: a visit already held is not known "
-                 "to regen.", "note")
-            + "<nav>" + " ".join(f"<a href='#{k}'>{v}</a>" for k, v in _NAV) + "</nav>")
+    return (
+        _p(
+            f"{tables.plural(n, 'row')} (one per treated nerve), {who}: {ok:,} scored, "
+            f"{n - ok:,} not scored. Model: {escape(versions)}. Today: <b>{today.date()}</b>."
+        )
+        + _p(
+            "Estimates with uncertainty for decision support by clinicians; not a medical device. "
+            "<b>Book by</b> is the day by which to <i>book</i> the retreatment (by default the day "
+            "25 % of comparable patients have lost relief, not before the regrowing axons can have "
+            "reached their target unless relief is expected to end first), not a day to treat on. "
+            "Overdue means the date has passed in the scored file: a visit already held is not known "
+            "to regen.",
+            "note",
+        )
+        + "<nav>"
+        + " ".join(f"<a href='#{k}'>{v}</a>" for k, v in _NAV)
+        + "</nav>"
+    )
 
 
 def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
@@ -146,17 +163,30 @@ def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
     if not len(ev):
         return [*parts, _p(f"Nothing overdue: no review or booking date falls before {today.date()}.")]
     parts.append(f"<div class='box'>{tables.overdue_summary(ev, today)}</div>")
-    parts.append(_p("Overdue = the date is before today; the export does not say whether a review "
-                    "already took place or a retreatment was already booked.", "note"))
-    parts.append("<h3>How late</h3>" + tables.html_table(tables.lateness_table(ev, today), zero_rows=True,
-                                                        table_id="lateness"))
+    parts.append(
+        _p(
+            "Overdue = the date is before today; the export does not say whether a review "
+            "already took place or a retreatment was already booked.",
+            "note",
+        )
+    )
+    parts.append(
+        "<h3>How late</h3>" + tables.html_table(tables.lateness_table(ev, today), zero_rows=True, table_id="lateness")
+    )
     if list_patients:
-        parts.append("<h3>Who (most overdue first)</h3>"
-                     + tables.html_table(tables.overdue_list(ev, c, today), table_id="overdue-list"))
+        parts.append(
+            "<h3>Who (most overdue first)</h3>"
+            + tables.html_table(tables.overdue_list(ev, c, today), table_id="overdue-list")
+        )
     else:
-        parts.append(_p("Patient identifiers are left out of this page. Make it with "
-                        "<code>--list-patients</code> for the list of who is overdue "
-                        "(the page then carries identifiers: do not share it).", "note"))
+        parts.append(
+            _p(
+                "Patient identifiers are left out of this page. Make it with "
+                "<code>--list-patients</code> for the list of who is overdue "
+                "(the page then carries identifiers: do not share it).",
+                "note",
+            )
+        )
     return parts
 
 
@@ -165,31 +195,45 @@ def _calendar_sections(c: tables.Cohort, today) -> list[str]:
     month = tables.month_calendar(c.events, today)
     later = tables.after_window_sentence(c.events, today)
     nodate = tables.no_date_sentence(c)
-    return ["<h2 id='weeks'>Next 12 weeks</h2>",
-            _p("Calendar weeks, Monday to Sunday; the first starts today. Every week is listed, "
-               "empty ones included. Counts are patients (a repeated <code>patient_id</code> counts "
-               "once per week); <i>nerves</i> counts the treated nerves to book.", "note"),
-            tables.html_table(week, zero_rows=True, table_id="week-table"),
-            "<h2 id='months'>Next 24 months</h2>",
-            _p("Calendar months; the first starts today. Every month is listed, empty ones included.",
-               "note"),
-            _calendar_plot(month), tables.html_table(month, zero_rows=True, table_id="month-table"),
-            _p(later + " " + nodate, "note")]
+    return [
+        "<h2 id='weeks'>Next 12 weeks</h2>",
+        _p(
+            "Calendar weeks, Monday to Sunday; the first starts today. Every week is listed, "
+            "empty ones included. Counts are patients (a repeated <code>patient_id</code> counts "
+            "once per week); <i>nerves</i> counts the treated nerves to book.",
+            "note",
+        ),
+        tables.html_table(week, zero_rows=True, table_id="week-table"),
+        "<h2 id='months'>Next 24 months</h2>",
+        _p("Calendar months; the first starts today. Every month is listed, empty ones included.", "note"),
+        _calendar_plot(month),
+        tables.html_table(month, zero_rows=True, table_id="month-table"),
+        _p(later + " " + nodate, "note"),
+    ]
 
 
 def _evidence_section(c: tables.Cohort) -> list[str]:
     parts = ["<h2 id='evidence'>Evidence behind the predictions</h2>"]
     levels = tables.evidence_levels(c)
     if levels is None:
-        parts.append(_p("This scored file has no <code>evidence</code> column (scored by an older regen): "
-                        "how many predictions rest on class-level or mechanism-only evidence is not known. "
-                        "Re-score with the current regen to see it."))
+        parts.append(
+            _p(
+                "This scored file has no <code>evidence</code> column (scored by an older regen): "
+                "how many predictions rest on class-level or mechanism-only evidence is not known. "
+                "Re-score with the current regen to see it."
+            )
+        )
     else:
         parts.append(_p(tables.evidence_sentence(levels)))
-        parts.append(tables.html_table(tables.evidence_table(c, levels, _LEVEL_MEANING),
-                                       wrap={"what it means"}, table_id="evidence-levels"))
-        parts.append("<h3>As stated per prediction</h3>"
-                     + tables.html_table(tables.text_counts(c, "evidence"), wrap={"evidence"}))
+        parts.append(
+            tables.html_table(
+                tables.evidence_table(c, levels, _LEVEL_MEANING), wrap={"what it means"}, table_id="evidence-levels"
+            )
+        )
+        parts.append(
+            "<h3>As stated per prediction</h3>"
+            + tables.html_table(tables.text_counts(c, "evidence"), wrap={"evidence"})
+        )
     warn = tables.text_counts(c, "warnings", split="; ")
     if warn is not None and len(warn):
         parts.append("<h3>Warnings</h3>" + tables.html_table(warn, wrap={"warnings"}))
@@ -203,16 +247,23 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
     ok = c.frame[c.ok]
     parts = []
     if list_patients:
-        parts += ["<h2 id='list'>Working list</h2>",
-                  _p("Every scored row with a date, next action first. Contains patient identifiers.",
-                     "note"),
-                  tables.html_table(tables.working_list(c), table_id="working-list")]
-    parts += ["<h2 id='cohort'>Cohort by nerve and indication</h2>",
-              tables.html_table(tables.cohort_table(c), table_id="cohort-table"),
-              _p("Per nerve and indication: the median of the patients' predicted medians (sensation "
-                 "returns; relief ends, among responders) and the mean probability of still being "
-                 "relieved at 180 days (all patients, non-responders included).", "note"),
-              "<h2>Predicted relief end</h2>", _histogram(ok)]
+        parts += [
+            "<h2 id='list'>Working list</h2>",
+            _p("Every scored row with a date, next action first. Contains patient identifiers.", "note"),
+            tables.html_table(tables.working_list(c), table_id="working-list"),
+        ]
+    parts += [
+        "<h2 id='cohort'>Cohort by nerve and indication</h2>",
+        tables.html_table(tables.cohort_table(c), table_id="cohort-table"),
+        _p(
+            "Per nerve and indication: the median of the patients' predicted medians (sensation "
+            "returns; relief ends, among responders) and the mean probability of still being "
+            "relieved at 180 days (all patients, non-responders included).",
+            "note",
+        ),
+        "<h2>Predicted relief end</h2>",
+        _histogram(ok),
+    ]
     errors = tables.text_counts(c, "error", rows=~c.ok)
     if errors is not None and len(errors):
         parts += ["<h2>Not scored</h2>", tables.html_table(errors, wrap={"error"})]
@@ -224,8 +275,7 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
     return parts
 
 
-def build_report(scored, today=None, title: str = "regen cohort report", *,
-                 list_patients: bool = False) -> str:
+def build_report(scored, today=None, title: str = "regen cohort report", *, list_patients: bool = False) -> str:
     """Build the HTML page from a scored frame (the output of ``regen score``).
 
     Parameters
@@ -250,10 +300,14 @@ def build_report(scored, today=None, title: str = "regen cohort report", *,
 
     today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.today().normalize()
     cohort = tables.prepare(scored)
-    parts = [_head(title), f"<h1>{escape(title)}</h1>", _summary(cohort, today),
-             *_overdue_section(cohort, today, list_patients),
-             *_calendar_sections(cohort, today),
-             *_evidence_section(cohort),
-             *_rest(cohort, list_patients),
-             "</body></html>"]
+    parts = [
+        _head(title),
+        f"<h1>{escape(title)}</h1>",
+        _summary(cohort, today),
+        *_overdue_section(cohort, today, list_patients),
+        *_calendar_sections(cohort, today),
+        *_evidence_section(cohort),
+        *_rest(cohort, list_patients),
+        "</body></html>",
+    ]
     return "\n".join(parts)

@@ -31,9 +31,15 @@ __all__ = ["Cohort", "check_scored", "escape", "html_table", "month_calendar", "
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _NUMERIC = ("sensation_return_median_day", "relief_end_median_day", "p_relief_180d", "retreatment_due_day")
 #: The values the report reads, as ``regen score`` writes them (blank is always allowed): column -> range.
-_NUMBER_RANGES = {"sensation_return_median_day": (0.0, 36500.0), "relief_end_median_day": (0.0, 36500.0),
-                  "retreatment_due_day": (0.0, 36500.0), "review_day": (0.0, 36500.0),
-                  "p_relief_90d": (0.0, 1.0), "p_relief_180d": (0.0, 1.0), "p_relief_365d": (0.0, 1.0)}
+_NUMBER_RANGES = {
+    "sensation_return_median_day": (0.0, 36500.0),
+    "relief_end_median_day": (0.0, 36500.0),
+    "retreatment_due_day": (0.0, 36500.0),
+    "review_day": (0.0, 36500.0),
+    "p_relief_90d": (0.0, 1.0),
+    "p_relief_180d": (0.0, 1.0),
+    "p_relief_365d": (0.0, 1.0),
+}
 _DATE_COLUMNS = ("review_date", "retreatment_due_date")
 _KINDS = (("review", "reviews"), ("book by", "book by"))
 _LATE_BINS = (0, 7, 28, 91, 182, 365, np.inf)
@@ -43,6 +49,7 @@ _TOP = 20
 
 def escape(value) -> str:
     """HTML-escape a value's text; control and bidi characters become visible ``\\xNN``/``\\uNNNN``."""
+
     def visible(match) -> str:
         code = ord(match.group())
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -57,6 +64,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 def find_column(frame, name: str):
     """The column of ``frame`` called ``name``, ignoring case, spaces, ``-`` and ``_``."""
+
     def norm(text) -> str:
         return re.sub(r"[\s_\-]+", "", str(text).strip().lower())
 
@@ -124,8 +132,8 @@ def _number_problem(value, low: float, high: float) -> str:
 
 def _date_problem(value) -> str:
     """Why ``value`` is not a date YYYY-MM-DD in the accepted years ('' if it is one, or blank)."""
-    from regen.schema.dates import YEARS, date_texts, parse_date
     from regen.errors import InputError
+    from regen.schema.dates import YEARS, date_texts, parse_date
 
     if _blank(value):
         return ""
@@ -158,8 +166,10 @@ def check_scored(frame) -> None:
     if len(missing) == len(needed):
         raise DataFileError("is not a scored file (none of its columns): run 'regen score' first")
     if missing:
-        raise DataFileError(f"is not a complete scored file: column(s) {', '.join(missing)} missing (regen score "
-                            "writes them all): re-score the file")
+        raise DataFileError(
+            f"is not a complete scored file: column(s) {', '.join(missing)} missing (regen score "
+            "writes them all): re-score the file"
+        )
     checks = [(c, lambda v, r=r: _number_problem(v, *r)) for c, r in _NUMBER_RANGES.items()]
     checks += [(c, _date_problem) for c in _DATE_COLUMNS]
     first = None
@@ -174,8 +184,10 @@ def check_scored(frame) -> None:
     if first is not None:
         row, col, value, reason = first
         shown = repr(value if not isinstance(value, np.generic) else value.item())
-        raise DataFileError(f"data record {row + 1}, column {col}: {shown[:60]} {reason}; regen score never "
-                            "writes it: re-score the file")
+        raise DataFileError(
+            f"data record {row + 1}, column {col}: {shown[:60]} {reason}; regen score never "
+            "writes it: re-score the file"
+        )
 
 
 def prepare(scored) -> Cohort:
@@ -200,8 +212,7 @@ def prepare(scored) -> Cohort:
     for col in ("nerve", "indication"):
         frame[col] = np.where(ok, resolved[col], frame[col] if col in frame else "")
     id_col = find_column(frame, "patient_id")
-    ids = (frame[id_col].fillna("").astype(str).str.strip() if id_col is not None
-           else pd.Series("", index=frame.index))
+    ids = frame[id_col].fillna("").astype(str).str.strip() if id_col is not None else pd.Series("", index=frame.index)
     key = ids.where(ids != "", "\0row " + frame.index.astype(str))
     given = ids[ids != ""]
     events = []
@@ -209,9 +220,16 @@ def prepare(scored) -> Cohort:
         date = _dates(frame, col)
         m = ok & date.notna()
         events.append(pd.DataFrame({"date": date[m], "kind": kind, "patient": key[m], "row": frame.index[m]}))
-    return Cohort(frame=frame, ok=ok, key=key, ids=ids, has_ids=id_col is not None,
-                  patients=int(key.nunique()), repeated=int(given.duplicated().sum()),
-                  events=pd.concat(events, ignore_index=True))
+    return Cohort(
+        frame=frame,
+        ok=ok,
+        key=key,
+        ids=ids,
+        has_ids=id_col is not None,
+        patients=int(key.nunique()),
+        repeated=int(given.duplicated().sum()),
+        events=pd.concat(events, ignore_index=True),
+    )
 
 
 # -- HTML tables ---------------------------------------------------------------
@@ -255,9 +273,11 @@ def overdue_summary(overdue, today) -> str:
     for kind, what, unit in (("review", "Review", "date"), ("book by", "Book a retreatment", "nerve")):
         sub = ev[ev["kind"] == kind]
         if len(sub):
-            items.append(f"<li><b>{what}</b>: {plural(sub['patient'].nunique(), 'patient')} "
-                         f"({plural(len(sub), unit)}), median {sub['days_late'].median():.0f} days late, "
-                         f"at most {sub['days_late'].max():,}.</li>")
+            items.append(
+                f"<li><b>{what}</b>: {plural(sub['patient'].nunique(), 'patient')} "
+                f"({plural(len(sub), unit)}), median {sub['days_late'].median():.0f} days late, "
+                f"at most {sub['days_late'].max():,}.</li>"
+            )
     total = plural(ev["patient"].nunique(), "patient is", "patients are")
     return f"<p><b>{total} overdue</b> on {today.date()}:</p><ul>{''.join(items)}</ul>"
 
@@ -303,9 +323,15 @@ def _level(c: Cohort):
 def overdue_list(overdue, c: Cohort, today):
     """Who is overdue, most overdue first: id, nerve, indication, what, date, days late, evidence."""
     ev = _late(overdue, today).sort_values(["days_late", "kind"], ascending=[False, True])
-    return _list_frame(c, ev["row"].to_numpy(), {
-        "due": ev["kind"].to_numpy(), "days late": ev["days_late"].to_numpy(int),
-        "date": ev["date"].dt.strftime("%Y-%m-%d").to_numpy()})
+    return _list_frame(
+        c,
+        ev["row"].to_numpy(),
+        {
+            "due": ev["kind"].to_numpy(),
+            "days late": ev["days_late"].to_numpy(int),
+            "date": ev["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        },
+    )
 
 
 def _list_frame(c: Cohort, rows, extra: dict):
@@ -316,8 +342,14 @@ def _list_frame(c: Cohort, rows, extra: dict):
     import pandas as pd
 
     f = c.frame
-    out = pd.DataFrame({"patient_id": c.ids.to_numpy()[rows], **extra, "nerve": f["nerve"].to_numpy()[rows],
-                        "indication": f["indication"].to_numpy()[rows]})
+    out = pd.DataFrame(
+        {
+            "patient_id": c.ids.to_numpy()[rows],
+            **extra,
+            "nerve": f["nerve"].to_numpy()[rows],
+            "indication": f["indication"].to_numpy()[rows],
+        }
+    )
     level = _level(c)
     if level is not None:
         out["evidence"] = level.to_numpy()[rows]
@@ -355,8 +387,10 @@ def after_window_sentence(events, today, months: int = 24) -> str:
     end = (today.to_period("M") + months).start_time
     later = events[events["date"] >= end]
     book, review = later[later["kind"] == "book by"], later[later["kind"] == "review"]
-    return (f"After these {months} months: {plural(len(book), 'booking')} "
-            f"({plural(book['patient'].nunique(), 'patient')}) and {plural(len(review), 'review')}.")
+    return (
+        f"After these {months} months: {plural(len(book), 'booking')} "
+        f"({plural(book['patient'].nunique(), 'patient')}) and {plural(len(review), 'review')}."
+    )
 
 
 def no_date_sentence(c: Cohort) -> str:
@@ -366,8 +400,10 @@ def no_date_sentence(c: Cohort) -> str:
     n = int((c.ok.to_numpy() & ~dated).sum())
     if not n:
         return "Every scored row has its dates."
-    return (f"{plural(n, 'scored row has', 'scored rows have')} no date (no <code>treated_on</code>): "
-            "not in the calendars or the overdue list.")
+    return (
+        f"{plural(n, 'scored row has', 'scored rows have')} no date (no <code>treated_on</code>): "
+        "not in the calendars or the overdue list."
+    )
 
 
 # -- evidence ------------------------------------------------------------------
@@ -382,9 +418,11 @@ def evidence_sentence(levels) -> str:
     n = len(levels)
     weak = levels.isin(["class only", "mechanism only"])
     share = f" ({100 * weak.mean():.0f} %)" if n else ""
-    return (f"<b>{int(weak.sum()):,} of {plural(n, 'scored prediction')}{share} rest on class-level or "
-            f"mechanism-only evidence</b>: {int((levels == 'class only').sum()):,} class only, "
-            f"{int((levels == 'mechanism only').sum()):,} mechanism only: read their dates with more caution.")
+    return (
+        f"<b>{int(weak.sum()):,} of {plural(n, 'scored prediction')}{share} rest on class-level or "
+        f"mechanism-only evidence</b>: {int((levels == 'class only').sum()):,} class only, "
+        f"{int((levels == 'mechanism only').sum()):,} mechanism only: read their dates with more caution."
+    )
 
 
 def evidence_table(c: Cohort, levels, meaning: dict):
@@ -394,10 +432,14 @@ def evidence_table(c: Cohort, levels, meaning: dict):
     order = [k for k in meaning if k != "not stated"]
     order += sorted(set(levels) - set(order))
     keys = c.key[levels.index]
-    table = pd.DataFrame({"evidence": order,
-                          "predictions": [int((levels == k).sum()) for k in order],
-                          "patients": [int(keys[levels == k].nunique()) for k in order],
-                          "what it means": [meaning.get(k, "as stated by the model") for k in order]})
+    table = pd.DataFrame(
+        {
+            "evidence": order,
+            "predictions": [int((levels == k).sum()) for k in order],
+            "patients": [int(keys[levels == k].nunique()) for k in order],
+            "what it means": [meaning.get(k, "as stated by the model") for k in order],
+        }
+    )
     return table[(table["predictions"] > 0) | table["evidence"].isin(meaning)]
 
 
@@ -423,8 +465,10 @@ def no_booking_sentence(c: Cohort) -> str:
     n = int((c.ok & c.frame["retreatment_due_day"].isna()).sum())
     if not n:
         return ""
-    return (f"{plural(n, 'scored row has', 'scored rows have')} no booking day; the reason is in "
-            "<code>warnings</code> (listed above).")
+    return (
+        f"{plural(n, 'scored row has', 'scored rows have')} no booking day; the reason is in "
+        "<code>warnings</code> (listed above)."
+    )
 
 
 # -- cohort and working list ---------------------------------------------------
@@ -432,15 +476,23 @@ def cohort_table(c: Cohort):
     """Scored rows by nerve and indication: patients, nerves, median predictions."""
     level = _level(c)
     ok = c.frame[c.ok].assign(patient=c.key[c.ok], level="" if level is None else level[c.ok])
-    table = ok.groupby(["nerve", "indication"]).agg(
-        patients=("patient", "nunique"), nerves=("patient", "size"),
-        sensation=("sensation_return_median_day", "median"),
-        relief=("relief_end_median_day", "median"), p180=("p_relief_180d", "mean"),
-        evidence=("level", lambda v: ", ".join(sorted(set(v))))).reset_index()
+    table = (
+        ok.groupby(["nerve", "indication"])
+        .agg(
+            patients=("patient", "nunique"),
+            nerves=("patient", "size"),
+            sensation=("sensation_return_median_day", "median"),
+            relief=("relief_end_median_day", "median"),
+            p180=("p_relief_180d", "mean"),
+            evidence=("level", lambda v: ", ".join(sorted(set(v)))),
+        )
+        .reset_index()
+    )
     if level is None:
         table = table.drop(columns="evidence")
-    return table.sort_values(["patients", "nerve"], ascending=[False, True]).rename(columns={
-        "sensation": "sensation returns (day)", "relief": "relief ends (day)", "p180": "relieved at 180 d"})
+    return table.sort_values(["patients", "nerve"], ascending=[False, True]).rename(
+        columns={"sensation": "sensation returns (day)", "relief": "relief ends (day)", "p180": "relieved at 180 d"}
+    )
 
 
 def working_list(c: Cohort):

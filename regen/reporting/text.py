@@ -63,10 +63,14 @@ def _timeline(row: Mapping) -> str:
     anchor = _num(row.get("anchor_day"))  # > 0 only when a front anchors the forecast
     tail = f"maturation {_int(_num(row.get('terminal_delay_days')))} d"
     if math.isfinite(anchor) and anchor >= 0.5:
-        return (f"Timeline (medians): last regrowth front on day {_int(anchor)} -> regrowth {_int(regrow)} d more "
-                f"({_int(regrow * rate)} mm still to go at {rate:.2f} mm/day) -> {tail}")
-    return (f"Timeline (medians): initial delay {_int(delay)} d -> regrowth {_int(regrow)} d "
-            f"({_int(_num(row.get('distance_mm')))} mm at {rate:.2f} mm/day) -> {tail}")
+        return (
+            f"Timeline (medians): last regrowth front on day {_int(anchor)} -> regrowth {_int(regrow)} d more "
+            f"({_int(regrow * rate)} mm still to go at {rate:.2f} mm/day) -> {tail}"
+        )
+    return (
+        f"Timeline (medians): initial delay {_int(delay)} d -> regrowth {_int(regrow)} d "
+        f"({_int(_num(row.get('distance_mm')))} mm at {rate:.2f} mm/day) -> {tail}"
+    )
 
 
 def render_prediction(row: Mapping) -> str:
@@ -89,35 +93,51 @@ def render_prediction(row: Mapping) -> str:
         date = printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
         lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{date}")
 
-    line("Relief onset", "relief_onset_day", ("relief_onset_p10_day", "relief_onset_p90_day")
-         if "relief_onset_p10_day" in row else None)
+    line(
+        "Relief onset",
+        "relief_onset_day",
+        ("relief_onset_p10_day", "relief_onset_p90_day") if "relief_onset_p10_day" in row else None,
+    )
     observable = row.get("sensation_observable", "yes") != "no"
-    line("Return of sensation" if observable else "Nerve function back *", "sensation_return_median_day",
-         ("sensation_return_p10_day", "sensation_return_p90_day"))
+    line(
+        "Return of sensation" if observable else "Nerve function back *",
+        "sensation_return_median_day",
+        ("sensation_return_p10_day", "sensation_return_p90_day"),
+    )
     line("Relief end (responders)", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
     line("Review visit", "review_day", None)
     line("Book retreatment by", "retreatment_due_day", None)
     if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
-            _num(row.get("next_cycle_relief_end_median_day"))):
-        line("Next cycle: relief end **", "next_cycle_relief_end_median_day",
-             ("next_cycle_relief_end_p10_day", "next_cycle_relief_end_p90_day"), "next_cycle_relief_end_median_date")
+        _num(row.get("next_cycle_relief_end_median_day"))
+    ):
+        line(
+            "Next cycle: relief end **",
+            "next_cycle_relief_end_median_day",
+            ("next_cycle_relief_end_p10_day", "next_cycle_relief_end_p90_day"),
+            "next_cycle_relief_end_median_date",
+        )
     if any(text.startswith("Next cycle") for text in lines):
-        lines.append(f"{'':26}** days after a retreatment on the day relief was lost; "
-                     "the date is that day + the median")
+        lines.append(
+            f"{'':26}** days after a retreatment on the day relief was lost; the date is that day + the median"
+        )
     lines.append(
         f"{'P(still relieved)':<26}90 d: {_pct(row.get('p_relief_90d'))}   "
         f"180 d: {_pct(row.get('p_relief_180d'))}   365 d: {_pct(row.get('p_relief_365d'))}"
     )
     p_resp, long = _num(row.get("p_response")), _num(row.get("long_responder_fraction"))
     if math.isfinite(p_resp) and (p_resp < 1 or long > 0):
-        lines.append(f"{'':26}P(response) {_pct(p_resp)}; long responders (relief that never ends, "
-                     f"outside the interval above) {_pct(long)}")
+        lines.append(
+            f"{'':26}P(response) {_pct(p_resp)}; long responders (relief that never ends, "
+            f"outside the interval above) {_pct(long)}"
+        )
     lines += ["", _timeline(row)]
     if not observable:
-        lines.append(f"* This nerve has no skin territory: no clinical test shows its recovery. The line is the "
-                     f"model's time to recovered function: axons reach the target around "
-                     f"{_day(row.get('arrival_median_day'))}, then the maturation measured on skin nerves "
-                     "(assumed the same here). A model estimate only.")
+        lines.append(
+            f"* This nerve has no skin territory: no clinical test shows its recovery. The line is the "
+            f"model's time to recovered function: axons reach the target around "
+            f"{_day(row.get('arrival_median_day'))}, then the maturation measured on skin nerves "
+            "(assumed the same here). A model estimate only."
+        )
     if row.get("evidence"):
         lines.append(f"Relief forecast rests on: {printable(row['evidence'])}")
     if row.get("follow_up"):

@@ -71,12 +71,15 @@ def parse_date(text: object) -> np.datetime64:
         day = np.datetime64(key, "D")
     except ValueError:
         if _ISO.match(key) and key[10:11] in (" ", "T"):
-            raise InputError(f"{shown!r} has a time of day; give the treatment date alone (YYYY-MM-DD): the "
-                             "day of a time is a guess across time zones (only 00:00 is read as a date)") from None
+            raise InputError(
+                f"{shown!r} has a time of day; give the treatment date alone (YYYY-MM-DD): the "
+                "day of a time is a guess across time zones (only 00:00 is read as a date)"
+            ) from None
         raise InputError(f"{shown!r} is not a date; use the ISO form YYYY-MM-DD, e.g. 2026-03-14") from None
     if years_outside(np.array([day]))[0]:
-        raise InputError(f"{shown!r} is outside the years {YEARS[0]} to {YEARS[1]} (a typo?); use "
-                         "YYYY-MM-DD, e.g. 2026-03-14")
+        raise InputError(
+            f"{shown!r} is outside the years {YEARS[0]} to {YEARS[1]} (a typo?); use YYYY-MM-DD, e.g. 2026-03-14"
+        )
     return day
 
 

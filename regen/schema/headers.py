@@ -43,10 +43,23 @@ __all__ = ["HeaderMatch", "delimiter_hint", "edit_distance", "header_key", "matc
 _MIN_PREFIX = 4  # a known name cut short to at least this many letters still looks like it
 _MAX_GUESSES = 1000  # unknown headers looked at for a near miss (a file of 100,000 columns stays fast)
 #: Words of a header (split at anything but letters and digits) that name a column in other words.
-_SYNONYMS = {"height": "heightcm", "smoking": "smoker", "smokes": "smoker", "diabetic": "diabetes",
-             "gender": "sex", "treatment": "treatedon", "treated": "treatedon", "procedure": "treatedon",
-             "distance": "distancemm", "temperature": "probetempc", "temp": "probetempc", "probe": "probetempc",
-             "cycles": "freezecycles", "indications": "indication", "diagnosis": "indication"}
+_SYNONYMS = {
+    "height": "heightcm",
+    "smoking": "smoker",
+    "smokes": "smoker",
+    "diabetic": "diabetes",
+    "gender": "sex",
+    "treatment": "treatedon",
+    "treated": "treatedon",
+    "procedure": "treatedon",
+    "distance": "distancemm",
+    "temperature": "probetempc",
+    "temp": "probetempc",
+    "probe": "probetempc",
+    "cycles": "freezecycles",
+    "indications": "indication",
+    "diagnosis": "indication",
+}
 
 
 def header_key(name: object) -> str:
@@ -140,8 +153,12 @@ def match_headers(names: Iterable[object], known: Iterable[str]) -> HeaderMatch:
     names, known = tuple(names), tuple(known)
     if all(isinstance(n, str) for n in names):  # every chunk of a file has the same headers: match them once
         cached = _match_cached(names, known)
-        return HeaderMatch(columns=dict(cached.columns), mapped=dict(cached.mapped), warnings=list(cached.warnings),
-                           unread=dict(cached.unread))
+        return HeaderMatch(
+            columns=dict(cached.columns),
+            mapped=dict(cached.mapped),
+            warnings=list(cached.warnings),
+            unread=dict(cached.unread),
+        )
     return _match(names, known)
 
 
@@ -173,8 +190,7 @@ def _match(names: tuple, known: tuple) -> HeaderMatch:
         if guess is not None and strong and guess not in match.columns:
             match.unread[str(name)] = guess
         if guess is not None:
-            match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? "
-                                  "(rename it to use it)")
+            match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? (rename it to use it)")
     return match
 
 
@@ -188,6 +204,5 @@ def delimiter_hint(names: Iterable[object]) -> str:
         text = str(name)
         for sep, label in ((";", "semicolons"), ("\t", "tabs")):
             if text.count(sep) >= 1 and len([p for p in text.split(sep) if p.strip()]) >= 2:
-                return (f" (the header {text[:60]!r} looks separated by {label}: "
-                        "save the file as comma-separated CSV)")
+                return f" (the header {text[:60]!r} looks separated by {label}: save the file as comma-separated CSV)"
     return ""

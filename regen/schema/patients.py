@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from regen.catalog.nerves import first_indication, resolve_indication, resolve_nerve
 from regen.catalog.checks import distance_warnings, join_messages, off_catalog, off_catalog_message
+from regen.catalog.nerves import first_indication, resolve_indication, resolve_nerve
+from regen.errors import DataFileError, InputError
 from regen.schema.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.schema.dates import YEARS, date_texts, parse_date, years_outside
-from regen.errors import DataFileError, InputError
 from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers
 from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
 
@@ -59,8 +59,12 @@ __all__ = [
 #: The per-row override of the nerve x indication check (yes/no; blank = no).
 ALLOW_ANY_NERVE = "allow_any_nerve"
 #: Every input column name headers are matched against.
-INPUT_COLUMNS = (*PATIENT_COLUMNS, ALLOW_ANY_NERVE, *FOLLOW_UP_COLUMNS,
-                 *(c for c in OUTCOME_COLUMNS if c not in FOLLOW_UP_COLUMNS))
+INPUT_COLUMNS = (
+    *PATIENT_COLUMNS,
+    ALLOW_ANY_NERVE,
+    *FOLLOW_UP_COLUMNS,
+    *(c for c in OUTCOME_COLUMNS if c not in FOLLOW_UP_COLUMNS),
+)
 
 #: What a missing value means (None = not known; the model handles it).
 DEFAULTS: dict[str, object] = {
@@ -95,13 +99,32 @@ RANGES: dict[str, tuple[float, float, str, bool]] = {
     "front_day": (0.0, 3650.0, "days", False),
     "prior_relief_days": (0.0, 3650.0, "days", False),
 }
-_NUMERIC = ("age", "height_cm", "bmi", "distance_mm", "freeze_cycles", "freeze_seconds",
-            "probe_temp_c", "prior_treatments", "relief_at_day", "relief_lost_day")
+_NUMERIC = (
+    "age",
+    "height_cm",
+    "bmi",
+    "distance_mm",
+    "freeze_cycles",
+    "freeze_seconds",
+    "probe_temp_c",
+    "prior_treatments",
+    "relief_at_day",
+    "relief_lost_day",
+)
 _INTEGER = {"freeze_cycles", "prior_treatments"}
 _SEX = {"f": "female", "female": "female", "w": "female", "m": "male", "male": "male"}
 #: Columns whose blank or absent value means a stated default (counted in ``PatientBatch.defaults``).
-_COUNTED_DEFAULTS = ("indication", "age", "diabetes", "smoker", "distance_mm", "freeze_cycles",
-                     "freeze_seconds", "probe_temp_c", "prior_treatments")
+_COUNTED_DEFAULTS = (
+    "indication",
+    "age",
+    "diabetes",
+    "smoker",
+    "distance_mm",
+    "freeze_cycles",
+    "freeze_seconds",
+    "probe_temp_c",
+    "prior_treatments",
+)
 
 
 def column_help(name: str) -> str:
@@ -173,8 +196,9 @@ def _column(raw: Mapping, name: str, n: int) -> np.ndarray | None:
     if values.ndim == 0:
         return np.full(n, values.item(), dtype=object)
     if values.shape != (n,):
-        raise DataFileError(f"column {name!r} has shape {values.shape}, expected {n} values "
-                            "(is the column name repeated?)")
+        raise DataFileError(
+            f"column {name!r} has shape {values.shape}, expected {n} values (is the column name repeated?)"
+        )
     return values
 
 
@@ -264,11 +288,11 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
             numbers = _cell_numbers(value)
         except (TypeError, ValueError):
             numbers = []
-            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} is not a number or a "
-                       "';'-separated list of numbers")
+            errors.add(
+                np.arange(n) == i, f"{name}: {blank_text(value)!r} is not a number or a ';'-separated list of numbers"
+            )
         if not all(np.isfinite(numbers)):
-            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that "
-                       "is not a finite number")
+            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that is not a finite number")
             numbers = []
         parsed.append(numbers)
     width = max([1, *(len(p) for p in parsed)])
@@ -277,8 +301,13 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
         out[i, : len(p)] = p
     low, high, unit, _ = RANGES[name]
     bad = np.any(~np.isnan(out) & ((out <= low) | (out > high)), axis=1)
-    errors.add(bad, lambda i: f"{name}: {';'.join(f'{v:g}' for v in out[i] if v == v)} has a value "
-               f"outside the accepted range (above {low:g} to {high:g} {unit})")
+    errors.add(
+        bad,
+        lambda i: (
+            f"{name}: {';'.join(f'{v:g}' for v in out[i] if v == v)} has a value "
+            f"outside the accepted range (above {low:g} to {high:g} {unit})"
+        ),
+    )
     return out
 
 
@@ -365,16 +394,22 @@ def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
     for name in LIST_COLUMNS:
         cols[name] = _list_column(_column(raw, name, n), name, n, errors)
     both = ~np.isnan(cols["relief_at_day"]) & ~np.isnan(cols["relief_lost_day"])
-    errors.add(both & (cols["relief_lost_day"] <= cols["relief_at_day"]),
-               lambda i: f"relief_lost_day: {_fmt(cols['relief_lost_day'][i])} is not after "
-               f"relief_at_day {_fmt(cols['relief_at_day'][i])}")
+    errors.add(
+        both & (cols["relief_lost_day"] <= cols["relief_at_day"]),
+        lambda i: (
+            f"relief_lost_day: {_fmt(cols['relief_lost_day'][i])} is not after "
+            f"relief_at_day {_fmt(cols['relief_at_day'][i])}"
+        ),
+    )
     width = max(cols["front_mm"].shape[1], cols["front_day"].shape[1])
     for name in ("front_mm", "front_day"):  # same width, so observations pair up
         cols[name] = np.hstack([cols[name], np.full((n, width - cols[name].shape[1]), np.nan)])
     mismatch = np.isnan(cols["front_mm"]).sum(axis=1) != np.isnan(cols["front_day"]).sum(axis=1)
     receding = _recedes(cols["front_mm"], cols["front_day"])
-    errors.add(receding & ~mismatch, "front_mm/front_day: a later front is not farther from the lesion (a front "
-                                     "advances; check the pairs)")
+    errors.add(
+        receding & ~mismatch,
+        "front_mm/front_day: a later front is not farther from the lesion (a front advances; check the pairs)",
+    )
     errors.add(mismatch, "front_mm/front_day: give one day per front distance (same count)")
 
 
@@ -392,17 +427,19 @@ def check_headers(names: list) -> HeaderMatch:
     names = list(names)
     repeated = sorted({str(c) for c, n in Counter(names).items() if n > 1})
     if repeated:
-        raise DataFileError(f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; "
-                            "each column must appear once")
+        raise DataFileError(
+            f"column names repeat: {', '.join(repr(str(r)) for r in repeated)}; each column must appear once"
+        )
     match = match_headers(names, INPUT_COLUMNS)
     if "nerve" not in match.columns:
-        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)"
-                            + delimiter_hint(names))
+        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + delimiter_hint(names))
     if match.unread:
         header, column = next(iter(match.unread.items()))
-        raise DataFileError(f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
-                            f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
-                            "unit and coding, see 'regen columns') or remove it")
+        raise DataFileError(
+            f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
+            f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
+            "unit and coding, see 'regen columns') or remove it"
+        )
     return match
 
 
@@ -434,8 +471,9 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     off = given & (off_catalog(cols["nerve"], cols["indication"]) != "")
     errors.add(off & ~allow, lambda i: off_catalog_message(cols["nerve"][i], cols["indication"][i]))
     warned = np.full(n, "", dtype=object)
-    warned[off & allow] = [off_catalog_message(cols["nerve"][i], cols["indication"][i], allowed=True)
-                           for i in np.flatnonzero(off & allow)]
+    warned[off & allow] = [
+        off_catalog_message(cols["nerve"][i], cols["indication"][i], allowed=True) for i in np.flatnonzero(off & allow)
+    ]
     row_warnings = join_messages(warned, distance_warnings(cols["nerve"], cols["distance_mm"]))
     pid = _column(view, "patient_id", n)
     cols["patient_id"] = np.full(n, "", dtype=object) if pid is None else pid
@@ -475,5 +513,11 @@ def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> Patient
     errors = _Errors(n)
     cols, blank, row_warnings = _typed(view, n, errors, allow_any_nerve)
     defaults = {name: int(blank[name].sum()) for name in _COUNTED_DEFAULTS if blank[name].any()}
-    return PatientBatch(columns=cols, errors=errors.array(), row_warnings=row_warnings,
-                        mapped=match.mapped, defaults=defaults, warnings=match.warnings)
+    return PatientBatch(
+        columns=cols,
+        errors=errors.array(),
+        row_warnings=row_warnings,
+        mapped=match.mapped,
+        defaults=defaults,
+        warnings=match.warnings,
+    )

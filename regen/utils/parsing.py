@@ -106,8 +106,7 @@ _MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas' pd.NA and pd.NaT, w
 
 def is_missing(value: object) -> bool:
     """Whether a cell is missing: None, NaN, ``pd.NA`` or ``pd.NaT`` (a blank string is not)."""
-    return (value is None or (isinstance(value, float) and value != value)
-            or type(value).__name__ in _MISSING_TYPES)
+    return value is None or (isinstance(value, float) and value != value) or type(value).__name__ in _MISSING_TYPES
 
 
 def blank_text(value: object) -> str:
