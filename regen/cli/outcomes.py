@@ -1,0 +1,231 @@
+"""``regen simulate``, ``fit``, ``evaluate`` and ``describe``: a clinic's own outcome data and model."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from regen.cli.options import OutputFormat, fail_cleanly
+from regen.cli.options import model_name as _model_name
+from regen.cli.options import numbers as _numbers
+from regen.utils.parsing import printable
+
+__all__ = ["describe", "evaluate", "fit", "simulate"]
+
+
+def simulate(
+    n: int = typer.Option(
+        1000,
+        "-n",
+        "--n",
+        parser=_numbers(1, 10_000_000, whole=True),
+        metavar="N",
+        help="Number of synthetic patients (1 to 10,000,000).",
+    ),
+    seed: int = typer.Option(
+        0, parser=_numbers(0, whole=True), metavar="SEED", help="Random seed (same seed, same cohort)."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="CSV file to write (outcome schema)."),
+) -> None:
+    """Write a synthetic cohort with a known truth, in the outcome schema (no real patients).
+
+    Covariates, the mechanism, indication effects, monthly visits that make
+    interval censoring, loss to follow-up and non-responders.
+
+    Example: regen simulate -n 5000 --seed 1 -o cohort.csv
+    """
+    from regen.cli.options import check_paths as cli_check_paths
+
+    cli_check_paths({"--output": output}, stdout_ok=True, table=True)
+    with fail_cleanly():
+        from regen.files.write import write_table_atomic
+        from regen.fitting.simulate import simulate_cohort
+
+        cohort = simulate_cohort(n, seed=seed)
+        write_table_atomic(cohort, output)
+        typer.echo(f"wrote {len(cohort)} synthetic patients to {printable(output)}", err=True)
+
+
+class Family(str, Enum):
+    auto = "auto"
+    weibull = "weibull"
+    lognormal = "lognormal"
+    loglogistic = "loglogistic"
+
+
+def fit(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV: patient columns + relief_last_seen_day, relief_lost_day."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (JSON); its card .md goes beside it."),
+    family: Family = typer.Option(Family.auto, help="AFT family; auto picks the lowest AIC."),
+    penalizer: float = typer.Option(
+        0.01, parser=_numbers(0.0, 1e4), metavar="PENALTY", help="Ridge penalty on the coefficients (0 to 10,000)."
+    ),
+    fit_offset: bool = typer.Option(False, help="Estimate the coefficient of log T_nerve instead of fixing it at 1."),
+    covariates: bool = typer.Option(
+        True,
+        "--covariates/--no-covariates",
+        help="Fit age, BMI, diabetes, smoking, sex, prior treatments besides indication.",
+    ),
+    name: str = typer.Option(
+        "regen-fitted",
+        help="Model name; every prediction carries NAME@VERSION, where "
+        "VERSION is the first 8 hex digits of the training data's sha256 (in the card).",
+    ),
+) -> None:
+    """Fit the relief-end model on a clinic's outcome data; write the model and its card.
+
+    Bad rows are reported (row number and reason) and left out; a file with no
+    usable row, or too few observed relief ends for the coefficients, is
+    refused in one line; fewer than about 10 observed relief ends per
+    coefficient gives a warning. Coefficients are printed with their unit and
+    as ratios exp(coef) of relief to the modelled nerve time (the offset log
+    T_nerve), not of relief in days. The model version identifies the training
+    data: regen-fitted@<first 8 hex of its sha256>.
+    Estimates with intervals; decision support, not a medical device.
+
+    Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
+    """
+    from regen.cli.options import check_paths as cli_check_paths
+
+    card = Path(output).with_suffix(".md")
+    cli_check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes,))
+    if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
+        raise typer.BadParameter(
+            f"{card} exists and is not a regen model card; the card of --output would "
+            "replace it: choose another --output or move that file",
+            param_hint="--output",
+        )
+    from regen.model.bundle import MAX_NAME_LENGTH, is_safe_name
+
+    if not is_safe_name(name):
+        raise typer.BadParameter(
+            f"give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
+            "starting with a letter or digit (it is written into every scored row)",
+            param_hint="--name",
+        )
+    with fail_cleanly():
+        from regen.fitting.fit_file import fit_file
+        from regen.utils.parsing import printable
+
+        summary = fit_file(
+            outcomes,
+            output,
+            family=family.value,
+            penalizer=penalizer,
+            fit_offset=fit_offset,
+            name=printable(name),
+            covariates=covariates,
+        )
+        for row, reason in summary["bad_rows"]:
+            typer.echo(f"{_bad_row(row, reason)} (left out)", err=True)
+        for header, column in summary["mapped"].items():
+            typer.echo(f"Note: column {printable(repr(str(header)))} read as {column}", err=True)
+        for warning in summary["warnings"]:
+            typer.echo(f"Warning: {printable(warning)}", err=True)
+        typer.echo(summary["text"])
+
+
+def evaluate(
+    model: str = typer.Argument(..., help="Model file (regen fit), 'default' (embedded) or 'mechanism-only'."),
+    outcomes: Path = typer.Argument(..., help="Outcome CSV to evaluate on."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json (undefined values: null)."),
+    plot_dir: Path | None = typer.Option(None, help="Write calibration plot PNGs here."),
+    bootstrap: int = typer.Option(
+        200, parser=_numbers(0, whole=True), metavar="N", help="Bootstrap resamples for the intervals (0 = none)."
+    ),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="Bootstrap seed."),
+) -> None:
+    """Concordance, integrated Brier score and calibration at 90/180/365 days, with bootstrap intervals.
+
+    Bad outcome rows are left out with a one-line warning (how many, the first
+    row number and reason). Estimates with intervals; decision support, not a
+    medical device.
+
+    Example: regen evaluate default cohort.csv --format json
+    """
+    with fail_cleanly():
+        from regen.fitting.evaluation import evaluate as run
+        from regen.fitting.evaluation import json_safe
+        from regen.fitting.outcomes import load_outcomes
+        from regen.model.model import load_model
+
+        loaded = load_model(_model_name(model))
+        data = load_outcomes(outcomes)
+        _warn_left_out(data.bad)
+        result = run(loaded, data, bootstrap=bootstrap, seed=seed)
+        if result["training_data"]:
+            typer.echo(
+                "Warning: these are the model's own training data (same sha256): the figures are "
+                "optimistic, not a validation; evaluate on data the model has not seen",
+                err=True,
+            )
+        if plot_dir is not None:
+            from regen.reporting.plots import plot_calibration
+
+            result["plots"] = plot_calibration(result, plot_dir)
+        if fmt == OutputFormat.json:
+            from regen.utils.parsing import json_text
+
+            typer.echo(json_text(json_safe(result), indent=1, allow_nan=False))
+        else:
+            from regen.fitting.fit_file import evaluation_text
+            from regen.utils.parsing import printable
+
+            typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))
+
+
+def describe(
+    outcomes: Path = typer.Argument(..., help="Outcome CSV."),
+    cox: bool = typer.Option(True, "--cox/--no-cox", help="Also fit a spline-baseline Cox model."),
+) -> None:
+    """Describe outcome data without the mechanism: Turnbull P(relief) per indication, spline Cox model.
+
+    Each Turnbull curve stops at its indication's last follow-up (blank beyond:
+    the data say nothing there). Bad outcome rows are left out with a one-line
+    warning. Estimates with intervals; decision support, not a medical device.
+
+    Example: regen describe cohort.csv
+    """
+    with fail_cleanly():
+        from regen.errors import DataFileError
+        from regen.fitting.describe import cox_spline, cox_text, describe_data, turnbull_table
+        from regen.fitting.outcomes import load_outcomes
+
+        data = load_outcomes(outcomes)
+        _warn_left_out(data.bad)
+        data = describe_data(data)
+        table = turnbull_table(data)
+        typer.echo(
+            "Turnbull estimate of P(still relieved | responder), by indication "
+            "(blank: beyond the last follow-up, or fewer than 2 responders):"
+        )
+        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep=""))
+        if cox:
+            try:
+                summary = cox_spline(data)
+            except DataFileError as exc:
+                typer.echo(f"Note: Cox model not fitted: {printable(exc)}", err=True)
+                return
+            for warning in summary.attrs.get("warnings", []):
+                typer.echo(f"Note: Cox model: {printable(warning)}", err=True)
+            typer.echo(
+                "\nCox model with a spline baseline (hazard of losing relief; responders; "
+                "hazard ratio above 1: relief ends sooner):"
+            )
+            typer.echo(cox_text(summary))
+            typer.echo(printable(summary.attrs["note"]))
+
+
+def _bad_row(row: int, reason: str) -> str:
+    """``row 3: age: abc is not a number``: one bad outcome row as fit, evaluate and describe list it."""
+    return f"row {row}: {printable(reason)}"
+
+
+def _warn_left_out(bad: list) -> None:
+    """One line on stderr: how many outcome rows were left out, and the first with its reason."""
+    if bad:
+        from regen.fitting.outcomes import counted
+
+        typer.echo(f"Warning: {counted(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})", err=True)
