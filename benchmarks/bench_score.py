@@ -75,8 +75,9 @@ def stages(src: Path, dst: Path) -> dict[str, float]:
     """One pass with each stage timed (the same functions score_file calls)."""
     import pyarrow as pa
 
+    from regen.files.encode import encode_csv
     from regen.files.read import TextColumns as _Columns
-    from regen.files.read import encode_csv, iter_chunks
+    from regen.files.read import iter_chunks
     from regen.model.model import load_model
     from regen.model.prediction import predict_columns
     from regen.schema.columns import OUTPUT_COLUMNS, PATIENT_COLUMNS, format_numbers

@@ -24,8 +24,8 @@ def _model_file(tmp_path, name="m.json", **parameters):
 def test_dask_workers_tell_models_apart_by_content(tmp_path):
     """Two bundles with the same name and version but other numbers are two models (not one cached by id)."""
     from regen.batch.dask import _score_on_worker
+    from regen.files.paths import output_kind
     from regen.files.read import iter_chunks
-    from regen.files.write import output_kind
 
     src = tmp_path / "in.csv"
     src.write_text("nerve\nintercostal\n")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regen.files.read import _Quotes
+from regen.files.quotes import Quotes as _Quotes
 
 
 def _first_problem(data: bytes, cuts: list[int]):

@@ -107,6 +107,15 @@ def test_a_failing_rename_leaves_nothing_and_names_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["o.csv"] and target.is_dir()
 
 
+def _writing_into(pid: int, folder) -> bool:
+    """Whether process ``pid`` holds a file open in ``folder`` other than the input (its unnamed output)."""
+    try:
+        targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(t.startswith(str(folder)) and not t.endswith("in.csv") for t in targets)
+
+
 def test_sigterm_during_score_leaves_nothing(tmp_path):
     fifo, out = tmp_path / "in.csv", tmp_path / "o.csv"
     os.mkfifo(fifo)
@@ -117,9 +126,10 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
         feed.write("patient_id,nerve\n" + "p,GON\n" * 10)
         feed.flush()
         deadline = time.monotonic() + 30
-        while not any(p.name.endswith(".part") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        while not _writing_into(proc.pid, tmp_path) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
+        assert _writing_into(proc.pid, tmp_path)  # its output is open (unnamed: invisible in the folder)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, err
@@ -136,7 +146,7 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
 )
 def test_plot_paths_are_checked_before_anything_runs(tmp_path, src, path, message):
     """For `regen predict --plot` (the lead calls cli_check_paths({"--plot": plot}, suffix=".png") first)."""
-    from regen.files.write import PathClashError, check_paths
+    from regen.files.paths import PathClashError, check_paths
 
     with pytest.raises(PathClashError, match=message):
         check_paths({"--plot": path.format(tmp=tmp_path)}, suffix=".png")

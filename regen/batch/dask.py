@@ -160,7 +160,7 @@ def score_files_dask(
         :data:`CONNECT_TIMEOUT` (one line naming the address; nothing written).
     """
     from regen.batch.score import score_file
-    from regen.files.write import check_paths
+    from regen.files.paths import check_paths
     from regen.model.scoring import resolve_model
 
     check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)

@@ -18,8 +18,10 @@ import io
 import os
 import sys
 
-from regen.files.read import TextColumns, csv_header, encode_csv
-from regen.files.write import atomic_path, check_paths, output_kind, write_table_atomic
+from regen.files.encode import csv_header, encode_csv
+from regen.files.paths import check_paths, output_kind
+from regen.files.read import TextColumns
+from regen.files.write import Outputs, write_table
 from regen.utils.parsing import printable
 
 __all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
@@ -319,7 +321,8 @@ def score_file(
     check_book_at_risk(book_at_risk, model.params)
     kind, summary = output_kind(target), _Summary()
     chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
-    with _maybe_atomic(target) as path:
+    with Outputs() as outputs:
+        path = "-" if target == "-" else outputs.path(target, main=True)
         writer = _Writer(path, kind)
         try:
             if submit is None:
@@ -337,8 +340,8 @@ def score_file(
                     progress(summary.rows)
         finally:
             writer.close()
-        if errors_path:  # before the output is renamed into place: a failed run leaves neither file
-            _write_errors(summary.bad, errors_path)
+        if errors_path:  # put in place with the output, or neither is
+            _write_errors(summary.bad, errors_path, outputs)
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 
@@ -366,24 +369,10 @@ def _local(chunks, model, book_at_risk, writer, allow_any_nerve=False):
 
 
 def _release_memory() -> None:
-    """Give freed memory back to the system after a chunk (arrow's pool, then glibc), so it stays flat."""
+    """Give arrow's freed buffers back after a chunk, so memory stays flat (no process-wide calls)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    global _TRIM
-    if _TRIM is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _TRIM = False
-    if _TRIM:
-        _TRIM(0)
-
-
-_TRIM = None
 
 
 def input_paths(source: str) -> list[str]:
@@ -445,21 +434,7 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _write_errors(bad_rows: list, path: str) -> None:
+def _write_errors(bad_rows: list, path: str, outputs: Outputs) -> None:
     import pandas as pd
 
-    write_table_atomic(pd.DataFrame(bad_rows, columns=["row", "patient_id", "error"]), path)
-
-
-class _maybe_atomic:
-    """atomic_path for a file target; stdout is written as it goes."""
-
-    def __init__(self, target: str) -> None:
-        self.inner = None if target == "-" else atomic_path(target)
-
-    def __enter__(self):
-        return "-" if self.inner is None else self.inner.__enter__()
-
-    def __exit__(self, *exc):
-        if self.inner is not None:
-            self.inner.__exit__(*exc)
+    write_table(pd.DataFrame(bad_rows, columns=["row", "patient_id", "error"]), path, outputs)

@@ -58,8 +58,21 @@ for _command in (predict, nerves, columns, simulate, fit, evaluate, describe, va
     app.command()(_command)
 
 
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP as an exit that unwinds (so a run's unfinished outputs are discarded)."""
+
+
+def _on_signal(signum, frame):
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
-    """Entry point of the ``regen`` command."""
+    """Entry point of the ``regen`` command: SIGTERM and SIGHUP exit with 128 + the signal, unwinding."""
+    import signal
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, _on_signal)
     app(prog_name="regen")
 
 

@@ -114,8 +114,8 @@ def check_paths(
     """:func:`regen.files.write.check_paths` for the command line: a clash is a usage error (exit code 2)."""
     import typer
 
-    from regen.files.write import PathClashError
-    from regen.files.write import check_paths as check
+    from regen.files.paths import PathClashError
+    from regen.files.paths import check_paths as check
 
     try:
         check(outputs, inputs, stdout_ok, suffix, table)

@@ -40,11 +40,11 @@ def simulate(
 
     cli_check_paths({"--output": output}, stdout_ok=True, table=True)
     with fail_cleanly():
-        from regen.files.write import write_table_atomic
+        from regen.files.write import write_table
         from regen.fitting.simulate import simulate_cohort
 
         cohort = simulate_cohort(n, seed=seed)
-        write_table_atomic(cohort, output)
+        write_table(cohort, output)
         typer.echo(f"wrote {len(cohort)} synthetic patients to {printable(output)}", err=True)
 
 

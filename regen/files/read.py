@@ -1,4 +1,4 @@
-"""Tables as text: the one reader behind score, fit, evaluate, describe, report and Dask, and the CSV encoder.
+"""Tables as text: the one reader behind score, fit, evaluate, describe, report, serve and Dask.
 
 CSV (any name; gzip-compressed input is recognised by its content, so
 ``.csv.gz`` / ``.CSV.GZ`` both work), Parquet (``.parquet``, any case) or
@@ -18,10 +18,7 @@ CSV (any name; gzip-compressed input is recognised by its content, so
 - Parquet columns keep their types (:attr:`Chunk.table`); their text form
   (:attr:`Chunk.text`, nulls as ``''``) is what the schema reads.
 
-Text out (:func:`encode_csv`): cells are written back byte for byte, quoted
-only where CSV needs it (a comma, a quote, a line break; ``"`` doubled),
-lines end with ``\\n``, UTF-8 without BOM; so a file read and written again is
-the same text, whatever its columns hold.
+The CSV bytes written back are :mod:`regen.files.encode`'s.
 
 Examples
 --------
@@ -45,6 +42,7 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from regen.errors import DataFileError
+from regen.files.quotes import Quotes, quote_error
 from regen.schema.headers import delimiter_hint
 from regen.utils.parsing import CodedText
 
@@ -53,11 +51,8 @@ __all__ = [
     "MAX_COLUMNS",
     "Chunk",
     "TextColumns",
-    "csv_header",
-    "encode_csv",
     "is_parquet",
     "iter_chunks",
-    "iter_table",
     "read_table",
 ]
 
@@ -79,92 +74,12 @@ def is_parquet(path: str | os.PathLike) -> bool:
     return os.fspath(path).lower().endswith(".parquet")
 
 
-_QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
-
-
-class _Quotes:
-    """RFC 4180 quoting checked as the bytes pass, one vectorised step per block.
-
-    Every '"' opens or closes a quoted cell in turn (a doubled '""' inside one
-    closes and reopens it). An opening quote must start a cell (after a comma,
-    a line break or the start of the file); a closing quote must end it (be
-    followed by a comma, a line break, the end of the file, or the quote that
-    doubles it). A lenient reader reads anything else somehow: a quote never
-    closed on its line swallows the records after it into one cell until the
-    next quote, silently. :meth:`check` returns the first break of the rule.
-    """
-
-    def __init__(self) -> None:
-        self.inside = False  # inside a quoted cell after the bytes checked so far
-        self.prev: int | None = None  # the last byte checked (None: the start of the file)
-        self.close_at_end = False  # the last byte closed a cell: its follower comes in the next block
-        self.open_line = 0  # line of the last opening quote
-
-    def check(self, data: bytes, offset: int, line: int) -> tuple[str, int, int] | None:
-        """The first misplaced quote in ``data`` (which starts at byte ``offset``, on line ``line``).
-
-        Returns None, or (kind, index in ``data``, line of the cell's opening quote);
-        kind is 'opens' (a quote inside a cell that is not quoted) or 'closes'
-        (text right after a closing quote).
-        """
-        import numpy as np
-
-        if not data:
-            return None
-        arr = np.frombuffer(data, dtype=np.uint8)
-        if self.close_at_end and arr[0] not in (_QUOTE, _COMMA, _LF, _CR):
-            return "closes", 0, self.open_line
-        q = np.flatnonzero(arr == _QUOTE)
-        closing = (np.arange(len(q)) + self.inside) % 2 == 1
-        opens, closes = q[~closing], q[closing]
-        before = np.where(
-            opens > 0, arr[np.maximum(opens - 1, 0)].astype(np.int16), np.int16(-1 if self.prev is None else self.prev)
-        )
-        bom = (offset + opens == 3) & (before == 0xBF)  # right after a UTF-8 BOM
-        bad_open = opens[~(np.isin(before, (-1, _QUOTE, _COMMA, _LF, _CR)) | bom)]
-        inner = closes[closes + 1 < len(arr)]
-        bad_close = inner[~np.isin(arr[inner + 1], (_QUOTE, _COMMA, _LF, _CR))]
-        first = min(
-            (int(bad_open[0]), "opens") if len(bad_open) else (len(arr), ""),
-            (int(bad_close[0]), "closes") if len(bad_close) else (len(arr), ""),
-        )
-        if first[1]:
-            earlier = opens[opens < first[0]]
-            start = line + data.count(b"\n", 0, int(earlier[-1])) if len(earlier) else self.open_line
-            return first[1], first[0], start
-        if len(opens):
-            self.open_line = line + data.count(b"\n", 0, int(opens[-1]))
-        self.inside = bool((self.inside + len(q)) % 2)
-        self.close_at_end = bool(len(closes)) and int(closes[-1]) == len(arr) - 1
-        self.prev = int(arr[-1])
-        return None
-
-
 def _looks_utf16(head: bytes) -> bool:
     """UTF-16 without a byte order mark: ASCII text with a NUL byte beside every character."""
     return (
         len(head) >= 8
         and min(head[0::2].count(0), head[1::2].count(0)) == 0
         and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2)
-    )
-
-
-def _quote_error(name: str, data: bytes, found: tuple[str, int, int], line: int) -> DataFileError:
-    from regen.utils.parsing import printable
-
-    kind, at, opened = found
-    where = line + data.count(b"\n", 0, at)
-    around = printable(data[max(at - 25, 0) : at + 25].decode("utf-8", errors="replace"))
-    if kind == "opens":
-        return DataFileError(
-            f"{name}: line {where}: a '\"' inside a cell that is not in quotes (near {around!r}); "
-            'a cell holding \'"\' must be in quotes with the \'"\' doubled ("5"" scar"); '
-            "the file was refused"
-        )
-    return DataFileError(
-        f"{name}: line {where}: text right after a closing '\"' (near {around!r}); the quoted "
-        f"cell began on line {opened}: a '\"' is missing or stray there (cells or whole records "
-        "would be misread); the file was refused"
     )
 
 
@@ -175,7 +90,7 @@ class _Stream(io.RawIOBase):
         self.raw, self.name, self.offset, self.lines = raw, name, 0, 1
         self.pending, self.tail, self.eof = b"", b"", False
         self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.quotes = _Quotes()
+        self.quotes = Quotes()
         self.failed: BaseException | None = None
 
     def readable(self) -> bool:
@@ -214,7 +129,7 @@ class _Stream(io.RawIOBase):
             ) from None
         found = self.quotes.check(data, self.offset, self.lines)
         if found is not None:
-            raise _quote_error(self.name, data, found, self.lines)
+            raise quote_error(self.name, data, found, self.lines)
         if final and self.quotes.inside:
             raise DataFileError(
                 f"{self.name}: not a readable CSV (a quoted value is never closed: the '\"' on "
@@ -463,7 +378,6 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
         yield Chunk(table, _text(table) if parquet else table)
 
 
-# --------------------------------------------------------------------------- text out
 #: Rows looked at to decide whether a column is worth dictionary-encoding.
 _SAMPLE_ROWS = 1024
 
@@ -500,77 +414,6 @@ class TextColumns(Mapping):
 
     def __len__(self) -> int:
         return self.table.num_columns
-
-
-_SPECIAL = '[",\\r\\n]'
-
-
-def _quote(column):
-    """Quote the cells that need it ('"' doubled inside); None when no cell needs it."""
-    import pyarrow.compute as pc
-
-    if not any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column])):
-        return None
-    need = pc.match_substring_regex(column, _SPECIAL)
-    if not pc.any(need).as_py():
-        return None
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
-    return pc.if_else(need, quoted, column)
-
-
-def _may_need_quotes_any(column) -> bool:
-    """Whether any chunk of a column may hold a character CSV must quote."""
-    return any(_may_need_quotes(chunk) for chunk in getattr(column, "chunks", [column]))
-
-
-def _may_need_quotes(array) -> bool:
-    """A fast scan of the bytes behind a string array (may see bytes of the rows around a slice)."""
-    data = array.buffers()[2] if len(array) else None
-    text = data.to_pybytes() if data is not None else b""
-    return any(c in text for c in (b",", b'"', b"\n", b"\r"))
-
-
-def csv_header(names) -> bytes:
-    """The header line of a CSV with these column names."""
-    import pyarrow as pa
-
-    return encode_csv(pa.table({str(i): [n] for i, n in enumerate(names)}))
-
-
-def encode_csv(table, ready=()) -> bytes:
-    """The CSV lines (no header) of a table of text columns, cells quoted only where needed.
-
-    ``ready`` holds the indices of columns already quoted as CSV needs (or that
-    cannot need it, e.g. numbers): they are written as they are.
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    if table.num_rows == 0:
-        return b""
-    ready = set(ready)
-    quoted = [None if i in ready else _quote(c) for i, c in enumerate(table.columns)]
-    if all(q is None for q in quoted) and not any(_may_need_quotes_any(table.column(i)) for i in ready):
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-        return sink.getvalue()
-    columns = [c if q is None else q for c, q in zip(table.columns, quoted, strict=True)]
-    columns[-1] = pc.binary_join_element_wise(columns[-1], "\n", "")  # the line end on the (short) last cell
-    lines = pc.binary_join_element_wise(*columns, ",")
-    parts = []
-    for chunk in pa.chunked_array(lines).chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
-        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
-        parts.append(chunk.buffers()[2].slice(start, end - start).to_pybytes())
-    return b"".join(parts)
-
-
-def iter_table(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator:
-    """Yield text DataFrames of at most ``chunksize`` rows, in file order (see :func:`iter_chunks`)."""
-    for chunk in iter_chunks(source, chunksize):
-        yield chunk.text.to_pandas()
 
 
 def read_table(source: str | os.PathLike):

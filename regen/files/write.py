@@ -1,244 +1,302 @@
-"""Output files: path checks, atomic writes, CSV / .csv.gz / Parquet / stdout for whole tables.
+"""Writing files: every output of a run appears complete, together with the others, or not at all.
 
-Every command that writes a file goes through here (scores, error lists,
-models and their cards, reports, synthetic cohorts):
+Every command that writes a file goes through :class:`Outputs` (scores and
+their error lists, models and their cards, reports, plots, synthetic cohorts):
 
-- **Paths** (:func:`check_paths`): an output that is an input, or another
-  output of the same command, or stdout twice, or a directory, or ``''`` is a
-  usage error before anything is read or written.
-- **Atomic files** (:class:`atomic_path`): a file is written to a temporary
-  file beside the target and renamed over it only when complete; every exit
-  (error, Ctrl-C, SIGTERM, SIGHUP) removes the temporary file and no message
-  names it. A symbolic link is followed (its target is replaced, the link
-  kept); a character device or FIFO (``/dev/null``, a named pipe) is written
-  through, never replaced; an existing file keeps its permissions.
-- **Formats** by the target's extension, any case: ``.parquet``; ``.gz``
-  (gzip, with no name or time in its header, so equal outputs are equal
-  bytes); anything else CSV; ``-`` is stdout.
+- each output is written to an **unnamed temporary file** in its target's
+  folder (Linux ``O_TMPFILE``): nothing is visible while it is written, and a
+  process killed at any moment (even by SIGKILL) leaves nothing behind;
+- when the run succeeds, the outputs are **put in place together**: each is
+  first linked under a hidden name beside its target, then renamed over it,
+  side files first and the main output last; a run that fails leaves none of
+  its outputs;
+- where the filesystem has no unnamed files, a named hidden file
+  ``.NAME.regen-HOST-PID-XXXX.part`` is used instead; one left by a killed
+  run (its process is gone) is removed by the next regen run that writes
+  into that folder;
+- a symbolic link is followed (its target is replaced, the link kept); a
+  character device or a FIFO (``/dev/null``, a named pipe) is written
+  through, never replaced; an existing file keeps its permissions; a new
+  file gets the usual mode (0666 less the umask).
+
+The library installs no signal handler: the ``regen`` command's ``main()``
+turns SIGTERM and SIGHUP into an exit that unwinds, so its outputs are
+discarded there too.
 
 Examples
 --------
 >>> import tempfile, pathlib
->>> target = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
->>> with atomic_path(target) as tmp:
-...     _ = tmp.write_text("a,b\\n")
->>> target.read_text()
-'a,b\\n'
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> with Outputs() as out:
+...     _ = out.path(folder / "rows.csv", main=True).write_text("a,b\\n")
+...     _ = out.path(folder / "rows.md").write_text("# card\\n")
+>>> sorted(p.name for p in folder.iterdir())
+['rows.csv', 'rows.md']
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import signal
+import re
+import secrets
+import socket
 import stat
-import sys
 import tempfile
-import threading
+import zlib
 from pathlib import Path
 
 from regen.errors import RegenError
+from regen.files.paths import PathClashError
 
-__all__ = ["TABLE_SUFFIXES", "PathClashError", "atomic_path", "check_paths", "output_kind", "write_table_atomic"]
+__all__ = ["Outputs", "atomic_path", "write_bytes", "write_text"]
 
-
-class PathClashError(RegenError, ValueError):
-    """An output path that would touch an input, another output, or something that is not a file."""
-
-
-# --------------------------------------------------------------------------- paths
-def output_kind(target: str | os.PathLike) -> str:
-    """'stdout', 'parquet', 'gzip' or 'csv', from the target's name (extension in any case)."""
-    name = os.fspath(target).lower()
-    return (
-        "stdout"
-        if name == "-"
-        else "parquet"
-        if name.endswith(".parquet")
-        else "gzip"
-        if name.endswith(".gz")
-        else "csv"
-    )
+_HOST = f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFF:04x}"
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.regen-(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-[0-9a-z]+\.part$")
 
 
-def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
-    """Whether two paths name the same file; ``'-'`` is the stream ``a_fd`` / ``b_fd`` (stdout, stdin).
+def _cannot(target: os.PathLike | str, exc: OSError) -> RegenError:
+    return RegenError(f"cannot write {os.fspath(target)}: {exc.strerror or exc}")
 
-    A ``-`` matches a path only when the stream is redirected to that very
-    (regular) file, e.g. ``regen score - -o in.csv < in.csv``.
+
+def _hidden_name(real: Path) -> Path:
+    return real.with_name(f".{real.name}.regen-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.part")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove the hidden files a killed regen run left in ``folder`` (this host, process gone).
+
+    Returns the paths removed. Files of a run that is still going (its process
+    exists) and files from other hosts are left alone.
     """
-    if a == "-" and b == "-":
-        return _stream_is(a_fd, f"/dev/fd/{b_fd}")
-    if a == "-":
-        return _stream_is(a_fd, b)
-    if b == "-":
-        return _stream_is(b_fd, a)
+    removed = []
     try:
-        return os.path.samefile(a, b)
+        names = os.listdir(folder)
     except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
+        return removed
+    for name in names:
+        found = _LEFTOVER.match(name)
+        if found is None or found["host"] != _HOST or _alive(int(found["pid"])):
+            continue
+        try:
+            (folder / name).unlink()
+            removed.append(folder / name)
+        except OSError:
+            pass
+    return removed
 
 
-def _stream_is(fd: int, path: str) -> bool:
-    """Whether file descriptor ``fd`` is the regular file ``path``."""
+def _alive(pid: int) -> bool:
     try:
-        here, there = os.fstat(fd), os.stat(path)
-    except (OSError, ValueError):
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+    except OSError:  # exists, another user's
+        return True
+    return True
 
 
-#: Extensions of the tables regen writes (a name without an extension is CSV too).
-TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
+class _Pending:
+    """One output being written: an unnamed file (or a named hidden one), or a device written through."""
+
+    def __init__(self, target: Path, main: bool) -> None:
+        self.target, self.main = target, main
+        self.fd: int | None = None
+        self.named: Path | None = None  # the hidden name (the fallback file, or the link before the rename)
+        try:
+            mode = os.stat(target).st_mode  # follows links: /dev/stdout on a pipe is that pipe
+        except OSError:
+            mode = None
+        self.through = mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode))
+        if self.through:
+            self.path = target
+            return
+        if mode is not None and not stat.S_ISREG(mode):
+            raise PathClashError(f"{target} is not a regular file, a device or a pipe; name a file")
+        self.real = Path(os.path.realpath(target))
+        remove_leftovers(self.real.parent)
+        try:
+            self.path = self._unnamed() or self._named()
+        except OSError as exc:
+            raise _cannot(target, exc) from None
+        if mode is not None:
+            os.chmod(self.path, stat.S_IMODE(mode))
+
+    def _unnamed(self) -> Path | None:
+        """An ``O_TMPFILE`` file in the target's folder, as a path this process can open (None: unsupported)."""
+        flag = getattr(os, "O_TMPFILE", None)
+        if flag is None or not os.path.isdir("/proc/self/fd"):
+            return None
+        try:
+            self.fd = os.open(self.real.parent, flag | os.O_RDWR, 0o666)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                return None
+            raise
+        return Path(f"/proc/self/fd/{self.fd}")
+
+    def _named(self) -> Path:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.real.name}.regen-{_HOST}-{os.getpid()}-", suffix=".part", dir=self.real.parent
+        )
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; give a new file the usual mode
+        self.named = Path(name)
+        return self.named
+
+    def link(self) -> None:
+        """Give the unnamed file a hidden name beside the target (the step that can fail: disk, rights)."""
+        if self.through or self.fd is None:
+            return
+        procfd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            hidden = _hidden_name(self.real)
+            os.link(str(self.fd), hidden, src_dir_fd=procfd, follow_symlinks=True)
+            self.named = hidden
+        finally:
+            os.close(procfd)
+
+    def place(self) -> None:
+        if not self.through:
+            os.replace(self.named, self.real)
+            self.named = None
+
+    def discard(self) -> None:
+        if self.named is not None:
+            self.named.unlink(missing_ok=True)
+            self.named = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
-def check_paths(
-    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
-) -> None:
-    """Refuse output paths that collide with an input, with each other, or are not writable files.
+class Outputs:
+    """The files of one run, put in place together when the run succeeds (see the module notes).
 
-    Parameters
-    ----------
-    outputs : dict
-        Option name (for the message) -> path; None entries are ignored.
-    inputs : tuple of paths
-        Files the command reads (``-`` = stdin: refused only when it is redirected from an output file).
-    stdout_ok : bool
-        Whether ``-`` means stdout for this command (at most one output may be ``-``).
-    suffix : str, optional
-        The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
-    table : bool
-        The outputs are tables: an extension other than :data:`TABLE_SUFFIXES`
-        (``.xlsx``, ``.json``, ...) is refused rather than filled with CSV text.
-
-    Raises
-    ------
-    PathClashError
+    Use as a context manager; :meth:`path` gives the path to write each
+    output to. On a clean exit every output is put in place (side files
+    first, the one marked ``main`` last); on any exception none is, and the
+    exception propagates (an ``OSError`` of a write as a :class:`RegenError`
+    naming the target).
     """
-    given = {k: os.fspath(v) for k, v in outputs.items() if v is not None}
-    for option, path in given.items():
-        if path.strip() == "":
-            raise PathClashError(f"{option}: the output path is empty")
-        if path == "-" and not stdout_ok:
-            raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
-        if path != "-" and (os.path.isdir(path) or path.endswith(("/", os.sep))):
-            raise PathClashError(f"{option}: {path} is a directory; name a file")
-        if suffix and path != "-" and not path.lower().endswith(suffix):
-            raise PathClashError(f"{option}: {path} does not end in {suffix}")
-        extension = os.path.splitext(path)[1].lower()
-        if table and path != "-" and extension and not path.lower().endswith(TABLE_SUFFIXES):
-            raise PathClashError(
-                f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
-                f"{extension}; name the file accordingly"
-            )
-        parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
-        if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
-            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
-        if parent and os.path.exists(parent) and not os.path.isdir(parent):
-            raise PathClashError(f"{option}: {parent} is not a directory")
-        if parent and not os.path.exists(parent):
-            raise PathClashError(f"{option}: the folder {parent} does not exist; create it first")
-        for source in (os.fspath(s) for s in inputs if s is not None):
-            if _same_file(path, source):
-                where = "standard input" if source == "-" else "standard output" if path == "-" else ""
-                raise PathClashError(
-                    f"{option}: {path if path != '-' else source} is also the input"
-                    + (f" (through {where})" if where else "")
-                    + "; write to another file"
-                )
-    names = list(given.items())
-    for i, (first, a) in enumerate(names):
-        for second, b in names[i + 1 :]:
-            if a == b == "-" or _same_file(a, b, 1, 1):
-                raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
 
+    def __init__(self) -> None:
+        self._pending: list[_Pending] = []
 
-# --------------------------------------------------------------------------- atomic output
-class _Terminated(SystemExit):
-    """SIGTERM / SIGHUP turned into an exit that unwinds (so temporary files are removed)."""
+    def path(self, target: str | os.PathLike, main: bool = False) -> Path:
+        """Where to write ``target``'s content (a device or a FIFO: the target itself)."""
+        entry = _Pending(Path(target), main)
+        self._pending.append(entry)
+        return entry.path
 
+    def __enter__(self) -> Outputs:
+        return self
 
-def _on_signal(signum, frame):
-    raise _Terminated(128 + signum)
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            for entry in self._pending:
+                entry.discard()
+        if isinstance(exc, OSError) and not isinstance(exc, RegenError):
+            written = [e.target for e in self._pending if str(exc.filename or "") in (str(e.path), str(e.target))]
+            raise _cannot(written[0] if written else (exc.filename or "an output"), exc) from None
+
+    def _commit(self) -> None:
+        order = sorted(self._pending, key=lambda e: e.main)  # side files first, the main output last
+        entry = None
+        try:
+            for entry in order:
+                entry.link()
+            placed = []
+            for entry in order:
+                entry.place()
+                placed.append(entry)
+        except OSError as exc:
+            for done in locals().get("placed", []):
+                if not done.through:
+                    done.real.unlink(missing_ok=True)  # all or nothing
+            raise _cannot(entry.target if entry else "an output", exc) from None
 
 
 class atomic_path:
-    """Context manager giving a path that replaces ``target`` only on success (see the module notes)."""
+    """One output written atomically: ``with atomic_path(target) as tmp: ...`` (an :class:`Outputs` of one)."""
 
     def __init__(self, target: str | os.PathLike) -> None:
-        self.target = Path(target)
-        self.tmp: Path | None = None
-        self.saved: dict = {}
+        self.outputs = Outputs()
+        self.target = target
 
     def __enter__(self) -> Path:
-        try:
-            mode = os.stat(self.target).st_mode  # follows links: /dev/stdout on a pipe is that pipe
-        except OSError:
-            mode = None
-        if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            return self.target  # written through: a device or a pipe is never replaced
-        real = Path(os.path.realpath(self.target))
-        if mode is not None and not stat.S_ISREG(mode):
-            raise PathClashError(f"{self.target} is not a regular file, a device or a pipe; name a file")
-        self._trap_signals()
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
-        except OSError as exc:
-            self._restore_signals()
-            raise RegenError(f"cannot write {self.target}: {exc.strerror}") from None
-        os.close(fd)
-        self.tmp, self.real = Path(tmp), real
-        self._copy_mode(mode)
-        return self.tmp
+        return self.outputs.path(self.target, main=True)
 
-    def _copy_mode(self, mode: int | None) -> None:
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp makes 0600; give a new file the usual mode
-            return
-        os.chmod(self.tmp, stat.S_IMODE(mode))
-        if hasattr(os, "chown") and os.geteuid() == 0:
-            st = os.stat(self.real)
-            os.chown(self.tmp, st.st_uid, st.st_gid)
-
-    def _trap_signals(self) -> None:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-                if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
-                    self.saved[sig] = signal.signal(sig, _on_signal)
-
-    def _restore_signals(self) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-        self.saved = {}
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.tmp is None:
-            return
-        try:
-            if exc_type is None:
-                os.replace(self.tmp, self.real)
-        except OSError as err:
-            raise RegenError(f"cannot write {self.target}: {err.strerror}") from None
-        finally:
-            self.tmp.unlink(missing_ok=True)
-            self._restore_signals()
-        if isinstance(exc, OSError) and not isinstance(exc, RegenError):
-            raise RegenError(f"cannot write {self.target}: {exc.strerror or exc}") from None
+    def __exit__(self, *exc) -> None:
+        self.outputs.__exit__(*exc)
 
 
-def write_table_atomic(frame, target: str | os.PathLike) -> None:
-    """Write a DataFrame as CSV (``.gz`` compressed, ``.parquet``, ``-`` = stdout), atomically."""
-    kind = output_kind(target)
-    if kind == "stdout":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+def write_bytes(data: bytes, target: str | os.PathLike) -> None:
+    """Write bytes to ``target`` atomically (``-`` = stdout)."""
+    if os.fspath(target) == "-":
+        import sys
+
+        stream = getattr(sys.stdout, "buffer", sys.stdout)
+        stream.write(data)
+        stream.flush()
         return
+    with atomic_path(target) as tmp:
+        _write(tmp, data, target)
+
+
+def _write(path: Path, data: bytes, target: str | os.PathLike) -> None:
+    """Write ``data`` at ``path`` (an output's temporary path); a failure names ``target``."""
     try:
-        with atomic_path(target) as tmp:
-            if kind == "parquet":
-                frame.to_parquet(tmp, index=False)
-            else:
-                compression = {"method": "gzip", "mtime": 0} if kind == "gzip" else None
-                frame.to_csv(tmp, index=False, compression=compression, lineterminator="\n")
-    except OSError as exc:  # a device written through (/dev/full): name this file, not an enclosing output
-        raise RegenError(f"cannot write {target}: {exc.strerror or exc}") from None
+        path.write_bytes(data)
+    except OSError as exc:
+        raise _cannot(target, exc) from None
+
+
+def write_text(text: str, target: str | os.PathLike) -> None:
+    """Write UTF-8 text to ``target`` atomically (``-`` = stdout)."""
+    write_bytes(text.encode("utf-8"), target)
+
+
+def write_table(frame, target: str | os.PathLike, outputs: Outputs | None = None) -> None:
+    """Write a DataFrame by ``target``'s extension: CSV through :mod:`regen.files.encode` (``.gz`` gzip,
+    with no name or time in its header), ``.parquet``, ``-`` = stdout; atomically, or into ``outputs``.
+    """
+    from regen.files.paths import output_kind
+
+    kind = output_kind(target)
+    if kind == "parquet":
+        with Outputs() if outputs is None else _Within(outputs) as into:
+            try:
+                frame.to_parquet(into.path(target, main=outputs is None), index=False)
+            except OSError as exc:
+                raise _cannot(target, exc) from None
+        return
+    from regen.files.encode import encode_frame
+
+    data = encode_frame(frame)
+    if kind == "gzip":
+        import gzip
+
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    if outputs is None or kind == "stdout":
+        write_bytes(data, target)
+    else:
+        _write(outputs.path(target), data, target)
+
+
+class _Within:
+    """An :class:`Outputs` already open, used as a context manager that leaves it open."""
+
+    def __init__(self, outputs: Outputs) -> None:
+        self.outputs = outputs
+
+    def __enter__(self) -> Outputs:
+        return self.outputs
+
+    def __exit__(self, *exc) -> None:
+        return None

@@ -195,10 +195,10 @@ def fit_file(
         as a column), ``n`` and ``path``.
     """
     from regen.files.read import read_table
-    from regen.files.write import atomic_path
+    from regen.files.write import Outputs
     from regen.fitting.outcomes import load_outcomes
     from regen.fitting.relief_model import ReliefModel
-    from regen.model.bundle import write_bundle
+    from regen.model.bundle import bundle_text
     from regen.model.model import Model, thaw
 
     card_path = Path(output).with_suffix(".md")
@@ -217,10 +217,9 @@ def fit_file(
     concordance = fitted.score(frame)
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
     card = model_card(model, data, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.")
-    # both files or neither: the card is renamed into place first, the model last
-    with atomic_path(output) as tmp_model, atomic_path(card_path) as tmp_card:
-        tmp_card.write_text(card, encoding="utf-8")
-        write_bundle(bundle, tmp_model)
+    with Outputs() as outputs:  # both files or neither: the card is put in place first, the model last
+        outputs.path(card_path).write_text(card, encoding="utf-8")
+        outputs.path(output, main=True).write_text(bundle_text(bundle), encoding="utf-8")
     path = Path(output)
     fit = bundle["fit"]
     text = "\n".join(

@@ -415,13 +415,15 @@ def _unique_keys(pairs: list) -> dict:
     return dict(pairs)
 
 
-def write_bundle(bundle: Mapping, path: str | os.PathLike) -> Path:
-    """Validate and write a bundle atomically (see :class:`regen.files.write.atomic_path`)."""
-    from regen.files.write import atomic_path
+def bundle_text(bundle: Mapping) -> str:
+    """A validated bundle as the JSON text a model file holds."""
+    return json.dumps(validate_bundle(bundle), indent=1, sort_keys=False, allow_nan=False) + "\n"
 
-    bundle = validate_bundle(bundle)
-    path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(bundle, fh, indent=1, sort_keys=False, allow_nan=False)
-        fh.write("\n")
-    return path
+
+def write_bundle(bundle: Mapping, path: str | os.PathLike) -> Path:
+    """Validate and write a bundle atomically (see :mod:`regen.files.write`)."""
+    from regen.files.write import write_text
+
+    text = bundle_text(bundle)
+    write_text(text, path)
+    return Path(path)

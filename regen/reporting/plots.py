@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regen.files.write import atomic_path
+from regen.files.write import Outputs, atomic_path
 from regen.schema.columns import whole_day
 
 __all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "save_timeline", "timeline_curves"]
@@ -490,26 +490,31 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
     directory = Path(directory)
     directory.mkdir(exist_ok=True)  # the folder itself; a missing parent is an error (a typo creates nothing)
     paths = []
-    for cal in result["calibration"]:
-        fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
-        pred = [b["predicted"] for b in cal["bins"]]
-        obs = [b["observed"] for b in cal["bins"]]
-        ax.plot([0, 1], [0, 1], color="grey", ls="--", label="perfect")
-        ax.scatter(pred, obs, s=[20 + b["n"] for b in cal["bins"]], color="#e6550d", label="bins")
-        ax.set_xlabel(f"predicted P(relief at day {cal['day']})")
-        ax.set_ylabel(f"observed P(relief at day {cal['day']}) (Turnbull)")
-        ax.set_title(
-            f"calibration at day {cal['day']}: slope {cal['slope']:.2f}, "
-            f"intercept {cal['intercept']:.2f}\n{result['model_version']}",
-            fontsize=9,
-        )
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.legend(loc="upper left")
-        path = directory / f"calibration_{cal['day']}d.png"
-        fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png")
-        plt.close(fig)
-        paths.append(str(path))
+    with Outputs() as outputs:  # every plot or none
+        for cal in result["calibration"]:
+            paths.append(_calibration_png(plt, result, cal, directory, outputs))
     return paths
+
+
+def _calibration_png(plt, result: Mapping, cal: Mapping, directory: Path, outputs: Outputs) -> str:
+    """One calibration plot written into ``outputs``; its final path."""
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    pred = [b["predicted"] for b in cal["bins"]]
+    obs = [b["observed"] for b in cal["bins"]]
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", label="perfect")
+    ax.scatter(pred, obs, s=[20 + b["n"] for b in cal["bins"]], color="#e6550d", label="bins")
+    ax.set_xlabel(f"predicted P(relief at day {cal['day']})")
+    ax.set_ylabel(f"observed P(relief at day {cal['day']}) (Turnbull)")
+    ax.set_title(
+        f"calibration at day {cal['day']}: slope {cal['slope']:.2f}, "
+        f"intercept {cal['intercept']:.2f}\n{result['model_version']}",
+        fontsize=9,
+    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    path = directory / f"calibration_{cal['day']}d.png"
+    fig.tight_layout()
+    fig.savefig(outputs.path(path), format="png")
+    plt.close(fig)
+    return str(path)

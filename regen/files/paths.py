@@ -1,0 +1,126 @@
+"""Output paths: which kind of file a name means, and the checks before a command reads anything.
+
+An output that is an input, or another output of the same command, or stdout
+twice, or a directory, or ``''`` is refused (:class:`PathClashError`) before
+anything is read or written; files are compared as files (same device and
+inode, through links and ``/dev/fd``), not as spellings.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from regen.errors import RegenError
+
+__all__ = ["TABLE_SUFFIXES", "PathClashError", "check_paths", "output_kind"]
+
+
+class PathClashError(RegenError, ValueError):
+    """An output path that would touch an input, another output, or something that is not a file."""
+
+
+def output_kind(target: str | os.PathLike) -> str:
+    """'stdout', 'parquet', 'gzip' or 'csv', from the target's name (extension in any case)."""
+    name = os.fspath(target).lower()
+    return (
+        "stdout"
+        if name == "-"
+        else "parquet"
+        if name.endswith(".parquet")
+        else "gzip"
+        if name.endswith(".gz")
+        else "csv"
+    )
+
+
+def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
+    """Whether two paths name the same file; ``'-'`` is the stream ``a_fd`` / ``b_fd`` (stdout, stdin).
+
+    A ``-`` matches a path only when the stream is redirected to that very
+    (regular) file, e.g. ``regen score - -o in.csv < in.csv``.
+    """
+    if a == "-" and b == "-":
+        return _stream_is(a_fd, f"/dev/fd/{b_fd}")
+    if a == "-":
+        return _stream_is(a_fd, b)
+    if b == "-":
+        return _stream_is(b_fd, a)
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _stream_is(fd: int, path: str) -> bool:
+    """Whether file descriptor ``fd`` is the regular file ``path``."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+#: Extensions of the tables regen writes (a name without an extension is CSV too).
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
+
+
+def check_paths(
+    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
+) -> None:
+    """Refuse output paths that collide with an input, with each other, or are not writable files.
+
+    Parameters
+    ----------
+    outputs : dict
+        Option name (for the message) -> path; None entries are ignored.
+    inputs : tuple of paths
+        Files the command reads (``-`` = stdin: refused only when it is redirected from an output file).
+    stdout_ok : bool
+        Whether ``-`` means stdout for this command (at most one output may be ``-``).
+    suffix : str, optional
+        The extension every output must have (any case), e.g. ``".png"`` for ``--plot``.
+    table : bool
+        The outputs are tables: an extension other than :data:`TABLE_SUFFIXES`
+        (``.xlsx``, ``.json``, ...) is refused rather than filled with CSV text.
+
+    Raises
+    ------
+    PathClashError
+    """
+    given = {k: os.fspath(v) for k, v in outputs.items() if v is not None}
+    for option, path in given.items():
+        if path.strip() == "":
+            raise PathClashError(f"{option}: the output path is empty")
+        if path == "-" and not stdout_ok:
+            raise PathClashError(f"{option}: '-' (stdout) is not supported here; name a file")
+        if path != "-" and (os.path.isdir(path) or path.endswith(("/", os.sep))):
+            raise PathClashError(f"{option}: {path} is a directory; name a file")
+        if suffix and path != "-" and not path.lower().endswith(suffix):
+            raise PathClashError(f"{option}: {path} does not end in {suffix}")
+        extension = os.path.splitext(path)[1].lower()
+        if table and path != "-" and extension and not path.lower().endswith(TABLE_SUFFIXES):
+            raise PathClashError(
+                f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
+                f"{extension}; name the file accordingly"
+            )
+        parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
+        if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
+            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
+        if parent and os.path.exists(parent) and not os.path.isdir(parent):
+            raise PathClashError(f"{option}: {parent} is not a directory")
+        if parent and not os.path.exists(parent):
+            raise PathClashError(f"{option}: the folder {parent} does not exist; create it first")
+        for source in (os.fspath(s) for s in inputs if s is not None):
+            if _same_file(path, source):
+                where = "standard input" if source == "-" else "standard output" if path == "-" else ""
+                raise PathClashError(
+                    f"{option}: {path if path != '-' else source} is also the input"
+                    + (f" (through {where})" if where else "")
+                    + "; write to another file"
+                )
+    names = list(given.items())
+    for i, (first, a) in enumerate(names):
+        for second, b in names[i + 1 :]:
+            if a == b == "-" or _same_file(a, b, 1, 1):
+                raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
