@@ -11,7 +11,9 @@
   lists them (``<!-- cards -->``). Nothing is duplicated by hand.
 - **Outputs**: ``<!-- regen: ARGS -->`` on a page becomes ``regen ARGS`` and
   what it prints, run while the site is built (a failing command fails the
-  build); :data:`PICTURES` are drawn by ``regen predict --plot``.
+  build); ``<!-- regen-table: ARGS; key=value -->`` becomes a table of the
+  JSON records ``regen ARGS`` prints (those whose ``key`` is ``value``);
+  :data:`PICTURES` are drawn by ``regen predict --plot``.
 - **Checks** (warnings, so ``mkdocs build --strict`` fails): a command whose
   help has no example; an audience page without the decision-support framing;
   a public name of ``regen.__all__`` missing from the API page.
@@ -195,6 +197,36 @@ def _output(found: re.Match) -> str:
     return _fence(f"$ regen {found.group(1)}\n{_run(args)}")
 
 
+def _cell(value) -> str:
+    """A JSON value as the text of a Markdown table cell."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text.replace("|", "\\|").replace("*", "\\*").replace("<", "&lt;")
+
+
+def _table(found: re.Match) -> str:
+    """``<!-- regen-table: ARGS; key=value -->`` -> the JSON records of ``regen ARGS`` as a Markdown table."""
+    import json
+    import shlex
+
+    args, *filters = [part.strip() for part in found.group(1).split(";")]
+    records = json.loads(_run(shlex.split(args)))
+    for key, _, value in (f.partition("=") for f in filters):
+        records = [r for r in records if str(r.get(key)) == value]
+        for r in records:
+            r.pop(key, None)
+    if not records:
+        log.warning("docs/hooks.py: 'regen %s' gave no records for %s", args, filters)
+        return ""
+    name, *rest = records[0]
+    lead = [k for k in ("meaning", "description") if k in rest][:1]
+    others = [k for k in rest if k not in lead]
+    rows = [f"| {name} | {' | '.join(lead)} | {', '.join(others)} |", "|---|" + "---|" * len(lead) + "---|"]
+    for r in records:
+        details = "; ".join(f"{k}: {_cell(r[k])}" for k in others if r.get(k) not in (None, ""))
+        rows.append(f"| `{r[name]}` | " + "".join(f"{_cell(r.get(k))} | " for k in lead) + f"{details} |")
+    return "\n".join(rows)
+
+
 # --------------------------------------------------------------------------- hooks
 def _insert_after(nav: list, anchor: str, entries: list) -> bool:
     """Add ``entries`` after the nav item ``anchor`` (a page path), wherever it sits in the nav."""
@@ -246,6 +278,7 @@ def on_page_markdown(markdown, page, config, files):
     """Fill the command list on the CLI index; check the framing and the API page."""
     src = page.file.src_uri
     markdown = re.sub(r"^<!-- regen: (.+?) -->$", _output, markdown, flags=re.MULTILINE)
+    markdown = re.sub(r"^<!-- regen-table: (.+?) -->$", _table, markdown, flags=re.MULTILINE)
     if src == "cards/index.md":
         markdown = markdown.replace("<!-- cards -->", _cards_table(config))
     if src == "cli/index.md":
