@@ -87,14 +87,20 @@ EXPECTED = {
 }
 
 
+_PLOTS = ["calibration_180d.png", "calibration_365d.png", "calibration_90d.png"]
+
+
 def one_run(name: str, sig: int, files: dict, span: float) -> str | None:
     """None when the run left its folder clean (or complete); else what went wrong."""
     out = Path(tempfile.mkdtemp(prefix="regen-stress-"))
     command, how = _case(name, files, out)
     if "fifo" in how:
         os.mkfifo(how["fifo"])
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE if how.get("stdout") else subprocess.DEVNULL, stderr=subprocess.PIPE
+    proc = subprocess.Popen(  # its own session: every process it starts can be found (and must be gone)
+        command,
+        stdout=subprocess.PIPE if how.get("stdout") else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     feed = open(how["fifo"], "w") if "fifo" in how else None
     if feed:
@@ -105,23 +111,42 @@ def one_run(name: str, sig: int, files: dict, span: float) -> str | None:
     try:
         proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return "hang"
     finally:
         if feed:
             feed.close()
+    if _session_alive(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+        return "processes left running (orphaned workers)"
     left = {p.name for p in out.iterdir()} - {"in.fifo"}
     try:
-        if sig == signal.SIGTERM and proc.returncode not in (0, 128 + signal.SIGTERM):
+        # -15: the signal came before the command installed its handler (still starting; nothing written)
+        if sig == signal.SIGTERM and proc.returncode not in (0, 128 + signal.SIGTERM, -signal.SIGTERM):
             return f"exit {proc.returncode}"
         if proc.returncode == 0:
             return None if left == EXPECTED[name] else f"finished, but the folder holds {sorted(left)}"
-        if left and not (name == "evaluate" and left == {"plots"} and not any((out / "plots").iterdir())):
-            return f"killed ({proc.returncode}), left {sorted(left)}"
+        inside = sorted(p.name for p in (out / "plots").iterdir()) if (out / "plots").is_dir() else []
+        if name == "evaluate" and left == {"plots"} and inside in ([], _PLOTS):
+            return None  # the folder itself (made before the work), empty or with every plot: nothing partial
+        if left and left != EXPECTED[name]:
+            return f"killed ({proc.returncode}), left {sorted(left)} {inside}"
         return None
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def _session_alive(sid: int) -> bool:
+    """Whether any process of session ``sid`` still runs (a worker the command started)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def main(runs: int) -> None:

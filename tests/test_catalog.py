@@ -3,7 +3,7 @@
 import pytest
 
 from regen.catalog.nerves import indication_ids, load_catalog, resolve_indication, resolve_nerve
-from regen.catalog.parameters import REQUIRED, load_parameters
+from regen.catalog.parameters import REQUIRED, parameter_table
 from regen.errors import InputError
 
 REQUIRED_IDS = {
@@ -88,7 +88,7 @@ def test_indications():
 
 
 def test_parameters_have_units_and_sources():
-    params = load_parameters()
+    params = parameter_table()
     assert set(REQUIRED) <= set(params)
     for p in params.values():
         assert p.unit and p.source and p.species

@@ -131,7 +131,7 @@ def test_penalizer_inf_is_refused_by_the_library_too():
 
 
 def test_json_safe_never_writes_nan():
-    from regen.fitting.evaluation import json_safe
+    from regen.utils.text import json_safe
 
     out = json.dumps(
         json_safe({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": float("-inf")}}), allow_nan=False

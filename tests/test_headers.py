@@ -11,7 +11,7 @@ import pytest
 import regen
 from regen.errors import DataFileError
 from regen.schema.columns import DETAIL_COLUMNS, OUTPUT_COLUMNS
-from regen.schema.headers import edit_distance, header_key, match_headers
+from regen.schema.headers import header_key, match_headers
 from regen.schema.patients import INPUT_COLUMNS, validate_patients
 
 
@@ -74,9 +74,23 @@ def test_two_headers_naming_one_column_are_refused(pair):
         )
 
 
-def test_edit_distance():
-    assert edit_distance("diabetes", "diabtes") == 1 and edit_distance("age", "sex") == 3
-    assert edit_distance("", "abc") == 3 and edit_distance("kitten", "sitting") == 3
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("diabtes", "diabetes"),
+        ("agee", "age"),
+        ("sexx", "sex"),
+        ("nerv", "nerve"),
+        ("heigth_cm", "height_cm"),
+        ("patientid2", "patient_id"),
+        ("clinic", None),
+        ("site", None),
+        ("bodyweight", None),
+    ],
+)
+def test_a_header_close_to_a_column_is_named_and_a_distant_one_is_not(header, column):
+    found = match_headers([header], ["nerve", "age", "sex", "diabetes", "height_cm", "patient_id"])
+    assert found.unread.get(header) == column
 
 
 def test_a_clinic_export_with_header_variants_scores_with_the_right_values():

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from regen.utils.parsing import printable
+from regen.utils.text import printable
 
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # anything but \t and \n
 HOSTILE = ["P1\x1b[2J", "x\rOVERWRITTEN", "a\nError: fake", "\u202eevil", "bell\x07", "c1\x9b31m"]
@@ -100,6 +100,6 @@ def test_render_prediction_escapes_every_echoed_field():
 
 def test_an_undecodable_byte_in_an_argument_is_escaped():
     """A raw 0x9B (8-bit CSI) reaches Python as the surrogate \\udc9b and would be written back as the byte."""
-    from regen.utils.parsing import json_text, printable
+    from regen.utils.text import json_text, printable
 
     assert printable("a\udc9b2Jb") == "a\\udc9b2Jb" and json_text("a\udc9b") == '"a\\udc9b"'

@@ -22,7 +22,7 @@ from regen.files.encode import csv_header, encode_csv
 from regen.files.paths import check_paths, output_kind
 from regen.files.read import TextColumns
 from regen.files.write import Outputs, write_table
-from regen.utils.parsing import printable
+from regen.utils.text import printable
 
 __all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
 

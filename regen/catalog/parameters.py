@@ -6,8 +6,8 @@ fixed value), the species or setting it comes from and its source.
 
 Examples
 --------
->>> from regen.catalog.parameters import load_parameters
->>> p = load_parameters()
+>>> from regen.catalog.parameters import parameter_table
+>>> p = parameter_table()
 >>> p["rate_mm_per_day"].unit
 'mm/day'
 """
@@ -15,12 +15,13 @@ Examples
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from regen.utils.resources import data_path
 
-__all__ = ["REQUIRED", "Parameter", "load_parameters", "parameter_values"]
+__all__ = ["REQUIRED", "Parameter", "param_sd_log", "param_value", "parameter_table", "parameter_values"]
 
 #: Parameters the maths reads (mechanism, fronts, relief planning); the table must define
 #: each of them, and a model file must carry each of them.
@@ -71,7 +72,7 @@ class Parameter:
 
 
 @lru_cache(maxsize=1)
-def load_parameters() -> dict[str, Parameter]:
+def parameter_table() -> dict[str, Parameter]:
     """Load ``data/parameters.csv`` once and return ``{name: Parameter}``."""
     out: dict[str, Parameter] = {}
     with data_path("parameters.csv").open(newline="", encoding="utf-8") as fh:
@@ -96,4 +97,14 @@ def load_parameters() -> dict[str, Parameter]:
 
 def parameter_values() -> dict[str, dict[str, float]]:
     """Return ``{name: {"value": v, "sd_log": s}}``: the numbers a model stores."""
-    return {name: {"value": p.value, "sd_log": p.sd_log} for name, p in load_parameters().items()}
+    return {name: {"value": p.value, "sd_log": p.sd_log} for name, p in parameter_table().items()}
+
+
+def param_value(params: Mapping, name: str) -> float:
+    """The value of parameter ``name`` in a model's ``{name: {"value": v, "sd_log": s}}`` mapping."""
+    return float(params[name]["value"])
+
+
+def param_sd_log(params: Mapping, name: str) -> float:
+    """The ``sd_log`` of parameter ``name`` (0 for a fixed value)."""
+    return float(params[name].get("sd_log", 0.0) or 0.0)

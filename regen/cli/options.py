@@ -134,7 +134,7 @@ def fail_cleanly(note: str = ""):
 
     ``note`` is added to the line (e.g. that a table streamed to stdout is incomplete).
     """
-    from regen.utils.parsing import printable
+    from regen.utils.text import printable
 
     try:
         yield

@@ -10,7 +10,7 @@ import typer
 from regen.cli.options import OutputFormat, fail_cleanly
 from regen.cli.options import model_name as _model_name
 from regen.cli.options import numbers as _numbers
-from regen.utils.parsing import printable
+from regen.utils.text import plural, printable
 
 __all__ = ["describe", "evaluate", "fit", "simulate"]
 
@@ -107,7 +107,7 @@ def fit(
         )
     with fail_cleanly():
         from regen.fitting.fit_file import fit_file
-        from regen.utils.parsing import printable
+        from regen.utils.text import printable
 
         summary = fit_file(
             outcomes,
@@ -147,7 +147,6 @@ def evaluate(
     """
     with fail_cleanly():
         from regen.fitting.evaluation import evaluate as run
-        from regen.fitting.evaluation import json_safe
         from regen.fitting.outcomes import load_outcomes
         from regen.model.model import load_model
 
@@ -166,12 +165,12 @@ def evaluate(
 
             result["plots"] = plot_calibration(result, plot_dir)
         if fmt == OutputFormat.json:
-            from regen.utils.parsing import json_text
+            from regen.utils.text import json_text
 
-            typer.echo(json_text(json_safe(result), indent=1, allow_nan=False))
+            typer.echo(json_text(result, indent=1))
         else:
             from regen.fitting.fit_file import evaluation_text
-            from regen.utils.parsing import printable
+            from regen.utils.text import printable
 
             typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))
 
@@ -226,6 +225,4 @@ def _bad_row(row: int, reason: str) -> str:
 def _warn_left_out(bad: list) -> None:
     """One line on stderr: how many outcome rows were left out, and the first with its reason."""
     if bad:
-        from regen.fitting.outcomes import counted
-
-        typer.echo(f"Warning: {counted(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})", err=True)
+        typer.echo(f"Warning: {plural(len(bad), 'row')} left out as invalid (first: {_bad_row(*bad[0])})", err=True)

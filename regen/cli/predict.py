@@ -15,7 +15,7 @@ from regen.cli.options import MODEL_HELP as _MODEL_HELP
 from regen.cli.options import OutputFormat, fail_cleanly
 from regen.cli.options import model_name as _model_name
 from regen.cli.options import numbers as _numbers
-from regen.utils.parsing import printable
+from regen.utils.text import printable
 
 __all__ = ["predict"]
 
@@ -157,7 +157,7 @@ def predict(
             columns["allow_any_nerve"] = True
         row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
         if fmt == OutputFormat.json:
-            from regen.utils.parsing import json_text
+            from regen.utils.text import json_text
 
             typer.echo(json_text(row))
         else:

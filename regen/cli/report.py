@@ -8,7 +8,7 @@ import typer
 
 from regen.cli.options import fail_cleanly
 from regen.cli.options import parse_today as _today
-from regen.utils.parsing import printable
+from regen.utils.text import printable
 
 __all__ = ["report"]
 

@@ -31,17 +31,17 @@ def validate(
     """
     with fail_cleanly():
         from regen.fitting.loso import UNINFORMATIVE_RULE, display_table, validate_shipped
+        from regen.utils.text import json_safe
 
         loso, coverage = validate_shipped(draws=draws, seed=seed)
         if fmt == OutputFormat.json:
             typer.echo(
                 json.dumps(
                     {
-                        "coverage": _records(coverage),
-                        "numbers": _records(loso),
+                        "coverage": json_safe(coverage.to_dict("records")),
+                        "numbers": json_safe(loso.to_dict("records")),
                         "uninformative_rule": UNINFORMATIVE_RULE,
                     },
-                    default=_json_default,
                     allow_nan=False,
                 )
             )
@@ -58,13 +58,3 @@ def validate(
         typer.echo(coverage.to_string(index=False, formatters={"share_inside": "{:.0%}".format}))
         typer.echo("")
         typer.echo(display_table(loso).to_string(index=False))
-
-
-def _records(frame) -> list[dict]:
-    """A DataFrame as JSON-ready records: missing values become None (null), never NaN."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _json_default(value):
-    """JSON for numpy scalars (bool, int, float)."""
-    return value.item()

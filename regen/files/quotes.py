@@ -73,7 +73,7 @@ class Quotes:
 
 
 def quote_error(name: str, data: bytes, found: tuple[str, int, int], line: int) -> DataFileError:
-    from regen.utils.parsing import printable
+    from regen.utils.text import printable
 
     kind, at, opened = found
     where = line + data.count(b"\n", 0, at)

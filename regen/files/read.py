@@ -287,6 +287,10 @@ def _csv_batches(source: str, name: str) -> Iterator:
         if stream.failed is not None:
             raise stream.failed from None
         raise _arrow_error(exc, name, ragged, header) from None
+    except Exception as exc:  # pyarrow may report an error raised under it (SIGTERM's exit) as its own
+        if stream.failed is not None and exc is not stream.failed:
+            raise stream.failed from None
+        raise
     finally:
         inner = getattr(raw, "fileobj", raw)
         if inner is not getattr(sys.stdin, "buffer", None):

@@ -30,8 +30,9 @@ import warnings
 import numpy as np
 
 from regen.errors import DataFileError
-from regen.fitting.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
+from regen.fitting.outcomes import OutcomeData, event_times, load_outcomes, require_observed
 from regen.stats.turnbull import turnbull
+from regen.utils.text import plural
 
 __all__ = ["COX_COLUMNS", "cox_spline", "cox_text", "describe_data", "turnbull_table"]
 
@@ -51,8 +52,8 @@ def describe_data(outcomes) -> OutcomeData:
         mix = data.censoring_mix
         raise DataFileError(
             f"describing relief: need at least 2 responders in one indication; the data have "
-            f"{counted(int(data.responded.sum()), 'responder')} among "
-            f"{counted(len(data), 'row')} ({counted(mix['non_responder'], 'non-responder')})"
+            f"{plural(int(data.responded.sum()), 'responder')} among "
+            f"{plural(len(data), 'row')} ({plural(mix['non_responder'], 'non-responder')})"
         )
     return data
 

@@ -37,11 +37,12 @@ import math
 import numpy as np
 
 from regen.errors import DataFileError
-from regen.fitting.outcomes import OutcomeData, counted, event_times, load_outcomes, require_observed
+from regen.fitting.outcomes import OutcomeData, event_times, load_outcomes, require_observed
 from regen.model.laws import patient_relief
 from regen.stats.turnbull import turnbull
+from regen.utils.text import plural
 
-__all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate", "json_safe"]
+__all__ = ["CALIBRATION_DAYS", "brier_score", "calibration", "concordance", "evaluate"]
 
 CALIBRATION_DAYS = (90, 180, 365)
 _GRID = np.arange(30.0, 366.0, 15.0)
@@ -124,7 +125,7 @@ def _bootstrap(model, data: OutcomeData, b: int, seed: int) -> np.ndarray:
 
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(data), len(data)) for _ in range(b)]
-    return np.array(Parallel(n_jobs=2)(delayed(_metrics)(model, data.subset(idx)) for idx in draws))
+    return np.array(Parallel(n_jobs=2, prefer="threads")(delayed(_metrics)(model, data.subset(idx)) for idx in draws))
 
 
 def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
@@ -136,7 +137,7 @@ def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
         raise DataFileError(
             "evaluating concordance: need at least one pair of responders to compare (one "
             "relief end observed before the other's relief ended or follow-up stopped); the data "
-            f"have {counted(int(data.responded.sum()), 'responder')}, "
+            f"have {plural(int(data.responded.sum()), 'responder')}, "
             f"{int(data.observed.sum())} with an observed relief end, and no such pair"
         )
     surv, _ = _survival(model, data, CALIBRATION_DAYS)
@@ -158,16 +159,3 @@ def evaluate(model, outcomes, bootstrap: int = 200, seed: int = 0) -> dict:
         result["integrated_brier_score_ci"] = np.nanpercentile(boot[:, 1], [2.5, 97.5]).tolist()
         result["bootstrap"] = bootstrap
     return result
-
-
-def json_safe(value: object) -> object:
-    """A copy of ``value`` for strict JSON: NaN and infinities become None, numpy numbers plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -43,9 +43,10 @@ from regen.files.read import read_table
 from regen.schema.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 from regen.schema.headers import delimiter_hint, match_headers
 from regen.schema.patients import INPUT_COLUMNS, validate_patients
-from regen.utils.parsing import printable, to_bool, to_float
+from regen.utils.parsing import to_bool, to_float
+from regen.utils.text import plural, printable
 
-__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "counted", "event_times", "load_outcomes", "require_observed"]
+__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "event_times", "load_outcomes", "require_observed"]
 
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
 #: Largest accepted outcome day (100 years): beyond it a day is a typo or a timestamp, not follow-up.
@@ -227,11 +228,6 @@ def load_outcomes(source) -> OutcomeData:
     )
 
 
-def counted(n: int, singular: str, plural: str | None = None) -> str:
-    """``1 row``, ``2 rows``: a count with its noun in the right number."""
-    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
-
-
 def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarray | None = None) -> None:
     """Refuse, in one line, data with fewer than ``need`` observed relief ends.
 
@@ -255,12 +251,12 @@ def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarra
     if have >= need:
         return
     mix = data.censoring_mix
-    parts = [f"{mix['right']} still relieved at last contact", counted(mix["non_responder"], "non-responder")]
+    parts = [f"{mix['right']} still relieved at last contact", plural(mix["non_responder"], "non-responder")]
     if data.bad:
-        parts.append(f"{counted(len(data.bad), 'row')} left out as invalid")
+        parts.append(f"{plural(len(data.bad), 'row')} left out as invalid")
     hint = "" if data.has_lost_column else "; the table has no relief_lost_day column"
     raise DataFileError(
-        f"{purpose}: need at least {counted(need, 'row')} whose relief end is observed (a "
+        f"{purpose}: need at least {plural(need, 'row')} whose relief end is observed (a "
         f"responder with relief_lost_day given); the data have {have} ({', '.join(parts)}){hint}"
     )
 

@@ -37,12 +37,13 @@ from sklearn.utils.validation import check_is_fitted
 from regen._version import __version__
 from regen.catalog.parameters import parameter_values
 from regen.errors import InputError, ModelFileError
-from regen.fitting.outcomes import counted, event_times, load_outcomes, require_observed
+from regen.fitting.outcomes import event_times, load_outcomes, require_observed
 from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
 from regen.model.laws import nerve_times, patient_relief
 from regen.model.model import Model
 from regen.stats import aft
 from regen.stats.covariates import design_matrix, full_spec, term_names
+from regen.utils.text import plural
 
 __all__ = ["ReliefModel", "fit_version"]
 
@@ -171,7 +172,7 @@ class ReliefModel(BaseEstimator):
         if self.n_events_ < EVENTS_PER_COEFFICIENT * self.n_coef_:
             fewer = " or --no-covariates" if spec["numeric"] or spec["binary"] else ""
             self.warnings_.append(
-                f"only {counted(self.n_events_, 'row')} with an observed relief end for {self.n_coef_} "
+                f"only {plural(self.n_events_, 'row')} with an observed relief end for {self.n_coef_} "
                 f"coefficient(s) (about {EVENTS_PER_COEFFICIENT} per coefficient are needed for stable "
                 f"estimates): the estimates are unstable and their intervals wide; add follow-up data{fewer}"
             )

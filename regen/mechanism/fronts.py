@@ -46,6 +46,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from regen.catalog.parameters import param_sd_log, param_value
 from regen.stats.aft import norm_cdf_scalar, norm_ppf_scalar
 
 __all__ = ["update_from_fronts"]
@@ -57,14 +58,6 @@ _INV = np.vectorize(norm_ppf_scalar, otypes=[float])
 _IGNORED = 1e12  # variance given to an unusable observation (drops it from the update)
 
 
-def _v(params: Mapping, name: str) -> float:
-    return float(params[name]["value"])
-
-
-def _s(params: Mapping, name: str) -> float:
-    return float(params[name].get("sd_log", 0.0) or 0.0)
-
-
 def _as_2d(values, n: int) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     return arr.reshape(n, -1) if arr.ndim < 2 else arr
@@ -72,7 +65,7 @@ def _as_2d(values, n: int) -> np.ndarray:
 
 def _errors(mm, day, grow, distance, params) -> np.ndarray:
     """One message per patient ('' when fine) for impossible or implausible fronts."""
-    fast, slow = _v(params, "front_rate_max_mm_per_day"), _v(params, "front_rate_min_mm_per_day")
+    fast, slow = param_value(params, "front_rate_max_mm_per_day"), param_value(params, "front_rate_min_mm_per_day")
     out = np.full(mm.shape[0], "", dtype=object)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         from_freeze = np.where(day > 0, mm / day, np.nan)  # fastest reading: regrowth from day 0
@@ -196,7 +189,7 @@ def update_from_fronts(
     early = present & (grow <= 0)
     error = _errors(np.where(present, mm, np.nan), np.where(present, day, np.nan), grow, distance, params)
     usable = present & ~early & (mm > 0) & (error == "")[:, None]
-    ratio = _v(params, "tinel_functional_rate_ratio")
+    ratio = param_value(params, "tinel_functional_rate_ratio")
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(usable, np.log(mm / grow) + np.log(ratio), 0.0)
         a = np.where(usable, 1.0 / grow, 0.0)
@@ -207,14 +200,16 @@ def update_from_fronts(
         y,
         a,
         usable,
-        _s(params, "tinel_functional_rate_ratio"),
+        param_sd_log(params, "tinel_functional_rate_ratio"),
         start_var,
-        _v(params, "front_measurement_sd_log"),
+        param_value(params, "front_measurement_sd_log"),
     )
     last = np.argmax(np.where(usable, day, -np.inf), axis=1)
     any_used = usable.any(axis=1)
     covered = ratio * np.take_along_axis(mm, last[:, None], axis=1)[:, 0]
-    covered_sd = np.hypot(_s(params, "tinel_functional_rate_ratio"), _v(params, "front_measurement_sd_log"))
+    covered_sd = np.hypot(
+        param_sd_log(params, "tinel_functional_rate_ratio"), param_value(params, "front_measurement_sd_log")
+    )
     remaining, remaining_sd = _remaining(
         np.where(any_used, covered, np.nan), distance, np.asarray(distance_sd_log, dtype=float), covered_sd
     )

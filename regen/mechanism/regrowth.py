@@ -40,6 +40,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from regen.catalog.parameters import param_sd_log, param_value
 from regen.mechanism import fronts
 from regen.stats.aft import norm_ppf_scalar
 
@@ -68,14 +69,6 @@ Z90 = norm_ppf_scalar(0.90)
 
 #: The phases of the timeline, in order (degeneration is inside ``initial_delay``).
 PHASES = ("initial_delay", "regrowth", "terminal_delay")
-
-
-def _v(params: Params, name: str) -> float:
-    return float(params[name]["value"])
-
-
-def _s(params: Params, name: str) -> float:
-    return float(params[name].get("sd_log", 0.0) or 0.0)
 
 
 def regrowth_days(distance_mm: np.ndarray, rate_mm_per_day: np.ndarray) -> np.ndarray:
@@ -107,19 +100,21 @@ def age_time_factor(age_years: np.ndarray, params: Params) -> tuple[np.ndarray, 
     """
     age = np.asarray(age_years, dtype=float)
     child, adult, older_start, old = (
-        _v(params, k) for k in ("age_child_years", "age_adult_years", "age_older_years", "age_old_years")
+        param_value(params, k) for k in ("age_child_years", "age_adult_years", "age_older_years", "age_old_years")
     )
     young = np.clip((adult - age) / (adult - child), 0.0, 1.0)
     older = np.clip((age - older_start) / (old - older_start), 0.0, 1.0)
-    log_f = young * np.log(_v(params, "age_child_time_ratio")) + older * np.log(_v(params, "age_old_time_ratio"))
-    sd = young * _s(params, "age_child_time_ratio") + older * _s(params, "age_old_time_ratio")
+    log_f = young * np.log(param_value(params, "age_child_time_ratio")) + older * np.log(
+        param_value(params, "age_old_time_ratio")
+    )
+    sd = young * param_sd_log(params, "age_child_time_ratio") + older * param_sd_log(params, "age_old_time_ratio")
     return np.exp(log_f), sd
 
 
 def speed_factor(diabetes: np.ndarray, smoker: np.ndarray, params: Params) -> np.ndarray:
     """Speed multiplier of regrowth and maturation for diabetes and smoking (<= 1 slows)."""
-    out = np.where(np.asarray(diabetes, dtype=bool), _v(params, "diabetes_rate_factor"), 1.0)
-    return out * np.where(np.asarray(smoker, dtype=bool), _v(params, "smoker_rate_factor"), 1.0)
+    out = np.where(np.asarray(diabetes, dtype=bool), param_value(params, "diabetes_rate_factor"), 1.0)
+    return out * np.where(np.asarray(smoker, dtype=bool), param_value(params, "smoker_rate_factor"), 1.0)
 
 
 def rate_prior_mm_per_day(
@@ -127,8 +122,8 @@ def rate_prior_mm_per_day(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median regrowth rate of each patient (mm/day) and its ``sd_log``."""
     factor, age_sd = age_time_factor(age_years, params)
-    median = _v(params, "rate_mm_per_day") * speed_factor(diabetes, smoker, params) / factor
-    return median, np.sqrt(_s(params, "rate_mm_per_day") ** 2 + age_sd**2)
+    median = param_value(params, "rate_mm_per_day") * speed_factor(diabetes, smoker, params) / factor
+    return median, np.sqrt(param_sd_log(params, "rate_mm_per_day") ** 2 + age_sd**2)
 
 
 def terminal_delay_days(
@@ -136,13 +131,13 @@ def terminal_delay_days(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median sensory reinnervation-and-maturation time (days) and its ``sd_log``."""
     factor, age_sd = age_time_factor(age_years, params)
-    median = _v(params, "terminal_delay_days") * factor / speed_factor(diabetes, smoker, params)
-    return median, np.sqrt(_s(params, "terminal_delay_days") ** 2 + age_sd**2)
+    median = param_value(params, "terminal_delay_days") * factor / speed_factor(diabetes, smoker, params)
+    return median, np.sqrt(param_sd_log(params, "terminal_delay_days") ** 2 + age_sd**2)
 
 
 def initial_delay_days(params: Params, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Median latency from the freeze to advancing sprouts (days) and its ``sd_log``."""
-    return np.full(n, _v(params, "initial_delay_days")), np.full(n, _s(params, "initial_delay_days"))
+    return np.full(n, param_value(params, "initial_delay_days")), np.full(n, param_sd_log(params, "initial_delay_days"))
 
 
 def distance_median_mm(
@@ -161,10 +156,12 @@ def distance_median_mm(
     default = np.asarray(default_distance_mm, dtype=float)
     height = np.asarray(height_cm, dtype=float)
     measured = np.asarray(measured_distance_mm, dtype=float)
-    scale = np.where(np.isnan(height), 1.0, height / _v(params, "height_reference_cm"))
+    scale = np.where(np.isnan(height), 1.0, height / param_value(params, "height_reference_cm"))
     has_measure = ~np.isnan(measured)
     median = np.where(has_measure, measured, default * scale)
-    sd_log = np.where(has_measure, _v(params, "measured_distance_sd_log"), _v(params, "distance_sd_log"))
+    sd_log = np.where(
+        has_measure, param_value(params, "measured_distance_sd_log"), param_value(params, "distance_sd_log")
+    )
     return median, sd_log
 
 
@@ -202,8 +199,8 @@ def onset_time(params: Params, n: int) -> dict[str, np.ndarray]:
     mask it: log-normal ``relief_noticed_days`` (from "at once" to about three
     weeks; see ``data/parameters.md``).
     """
-    median = np.full(n, _v(params, "relief_noticed_days"))
-    sd = _s(params, "relief_noticed_days")
+    median = np.full(n, param_value(params, "relief_noticed_days"))
+    sd = param_sd_log(params, "relief_noticed_days")
     return {
         "conduction_block_day": np.zeros(n),
         "relief_onset_day": median,
@@ -312,9 +309,9 @@ def nerve_time(
     regrow = regrowth_days(path, rate)
     with np.errstate(invalid="ignore", divide="ignore"):  # rows refused by validation may hold nonsense
         mu_a, sigma_a = lognormal_sum([delay, regrow], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2)])
-    sigma_a = np.sqrt(sigma_a**2 + _v(params, "discrepancy_sd_log") ** 2)
+    sigma_a = np.sqrt(sigma_a**2 + param_value(params, "discrepancy_sd_log") ** 2)
     mu_f, sigma_f = lognormal_sum([delay, regrow, terminal], [delay_sd, np.sqrt(path_sd**2 + rate_sd**2), terminal_sd])
-    sigma_f = np.sqrt(sigma_f**2 + _v(params, "discrepancy_sd_log") ** 2)
+    sigma_f = np.sqrt(sigma_f**2 + param_value(params, "discrepancy_sd_log") ** 2)
     # T = anchor + future: quantiles exact; (mu, sigma) the log-normal through its median and p90
     p10, median, p90 = (anchor + np.exp(mu_f + z * sigma_f) for z in (Z10, 0.0, Z90))
     mu = np.log(median)
@@ -356,10 +353,10 @@ def freeze_warnings(probe_temp_c: np.ndarray, params: Params) -> np.ndarray:
     ['probe warmer than -20 degC', 'probe at -60 degC or warmer', '', 'probe colder than -100 degC']
     """
     temp = np.asarray(probe_temp_c, dtype=float)
-    warm = _v(params, "freeze_min_effective_c")
-    partial = _v(params, "partial_lesion_probe_c")
-    cold = _v(params, "freeze_injury_c")
-    ratio = _v(params, "partial_lesion_time_ratio")
+    warm = param_value(params, "freeze_min_effective_c")
+    partial = param_value(params, "partial_lesion_probe_c")
+    cold = param_value(params, "freeze_injury_c")
+    ratio = param_value(params, "partial_lesion_time_ratio")
     out = np.full(temp.shape, "", dtype=object)
     out[(temp >= partial) & (temp <= warm)] = (
         f"probe at {partial:g} degC or warmer: in the human series frozen at {partial:g} degC sensation "

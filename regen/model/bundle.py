@@ -44,7 +44,7 @@ from regen.model.relief import ENTRY_KEYS, relief_distribution
 from regen.schema.patients import RANGES
 from regen.stats.aft import FAMILIES
 from regen.stats.covariates import BINARY_TERMS, NUMERIC_TERMS
-from regen.utils.parsing import printable, short_repr
+from regen.utils.text import printable, short_repr
 
 __all__ = [
     "FORMAT",

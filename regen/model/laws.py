@@ -26,16 +26,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from regen.catalog.nerves import load_catalog
+from regen.catalog.parameters import param_value
 from regen.mechanism.regrowth import nerve_time, onset_time
 from regen.model.relief import ReliefDistribution, relief_distribution
 from regen.planning.rules import shrink_to_history
 from regen.utils.parsing import CodedText, factorize
 
 __all__ = ["follow_up_survival", "history", "nerve_times", "next_cycle_relief", "patient_relief"]
-
-
-def _v(params: Mapping, name: str) -> float:
-    return float(params[name]["value"])
 
 
 def _nerve_facts(nerve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +113,7 @@ def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefD
     dist = _model_law(model, cols, mech)
     if "prior_relief_days" not in cols or np.isnan(cols["prior_relief_days"]).all():
         return dist
-    return _shrunk(dist, *history(cols["prior_relief_days"]), _v(model.params, "history_icc"))
+    return _shrunk(dist, *history(cols["prior_relief_days"]), param_value(model.params, "history_icc"))
 
 
 def _model_law(model, cols: Mapping, mech: Mapping) -> ReliefDistribution:
@@ -140,7 +137,7 @@ def next_cycle_relief(
     next_count = count + is_lost
     next_mean = np.where(is_lost, (mean_log * count + lost_log) / np.maximum(next_count, 1), mean_log)
     base = _model_law(model, cols, mech) if base is None else base
-    return _shrunk(base, next_mean, next_count, _v(model.params, "history_icc"))
+    return _shrunk(base, next_mean, next_count, param_value(model.params, "history_icc"))
 
 
 def follow_up_survival(

@@ -31,8 +31,8 @@ from regen.model.laws import follow_up_survival, patient_relief
 from regen.model.prediction import predict_batch, predict_columns, predict_frame
 from regen.model.relief import ReliefDistribution
 from regen.schema.patients import validate_patients
-from regen.utils.parsing import short_repr
 from regen.utils.resources import model_path
+from regen.utils.text import short_repr
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -27,7 +27,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 
-from regen.utils.parsing import json_text, printable
+from regen.utils.text import json_text, printable
 
 __all__ = ["FORMATS", "column_listing", "nerve_listing", "render", "terminal_width"]
 

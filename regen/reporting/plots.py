@@ -488,11 +488,17 @@ def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]
     """One calibration PNG per day of :func:`regen.fitting.evaluation.evaluate`'s result."""
     plt = pyplot()
     directory = Path(directory)
+    made = not directory.exists()
     directory.mkdir(exist_ok=True)  # the folder itself; a missing parent is an error (a typo creates nothing)
     paths = []
-    with Outputs() as outputs:  # every plot or none
-        for cal in result["calibration"]:
-            paths.append(_calibration_png(plt, result, cal, directory, outputs))
+    try:
+        with Outputs() as outputs:  # every plot or none
+            for cal in result["calibration"]:
+                paths.append(_calibration_png(plt, result, cal, directory, outputs))
+    except BaseException:
+        if made and not any(directory.iterdir()):
+            directory.rmdir()  # a run that fails leaves none of its outputs, the folder it made included
+        raise
     return paths
 
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from regen.reporting import report_tables as tables
 from regen.reporting.report_tables import escape
+from regen.utils.text import plural
 
 __all__ = ["build_report", "escape"]
 
@@ -130,14 +131,14 @@ def _summary(c: tables.Cohort, today) -> str:
     versions = ", ".join(sorted(set(c.frame.loc[c.ok, "model_version"].astype(str)))) or "none"
     if c.has_ids:
         who = (
-            f"{tables.plural(c.patients, 'patient')} (by <code>patient_id</code>; "
-            f"{tables.plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)"
+            f"{plural(c.patients, 'patient')} (by <code>patient_id</code>; "
+            f"{plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)"
         )
     else:
         who = "no <code>patient_id</code> column: each row counted as one patient"
     return (
         _p(
-            f"{tables.plural(n, 'row')} (one per treated nerve), {who}: {ok:,} scored, "
+            f"{plural(n, 'row')} (one per treated nerve), {who}: {ok:,} scored, "
             f"{n - ok:,} not scored. Model: {escape(versions)}. Today: <b>{today.date()}</b>."
         )
         + _p(

@@ -20,15 +20,14 @@ Examples
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from regen.utils.text import is_hidden, plural
+
 __all__ = ["Cohort", "check_scored", "escape", "html_table", "month_calendar", "prepare", "week_calendar"]
 
-#: C0/C1 controls, DEL, bidirectional overrides and line/paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _NUMERIC = ("sensation_return_median_day", "relief_end_median_day", "p_relief_180d", "retreatment_due_day")
 #: The values the report reads, as ``regen score`` writes them (blank is always allowed): column -> range.
 _NUMBER_RANGES = {
@@ -50,26 +49,22 @@ _TOP = 20
 def escape(value) -> str:
     """HTML-escape a value's text; control and bidi characters become visible ``\\xNN``/``\\uNNNN``."""
 
-    def visible(match) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _CONTROL.sub(visible, html.escape(str(value), quote=True))
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """``"1 row"``, ``"2 rows"``."""
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
+    text = html.escape(str(value), quote=True)
+    if text.isprintable():
+        return text
+    return "".join(_visible(c) if is_hidden(c) else c for c in text)
 
 
-def find_column(frame, name: str):
-    """The column of ``frame`` called ``name``, ignoring case, spaces, ``-`` and ``_``."""
+def _visible(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
-    def norm(text) -> str:
-        return re.sub(r"[\s_\-]+", "", str(text).strip().lower())
 
-    hits = [c for c in frame.columns if norm(c) == norm(name)]
-    return hits[0] if hits else None
+def id_column(frame):
+    """The input column holding ``patient_id`` (by the schema's header rule: ``Patient ID`` too), or None."""
+    from regen.schema.headers import match_headers
+
+    return match_headers(frame.columns, ["patient_id"]).columns.get("patient_id")
 
 
 @dataclass
@@ -211,7 +206,7 @@ def prepare(scored) -> Cohort:
     resolved = validate_patients(frame).columns  # catalog ids whatever the input spelling
     for col in ("nerve", "indication"):
         frame[col] = np.where(ok, resolved[col], frame[col] if col in frame else "")
-    id_col = find_column(frame, "patient_id")
+    id_col = id_column(frame)
     ids = frame[id_col].fillna("").astype(str).str.strip() if id_col is not None else pd.Series("", index=frame.index)
     key = ids.where(ids != "", "\0row " + frame.index.astype(str))
     given = ids[ids != ""]
@@ -313,10 +308,9 @@ def lateness_table(overdue, today):
 
 
 def _level(c: Cohort):
-    col = find_column(c.frame, "evidence")
-    if col is None:
+    if "evidence" not in c.frame:  # regen's own columns by their exact names (clashes are refused by score)
         return None
-    text = c.frame[col].fillna("").astype(str).str.strip()
+    text = c.frame["evidence"].fillna("").astype(str).str.strip()
     return text.str.split(":", n=1).str[0].str.strip().str.lower().where(text != "", "not stated")
 
 
@@ -447,7 +441,7 @@ def text_counts(c: Cohort, name: str, split: str | None = None, rows=None):
     """Distinct texts of a column with rows and patients (the most frequent first)."""
     import pandas as pd
 
-    col = find_column(c.frame, name)
+    col = name if name in c.frame else None  # regen's own column, by its exact name
     if col is None:
         return None
     mask = c.ok if rows is None else rows

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from regen.schema.columns import whole_day as _whole
-from regen.utils.parsing import printable
+from regen.utils.text import printable
 
 __all__ = ["render_prediction"]
 

@@ -98,12 +98,16 @@ def date_texts(values: np.ndarray) -> np.ndarray:
     if isinstance(values, CodedText):
         return CodedText.from_codes(values.codes, np.array([_typed_text(w) for w in values.words], dtype=object))
     values = np.asarray(values, dtype=object)
-    if values.shape[0] > LARGE:
+    if values.shape[0] > LARGE:  # see regen.utils.parsing.LARGE
         import pandas as pd
 
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        converted = np.array([*(_typed_text(u) for u in uniques), ""], dtype=object)
-        return converted[np.where(codes < 0, len(uniques), codes)]
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:  # an unhashable cell: converted one by one, as below
+            codes = None
+        if codes is not None:
+            converted = np.array([*(_typed_text(u) for u in uniques), ""], dtype=object)
+            return converted[np.where(codes < 0, len(uniques), codes)]
     out = np.empty(values.shape[0], dtype=object)
     out[:] = [_typed_text(v) for v in values]
     return out

@@ -3,13 +3,13 @@
 A header that differs from a known column only by case, surrounding spaces
 or ``-`` / ``_`` / space (``Age``, `` Treated_On``, ``Height-cm``,
 ``PatientID``) is read as that column; the input keeps its own header. An
-unknown header that looks like a known column (a small edit distance, e.g.
+unknown header that looks like a known column (close by :mod:`difflib`, e.g.
 ``diabtes``, or a known name cut short, e.g. ``height`` for ``height_cm``)
 is not read, and gets a warning naming the closest column; so does a header
 one of whose words, or runs of words, names a column not found otherwise
 (``Age (years)``, ``AgeMonths``, ``Smoking``, ``treatment_date``): the unit or
 coding in such a header may differ from the contract's, so it is never read
-silently. Where the likeness is strong (an edit, a cut, or the column's own
+silently. Where the likeness is strong (close, a cut, or the column's own
 name as a word) and the column is missing, :attr:`HeaderMatch.unread` names
 it (:func:`regen.schema.patients.check_headers` then refuses the file). Two headers
 naming the same column (``age`` and ``Age``) are refused, like a repeated
@@ -38,9 +38,13 @@ from functools import lru_cache
 
 from regen.errors import DataFileError
 
-__all__ = ["HeaderMatch", "delimiter_hint", "edit_distance", "header_key", "match_headers"]
+__all__ = ["HeaderMatch", "delimiter_hint", "header_key", "match_headers"]
 
 _MIN_PREFIX = 4  # a known name cut short to at least this many letters still looks like it
+#: A header looks like a column when difflib finds it similar (2 x matching letters / all letters at
+#: least this) and it differs by one typo (a letter changed, two swapped, or up to two added or dropped):
+#: ``diabtes``, ``agee``, ``heigth_cm``; not ``relief_onset_day`` for ``relief_lost_day``.
+_CLOSE = 0.75
 _MAX_GUESSES = 1000  # unknown headers looked at for a near miss (a file of 100,000 columns stays fast)
 #: Words of a header (split at anything but letters and digits) that name a column in other words.
 _SYNONYMS = {
@@ -70,17 +74,6 @@ def header_key(name: object) -> str:
     return text
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions) between two short strings."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 @dataclass
 class HeaderMatch:
     """The outcome of :func:`match_headers`.
@@ -95,7 +88,7 @@ class HeaderMatch:
         Unknown headers that look like a known column (not read).
     unread : dict of str to str
         Unknown header -> the known column it most likely holds, where that
-        column is not in the input and the likeness is strong (a small edit
+        column is not in the input and the likeness is strong (close by difflib
         distance, a cut-short name, or one of its words is the column's name):
         every row would silently get the column's default.
     """
@@ -110,10 +103,12 @@ def _looks_like(key: str, known: dict[str, str]) -> str | None:
     """The known column an unknown header key most likely meant, or None."""
     if not key:
         return None
-    limit = 1 if len(key) <= 5 else 2
-    best = min(known, key=lambda k: (edit_distance(key, k), k))
-    if edit_distance(key, best) <= limit:
-        return known[best]
+    import difflib  # loaded only for a header that matches no column
+
+    for close in difflib.get_close_matches(key, sorted(known), n=3, cutoff=_CLOSE):
+        matched = sum(b.size for b in difflib.SequenceMatcher(None, key, close).get_matching_blocks())
+        if len(key) + len(close) - 2 * matched <= 2:  # one letter changed, two swapped, or two added or dropped
+            return known[close]
     cut = sorted(k for k in known if len(key) >= _MIN_PREFIX and k.startswith(key))
     return known[cut[0]] if cut else None
 

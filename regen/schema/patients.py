@@ -42,7 +42,8 @@ from regen.errors import DataFileError, InputError
 from regen.schema.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.schema.dates import YEARS, date_texts, parse_date, years_outside
 from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers
-from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, printable, to_bool, to_float
+from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, to_bool, to_float
+from regen.utils.text import printable
 
 __all__ = [
     "ALLOW_ANY_NERVE",
@@ -51,7 +52,6 @@ __all__ = [
     "RANGES",
     "PatientBatch",
     "check_headers",
-    "column_help",
     "parse_date",
     "validate_patients",
 ]
@@ -125,19 +125,6 @@ _COUNTED_DEFAULTS = (
     "probe_temp_c",
     "prior_treatments",
 )
-
-
-def column_help(name: str) -> str:
-    """One line describing a column's default and accepted values (for --help)."""
-    parts = []
-    if name in RANGES:
-        low, high, unit, inclusive = RANGES[name]
-        bound = "from" if inclusive else "above"
-        parts.append(f"{bound} {low:g} to {high:g} {unit}")
-    default = DEFAULTS.get(name)
-    if default is not None and default != "":
-        parts.append(f"default: {default}")
-    return "; ".join(parts)
 
 
 @dataclass

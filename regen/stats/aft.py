@@ -21,14 +21,20 @@ import math
 
 import numpy as np
 
-__all__ = ["FAMILIES", "cdf_eps", "logpdf_eps", "ppf_eps", "quantile", "sf_eps", "survival"]
+__all__ = ["FAMILIES", "cdf_eps", "ppf_eps", "quantile", "sf_eps", "survival"]
 
 FAMILIES = ("weibull", "lognormal", "loglogistic")
 
 
+#: Up to this many values, the normal law is computed with the standard library; above, with scipy.
+#: The switch keeps scipy off the one-patient path (``import scipy.special`` costs about 420 ms here,
+#: ``regen predict`` about 180 ms in all); both sides agree to 1e-15.
+SMALL = 2048
+
+
 def _norm_sf(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=float)
-    if z.size <= 2048:  # keep scipy off the one-patient path (import time)
+    if z.size <= SMALL:
         flat = [0.5 * math.erfc(v / math.sqrt(2.0)) for v in z.ravel()]
         return np.array(flat, dtype=float).reshape(z.shape)
     from scipy.special import ndtr
@@ -104,7 +110,7 @@ def norm_cdf_scalar(x: float) -> float:
 
 def _norm_ppf(p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=float)
-    if p.size <= 2048:
+    if p.size <= SMALL:
         flat = [norm_ppf_scalar(v) for v in p.ravel()]
         return np.array(flat, dtype=float).reshape(p.shape)
     from scipy.special import ndtri
@@ -134,18 +140,6 @@ def ppf_eps(family: str, p: np.ndarray) -> np.ndarray:
             return _norm_ppf(p)
         if family == "loglogistic":
             return np.log(p) - np.log1p(-p)
-    raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
-
-
-def logpdf_eps(family: str, z: np.ndarray) -> np.ndarray:
-    """Log density of the standardised error (for likelihoods)."""
-    z = np.asarray(z, dtype=float)
-    if family == "weibull":
-        return z - np.exp(z)
-    if family == "lognormal":
-        return -0.5 * z**2 - 0.5 * math.log(2 * math.pi)
-    if family == "loglogistic":
-        return -z - 2.0 * np.log1p(np.exp(-z))
     raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
 
 
