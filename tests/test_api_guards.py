@@ -94,11 +94,11 @@ def test_a_path_like_giving_bytes_is_refused():
         regen.load_model(BytesPath())
 
 
-def test_the_low_level_predict_patient_names_a_model_it_cannot_use():
-    from regen.model.prediction import predict_patient
+def test_the_low_level_patient_forecast_names_a_model_it_cannot_use():
+    from regen.model.prediction import patient_forecast
 
     with pytest.raises(TypeError, match=r"^model must be a regen Model here; got str \(regen.predict_patient"):
-        predict_patient("mechanism-only", nerve="GON")
+        patient_forecast("mechanism-only", nerve="GON")
 
 
 def test_a_missing_model_file_is_still_a_model_file_error(tmp_path):

@@ -21,20 +21,23 @@ def _model_file(tmp_path, name="m.json", **parameters):
     return path
 
 
-def test_dask_workers_tell_models_apart_by_content(tmp_path):
-    """Two bundles with the same name and version but other numbers are two models (not one cached by id)."""
-    from regen.batch.dask import _score_on_worker
-    from regen.files.paths import output_kind
+def test_a_scoring_sent_to_a_worker_keeps_its_own_model(tmp_path):
+    """What Dask ships (a pickled Scoring) scores with that model's numbers, not a model cached by name."""
+    import pickle
+
+    from regen.batch.score import score_chunk
     from regen.files.read import iter_chunks
+    from regen.model.model import load_model
+    from regen.model.prediction import prepare_scoring
 
     src = tmp_path / "in.csv"
     src.write_text("nerve\nintercostal\n")
     chunk = next(iter(iter_chunks(str(src), 10)))
-    slow = json.loads(_model_file(tmp_path, "a.json").read_text())
-    fast = json.loads(_model_file(tmp_path, "b.json", rate_mm_per_day=3.0).read_text())
-    first = _score_on_worker(chunk, slow, book_at_risk=None, kind=output_kind("x.csv"))
-    second = _score_on_worker(chunk, fast, book_at_risk=None, kind=output_kind("x.csv"))
-    assert first["payload"] != second["payload"]
+    payloads = []
+    for path in (_model_file(tmp_path, "a.json"), _model_file(tmp_path, "b.json", rate_mm_per_day=3.0)):
+        scoring = pickle.loads(pickle.dumps(prepare_scoring(["nerve"], load_model(path))))
+        payloads.append(score_chunk(chunk, scoring, "csv")["payload"])
+    assert payloads[0] != payloads[1]
 
 
 def test_no_output_may_overwrite_the_model_it_reads(cli, tmp_path):

@@ -107,13 +107,13 @@ def test_a_failing_rename_leaves_nothing_and_names_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["o.csv"] and target.is_dir()
 
 
-def _writing_into(pid: int, folder) -> bool:
-    """Whether process ``pid`` holds a file open in ``folder`` other than the input (its unnamed output)."""
+def _reading(pid: int, path) -> bool:
+    """Whether process ``pid`` holds ``path`` open."""
     try:
         targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
     except OSError:
         return False
-    return any(t.startswith(str(folder)) and not t.endswith("in.csv") for t in targets)
+    return str(path) in targets
 
 
 def test_sigterm_during_score_leaves_nothing(tmp_path):
@@ -126,9 +126,9 @@ def test_sigterm_during_score_leaves_nothing(tmp_path):
         feed.write("patient_id,nerve\n" + "p,GON\n" * 10)
         feed.flush()
         deadline = time.monotonic() + 30
-        while not _writing_into(proc.pid, tmp_path) and time.monotonic() < deadline:
+        while not _reading(proc.pid, fifo) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _writing_into(proc.pid, tmp_path)  # its output is open (unnamed: invisible in the folder)
+        assert _reading(proc.pid, fifo)  # it waits for the rest of its first chunk on the pipe
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)

@@ -7,7 +7,9 @@ from typer.testing import CliRunner
 
 from regen import load_model
 from regen.cli import app
-from regen.reporting.plots import plot_timeline, pyplot, timeline_curves
+from regen.model.prediction import patient_forecast
+from regen.reporting.plots import plot_timeline, pyplot
+from regen.reporting.plots import timeline_curves as _curves
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -29,6 +31,11 @@ def _row(model, raw: dict) -> dict:
     if "patient_id" not in raw:
         row.pop("patient_id")  # the JSON row carries no invented id
     return {**row, **{k: v[0] for k, v in raw.items() if k not in row}}
+
+
+def timeline_curves(model, raw: dict, days):
+    """The curves of the patient of ``raw`` (one-row columns), through the forecast the CLI makes."""
+    return _curves(model, patient_forecast(model, **{k: v[0] for k, v in raw.items()}), days)
 
 
 def _crossing(days, curve, level: float) -> float:

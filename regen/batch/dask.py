@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["CONNECT_TIMEOUT", "check_scheduler_address", "scheduler_address", "score_files_dask"]
+__all__ = ["CONNECT_TIMEOUT", "DaskEngine", "check_scheduler_address", "scheduler_address", "score_files_dask"]
 
 #: How long to try to reach an existing scheduler before giving up.
 CONNECT_TIMEOUT = "10s"
@@ -114,22 +114,47 @@ def _client(address: str | None, source: str = ""):
     )
 
 
-_MODELS: dict = {}
+class DaskEngine:
+    """Chunks scored on a Dask cluster: the engine :func:`regen.batch.score.score_file` takes.
 
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of an existing scheduler (see the module notes); default: Dask's
+        ``scheduler-address`` setting, else a local cluster in this process.
+    client : distributed.Client, optional
+        A client to use instead (not closed here).
 
-def _score_on_worker(chunk, bundle: dict, **options) -> dict:
-    """:func:`regen.batch.score.score_chunk` on a worker, the model rebuilt once per worker from its bundle."""
-    import hashlib
-    import json
+    The client is made when the run starts (after its checks) and closed when
+    it ends; the run's :class:`regen.model.prediction.Scoring` is sent to every
+    worker once.
+    """
 
-    from regen.batch.score import score_chunk
-    from regen.model.model import Model
+    def __init__(self, scheduler: str | None = None, client=None) -> None:
+        self.scheduler, self.client, self.own = scheduler, client, client is None
 
-    key = hashlib.sha256(json.dumps(bundle, sort_keys=True).encode()).hexdigest()  # the content, not an id
-    if key not in _MODELS:
-        _MODELS.clear()
-        _MODELS[key] = Model(bundle)
-    return score_chunk(chunk, _MODELS[key], **options)
+    def __enter__(self) -> DaskEngine:
+        if self.own:
+            origin = "" if self.scheduler else "DASK_SCHEDULER_ADDRESS or Dask's scheduler-address setting"
+            self.client = _client(scheduler_address(self.scheduler), origin)
+        return self
+
+    def runner(self, scoring, kind: str):
+        """``(submit, window)``: a function sending one chunk to a worker (a future), and how many may be in flight."""
+        from regen.batch.score import score_chunk
+
+        workers = max(sum(self.client.nthreads().values()), 1)
+        shared = self.client.scatter(scoring, broadcast=True)  # unpickled once per worker (the model validated once)
+
+        def submit(chunk):
+            return self.client.submit(score_chunk, chunk, shared, kind, pure=False)
+
+        return submit, 2 * workers
+
+    def __exit__(self, *exc) -> None:
+        if self.own and self.client is not None:
+            self.client.close()
+            self.client = None
 
 
 def score_files_dask(
@@ -144,14 +169,8 @@ def score_files_dask(
     client=None,
     allow_any_nerve: bool = False,
 ) -> dict:
-    """Score a file (or a glob of files) on a Dask cluster: as :func:`regen.batch.score.score_file`.
-
-    Parameters
-    ----------
-    scheduler : str, optional
-        Address of an existing scheduler (see the module notes).
-    client : distributed.Client, optional
-        A client to use instead (not closed here).
+    """Score a file (or a glob of files) on a Dask cluster: :func:`regen.batch.score.score_file` with a
+    :class:`DaskEngine`.
 
     Raises
     ------
@@ -160,36 +179,15 @@ def score_files_dask(
         :data:`CONNECT_TIMEOUT` (one line naming the address; nothing written).
     """
     from regen.batch.score import score_file
-    from regen.files.paths import check_paths
-    from regen.model.scoring import resolve_model
 
-    check_paths({"--output": target, "--errors": errors_path}, (source,), stdout_ok=True)
-    model = resolve_model(model)
-    own = client is None
-    origin = "" if scheduler else "DASK_SCHEDULER_ADDRESS or Dask's scheduler-address setting"
-    client = _client(scheduler_address(scheduler), origin) if own else client
-    try:
-        from regen.model.model import thaw
-
-        workers = max(sum(client.nthreads().values()), 1)
-        shared = client.scatter(thaw(model.bundle), broadcast=True)  # plain data: any worker can unpickle it
-
-        def submit(func, chunk):
-            options = {k: v for k, v in func.keywords.items() if k != "model"}
-            return client.submit(_score_on_worker, chunk, shared, pure=False, **options)
-
-        return score_file(
-            source,
-            target,
-            model,
-            errors_path,
-            chunksize,
-            progress,
-            book_at_risk,
-            submit=submit,
-            window=2 * workers,
-            allow_any_nerve=allow_any_nerve,
-        )
-    finally:
-        if own:
-            client.close()
+    return score_file(
+        source,
+        target,
+        model,
+        errors_path,
+        chunksize,
+        progress,
+        book_at_risk,
+        engine=DaskEngine(scheduler, client),
+        allow_any_nerve=allow_any_nerve,
+    )

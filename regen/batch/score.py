@@ -14,7 +14,9 @@ through :mod:`regen.files.write` (path checks, atomic files). Output rules:
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import os
 import sys
 
@@ -24,58 +26,40 @@ from regen.files.read import TextColumns
 from regen.files.write import Outputs, write_table
 from regen.utils.text import printable
 
-__all__ = ["batch_notes", "check_input_columns", "input_paths", "score_chunk", "score_file", "summary_lines"]
+__all__ = ["batch_notes", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
 
 # --------------------------------------------------------------------------- batch scoring
-def check_input_columns(names) -> tuple[str, ...]:
-    """The prediction columns for a table with these headers; refuse one that cannot be scored as a whole.
-
-    Raises
-    ------
-    DataFileError
-        No nerve column, repeated names, or prediction columns already there
-        (see :func:`regen.model.prediction.output_columns`).
-    """
-    from regen.model.prediction import output_columns
-
-    return output_columns(names)
-
-
 def batch_notes(batch) -> dict:
     """What validation noted for a batch: headers read as another column, defaults used, file warnings."""
     return {"mapped": dict(batch.mapped), "defaults": dict(batch.defaults), "warnings": list(batch.warnings)}
 
 
-def _predict(model, raw, risk, allow_any_nerve: bool = False) -> tuple[dict, dict]:
-    """Prediction columns and the validation notes of one chunk."""
-    from regen.model.prediction import predict_batch
-    from regen.schema.patients import validate_patients
-
-    batch = validate_patients(raw, allow_any_nerve=allow_any_nerve)
-    return predict_batch(model, batch, risk), batch_notes(batch)
-
-
-def score_chunk(chunk, model, book_at_risk: float | None, kind: str, allow_any_nerve: bool = False) -> dict:
+def score_chunk(chunk, scoring, kind: str) -> dict:
     """Score one :class:`regen.files.read.Chunk` and encode it for ``kind`` ('csv'/'gzip'/'stdout' or 'parquet').
 
-    Returns a dict: ``payload`` (CSV bytes or a pyarrow table), ``names``
-    (output columns), ``rows``, ``bad`` (row index in the chunk, patient_id,
-    error), ``ids`` (sorted distinct 64-bit hashes of the non-blank patient
-    ids), ``repeats`` (ids repeated inside the chunk) and ``notes``. A pure
-    function of its inputs: the local and Dask engines both call it.
+    ``scoring`` is the run's :class:`regen.model.prediction.Scoring` (made once by
+    :func:`regen.model.prediction.prepare_scoring`). Returns a dict: ``payload``
+    (CSV bytes or a pyarrow table), ``names`` (output columns), ``rows``, ``bad``
+    (row index in the chunk, patient_id, error), ``ids`` (sorted distinct
+    64-bit hashes of the non-blank patient ids), ``repeats`` (ids repeated
+    inside the chunk) and ``notes``. A pure function of its inputs: the local
+    and Dask engines both call it.
     """
-    result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
-    result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), kind)
+    result = predict_chunk(chunk, scoring)
+    result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), kind, scoring.columns)
     return result
 
 
-def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: bool = False) -> dict:
+def predict_chunk(chunk, scoring) -> dict:
     """Validate and predict one chunk: ``pred`` (the prediction columns) and the accounting of :func:`score_chunk`."""
     import numpy as np
 
-    raw = TextColumns(chunk.text)
-    pred, notes = _predict(model, raw, book_at_risk, allow_any_nerve)
+    from regen.model.prediction import predict_batch
+    from regen.schema.patients import validate_patients
+
+    batch = validate_patients(TextColumns(chunk.text), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header)
+    pred = predict_batch(scoring.model, batch, scoring.book_at_risk)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
     pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
@@ -86,18 +70,17 @@ def predict_chunk(chunk, model, book_at_risk: float | None, allow_any_nerve: boo
         "bad": [(int(i), pid[i], errors[i]) for i in bad],
         "ids": ids,
         "repeats": repeats,
-        "notes": notes,
+        "notes": batch_notes(batch),
         "patient_ids": pid,
     }
 
 
-def encode_chunk(chunk, pred: dict, kind: str) -> tuple[list, object]:
-    """The output of one chunk: input columns then the prediction columns; CSV bytes, or a table for Parquet."""
+def encode_chunk(chunk, pred: dict, kind: str, names: tuple) -> tuple[list, object]:
+    """The output of one chunk: input columns then the prediction columns ``names``; CSV bytes, or Parquet's table."""
     import pyarrow as pa
 
     from regen.schema.columns import format_numbers
 
-    names = check_input_columns(chunk.text.column_names)
     csv = kind != "parquet"
     columns = []
     for name in names:
@@ -248,14 +231,14 @@ class _Writer:
             self.raw.close()
 
 
-def _ordered(func, items, submit, window: int):
-    """``func(item)`` for each item through ``submit``, at most ``window`` in flight, results in order."""
+def _ordered(items, submit, window: int):
+    """Each item through ``submit`` (its result a future), at most ``window`` in flight, results in order."""
     from collections import deque
 
     pending: deque = deque()
     try:
         for item in items:
-            pending.append(submit(func, item))
+            pending.append(submit(item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -273,65 +256,76 @@ def score_file(
     chunksize: int | None = None,
     progress=None,
     book_at_risk: float | None = None,
-    submit=None,
-    window: int = 3,
+    engine=None,
     allow_any_nerve: bool = False,
 ) -> dict:
-    """Score a file (or a glob of files) chunk by chunk; the output appears only when complete.
+    """Score a file (or a glob of files) chunk by chunk; the outputs appear only when complete.
 
     Read, validate, predict, encode and write, in order; row numbers continue
     across the files of a glob (sorted by name), which must share their columns.
+    The paths, the headers, the model and the booking rule are checked once,
+    before anything is scored (:func:`regen.model.prediction.prepare_scoring`).
 
     Parameters
     ----------
     source, target : str
         Input (CSV, .csv.gz, .parquet, '-') and output (by extension, '-' = stdout).
-    model : Model, path or None
+    model : Model, fitted ReliefModel, path or None
     errors_path : str, optional
         Also write the rows that could not be scored: ``row`` (data record
-        number, 1 = first row after the header), ``patient_id``, ``error``.
+        number, 1 = first row after the header), ``patient_id``, ``error``;
+        put in place together with the output (or neither).
     chunksize : int, optional
         Rows per chunk (and per Parquet row group); default :data:`regen.files.read.CHUNK_ROWS` (50,000).
     progress : callable, optional
         Called with the running row count after each chunk.
     book_at_risk : float, optional
+    engine : object, optional
+        Where chunks are scored: None (this process, a second thread encoding
+        and writing) or an engine such as :class:`regen.batch.dask.DaskEngine`
+        (a context manager whose ``runner(scoring, kind)`` gives
+        ``(submit, window)``); it is started after every check has passed.
     allow_any_nerve : bool
         Score a nerve for an indication the catalog does not list for it, with a warning.
-    submit : callable, optional
-        ``submit(func, *args) -> future`` running chunks elsewhere (the Dask
-        engine); default: two local threads.
 
     Returns
     -------
     dict
         ``rows``, ``scored``, ``not_scored``, ``duplicate_ids``, ``mapped``,
         ``defaults``, ``warnings`` (file-level), ``seconds``.
+
+    Raises
+    ------
+    PathClashError
+        If an output is an input, or both outputs are one file or stream.
+    DataFileError, InputError, ModelFileError
+        If an input cannot be scored as a whole (one line, nothing written).
     """
-    import functools
     import time
 
     from regen.files.read import CHUNK_ROWS, iter_chunks
-    from regen.model.prediction import check_book_at_risk
-    from regen.model.scoring import resolve_model
+    from regen.model.model import resolve_model
+    from regen.model.prediction import prepare_scoring
 
     start = time.perf_counter()
     sources = input_paths(source)
-    check_paths({"--output": target, "--errors": errors_path}, tuple(sources), stdout_ok=True)
+    model_file = (model,) if isinstance(model, str | os.PathLike) and os.path.isfile(model) else ()
+    check_paths({"--output": target, "--errors": errors_path}, (*sources, *model_file), stdout_ok=True, table=True)
     model = resolve_model(model)
-    check_book_at_risk(book_at_risk, model.params)
-    kind, summary = output_kind(target), _Summary()
     chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
-    with Outputs() as outputs:
+    first = next(chunks)
+    scoring = prepare_scoring(first.table.column_names, model, book_at_risk, allow_any_nerve)
+    chunks = itertools.chain([first], chunks)
+    kind, summary = output_kind(target), _Summary()
+    with Outputs() as outputs, engine if engine is not None else contextlib.nullcontext():
         path = "-" if target == "-" else outputs.path(target, main=True)
         writer = _Writer(path, kind)
         try:
-            if submit is None:
-                results = _local(chunks, model, book_at_risk, writer, allow_any_nerve)
+            if engine is None:
+                results = _local(chunks, scoring, writer)
             else:
-                func = functools.partial(
-                    score_chunk, model=model, book_at_risk=book_at_risk, kind=kind, allow_any_nerve=allow_any_nerve
-                )
-                results = (writer.write(r) or r for r in _ordered(func, chunks, submit, window))
+                submit, window = engine.runner(scoring, kind)
+                results = (writer.write(r) or r for r in _ordered(chunks, submit, window))
             for result in results:
                 summary.add(result)
                 del result
@@ -345,19 +339,19 @@ def score_file(
     return {**summary.as_dict(), "seconds": time.perf_counter() - start}
 
 
-def _local(chunks, model, book_at_risk, writer, allow_any_nerve=False):
+def _local(chunks, scoring, writer):
     """The local engine: predict a chunk here while a second thread encodes and writes the one before."""
     from concurrent.futures import ThreadPoolExecutor
 
     def encode_and_write(chunk, result):
-        result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), writer.kind)
+        result["names"], result["payload"] = encode_chunk(chunk, result.pop("pred"), writer.kind, scoring.columns)
         writer.write(result)
 
     pending = None
     with ThreadPoolExecutor(1, thread_name_prefix="regen-write") as thread:
         try:
             for chunk in chunks:
-                result = predict_chunk(chunk, model, book_at_risk, allow_any_nerve)
+                result = predict_chunk(chunk, scoring)
                 if pending is not None:
                     yield pending.result()
                 pending = thread.submit(lambda c=chunk, r=result: encode_and_write(c, r) or r)
@@ -398,7 +392,6 @@ def _checked(files):
         for chunk in chunks:
             if names is None:
                 names = chunk.table.column_names
-                check_input_columns(names)
             elif chunk.table.column_names != names:
                 raise DataFileError(
                     f"the input files do not have the same columns ({', '.join(names)} vs "

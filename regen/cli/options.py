@@ -22,6 +22,7 @@ from enum import Enum
 import typer
 
 from regen.errors import RegenError
+from regen.files.paths import PathClashError
 from regen.utils.parsing import parse_number
 
 __all__ = [
@@ -143,6 +144,8 @@ def fail_cleanly(note: str = ""):
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
+    except PathClashError as exc:  # an output that collides with an input or another output: a usage error
+        raise typer.BadParameter(str(exc)) from None
     except RegenError as exc:
         typer.echo(f"Error: {printable(exc)}{note}", err=True)
         raise typer.Exit(1) from None

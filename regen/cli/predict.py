@@ -128,7 +128,7 @@ def predict(
         cli_check_paths({"--plot": plot}, model_file, suffix=".png")
     with fail_cleanly():
         from regen.model.model import load_model
-        from regen.model.prediction import patient_columns, predict_patient
+        from regen.model.prediction import patient_forecast
 
         loaded = load_model(_model_name(model))
         columns = {
@@ -155,7 +155,8 @@ def predict(
         }
         if allow_any_nerve:
             columns["allow_any_nerve"] = True
-        row = predict_patient(loaded, book_at_risk=book_at_risk, **columns)
+        forecast = patient_forecast(loaded, book_at_risk, **columns)
+        row = forecast.row
         if fmt == OutputFormat.json:
             from regen.utils.text import json_text
 
@@ -167,7 +168,7 @@ def predict(
         if plot is not None:
             from regen.reporting.plots import save_timeline
 
-            save_timeline(loaded, patient_columns(**columns), row, plot)
+            save_timeline(loaded, forecast, plot)
             typer.echo(f"timeline written to {printable(plot)}", err=True)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from enum import Enum
-from pathlib import Path
 
 import typer
 
@@ -66,26 +65,29 @@ def score(
 
     Example: regen score cohort.csv -o scored.csv --errors rejected.csv
     """
-    from regen.batch.score import input_paths
-    from regen.cli.options import check_paths as cli_check_paths
-
     if scheduler and engine != Engine.dask:
         raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     streamed = " (standard output may hold an incomplete table: discard it)" if output == "-" else ""
     with fail_cleanly(streamed):
-        model = _model_name(model)
-        used = (*input_paths(source), *([model] if model is not None and Path(model).is_file() else []))
-        cli_check_paths({"--output": output, "--errors": errors}, used, stdout_ok=True, table=True)
-        options = {"chunksize": chunksize, "book_at_risk": book_at_risk, "allow_any_nerve": allow_any_nerve}
+        from regen.batch.score import score_file
+
+        runner = None
+        if engine == Engine.dask:
+            from regen.batch.dask import DaskEngine
+
+            runner = DaskEngine(scheduler)
         with _progress() as tick:
-            if engine == Engine.dask:
-                from regen.batch.dask import score_files_dask
-
-                summary = score_files_dask(source, output, model, errors, progress=tick, scheduler=scheduler, **options)
-            else:
-                from regen.batch.score import score_file
-
-                summary = score_file(source, output, model, errors, progress=tick, **options)
+            summary = score_file(
+                source,
+                output,
+                _model_name(model),
+                errors,
+                chunksize=chunksize,
+                progress=tick,
+                book_at_risk=book_at_risk,
+                engine=runner,
+                allow_any_nerve=allow_any_nerve,
+            )
     from regen.batch.score import summary_lines
 
     for line in summary_lines(summary):

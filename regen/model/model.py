@@ -137,6 +137,10 @@ class Model:
     def __repr__(self) -> str:
         return f"Model({self.version!r}, family={self.bundle['relief']['family']!r})"
 
+    def __reduce__(self):
+        """Pickled as its bundle (plain data; validated again when unpickled)."""
+        return (Model, (thaw(self.bundle),))
+
     def predict_columns(self, raw: Mapping, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
         """Every prediction column for patient columns; numpy in, numpy out (no pandas).
 
@@ -290,8 +294,9 @@ def _model_target(path: object) -> str:
     return os.fspath(model_path(DEFAULT_MODEL_FILE)) if text == DEFAULT_MODEL else text
 
 
-def resolve_model(model: Model | str | os.PathLike | None) -> Model:
-    """A :class:`Model` from a model, a path, ``"default"``, ``"mechanism-only"`` or None (the default).
+def resolve_model(model: object) -> Model:
+    """A :class:`Model` from a model, a fitted estimator (its ``to_model()``), a path, ``"default"``,
+    ``"mechanism-only"`` or None (the default).
 
     The one resolver behind :func:`regen.score_frame`, :func:`regen.predict_patient`
     and ``regen score``.
@@ -303,4 +308,8 @@ def resolve_model(model: Model | str | os.PathLike | None) -> Model:
     ModelFileError
         If the file cannot be read as a regen model.
     """
-    return model if isinstance(model, Model) else load_model(model)
+    if isinstance(model, Model):
+        return model
+    if hasattr(model, "to_model"):  # a fitted estimator, e.g. regen.ReliefModel
+        return model.to_model()
+    return load_model(model)

@@ -1,7 +1,7 @@
 """From patient columns to every prediction column: the one prediction path.
 
 Behind ``regen predict``, ``regen score``, :func:`regen.score_frame`,
-:meth:`regen.Model.predict` and :func:`predict_patient`:
+:meth:`regen.Model.predict` and :func:`patient_forecast`:
 
 1. :func:`regen.schema.patients.validate_patients` types the columns and finds bad rows;
 2. :func:`regen.model.laws.nerve_times`: the mechanism gives T_nerve (return of
@@ -20,8 +20,8 @@ Behind ``regen predict``, ``regen score``, :func:`regen.score_frame`,
 Examples
 --------
 >>> from regen import load_model
->>> from regen.model.prediction import predict_patient
->>> row = predict_patient(load_model(), nerve="GON", age=45)
+>>> from regen.model.prediction import patient_forecast
+>>> row = patient_forecast(load_model(), nerve="GON", age=45).row
 >>> row["nerve"], row["sensation_return_p10_day"] < row["sensation_return_median_day"]
 ('greater_occipital', True)
 """
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,23 +49,91 @@ from regen.schema.columns import (
     RELIEF_DAYS,
     round_outputs,
 )
-from regen.schema.headers import header_key, match_headers
+from regen.schema.headers import header_key
 from regen.schema.patients import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 from regen.utils.parsing import LARGE, CodedText, factorize, is_missing
 from regen.utils.text import json_safe
 
 __all__ = [
+    "Forecast",
+    "Laws",
+    "Scoring",
     "add_days",
     "check_book_at_risk",
     "check_frame",
     "check_model",
     "output_columns",
     "patient_columns",
+    "patient_forecast",
     "predict_batch",
     "predict_columns",
     "predict_frame",
-    "predict_patient",
+    "prepare_scoring",
 ]
+
+
+@dataclass(frozen=True)
+class Laws:
+    """The laws behind a prediction: validated columns, the mechanism's output and the relief law."""
+
+    columns: Mapping
+    mechanism: Mapping
+    relief: object
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One patient's prediction (:attr:`row`, as :func:`regen.predict_patient` returns it) and its :class:`Laws`."""
+
+    row: dict
+    laws: Laws
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What a scoring run checks once, before its first row: see :func:`prepare_scoring`."""
+
+    model: object
+    header: object
+    columns: tuple
+    book_at_risk: float
+    allow_any_nerve: bool
+
+
+def prepare_scoring(names, model, book_at_risk: float | None = None, allow_any_nerve: bool = False) -> Scoring:
+    """Check a table's headers, the model and the booking rule once, for every chunk of a run.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The table's column headers.
+    model : Model
+    book_at_risk : float, optional
+        See :func:`predict_columns`.
+    allow_any_nerve : bool
+        See :func:`regen.schema.patients.validate_patients`.
+
+    Returns
+    -------
+    Scoring
+        The model, the header match (:class:`regen.schema.headers.HeaderMatch`),
+        the prediction columns appended (:func:`output_columns`), the booking
+        fraction and ``allow_any_nerve``.
+
+    Raises
+    ------
+    DataFileError
+        If the headers cannot be scored (see :func:`output_columns`).
+    InputError
+        If ``book_at_risk`` is not a fraction strictly between 0 and 1.
+    TypeError
+        If ``model`` is not a loaded model.
+    """
+    check_model(model)
+    risk = check_book_at_risk(book_at_risk, model.params)
+    names = [str(n) for n in names]
+    header = check_headers(names)
+    return Scoring(model, header, output_columns(names, header), risk, bool(allow_any_nerve))
 
 
 def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
@@ -243,6 +312,7 @@ def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndar
     early = relief_first & ~window & ~is_lost
     notes[early] = _relief_first(quantiles["median"][early], floor[early])
     out["_plan_notes"] = notes
+    out["_law"] = dist
     return out
 
 
@@ -295,8 +365,13 @@ def predict_columns(
     return predict_batch(model, validate_patients(raw, allow_any_nerve=allow_any_nerve), book_at_risk)
 
 
-def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None) -> dict[str, np.ndarray]:
-    """:func:`predict_columns` for patients already validated (:func:`regen.schema.patients.validate_patients`)."""
+def predict_batch(
+    model, batch: PatientBatch, book_at_risk: float | None = None, laws: list | None = None
+) -> dict[str, np.ndarray]:
+    """:func:`predict_columns` for patients already validated (:func:`regen.schema.patients.validate_patients`).
+
+    ``laws``, a list, receives the :class:`Laws` the prediction was made from (for a picture of them).
+    """
     check_model(model)
     params = model.params
     risk = check_book_at_risk(book_at_risk, params)
@@ -305,6 +380,10 @@ def predict_batch(model, batch: PatientBatch, book_at_risk: float | None = None)
     errors = _join(batch.errors, np.asarray(mech["front_error"], dtype=object))
     onset = onset_time(params, len(batch))
     relief = _relief_columns(model, cols, mech, onset, risk)
+    if laws is not None:
+        laws.append(Laws(cols, mech, relief.pop("_law")))
+    else:
+        relief.pop("_law")
     out = {
         **{
             k: mech[k]
@@ -384,7 +463,7 @@ def _implausible(out: Mapping, version: str) -> np.ndarray:
     return out
 
 
-def output_columns(input_names) -> tuple[str, ...]:
+def output_columns(input_names, header=None) -> tuple[str, ...]:
     """The prediction columns appended to a table with these headers (follow-up ones when it has any).
 
     Raises
@@ -396,8 +475,8 @@ def output_columns(input_names) -> tuple[str, ...]:
     from regen.errors import DataFileError
 
     names = [str(n) for n in input_names]
-    check_headers(names)
-    follow_up = match_headers(names, FOLLOW_UP_COLUMNS).columns
+    header = check_headers(names) if header is None else header
+    follow_up = [c for c in FOLLOW_UP_COLUMNS if c in header.columns]
     columns = (*OUTPUT_COLUMNS, *(FOLLOW_UP_OUTPUT_COLUMNS if follow_up else ()))
     written = {header_key(c): c for c in columns}
     clash = [(n, written[header_key(n)]) for n in names if header_key(n) in written]
@@ -416,13 +495,12 @@ def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_ner
 
     See :func:`regen.score_frame` (which also resolves the model).
     """
-    check_model(model)
     frame = check_frame(frame)
-    columns = output_columns(frame.columns)
+    scoring = prepare_scoring(frame.columns, model, book_at_risk, allow_any_nerve)
     out = frame.copy()
-    batch = validate_patients(frame, allow_any_nerve=allow_any_nerve)
-    pred = predict_batch(model, batch, book_at_risk)
-    for col in columns:
+    batch = validate_patients(frame, allow_any_nerve=allow_any_nerve, header=scoring.header)
+    pred = predict_batch(model, batch, scoring.book_at_risk)
+    for col in scoring.columns:
         out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
     out.attrs.update(columns_read_as=batch.mapped, defaults_used=batch.defaults, file_warnings=batch.warnings)
     return out
@@ -466,8 +544,8 @@ def patient_columns(**columns: object) -> dict[str, np.ndarray]:
     return raw
 
 
-def predict_patient(model, book_at_risk: float | None = None, **columns: object) -> dict:
-    """Predict one patient from keyword columns; one flat dict, rounded as ``regen score`` rounds.
+def patient_forecast(model, book_at_risk: float | None = None, **columns: object) -> Forecast:
+    """Predict one patient from keyword columns: the flat row (rounded as ``regen score`` rounds) and its laws.
 
     Parameters
     ----------
@@ -482,8 +560,9 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
 
     Returns
     -------
-    dict
-        The output and detail columns as plain Python values (NaN becomes None).
+    Forecast
+        ``row``: the output and detail columns as plain Python values (NaN
+        becomes None); ``laws``: what they were computed from.
 
     Raises
     ------
@@ -495,9 +574,11 @@ def predict_patient(model, book_at_risk: float | None = None, **columns: object)
     """
     check_model(model)
     batch = validate_patients(patient_columns(**columns))  # an allow_any_nerve column is read row by row
-    out = predict_batch(model, batch, book_at_risk)
+    laws: list = []
+    out = predict_batch(model, batch, book_at_risk, laws)
     if out["error"][0]:
         raise InputError(out["error"][0])
     row = json_safe({key: values[0] for key, values in out.items() if key != "error"})
     row["treated_on"] = add_days(batch.columns["treated_on"], np.zeros(1))[0]  # as read: YYYY-MM-DD or ''
-    return {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
+    row = {key: row[key] for key in (*OUTPUT_COLUMNS, *DETAIL_COLUMNS, "treated_on") if key in row}
+    return Forecast(row, laws[0])

@@ -1,4 +1,8 @@
-"""Score a table of patients: the one pure function behind ``regen score``.
+"""The public entry points of prediction: one table (:func:`score_frame`) and one patient (:func:`predict_patient`).
+
+Both take any model argument :func:`regen.model.model.resolve_model` takes: a
+:class:`regen.Model`, a fitted :class:`regen.ReliefModel`, a path, ``"default"``,
+``"mechanism-only"`` or None (the embedded default).
 
 Examples
 --------
@@ -17,8 +21,7 @@ from __future__ import annotations
 import os
 
 from regen.model.model import Model, resolve_model
-from regen.model.prediction import predict_frame
-from regen.model.prediction import predict_patient as _predict_patient
+from regen.model.prediction import patient_forecast, predict_frame
 from regen.schema.columns import OUTPUT_COLUMNS
 
 __all__ = ["OUTPUT_COLUMNS", "predict_patient", "resolve_model", "score_frame"]
@@ -33,7 +36,7 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_r
         Patient columns (only ``nerve`` is required; see :mod:`regen.schema.columns`),
         values as strings or typed; any other column passes through unchanged.
         A mapping of equal-length columns is read as a DataFrame.
-    model : Model, path, "default", "mechanism-only" or None
+    model : Model, fitted ReliefModel, path, "default", "mechanism-only" or None
         The model (None = the embedded default; see :func:`regen.model.model.resolve_model`).
     book_at_risk : float, optional
         Retreatment booking rule, strictly between 0 and 1 (default: the model's 0.25).
@@ -50,7 +53,7 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_r
     ------
     DataFileError
         If the frame has no ``nerve`` column, repeats a column name, or already
-        has prediction columns.
+        has prediction columns (under any spelling of their names).
     InputError
         If ``book_at_risk`` is not strictly between 0 and 1.
     TypeError
@@ -63,14 +66,32 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_r
 def predict_patient(
     model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None, **columns: object
 ) -> dict:
-    """Predict one patient from keyword columns: :func:`regen.model.prediction.predict_patient`, any model argument.
+    """Predict one patient from keyword columns: one flat dict, rounded as ``regen score`` rounds.
 
-    ``model`` is what :func:`score_frame` takes (a Model, a path, ``"default"``,
-    ``"mechanism-only"`` or None for the embedded default).
+    Parameters
+    ----------
+    model : Model, fitted ReliefModel, path, "default", "mechanism-only" or None
+        As :func:`score_frame` takes it.
+    book_at_risk : float, optional
+        As :func:`score_frame` takes it.
+    **columns
+        Patient and follow-up columns by name (``nerve="SLGN", age=64,
+        front_mm=[20, 41], front_day=[40, 60]``); None means not given.
+
+    Returns
+    -------
+    dict
+        The output and detail columns as plain Python values (NaN becomes None).
+
+    Raises
+    ------
+    InputError
+        If a value is unusable (the message names the column and the value) or a
+        column name is unknown.
 
     Examples
     --------
     >>> predict_patient("mechanism-only", nerve="SLGN")["model_version"].startswith("mechanism-only@")
     True
     """
-    return _predict_patient(resolve_model(model), book_at_risk, **columns)
+    return patient_forecast(resolve_model(model), book_at_risk, **columns).row

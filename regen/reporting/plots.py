@@ -56,8 +56,10 @@ def pyplot():
 
 
 # -- the curves (all curve maths lives here) ---------------------------------------
-def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarray]:
-    """The relief curves of the first patient of ``raw`` over ``days``.
+def timeline_curves(model, forecast, days: np.ndarray) -> dict[str, np.ndarray]:
+    """The relief curves of a patient's forecast over ``days``, from the laws the forecast was made with.
+
+    ``forecast`` is :func:`regen.model.prediction.patient_forecast`'s result for ``model``.
 
     Returns
     -------
@@ -74,18 +76,15 @@ def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarr
     from dataclasses import replace
 
     from regen.mechanism.regrowth import Z90
-    from regen.model.laws import nerve_times, next_cycle_relief, patient_relief
-    from regen.schema.patients import validate_patients
+    from regen.model.laws import next_cycle_relief, patient_relief
 
-    cols = {k: v[:1] for k, v in validate_patients(raw).columns.items()}
+    cols, mech, dist = forecast.laws.columns, forecast.laws.mechanism, forecast.laws.relief
     days = np.asarray(days, float)
-    mech = nerve_times(cols, model.params)
     given = cols["relief_at_day"]
 
     def law(z: float):
         return patient_relief(model, cols, {**mech, "mu": mech["mu"] + z * mech["sigma"]})
 
-    dist = law(0.0)
     # the band is the envelope over the nerve time's 80 % interval: conditional curves need not be
     # monotone in it, so the end points alone would not do
     spread = np.array([law(z).survival(days, given)[0] for z in np.linspace(-Z90, Z90, 9)])
@@ -103,6 +102,18 @@ def timeline_curves(model, raw: Mapping, days: np.ndarray) -> dict[str, np.ndarr
         nxt = next_cycle_relief(model, cols, mech, cols["relief_lost_day"])
         after = replace(nxt, long=np.zeros_like(nxt.long)).responder_survival(np.maximum(days - lost, 1e-9))[0]
         out["next_cycle"] = np.where(days > lost, after, np.nan)
+    return out
+
+
+def follow_up_inputs(forecast) -> dict:
+    """The follow-up inputs of a forecast as the picture reads them (not given: left out)."""
+    cols = forecast.laws.columns
+    out = {}
+    for key in _FOLLOW_UP_KEYS:
+        values = np.asarray(cols.get(key, [np.nan]), dtype=float).reshape(-1)
+        values = values[np.isfinite(values)]
+        if len(values):
+            out[key] = values.tolist() if key in ("front_mm", "front_day") else float(values[0])
     return out
 
 
@@ -464,18 +475,17 @@ def _date_axis(ax, row: Mapping) -> None:
     top.set_xticklabels([str(t0 + np.timedelta64(int(t), "D")) for t in ticks], fontsize=7.5)
 
 
-def save_timeline(model, raw: Mapping, row: Mapping, path: str | os.PathLike) -> Path:
-    """Draw the timeline of one predicted patient and save it as a PNG (1100 x 640 px).
+def save_timeline(model, forecast, path: str | os.PathLike) -> Path:
+    """Draw the timeline of one patient's forecast and save it as a PNG (1100 x 640 px).
 
-    The follow-up inputs of ``raw`` (``relief_at_day``, ``relief_lost_day``,
+    ``forecast`` is :func:`regen.model.prediction.patient_forecast`'s result for
+    ``model`` (the table's numbers and the laws behind them: nothing is predicted
+    again); its follow-up inputs (``relief_at_day``, ``relief_lost_day``,
     ``front_mm``, ``front_day``) are drawn as well.
     """
     plt = pyplot()
-    row = dict(row)
-    for key in _FOLLOW_UP_KEYS:
-        if key in raw and row.get(key) in (None, ""):
-            row[key] = np.asarray(raw[key], dtype=object)[0]
-    curves = timeline_curves(model, raw, np.linspace(0.0, _x_end(row), 400))
+    row = {**forecast.row, **follow_up_inputs(forecast)}
+    curves = timeline_curves(model, forecast, np.linspace(0.0, _x_end(row), 400))
     ax, _ = plot_timeline(row, curves)
     fig = ax.figure
     with atomic_path(path) as tmp:

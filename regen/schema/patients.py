@@ -430,9 +430,9 @@ def check_headers(names: list) -> HeaderMatch:
     return match
 
 
-def _view(raw: Mapping) -> tuple[dict, object]:
-    """The known columns of ``raw`` under their contract names, and the header match."""
-    match = check_headers(list(getattr(raw, "columns", raw)))
+def _view(raw: Mapping, header: HeaderMatch | None = None) -> tuple[dict, object]:
+    """The known columns of ``raw`` under their contract names, and the header match (given, or made here)."""
+    match = check_headers(list(getattr(raw, "columns", raw))) if header is None else header
     return {name: raw[header] for name, header in match.columns.items()}, match
 
 
@@ -467,7 +467,9 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     return cols, blank, row_warnings
 
 
-def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> PatientBatch:
+def validate_patients(
+    raw: Mapping, *, allow_any_nerve: bool = False, header: HeaderMatch | None = None
+) -> PatientBatch:
     """Validate patient columns; never raises for a bad row.
 
     Parameters
@@ -482,6 +484,9 @@ def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> Patient
         Score a nerve with an indication the catalog does not list for it
         (a row warning instead of a row error) in every row; the column
         ``allow_any_nerve`` (yes/no) does the same row by row.
+    header : HeaderMatch, optional
+        The match of ``raw``'s headers by :func:`check_headers`, when a caller
+        made it once for many chunks of one table.
 
     Returns
     -------
@@ -495,7 +500,7 @@ def validate_patients(raw: Mapping, *, allow_any_nerve: bool = False) -> Patient
         If the ``nerve`` column is missing, a column name is repeated, or two
         headers name the same column (``age`` and ``Age``).
     """
-    view, match = _view(raw)
+    view, match = _view(raw, header)
     n = 1 if np.ndim(view["nerve"]) == 0 else len(view["nerve"])  # a scalar nerve ("SLGN") is one patient
     errors = _Errors(n)
     cols, blank, row_warnings = _typed(view, n, errors, allow_any_nerve)
