@@ -6,7 +6,7 @@ place, prints ``Error: <message>`` on one line and exits 1.
 
 from __future__ import annotations
 
-__all__ = ["DataFileError", "InputError", "ModelFileError", "RegenError"]
+__all__ = ["DataFileError", "FitWarning", "InputError", "ModelFileError", "RegenError", "RegenWarning"]
 
 
 class RegenError(Exception):
@@ -23,3 +23,11 @@ class DataFileError(RegenError, ValueError):
 
 class ModelFileError(RegenError, ValueError):
     """A model file that is missing, truncated, crafted or of an unknown format."""
+
+
+class RegenWarning(UserWarning):
+    """Base class of the warnings regen gives (filter them with ``warnings.simplefilter``)."""
+
+
+class FitWarning(RegenWarning):
+    """What the data could not support in a fit (too few relief ends per coefficient, a family not converged)."""

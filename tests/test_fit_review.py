@@ -46,12 +46,14 @@ def _bundle(path):
 
 
 # ------------------------------------------------------------------ 1. version identifies the fit
-def test_fitted_version_is_the_training_data_hash(fitted, cli):
+def test_fitted_version_identifies_the_fitted_model(fitted, cli):
+    from regen.fitting.relief_model import fit_version
+
     versions = {}
     for key, (_, model, res) in fitted.items():
         bundle = _bundle(model)
         sha = bundle["training"]["sha256"]
-        assert bundle["version"] == sha[:8] and len(sha) == 64
+        assert bundle["version"] == fit_version(bundle) and len(sha) == 64
         versions[key] = f"{bundle['name']}@{bundle['version']}"
         assert f"model {versions[key]} written to" in res.stdout
         assert f"sha256 `{sha}`" in model.with_suffix(".md").read_text()
@@ -61,12 +63,19 @@ def test_fitted_version_is_the_training_data_hash(fitted, cli):
     assert versions["named"] == "clinic@" + versions["a"].split("@")[1]
 
 
-def test_relief_model_bundle_version_defaults_to_the_data_hash():
+def test_two_fits_with_other_settings_get_other_versions():
+    """On 7663a8f a Weibull and a log-normal fit of one file were both regen-fitted@<data hash>."""
     from regen import ReliefModel
 
-    model = ReliefModel(family="lognormal").fit(simulate_cohort(300, seed=4))
-    sha = model.bundle_["training"]["sha256"]
-    assert model.to_bundle("x")["version"] == sha[:8] and model.to_bundle("x", "7")["version"] == "7"
+    cohort = simulate_cohort(300, seed=4)
+    versions = {
+        ReliefModel(family=family, penalizer=penalizer).fit(cohort).to_model().version
+        for family in ("weibull", "lognormal")
+        for penalizer in (0.01, 0.1)
+    }
+    assert len(versions) == 4
+    model = ReliefModel(family="lognormal").fit(cohort)
+    assert model.to_bundle("x")["version"] == model.bundle_["version"] and model.to_bundle("x", "7")["version"] == "7"
 
 
 def test_fit_help_says_how_the_version_is_made(cli):

@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from regen import InputError, ReliefModel, load_model
 from regen.errors import DataFileError, ModelFileError
-from regen.fitting.simulate import DEFAULT_TRUTH
+from regen.fitting.simulate import DEFAULT_TRUTH, simulate_cohort
 from regen.model.bundle import read_bundle, write_bundle
 from regen.model.laws import nerve_times
 from regen.model.model import Model
@@ -152,9 +152,56 @@ def test_joblib_roundtrip(tmp_path, fitted, cohort):
 def test_survival_function_and_percentiles(fitted, cohort):
     sf = fitted.predict_survival_function(cohort.head(3), [30, 90, 365])
     assert sf.shape == (3, 3) and np.all(np.diff(sf.to_numpy(), axis=0) <= 0)
-    p25 = fitted.predict_responder_percentile(cohort.head(3), 0.25)
-    p50 = fitted.predict_responder_percentile(cohort.head(3))
-    assert np.all(p25 < p50) and np.array_equal(p50, fitted.predict(cohort.head(3)))
+    early = fitted.predict_percentile(cohort.head(3), 0.75)  # lifelines' convention: S(t) = 0.75
+    p50 = fitted.predict_percentile(cohort.head(3))
+    assert np.all(early < p50) and np.array_equal(p50, fitted.predict_median(cohort.head(3)))
+    assert np.array_equal(p50, fitted.predict(cohort.head(3)))
+
+
+def test_percentiles_mean_the_same_on_model_and_relief_model_and_match_the_columns(fitted, cohort):
+    """predict_percentile(p) is the day S(t) = p among responders: p = 0.9 is the table's p10 day."""
+    patients = cohort.head(4).drop(columns=Y)
+    model = fitted.to_model()
+    out = model.predict(patients)
+    for p, column in ((0.9, "relief_end_p10_day"), (0.5, "relief_end_median_day"), (0.1, "relief_end_p90_day")):
+        np.testing.assert_allclose(model.predict_percentile(patients, p), out[column], atol=0.051)  # 0.1 d
+        np.testing.assert_array_equal(fitted.predict_percentile(patients, p), model.predict_percentile(patients, p))
+    with pytest.raises(InputError, match="strictly between 0 and 1"):
+        model.predict_percentile(patients, 1.0)
+
+
+def test_a_fitted_relief_model_scores_frames_and_saves_a_model_and_its_card(fitted, cohort, tmp_path):
+    import regen
+
+    scored = regen.score_frame(cohort.head(3).drop(columns=Y), fitted)
+    assert scored["model_version"].iloc[0] == fitted.to_model().version
+    fitted.save(tmp_path / "clinic.json", name="clinic")
+    assert regen.load_model(tmp_path / "clinic.json").version == "clinic@" + fitted.bundle_["version"]
+    card = (tmp_path / "clinic.md").read_text()
+    assert card.startswith("# Model card: `clinic@") and "## Effects in days" in card
+
+
+def test_summary_gives_each_coefficient_with_its_effect_in_days(fitted):
+    summary = fitted.summary_
+    assert {"coef", "exp(coef)", "coef lower 95%", "coef upper 95%", "p", "median days"} <= set(summary.columns)
+    assert set(fitted.bundle_["fit"]["coef"]) == set(summary.index)
+    age = summary.loc["age"]
+    assert age["coef lower 95%"] < age["coef"] < age["coef upper 95%"] and 0 <= age["p"] <= 1
+    assert age["median days with the term"] != age["median days"]  # ten years more move the median
+
+
+def test_y_has_one_form_named_columns(cohort):
+    X, y = cohort.drop(columns=Y), cohort[Y]
+    with pytest.raises(InputError, match="y must be a DataFrame with the columns relief_last_seen_day"):
+        ReliefModel(family="lognormal").fit(X, y.to_numpy())
+
+
+def test_what_the_data_cannot_support_is_a_fit_warning():
+    from regen.errors import FitWarning
+
+    small = simulate_cohort(40, seed=2)
+    with pytest.warns(FitWarning, match="observed relief end"):
+        ReliefModel(family="lognormal").fit(small)
 
 
 @pytest.mark.parametrize(
@@ -170,15 +217,6 @@ def test_survival_function_and_percentiles(fitted, cohort):
 def test_bad_estimator_parameters_are_refused(cohort, params, message):
     with pytest.raises(InputError, match=message):
         ReliefModel(**params).fit(cohort.head(100), cohort[Y].head(100))
-
-
-def test_ndarray_y_keeps_responded(cohort):
-    sub = cohort.head(600)
-    with_frame = ReliefModel(family="lognormal").fit(sub.drop(columns=Y), sub[Y])
-    with_array = ReliefModel(family="lognormal").fit(sub.drop(columns=Y), sub[Y].to_numpy())
-    assert with_array.censoring_ == with_frame.censoring_ and with_array.sigma_ == with_frame.sigma_
-    with pytest.raises(InputError, match="y has shape"):
-        ReliefModel().fit(sub.drop(columns=Y), sub[Y].to_numpy()[:, :1])
 
 
 def test_no_usable_rows_is_refused():

@@ -169,7 +169,7 @@ def evaluate(
 
             typer.echo(json_text(result, indent=1))
         else:
-            from regen.fitting.fit_file import evaluation_text
+            from regen.fitting.cards import evaluation_text
             from regen.utils.text import printable
 
             typer.echo("\n".join(printable(line) for line in evaluation_text(result).splitlines()))

@@ -136,7 +136,7 @@ def _readable(summary, numeric, reference: str):
     """lifelines' spline Cox summary as a table of covariates (:data:`COX_COLUMNS`), baseline terms left out."""
     import pandas as pd
 
-    from regen.fitting.fit_file import covariate_unit
+    from regen.fitting.cards import covariate_unit
 
     rows = summary.loc["beta_"].drop(index="Intercept", errors="ignore")
     return pd.DataFrame(

@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from regen._version import __version__
 from regen.catalog.parameters import parameter_values
-from regen.errors import InputError, ModelFileError
+from regen.errors import FitWarning, InputError, ModelFileError
 from regen.fitting.outcomes import event_times, load_outcomes, require_observed
 from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
 from regen.model.laws import nerve_times, patient_relief
@@ -45,7 +45,7 @@ from regen.stats import aft
 from regen.stats.covariates import design_matrix, full_spec, term_names
 from regen.utils.text import plural
 
-__all__ = ["ReliefModel", "fit_version"]
+__all__ = ["EVENTS_PER_COEFFICIENT", "ReliefModel", "fit_version"]
 
 _LIFELINES = {
     "weibull": ("WeibullAFTFitter", "lambda_", "rho_"),
@@ -60,23 +60,30 @@ EVENTS_PER_COEFFICIENT = 10
 
 
 def _outcome_frame(X, y=None):
-    """Patient columns ``X`` with the outcome columns of ``y`` (a frame, or an n x 2 / n x 3 array)."""
+    """Patient columns ``X`` with the outcome columns of ``y``: the one form of the target.
+
+    ``y`` is None (the outcome columns are in ``X``) or a DataFrame (or a mapping
+    of columns) with ``relief_last_seen_day``, ``relief_lost_day`` and optionally
+    ``responded`` (see :mod:`regen.fitting.outcomes`): named columns, so two
+    bounds cannot be swapped silently as an array's positions could be.
+    """
     import pandas as pd
 
     frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
     frame = frame.reset_index(drop=True)
     if y is not None:
-        if hasattr(y, "reset_index"):
-            ys = y.reset_index(drop=True)
-            ys = ys.to_frame() if isinstance(ys, pd.Series) else ys
-        else:
-            arr = np.asarray(y, dtype=object)
-            if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.shape[0] != len(frame):
-                raise InputError(
-                    f"y has shape {arr.shape}; expected {len(frame)} rows of "
-                    "(relief_last_seen_day, relief_lost_day[, responded])"
-                )
-            ys = pd.DataFrame(arr, columns=list(_Y_COLUMNS[: arr.shape[1]]))
+        if not isinstance(y, pd.DataFrame | dict):
+            raise InputError(
+                f"y must be a DataFrame with the columns {', '.join(_Y_COLUMNS[:2])} (and optionally "
+                f"responded), or None with those columns in X; got {type(y).__name__}"
+            )
+        ys = pd.DataFrame(y).reset_index(drop=True)
+        unknown = sorted(set(ys.columns) - set(_Y_COLUMNS))
+        if unknown or "relief_last_seen_day" not in ys.columns:
+            raise InputError(
+                f"y: columns {', '.join(map(str, ys.columns))}; expected relief_last_seen_day, relief_lost_day "
+                "and optionally responded"
+            )
         if len(ys) != len(frame):
             raise InputError(f"y has {len(ys)} rows but X has {len(frame)}")
         for col in ys.columns:
@@ -189,6 +196,9 @@ class ReliefModel(BaseEstimator):
                 f"{self.n_events_} observed relief ends do not pin down {self.n_coef_} "
                 "coefficient(s); add follow-up data or fit fewer terms"
             ) from None
+        self.summary_ = _summary(self)
+        for message in self.warnings_:
+            warnings.warn(message, FitWarning, stacklevel=2)
         return self
 
     def _identified(self, data, mask: np.ndarray) -> np.ndarray:
@@ -257,7 +267,7 @@ class ReliefModel(BaseEstimator):
                 note = f"{family}: {' '.join(str(w.message).split())[:160]}"
                 if note not in self.warnings_:
                     self.warnings_.append(note)
-        p, ci = fitter.params_, fitter.confidence_intervals_
+        p, ci, pvalues = fitter.params_, fitter.confidence_intervals_, fitter.summary["p"]
         coef = {"intercept": float(p[(primary, "Intercept")])}
         coef.update({n: float(p[(primary, n)]) for n in [*names[1:], *(["log_nerve_days"] if self.fit_offset else [])]})
         cis = {
@@ -267,12 +277,14 @@ class ReliefModel(BaseEstimator):
             ]
             for c in p[primary].index
         }
+        pval = {("intercept" if c == "Intercept" else c): float(pvalues.loc[(primary, c)]) for c in p[primary].index}
         log_scale = float(p[(ancillary, "Intercept")])
         sigma = float(np.exp(log_scale)) if family == "lognormal" else float(np.exp(-log_scale))
         offset = float(coef.pop("log_nerve_days", 1.0)) if self.fit_offset else 1.0
         return {
             "coef": coef,
             "ci": cis,
+            "p": pval,
             "sigma": sigma,
             "offset": offset,
             "aic": float(fitter.AIC_),
@@ -327,12 +339,13 @@ class ReliefModel(BaseEstimator):
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "name": "regen-fitted",
-            "version": fit_version(data.sha256),
+            "version": "",
             "parameters": params,
             "relief": self._relief(family, fit, spec, data, long_mask, fit_mask),
             "fit": {
                 "coef": fit["coef"],
                 "coef_ci": fit["ci"],
+                "coef_p": fit["p"],
                 "offset_coef": fit["offset"],
                 "design": spec,
                 "aic": fit["aic"],
@@ -348,46 +361,55 @@ class ReliefModel(BaseEstimator):
             },
             "training": {"sha256": data.sha256, "rows": len(data)},
         }
+        bundle["version"] = fit_version(bundle)
         self.bundle_ = validate_bundle(bundle)
 
     # ------------------------------------------------------------- predict
     def to_bundle(self, name: str = "regen-fitted", version: str | None = None) -> dict:
         """The fitted model as a bundle with a name and version, ready to save.
 
-        The default version is :func:`fit_version` of the training data, so two
-        models fitted on different data carry different ``name@version``.
+        The default version is :func:`fit_version` of the fitted model itself
+        (its numbers, its settings and its training data's hash): two fits that
+        differ in anything carry different ``name@version``.
         """
         check_is_fitted(self, "bundle_")
-        version = version or fit_version(self.bundle_["training"]["sha256"])
-        return validate_bundle({**self.bundle_, "name": name, "version": version})
+        return validate_bundle({**self.bundle_, "name": name, "version": version or self.bundle_["version"]})
 
-    def _relief_of(self, X):
+    def to_model(self, name: str = "regen-fitted") -> Model:
+        """The fitted model as a :class:`regen.Model` (what :func:`regen.score_frame` makes of it)."""
+        return Model(self.to_bundle(name))
+
+    def save(self, path, name: str = "regen-fitted", intro: str | None = None) -> None:
+        """Write the model file (JSON) and its card (``.md`` beside it), both or neither.
+
+        Raises
+        ------
+        PathClashError
+            If the card's name is the model's (a path ending in ``.md``).
+        """
+        from regen.fitting.cards import save_model
+
         check_is_fitted(self, "bundle_")
-        dist, ok = Model(self.bundle_).relief(_patient_frame(X))
-        if not ok.all():
-            raise InputError(f"row {int(np.flatnonzero(~ok)[0]) + 1}: cannot be predicted (see regen.score_frame)")
-        return dist
+        save_model(self.to_model(name), path, intro or "Fitted with `regen.ReliefModel` on a clinic's outcome data.")
 
     def predict(self, X) -> np.ndarray:
-        """Median relief-end day per patient, among responders whose relief ends."""
-        return self._relief_of(X).quantile(0.5)
+        """Median relief-end day per patient, among responders whose relief ends (:meth:`predict_median`)."""
+        return self.predict_median(X)
 
-    def predict_responder_percentile(self, X, p: float = 0.5) -> np.ndarray:
-        """Day by which a fraction ``p`` of responders whose relief ends have lost it.
+    def predict_median(self, X) -> np.ndarray:
+        """Median relief-end day per patient (``relief_end_median_day``): see :meth:`regen.Model.predict_median`."""
+        check_is_fitted(self, "bundle_")
+        return self.to_model().predict_median(_patient_frame(X))
 
-        The same law as :meth:`predict`; :meth:`predict_survival_function`
-        describes all patients (non-responders and long responders included).
-        """
-        if not 0.0 < float(p) < 1.0:
-            raise InputError(f"p: {p!r} is not strictly between 0 and 1")
-        return self._relief_of(X).quantile(float(p))
+    def predict_percentile(self, X, p: float = 0.5) -> np.ndarray:
+        """The day a fraction ``p`` of responders is still relieved: see :meth:`regen.Model.predict_percentile`."""
+        check_is_fitted(self, "bundle_")
+        return self.to_model().predict_percentile(_patient_frame(X), p)
 
     def predict_survival_function(self, X, times):
-        """P(still relieved) at ``times`` for all patients: DataFrame indexed by time, one column per patient."""
-        import pandas as pd
-
-        surv = self._relief_of(X).survival(np.asarray(times, dtype=float))
-        return pd.DataFrame(surv.T, index=pd.Index(np.asarray(times, float), name="day"))
+        """P(still relieved) at ``times`` for all patients: see :meth:`regen.Model.predict_survival_function`."""
+        check_is_fitted(self, "bundle_")
+        return self.to_model().predict_survival_function(_patient_frame(X), times)
 
     def score(self, X, y=None) -> float:
         """Concordance of predicted medians with observed relief ends (responders; higher is better; NaN
@@ -405,15 +427,25 @@ class ReliefModel(BaseEstimator):
             return float("nan")
 
 
-def fit_version(sha256: str) -> str:
-    """The default version of a fitted model: the first 8 hex digits of its training data's sha256.
+def fit_version(bundle: dict) -> str:
+    """The version of a fitted model: the first 8 hex digits of the sha256 of what it is.
+
+    What it is: its parameters, its relief law, its fit settings and results and
+    its training data's hash (canonical JSON); not its name, version, description
+    or metrics. Two fits
+    of the same data with other settings (family, penalizer, ...) differ.
 
     Examples
     --------
-    >>> fit_version("3f2a9c01d4e5b6a7" + "0" * 48)
-    '3f2a9c01'
+    >>> a = {"relief": {"family": "weibull"}, "training": {"sha256": "ab"}}
+    >>> fit_version(a) != fit_version({**a, "relief": {"family": "lognormal"}}), len(fit_version(a))
+    (True, 8)
     """
-    return sha256[:8]
+    import hashlib
+    import json
+
+    what = {k: v for k, v in bundle.items() if k in ("format_version", "parameters", "relief", "fit", "training")}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
 def _patient_frame(X):
@@ -431,3 +463,37 @@ def _rates(group: np.ndarray, hit: np.ndarray, mask: np.ndarray, cap: float = 1.
         sel = mask & (group == g)
         out[str(g)] = float(min(cap, (hit[sel].sum() + 0.5) / (sel.sum() + 1.0)))
     return out
+
+
+def _summary(est):
+    """The coefficients as a DataFrame (lifelines' ``summary`` with regen's units and effects in days).
+
+    Columns: ``unit`` (what one unit of the term is), ``coef`` (log time), ``exp(coef)``
+    (the ratio on relief / modelled nerve time), ``coef lower 95%``, ``coef upper 95%``,
+    ``p``, and, for a reference patient (the reference indication, covariates at
+    their centres, its catalog nerve), ``median days`` (reference) and ``median days
+    with the term`` (one unit more, or the other level) — the effect in days.
+    """
+    import pandas as pd
+
+    from regen.fitting.cards import reference_effects, term_unit
+
+    fit = est.bundle_["fit"]
+    rows = []
+    effects = reference_effects(est.to_model())
+    for name, value in fit["coef"].items():
+        lo, hi = fit["coef_ci"].get(name, [np.nan, np.nan])
+        rows.append(
+            {
+                "term": name,
+                "unit": term_unit(name, est.bundle_),
+                "coef": value,
+                "exp(coef)": math.exp(value),
+                "coef lower 95%": lo,
+                "coef upper 95%": hi,
+                "p": fit.get("coef_p", {}).get(name, np.nan),
+                "median days": effects.get(name, (np.nan, np.nan))[0],
+                "median days with the term": effects.get(name, (np.nan, np.nan))[1],
+            }
+        )
+    return pd.DataFrame(rows).set_index("term")

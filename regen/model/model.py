@@ -119,6 +119,13 @@ class Model:
     def __init__(self, bundle: Mapping) -> None:
         self._bundle = _freeze(validate_bundle(bundle if isinstance(bundle, dict) else thaw(bundle)))
 
+    @classmethod
+    def _validated(cls, bundle: dict) -> Model:
+        """A model of a bundle :func:`regen.model.bundle.read_bundle` has just validated (not checked twice)."""
+        model = cls.__new__(cls)
+        model._bundle = _freeze(bundle)
+        return model
+
     @property
     def bundle(self) -> Mapping:
         """The validated bundle, read-only (a shared cached model cannot be changed for everyone)."""
@@ -160,6 +167,44 @@ class Model:
         (['nerve', 'age'], 2)
         """
         return predict_frame(self, frame, book_at_risk)
+
+    def predict_median(self, frame, book_at_risk: float | None = None) -> np.ndarray:
+        """Median relief-end day per patient among responders whose relief ends (``relief_end_median_day``).
+
+        Follow-up columns apply as in :meth:`predict` (given relief on day D, the
+        median given that). A row that cannot be scored raises (see
+        :meth:`predict_survival_function`).
+
+        Examples
+        --------
+        >>> from regen import load_model
+        >>> load_model().predict_median({"nerve": ["GON", "SLGN"]}).shape
+        (2,)
+        """
+        return self.predict_percentile(frame, 0.5)
+
+    def predict_percentile(self, frame, p: float = 0.5) -> np.ndarray:
+        """The day by which responders' P(still relieved) falls to ``p``, per patient (lifelines' convention).
+
+        As lifelines' ``predict_percentile``: the time ``t`` where the survival
+        function of relief, among responders whose relief ends, equals ``p``. So
+        ``p=0.5`` is ``relief_end_median_day``, ``p=0.9`` the early
+        ``relief_end_p10_day`` (10 % have lost relief) and ``p=0.1`` the late
+        ``relief_end_p90_day``. Not rounded.
+
+        Raises
+        ------
+        InputError
+            If ``p`` is not strictly between 0 and 1, or a row cannot be scored.
+        """
+        if not isinstance(p, int | float) or isinstance(p, bool) or not 0.0 < float(p) < 1.0:
+            raise InputError(f"p: {p!r} is not a fraction strictly between 0 and 1 (S(t) = p, lifelines' convention)")
+        batch = validate_patients(frame)
+        _refuse_bad_rows(predict_batch(self, batch)["error"], getattr(frame, "index", None))
+        cols = batch.columns
+        lost = np.asarray(cols["relief_lost_day"], float)
+        day = patient_relief(self, cols).quantile(1.0 - float(p), cols["relief_at_day"])
+        return np.where(np.isnan(lost), day, lost)
 
     def relief(self, frame) -> tuple[ReliefDistribution, np.ndarray]:
         """The relief-end law of each row, and the mask of rows that could be validated."""
@@ -250,7 +295,7 @@ def _refuse_bad_rows(errors: np.ndarray, index) -> None:
 
 @lru_cache(maxsize=8)
 def _read_cached(path: str, mtime_ns: int, ctime_ns: int, inode: int, size: int) -> Model:
-    return Model(read_bundle(path))
+    return Model._validated(read_bundle(path))
 
 
 def load_model(path: str | os.PathLike | None = None) -> Model:
@@ -275,7 +320,7 @@ def load_model(path: str | os.PathLike | None = None) -> Model:
     try:
         stat = os.stat(target)
     except OSError:
-        return Model(read_bundle(target))  # raises the one-line error
+        return Model._validated(read_bundle(target))  # raises the one-line error
     return _read_cached(target, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)
 
 
