@@ -102,7 +102,9 @@ def one_run(name: str, sig: int, files: dict, span: float) -> str | None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    feed = open(how["fifo"], "w") if "fifo" in how else None
+    feed = _open_writer(how["fifo"], proc) if "fifo" in how else None
+    if "fifo" in how and feed is None:
+        return f"the command ended ({proc.wait()}) before it opened its input"
     if feed:
         feed.write("patient_id,nerve\n" + "p,GON\n" * 10)
         feed.flush()
@@ -135,6 +137,16 @@ def one_run(name: str, sig: int, files: dict, span: float) -> str | None:
         return None
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def _open_writer(fifo: Path, proc):
+    """The FIFO opened for writing once the command opens it for reading (None if the command ends first)."""
+    while proc.poll() is None:
+        try:
+            return os.fdopen(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "w")
+        except OSError:  # ENXIO: no reader yet
+            time.sleep(0.01)
+    return None
 
 
 def _session_alive(sid: int) -> bool:

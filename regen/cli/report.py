@@ -14,7 +14,7 @@ __all__ = ["report"]
 
 
 def report(
-    scored: Path = typer.Argument(..., help="A scored CSV (the output of regen score)."),
+    scored: Path = typer.Argument(..., metavar="SCORED", help="A scored CSV (the output of regen score)."),
     output: Path = typer.Option(..., "-o", "--output", help="HTML file to write (self-contained)."),
     today: str | None = typer.Option(
         None, callback=_today, help="Start the calendar on this date (YYYY-MM-DD, 1970-2100). Default: today."

@@ -135,12 +135,27 @@ class ReliefModel(BaseEstimator):
     ----------
     bundle_ : dict
         The fitted model as a bundle (see :mod:`regen.model.bundle`).
-    family_, sigma_, coef_, family_reason_ : fitted values.
-    n_, n_bad_, censoring_ : counts of the data used.
-    n_events_, n_coef_ : observed relief ends used and coefficients estimated.
+    summary_ : pandas.DataFrame
+        One row per coefficient: unit, coefficient, ratio, 95 % interval, p and
+        its effect in days for a reference patient.
+    family_ : str
+        The AFT family kept.
+    family_reason_ : str
+        Each family's AIC, the lowest marked.
+    sigma_ : float
+        The scale of log relief-end days.
+    coef_ : dict of str to float
+        The coefficients (log time).
+    n_, n_bad_ : int
+        Rows used and rows left out as invalid.
+    censoring_ : dict
+        Rows by kind: exact, interval, right-censored, non-responder.
+    n_events_, n_coef_ : int
+        Observed relief ends used and coefficients estimated.
     warnings_ : list of str
         What the data could not support (too few observed ends per coefficient,
-        an indication without any observed end, a family that did not converge).
+        an indication without any observed end, a family that did not converge);
+        each is also given as a :class:`regen.errors.FitWarning`.
     """
 
     def __init__(self, family="auto", penalizer=0.01, fit_offset=False, long_after_days=1095.0, covariates=True):
