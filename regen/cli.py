@@ -463,6 +463,21 @@ def report(
         typer.echo(f"report written to {printable(output)}", err=True)
 
 
+# --------------------------------------------------------------------------- serve (TEMPORARY, issue 22)
+# The web tool's and the store's sub-apps, registered here until the lead wires them into the restructured CLI.
+try:  # only with the serve extra installed
+    from regen.store.commands import db_app as _db_app
+    from regen.store.commands import users_app as _users_app
+    from regen.web.commands import serve as _serve
+
+    app.command("serve")(_serve)
+    app.add_typer(_db_app, name="db")
+    app.add_typer(_users_app, name="users")
+except ImportError:  # pragma: no cover - without fastapi/sqlalchemy the commands are simply absent
+    pass
+# --------------------------------------------------------------------------- end of serve block
+
+
 def main() -> None:
     """Entry point of the ``regen`` command."""
     app(prog_name="regen")
