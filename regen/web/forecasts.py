@@ -237,9 +237,11 @@ def relief_lost_day(treatment: dict, contacts: list[dict]) -> float | None:
     return None
 
 
-def _relieved_days(treatment: dict, contacts: list[dict], lost: float | None) -> list[float]:
+def _relieved_days(treatment: dict, contacts: list[dict]) -> list[float]:
+    """Days of the contacts at which the patient was still relieved (a day after a loss is left to the library,
+    which refuses it by name)."""
     days = [_day(c["contacted_on"], treatment["treated_on"]) for c in contacts if c["relieved"] is True]
-    return [d for d in days if d is not None and (lost is None or d < lost)]
+    return [d for d in days if d is not None]
 
 
 def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -> dict:
@@ -256,7 +258,7 @@ def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -
     if treatment.get("allow_any_nerve"):
         inputs["allow_any_nerve"] = "yes"
     lost = relief_lost_day(treatment, contacts)
-    relieved = _relieved_days(treatment, contacts, lost)
+    relieved = _relieved_days(treatment, contacts)
     if relieved:
         inputs["relief_at_day"] = max(relieved)
     if lost is not None:
@@ -382,48 +384,81 @@ def scored_export(items: list[dict], model):
     """
     import pandas as pd
 
-    rows = []
-    for item in items:
-        row = {"patient_id": item["clinic_id"] or "", **item["inputs"]}
-        for key in ("front_mm", "front_day", "prior_relief_days"):
-            if key in row:
-                row[key] = ";".join(f"{v:g}" for v in row[key])
-        rows.append({k: ("" if v is None else str(v)) for k, v in row.items()})
-    frame = pd.DataFrame(rows).fillna("") if rows else pd.DataFrame({"patient_id": [], "nerve": []})
-    return regen.score_frame(frame.astype(str), model)
+    from regen.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+
+    names = [*PATIENT_COLUMNS, "allow_any_nerve", *FOLLOW_UP_COLUMNS]
+    rows = [{"patient_id": item["clinic_id"] or "", **{k: _cell(v) for k, v in item["inputs"].items()}}
+            for item in items]
+    present = [n for n in names if any(n in row for row in rows)] or ["patient_id", "nerve"]
+    frame = pd.DataFrame([{n: row.get(n, "") for n in present} for row in rows], columns=present)
+    return regen.score_frame(frame, model)
+
+
+def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
+    """The outcome columns of one treatment from its contacts (None when they say nothing about relief).
+
+    A pain-back date is the day relief ended, exactly (``relief_last_seen_day``
+    = ``relief_lost_day``); "pain back" without a date ends relief between the
+    last contact with relief (0 if none) and that contact; no loss yet is
+    right-censored at the last contact with relief. ``responded`` is yes
+    when relief was seen or lost, blank otherwise (``regen fit`` infers it).
+    """
+    if treatment.get("treated_on") is None:
+        return None
+    relieved = _relieved_days(treatment, contacts)
+    dated = next((c["pain_back_on"] for c in contacts if c["pain_back_on"] is not None), None)
+    lost = relief_lost_day(treatment, contacts)
+    if lost is None and not relieved:
+        return None
+    if dated is not None:
+        seen = _day(dated, treatment["treated_on"])
+    else:
+        seen = max([d for d in relieved if lost is None or d < lost], default=0.0)
+    responded = "yes" if (relieved or dated is not None) else ""
+    return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
+
+
+#: Columns of the outcome export, in order.
+OUTCOME_EXPORT_COLUMNS = ("patient_id", "nerve", "indication", "age", "sex", "height_cm", "bmi", "diabetes", "smoker",
+                          "distance_mm", "freeze_cycles", "freeze_seconds", "probe_temp_c", "prior_treatments",
+                          "treated_on", "cycle", "relief_last_seen_day", "relief_lost_day", "responded")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ";".join(f"{v:g}" for v in value)
+    return str(value)
 
 
 def outcome_frame(items: list[dict]):
-    """The outcome file of ``regen fit``: patient columns, ``relief_last_seen_day``, ``relief_lost_day``, ``cycle``.
+    """The outcome file of ``regen fit`` (:data:`OUTCOME_EXPORT_COLUMNS`), one row per treatment with an outcome.
 
-    One row per treatment with at least one contact and a treatment date:
-    ``relief_last_seen_day`` is the last contact day with relief before any
-    loss (0 when none was confirmed), ``relief_lost_day`` the pain-back day
-    (blank while still relieved). Checked with :func:`regen.load_outcomes`
+    ``items`` hold ``treatment``, ``clinic_id`` and ``contacts``; see
+    :func:`outcome_row`. The table is checked with :func:`regen.load_outcomes`
     (what ``regen fit`` reads) when it has rows.
     """
     import pandas as pd
 
     rows = []
     for item in items:
-        treatment, contacts = item["treatment"], item["contacts"]
-        if treatment.get("treated_on") is None or not contacts:
+        treatment = item["treatment"]
+        outcome = outcome_row(treatment, item["contacts"])
+        if outcome is None:
             continue
-        lost = relief_lost_day(treatment, contacts)
-        relieved = _relieved_days(treatment, contacts, lost)
         inputs = library_inputs(treatment, [], [])
-        inputs.pop("treated_on", None)
+        inputs.pop("prior_relief_days", None)
         rows.append({"patient_id": item["clinic_id"] or f"internal-{treatment['patient_id']}", **inputs,
-                     "relief_last_seen_day": max(relieved) if relieved else 0.0,
-                     "relief_lost_day": lost if lost is not None else "",
-                     "cycle": treatment["cycle"], "treated_on": treatment["treated_on"].isoformat()})
-    columns = ["patient_id", "nerve", "indication", "age", "sex", "height_cm", "bmi", "diabetes", "smoker",
-               "distance_mm", "freeze_cycles", "freeze_seconds", "probe_temp_c", "prior_treatments", "treated_on",
-               "cycle", "relief_last_seen_day", "relief_lost_day"]
-    frame = pd.DataFrame(rows, columns=columns).astype(object).where(lambda f: f.notna(), "")
-    frame = frame.map(lambda v: ("yes" if v else "no") if isinstance(v, bool) else v)
+                     "cycle": treatment["cycle"], **outcome})
+    frame = pd.DataFrame([{k: _cell(row.get(k)) for k in OUTCOME_EXPORT_COLUMNS} for row in rows],
+                         columns=list(OUTCOME_EXPORT_COLUMNS))
     if len(frame):
-        regen.load_outcomes(frame.astype(str))
+        regen.load_outcomes(frame)
     return frame
 
 
