@@ -543,12 +543,13 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7) -
         review, book = _as_date(out.get("review_date")), _as_date(out.get("retreatment_due_date"))
         lost = "relief_lost_day" in row["inputs"]
         item = None
+        booking = "book retreatment (pain back)" if lost else "book retreatment"
         if book is not None and book < today:
-            item = ("overdue", "book retreatment" if not lost else "book retreatment (pain back)", book)
+            item = ("overdue", booking, book)
         elif review is not None and review < today and not lost:
             item = ("overdue", "call", review)
         elif book is not None and book < end and (lost or review is None or review >= book):
-            item = ("week", "book retreatment", book)
+            item = ("week", booking, book)
         elif review is not None and review < end:
             item = ("week", "call", review)
         if item is not None:
