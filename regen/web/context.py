@@ -34,8 +34,8 @@ def guard_page(request: Request) -> None:
         raise LoginRequired
 
 
-async def form_data(request: Request) -> dict:
-    """The submitted form (size-limited), after checking its origin and CSRF token.
+async def form_data(request: Request):
+    """The submitted form (size-limited), after checking its origin and CSRF token; closed after the request.
 
     Raises
     ------
@@ -46,9 +46,13 @@ async def form_data(request: Request) -> dict:
         raise HTTPException(403, "Cross-site request refused.")
     limit = request.app.state.settings.max_upload_bytes
     form = await request.form(max_files=1, max_fields=200, max_part_size=limit)
-    if not check_csrf(request, form.get("csrf_token")):
-        raise HTTPException(403, "The form's security token is missing or expired: reload the page and try again.")
-    return form
+    try:
+        if not check_csrf(request, form.get("csrf_token")):
+            raise HTTPException(403, "The form's security token is missing or expired: reload the page and "
+                                "try again.")
+        yield form
+    finally:
+        await form.close()
 
 
 def render(request: Request, name: str, status: int = 200, **context):

@@ -76,8 +76,9 @@ def clinic_export(tmp_path):
     """``clinic_export(n=75, bad_rows=())``: a clinic's CSV export treated over the past year; returns its path.
 
     Columns as a clinic writes them (``patient_id``, ``nerve``, ``indication``,
-    ``age``, ``sex``, ``diabetes``, ``smoker``, ``treated_on``), some with
-    ``relief_at_day``; ``bad_rows`` (0-based) get an unknown nerve.
+    ``age``, ``sex``, ``diabetes``, ``smoker``, ``treated_on``), half with
+    ``relief_at_day``, the other half with ``relief_lost_day``; ``bad_rows``
+    (0-based) get an unknown nerve.
     """
     import numpy as np
 
@@ -91,6 +92,9 @@ def clinic_export(tmp_path):
         frame["treated_on"] = [days_ago(int(d)) for d in rng.integers(20, 360, n)]
         frame["age"] = frame["age"].round(0)
         frame["relief_at_day"] = ["" if i % 2 else str(d) for i, d in enumerate(rng.integers(10, 19, n))]
+        since = [(date.today() - date.fromisoformat(d)).days for d in frame["treated_on"]]
+        frame["relief_lost_day"] = [str(int(rng.integers(20, s))) if i % 2 and s > 21 else ""
+                                    for i, s in enumerate(since)]
         frame = frame.astype(str).replace("nan", "")
         for i in bad_rows:
             frame.loc[i, "nerve"] = "kneecap"
