@@ -150,7 +150,7 @@ class SecurityHeaders:
                 status[0] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
                 headers += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-                            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
+                            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
                             (b"cross-origin-opener-policy", b"same-origin"),
                             (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
                 if not any(k.lower() == b"cache-control" for k, _ in headers):
