@@ -60,7 +60,8 @@ def add_user(conn: Connection, name: str, password: str, actor: str) -> int:
         letter or digit), or the password is shorter than 12 characters.
     """
     if not _NAME.match(name):
-        raise InputError(f"user name {name[:40]!r}: use 1-100 letters, digits or ._@- (starting with a letter or digit)")
+        raise InputError(f"user name {name[:40]!r}: use 1-100 letters, digits or ._@- (starting with a letter "
+                         "or digit)")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
     hashed = hash_password(password)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from regen.store.schema import audit_log
 
-__all__ = ["now_utc", "record", "recent"]
+__all__ = ["now_utc", "recent", "record"]
 
 
 def now_utc() -> datetime:

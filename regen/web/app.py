@@ -98,7 +98,7 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
         app.state.fits.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
 
-    app = FastAPI(title="regen", version=lib.regen.__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = FastAPI(title="regen", version=lib.regen_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="Cryoneurolysis forecasts for a clinic's patients. " + lib.DISCLAIMER)
     services.ensure_default_model(store, settings.operator)
@@ -107,7 +107,7 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
     state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
     state.fits = FitRunner(store)
     state.png_cache = {}
-    state.regen_version = lib.regen.__version__
+    state.regen_version = lib.regen_version()
     state.catalog, state.field_help, state.default_card = lib.catalog_choices(), lib.field_help(), lib.embedded_card()
 
     def active_version() -> str:

@@ -40,8 +40,8 @@ from regen.errors import DataFileError, InputError, RegenError
 __all__ = [
     "CONTACT_FIELDS",
     "DISCLAIMER",
-    "DataFileError",
     "FORM_FIELDS",
+    "DataFileError",
     "InputError",
     "RegenError",
     "catalog_choices",
@@ -58,6 +58,7 @@ __all__ = [
     "outcome_frame",
     "predict_one",
     "read_upload",
+    "regen_version",
     "relief_lost_day",
     "scored_export",
     "timeline_png",
@@ -125,6 +126,11 @@ def field_help() -> dict[str, dict]:
 _MODELS: dict[str, object] = {}
 _MODELS_LOCK = threading.Lock()
 _MODEL_DIR = Path(tempfile.gettempdir()) / "regen-serve-models"
+
+
+def regen_version() -> str:
+    """The installed regen's version."""
+    return regen.__version__
 
 
 def embedded_version() -> str:

@@ -64,7 +64,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
     try:
         with request.app.state.store.read() as conn:
             _, model = services.active_model(conn)
-        frame, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
+        _, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
     except lib.RegenError as exc:
         path.unlink(missing_ok=True)
         return _files_page(request, f"{name}: {exc}", 400)

@@ -129,8 +129,8 @@ class _TooLarge(Exception):
 async def _too_large(send, limit: int) -> None:
     body = f"Request too large: the limit is {limit // (1024 * 1024)} MB.".encode()
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                            (b"content-security-policy", CSP.encode())]})
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"content-security-policy", CSP.encode())]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -51,7 +51,7 @@ def test_twenty_concurrent_writers_lose_nothing(store):
                 with store.write() as conn:
                     records.add_contact(conn, tid, {"contacted_on": date(2026, 2, 1 + i), "relieved": True,
                                                     "note": f"writer {k}"}, f"w{k}")
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             failures.append(repr(exc))
 
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(20)]

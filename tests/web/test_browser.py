@@ -193,7 +193,7 @@ def test_upload_with_a_bad_row_then_export_for_regen_fit(server, browser, clinic
     assert "74 treatments imported" in _text(browser, "import-result")
     _check_clean(browser, server)
     outcomes = tmp_path / "outcomes.csv"
-    outcomes.write_bytes(urllib.request.urlopen(f"{server}/files/export/outcomes.csv").read())  # noqa: S310
+    outcomes.write_bytes(urllib.request.urlopen(f"{server}/files/export/outcomes.csv").read())
     result = cli("fit", outcomes, "-o", tmp_path / "clinic.json")
     assert result.exit_code == 0, result.output
 
