@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,6 +27,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = threading.Lock()  # SQLite: this process's writers queue here, not in SQLite's busy loop
 
     @property
     def where(self) -> str:
@@ -42,10 +44,17 @@ class Store:
         """A connection inside one write transaction: committed when the block ends, rolled back on error.
 
         On SQLite the transaction takes the write lock at once (``BEGIN
-        IMMEDIATE``), so concurrent writers queue behind the busy timeout
-        instead of failing when they upgrade a read lock.
+        IMMEDIATE``), so concurrent writers queue instead of failing when they
+        upgrade a read lock: the threads of this process wait on a lock of
+        their own, in turn (SQLite's busy handler polls with growing sleeps,
+        which makes waits long and unfair), and other processes wait on the
+        busy timeout. Other databases lock rows themselves.
         """
-        with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self._writer, self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
