@@ -482,8 +482,10 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
     target = Path(folder) / f"{name}.json"
     result = fit_file(outcomes_path, target, name=name)
     model = regen.load_model(target)
+    summary = result["text"].splitlines()[1:]  # the first line names the temporary files
     return {"version": model.version, "bundle_json": target.read_text(encoding="utf-8"),
-            "card_md": target.with_suffix(".md").read_text(encoding="utf-8"), "summary": result["text"],
+            "card_md": target.with_suffix(".md").read_text(encoding="utf-8"),
+            "summary": "\n".join([f"model {model.version}", *summary]),
             "warnings": list(result["warnings"])}
 
 
