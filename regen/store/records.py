@@ -33,6 +33,7 @@ __all__ = [
     "next_cycle",
     "patient_for",
     "treatments_of",
+    "worklist_rows",
 ]
 
 #: The treatment columns a caller sets (besides patient, cycle and previous treatment).
@@ -204,3 +205,34 @@ def current_forecasts(conn: Connection, latest_cycle_only: bool = True) -> list[
             newer.c.patient_id == treatments.c.patient_id, newer.c.nerve == treatments.c.nerve,
             newer.c.cycle > treatments.c.cycle)).exists())
     return [_forecast(r) for r in conn.execute(query.order_by(treatments.c.id)).mappings()]
+
+
+def worklist_rows(conn: Connection) -> list[dict]:
+    """What the worklist reads of each current forecast (each patient's latest cycle per nerve), lean.
+
+    Per row: the treatment's ``id``, ``patient_id``, ``cycle``, ``nerve``,
+    ``indication``, ``treated_on``; ``clinic_id``; the forecast's ``forecast_id``,
+    ``model_version``, ``inputs`` (decoded), ``review_date``,
+    ``retreatment_due_date``, ``relief_end_*_day`` and ``evidence``; and
+    ``last_contact_on``. The forecast's full output text is not read.
+    """
+    last_contact = (select(contacts.c.treatment_id, func.max(contacts.c.contacted_on).label("last_contact_on"))
+                    .group_by(contacts.c.treatment_id).subquery())
+    newer = treatments.alias("newer")
+    t, f = treatments.c, forecasts.c
+    query = (select(t.id, t.patient_id, t.cycle, t.nerve, t.indication, t.treated_on, patients.c.clinic_id,
+                    f.id.label("forecast_id"), f.model_version, f.inputs_json, f.review_date, f.retreatment_due_date,
+                    f.relief_end_median_day, f.relief_end_p10_day, f.relief_end_p90_day, f.evidence,
+                    last_contact.c.last_contact_on)
+             .join(patients, patients.c.id == t.patient_id)
+             .join(forecasts, and_(f.treatment_id == t.id, f.current))
+             .outerjoin(last_contact, last_contact.c.treatment_id == t.id)
+             .where(~select(newer.c.id).where(and_(newer.c.patient_id == t.patient_id, newer.c.nerve == t.nerve,
+                                                   newer.c.cycle > t.cycle)).exists())
+             .order_by(t.id))
+    out = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        item["inputs"] = json.loads(item.pop("inputs_json"))
+        out.append(item)
+    return out

@@ -22,7 +22,8 @@ Library calls made here (the list the lead switches):
 - files: :func:`regen.tables.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
   (checks the outcome export as ``regen fit`` reads it);
-- fitting: :func:`regen.fitting.fit_file`.
+- fitting: :func:`regen.fitting.fit_file`;
+- the version shown in the footer: :data:`regen.__version__`.
 """
 
 from __future__ import annotations
@@ -498,26 +499,20 @@ def _p_today(rows: list[dict], models: dict, today: date) -> list[float | None]:
     out: list[float | None] = [None] * len(rows)
     groups: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
-        if row["treatment"].get("treated_on") is not None and row["model_version"] in models:
+        if row["treated_on"] is not None and row["model_version"] in models:
             groups.setdefault(row["model_version"], []).append(i)
     for version, members in groups.items():
-        days = np.array([max((today - rows[i]["treatment"]["treated_on"]).days, 0) for i in members], dtype=float)
-        frame = pd.DataFrame([{k: ";".join(f"{x:g}" for x in v) if isinstance(v, list) else str(v)
-                               for k, v in rows[i]["inputs"].items()} for i in members])
-        frame.index = range(len(members))
-        times = np.unique(np.clip(days, 0, 36500))
-        surv = models[version].predict_survival_function(frame, times)
-        at = surv.to_numpy()[np.searchsorted(times, np.clip(days, 0, 36500)), np.arange(len(members))]
+        days = np.clip([(today - rows[i]["treated_on"]).days for i in members], 0, 36500).astype(float)
+        frame = pd.DataFrame([{k: _cell(v) for k, v in rows[i]["inputs"].items()} for i in members]).fillna("")
+        times = np.unique(days)
+        surv = models[version].predict_survival_function(frame, times).to_numpy()
+        at = surv[np.searchsorted(times, days), np.arange(len(members))]
         for i, p in zip(members, at, strict=True):
             out[i] = float(p)
     return out
 
 
-def _as_date(text: object) -> date | None:
-    return date.fromisoformat(text) if isinstance(text, str) and text else None
-
-
-def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7) -> dict:
+def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, cache: dict | None = None) -> dict:
     """Whom to contact this week and who is overdue, from the stored current forecasts.
 
     Today's library plans two dates per treatment: ``review_date`` (call the
@@ -530,10 +525,14 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7) -
     Parameters
     ----------
     rows : list of dict
-        ``treatment``, ``clinic_id``, ``forecast_id``, ``model_version``,
-        ``inputs``, ``outputs`` and ``last_contact_on`` per treatment.
+        From :func:`regen.store.records.worklist_rows`: the treatment's ``id``,
+        ``patient_id``, ``cycle``, ``nerve``, ``treated_on``, ``clinic_id``,
+        ``forecast_id``, ``model_version``, ``inputs``, the plan's dates, the
+        relief-end days, ``evidence`` and ``last_contact_on``.
     models : dict
         Loaded models by version (for P(still relieved today)).
+    cache : dict, optional
+        P(still relieved today) by forecast id, for this ``today`` (filled here).
 
     Returns
     -------
@@ -545,13 +544,12 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7) -
     from datetime import timedelta
 
     end = today + timedelta(days=days_ahead)
-    overdue, week, chosen = [], [], []
+    chosen = []
     for row in rows:
-        out = row["outputs"]
-        review, book = _as_date(out.get("review_date")), _as_date(out.get("retreatment_due_date"))
+        review, book = row["review_date"], row["retreatment_due_date"]
         lost = "relief_lost_day" in row["inputs"]
-        item = None
         booking = "book retreatment (pain back)" if lost else "book retreatment"
+        item = None
         if book is not None and book < today:
             item = ("overdue", booking, book)
         elif review is not None and review < today and not lost:
@@ -562,18 +560,19 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7) -
             item = ("week", "call", review)
         if item is not None:
             chosen.append((item, row))
-    probabilities = _p_today([row for _, row in chosen], models, today)
-    for ((where, action, due), row), p in zip(chosen, probabilities, strict=True):
-        out = row["outputs"]
-        entry = {"treatment_id": row["treatment"]["id"], "patient_id": row["treatment"]["patient_id"],
-                 "clinic_id": row["clinic_id"], "nerve": row["treatment"]["nerve"],
-                 "indication": row["treatment"]["indication"], "cycle": row["treatment"]["cycle"],
+    cache = {} if cache is None else cache
+    missing = [row for _, row in chosen if row["forecast_id"] not in cache]
+    for row, p in zip(missing, _p_today(missing, models, today), strict=True):
+        cache[row["forecast_id"]] = p
+    overdue, week = [], []
+    for (where, action, due), row in chosen:
+        entry = {"treatment_id": row["id"], "patient_id": row["patient_id"], "clinic_id": row["clinic_id"],
+                 "nerve": row["nerve"], "indication": row["indication"], "cycle": row["cycle"],
                  "action": action, "due": due, "days_late": (today - due).days,
-                 "relief_end_median_day": out.get("relief_end_median_day"),
-                 "relief_end_p10_day": out.get("relief_end_p10_day"),
-                 "relief_end_p90_day": out.get("relief_end_p90_day"), "p_relief_today": p,
-                 "evidence": out.get("evidence", ""), "model_version": row["model_version"],
-                 "last_contact_on": row.get("last_contact_on")}
+                 "relief_end_median_day": row["relief_end_median_day"],
+                 "relief_end_p10_day": row["relief_end_p10_day"], "relief_end_p90_day": row["relief_end_p90_day"],
+                 "p_relief_today": cache[row["forecast_id"]], "evidence": row["evidence"] or "",
+                 "model_version": row["model_version"], "last_contact_on": row["last_contact_on"]}
         (overdue if where == "overdue" else week).append(entry)
     overdue.sort(key=lambda e: (-e["days_late"], e["treatment_id"]))
     week.sort(key=lambda e: (e["due"], e["treatment_id"]))

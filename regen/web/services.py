@@ -120,14 +120,18 @@ def treatment_view(store, treatment_id: int) -> dict:
                 "later": [c for c in cycles if c["nerve"] == treatment["nerve"] and c["cycle"] > treatment["cycle"]]}
 
 
+#: P(still relieved today) per stored forecast, for one day (a forecast never changes; the day does).
+_P_TODAY: dict = {"day": None, "values": {}}
+
+
 def worklist(store, today: date) -> dict:
     """The worklist of every patient's latest cycle per nerve (see :func:`regen.web.forecasts.worklist`)."""
     with store.read() as conn:
-        rows = records.current_forecasts(conn)
-        models = loaded_models(conn, [r["model_version"] for r in rows])
-    items = [{"treatment": r, "clinic_id": r["clinic_id"], "model_version": r["model_version"],
-              "inputs": r["inputs"], "outputs": r["outputs"], "last_contact_on": r["last_contact_on"]} for r in rows]
-    result = lib.worklist(items, models, today)
+        rows = records.worklist_rows(conn)
+        models = loaded_models(conn, {r["model_version"] for r in rows})
+    if _P_TODAY["day"] != today:
+        _P_TODAY.update(day=today, values={})
+    result = lib.worklist(rows, models, today, cache=_P_TODAY["values"])
     result["treatments"] = len(rows)
     return result
 
