@@ -126,7 +126,7 @@ def field_help() -> dict[str, dict]:
 # --------------------------------------------------------------------------- models
 _MODELS: dict[str, object] = {}
 _MODELS_LOCK = threading.Lock()
-_MODEL_DIR = Path(tempfile.gettempdir()) / "regen-serve-models"
+_MODEL_DIR: list[Path] = []  # a private folder of this process, made on first use
 
 
 def regen_version() -> str:
@@ -158,8 +158,9 @@ def load_stored_model(version: str, bundle_json: str | None):
         if bundle_json is None:
             model = regen.load_model()
         else:
-            _MODEL_DIR.mkdir(mode=0o700, exist_ok=True)
-            path = _MODEL_DIR / (hashlib.sha256(bundle_json.encode()).hexdigest()[:16] + ".json")
+            if not _MODEL_DIR:
+                _MODEL_DIR.append(Path(tempfile.mkdtemp(prefix="regen-serve-models-")))
+            path = _MODEL_DIR[0] / (hashlib.sha256(bundle_json.encode()).hexdigest()[:16] + ".json")
             path.write_text(bundle_json, encoding="utf-8")
             model = regen.load_model(path)
         _MODELS[version] = model
@@ -275,7 +276,9 @@ def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -
     if fronts:
         inputs["front_mm"] = [f for f, _ in fronts]
         inputs["front_day"] = [d for _, d in fronts]
-    prior = [float(x) for x in (treatment.get("prior_relief_days") or "").split(";") if x.strip()]
+    typed = treatment.get("prior_relief_days") or next(
+        (h["prior_relief_days"] for h in history if h.get("prior_relief_days")), "")  # cycles before any here
+    prior = [float(x) for x in typed.split(";") if x.strip()]
     for earlier in history:
         day = relief_lost_day(earlier, earlier.get("contacts", []))
         if day is not None and day > 0:

@@ -184,3 +184,14 @@ def test_values_are_escaped_everywhere(client, new_treatment, helpers):
         text = client.get(path).text
         assert "<script>alert" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;" in client.get(treatment).text
+
+
+def test_earlier_cycles_typed_on_the_first_form_carry_to_the_next(client, new_treatment, helpers):
+    first = new_treatment(client, patient_id="H-1", treated_on=helpers.days_ago(300),
+                          prior_relief_days="170;190").headers["location"].split("?")[0]
+    assert "shrunk toward 2 earlier cycle" in client.get(first).text
+    _contact(client, helpers, first, relieved="no", pain_back_on=helpers.days_ago(120))
+    data = {"csrf_token": helpers.token(client), "previous_id": first.rsplit("/", 1)[1], "nerve": "SLGN",
+            "treated_on": helpers.days_ago(100)}
+    second = client.post("/treatments", data=data, follow_redirects=False).headers["location"].split("?")[0]
+    assert "shrunk toward 3 earlier cycle" in client.get(second).text  # 170, 190 and this clinic's 180
