@@ -55,7 +55,6 @@ __all__ = [
     "forecast_treatment",
     "library_inputs",
     "load_stored_model",
-    "model_name_version",
     "outcome_frame",
     "predict_one",
     "read_upload",
@@ -165,11 +164,6 @@ def load_stored_model(version: str, bundle_json: str | None):
             model = regen.load_model(path)
         _MODELS[version] = model
         return model
-
-
-def model_name_version(model) -> str:
-    """``name@version`` of a loaded model."""
-    return model.version
 
 
 # --------------------------------------------------------------------------- validation
