@@ -13,10 +13,12 @@ import typer
 
 from regen._version import __version__
 from regen.cli.catalog import columns, nerves
+from regen.cli.db import db_app, users_app
 from regen.cli.outcomes import describe, evaluate, fit, simulate
 from regen.cli.predict import predict
 from regen.cli.report import report
 from regen.cli.score import score
+from regen.cli.serve import serve
 from regen.cli.validate import validate
 
 DISCLAIMER = (
@@ -54,8 +56,10 @@ def _main(
     """regen: cryoneurolysis regrowth and relief predictions (decision support, not a device)."""
 
 
-for _command in (predict, nerves, columns, simulate, fit, evaluate, describe, validate, score, report):
+for _command in (predict, nerves, columns, simulate, fit, evaluate, describe, validate, score, report, serve):
     app.command()(_command)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 
 class Terminated(SystemExit):

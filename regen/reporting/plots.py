@@ -26,7 +26,15 @@ import numpy as np
 from regen.files.write import Outputs, atomic_path
 from regen.schema.columns import whole_day
 
-__all__ = ["new_timeline_axes", "plot_calibration", "plot_timeline", "pyplot", "save_timeline", "timeline_curves"]
+__all__ = [
+    "new_timeline_axes",
+    "plot_calibration",
+    "plot_timeline",
+    "pyplot",
+    "save_timeline",
+    "timeline_curves",
+    "timeline_png",
+]
 
 #: Median phases of the regrowth (row key, label, colour): greys and browns,
 #: never the blue of the return of sensation.
@@ -475,6 +483,21 @@ def _date_axis(ax, row: Mapping) -> None:
     top.set_xticklabels([str(t0 + np.timedelta64(int(t), "D")) for t in ticks], fontsize=7.5)
 
 
+def timeline_png(model, forecast) -> bytes:
+    """The timeline of one patient's forecast as PNG bytes (1100 x 640 px); see :func:`save_timeline`."""
+    import io
+
+    plt = pyplot()
+    row = {**forecast.row, **follow_up_inputs(forecast)}
+    curves = timeline_curves(model, forecast, np.linspace(0.0, _x_end(row), 400))
+    ax, _ = plot_timeline(row, curves)
+    fig = ax.figure
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def save_timeline(model, forecast, path: str | os.PathLike) -> Path:
     """Draw the timeline of one patient's forecast and save it as a PNG (1100 x 640 px).
 
@@ -483,14 +506,9 @@ def save_timeline(model, forecast, path: str | os.PathLike) -> Path:
     again); its follow-up inputs (``relief_at_day``, ``relief_lost_day``,
     ``front_mm``, ``front_day``) are drawn as well.
     """
-    plt = pyplot()
-    row = {**forecast.row, **follow_up_inputs(forecast)}
-    curves = timeline_curves(model, forecast, np.linspace(0.0, _x_end(row), 400))
-    ax, _ = plot_timeline(row, curves)
-    fig = ax.figure
+    data = timeline_png(model, forecast)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+        tmp.write_bytes(data)
     return Path(path)
 
 

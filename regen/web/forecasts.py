@@ -1,0 +1,665 @@
+"""The one adapter between the web tool and the regen library: every call into ``regen`` is here.
+
+Pages and API routes never forecast or plan: they call these functions, which
+call the library's public functions, and store or show what comes back. The
+plans issue (contacts as dates, ``last_contact_on``, a worklist function) and
+the clinic-fit issue (a fit from the evidence prior) change the library calls
+listed below; switching to them is a change to this file alone.
+
+Library calls made here (the list the lead switches):
+
+- catalog: :func:`regen.load_catalog`, :func:`regen.catalog.nerves.load_indication_catalog`,
+  :func:`regen.schema.column_docs.input_column_docs`;
+- models: :func:`regen.load_model` (embedded default and stored model files),
+  :func:`regen.utils.resources.model_path` (the default model's card);
+- validation: :func:`regen.model.prediction.patient_columns`, :func:`regen.schema.patients.validate_patients`,
+  :data:`regen.schema.columns.PATIENT_COLUMNS`, :data:`regen.schema.columns.FOLLOW_UP_COLUMNS`;
+- forecasts: :func:`regen.predict_patient` (follow-up as ``relief_at_day``,
+  ``relief_lost_day``, ``front_mm``/``front_day``, ``prior_relief_days``, days
+  derived from the recorded contact dates), :meth:`regen.Model.predict_survival_function`
+  (P(still relieved today) on the worklist);
+- timeline picture: :func:`regen.reporting.plots.timeline_png`;
+- files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
+  :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
+  (checks the outcome export as ``regen fit`` reads it);
+- fitting: :func:`regen.fitting.fit_file.fit_file`;
+- the version shown in the footer: :data:`regen.__version__`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+import regen
+from regen.errors import DataFileError, InputError, RegenError
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "DISCLAIMER",
+    "FORM_FIELDS",
+    "DataFileError",
+    "InputError",
+    "RegenError",
+    "catalog_choices",
+    "check_treatment",
+    "embedded_card",
+    "embedded_version",
+    "field_errors",
+    "field_help",
+    "fit_clinic_model",
+    "forecast_treatment",
+    "library_inputs",
+    "load_stored_model",
+    "outcome_frame",
+    "predict_one",
+    "read_upload",
+    "regen_version",
+    "relief_lost_day",
+    "scored_export",
+    "timeline_png",
+    "typed_rows",
+    "worklist",
+]
+
+DISCLAIMER = (
+    "Decision support, not a medical device: every estimate is shown with its 80 % interval, what it "
+    "rests on and the model version; the clinical decision is yours."
+)
+
+#: Form fields of a treatment, in order: (column, label, input kind).
+FORM_FIELDS = (
+    ("patient_id", "Patient identifier (clinic's)", "text"),
+    ("nerve", "Nerve", "nerve"),
+    ("indication", "Indication", "indication"),
+    ("treated_on", "Treatment date", "date"),
+    ("age", "Age", "number"),
+    ("sex", "Sex", "sex"),
+    ("height_cm", "Height", "number"),
+    ("bmi", "BMI", "number"),
+    ("diabetes", "Diabetes", "yesno"),
+    ("smoker", "Current smoker", "yesno"),
+    ("distance_mm", "Measured distance, lesion to target", "number"),
+    ("freeze_cycles", "Freeze cycles", "number"),
+    ("freeze_seconds", "Seconds per freeze", "number"),
+    ("probe_temp_c", "Probe temperature", "number"),
+    ("prior_treatments", "Earlier treatments of this nerve", "number"),
+    ("prior_relief_days", "Relief of earlier cycles not recorded here", "text"),
+    ("allow_any_nerve", "Score this nerve for an indication the catalog does not list for it", "check"),
+)
+#: Contact form fields and the library column each one feeds (for the field messages).
+CONTACT_FIELDS = {"contacted_on": "relief_at_day", "pain_back_on": "relief_lost_day", "front_mm": "front_mm"}
+_UNITS = {"degC": "°C", "kg/m2": "kg/m²"}
+_TYPED = (
+    "age",
+    "height_cm",
+    "bmi",
+    "distance_mm",
+    "freeze_cycles",
+    "freeze_seconds",
+    "probe_temp_c",
+    "prior_treatments",
+    "diabetes",
+    "smoker",
+    "sex",
+)
+_WHOLE = ("freeze_cycles", "prior_treatments")
+
+
+# --------------------------------------------------------------------------- catalog and field help
+def catalog_choices() -> dict:
+    """The pickers' options: nerves (id, name, aliases, indications) and indications (id, name, class)."""
+    from regen.catalog.nerves import load_indication_catalog
+
+    nerves = [
+        {"id": n.id, "name": n.name, "aliases": list(n.aliases), "indications": list(n.indications)}
+        for n in regen.load_catalog().values()
+    ]
+    catalog = load_indication_catalog()
+    ids = sorted({i for n in nerves for i in n["indications"]} | set(catalog))
+    indications = [
+        {
+            "id": i,
+            "name": catalog[i].name if i in catalog else i.replace("_", " "),
+            "pain_class": catalog[i].pain_class if i in catalog else "",
+        }
+        for i in ids
+    ]
+    return {"nerves": nerves, "indications": indications}
+
+
+def field_help() -> dict[str, dict]:
+    """Per input column: unit (as shown), accepted values, default and meaning, from ``regen columns``."""
+    from regen.schema.column_docs import input_column_docs
+
+    out = {}
+    for doc in input_column_docs():
+        out[doc["name"]] = {**doc, "unit": _UNITS.get(doc["unit"], doc["unit"])}
+    out["prior_relief_days"]["unit"] = "days"
+    return out
+
+
+# --------------------------------------------------------------------------- models
+_MODELS: dict[str, object] = {}
+_MODELS_LOCK = threading.Lock()
+_MODEL_DIR: list[Path] = []  # a private folder of this process, made on first use
+
+
+def regen_version() -> str:
+    """The installed regen's version."""
+    return regen.__version__
+
+
+def embedded_version() -> str:
+    """The version of the embedded default model."""
+    return regen.load_model().version
+
+
+def embedded_card() -> str:
+    """The card of the embedded default model (``models/default.md``)."""
+    from regen.utils.resources import model_path
+
+    return model_path("default.md").read_text(encoding="utf-8")
+
+
+def load_stored_model(version: str, bundle_json: str | None):
+    """A loaded model: the embedded default (no bundle) or a stored model file, cached by version.
+
+    The bundle is written to a private cache file and read through
+    :func:`regen.load_model`, so a stored model is checked like any model file.
+    """
+    with _MODELS_LOCK:
+        if version in _MODELS:
+            return _MODELS[version]
+        if bundle_json is None:
+            model = regen.load_model()
+        else:
+            if not _MODEL_DIR:
+                _MODEL_DIR.append(Path(tempfile.mkdtemp(prefix="regen-serve-models-")))
+            path = _MODEL_DIR[0] / (hashlib.sha256(bundle_json.encode()).hexdigest()[:16] + ".json")
+            path.write_text(bundle_json, encoding="utf-8")
+            model = regen.load_model(path)
+        _MODELS[version] = model
+        return model
+
+
+# --------------------------------------------------------------------------- validation
+def _field_names() -> str:
+    from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+
+    names = sorted({*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, "allow_any_nerve"}, key=len, reverse=True)
+    return "|".join(re.escape(n) for n in names)
+
+
+def field_errors(message: str) -> dict[str, str]:
+    """Split the library's row message (``"age: ...; nerve: ..."``) into one message per column.
+
+    A message naming two columns (``front_mm/front_day: ...``) goes to the first;
+    text that names no column goes to ``""`` (the form's general message).
+    """
+    names = _field_names()
+    parts = re.split(rf"; (?=(?:{names})(?:/\w+)?: )", message)
+    out: dict[str, str] = {}
+    for part in parts:
+        found = re.match(rf"((?:{names}))(?:/\w+)?: (.*)$", part, re.S)
+        key, text = (found.group(1), found.group(2)) if found else ("", part)
+        out[key] = f"{out[key]}; {text}" if key in out else text
+    return out
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_treatment(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """Validate a treatment's typed text with the library; return (typed values, messages per field).
+
+    Blank fields stay None (the library's default applies at each forecast);
+    ``nerve`` and ``indication`` are catalog ids (the indication defaults to the
+    nerve's first), numbers and yes/no typed as the library read them.
+    """
+    from regen.model.prediction import patient_columns
+    from regen.schema.patients import validate_patients
+
+    columns = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if not _blank(v)}
+    columns.pop("patient_id", None)  # never passed on: it does not change a forecast
+    if "nerve" not in columns:
+        return {}, {"nerve": "nerve is required (e.g. genicular_superolateral or an alias such as SLGN)"}
+    batch = validate_patients(patient_columns(**columns))
+    if batch.errors[0]:
+        return {}, field_errors(batch.errors[0])
+    cols = batch.columns
+    typed: dict = {"nerve": str(cols["nerve"][0]), "indication": str(cols["indication"][0])}
+    for name in _TYPED:
+        if name in columns:
+            value = cols[name][0]
+            typed[name] = (
+                str(value)
+                if name == "sex"
+                else bool(value)
+                if name in ("diabetes", "smoker")
+                else int(value)
+                if name in _WHOLE
+                else float(value)
+            )
+    if "treated_on" in columns:
+        typed["treated_on"] = date.fromisoformat(str(cols["treated_on"][0]))
+    if "prior_relief_days" in columns:
+        typed["prior_relief_days"] = ";".join(f"{d:g}" for d in cols["prior_relief_days"][0])
+    typed["allow_any_nerve"] = bool(columns.get("allow_any_nerve"))
+    return typed, {}
+
+
+# --------------------------------------------------------------------------- follow-up from contacts
+def _day(on: date | None, start: date | None) -> float | None:
+    return None if on is None or start is None else float((on - start).days)
+
+
+def relief_lost_day(treatment: dict, contacts: list[dict]) -> float | None:
+    """The day relief was lost (pain-back date, else the first contact without relief), if recorded."""
+    for contact in contacts:
+        if contact["relieved"] is False or contact["pain_back_on"] is not None:
+            return _day(contact["pain_back_on"] or contact["contacted_on"], treatment["treated_on"])
+    return None
+
+
+def _relieved_days(treatment: dict, contacts: list[dict]) -> list[float]:
+    """Days of the contacts at which the patient was still relieved (a day after a loss is left to the library,
+    which refuses it by name)."""
+    days = [_day(c["contacted_on"], treatment["treated_on"]) for c in contacts if c["relieved"] is True]
+    return [d for d in days if d is not None]
+
+
+def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -> dict:
+    """The library's patient and follow-up columns for one treatment, its contacts and earlier cycles.
+
+    Contacts become days after ``treated_on``: the last "still relieved"
+    before any loss is ``relief_at_day``; pain back is ``relief_lost_day``;
+    Tinel fronts are ``front_mm``/``front_day``. Earlier cycles whose relief end
+    was recorded, and earlier cycles typed on the form, are ``prior_relief_days``.
+    """
+    inputs = {k: treatment[k] for k in ("nerve", "indication", *_TYPED) if treatment.get(k) is not None}
+    if treatment.get("treated_on") is not None:
+        inputs["treated_on"] = treatment["treated_on"].isoformat()
+    if treatment.get("allow_any_nerve"):
+        inputs["allow_any_nerve"] = "yes"
+    lost = relief_lost_day(treatment, contacts)
+    relieved = _relieved_days(treatment, contacts)
+    if relieved:
+        inputs["relief_at_day"] = max(relieved)
+    if lost is not None:
+        inputs["relief_lost_day"] = lost
+    fronts = [
+        (c["front_mm"], _day(c["contacted_on"], treatment["treated_on"])) for c in contacts if c["front_mm"] is not None
+    ]
+    if fronts:
+        inputs["front_mm"] = [f for f, _ in fronts]
+        inputs["front_day"] = [d for _, d in fronts]
+    typed = treatment.get("prior_relief_days") or next(
+        (h["prior_relief_days"] for h in history if h.get("prior_relief_days")), ""
+    )  # cycles before any here
+    prior = [float(x) for x in typed.split(";") if x.strip()]
+    for earlier in history:
+        day = relief_lost_day(earlier, earlier.get("contacts", []))
+        if day is not None and day > 0:
+            prior.append(day)
+    if prior:
+        inputs["prior_relief_days"] = prior
+    return inputs
+
+
+def predict_one(model, values: dict) -> dict:
+    """One patient's prediction from columns as the API received them (:func:`regen.predict_patient`)."""
+    return regen.predict_patient(model, **values)
+
+
+def forecast_treatment(model, treatment: dict, contacts: list[dict], history: list[dict]) -> tuple[dict, dict]:
+    """Forecast one treatment from what is recorded; return (library inputs, the library's output row).
+
+    Raises
+    ------
+    InputError
+        If the library refuses the combination (e.g. pain back before a day
+        the patient was still relieved); the message names the column.
+    """
+    inputs = library_inputs(treatment, contacts, history)
+    return inputs, regen.predict_patient(model, **inputs)
+
+
+# --------------------------------------------------------------------------- the timeline picture
+_PLOT_LOCK = threading.Lock()  # matplotlib's pyplot state is not thread-safe
+
+
+def timeline_png(model, inputs: dict, outputs: dict) -> bytes:
+    """The library's timeline PNG of one stored forecast (the same picture as ``regen predict --plot``).
+
+    ``outputs`` (the stored row) is not drawn from: the picture is drawn from the
+    forecast of ``inputs`` by ``model``, the model that made the stored row.
+    """
+    from regen.model.prediction import patient_forecast
+    from regen.reporting.plots import timeline_png as png
+
+    with _PLOT_LOCK:  # matplotlib's pyplot is not thread-safe
+        return png(model, patient_forecast(model, None, **inputs))
+
+
+# --------------------------------------------------------------------------- files
+def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
+    """Read an uploaded CSV/Parquet with the strict reader of ``regen score`` and check every row.
+
+    Returns
+    -------
+    (frame, row_errors, notes)
+        The text table; one ``{"row", "patient_id", "error"}`` per row that
+        cannot be scored (row 1 = the first data record); what the header
+        matching noted (``mapped``, ``warnings``).
+
+    Raises
+    ------
+    DataFileError
+        If the file as a whole cannot be read (ragged, not UTF-8, no nerve column, ...).
+    """
+    from regen.files.read import read_table
+    from regen.schema.patients import validate_patients
+
+    frame = read_table(path)
+    scored = regen.score_frame(frame, model)
+    batch = validate_patients(frame)
+    errors = [
+        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": str(e)}
+        for i, e in enumerate(scored["error"].tolist())
+        if e
+    ]
+    return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
+
+
+def typed_rows(frame) -> list[dict]:
+    """The valid rows of an uploaded table as treatment values and follow-up, for storing.
+
+    Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
+    :func:`check_treatment` types them, blanks None) and ``follow_up``
+    (``relief_at_day``, ``relief_lost_day``, fronts as day numbers).
+    """
+    import numpy as np
+
+    from regen.schema.patients import validate_patients
+
+    batch = validate_patients(frame)
+    view = {c: frame[c].astype(str).str.strip() for c in frame.columns}
+    mapped = {v: k for k, v in batch.mapped.items()}
+    cols = batch.columns
+    out = []
+    for i in np.flatnonzero(batch.ok):
+
+        def given(name: str) -> bool:
+            header = mapped.get(name, name)
+            return header in view and view[header].iloc[i] != ""  # noqa: B023
+
+        treatment = {"nerve": str(cols["nerve"][i]), "indication": str(cols["indication"][i])}
+        for name in _TYPED:
+            if given(name):
+                value = cols[name][i]
+                treatment[name] = (
+                    str(value)
+                    if name == "sex"
+                    else bool(value)
+                    if name in ("diabetes", "smoker")
+                    else int(value)
+                    if name in _WHOLE
+                    else float(value)
+                )
+        treatment["treated_on"] = date.fromisoformat(str(cols["treated_on"][i])) if given("treated_on") else None
+        treatment["prior_relief_days"] = (
+            ";".join(f"{d:g}" for d in cols["prior_relief_days"][i]) if given("prior_relief_days") else None
+        )
+        follow = {k: float(cols[k][i]) for k in ("relief_at_day", "relief_lost_day") if given(k)}
+        if given("front_mm"):
+            follow["front"] = list(zip(cols["front_mm"][i], cols["front_day"][i], strict=True))
+        out.append(
+            {
+                "row": int(i) + 1,
+                "clinic_id": str(cols["patient_id"][i]).strip(),
+                "treatment": treatment,
+                "follow_up": follow,
+            }
+        )
+    return out
+
+
+def scored_export(items: list[dict], model):
+    """The scored table of stored treatments: the library columns and ``regen score``'s output columns.
+
+    ``items`` hold ``clinic_id`` and ``inputs`` (from :func:`library_inputs`).
+    """
+    import pandas as pd
+
+    from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+
+    names = [*PATIENT_COLUMNS, "allow_any_nerve", *FOLLOW_UP_COLUMNS]
+    rows = [
+        {"patient_id": item["clinic_id"] or "", **{k: _cell(v) for k, v in item["inputs"].items()}} for item in items
+    ]
+    present = [n for n in names if any(n in row for row in rows)] or ["patient_id", "nerve"]
+    frame = pd.DataFrame([{n: row.get(n, "") for n in present} for row in rows], columns=present)
+    return regen.score_frame(frame, model)
+
+
+def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
+    """The outcome columns of one treatment from its contacts (None when they say nothing about relief).
+
+    A pain-back date is the day relief ended, exactly (``relief_last_seen_day``
+    = ``relief_lost_day``); "pain back" without a date ends relief between the
+    last contact with relief (0 if none) and that contact; no loss yet is
+    right-censored at the last contact with relief. ``responded`` is yes
+    when relief was seen or lost, blank otherwise (``regen fit`` infers it).
+    """
+    if treatment.get("treated_on") is None:
+        return None
+    relieved = _relieved_days(treatment, contacts)
+    dated = next((c["pain_back_on"] for c in contacts if c["pain_back_on"] is not None), None)
+    lost = relief_lost_day(treatment, contacts)
+    if lost is None and not relieved:
+        return None
+    if dated is not None:
+        seen = _day(dated, treatment["treated_on"])
+    else:
+        seen = max([d for d in relieved if lost is None or d < lost], default=0.0)
+    responded = "yes" if (relieved or dated is not None) else ""
+    return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
+
+
+#: Columns of the outcome export, in order.
+OUTCOME_EXPORT_COLUMNS = (
+    "patient_id",
+    "nerve",
+    "indication",
+    "age",
+    "sex",
+    "height_cm",
+    "bmi",
+    "diabetes",
+    "smoker",
+    "distance_mm",
+    "freeze_cycles",
+    "freeze_seconds",
+    "probe_temp_c",
+    "prior_treatments",
+    "treated_on",
+    "cycle",
+    "relief_last_seen_day",
+    "relief_lost_day",
+    "responded",
+)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ";".join(f"{v:g}" for v in value)
+    return str(value)
+
+
+def outcome_frame(items: list[dict]):
+    """The outcome file of ``regen fit`` (:data:`OUTCOME_EXPORT_COLUMNS`), one row per treatment with an outcome.
+
+    ``items`` hold ``treatment``, ``clinic_id`` and ``contacts``; see
+    :func:`outcome_row`. The table is checked with :func:`regen.load_outcomes`
+    (what ``regen fit`` reads) when it has rows.
+    """
+    import pandas as pd
+
+    rows = []
+    for item in items:
+        treatment = item["treatment"]
+        outcome = outcome_row(treatment, item["contacts"])
+        if outcome is None:
+            continue
+        inputs = library_inputs(treatment, [], [])
+        inputs.pop("prior_relief_days", None)
+        rows.append(
+            {
+                "patient_id": item["clinic_id"] or f"internal-{treatment['patient_id']}",
+                **inputs,
+                "cycle": treatment["cycle"],
+                **outcome,
+            }
+        )
+    frame = pd.DataFrame(
+        [{k: _cell(row.get(k)) for k in OUTCOME_EXPORT_COLUMNS} for row in rows], columns=list(OUTCOME_EXPORT_COLUMNS)
+    )
+    if len(frame):
+        regen.load_outcomes(frame)
+    return frame
+
+
+# --------------------------------------------------------------------------- fitting
+def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic") -> dict:
+    """Fit a clinic model on an outcome file (today: :func:`regen.fitting.fit_file.fit_file`); return its texts.
+
+    Returns
+    -------
+    dict
+        ``version``, ``bundle_json``, ``card_md`` and ``summary`` (what ``regen fit`` prints).
+    """
+    from regen.fitting.fit_file import fit_file
+
+    target = Path(folder) / f"{name}.json"
+    result = fit_file(outcomes_path, target, name=name)
+    model = regen.load_model(target)
+    summary = result["text"].splitlines()[1:]  # the first line names the temporary files
+    return {
+        "version": model.version,
+        "bundle_json": target.read_text(encoding="utf-8"),
+        "card_md": target.with_suffix(".md").read_text(encoding="utf-8"),
+        "summary": "\n".join([f"model {model.version}", *summary]),
+        "warnings": list(result["warnings"]),
+    }
+
+
+# --------------------------------------------------------------------------- the worklist
+def _p_today(rows: list[dict], models: dict, today: date) -> list[float | None]:
+    """P(still relieved today) per row, from the model that made its forecast (None without a date)."""
+    import numpy as np
+    import pandas as pd
+
+    out: list[float | None] = [None] * len(rows)
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if row["treated_on"] is not None and row["model_version"] in models:
+            groups.setdefault(row["model_version"], []).append(i)
+    for version, members in groups.items():
+        days = np.clip([(today - rows[i]["treated_on"]).days for i in members], 0, 36500).astype(float)
+        frame = pd.DataFrame([{k: _cell(v) for k, v in rows[i]["inputs"].items()} for i in members]).fillna("")
+        times = np.unique(days)
+        surv = models[version].predict_survival_function(frame, times).to_numpy()
+        at = surv[np.searchsorted(times, days), np.arange(len(members))]
+        for i, p in zip(members, at, strict=True):
+            out[i] = float(p)
+    return out
+
+
+def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, cache: dict | None = None) -> dict:
+    """Whom to contact this week and who is overdue, from the stored current forecasts.
+
+    Today's library plans two dates per treatment: ``review_date`` (call the
+    patient) and ``retreatment_due_date`` (book retreatment; the pain-back
+    date once relief is lost). A treatment is **overdue** when one of them
+    is before ``today`` (the booking, if both), and **this week** when one
+    falls from ``today`` to ``today + days_ahead - 1``. The plans issue
+    replaces this with the library's worklist function.
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`regen.store.records.worklist_rows`: the treatment's ``id``,
+        ``patient_id``, ``cycle``, ``nerve``, ``treated_on``, ``clinic_id``,
+        ``forecast_id``, ``model_version``, ``inputs``, the plan's dates, the
+        relief-end days, ``evidence`` and ``last_contact_on``.
+    models : dict
+        Loaded models by version (for P(still relieved today)).
+    cache : dict, optional
+        P(still relieved today) by forecast id, for this ``today`` (filled here).
+
+    Returns
+    -------
+    dict
+        ``overdue`` and ``this_week``: lists of items (action, due date, days
+        late, relief median and 80 % interval, P(relieved today), evidence,
+        model version), most urgent first.
+    """
+    from datetime import timedelta
+
+    end = today + timedelta(days=days_ahead)
+    chosen = []
+    for row in rows:
+        review, book = row["review_date"], row["retreatment_due_date"]
+        lost = "relief_lost_day" in row["inputs"]
+        booking = "book retreatment (pain back)" if lost else "book retreatment"
+        item = None
+        if book is not None and book < today:
+            item = ("overdue", booking, book)
+        elif review is not None and review < today and not lost:
+            item = ("overdue", "call", review)
+        elif book is not None and book < end and (lost or review is None or review >= book):
+            item = ("week", booking, book)
+        elif review is not None and review < end:
+            item = ("week", "call", review)
+        if item is not None:
+            chosen.append((item, row))
+    cache = {} if cache is None else cache
+    missing = [row for _, row in chosen if row["forecast_id"] not in cache]
+    for row, p in zip(missing, _p_today(missing, models, today), strict=True):
+        cache[row["forecast_id"]] = p
+    overdue, week = [], []
+    for (where, action, due), row in chosen:
+        entry = {
+            "treatment_id": row["id"],
+            "patient_id": row["patient_id"],
+            "clinic_id": row["clinic_id"],
+            "nerve": row["nerve"],
+            "indication": row["indication"],
+            "cycle": row["cycle"],
+            "action": action,
+            "due": due,
+            "days_late": (today - due).days,
+            "relief_end_median_day": row["relief_end_median_day"],
+            "relief_end_p10_day": row["relief_end_p10_day"],
+            "relief_end_p90_day": row["relief_end_p90_day"],
+            "p_relief_today": cache[row["forecast_id"]],
+            "evidence": row["evidence"] or "",
+            "model_version": row["model_version"],
+            "last_contact_on": row["last_contact_on"],
+        }
+        (overdue if where == "overdue" else week).append(entry)
+    overdue.sort(key=lambda e: (-e["days_late"], e["treatment_id"]))
+    week.sort(key=lambda e: (e["due"], e["treatment_id"]))
+    return {"overdue": overdue, "this_week": week}

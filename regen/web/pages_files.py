@@ -1,0 +1,131 @@
+"""Pages: import a clinic export (checked, then confirmed) and export the scored table and the outcome file.
+
+An upload is read and checked at once but stored nowhere in the database: it
+waits in a private folder under a random token until the user imports it
+(all rows, or the valid rows only) or cancels; the import is one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from regen.web import exports, services
+from regen.web import forecasts as lib
+from regen.web.context import actor, form_data, guard_page, render
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(guard_page)], include_in_schema=False)
+_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet")
+
+
+def _files_page(request: Request, error: str = "", status: int = 200):
+    mb = request.app.state.settings.max_upload_bytes // (1024 * 1024)
+    return render(request, "files.html", status, nav="files", error=error, max_mb=mb)
+
+
+@router.get("/files")
+def files(request: Request):
+    """The upload form and the export links."""
+    return _files_page(request)
+
+
+def _staged(request: Request, token: str) -> Path:
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        raise HTTPException(400, "Unknown upload.")
+    found = sorted(Path(request.app.state.staging).glob(f"{token}.*"))
+    owner = request.session.get("uploads", [])
+    if not found or token not in owner:
+        raise HTTPException(404, "This upload is no longer waiting: upload the file again.")
+    return found[0]
+
+
+@router.post("/files/upload")
+async def upload(request: Request, form: dict = Depends(form_data)):
+    """Read the file with the strict reader and check every row; nothing is saved yet."""
+    upload = form.get("file")
+    name = os.path.basename(getattr(upload, "filename", "") or "")
+    suffix = next((s for s in _SUFFIXES if name.lower().endswith(s)), None)
+    if upload is None or not name:
+        return _files_page(request, "Choose a file to upload.", 400)
+    if suffix is None:
+        return _files_page(request, f"{name}: upload a .csv, .csv.gz or .parquet file.", 400)
+    token = secrets.token_urlsafe(16)
+    path = Path(request.app.state.staging) / f"{token}{'.csv.gz' if suffix == '.gz' else suffix}"
+    data = await upload.read()
+    path.write_bytes(data)
+    os.chmod(path, 0o600)
+    try:
+        with request.app.state.store.read() as conn:
+            _, model = services.active_model(conn)
+        _, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
+    except lib.RegenError as exc:
+        path.unlink(missing_ok=True)
+        return _files_page(request, f"{name}: {exc}", 400)
+    request.session["uploads"] = [*request.session.get("uploads", [])[-4:], token]
+    return render(
+        request,
+        "upload_review.html",
+        nav="files",
+        filename=name,
+        errors=errors,
+        notes=notes,
+        valid=notes["rows"] - len(errors),
+        token=token,
+    )
+
+
+@router.post("/files/import")
+async def confirm_import(request: Request, form: dict = Depends(form_data)):
+    """Import the staged file: all rows (only when none has an error) or the valid rows only, in one transaction."""
+    path = _staged(request, str(form.get("token", "")))
+    mode = str(form.get("mode", ""))
+    with request.app.state.store.read() as conn:
+        _, model = services.active_model(conn)
+    frame, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
+    if mode not in ("all", "valid") or (mode == "all" and errors):
+        raise HTTPException(400, "The file has rows with errors: import the valid rows only, or fix the file.")
+    items = await run_in_threadpool(lib.typed_rows, frame)
+    result = await run_in_threadpool(
+        services.import_rows, request.app.state.store, actor(request), items, notes["rows"]
+    )
+    path.unlink(missing_ok=True)
+    return render(request, "import_done.html", nav="files", result=result, left_out=len(errors))
+
+
+@router.post("/files/cancel")
+def cancel(request: Request, form: dict = Depends(form_data)):
+    """Forget a staged upload."""
+    try:
+        _staged(request, str(form.get("token", ""))).unlink(missing_ok=True)
+    except HTTPException:
+        pass
+    return RedirectResponse("/files", status_code=303)
+
+
+def _csv(frame, name: str) -> Response:
+    return Response(
+        frame.to_csv(index=False),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/files/export/scored.csv")
+async def export_scored(request: Request):
+    """Every current treatment, as ``regen score`` columns, scored by the active model."""
+    frame = await run_in_threadpool(exports.scored_table, request.app.state.store)
+    return _csv(frame, "regen-scored.csv")
+
+
+@router.get("/files/export/outcomes.csv")
+async def export_outcomes(request: Request):
+    """The outcome file in ``regen fit``'s schema, from the recorded contacts."""
+    frame = await run_in_threadpool(exports.outcome_table, request.app.state.store)
+    return _csv(frame, "regen-outcomes.csv")

@@ -1,0 +1,221 @@
+"""What a page or API route does to the database, each in one transaction: store + forecast + audit.
+
+These functions read and write through :mod:`regen.store` and forecast
+through :mod:`regen.web.forecasts` (the library adapter); they hold no
+forecasting logic of their own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from regen.store import records, registry
+from regen.store.audit import record
+from regen.web import forecasts as lib
+
+__all__ = [
+    "NotFound",
+    "active_model",
+    "create_treatment",
+    "ensure_default_model",
+    "import_rows",
+    "loaded_models",
+    "record_contact",
+    "treatment_view",
+    "worklist",
+]
+
+
+class NotFound(LookupError):
+    """No record with that id."""
+
+
+def ensure_default_model(store, actor: str) -> None:
+    """Register the embedded default model on first start (and make it active when none is)."""
+    version = lib.embedded_version()
+    with store.write() as conn:
+        found = registry.model_by_version(conn, version)
+        if found is None:
+            registry.add_model(
+                conn, version, "embedded", actor, card_md=None, active=registry.active_model(conn) is None
+            )
+        elif registry.active_model(conn) is None:
+            registry.activate_model(conn, found["id"], actor)
+
+
+def _load(row: dict):
+    return lib.load_stored_model(row["version"], row["bundle_json"])
+
+
+def active_model(conn) -> tuple[dict, object]:
+    """The active model's row and the loaded model."""
+    row = registry.active_model(conn)
+    return row, _load(row)
+
+
+def loaded_models(conn, versions) -> dict:
+    """Loaded models by version, for the versions that are registered."""
+    out = {}
+    for version in set(versions):
+        row = registry.model_by_version(conn, version)
+        if row is not None:
+            out[version] = _load(row)
+    return out
+
+
+def _forecast_and_store(conn, model, treatment_id: int, extra_contact: dict | None = None) -> int:
+    treatment = records.get_treatment(conn, treatment_id)
+    contacts = records.contacts_of(conn, treatment_id)
+    if extra_contact is not None:
+        contacts = sorted([*contacts, extra_contact], key=lambda c: c["contacted_on"])
+    inputs, outputs = lib.forecast_treatment(model, treatment, contacts, records.history_of(conn, treatment))
+    return records.add_forecast(conn, treatment_id, inputs, outputs)
+
+
+def create_treatment(store, actor: str, clinic_id: str | None, typed: dict, previous_id: int | None = None) -> int:
+    """Store a patient (if new), the treatment and its first forecast in one transaction; return the id.
+
+    With ``previous_id`` (a retreatment) the patient is that treatment's
+    patient and the forecast uses the patient's earlier cycles.
+
+    Raises
+    ------
+    NotFound
+        If ``previous_id`` names no treatment.
+    InputError
+        If the library refuses the forecast (nothing is stored).
+    """
+    with store.write() as conn:
+        if previous_id is not None:
+            previous = records.get_treatment(conn, previous_id)
+            if previous is None:
+                raise NotFound(previous_id)
+            patient_id = previous["patient_id"]
+        else:
+            patient_id = records.patient_for(conn, clinic_id, actor)
+        treatment_id = records.add_treatment(conn, patient_id, typed, actor, previous_id=previous_id)
+        _, model = active_model(conn)
+        _forecast_and_store(conn, model, treatment_id)
+        return treatment_id
+
+
+def record_contact(store, actor: str, treatment_id: int, contact: dict) -> int:
+    """Record a contact and the forecast it leads to, in one transaction; return the contact id.
+
+    Raises
+    ------
+    NotFound
+        If the treatment does not exist.
+    InputError
+        If the library refuses the follow-up it implies (nothing is stored).
+    """
+    with store.write() as conn:
+        if records.get_treatment(conn, treatment_id) is None:
+            raise NotFound(treatment_id)
+        _, model = active_model(conn)
+        _forecast_and_store(conn, model, treatment_id, extra_contact={**contact, "id": None})
+        return records.add_contact(conn, treatment_id, contact, actor)
+
+
+def treatment_view(store, treatment_id: int) -> dict:
+    """Everything the treatment page shows: treatment, patient, contacts, forecasts, later cycles."""
+    with store.read() as conn:
+        treatment = records.get_treatment(conn, treatment_id)
+        if treatment is None:
+            raise NotFound(treatment_id)
+        cycles = records.treatments_of(conn, treatment["patient_id"])
+        return {
+            "treatment": treatment,
+            "contacts": records.contacts_of(conn, treatment_id),
+            "forecasts": records.forecasts_of(conn, treatment_id),
+            "history": records.history_of(conn, treatment),
+            "later": [c for c in cycles if c["nerve"] == treatment["nerve"] and c["cycle"] > treatment["cycle"]],
+        }
+
+
+#: P(still relieved today) per stored forecast, for one day (a forecast never changes; the day does).
+_P_TODAY: dict = {"day": None, "values": {}}
+
+
+def worklist(store, today: date) -> dict:
+    """The worklist of every patient's latest cycle per nerve (see :func:`regen.web.forecasts.worklist`)."""
+    with store.read() as conn:
+        rows = records.worklist_rows(conn)
+        models = loaded_models(conn, {r["model_version"] for r in rows})
+    if _P_TODAY["day"] != today:
+        _P_TODAY.update(day=today, values={})
+    result = lib.worklist(rows, models, today, cache=_P_TODAY["values"])
+    result["treatments"] = len(rows)
+    return result
+
+
+def _import_follow_up(conn, actor: str, treatment_id: int, treated_on: date | None, follow: dict) -> None:
+    from datetime import timedelta
+
+    if not follow or treated_on is None:
+        return
+    on = {k: treated_on + timedelta(days=round(v)) for k, v in follow.items() if k != "front"}
+    if "relief_at_day" in on:
+        records.add_contact(
+            conn,
+            treatment_id,
+            {"contacted_on": on["relief_at_day"], "relieved": True, "note": "imported: relief_at_day"},
+            actor,
+        )
+    if "relief_lost_day" in on:
+        records.add_contact(
+            conn,
+            treatment_id,
+            {
+                "contacted_on": on["relief_lost_day"],
+                "relieved": False,
+                "pain_back_on": on["relief_lost_day"],
+                "note": "imported: relief_lost_day",
+            },
+            actor,
+        )
+    for mm, day in follow.get("front", []):
+        records.add_contact(
+            conn,
+            treatment_id,
+            {"contacted_on": treated_on + timedelta(days=round(day)), "front_mm": float(mm), "note": "imported: front"},
+            actor,
+        )
+
+
+def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
+    """Store the valid rows of an upload (patients, treatments, follow-up as contacts, forecasts) at once.
+
+    One transaction for the whole file: a failure, or the process killed
+    part way, leaves the database as it was. A row whose patient already has
+    that nerve treated on that date is skipped as already recorded.
+
+    Follow-up days become contacts only where the row has a treatment date.
+    """
+    created, skipped = 0, 0
+    with store.write() as conn:
+        _, model = active_model(conn)
+        for item in items:
+            values = item["treatment"]
+            patient_id = records.patient_for(conn, item["clinic_id"], actor)
+            existing = [
+                t
+                for t in records.treatments_of(conn, patient_id)
+                if t["nerve"] == values["nerve"] and t["treated_on"] == values["treated_on"]
+            ]
+            if existing and item["clinic_id"]:
+                skipped += 1
+                continue
+            treatment_id = records.add_treatment(conn, patient_id, values, actor)
+            _import_follow_up(conn, actor, treatment_id, values["treated_on"], item["follow_up"])
+            _forecast_and_store(conn, model, treatment_id)
+            created += 1
+        record(
+            conn,
+            actor,
+            "import",
+            "file",
+            None,
+            {"rows_in_file": file_rows, "imported": created, "already_recorded": skipped},
+        )
+    return {"imported": created, "already_recorded": skipped}

@@ -1,0 +1,224 @@
+"""Every page over HTTP: new treatment → forecast, contacts moving the plan, retreatment, patient, worklist."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from regen.web.forecasts import DISCLAIMER
+
+PAGES = ["/worklist", "/treatments/new", "/patients", "/files", "/models", "/api", "/models/1", "/login"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_says_what_it_is(client, path):
+    page = client.get(path)
+    assert page.status_code == 200
+    assert DISCLAIMER.split(":")[0] in page.text
+    assert "regen-default@" in page.text  # the active model's version, on every page
+
+
+def test_the_start_page_is_the_worklist(client):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/worklist"
+
+
+def test_the_form_offers_the_catalog_with_aliases_and_units(client):
+    page = client.get("/treatments/new").text
+    assert '<option value="SLGN">genicular_superolateral</option>' in page
+    assert 'list="indication-list"' in page and '<option value="knee_osteoarthritis">' in page
+    for unit in ("years", "cm", "kg/m²", "mm", "°C"):
+        assert f'<span class="unit">{unit}</span>' in page
+
+
+def test_a_new_treatment_shows_its_forecast(client, new_treatment, helpers):
+    posted = new_treatment(client, patient_id="K-001", sex="female")
+    assert posted.status_code == 303
+    location = posted.headers["location"]
+    assert re.fullmatch(r"/treatments/\d+\?saved=1", location) and "K-001" not in location
+    page = client.get(location).text
+    assert helpers.shown(page, "model-version") == "regen-default@2026.11.1"
+    assert helpers.shown(page, "evidence").startswith("Rests on: class only")
+    assert helpers.shown(page, "relief-median") == "170"
+    assert helpers.shown(page, "relief-interval") == "15–2,701"  # the wide interval of class-only evidence
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", helpers.shown(page, "review-date"))
+    png = re.search(r'src="(/forecasts/\d+/timeline.png)"', page).group(1)
+    picture = client.get(png)
+    assert picture.headers["content-type"] == "image/png" and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_bad_value_gets_the_fields_message_and_keeps_everything(client, new_treatment):
+    page = new_treatment(
+        client, nerve="kneecap", age="abc", bmi="5", height_cm="171", patient_id="K-9", freeze_seconds="90"
+    )
+    assert page.status_code == 400
+    messages = dict(re.findall(r'<p class="msg" id="err-(\w+)">([^<]*)</p>', page.text))
+    assert set(messages) == {"nerve", "age", "bmi"}
+    assert "unknown nerve &#39;kneecap&#39;" in messages["nerve"] and "closest" in messages["nerve"]
+    assert messages["age"] == "abc is not a number"
+    assert "from 10 to 100 kg/m2" in messages["bmi"]
+    for name, value in (
+        ("nerve", "kneecap"),
+        ("age", "abc"),
+        ("height_cm", "171"),
+        ("patient_id", "K-9"),
+        ("freeze_seconds", "90"),
+    ):
+        assert f'name="{name}" ' in page.text and f'value="{value}"' in page.text
+    assert 'href="/patients/' not in client.get("/patients").text  # nothing saved
+
+
+def test_an_off_catalog_pair_is_refused_then_allowed_on_request(client, new_treatment):
+    refused = new_treatment(client, indication="occipital_neuralgia")
+    assert refused.status_code == 400 and "is not a catalog indication" in refused.text
+    allowed = new_treatment(client, indication="occipital_neuralgia", allow_any_nerve="yes")
+    assert allowed.status_code == 303
+    assert "not a catalog indication" in client.get(allowed.headers["location"]).text  # as a warning
+
+
+def _contact(client, helpers, treatment: str, **fields):
+    data = {"csrf_token": helpers.token(client), "contacted_on": date.today().isoformat(), **fields}
+    return client.post(f"{treatment}/contacts", data=data, follow_redirects=False)
+
+
+def test_still_relieved_moves_the_plan(client, new_treatment, helpers):
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    before = client.get(treatment).text
+    assert _contact(client, helpers, treatment, relieved="yes").status_code == 303
+    after = client.get(treatment).text
+    assert helpers.shown(after, "review-date") > date.today().isoformat() >= helpers.shown(before, "review-date")
+    assert float(helpers.shown(after, "relief-median").replace(",", "")) > float(helpers.shown(before, "relief-median"))
+    assert "still relieved on day 100" in after and "Earlier forecasts of this cycle" in after
+
+
+def test_pain_back_books_retreatment_now(client, new_treatment, helpers):
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    back = helpers.days_ago(10)
+    assert _contact(client, helpers, treatment, relieved="no", pain_back_on=back).status_code == 303
+    page = client.get(treatment).text
+    assert helpers.shown(page, "book-date") == back
+    assert helpers.shown(page, "relief-median") == "90"
+    assert "Next cycle" in page
+
+
+def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment, helpers):
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    _contact(client, helpers, treatment, relieved="yes")
+    page = _contact(client, helpers, treatment, relieved="no", pain_back_on=helpers.days_ago(30))
+    assert page.status_code == 400
+    assert "is not after relief_at_day 100" in page.text
+    assert f'value="{helpers.days_ago(30)}"' in page.text  # what was typed is kept
+    assert client.get(treatment).text.count("pain back</td>") == 0
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"relieved": "yes", "contacted_on": "2999-01-01"}, "is in the future"),
+        ({"relieved": "yes", "contacted_on": "2001-01-01"}, "is before the treatment"),
+        ({"relieved": "yes", "front_mm": "far"}, "&#39;far&#39; is not a number"),
+        ({"relieved": "yes", "pain_back_on": "2026-01-01"}, "goes with"),
+        ({"relieved": ""}, "say whether the patient is still relieved"),
+    ],
+)
+def test_contact_form_messages(client, new_treatment, helpers, fields, message):
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    page = _contact(client, helpers, treatment, **fields)
+    assert page.status_code == 400 and message in page.text
+
+
+def test_a_tinel_front_updates_the_forecast(client, new_treatment, helpers):
+    treatment = (
+        new_treatment(client, nerve="intercostal", indication="intercostal_neuralgia").headers["location"].split("?")[0]
+    )
+    assert _contact(client, helpers, treatment, relieved="yes", front_mm="40").status_code == 303
+    page = client.get(treatment).text
+    assert "front" in page and "<td>40</td>" in page
+
+
+def test_retreated_opens_the_next_cycle_with_the_history(client, new_treatment, helpers):
+    first = new_treatment(client, patient_id="R-1", treated_on=helpers.days_ago(300)).headers["location"].split("?")[0]
+    _contact(client, helpers, first, relieved="no", pain_back_on=helpers.days_ago(120))  # relief of 180 days
+    form = client.get(f"/treatments/new?previous={first.rsplit('/', 1)[1]}").text
+    assert "cycle 2" in form and "180 days" in form
+    data = {
+        "csrf_token": helpers.token(client),
+        "previous_id": first.rsplit("/", 1)[1],
+        "nerve": "SLGN",
+        "treated_on": helpers.days_ago(100),
+        "age": "64",
+    }
+    second = client.post("/treatments", data=data, follow_redirects=False).headers["location"].split("?")[0]
+    page = client.get(second).text
+    assert "cycle 2" in page and "shrunk toward 1 earlier cycle" in page
+    assert "retreated" in client.get(first).text
+    patient = re.search(r'href="(/patients/\d+)"', page).group(1)
+    both = client.get(patient).text
+    assert "cycle 1" in both and "cycle 2" in both and "R-1" in both
+
+
+def test_the_worklist_lists_and_drops(client, new_treatment, helpers):
+    treatment = new_treatment(client, patient_id="W-1").headers["location"].split("?")[0]
+    overdue = client.get("/worklist").text
+    assert helpers.shown(overdue, "overdue-count") == "1" and "W-1" in overdue
+    row = re.search(r"<tr><td><a href=\"/treatments/\d+\">W-1</a></td>(.*?)</tr>", overdue).group(1)
+    assert re.search(r"\d+ <span class=\"iv\">\([\d,]+–[\d,]+\)</span>", row)  # median and 80 % interval
+    assert re.search(r"<td>\d+%</td>", row)  # P(still relieved today)
+    assert "class only" in row and "regen-default@" in row
+    _contact(client, helpers, treatment, relieved="yes", contacted_on=helpers.days_ago(5))
+    assert helpers.shown(client.get("/worklist").text, "overdue-count") == "0"
+    assert _contact(client, helpers, treatment, relieved="no").status_code == 303
+    after = client.get("/worklist").text  # pain back today: book now, on this week's list
+    assert helpers.shown(after, "overdue-count") == "0" and helpers.shown(after, "week-count") == "1"
+    assert "book retreatment (pain back)" in after
+
+
+def test_patients_search_by_identifier_prefix(client, new_treatment, helpers):
+    new_treatment(client, patient_id="AB-1")
+    new_treatment(client, patient_id="ZZ-1")
+    page = client.post("/patients/search", data={"csrf_token": helpers.token(client), "q": "AB"})
+    assert "AB-1" in page.text and "ZZ-1" not in page.text
+    everything = client.post("/patients/search", data={"csrf_token": helpers.token(client), "q": "%"})
+    assert "AB-1" not in everything.text  # a LIKE wildcard is text, not a pattern
+
+
+@pytest.mark.parametrize(
+    "path", ["/treatments/999", "/patients/999", "/models/999", "/jobs/999", "/forecasts/999/timeline.png"]
+)
+def test_unknown_ids_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_values_are_escaped_everywhere(client, new_treatment, helpers):
+    evil = '<script>alert(1)</script>"'
+    location = new_treatment(client, patient_id=evil).headers["location"]
+    treatment = location.split("?")[0]
+    _contact(client, helpers, treatment, relieved="yes", note=evil)
+    for path in (
+        treatment,
+        "/worklist",
+        "/patients",
+        re.search(r'href="(/patients/\d+)"', client.get(treatment).text).group(1),
+    ):
+        text = client.get(path).text
+        assert "<script>alert" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;" in client.get(treatment).text
+
+
+def test_earlier_cycles_typed_on_the_first_form_carry_to_the_next(client, new_treatment, helpers):
+    first = (
+        new_treatment(client, patient_id="H-1", treated_on=helpers.days_ago(300), prior_relief_days="170;190")
+        .headers["location"]
+        .split("?")[0]
+    )
+    assert "shrunk toward 2 earlier cycle" in client.get(first).text
+    _contact(client, helpers, first, relieved="no", pain_back_on=helpers.days_ago(120))
+    data = {
+        "csrf_token": helpers.token(client),
+        "previous_id": first.rsplit("/", 1)[1],
+        "nerve": "SLGN",
+        "treated_on": helpers.days_ago(100),
+    }
+    second = client.post("/treatments", data=data, follow_redirects=False).headers["location"].split("?")[0]
+    assert "shrunk toward 3 earlier cycle" in client.get(second).text  # 170, 190 and this clinic's 180
