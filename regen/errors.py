@@ -6,7 +6,7 @@ place, prints ``Error: <message>`` on one line and exits 1.
 
 from __future__ import annotations
 
-__all__ = ["DataFileError", "FitWarning", "InputError", "ModelFileError", "RegenError", "RegenWarning"]
+__all__ = ["DataFileError", "FitWarning", "InputError", "ModelFileError", "RegenError", "RegenWarning", "UsageError"]
 
 
 class RegenError(Exception):
@@ -19,6 +19,10 @@ class InputError(RegenError, ValueError):
 
 class DataFileError(RegenError, ValueError):
     """An input file that cannot be read as a whole (missing column, not a CSV, ...)."""
+
+
+class UsageError(RegenError, ValueError):
+    """An argument that cannot be used as given: an output that is an input, a bad name (exit 2 in the CLI)."""
 
 
 class ModelFileError(RegenError, ValueError):

@@ -312,7 +312,7 @@ def score_file(
     model_file = (model,) if isinstance(model, str | os.PathLike) and os.path.isfile(model) else ()
     check_paths({"--output": target, "--errors": errors_path}, (*sources, *model_file), stdout_ok=True, table=True)
     model = resolve_model(model)
-    chunks = _checked(iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources)
+    chunks = _checked((iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources), sources)
     first = next(chunks)
     scoring = prepare_scoring(first.table.column_names, model, book_at_risk, allow_any_nerve)
     chunks = itertools.chain([first], chunks)
@@ -383,21 +383,39 @@ def input_paths(source: str) -> list[str]:
     return found
 
 
-def _checked(files):
-    """Chunks of every file in turn; the first checked for scoring, the others must have its columns."""
+def _checked(files, sources: list[str]):
+    """Chunks of every file in turn; every file must have the first one's columns, of the same types.
+
+    The rule for a glob: one table. A file whose columns, or whose column types
+    (Parquet's types; a CSV's columns are text), differ from the first file's is
+    refused naming both files and the column, before any of its rows is scored.
+    """
     from regen.errors import DataFileError
 
-    names = None
-    for chunks in files:
+    first = None
+    for source, chunks in zip(sources, files, strict=True):
         for chunk in chunks:
-            if names is None:
-                names = chunk.table.column_names
-            elif chunk.table.column_names != names:
+            schema = chunk.table.schema
+            if first is None:
+                first = (source, schema)
+            elif schema.names != first[1].names:
                 raise DataFileError(
-                    f"the input files do not have the same columns ({', '.join(names)} vs "
-                    f"{', '.join(chunk.table.column_names)})"
+                    f"{source} does not have the columns of {first[0]} ({', '.join(first[1].names)} vs "
+                    f"{', '.join(schema.names)}); the files of one glob are one table"
+                )
+            elif schema.types != first[1].types:
+                name, one, two = next(
+                    (n, a, b) for n, a, b in zip(schema.names, first[1].types, schema.types, strict=True) if a != b
+                )
+                raise DataFileError(
+                    f"{source}: column {name!r} is {_type_name(two)} but {_type_name(one)} in {first[0]}; the files "
+                    "of one glob are one table (save them in one format, with one type per column)"
                 )
             yield chunk
+
+
+def _type_name(kind) -> str:
+    return "text" if str(kind) in ("string", "large_string") else f"of type {kind}"
 
 
 def summary_lines(summary: dict) -> list[str]:

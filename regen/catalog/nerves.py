@@ -19,8 +19,10 @@ Examples
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from regen.errors import InputError
 from regen.utils.resources import data_path
@@ -81,8 +83,13 @@ def _split(cell: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def load_catalog() -> dict[str, Nerve]:
-    """Load ``data/nerves.csv`` once and return ``{id: Nerve}`` in file order."""
+def load_catalog() -> Mapping[str, Nerve]:
+    """Load ``data/nerves.csv`` once and return ``{id: Nerve}`` in file order, read-only.
+
+    Every prediction reads this mapping: it cannot be changed in place (a
+    caller's edit would change later predictions under the same model version).
+    Copy it (``dict(load_catalog())``) to build on it.
+    """
     nerves: dict[str, Nerve] = {}
     with data_path("nerves.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -103,7 +110,7 @@ def load_catalog() -> dict[str, Nerve]:
                 source=row["source"].strip(),
             )
             nerves[nerve.id] = nerve
-    return nerves
+    return MappingProxyType(nerves)
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +135,8 @@ class Indication:
 
 
 @lru_cache(maxsize=1)
-def load_indication_catalog() -> dict[str, Indication]:
-    """Load ``data/indications.csv`` once and return ``{id: Indication}`` in file order."""
+def load_indication_catalog() -> Mapping[str, Indication]:
+    """Load ``data/indications.csv`` once and return ``{id: Indication}`` in file order, read-only."""
     out: dict[str, Indication] = {}
     with data_path("indications.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -142,7 +149,7 @@ def load_indication_catalog() -> dict[str, Indication]:
                 source=row["source"].strip(),
             )
             out[ind.id] = ind
-    return out
+    return MappingProxyType(out)
 
 
 def pain_class(indication: str) -> str:

@@ -18,6 +18,7 @@ import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from regen.utils.resources import data_path
 
@@ -72,8 +73,8 @@ class Parameter:
 
 
 @lru_cache(maxsize=1)
-def parameter_table() -> dict[str, Parameter]:
-    """Load ``data/parameters.csv`` once and return ``{name: Parameter}``."""
+def parameter_table() -> Mapping[str, Parameter]:
+    """Load ``data/parameters.csv`` once and return ``{name: Parameter}``, read-only."""
     out: dict[str, Parameter] = {}
     with data_path("parameters.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -92,7 +93,7 @@ def parameter_table() -> dict[str, Parameter]:
     missing = [name for name in REQUIRED if name not in out]
     if missing:  # pragma: no cover - guards the shipped table
         raise RuntimeError(f"data/parameters.csv lacks {', '.join(missing)}")
-    return out
+    return MappingProxyType(out)
 
 
 def parameter_values() -> dict[str, dict[str, float]]:

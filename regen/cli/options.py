@@ -21,8 +21,7 @@ from enum import Enum
 
 import typer
 
-from regen.errors import RegenError
-from regen.files.paths import PathClashError
+from regen.errors import RegenError, UsageError
 from regen.utils.parsing import parse_number
 
 __all__ = [
@@ -144,7 +143,7 @@ def fail_cleanly(note: str = ""):
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
-    except PathClashError as exc:  # an output that collides with an input or another output: a usage error
+    except UsageError as exc:  # an output that collides with an input, a bad name: a usage error (exit 2)
         raise typer.BadParameter(str(exc)) from None
     except RegenError as exc:
         typer.echo(f"Error: {printable(exc)}{note}", err=True)

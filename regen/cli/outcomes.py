@@ -87,24 +87,6 @@ def fit(
 
     Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
     """
-    from regen.cli.options import check_paths as cli_check_paths
-
-    card = Path(output).with_suffix(".md")
-    cli_check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes,))
-    if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
-        raise typer.BadParameter(
-            f"{card} exists and is not a regen model card; the card of --output would "
-            "replace it: choose another --output or move that file",
-            param_hint="--output",
-        )
-    from regen.model.bundle import MAX_NAME_LENGTH, is_safe_name
-
-    if not is_safe_name(name):
-        raise typer.BadParameter(
-            f"give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
-            "starting with a letter or digit (it is written into every scored row)",
-            param_hint="--name",
-        )
     with fail_cleanly():
         from regen.fitting.fit_file import fit_file
         from regen.utils.text import printable
@@ -150,6 +132,10 @@ def evaluate(
         from regen.fitting.outcomes import load_outcomes
         from regen.model.model import load_model
 
+        if plot_dir is not None:  # before any work: the plots may not land on an input
+            from regen.reporting.plots import check_plot_dir
+
+            check_plot_dir(plot_dir, (outcomes, *((model,) if Path(model).is_file() else ())))
         loaded = load_model(_model_name(model))
         data = load_outcomes(outcomes)
         _warn_left_out(data.bad)

@@ -31,27 +31,8 @@ def report(
 
     Example: regen report scored.csv -o report.html --today 2026-11-25 --list-patients
     """
-    from regen.cli.options import check_paths as cli_check_paths
-
-    cli_check_paths({"--output": output}, (scored,))
-    extension = Path(output).suffix.lower()
-    if extension and extension not in (".html", ".htm"):
-        raise typer.BadParameter(
-            f"{printable(output)}: regen report writes HTML (.html, .htm), not "
-            f"{printable(extension)}; name the file accordingly",
-            param_hint="--output",
-        )
     with fail_cleanly():
-        from regen.errors import DataFileError
-        from regen.files.read import read_table
-        from regen.files.write import atomic_path
-        from regen.reporting.report import build_report
+        from regen.reporting.report import write_report
 
-        frame = read_table(scored)
-        try:
-            page = build_report(frame, today=today, list_patients=list_patients)
-        except DataFileError as exc:  # name the file: the library only sees a table
-            raise DataFileError(f"{scored}: {exc}") from None
-        with atomic_path(output) as tmp:
-            tmp.write_text(page, encoding="utf-8")
+        write_report(scored, output, today, list_patients=list_patients)
         typer.echo(f"report written to {printable(output)}", err=True)

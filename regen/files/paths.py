@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import stat
 
-from regen.errors import RegenError
+from regen.errors import UsageError
 
 __all__ = ["TABLE_SUFFIXES", "PathClashError", "check_paths", "output_kind"]
 
 
-class PathClashError(RegenError, ValueError):
+class PathClashError(UsageError):
     """An output path that would touch an input, another output, or something that is not a file."""
 
 
@@ -50,6 +50,31 @@ def _same_file(a: str, b: str, a_fd: int = 1, b_fd: int = 0) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """(device, inode, mode) of what an output path writes into: ``-`` is standard output; links followed."""
+    try:
+        st = os.fstat(1) if path == "-" else os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino, st.st_mode
+
+
+def _same_output(a: str, b: str) -> bool:
+    """Whether two outputs write into one file or stream, however they are spelled.
+
+    ``-``, ``/dev/stdout``, ``/proc/self/fd/1`` and a link to the scored file all
+    name what they write into; two outputs into one pipe, terminal or file
+    would mix two tables. The null device takes any number of outputs.
+    """
+    one, two = _identity(a), _identity(b)
+    if one is None or two is None:  # not there yet: the same name is the same file
+        return a != "-" and b != "-" and os.path.realpath(a) == os.path.realpath(b)
+    if one[:2] != two[:2]:
+        return False
+    null = _identity(os.devnull)
+    return null is None or one[:2] != null[:2]
 
 
 def _stream_is(fd: int, path: str) -> bool:
@@ -122,5 +147,8 @@ def check_paths(
     names = list(given.items())
     for i, (first, a) in enumerate(names):
         for second, b in names[i + 1 :]:
-            if a == b == "-" or _same_file(a, b, 1, 1):
-                raise PathClashError(f"{first} and {second} are the same ({a}); give two different outputs")
+            if a == b == "-" or _same_output(a, b):
+                shown = f"({a})" if a == b else f"({a} and {b})"
+                raise PathClashError(
+                    f"{first} and {second} write into the same file or stream {shown}; give two different outputs"
+                )

@@ -49,6 +49,7 @@ from regen.utils.parsing import CodedText
 __all__ = [
     "CHUNK_ROWS",
     "MAX_COLUMNS",
+    "MAX_WHOLE_BYTES",
     "Chunk",
     "TextColumns",
     "is_parquet",
@@ -60,6 +61,8 @@ CHUNK_ROWS = 50_000
 #: The widest file read (every column is passed through; memory grows with the width).
 MAX_COLUMNS = 10_000
 _BLOCK = 1 << 20
+#: The most read while looking for the end of the header row (then the file is refused).
+_MAX_HEADER_BYTES = 4 << 20
 
 
 class Chunk(NamedTuple):
@@ -92,6 +95,7 @@ class _Stream(io.RawIOBase):
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.quotes = Quotes()
         self.failed: BaseException | None = None
+        self.header_line = 1  # the line of the header row (after any blank lines)
 
     def readable(self) -> bool:
         return True
@@ -170,11 +174,11 @@ def _open_bytes(source: str):
 
 
 def _first_record(text: str) -> list[str] | None:
-    """The header: the first non-blank CSV record of ``text`` (None if not complete in it)."""
+    """The header: the first CSV record of ``text`` (None if not complete in it; blank lines skipped before)."""
     limit = csv.field_size_limit(max(len(text), 131072))  # a long first data field is still a field
     try:
-        rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-        header = next(row for row in rows if row)
+        rows = csv.reader(io.StringIO(text, newline=""))
+        header = next(rows)
         next(rows)
     except (StopIteration, csv.Error):
         return None
@@ -183,17 +187,50 @@ def _first_record(text: str) -> list[str] | None:
     return header
 
 
+#: Characters of a line that is blank before the header (spaces, tabs, commas: what spreadsheets leave).
+_BLANK = b" \t,\r"
+
+
+def _leading_blank_lines(data: bytes) -> tuple[int, int]:
+    """Bytes and lines of the blank lines (and a UTF-8 byte order mark) before the header in ``data``."""
+    at = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    lines = 0
+    while True:
+        end = data.find(b"\n", at)
+        if end < 0 or data[at:end].strip(_BLANK):
+            return at, lines
+        at, lines = end + 1, lines + 1
+
+
 def _header(stream: _Stream, name: str) -> list[str]:
+    """Read the header row (blank lines before it are skipped and counted in ``stream.header_line``).
+
+    Raises
+    ------
+    DataFileError
+        If the file is empty, its header is longer than the reader's limit of one
+        record (refused at once, however long the line), wider than
+        :data:`MAX_COLUMNS`, or repeats a name.
+    """
     size = _BLOCK
     while True:
         data = stream.prefix(size)
-        text = data.decode("utf-8", errors="replace")
+        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""  # one BOM: the reader drops it too
+        lead, lines = _leading_blank_lines(data)
+        text = data[lead:].decode("utf-8", errors="replace")  # after the first BOM (the reader drops it too)
         header = _first_record(text) if not stream.eof else _first_record(text + "\n\n")
         if header is not None or stream.eof:
             break
+        if size >= _MAX_HEADER_BYTES:
+            raise DataFileError(
+                f"{name}: no header row ends within the first {_MAX_HEADER_BYTES // 2**20} MiB (line "
+                f"{lines + 1} is longer than regen reads in one record); is this a CSV file?"
+            )
         size *= 2
-    if header is None or header == [""]:
+    if header is None or not any(cell.strip() for cell in header):
         raise DataFileError(f"{name}: the file is empty (no header row)")
+    stream.pending = bom + stream.pending[lead:] if lead > len(bom) else stream.pending  # the header comes first
+    stream.header_line = lines + 1
     _check_width(len(header), name)
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:
@@ -211,10 +248,14 @@ def _check_width(count: int, name: str) -> None:
         )
 
 
-def _arrow_error(exc: Exception, name: str, ragged: list, header: list | None = None) -> DataFileError:
+def _arrow_error(
+    exc: Exception, name: str, ragged: list, header: list | None = None, header_line: int = 1
+) -> DataFileError:
     if ragged:
         row = ragged[0]
         record = f"data record {row.number - 1}" if row.number else "a record"
+        if header_line > 1:
+            record += f" (after the header on line {header_line})"
         hint = delimiter_hint(header or [])
         cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
         return DataFileError(
@@ -276,7 +317,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise _arrow_error(exc, name, ragged, header) from None
+                raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
             if batch.num_rows:
                 last = batch
                 yield batch
@@ -286,7 +327,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
     except pa.ArrowInvalid as exc:
         if stream.failed is not None:
             raise stream.failed from None
-        raise _arrow_error(exc, name, ragged, header) from None
+        raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
     except Exception as exc:  # pyarrow may report an error raised under it (SIGTERM's exit) as its own
         if stream.failed is not None and exc is not stream.failed:
             raise stream.failed from None
@@ -420,9 +461,30 @@ class TextColumns(Mapping):
         return self.table.num_columns
 
 
-def read_table(source: str | os.PathLike):
-    """Read a whole table as text (see :func:`iter_chunks`); a header-only file gives no rows."""
+#: The most text :func:`read_table` holds in memory (a whole table: outcome files, scored files for a report).
+MAX_WHOLE_BYTES = 2 << 30
+
+
+def read_table(source: str | os.PathLike, max_bytes: int = MAX_WHOLE_BYTES):
+    """Read a whole table as text (see :func:`iter_chunks`); a header-only file gives no rows.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`iter_chunks`, and when the table's text passes ``max_bytes``
+        (2 GiB by default; a small compressed file can hold far more), refused
+        as soon as it does.
+    """
     import pyarrow as pa
 
-    tables = [chunk.text for chunk in iter_chunks(source)]
+    tables, held = [], 0
+    for chunk in iter_chunks(source):
+        held += chunk.text.nbytes
+        if held > max_bytes:
+            name = "stdin" if os.fspath(source) == "-" else os.fspath(source)
+            raise DataFileError(
+                f"{name}: more than {max_bytes / 2**20:,.0f} MiB of text; regen reads a whole table (outcomes, a "
+                "scored file for a report) up to that size; split the file or score it in chunks with regen score"
+            )
+        tables.append(chunk.text)
     return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()

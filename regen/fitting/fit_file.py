@@ -18,10 +18,48 @@ import os
 import warnings
 from pathlib import Path
 
-from regen.errors import FitWarning
+from regen.errors import FitWarning, UsageError
 from regen.fitting.cards import coefficient_table, finite_text, ratio_note, save_model
 
-__all__ = ["fit_file"]
+__all__ = ["check_fit_paths", "check_model_name", "fit_file"]
+
+
+def check_model_name(name: str) -> None:
+    """Refuse a model name that could not travel in every scored row (letters, digits, ``._@+-``).
+
+    Raises
+    ------
+    UsageError
+    """
+    from regen.model.bundle import MAX_NAME_LENGTH, is_safe_name
+
+    if not is_safe_name(name):
+        raise UsageError(
+            f"--name: give a model name of 1 to {MAX_NAME_LENGTH} ASCII letters, digits and . _ @ + -, "
+            "starting with a letter or digit (it is written into every scored row)"
+        )
+
+
+def check_fit_paths(outcomes: str | os.PathLike, output: str | os.PathLike, inputs: tuple = ()) -> None:
+    """Check a fit's outputs (the model and its card) against its inputs before any work.
+
+    Raises
+    ------
+    PathClashError
+        If the model or its card would be an input (the outcome file, a prior
+        model in ``inputs``), each other, or a file that is not a regen model card.
+    """
+    from regen.files.paths import PathClashError, check_paths
+
+    card = Path(output).with_suffix(".md")
+    if card == Path(output):
+        raise PathClashError(f"--output: {output} ends in .md, the name of its card; name the model e.g. clinic.json")
+    check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes, *inputs))
+    if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
+        raise PathClashError(
+            f"--output: {card} exists and is not a regen model card; the card of --output would "
+            "replace it: choose another --output or move that file"
+        )
 
 
 def fit_file(
@@ -47,15 +85,8 @@ def fit_file(
     from regen.fitting.relief_model import ReliefModel
     from regen.model.model import Model, thaw
 
-    card_path = Path(output).with_suffix(".md")
-    if card_path == Path(output) or card_path.resolve() == Path(outcomes).resolve():
-        from regen.errors import InputError
-
-        raise InputError(
-            f"the model card is written to {card_path}, which would overwrite "
-            f"{'the model' if card_path == Path(output) else 'the outcome file'}; name the model "
-            "file e.g. clinic.json"
-        )
+    check_fit_paths(outcomes, output)
+    check_model_name(name)
     frame = read_table(outcomes)
     data = load_outcomes(frame)
     with warnings.catch_warnings():  # returned in "warnings" below, in the summary's words

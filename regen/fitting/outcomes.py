@@ -251,13 +251,22 @@ def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarra
     if have >= need:
         return
     mix = data.censoring_mix
+    outside = int((data.observed & ~mask).sum())
     parts = [f"{mix['right']} still relieved at last contact", plural(mix["non_responder"], "non-responder")]
+    if outside:
+        parts.insert(
+            0,
+            f"{outside} observed but left out of this fit (an indication without enough ends, or "
+            "relief beyond the long-responder day)",
+        )
     if data.bad:
         parts.append(f"{plural(len(data.bad), 'row')} left out as invalid")
     hint = "" if data.has_lost_column else "; the table has no relief_lost_day column"
+    read = len(data) + len(data.bad)
     raise DataFileError(
         f"{purpose}: need at least {plural(need, 'row')} whose relief end is observed (a "
-        f"responder with relief_lost_day given); the data have {have} ({', '.join(parts)}){hint}"
+        f"responder with relief_lost_day given); of the {plural(read, 'row')} read, {have} "
+        f"{'has' if have == 1 else 'have'} one, and {', '.join(parts)}{hint}"
     )
 
 

@@ -295,8 +295,70 @@ def validate_bundle(bundle: object) -> dict:
     _text(bundle, "version")
     _check_parameters(bundle)
     _check_relief(bundle)
+    _check_descriptive(bundle)
     _check_forecasts(bundle)
     return dict(bundle)
+
+
+def _kind(value: object, kind: str) -> bool:
+    """Whether a JSON value is of a schema kind: text, count, number, flag, object, list, hex."""
+    if kind == "text":
+        return isinstance(value, str)
+    if kind == "count":
+        return type(value) is int and value >= 0
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "number or null":
+        return value is None or _kind(value, "number")
+    if kind == "flag":
+        return isinstance(value, bool)
+    if kind == "object":
+        return isinstance(value, Mapping)
+    if kind == "list":
+        return isinstance(value, list | tuple)
+    if kind == "hex":
+        return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{8,64}", value) is not None
+    raise ValueError(kind)
+
+
+#: The descriptive sections any command reads (cards, evaluate, fit's summary): each optional, and when
+#: present of this shape. ``{key: kind}``; a mapping of ``"*"`` gives the kind of every value of an object.
+DESCRIPTIVE = {
+    "description": "text",
+    "training": {"source": "text", "rows": "count", "sha256": "hex"},
+    "metrics": {"*": "number or null"},
+    "fit": {
+        "coef": {"*": "number"},
+        "coef_ci": {"*": "list"},
+        "coef_p": {"*": "number or null"},
+        "offset_coef": "number",
+        "design": {"numeric": {"*": "list"}, "binary": "list", "indications": "list"},
+        "aic": "number",
+        "log_likelihood": "number",
+        "family_reason": "text",
+        "n": "count",
+        "n_bad": "count",
+        "censoring": {"*": "count"},
+        "penalizer": "number",
+        "fit_offset": "flag",
+        "long_after_days": "number",
+        "regen_version": "text",
+    },
+}
+
+
+def _check_descriptive(bundle: Mapping, schema: Mapping = DESCRIPTIVE, where: str = "") -> None:
+    """Refuse a descriptive field of the wrong kind (a model that loads must work in every command)."""
+    for key, kind in schema.items():
+        values = bundle.items() if key == "*" else ([(key, bundle[key])] if key in bundle else [])
+        for name, value in values:
+            place = f"{where}.{name}" if where else name
+            if isinstance(kind, Mapping):
+                if not _kind(value, "object"):
+                    raise ModelFileError(f"model file field {place!r} is {short_repr(value)}, not an object")
+                _check_descriptive(value, kind, place)
+            elif not _kind(value, kind):
+                raise ModelFileError(f"model file field {place!r} is {short_repr(value)}, not {kind}")
 
 
 def _check_shape(bundle: Mapping) -> None:

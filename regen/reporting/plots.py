@@ -512,6 +512,36 @@ def save_timeline(model, forecast, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+#: The days of the calibration plots (one PNG each), as :func:`regen.fitting.evaluation.evaluate` computes them.
+CALIBRATION_DAYS = (90, 180, 365)
+
+
+def calibration_paths(directory: str | os.PathLike, days=CALIBRATION_DAYS) -> list[Path]:
+    """The PNG files :func:`plot_calibration` writes into ``directory``."""
+    return [Path(directory) / f"calibration_{day}d.png" for day in days]
+
+
+def check_plot_dir(directory: str | os.PathLike, inputs: tuple = ()) -> None:
+    """Check a plot folder and the files it will get against the inputs, before any work.
+
+    Raises
+    ------
+    PathClashError
+        If ``directory`` is an existing file, its parent does not exist, or a
+        plot to be written is (or links to) an input or not a regular file.
+    """
+    from regen.files.paths import PathClashError, check_paths
+
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise PathClashError(f"--plot-dir: {folder} is a file, not a folder; name a folder (it is created)")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise PathClashError(f"--plot-dir: the folder {folder.parent} does not exist; create it first")
+    for path in calibration_paths(folder):
+        if path.is_symlink() or path.exists():
+            check_paths({"--plot-dir": path}, inputs, suffix=".png")
+
+
 def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]:
     """One calibration PNG per day of :func:`regen.fitting.evaluation.evaluate`'s result."""
     plt = pyplot()
@@ -547,7 +577,7 @@ def _calibration_png(plt, result: Mapping, cal: Mapping, directory: Path, output
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left")
-    path = directory / f"calibration_{cal['day']}d.png"
+    path = calibration_paths(directory, [cal["day"]])[0]
     fig.tight_layout()
     fig.savefig(outputs.path(path), format="png")
     plt.close(fig)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -265,9 +267,18 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
         "<h2>Predicted relief end</h2>",
         _histogram(ok),
     ]
-    errors = tables.text_counts(c, "error", rows=~c.ok)
+    errors = tables.refused_columns(c) if not list_patients else tables.text_counts(c, "error", rows=~c.ok)
     if errors is not None and len(errors):
         parts += ["<h2>Not scored</h2>", tables.html_table(errors, wrap={"error"})]
+        if not list_patients:
+            parts.append(
+                _p(
+                    "Which columns held a value that was refused, without the values (a shared page carries no "
+                    "cell values); the reasons, row by row, are in the scored file's error column "
+                    "(or on this page with --list-patients).",
+                    "note",
+                )
+            )
         if list_patients and c.has_ids:
             import pandas as pd
 
@@ -312,3 +323,41 @@ def build_report(scored, today=None, title: str = "regen cohort report", *, list
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def write_report(
+    scored: str | os.PathLike, output: str | os.PathLike, today=None, *, list_patients: bool = False
+) -> Path:
+    """Read a scored file, build its page and write it: the function behind ``regen report``.
+
+    The output is checked first (an HTML name, not an input, not a folder); the
+    page appears whole or not at all.
+
+    Raises
+    ------
+    PathClashError
+        If ``output`` is the scored file, is not named ``.html`` / ``.htm`` (or
+        without an extension), or cannot be written.
+    DataFileError
+        If the scored file cannot be read or holds values ``regen score`` never writes (the file named).
+    """
+    from regen.errors import DataFileError
+    from regen.files.paths import PathClashError, check_paths
+    from regen.files.read import read_table
+    from regen.files.write import write_text
+    from regen.utils.text import printable
+
+    check_paths({"--output": output}, (scored,))
+    extension = Path(output).suffix.lower()
+    if extension and extension not in (".html", ".htm"):
+        raise PathClashError(
+            f"--output: {printable(output)}: regen report writes HTML (.html, .htm), not "
+            f"{printable(extension)}; name the file accordingly"
+        )
+    frame = read_table(scored)
+    try:
+        page = build_report(frame, today=today, list_patients=list_patients)
+    except DataFileError as exc:  # name the file: build_report only sees a table
+        raise DataFileError(f"{scored}: {exc}") from None
+    write_text(page, output)
+    return Path(output)

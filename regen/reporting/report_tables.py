@@ -454,6 +454,26 @@ def text_counts(c: Cohort, name: str, split: str | None = None, rows=None):
     return out.sort_values(["rows", name], ascending=[False, True]).head(_TOP)
 
 
+def refused_columns(c: Cohort):
+    """Rows not scored, by the input columns their errors name: no cell value, no reason text (a shareable page).
+
+    An error of ``regen score`` is ``column: what was wrong`` (several joined by ``; ``); only the
+    column names (the contract's) are kept.
+    """
+    import pandas as pd
+
+    from regen.schema.patients import INPUT_COLUMNS
+
+    known = {*INPUT_COLUMNS, "front_mm/front_day"}
+    text = c.frame.loc[~c.ok, "error"].fillna("").astype(str) if "error" in c.frame else pd.Series(dtype=str)
+    named = text.str.findall(r"(?:^|; )([a-z_/]+):").map(lambda found: sorted({n for n in found if n in known}))
+    frame = pd.DataFrame({"columns refused": named.map(lambda n: ", ".join(n) or "other"), "patient": c.key[~c.ok]})
+    if frame.empty:
+        return None
+    out = frame.groupby("columns refused").agg(rows=("patient", "size"), patients=("patient", "nunique"))
+    return out.reset_index().sort_values(["rows", "columns refused"], ascending=[False, True]).head(_TOP)
+
+
 def no_booking_sentence(c: Cohort) -> str:
     """Scored rows without a booking day (e.g. post-operative pain that ends by itself)."""
     n = int((c.ok & c.frame["retreatment_due_day"].isna()).sum())
