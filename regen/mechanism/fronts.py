@@ -75,14 +75,14 @@ def _errors(mm, day, grow, distance, params) -> np.ndarray:
         (
             beyond,
             lambda i, j: (
-                f"front {mm[i, j]:g} mm on day {day[i, j]:g} is beyond the lesion-to-target "
+                f"front_mm: front {mm[i, j]:g} mm on day {day[i, j]:g} is beyond the lesion-to-target "
                 f"distance ({distance[i]:.0f} mm): check the front, or pass the measured distance_mm"
             ),
         ),
         (
             from_freeze > fast,
             lambda i, j: (
-                f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
+                f"front_mm: front {mm[i, j]:g} mm on day {day[i, j]:g} implies at least "
                 f"{from_freeze[i, j]:.1f} mm/day, faster than any measured regrowth ({fast:g} mm/day): "
                 "check the measurement"
             ),
@@ -90,7 +90,7 @@ def _errors(mm, day, grow, distance, params) -> np.ndarray:
         (
             after_start < slow,
             lambda i, j: (
-                f"front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
+                f"front_mm: front {mm[i, j]:g} mm on day {day[i, j]:g} implies "
                 f"{after_start[i, j]:.2f} mm/day, slower than {slow:g} mm/day: not an advancing "
                 "regeneration front; check the measurement"
             ),
