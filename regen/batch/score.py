@@ -24,7 +24,7 @@ from regen.files.encode import csv_header, encode_csv
 from regen.files.paths import check_paths, output_kind
 from regen.files.read import TextColumns
 from regen.files.write import Outputs, write_table
-from regen.utils.text import printable
+from regen.utils.text import plural, printable
 
 __all__ = ["batch_notes", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
@@ -59,7 +59,7 @@ def predict_chunk(chunk, scoring) -> dict:
     from regen.schema.patients import validate_patients
 
     batch = validate_patients(TextColumns(chunk.text), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header)
-    pred = predict_batch(scoring.model, batch, scoring.book_at_risk)
+    pred = predict_batch(scoring.model, batch, scoring.plan)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
     pid = np.asarray(pred["patient_id"], dtype=object)  # as the schema read it (a "Patient ID" header too)
@@ -258,6 +258,8 @@ def score_file(
     book_at_risk: float | None = None,
     engine=None,
     allow_any_nerve: bool = False,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
 ) -> dict:
     """Score a file (or a glob of files) chunk by chunk; the outputs appear only when complete.
 
@@ -287,12 +289,15 @@ def score_file(
         ``(submit, window)``); it is started after every check has passed.
     allow_any_nerve : bool
         Score a nerve for an indication the catalog does not list for it, with a warning.
+    contact_at_risk, min_contact_gap : float, optional
+        The contact plan's rules (see :func:`regen.score_frame`).
 
     Returns
     -------
     dict
         ``rows``, ``scored``, ``not_scored``, ``duplicate_ids``, ``mapped``,
-        ``defaults``, ``warnings`` (file-level), ``seconds``.
+        ``defaults``, ``warnings`` (file-level), ``empty_rows_skipped`` (fully empty rows at the end of a
+        file, dropped), ``seconds``.
 
     Raises
     ------
@@ -303,7 +308,7 @@ def score_file(
     """
     import time
 
-    from regen.files.read import CHUNK_ROWS, iter_chunks
+    from regen.files.read import CHUNK_ROWS, BlankTail, iter_chunks, without_blank_tail
     from regen.model.model import resolve_model
     from regen.model.prediction import prepare_scoring
 
@@ -312,9 +317,14 @@ def score_file(
     model_file = (model,) if isinstance(model, str | os.PathLike) and os.path.isfile(model) else ()
     check_paths({"--output": target, "--errors": errors_path}, (*sources, *model_file), stdout_ok=True, table=True)
     model = resolve_model(model)
-    chunks = _checked((iter_chunks(path, chunksize or CHUNK_ROWS) for path in sources), sources)
+    tail = BlankTail()  # spreadsheets leave fully empty rows at the end: dropped, and counted
+    chunks = _checked(
+        (without_blank_tail(iter_chunks(path, chunksize or CHUNK_ROWS), tail) for path in sources), sources
+    )
     first = next(chunks)
-    scoring = prepare_scoring(first.table.column_names, model, book_at_risk, allow_any_nerve)
+    scoring = prepare_scoring(
+        first.table.column_names, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap
+    )
     chunks = itertools.chain([first], chunks)
     kind, summary = output_kind(target), _Summary()
     with Outputs() as outputs, engine if engine is not None else contextlib.nullcontext():
@@ -336,7 +346,7 @@ def score_file(
             writer.close()
         if errors_path:  # put in place with the output, or neither is
             _write_errors(summary.bad, errors_path, outputs)
-    return {**summary.as_dict(), "seconds": time.perf_counter() - start}
+    return {**summary.as_dict(), "empty_rows_skipped": tail.skipped, "seconds": time.perf_counter() - start}
 
 
 def _local(chunks, scoring, writer):
@@ -439,8 +449,10 @@ def summary_lines(summary: dict) -> list[str]:
         lines.append("; ".join(notes))
     lines += [f"Warning: {printable(w)}" for w in summary.get("warnings", [])]
     rows = f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'}"
+    skipped = summary.get("empty_rows_skipped", 0)
+    empty = f", and {plural(skipped, 'empty row')} at the end of the file skipped" if skipped else ""
     lines.append(
-        f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored in {summary['seconds']:.1f} s"
+        f"{rows}: {summary['scored']} scored, {summary['not_scored']} not scored{empty} in {summary['seconds']:.1f} s"
     )
     return lines
 

@@ -206,19 +206,46 @@ def first_indication(nerve_id: str) -> str:
     return nerve.indications[0] if nerve is not None and nerve.indications else ""
 
 
+@lru_cache(maxsize=1)
+def indication_aliases() -> Mapping[str, tuple[str, str]]:
+    """``data/indication_aliases.csv``: a clinic's spelling (normalised) -> (indication id or '', note).
+
+    An alias without an id names a condition the catalog does not hold; its
+    note says why and what to give instead.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    with data_path("indication_aliases.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    notes = {_key(r["alias"]): r["note"].strip() for r in rows}
+    for row in rows:
+        note = row["note"].strip()
+        if note.startswith("see ") and _key(note[4:]) in notes:  # "see PMPS": that row's note
+            note = notes[_key(note[4:])]
+        out[_key(row["alias"])] = (row["indication"].strip(), note)
+    return MappingProxyType(out)
+
+
 def resolve_indication(name: object) -> str:
-    """Return the indication id for a typed indication name.
+    """Return the indication id for a typed indication name, id or clinic spelling (``Knee OA``).
 
     Raises
     ------
     InputError
-        If the indication is not in the catalog; the message lists the closest.
+        If the indication is not in the catalog; the message lists the closest
+        ids and spellings, or says why a known spelling has no id.
     """
     key = _key(name)
     ids = indication_ids()
     if key in ids:
         return key
+    aliases = indication_aliases()
+    if key in aliases:
+        found, note = aliases[key]
+        if found:
+            return found
+        raise InputError(f"indication {str(name)!r}: {note}")
+    choices = {**{i: i for i in ids}, **{a: v[0] for a, v in aliases.items() if v[0]}}
     raise InputError(
-        f"unknown indication {str(name)!r}; closest: {_closest(key, list(ids))} "
+        f"unknown indication {str(name)!r}; closest: {_closest(key, choices)} "
         "(run 'regen nerves' to see the indications)"
     )

@@ -101,12 +101,31 @@ def predict(
         metavar="DAYS",
         help="Relief duration (days) of each earlier cycle on this nerve; repeatable.",
     ),
+    last_contact_on: str | None = typer.Option(
+        None, metavar="DATE", help="Follow-up as the clinic records it: date of the last contact (YYYY-MM-DD)."
+    ),
+    relieved_at_last_contact: bool | None = typer.Option(
+        None,
+        "--relieved-at-last-contact/--not-relieved-at-last-contact",
+        help="Whether the patient was still relieved at --last-contact-on.",
+    ),
+    relief_lost_on: str | None = typer.Option(None, metavar="DATE", help="Follow-up: the date pain came back."),
+    contact_at_risk: float | None = typer.Option(
+        None,
+        parser=_numbers(0.01, 0.99),
+        metavar="FRACTION",
+        help="Next contact on the day this fraction (0.01-0.99) of comparable responders, relieved at the last "
+        "contact, have lost relief. Default: 0.25.",
+    ),
+    min_contact_gap: float | None = typer.Option(
+        None, parser=_numbers(0, 365), metavar="DAYS", help="Least days between two contacts. Default: 14."
+    ),
     book_at_risk: float | None = typer.Option(
         None,
         parser=_numbers(0.01, 0.99),
         metavar="FRACTION",
-        help="Book retreatment by the day this fraction (0.01-0.99) of comparable patients have lost relief. "
-        "Default: 0.25 (review at half that fraction).",
+        help="For clinics that pre-book: book retreatment by the day this fraction (0.01-0.99) of comparable "
+        "patients have lost relief. Default: 0.25.",
     ),
     model: str | None = typer.Option(None, help=_MODEL_HELP),
     fmt: OutputFormat = typer.Option(
@@ -152,10 +171,16 @@ def predict(
             "front_mm": front_mm or None,
             "front_day": front_day or None,
             "prior_relief_days": prior_relief_days or None,
+            "last_contact_on": last_contact_on,
+            "relieved_at_last_contact": relieved_at_last_contact,
+            "relief_lost_on": relief_lost_on,
         }
         if allow_any_nerve:
             columns["allow_any_nerve"] = True
-        forecast = patient_forecast(loaded, book_at_risk, **columns)
+        from regen.model.prediction import plan_settings
+
+        plan = plan_settings(loaded.params, book_at_risk, contact_at_risk, min_contact_gap)
+        forecast = patient_forecast(loaded, plan, **columns)
         row = forecast.row
         if fmt == OutputFormat.json:
             from regen.utils.text import json_text

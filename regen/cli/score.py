@@ -35,7 +35,13 @@ def score(
         min=1,  # = regen.files.read.CHUNK_ROWS (tested), kept off the import path
         help="Rows per chunk and per Parquet row group (memory stays flat).",
     ),
-    book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Booking rule (default 0.25)."),
+    book_at_risk: float | None = typer.Option(
+        None, min=0.01, max=0.99, help="Pre-booking rule: retreatment_due_day (default 0.25)."
+    ),
+    contact_at_risk: float | None = typer.Option(
+        None, min=0.01, max=0.99, help="Contact rule: next_contact_day (default 0.25)."
+    ),
+    min_contact_gap: float | None = typer.Option(None, min=0, max=365, help="Least days between contacts (14)."),
     scheduler: str | None = typer.Option(
         None,
         help="--engine dask: address of an existing Dask scheduler (tcp://host:8786). "
@@ -85,6 +91,8 @@ def score(
                 chunksize=chunksize,
                 progress=tick,
                 book_at_risk=book_at_risk,
+                contact_at_risk=contact_at_risk,
+                min_contact_gap=min_contact_gap,
                 engine=runner,
                 allow_any_nerve=allow_any_nerve,
             )

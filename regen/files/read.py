@@ -41,6 +41,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+import numpy as np
+
 from regen.errors import DataFileError
 from regen.files.quotes import Quotes, quote_error
 from regen.schema.headers import delimiter_hint
@@ -50,11 +52,13 @@ __all__ = [
     "CHUNK_ROWS",
     "MAX_COLUMNS",
     "MAX_WHOLE_BYTES",
+    "BlankTail",
     "Chunk",
     "TextColumns",
     "is_parquet",
     "iter_chunks",
     "read_table",
+    "without_blank_tail",
 ]
 
 CHUNK_ROWS = 50_000
@@ -461,6 +465,53 @@ class TextColumns(Mapping):
         return self.table.num_columns
 
 
+class BlankTail:
+    """Counts the fully empty rows :func:`without_blank_tail` dropped from the end of a table."""
+
+    def __init__(self) -> None:
+        self.skipped = 0
+
+
+def _blank_rows(text) -> np.ndarray:
+    """Rows of a text table whose every cell is empty or whitespace (what a spreadsheet leaves at the end)."""
+    import pyarrow.compute as pc
+
+    blank = np.ones(text.num_rows, dtype=bool)
+    for column in text.columns:
+        blank &= np.asarray(pc.equal(pc.utf8_trim_whitespace(column), ""), dtype=bool)
+        if not blank.any():
+            break
+    return blank
+
+
+def without_blank_tail(chunks: Iterator[Chunk], tally: BlankTail) -> Iterator[Chunk]:
+    """The chunks with the fully empty rows at the very end of the table dropped (and counted in ``tally``).
+
+    Empty rows before the last row with any content are kept (a row keeps its
+    place); only the run at the end, which spreadsheets leave behind, is dropped.
+    The rows are held back until a later row shows whether the run ends the table.
+    A table left with no rows gives one empty chunk (its columns), as a header-only file does.
+    """
+    held: list[Chunk] = []
+    yielded = False
+    for chunk in chunks:
+        blank = _blank_rows(chunk.text)
+        if blank.all():  # all empty (or no rows at all): wait for what follows
+            held.append(chunk)
+            continue
+        yield from held
+        held, yielded = [], True
+        last = int(len(blank) - 1 - np.argmin(blank[::-1]))
+        if last < len(blank) - 1:
+            yield Chunk(chunk.table.slice(0, last + 1), chunk.text.slice(0, last + 1))
+            held.append(Chunk(chunk.table.slice(last + 1), chunk.text.slice(last + 1)))
+        else:
+            yield chunk
+    tally.skipped += sum(c.text.num_rows for c in held)
+    if not yielded and held:
+        yield Chunk(held[0].table.slice(0, 0), held[0].text.slice(0, 0))
+
+
 #: The most text :func:`read_table` holds in memory (a whole table: outcome files, scored files for a report).
 MAX_WHOLE_BYTES = 2 << 30
 
@@ -478,7 +529,7 @@ def read_table(source: str | os.PathLike, max_bytes: int = MAX_WHOLE_BYTES):
     import pyarrow as pa
 
     tables, held = [], 0
-    for chunk in iter_chunks(source):
+    for chunk in without_blank_tail(iter_chunks(source), BlankTail()):
         held += chunk.text.nbytes
         if held > max_bytes:
             name = "stdin" if os.fspath(source) == "-" else os.fspath(source)

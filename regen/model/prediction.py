@@ -40,7 +40,8 @@ from regen.catalog.parameters import param_value
 from regen.errors import InputError
 from regen.mechanism.regrowth import freeze_warnings, onset_time
 from regen.model.laws import follow_up_survival, history, nerve_times, next_cycle_relief, patient_relief
-from regen.planning.rules import retreatment_days, review_days
+from regen.planning.contacts import next_actions, next_contact_days
+from regen.planning.rules import retreatment_days
 from regen.schema.columns import (
     DETAIL_COLUMNS,
     FOLLOW_UP_COLUMNS,
@@ -96,11 +97,23 @@ class Scoring:
     model: object
     header: object
     columns: tuple
-    book_at_risk: float
+    plan: PlanSettings
     allow_any_nerve: bool
 
+    @property
+    def book_at_risk(self) -> float:
+        """The booking fraction of :attr:`plan`."""
+        return self.plan.book_at_risk
 
-def prepare_scoring(names, model, book_at_risk: float | None = None, allow_any_nerve: bool = False) -> Scoring:
+
+def prepare_scoring(
+    names,
+    model,
+    book_at_risk: float | None = None,
+    allow_any_nerve: bool = False,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
+) -> Scoring:
     """Check a table's headers, the model and the booking rule once, for every chunk of a run.
 
     Parameters
@@ -130,10 +143,10 @@ def prepare_scoring(names, model, book_at_risk: float | None = None, allow_any_n
         If ``model`` is not a loaded model.
     """
     check_model(model)
-    risk = check_book_at_risk(book_at_risk, model.params)
+    plan = plan_settings(model.params, book_at_risk, contact_at_risk, min_contact_gap)
     names = [str(n) for n in names]
     header = check_headers(names)
-    return Scoring(model, header, output_columns(names, header), risk, bool(allow_any_nerve))
+    return Scoring(model, header, output_columns(names, header), plan, bool(allow_any_nerve))
 
 
 def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
@@ -148,6 +161,45 @@ def check_book_at_risk(book_at_risk: float | None, params: Mapping) -> float:
     if not 0.0 < value < 1.0:
         raise InputError(f"book_at_risk: {book_at_risk!r} is not a fraction strictly between 0 and 1 (e.g. 0.25)")
     return value
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The planning rules of a run: booking, contact and gap (see :mod:`regen.planning.contacts`)."""
+
+    book_at_risk: float
+    contact_at_risk: float
+    min_contact_gap_days: float
+
+
+def plan_settings(
+    params: Mapping,
+    book_at_risk: float | None = None,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
+) -> PlanSettings:
+    """The planning rules to use: each given value checked, the others the shipped defaults.
+
+    Raises
+    ------
+    InputError
+        If a fraction is not strictly between 0 and 1, or the gap is not a number of days from 0 to 365.
+    """
+    from regen.catalog.parameters import parameter_table
+
+    table = parameter_table()
+    contact = table["contact_risk"].value if contact_at_risk is None else _fraction("contact_at_risk", contact_at_risk)
+    gap = table["min_contact_gap_days"].value if min_contact_gap is None else min_contact_gap
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not 0.0 <= float(gap) <= 365.0:
+        raise InputError(f"min_contact_gap: {min_contact_gap!r} is not a number of days from 0 to 365 (e.g. 14)")
+    return PlanSettings(check_book_at_risk(book_at_risk, params), float(contact), float(gap))
+
+
+def _fraction(name: str, value: object) -> float:
+    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    if not 0.0 < number < 1.0:
+        raise InputError(f"{name}: {value!r} is not a fraction strictly between 0 and 1 (e.g. 0.25)")
+    return number
 
 
 def check_model(model: object) -> None:
@@ -226,12 +278,14 @@ def _front_text(mech) -> np.ndarray:
     return out
 
 
-def _follow_up_text(given, lost, count, window) -> np.ndarray:
+def _follow_up_text(given, lost, count, window, non_response) -> np.ndarray:
     out = np.full(given.shape, "", dtype=object)
     still, is_lost = ~np.isnan(given), ~np.isnan(lost)
     out[still] = [f"still relieved on day {d:g}: remaining relief given that" for d in given[still]]
-    due = is_lost & ~window
+    due = is_lost & ~window & ~non_response
     out[due] = [f"relief lost on day {d:g}: retreatment due now, next cycle forecast" for d in lost[due]]
+    early = is_lost & non_response
+    out[early] = [f"relief lost on day {d:g}: probable non-response, review" for d in lost[early]]
     ended = is_lost & window
     out[ended] = [
         f"relief lost on day {d:g}: the analgesic window has ended (post-operative pain: no retreatment booked)"
@@ -244,13 +298,25 @@ def _follow_up_text(given, lost, count, window) -> np.ndarray:
 
 
 def _next_cycle(model, cols, mech, lost) -> dict[str, np.ndarray]:
-    """Relief-end quantiles of the next cycle (days after the retreatment), where relief was lost."""
+    """The next cycle where relief was lost: relief end and return of sensation, in days after the retreatment.
+
+    The retreatment freezes the nerve again: its return of sensation is a fresh
+    forecast (fronts mapped in the cycle that ended do not carry over).
+    """
     keys = [f"next_cycle_relief_end_{k}_day" for k in ("median", "p10", "p90")]
+    sensation = [f"next_cycle_sensation_return_{k}_day" for k in ("median", "p10", "p90")]
     is_lost = ~np.isnan(lost)
     if not is_lost.any():
-        return {key: np.full(lost.shape, np.nan) for key in keys}
+        return {key: np.full(lost.shape, np.nan) for key in (*keys, *sensation)}
     nxt = next_cycle_relief(model, cols, mech, lost)
-    return {key: np.where(is_lost, nxt.quantile(p), np.nan) for key, p in zip(keys, (0.5, 0.1, 0.9), strict=True)}
+    out = {key: np.where(is_lost, nxt.quantile(p), np.nan) for key, p in zip(keys, (0.5, 0.1, 0.9), strict=True)}
+    fresh = mech
+    if np.any(np.asarray(mech.get("anchor_day", 0.0)) > 0):
+        blank = np.full(np.shape(cols["front_mm"]), np.nan)
+        fresh = nerve_times({**cols, "front_mm": blank, "front_day": blank}, model.params)
+    for key, name in zip(sensation, ("median", "p10", "p90"), strict=True):
+        out[key] = np.where(is_lost, fresh[f"sensation_return_{name}_day"], np.nan)
+    return out
 
 
 def _self_limiting(indication: np.ndarray) -> np.ndarray:
@@ -282,38 +348,73 @@ def _relief_first(median_day: np.ndarray, floor_day: np.ndarray) -> list[str]:
     ]
 
 
-def _relief_columns(model, cols, mech, onset, book_at_risk) -> dict[str, np.ndarray]:
-    """Relief-end quantiles, P(relief) at fixed days, review and retreatment, follow-up, plan notes."""
+def _non_response(lost_day: np.ndarray, onset_median_day: np.ndarray) -> list[str]:
+    return [
+        f"relief lost on day {d:g}, before relief is usually noticed (day {o:.0f}): probable non-response, not "
+        "relief that ended; the forecast of relief does not apply: review before a retreatment"
+        for d, o in zip(lost_day, onset_median_day, strict=True)
+    ]
+
+
+_LOST_BY_CONTACT = "pain was back by the last contact (relief_lost_on not given): counted as lost on that contact's day"
+
+
+def _relief_columns(model, cols, mech, onset, plan: PlanSettings) -> dict[str, np.ndarray]:
+    """Relief-end quantiles, P(relief) at fixed days, the contact plan, booking, follow-up, plan notes."""
     dist = patient_relief(model, cols, mech)
     given, lost = cols["relief_at_day"], cols["relief_lost_day"]
     is_lost = ~np.isnan(lost)
+    non_response = is_lost & (lost < onset["relief_onset_day"])  # lost before relief is usually noticed
     quantiles = {k: dist.quantile(p, given) for k, p in (("median", 0.5), ("p10", 0.1), ("p90", 0.9))}
-    out = {f"relief_end_{k}_day": np.where(is_lost, lost, q) for k, q in quantiles.items()}
+    out = {
+        f"relief_end_{k}_day": np.where(non_response, np.nan, np.where(is_lost, lost, q)) for k, q in quantiles.items()
+    }
     surv = follow_up_survival(dist, RELIEF_DAYS, given, lost)
     for j, day in enumerate(RELIEF_DAYS):
         out[f"p_relief_{day}d"] = surv[:, j]
     floor = mech["arrival_p10_day"]  # pain fibres can conduct again once axons reach the target
-    due, relief_first = retreatment_days(dist.quantile(book_at_risk, given), quantiles["median"], floor)
+    due, relief_first = retreatment_days(dist.quantile(plan.book_at_risk, given), quantiles["median"], floor)
     window = _self_limiting(cols["indication"])
-    due = np.where(window, np.nan, np.where(is_lost, lost, due))
-    review = review_days(dist.quantile(book_at_risk / 2.0, given), onset["relief_onset_p90_day"], due)
+    due = np.where(window | non_response, np.nan, np.where(is_lost, lost, due))
+    contact = next_contact_days(
+        quantile_day=dist.quantile(plan.contact_at_risk, given),
+        onset_floor_day=onset["relief_onset_p90_day"],
+        last_contact_day=cols.get("last_contact_day", given),
+        min_gap_days=plan.min_contact_gap_days,
+    )
+    evidence = np.asarray(dist.level) != "mechanism"
+    contact = np.where(window, np.where(evidence, quantiles["p90"], np.nan), contact)  # the window's end
+    contact = np.where(is_lost, np.where(non_response, lost, np.nan), contact)
     out["retreatment_due_day"] = due
-    out["review_day"] = np.where(is_lost, lost, np.fmax(review, given))
-    out.update(_next_cycle(model, cols, mech, np.where(window, np.nan, lost)))  # no retreatment: no next cycle
-    out["p_response"] = np.where(~np.isnan(given) | is_lost, 1.0, dist.response)
+    out["next_contact_day"] = contact
+    out["review_day"] = contact  # the first contact replaced the review visit: an alias for one release
+    out["next_action"] = _coded(
+        next_actions(lost=is_lost, non_response=non_response, window=window, window_evidence=evidence)
+    )
+    out.update(_next_cycle(model, cols, mech, np.where(window | non_response, np.nan, lost)))
+    out["p_response"] = np.where(non_response, 0.0, np.where(~np.isnan(given) | is_lost, 1.0, dist.response))
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
     out["follow_up"] = _join(
-        _front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window)
+        _front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window, non_response)
     )
     notes = np.full(len(dist), "", dtype=object)
     notes[np.asarray(dist.level) == "mechanism"] = _NO_OUTCOME_DATA
     notes[window] = _join(notes[window], np.full(int(window.sum()), _WINDOW, dtype=object))
     early = relief_first & ~window & ~is_lost
     notes[early] = _relief_first(quantiles["median"][early], floor[early])
+    notes[non_response] = _non_response(lost[non_response], onset["relief_onset_day"][non_response])
+    by_contact = cols.get("lost_by_contact", np.zeros(len(dist), bool)) & ~non_response
+    notes[by_contact] = _join(notes[by_contact], np.full(int(by_contact.sum()), _LOST_BY_CONTACT, dtype=object))
     out["_plan_notes"] = notes
     out["_law"] = dist
     return out
+
+
+def _coded(values: np.ndarray) -> np.ndarray:
+    """A text column with its few distinct values encoded once."""
+    codes, uniques = factorize(values)
+    return CodedText.from_codes(codes, uniques)
 
 
 def _join(*notes: np.ndarray) -> np.ndarray:
@@ -366,20 +467,22 @@ def predict_columns(
 
 
 def predict_batch(
-    model, batch: PatientBatch, book_at_risk: float | None = None, laws: list | None = None
+    model, batch: PatientBatch, book_at_risk: float | PlanSettings | None = None, laws: list | None = None
 ) -> dict[str, np.ndarray]:
     """:func:`predict_columns` for patients already validated (:func:`regen.schema.patients.validate_patients`).
 
-    ``laws``, a list, receives the :class:`Laws` the prediction was made from (for a picture of them).
+    ``book_at_risk`` is the booking fraction or the run's :class:`PlanSettings`
+    (:func:`plan_settings`); ``laws``, a list, receives the :class:`Laws` the
+    prediction was made from (for a picture of them).
     """
     check_model(model)
     params = model.params
-    risk = check_book_at_risk(book_at_risk, params)
+    plan = book_at_risk if isinstance(book_at_risk, PlanSettings) else plan_settings(params, book_at_risk)
     cols = batch.columns
     mech = nerve_times(cols, params)
     errors = _join(batch.errors, np.asarray(mech["front_error"], dtype=object))
     onset = onset_time(params, len(batch))
-    relief = _relief_columns(model, cols, mech, onset, risk)
+    relief = _relief_columns(model, cols, mech, onset, plan)
     if laws is not None:
         laws.append(Laws(cols, mech, relief.pop("_law")))
     else:
@@ -416,7 +519,7 @@ def predict_batch(
     errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
     ok = errors == ""
     out = round_outputs(_blank_bad_rows(out, ok))
-    for kind in ("retreatment_due", "review"):  # dates from the days as shown
+    for kind in ("retreatment_due", "next_contact", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
     nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
     out["next_cycle_relief_end_median_date"] = (
@@ -435,24 +538,29 @@ _PLAUSIBLE_DAYS = (
     "sensation_return_p10_day",
     "sensation_return_p90_day",
     "relief_onset_day",
+)
+#: Days that may be blank (no relief end after a probable non-response, no contact after relief is lost)
+#: but, when given, must be finite days within 100 years.
+_OPTIONAL_DAYS = (
     "relief_end_median_day",
     "relief_end_p10_day",
     "relief_end_p90_day",
-    "review_day",
+    "retreatment_due_day",
+    "next_contact_day",
 )
 
 
 def _implausible(out: Mapping, version: str) -> np.ndarray:
     """An error for rows whose predictions are not finite days within 100 years (never reported as scored)."""
     days = np.column_stack([out[k] for k in _PLAUSIBLE_DAYS])
-    due = np.asarray(out["retreatment_due_day"], float)
+    optional = np.column_stack([np.asarray(out[k], float) for k in _OPTIONAL_DAYS])
     probs = np.column_stack([out[f"p_relief_{d}d"] for d in RELIEF_DAYS])
     with np.errstate(invalid="ignore"):
         good = (
             np.isfinite(days).all(1)
             & (days >= 0).all(1)
             & (days <= 36500).all(1)
-            & (np.isnan(due) | ((due >= 0) & (due <= 36500)))
+            & (np.isnan(optional) | ((optional >= 0) & (optional <= 36500))).all(1)
             & ((probs >= 0) & (probs <= 1)).all(1)
         )
     out = np.full(good.shape, "", dtype=object)
@@ -486,7 +594,15 @@ def output_columns(input_names, header=None) -> tuple[str, ...]:
     return columns
 
 
-def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_nerve: bool = False):
+def predict_frame(
+    model,
+    frame,
+    book_at_risk: float | None = None,
+    allow_any_nerve: bool = False,
+    *,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
+):
     """Score a DataFrame: the input columns untouched, then :data:`regen.schema.columns.OUTPUT_COLUMNS`
     (and :data:`regen.schema.columns.FOLLOW_UP_OUTPUT_COLUMNS` when the input has follow-up columns).
 
@@ -496,7 +612,7 @@ def predict_frame(model, frame, book_at_risk: float | None = None, allow_any_ner
     See :func:`regen.score_frame` (which also resolves the model).
     """
     frame = check_frame(frame)
-    scoring = prepare_scoring(frame.columns, model, book_at_risk, allow_any_nerve)
+    scoring = prepare_scoring(frame.columns, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap)
     out = frame.copy()
     batch = validate_patients(frame, allow_any_nerve=allow_any_nerve, header=scoring.header)
     pred = predict_batch(model, batch, scoring.book_at_risk)
@@ -544,7 +660,7 @@ def patient_columns(**columns: object) -> dict[str, np.ndarray]:
     return raw
 
 
-def patient_forecast(model, book_at_risk: float | None = None, **columns: object) -> Forecast:
+def patient_forecast(model, book_at_risk: float | PlanSettings | None = None, **columns: object) -> Forecast:
     """Predict one patient from keyword columns: the flat row (rounded as ``regen score`` rounds) and its laws.
 
     Parameters

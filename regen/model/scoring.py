@@ -21,13 +21,20 @@ from __future__ import annotations
 import os
 
 from regen.model.model import Model, resolve_model
-from regen.model.prediction import patient_forecast, predict_frame
+from regen.model.prediction import patient_forecast, plan_settings, predict_frame
 from regen.schema.columns import OUTPUT_COLUMNS
 
 __all__ = ["OUTPUT_COLUMNS", "predict_patient", "resolve_model", "score_frame"]
 
 
-def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None):
+def score_frame(
+    frame,
+    model: Model | str | os.PathLike | None = None,
+    book_at_risk: float | None = None,
+    *,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
+):
     """Score every row of ``frame``; input columns first, untouched, then the predictions.
 
     Parameters
@@ -40,6 +47,12 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_r
         The model (None = the embedded default; see :func:`regen.model.model.resolve_model`).
     book_at_risk : float, optional
         Retreatment booking rule, strictly between 0 and 1 (default: the model's 0.25).
+    contact_at_risk : float, optional
+        The next contact is on the day this fraction of comparable responders,
+        relieved at the last contact, have lost relief (default 0.25; see
+        :mod:`regen.planning.contacts`).
+    min_contact_gap : float, optional
+        Least days between two contacts (default 14).
 
     Returns
     -------
@@ -60,11 +73,18 @@ def score_frame(frame, model: Model | str | os.PathLike | None = None, book_at_r
         If ``frame`` is not a DataFrame or a mapping of columns, or ``model``
         is none of the accepted kinds.
     """
-    return predict_frame(resolve_model(model), frame, book_at_risk)
+    return predict_frame(
+        resolve_model(model), frame, book_at_risk, contact_at_risk=contact_at_risk, min_contact_gap=min_contact_gap
+    )
 
 
 def predict_patient(
-    model: Model | str | os.PathLike | None = None, book_at_risk: float | None = None, **columns: object
+    model: Model | str | os.PathLike | None = None,
+    book_at_risk: float | None = None,
+    *,
+    contact_at_risk: float | None = None,
+    min_contact_gap: float | None = None,
+    **columns: object,
 ) -> dict:
     """Predict one patient from keyword columns: one flat dict, rounded as ``regen score`` rounds.
 
@@ -72,8 +92,8 @@ def predict_patient(
     ----------
     model : Model, fitted ReliefModel, path, "default", "mechanism-only" or None
         As :func:`score_frame` takes it.
-    book_at_risk : float, optional
-        As :func:`score_frame` takes it.
+    book_at_risk, contact_at_risk, min_contact_gap : float, optional
+        As :func:`score_frame` takes them.
     **columns
         Patient and follow-up columns by name (``nerve="SLGN", age=64,
         front_mm=[20, 41], front_day=[40, 60]``); None means not given.
@@ -94,4 +114,6 @@ def predict_patient(
     >>> predict_patient("mechanism-only", nerve="SLGN")["model_version"].startswith("mechanism-only@")
     True
     """
-    return patient_forecast(resolve_model(model), book_at_risk, **columns).row
+    model = resolve_model(model)
+    plan = plan_settings(model.params, book_at_risk, contact_at_risk, min_contact_gap)
+    return patient_forecast(model, plan, **columns).row

@@ -47,8 +47,8 @@ _RELIEF, _ALL, _BAND, _SENSATION = "#e6550d", "#7f2704", "#fdd0a2", "#2171b5"
 #: Key days drawn across both panels (row key, label, colour, line style).
 _KEY_DAYS = (
     ("relief_onset_day", "relief onset (median)", "#238b45", ":"),
-    ("review_day", "review", "#6a51a3", "-."),
-    ("retreatment_due_day", "book retreatment by", "#cb181d", "-"),
+    ("next_contact_day", "next contact", "#6a51a3", "-."),
+    ("retreatment_due_day", "pre-booking: book by", "#cb181d", "-"),
 )
 _FOLLOW_UP_KEYS = ("relief_at_day", "relief_lost_day", "front_mm", "front_day")
 
@@ -170,9 +170,11 @@ def _observable(row: Mapping) -> bool:
 def _title(row: Mapping) -> str:
     who = f"Patient {row['patient_id']}: " if row.get("patient_id") not in (None, "") else ""
     when = f", treated {str(row['treated_on'])[:10]}" if row.get("treated_on") else ", treatment date not given"
+    evidence = f"\nrelief forecast rests on: {row['evidence']}" if row.get("evidence") else ""
     return (
         f"{who}{row['nerve']} ({row['indication']}){when}\n"
         f"model {row['model_version']}; estimates with uncertainty, decision support, not a medical device"
+        f"{evidence}"
     )
 
 
@@ -387,7 +389,7 @@ def _draw_follow_up(ax, row: Mapping) -> None:
 
 def _x_end(row: Mapping) -> float:
     """The days drawn: past every key day, but a very long relief p90 (years) is cut at 2.5 x the median."""
-    keys = ("sensation_return_p90_day", "retreatment_due_day", "review_day", "relief_end_median_day")
+    keys = ("sensation_return_p90_day", "retreatment_due_day", "next_contact_day", "relief_end_median_day")
     end = max([_num(row, k) for k in keys if math.isfinite(_num(row, k))] or [100.0])
     p90 = _num(row, "relief_end_p90_day")
     if math.isfinite(p90):

@@ -90,7 +90,7 @@ def render_prediction(row: Mapping) -> str:
         if interval:
             high = _num(row.get(interval[1]))
             span = f"{_day(row.get(interval[0]))} to {_whole(high) if math.isfinite(high) else '-'}"
-        date = printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
+        date = "" if date_key == "-" else printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
         lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{date}")
 
     line(
@@ -105,8 +105,15 @@ def render_prediction(row: Mapping) -> str:
         ("sensation_return_p10_day", "sensation_return_p90_day"),
     )
     line("Relief end (responders)", "relief_end_median_day", ("relief_end_p10_day", "relief_end_p90_day"))
-    line("Review visit", "review_day", None)
-    line("Book retreatment by", "retreatment_due_day", None)
+    action = printable(row.get("next_action") or "")
+    booking = action == "book retreatment"
+    key, date_key = (
+        ("retreatment_due_day", "retreatment_due_date") if booking else ("next_contact_day", "next_contact_date")
+    )
+    when = printable(row.get(date_key) or "")
+    what = action + (" (now)" if booking else "")
+    lines.append(f"{'Next step':<26}{_day(row.get(key)):>10}  {what:<17}{' ' if len(what) >= 17 else ''}{when}")
+    line("(pre-booking) book by", "retreatment_due_day", None)
     if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
         _num(row.get("next_cycle_relief_end_median_day"))
     ):
@@ -116,9 +123,17 @@ def render_prediction(row: Mapping) -> str:
             ("next_cycle_relief_end_p10_day", "next_cycle_relief_end_p90_day"),
             "next_cycle_relief_end_median_date",
         )
+    if math.isfinite(_num(row.get("next_cycle_sensation_return_median_day"))):
+        line(
+            "Next cycle: sensation **",
+            "next_cycle_sensation_return_median_day",
+            ("next_cycle_sensation_return_p10_day", "next_cycle_sensation_return_p90_day"),
+            "-",
+        )
     if any(text.startswith("Next cycle") for text in lines):
         lines.append(
-            f"{'':26}** days after a retreatment on the day relief was lost; the date is that day + the median"
+            f"{'':26}** days after a retreatment on the day relief was lost (a fresh freeze); the date is "
+            "that day + the median"
         )
     lines.append(
         f"{'P(still relieved)':<26}90 d: {_pct(row.get('p_relief_90d'))}   "

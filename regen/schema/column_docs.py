@@ -71,6 +71,23 @@ INPUT_MEANINGS: dict[str, tuple[str, str, str]] = {
     "front_mm": ("list of numbers", _LIST, "follow-up: measured regeneration front, mm distal to the lesion"),
     "front_day": ("list of numbers", _LIST, "follow-up: day of each front_mm measurement (same count)"),
     "prior_relief_days": ("list of numbers", _LIST, "follow-up: relief duration of each earlier cycle"),
+    "last_contact_on": (
+        "date",
+        f"YYYY-MM-DD, years {YEARS[0]} to {YEARS[1]}, after treated_on",
+        "follow-up as a clinic records it: the date of the last contact (needs treated_on; the next contact is "
+        "planned after it). One form per row: these dates or relief_at_day / relief_lost_day",
+    ),
+    "relieved_at_last_contact": (
+        "yes/no",
+        f"{_YES_NO}; blank = not asked",
+        "follow-up: whether the patient was still relieved at last_contact_on (no without relief_lost_on: lost "
+        "by that contact)",
+    ),
+    "relief_lost_on": (
+        "date",
+        f"YYYY-MM-DD, years {YEARS[0]} to {YEARS[1]}, after treated_on",
+        "follow-up: the date pain came back (as relief_lost_day, as a date)",
+    ),
     "relief_last_seen_day": (
         "number",
         "from 0 to 36500",
@@ -119,15 +136,24 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "relieved, long responders as relieved)",
     "p_relief_180d": "probability of still being relieved on day 180 (as p_relief_90d)",
     "p_relief_365d": "probability of still being relieved on day 365 (as p_relief_90d)",
-    "retreatment_due_day": "book retreatment by this day: the day by which the booking fraction (default 0.25, "
+    "retreatment_due_day": "for clinics that pre-book: book retreatment by this day (relief lost: that day, "
+    "due now): the day by which the booking fraction (default 0.25, "
     "--book-at-risk) of comparable patients have lost relief, not before the axons can have "
     "reached their target unless relief ends first (said in warnings); blank for "
     "post-operative pain (an analgesic window)",
     "retreatment_due_date": "retreatment_due_day as a date (YYYY-MM-DD; blank without treated_on)",
     "model_version": "the model that made the row's predictions (name@version)",
     "error": "why the row was not scored (blank when it was); its prediction columns are then blank",
-    "review_day": "a review visit before the booking day (half the booking fraction, after onset is judgeable)",
-    "review_date": "review_day as a date (YYYY-MM-DD; blank without treated_on)",
+    "next_contact_day": "the day to check on relief: the day by which the contact fraction (default 0.25, "
+    "--contact-at-risk) of comparable responders relieved at the last contact (at onset for the first) have lost "
+    "relief; never before relief can be judged (onset p90) nor within --min-contact-gap days (14) of the last "
+    "contact; blank when relief is lost (book instead) or for an analgesic window without outcome data",
+    "next_contact_date": "next_contact_day as a date (YYYY-MM-DD; blank without treated_on)",
+    "next_action": "what to do next: call; book retreatment (relief lost); review: probable non-response "
+    "(relief lost before it is usually noticed); call at the window's end / none: analgesic window "
+    "(post-operative pain)",
+    "review_day": "the same as next_contact_day (the first contact replaced the review visit; kept for one release)",
+    "review_date": "the same as next_contact_date (kept for one release)",
     "evidence": "what stands behind the relief forecast: studies of the indication, of its pain class only, or "
     "the mechanism only",
     "warnings": "warnings about the row (e.g. a warm probe, a nerve outside its catalog indications), several "
@@ -162,6 +188,12 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "next_cycle_relief_end_p90_day": "given relief_lost_day: 90th percentile of the next cycle's relief end",
     "next_cycle_relief_end_median_date": "given relief_lost_day and treated_on: the calendar date of the next "
     "cycle's median relief end (retreatment day + median)",
+    "next_cycle_sensation_return_median_day": "given relief_lost_day: median return of sensation after the "
+    "retreatment (a fresh freeze), counted from the retreatment",
+    "next_cycle_sensation_return_p10_day": "given relief_lost_day: 10th percentile of the next cycle's return of "
+    "sensation",
+    "next_cycle_sensation_return_p90_day": "given relief_lost_day: 90th percentile of the next cycle's return of "
+    "sensation",
     "follow_up": "what the follow-up columns changed (still relieved on day D, relief lost on day D, history)",
 }
 

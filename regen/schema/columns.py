@@ -71,7 +71,19 @@ PATIENT_COLUMNS = (
 #: Follow-up columns (optional): still relieved on a day, relief lost on a day,
 #: regeneration fronts, earlier cycles. ``front_mm``, ``front_day`` and
 #: ``prior_relief_days`` hold one number or a ';'-separated list (``"20;41"``).
-FOLLOW_UP_COLUMNS = ("relief_at_day", "relief_lost_day", "front_mm", "front_day", "prior_relief_days")
+FOLLOW_UP_COLUMNS = (
+    "relief_at_day",
+    "relief_lost_day",
+    "front_mm",
+    "front_day",
+    "prior_relief_days",
+    "last_contact_on",
+    "relieved_at_last_contact",
+    "relief_lost_on",
+)
+#: The follow-up as a clinic records it (dates); the same information as ``relief_at_day`` /
+#: ``relief_lost_day`` (days since the treatment): one form per row.
+CONTACT_COLUMNS = ("last_contact_on", "relieved_at_last_contact", "relief_lost_on")
 LIST_COLUMNS = ("front_mm", "front_day", "prior_relief_days")
 
 #: Outcome columns (input of fit and evaluate), beside the patient columns.
@@ -106,6 +118,9 @@ PREDICTION_COLUMNS = (
 #: contract's columns, then the review (planning) and the additions.
 OUTPUT_COLUMNS = (
     *PREDICTION_COLUMNS,
+    "next_contact_day",
+    "next_contact_date",
+    "next_action",
     "review_day",
     "review_date",
     "evidence",
@@ -123,6 +138,9 @@ FOLLOW_UP_OUTPUT_COLUMNS = (
     "next_cycle_relief_end_p10_day",
     "next_cycle_relief_end_p90_day",
     "next_cycle_relief_end_median_date",
+    "next_cycle_sensation_return_median_day",
+    "next_cycle_sensation_return_p10_day",
+    "next_cycle_sensation_return_p90_day",
     "follow_up",
 )
 

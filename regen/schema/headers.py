@@ -36,7 +36,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from regen.catalog.synonyms import header_synonyms, word_synonyms
 from regen.errors import DataFileError
+from regen.utils.text import header_key
 
 __all__ = ["HeaderMatch", "delimiter_hint", "header_key", "match_headers"]
 
@@ -46,32 +48,6 @@ _MIN_PREFIX = 4  # a known name cut short to at least this many letters still lo
 #: ``diabtes``, ``agee``, ``heigth_cm``; not ``relief_onset_day`` for ``relief_lost_day``.
 _CLOSE = 0.75
 _MAX_GUESSES = 1000  # unknown headers looked at for a near miss (a file of 100,000 columns stays fast)
-#: Words of a header (split at anything but letters and digits) that name a column in other words.
-_SYNONYMS = {
-    "height": "heightcm",
-    "smoking": "smoker",
-    "smokes": "smoker",
-    "diabetic": "diabetes",
-    "gender": "sex",
-    "treatment": "treatedon",
-    "treated": "treatedon",
-    "procedure": "treatedon",
-    "distance": "distancemm",
-    "temperature": "probetempc",
-    "temp": "probetempc",
-    "probe": "probetempc",
-    "cycles": "freezecycles",
-    "indications": "indication",
-    "diagnosis": "indication",
-}
-
-
-def header_key(name: object) -> str:
-    """The comparison key of a header: lower case, without spaces, ``-`` and ``_``."""
-    text = unicodedata.normalize("NFKC", str(name)).strip().lower()  # full-width 'ａｇｅ' is 'age'
-    for ch in (" ", "-", "_", "\t", "\ufeff"):  # a byte order mark left on the first header (two BOMs)
-        text = text.replace(ch, "")
-    return text
 
 
 @dataclass
@@ -124,7 +100,7 @@ def _named_in_words(name: object, known: dict[str, str], found: dict[str, str]) 
     for i in range(len(words)):  # runs of words too: relief_lost_day(s), prior treatments (n)
         for j in range(i + 1, len(words) + 1):
             run = "".join(words[i:j])
-            key = _SYNONYMS.get(run, run)
+            key = header_key(word_synonyms().get(run, run))
             if key in known and known[key] not in found:
                 return known[key], key == run
     return None, False
@@ -179,6 +155,16 @@ def _match(names: tuple, known: tuple) -> HeaderMatch:
             match.mapped[str(headers[0])] = column
     unknown = [name for name in names if header_key(name) not in by_key]
     for name in unknown[:_MAX_GUESSES]:
+        synonym = header_synonyms().get(header_key(name))
+        if synonym in known:  # a clinic's name for a column (data/header_synonyms.csv)
+            if synonym in match.columns:
+                match.warnings.append(
+                    f"column {str(name)!r} is not read: it names {synonym!r}, which the file has already"
+                )
+            else:
+                match.unread[str(name)] = synonym
+                match.warnings.append(f"column {str(name)!r} is not read: rename it to {synonym!r} to use it")
+            continue
         guess, strong = _looks_like(header_key(name), by_key), True
         if guess is None:
             guess, strong = _named_in_words(name, by_key, match.columns)

@@ -356,14 +356,14 @@ def _coded(values: np.ndarray) -> np.ndarray:
     return CodedText.from_codes(*factorize(values))
 
 
-def _dates(raw: Mapping, n: int, errors: _Errors) -> np.ndarray:
-    values = _column(raw, "treated_on", n)
+def _dates(raw: Mapping, n: int, errors: _Errors, name: str = "treated_on") -> np.ndarray:
+    values = _column(raw, name, n)
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if values.dtype.kind == "M":
         days = values.astype("datetime64[D]")
         outside = years_outside(days)
-        errors.add(outside, lambda i: f"treated_on: {days[i]} is outside the years {YEARS[0]} to {YEARS[1]}")
+        errors.add(outside, lambda i: f"{name}: {days[i]} is outside the years {YEARS[0]} to {YEARS[1]}")
         return np.where(outside, np.datetime64("NaT"), days)
     codes, uniques = factorize(date_texts(values))
     parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[D]")
@@ -372,9 +372,65 @@ def _dates(raw: Mapping, n: int, errors: _Errors) -> np.ndarray:
         try:
             parsed[j] = parse_date(text)
         except InputError as exc:
-            message[j] = f"treated_on: {exc}"
+            message[j] = f"{name}: {exc}"
     errors.add(message[codes] != "", lambda i: message[codes[i]])
     return parsed[codes]
+
+
+def _contacts(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
+    """The follow-up as dates (``last_contact_on``, ``relieved_at_last_contact``, ``relief_lost_on``) as day counts.
+
+    Sets ``relief_at_day`` / ``relief_lost_day`` where the dates give them (one
+    form per row: both forms in one row are refused), ``last_contact_day`` (the
+    day of the last contact, from either form; NaN without one) and
+    ``lost_by_contact`` (pain back by the last contact, its date not given).
+    """
+    contact = _dates(raw, n, errors, "last_contact_on")
+    lost_on = _dates(raw, n, errors, "relief_lost_on")
+    values = _column(raw, "relieved_at_last_contact", n)
+    blank = _blank(values, n)
+    relieved, bad = to_bool(values) if values is not None else (np.zeros(n, bool), np.zeros(n, bool))
+    errors.add(bad, lambda i: f"relieved_at_last_contact: {_fmt(values[i])} is not yes/no (blank: not asked)")
+    yes, no = ~blank & ~bad & relieved, ~blank & ~bad & ~relieved
+    treated = cols["treated_on"]
+    has_contact, has_lost = ~np.isnat(contact), ~np.isnat(lost_on)
+    dated = has_contact | has_lost | ~blank
+    errors.add(
+        dated & np.isnat(treated),
+        "treated_on: needed with last_contact_on / relieved_at_last_contact / relief_lost_on (their days are "
+        "counted from it)",
+    )
+    errors.add(~blank & ~has_contact, "relieved_at_last_contact: give the date of that contact in last_contact_on")
+    with np.errstate(invalid="ignore"):
+        contact_day = (contact - treated).astype(float)
+        lost_day = (lost_on - treated).astype(float)
+    contact_day[np.isnat(contact) | np.isnat(treated)] = np.nan
+    lost_day[np.isnat(lost_on) | np.isnat(treated)] = np.nan
+    for name, day in (("last_contact_on", contact_day), ("relief_lost_on", lost_day)):
+        errors.add(day < 0, lambda i, name=name: f"{name}: {_date_text(raw, name, i)} is before treated_on")
+        errors.add(day == 0, lambda i, name=name: f"{name}: {_date_text(raw, name, i)} is the treatment day itself")
+    both = dated & (~np.isnan(cols["relief_at_day"]) | ~np.isnan(cols["relief_lost_day"]))
+    errors.add(
+        both,
+        "give the follow-up in one form per row: relief_at_day / relief_lost_day (days) or last_contact_on / "
+        "relieved_at_last_contact / relief_lost_on (dates), not both",
+    )
+    with np.errstate(invalid="ignore"):
+        errors.add(
+            yes & has_lost & (lost_day <= contact_day),
+            lambda i: "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on",
+        )
+    take = dated & ~both
+    cols["relief_at_day"] = np.where(take & yes, contact_day, cols["relief_at_day"])
+    cols["lost_by_contact"] = take & no & ~has_lost
+    cols["relief_lost_day"] = np.where(
+        take & has_lost, lost_day, np.where(cols["lost_by_contact"], contact_day, cols["relief_lost_day"])
+    )
+    cols["last_contact_day"] = np.fmax(np.where(has_contact, contact_day, np.nan), cols["relief_at_day"])
+
+
+def _date_text(raw: Mapping, name: str, i: int) -> str:
+    return str(np.asarray(raw[name], dtype=object)[i]).strip()
 
 
 def _follow_up(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
@@ -421,11 +477,18 @@ def check_headers(names: list) -> HeaderMatch:
     if "nerve" not in match.columns:
         raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + delimiter_hint(names))
     if match.unread:
-        header, column = next(iter(match.unread.items()))
+        renames = [f"{printable(header)!r} -> {column!r}" for header, column in match.unread.items()]
+        if len(renames) == 1:
+            header, column = next(iter(match.unread.items()))
+            raise DataFileError(
+                f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
+                f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
+                "unit and coding, see 'regen columns') or remove it"
+            )
         raise DataFileError(
-            f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
-            f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
-            "unit and coding, see 'regen columns') or remove it"
+            f"{len(renames)} columns are not read but look like columns the file lacks (every row would get "
+            f"their defaults): rename {', '.join(renames)} (check units and codings, see 'regen columns') or "
+            "remove them"
         )
     return match
 
@@ -454,6 +517,7 @@ def _typed(view: Mapping, n: int, errors: _Errors, allow_any_nerve: bool) -> tup
     cols["sex"] = _texts(view, "sex", n, errors, _sex)
     cols["treated_on"] = _dates(view, n, errors)
     _follow_up(view, cols, n, errors)
+    _contacts(view, cols, n, errors)
     allow = cols.pop(ALLOW_ANY_NERVE) | bool(allow_any_nerve)
     off = given & (off_catalog(cols["nerve"], cols["indication"]) != "")
     errors.add(off & ~allow, lambda i: off_catalog_message(cols["nerve"][i], cols["indication"][i]))

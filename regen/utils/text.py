@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
-__all__ = ["json_safe", "json_text", "plural", "printable", "short_repr"]
+__all__ = ["header_key", "json_safe", "json_text", "plural", "printable", "short_repr"]
 
 #: The characters escaped in messages: controls, format characters (zero-width, bidi), line and
 #: paragraph separators, and lone surrogates.
@@ -77,3 +77,18 @@ def json_text(value: object, **kwargs) -> str:
     if text.isprintable():
         return text
     return "".join(json.dumps(c)[1:-1] if c not in "\n " and is_hidden(c) else c for c in text)
+
+
+def header_key(name: object) -> str:
+    """The comparison key of a column header: NFKC (full-width ``ａｇｅ`` is ``age``), lower case, without
+    spaces, ``-``, ``_``, tabs and a byte order mark.
+
+    Examples
+    --------
+    >>> header_key(" Treated_On "), header_key("Patient ID")
+    ('treatedon', 'patientid')
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    for ch in (" ", "-", "_", "\t", "\ufeff"):
+        text = text.replace(ch, "")
+    return text
