@@ -145,10 +145,13 @@ def follow_up_survival(
 ) -> np.ndarray:
     """P(still relieved) at ``times`` given the follow-up (``n x k``): the one rule every output uses.
 
+    ``times``: ``k`` days for every patient, or an ``n x k`` array of each patient's own days.
+
     Still relieved on day D: the law given relief then (response drops out).
     Relief lost on day D: an observation, relieved before D and not from D on.
     """
     t = np.asarray(times, float)
     lost = np.asarray(relief_lost_day, float)
     surv = dist.survival(t, relief_at_day)
-    return np.where(np.isnan(lost)[:, None], surv, (t[None, :] < lost[:, None]).astype(float))
+    days = t if t.ndim == 2 else t[None, :]  # one row of days for all, or each patient's own (n x k)
+    return np.where(np.isnan(lost)[:, None], surv, (days < lost[:, None]).astype(float))

@@ -110,8 +110,12 @@ class ReliefDistribution:
     def responder_survival(
         self, times: Sequence[float] | np.ndarray, given_day: np.ndarray | None = None
     ) -> np.ndarray:
-        """P(still relieved at each time | responder [, relieved at ``given_day``]), ``n x k``."""
-        t = np.broadcast_to(np.asarray(times, float), (len(self), np.size(times)))
+        """P(still relieved at each time | responder [, relieved at ``given_day``]), ``n x k``.
+
+        ``times`` is one row of ``k`` days for every patient, or an ``n x k`` array (each patient's own days).
+        """
+        t = np.asarray(times, float)
+        t = t if t.ndim == 2 else np.broadcast_to(t, (len(self), t.size))  # n x k: a day per patient and column
         long = self.long[:, None]
         s_t = long + (1.0 - long) * self._ends_survival(t)
         given = self._from(given_day)[:, None]

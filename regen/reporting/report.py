@@ -1,14 +1,20 @@
-"""A self-contained HTML page for a clinic: who is overdue, who is due when.
+"""A self-contained HTML page for a clinic: whom to call this week, who is overdue, and how sure each date is.
 
-The page answers "whom do we call this week": reviews and retreatment
-bookings already past ``today`` (with how many days late) come first, then a
-continuous calendar of the next 12 calendar weeks and 24 calendar months
-(empty periods included), the evidence behind the predictions, and the cohort.
-Patients are counted by ``patient_id`` (a repeated id counts once). Patient
-identifiers appear only in the optional working list (``list_patients=True``),
-so a page made with the defaults can be shared. Everything is inline (figures
-as base64 PNG, no script, a Content-Security-Policy that forbids any fetch);
-every text is HTML-escaped and control characters are shown as ``\\xNN``.
+The page is made from a scored file (or a clinic export with its follow-up:
+``last_contact_on``, ``relieved_at_last_contact``, ``relief_lost_on``) and
+the model that scored it, for one ``today``. One row per patient and nerve
+(:func:`regen.reporting.worklist.worklist`): the next action (call to check
+on relief, book a retreatment when relief was lost, review a probable
+non-response), its date, how late, the relief forecast behind it (median with
+its 80 % interval, P(still relieved today)) and the evidence label. A patient
+contacted since the planned date is not overdue: the contact moves the plan.
+Dates that cannot be right today (a treatment or a follow-up after it) get a
+section of their own. Then continuous calendars of the next 12 calendar weeks
+and 24 months (empty periods included), the evidence behind the predictions
+and the cohort. Patients are counted by ``patient_id``. Patient identifiers
+appear only with ``list_patients=True``, so a page made with the defaults can
+be shared. Everything is inline (figures as base64 PNG, no script, a
+Content-Security-Policy that forbids any fetch); every text is HTML-escaped.
 
 Examples
 --------
@@ -17,7 +23,7 @@ Examples
 >>> from regen.reporting.report import build_report
 >>> scored = score_frame(pd.DataFrame({"nerve": ["SLGN", "GON"], "treated_on": ["2026-01-05"] * 2}))
 >>> page = build_report(scored, today="2026-01-05")
->>> page.startswith("<!DOCTYPE html>") and page.index("id='overdue'") < page.index("id='weeks'")
+>>> page.startswith("<!DOCTYPE html>") and page.index("id='this-week'") < page.index("id='weeks'")
 True
 """
 
@@ -54,7 +60,9 @@ nav{font-size:90%}nav a{margin-right:.8em;white-space:nowrap}
 @media (max-width:600px){body{font-size:15px}h1{font-size:1.25em}td,th{padding:3px 5px}}"""
 
 _NAV = (
+    ("this-week", "This week"),
     ("overdue", "Overdue"),
+    ("check", "Dates to check"),
     ("weeks", "Next 12 weeks"),
     ("months", "Next 24 months"),
     ("evidence", "Evidence"),
@@ -108,8 +116,8 @@ def _calendar_plot(month) -> str:
 
     fig, ax = pyplot().subplots(figsize=(8, 3.2))
     x = np.arange(len(month))
-    ax.bar(x - 0.2, month["reviews: patients"], width=0.4, color="#756bb1", label="reviews (patients)")
-    ax.bar(x + 0.2, month["book by: patients"], width=0.4, color="#cb181d", label="book by (patients)")
+    ax.bar(x - 0.2, month["calls: patients"], width=0.4, color="#756bb1", label="calls (patients)")
+    ax.bar(x + 0.2, month["bookings: patients"], width=0.4, color="#cb181d", label="bookings (patients)")
     ax.set_xticks(x, month["month"], rotation=60, ha="right", fontsize=8)
     ax.set_xlim(-0.6, len(month) - 0.4)
     ax.set_ylabel("patients due")
@@ -145,11 +153,11 @@ def _summary(c: tables.Cohort, today) -> str:
         )
         + _p(
             "Estimates with uncertainty for decision support by clinicians; not a medical device. "
-            "<b>Book by</b> is the day by which to <i>book</i> the retreatment (by default the day "
-            "25 % of comparable patients have lost relief, not before the regrowing axons can have "
-            "reached their target unless relief is expected to end first), not a day to treat on. "
-            "Overdue means the date has passed in the scored file: a visit already held is not known "
-            "to regen.",
+            "<b>Call</b>: check on relief on the day a quarter of comparable responders, relieved at the "
+            "last contact, have lost relief (never before relief can be judged, nor within two weeks of "
+            "the last contact). <b>Book</b>: relief was lost: book the retreatment. A contact recorded in "
+            "the file (<code>last_contact_on</code>) moves the plan, so a patient called since is not "
+            "overdue. Each date comes with the relief forecast it rests on and how sure it is.",
             "note",
         )
         + "<nav>"
@@ -158,18 +166,47 @@ def _summary(c: tables.Cohort, today) -> str:
     )
 
 
+def _week_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
+    import pandas as pd
+
+    ev = c.events[(c.events["date"] >= today) & (c.events["date"] < today + pd.Timedelta(days=7))]
+    parts = ["<h2 id='this-week'>This week: whom to contact</h2>"]
+    if not len(ev):
+        return [*parts, _p(f"Nothing due from {today.date()} to {(today + pd.Timedelta(days=6)).date()}.")]
+    calls, books = ev[ev["kind"] == "call"], ev[ev["kind"] == "book"]
+    parts.append(
+        _p(
+            f"From {today.date()} to {(today + pd.Timedelta(days=6)).date()}: "
+            f"<b>{plural(calls['patient'].nunique(), 'patient')} to call</b> and "
+            f"<b>{plural(books['patient'].nunique(), 'patient')} to book</b>."
+        )
+    )
+    if list_patients:
+        parts.append(tables.html_table(tables.week_list(c, today), wrap={"next"}, table_id="week-list"))
+    else:
+        parts.append(_NO_IDS)
+    return parts
+
+
+_NO_IDS = _p(
+    "Patient identifiers are left out of this page. Make it with <code>--list-patients</code> for the lists "
+    "(the page then carries identifiers: do not share it).",
+    "note",
+)
+
+
 def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
     ev = c.events[c.events["date"] < today]
     parts = ["<h2 id='overdue'>Overdue: due before today</h2>"]
     if not len(c.events):
-        return [*parts, _p("No review or booking dates (no <code>treated_on</code>): nothing to list.")]
+        return [*parts, _p("No action dates (no <code>treated_on</code>): nothing to list.")]
     if not len(ev):
-        return [*parts, _p(f"Nothing overdue: no review or booking date falls before {today.date()}.")]
+        return [*parts, _p(f"Nothing overdue: no call or booking falls before {today.date()}.")]
     parts.append(f"<div class='box'>{tables.overdue_summary(ev, today)}</div>")
     parts.append(
         _p(
-            "Overdue = the date is before today; the export does not say whether a review "
-            "already took place or a retreatment was already booked.",
+            "Overdue = the date is before today and no later contact is recorded in the file (a contact "
+            "recorded in <code>last_contact_on</code> moves the plan).",
             "note",
         )
     )
@@ -179,17 +216,31 @@ def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
     if list_patients:
         parts.append(
             "<h3>Who (most overdue first)</h3>"
-            + tables.html_table(tables.overdue_list(ev, c, today), table_id="overdue-list")
+            + tables.html_table(tables.overdue_list(ev, c, today), wrap={"next"}, table_id="overdue-list")
         )
     else:
-        parts.append(
-            _p(
-                "Patient identifiers are left out of this page. Make it with "
-                "<code>--list-patients</code> for the list of who is overdue "
-                "(the page then carries identifiers: do not share it).",
-                "note",
-            )
+        parts.append(_NO_IDS)
+    return parts
+
+
+def _check_section(c: tables.Cohort, list_patients: bool) -> list[str]:
+    checks = c.work[c.work["check"] != ""]
+    parts = ["<h2 id='check'>Dates to check</h2>"]
+    if not len(checks):
+        return [*parts, _p("No treatment or follow-up date after today.")]
+    after = checks["check"].str.contains("treated_on").sum()
+    parts.append(
+        _p(
+            f"{plural(len(checks), 'patient and nerve has', 'patients and nerves have')} a date after today "
+            f"({after} a treatment date, {len(checks) - after} a follow-up date): no plan is made for them "
+            "until the date is corrected."
         )
+    )
+    parts.append(
+        tables.html_table(tables.check_list(c), wrap={"what to check"}, table_id="check-list")
+        if list_patients
+        else _NO_IDS
+    )
     return parts
 
 
@@ -246,14 +297,14 @@ def _evidence_section(c: tables.Cohort) -> list[str]:
     return parts
 
 
-def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
+def _rest(c: tables.Cohort, list_patients: bool, today) -> list[str]:
     ok = c.frame[c.ok]
     parts = []
     if list_patients:
         parts += [
             "<h2 id='list'>Working list</h2>",
-            _p("Every scored row with a date, next action first. Contains patient identifiers.", "note"),
-            tables.html_table(tables.working_list(c), table_id="working-list"),
+            _p("Every patient and nerve with a next date, soonest first. Contains patient identifiers.", "note"),
+            tables.html_table(tables.working_list(c, today), wrap={"next"}, table_id="working-list"),
         ]
     parts += [
         "<h2 id='cohort'>Cohort by nerve and indication</h2>",
@@ -287,21 +338,34 @@ def _rest(c: tables.Cohort, list_patients: bool) -> list[str]:
     return parts
 
 
-def build_report(scored, today=None, title: str = "regen cohort report", *, list_patients: bool = False) -> str:
-    """Build the HTML page from a scored frame (the output of ``regen score``).
+def build_report(
+    scored,
+    today=None,
+    title: str = "regen cohort report",
+    *,
+    list_patients: bool = False,
+    model=None,
+    **plan,
+) -> str:
+    """Build the HTML page from a scored table (or a clinic export with its follow-up).
 
     Parameters
     ----------
     scored : pandas.DataFrame
-        A scored table (strings, as read from the CSV, or typed).
+        A table ``regen score`` wrote, or patient and follow-up columns (strings,
+        as read from a CSV, or typed).
     today : str or date, optional
         The day the page is made for (``YYYY-MM-DD``); dates before it are
         overdue and the calendars start on it. Default: the computer's today.
     title : str
         Page title.
     list_patients : bool
-        Add the working lists with ``patient_id`` (who is overdue, who is due
-        when). Off by default so that a shared page carries no identifiers.
+        Add the lists with ``patient_id`` (this week, overdue, dates to check,
+        the working list). Off by default so that a shared page carries no identifiers.
+    model : Model, path, "default" or None
+        The model that scored the table (the forecasts are made again for ``today``).
+    **plan
+        ``book_at_risk``, ``contact_at_risk``, ``min_contact_gap`` (see :func:`regen.score_frame`).
 
     Returns
     -------
@@ -311,22 +375,30 @@ def build_report(scored, today=None, title: str = "regen cohort report", *, list
     import pandas as pd
 
     today = pd.Timestamp(today).normalize() if today is not None else pd.Timestamp.today().normalize()
-    cohort = tables.prepare(scored)
+    cohort = tables.prepare(scored, model, today.date().isoformat(), **plan)
     parts = [
         _head(title),
         f"<h1>{escape(title)}</h1>",
         _summary(cohort, today),
+        *_week_section(cohort, today, list_patients),
         *_overdue_section(cohort, today, list_patients),
+        *_check_section(cohort, list_patients),
         *_calendar_sections(cohort, today),
         *_evidence_section(cohort),
-        *_rest(cohort, list_patients),
+        *_rest(cohort, list_patients, today),
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
 def write_report(
-    scored: str | os.PathLike, output: str | os.PathLike, today=None, *, list_patients: bool = False
+    scored: str | os.PathLike,
+    output: str | os.PathLike,
+    today=None,
+    *,
+    list_patients: bool = False,
+    model=None,
+    **plan,
 ) -> Path:
     """Read a scored file, build its page and write it: the function behind ``regen report``.
 
@@ -347,7 +419,8 @@ def write_report(
     from regen.files.write import write_text
     from regen.utils.text import printable
 
-    check_paths({"--output": output}, (scored,))
+    model_file = (model,) if isinstance(model, str | os.PathLike) and os.path.isfile(model) else ()
+    check_paths({"--output": output}, (scored, *model_file))
     extension = Path(output).suffix.lower()
     if extension and extension not in (".html", ".htm"):
         raise PathClashError(
@@ -356,7 +429,7 @@ def write_report(
         )
     frame = read_table(scored)
     try:
-        page = build_report(frame, today=today, list_patients=list_patients)
+        page = build_report(frame, today=today, list_patients=list_patients, model=model, **plan)
     except DataFileError as exc:  # name the file: build_report only sees a table
         raise DataFileError(f"{scored}: {exc}") from None
     write_text(page, output)

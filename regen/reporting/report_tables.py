@@ -40,7 +40,7 @@ _NUMBER_RANGES = {
     "p_relief_365d": (0.0, 1.0),
 }
 _DATE_COLUMNS = ("review_date", "retreatment_due_date")
-_KINDS = (("review", "reviews"), ("book by", "book by"))
+_KINDS = (("call", "calls"), ("book", "bookings"))
 _LATE_BINS = (0, 7, 28, 91, 182, 365, np.inf)
 _LATE_LABELS = ("1-7 days", "8-28 days", "29-91 days", "92-182 days", "183-365 days", "over 365 days")
 _TOP = 20
@@ -84,8 +84,10 @@ class Cohort:
     has_ids, patients, repeated
         Whether a ``patient_id`` column exists; unique patients; rows repeating an earlier id.
     events : DataFrame
-        One row per review or booking date of a scored row: ``date``, ``kind``
-        (``"review"`` / ``"book by"``), ``patient``, ``row``.
+        One row per patient and nerve with a next action and its date:
+        ``date``, ``kind`` (``"call"`` / ``"book"``), ``patient``, ``row``.
+    work : DataFrame
+        The worklist (:func:`regen.reporting.worklist.worklist`): one row per patient and nerve.
     """
 
     frame: object
@@ -96,6 +98,7 @@ class Cohort:
     patients: int
     repeated: int
     events: object
+    work: object
 
 
 def _dates(frame, name: str):
@@ -185,36 +188,47 @@ def check_scored(frame) -> None:
         )
 
 
-def prepare(scored) -> Cohort:
-    """Numeric prediction columns, catalog ids, patient keys and the date events.
+def prepare(table, model=None, today=None, **plan) -> Cohort:
+    """The worklist, the scored rows, patient keys and the action dates of a table.
+
+    ``table`` is a scored file (its prediction columns are checked, then made
+    again by ``model``, which must be the model that scored it) or a clinic
+    export (patient and follow-up columns). ``plan``: the planning rules of
+    :func:`regen.reporting.worklist.worklist`.
 
     Raises
     ------
     DataFileError
-        If a column the report reads holds a value ``regen score`` never writes
-        (see :func:`check_scored`).
+        If a prediction column holds a value ``regen score`` never writes
+        (see :func:`check_scored`), or the table was scored by another model.
     """
     import pandas as pd
 
-    from regen.schema.patients import validate_patients
+    from regen.reporting.worklist import plan_table
 
-    check_scored(scored)
-    frame = scored.reset_index(drop=True).copy()
+    if any(c in table for c in ("error", *_NUMBER_RANGES, *_DATE_COLUMNS)):
+        check_scored(table)
+    work, frame = plan_table(table, model, today, **plan)
+    frame = frame.reset_index(drop=True)
     for col in _NUMERIC:
-        frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else np.nan
-    ok = frame.get("error", pd.Series("", index=frame.index)).fillna("").astype(str).str.strip() == ""
-    resolved = validate_patients(frame).columns  # catalog ids whatever the input spelling
-    for col in ("nerve", "indication"):
-        frame[col] = np.where(ok, resolved[col], frame[col] if col in frame else "")
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    ok = frame["error"].fillna("").astype(str).str.strip() == ""
+    resolved = work.set_index("row")
+    for col in ("nerve", "indication"):  # catalog ids whatever the input spelling
+        frame[col] = np.where(ok, resolved[col].reindex(frame.index).fillna(""), frame[col] if col in frame else "")
     id_col = id_column(frame)
     ids = frame[id_col].fillna("").astype(str).str.strip() if id_col is not None else pd.Series("", index=frame.index)
     key = ids.where(ids != "", "\0row " + frame.index.astype(str))
     given = ids[ids != ""]
-    events = []
-    for kind, col in (("review", "review_date"), ("book by", "retreatment_due_date")):
-        date = _dates(frame, col)
-        m = ok & date.notna()
-        events.append(pd.DataFrame({"date": date[m], "kind": kind, "patient": key[m], "row": frame.index[m]}))
+    dated = work[(work["due_date"] != "") & (work["check"] == "") & (work["error"] == "")]
+    events = pd.DataFrame(
+        {
+            "date": pd.to_datetime(dated["due_date"], format="%Y-%m-%d"),
+            "kind": np.where(dated["next_action"] == "book retreatment", "book", "call"),
+            "patient": key.to_numpy()[dated["row"].to_numpy()],
+            "row": dated["row"].to_numpy(),
+        }
+    )
     return Cohort(
         frame=frame,
         ok=ok,
@@ -223,7 +237,8 @@ def prepare(scored) -> Cohort:
         has_ids=id_col is not None,
         patients=int(key.nunique()),
         repeated=int(given.duplicated().sum()),
-        events=pd.concat(events, ignore_index=True),
+        events=events.reset_index(drop=True),
+        work=work,
     )
 
 
@@ -265,7 +280,7 @@ def overdue_summary(overdue, today) -> str:
     """How many patients are overdue, for what, how late (an HTML list)."""
     ev = _late(overdue, today)
     items = []
-    for kind, what, unit in (("review", "Review", "date"), ("book by", "Book a retreatment", "nerve")):
+    for kind, what, unit in (("call", "Call (check on relief)", "nerve"), ("book", "Book a retreatment", "nerve")):
         sub = ev[ev["kind"] == kind]
         if len(sub):
             items.append(
@@ -283,8 +298,7 @@ def _period_counts(events, codes, n: int) -> dict:
         m = (events["kind"] == kind).to_numpy()
         group = events["patient"][m].groupby(codes[m])
         out[f"{name}: patients"] = group.nunique().reindex(range(n), fill_value=0).to_numpy(int)
-        if kind == "book by":
-            out["book by: nerves"] = group.size().reindex(range(n), fill_value=0).to_numpy(int)
+        out[f"{name}: nerves"] = group.size().reindex(range(n), fill_value=0).to_numpy(int)
     return out
 
 
@@ -303,7 +317,9 @@ def lateness_table(overdue, today):
     ev = _late(overdue, today)
     once = ev.sort_values("days_late", kind="stable").drop_duplicates(["kind", "patient"], keep="last")
     counts = _period_counts(once, bands(once), len(_LATE_LABELS))
-    counts["book by: nerves"] = _period_counts(ev, bands(ev), len(_LATE_LABELS))["book by: nerves"]
+    every = _period_counts(ev, bands(ev), len(_LATE_LABELS))
+    for _, name in _KINDS:
+        counts[f"{name}: nerves"] = every[f"{name}: nerves"]
     return pd.DataFrame({"days late": list(_LATE_LABELS), **counts})
 
 
@@ -314,40 +330,67 @@ def _level(c: Cohort):
     return text.str.split(":", n=1).str[0].str.strip().str.lower().where(text != "", "not stated")
 
 
-def overdue_list(overdue, c: Cohort, today):
-    """Who is overdue, most overdue first: id, nerve, indication, what, date, days late, evidence."""
-    ev = _late(overdue, today).sort_values(["days_late", "kind"], ascending=[False, True])
-    return _list_frame(
-        c,
-        ev["row"].to_numpy(),
-        {
-            "due": ev["kind"].to_numpy(),
-            "days late": ev["days_late"].to_numpy(int),
-            "date": ev["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-        },
-    )
-
-
-def _list_frame(c: Cohort, rows, extra: dict):
-    """Rows of a working list: id, ``extra`` columns, nerve, indication, evidence level if known.
+def action_list(c: Cohort, rows, today):
+    """One row per patient and nerve: id, what to do, when, how late, how sure (the relief forecast), evidence.
 
     The id and the dates come first: on a phone the table scrolls sideways.
     """
     import pandas as pd
 
-    f = c.frame
-    out = pd.DataFrame(
+    work = c.work.set_index("row").loc[list(rows)]
+    late = work["days_late"].to_numpy(dtype=float)
+
+    def days(name):
+        return work[name].to_numpy(dtype=float)
+
+    median, low, high = days("relief_end_median_day"), days("relief_end_p10_day"), days("relief_end_p90_day")
+    forecast = [
+        "" if not np.isfinite(m) else f"day {m:.0f} ({lo:.0f}-{hi:.0f})"
+        for m, lo, hi in zip(median, low, high, strict=True)
+    ]
+    level = work["evidence"].astype(str).str.split(":", n=1).str[0].str.strip()
+    return pd.DataFrame(
         {
-            "patient_id": c.ids.to_numpy()[rows],
-            **extra,
-            "nerve": f["nerve"].to_numpy()[rows],
-            "indication": f["indication"].to_numpy()[rows],
+            "patient_id": c.ids.to_numpy()[work.index.to_numpy()],
+            "next": work["next_action"].to_numpy(),
+            "date": work["due_date"].to_numpy(),
+            "days late": np.where(late > 0, late, np.nan),
+            "relief ends (median, 80 %)": forecast,
+            "P(relieved today)": work["p_relief_today"].to_numpy(dtype=float),
+            "evidence": level.to_numpy(),
+            "nerve": work["nerve"].to_numpy(),
+            "indication": work["indication"].to_numpy(),
         }
     )
-    level = _level(c)
-    if level is not None:
-        out["evidence"] = level.to_numpy()[rows]
-    return out
+
+
+def overdue_list(overdue, c: Cohort, today):
+    """Who is overdue, most overdue first (:func:`action_list`)."""
+    order = _late(overdue, today).sort_values(["days_late", "kind"], ascending=[False, True])
+    return action_list(c, order["row"].to_numpy(), today)
+
+
+def week_list(c: Cohort, today):
+    """The actions due from today to six days on, soonest first (:func:`action_list`)."""
+    import pandas as pd
+
+    ev = c.events[(c.events["date"] >= today) & (c.events["date"] < today + pd.Timedelta(days=7))]
+    return action_list(c, ev.sort_values(["date", "kind"])["row"].to_numpy(), today)
+
+
+def check_list(c: Cohort):
+    """Rows whose dates cannot be right today (a treatment or follow-up after today): id, what, nerve."""
+    import pandas as pd
+
+    work = c.work[c.work["check"] != ""]
+    return pd.DataFrame(
+        {
+            "patient_id": c.ids.to_numpy()[work["row"].to_numpy()],
+            "what to check": work["check"].to_numpy(),
+            "nerve": work["nerve"].to_numpy(),
+            "indication": work["indication"].to_numpy(),
+        }
+    )
 
 
 # -- calendars -----------------------------------------------------------------
@@ -380,27 +423,26 @@ def after_window_sentence(events, today, months: int = 24) -> str:
     """What falls after the month calendar."""
     end = (today.to_period("M") + months).start_time
     later = events[events["date"] >= end]
-    book, review = later[later["kind"] == "book by"], later[later["kind"] == "review"]
+    book, call = later[later["kind"] == "book"], later[later["kind"] == "call"]
     return (
-        f"After these {months} months: {plural(len(book), 'booking')} "
-        f"({plural(book['patient'].nunique(), 'patient')}) and {plural(len(review), 'review')}."
+        f"After these {months} months: {plural(len(call), 'call')} "
+        f"({plural(call['patient'].nunique(), 'patient')}) and {plural(len(book), 'booking')}."
     )
 
 
 def no_date_sentence(c: Cohort) -> str:
-    """Scored rows that have no date at all (no ``treated_on``)."""
-    dated = np.zeros(len(c.frame), bool)
-    dated[c.events["row"].to_numpy()] = True
-    n = int((c.ok.to_numpy() & ~dated).sum())
-    if not n:
-        return "Every scored row has its dates."
+    """Scored rows that have no action date (no ``treated_on``, or none planned)."""
+    work = c.work[(c.work["error"] == "") & (c.work["check"] == "")]
+    undated = work[work["due_date"] == ""]
+    if not len(undated):
+        return "Every scored patient and nerve has a next date."
     return (
-        f"{plural(n, 'scored row has', 'scored rows have')} no date (no <code>treated_on</code>): "
+        f"{plural(len(undated), 'patient and nerve has', 'patients and nerves have')} no next date (no "
+        "<code>treated_on</code>, or nothing planned, e.g. an analgesic window without outcome data): "
         "not in the calendars or the overdue list."
     )
 
 
-# -- evidence ------------------------------------------------------------------
 def evidence_levels(c: Cohort):
     """The evidence level of each scored row (text before ':'), or None without the column."""
     level = _level(c)
@@ -509,16 +551,6 @@ def cohort_table(c: Cohort):
     )
 
 
-def working_list(c: Cohort):
-    """Every scored row with a date, next action first: id, nerve, indication, dates, evidence."""
-    ev = c.events
-    review = ev[ev["kind"] == "review"].set_index("row")["date"]
-    book = ev[ev["kind"] == "book by"].set_index("row")["date"]
-    rows = np.unique(ev["row"].to_numpy())
-    first = np.fmin(review.reindex(rows).to_numpy(), book.reindex(rows).to_numpy())
-    rows = rows[np.argsort(first, kind="stable")]
-
-    def iso(dates):
-        return dates.reindex(rows).dt.strftime("%Y-%m-%d").fillna("").to_numpy()
-
-    return _list_frame(c, rows, {"review": iso(review), "book by": iso(book)})
+def working_list(c: Cohort, today):
+    """Every patient and nerve with a next date, soonest first (:func:`action_list`)."""
+    return action_list(c, c.events.sort_values(["date", "kind"])["row"].to_numpy(), today)
