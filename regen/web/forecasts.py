@@ -1,12 +1,9 @@
 """The one adapter between the web tool and the regen library: every call into ``regen`` is here.
 
 Pages and API routes never forecast or plan: they call these functions, which
-call the library's public functions, and store or show what comes back. The
-plans issue (contacts as dates, ``last_contact_on``, a worklist function) and
-the clinic-fit issue (a fit from the evidence prior) change the library calls
-listed below; switching to them is a change to this file alone.
+call the library's public functions, and store or show what comes back.
 
-Library calls made here (the list the lead switches):
+Library calls made here:
 
 - catalog: :func:`regen.load_catalog`, :func:`regen.catalog.nerves.load_indication_catalog`,
   :func:`regen.schema.column_docs.input_column_docs`;
@@ -14,10 +11,10 @@ Library calls made here (the list the lead switches):
   :func:`regen.utils.resources.model_path` (the default model's card);
 - validation: :func:`regen.model.prediction.patient_columns`, :func:`regen.schema.patients.validate_patients`,
   :data:`regen.schema.columns.PATIENT_COLUMNS`, :data:`regen.schema.columns.FOLLOW_UP_COLUMNS`;
-- forecasts: :func:`regen.predict_patient` (follow-up as ``relief_at_day``,
-  ``relief_lost_day``, ``front_mm``/``front_day``, ``prior_relief_days``, days
-  derived from the recorded contact dates), :meth:`regen.Model.predict_survival_function`
-  (P(still relieved today) on the worklist);
+- forecasts: :func:`regen.predict_patient` (follow-up as the clinic records it:
+  ``last_contact_on``, ``relieved_at_last_contact``, ``relief_lost_on``; fronts as
+  ``front_mm``/``front_day``; earlier cycles as ``prior_relief_days``);
+- worklist: :func:`regen.reporting.worklist.worklist` (the same function as ``regen report``);
 - timeline picture: :func:`regen.reporting.plots.timeline_png`;
 - files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
@@ -92,7 +89,12 @@ FORM_FIELDS = (
     ("allow_any_nerve", "Score this nerve for an indication the catalog does not list for it", "check"),
 )
 #: Contact form fields and the library column each one feeds (for the field messages).
-CONTACT_FIELDS = {"contacted_on": "relief_at_day", "pain_back_on": "relief_lost_day", "front_mm": "front_mm"}
+CONTACT_FIELDS = {
+    "contacted_on": "last_contact_on",
+    "relieved": "relieved_at_last_contact",
+    "pain_back_on": "relief_lost_on",
+    "front_mm": "front_mm",
+}
 _UNITS = {"degC": "°C", "kg/m2": "kg/m²"}
 _TYPED = (
     "age",
@@ -277,22 +279,19 @@ def _relieved_days(treatment: dict, contacts: list[dict]) -> list[float]:
 def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -> dict:
     """The library's patient and follow-up columns for one treatment, its contacts and earlier cycles.
 
-    Contacts become days after ``treated_on``: the last "still relieved"
-    before any loss is ``relief_at_day``; pain back is ``relief_lost_day``;
-    Tinel fronts are ``front_mm``/``front_day``. Earlier cycles whose relief end
-    was recorded, and earlier cycles typed on the form, are ``prior_relief_days``.
+    Contacts are passed as the clinic records them (the library's date form):
+    a pain-back date is ``relief_lost_on``; otherwise the last contact is
+    ``last_contact_on`` with ``relieved_at_last_contact`` (no at the first
+    contact without relief; blank when not asked). Tinel fronts are
+    ``front_mm``/``front_day``. Earlier cycles whose relief end was recorded,
+    and earlier cycles typed on the form, are ``prior_relief_days``.
     """
     inputs = {k: treatment[k] for k in ("nerve", "indication", *_TYPED) if treatment.get(k) is not None}
     if treatment.get("treated_on") is not None:
         inputs["treated_on"] = treatment["treated_on"].isoformat()
     if treatment.get("allow_any_nerve"):
         inputs["allow_any_nerve"] = "yes"
-    lost = relief_lost_day(treatment, contacts)
-    relieved = _relieved_days(treatment, contacts)
-    if relieved:
-        inputs["relief_at_day"] = max(relieved)
-    if lost is not None:
-        inputs["relief_lost_day"] = lost
+    inputs.update(_contact_columns(contacts))
     fronts = [
         (c["front_mm"], _day(c["contacted_on"], treatment["treated_on"])) for c in contacts if c["front_mm"] is not None
     ]
@@ -310,6 +309,21 @@ def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -
     if prior:
         inputs["prior_relief_days"] = prior
     return inputs
+
+
+def _contact_columns(contacts: list[dict]) -> dict:
+    """The contacts as the library's date columns (see :func:`library_inputs`)."""
+    ordered = sorted(contacts, key=lambda c: c["contacted_on"])
+    for contact in ordered:
+        if contact["pain_back_on"] is not None:
+            return {"relief_lost_on": contact["pain_back_on"].isoformat()}
+        if contact["relieved"] is False:
+            return {"last_contact_on": contact["contacted_on"].isoformat(), "relieved_at_last_contact": "no"}
+    if not ordered:
+        return {}
+    last = ordered[-1]
+    asked = {True: "yes", None: ""}[last["relieved"]]
+    return {"last_contact_on": last["contacted_on"].isoformat(), "relieved_at_last_contact": asked}
 
 
 def predict_one(model, values: dict) -> dict:
@@ -566,48 +580,27 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
 
 
 # --------------------------------------------------------------------------- the worklist
-def _p_today(rows: list[dict], models: dict, today: date) -> list[float | None]:
-    """P(still relieved today) per row, from the model that made its forecast (None without a date)."""
-    import numpy as np
-    import pandas as pd
-
-    out: list[float | None] = [None] * len(rows)
-    groups: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        if row["treated_on"] is not None and row["model_version"] in models:
-            groups.setdefault(row["model_version"], []).append(i)
-    for version, members in groups.items():
-        days = np.clip([(today - rows[i]["treated_on"]).days for i in members], 0, 36500).astype(float)
-        frame = pd.DataFrame([{k: _cell(v) for k, v in rows[i]["inputs"].items()} for i in members]).fillna("")
-        times = np.unique(days)
-        surv = models[version].predict_survival_function(frame, times).to_numpy()
-        at = surv[np.searchsorted(times, days), np.arange(len(members))]
-        for i, p in zip(members, at, strict=True):
-            out[i] = float(p)
-    return out
-
-
 def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, cache: dict | None = None) -> dict:
-    """Whom to contact this week and who is overdue, from the stored current forecasts.
+    """Whom to contact this week and who is overdue: :func:`regen.reporting.worklist.worklist` on the stored plans.
 
-    Today's library plans two dates per treatment: ``review_date`` (call the
-    patient) and ``retreatment_due_date`` (book retreatment; the pain-back
-    date once relief is lost). A treatment is **overdue** when one of them
-    is before ``today`` (the booking, if both), and **this week** when one
-    falls from ``today`` to ``today + days_ahead - 1``. The plans issue
-    replaces this with the library's worklist function.
+    Each treatment's current inputs go to the library's worklist (the same
+    function as ``regen report``), by the model that made its stored forecast:
+    the next action (call, book a retreatment, review a probable non-response),
+    its date, how late, the relief forecast with its interval and P(still
+    relieved today). A treatment is **overdue** when its date is before
+    ``today`` and **this week** when it falls from ``today`` to
+    ``today + days_ahead - 1``; a recorded contact moves the plan.
 
     Parameters
     ----------
     rows : list of dict
         From :func:`regen.store.records.worklist_rows`: the treatment's ``id``,
         ``patient_id``, ``cycle``, ``nerve``, ``treated_on``, ``clinic_id``,
-        ``forecast_id``, ``model_version``, ``inputs``, the plan's dates, the
-        relief-end days, ``evidence`` and ``last_contact_on``.
+        ``forecast_id``, ``model_version``, ``inputs`` and ``last_contact_on``.
     models : dict
-        Loaded models by version (for P(still relieved today)).
+        Loaded models by version.
     cache : dict, optional
-        P(still relieved today) by forecast id, for this ``today`` (filled here).
+        Worklist entries by forecast id, for this ``today`` (filled here).
 
     Returns
     -------
@@ -616,50 +609,49 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, c
         late, relief median and 80 % interval, P(relieved today), evidence,
         model version), most urgent first.
     """
-    from datetime import timedelta
+    import pandas as pd
 
-    end = today + timedelta(days=days_ahead)
-    chosen = []
-    for row in rows:
-        review, book = row["review_date"], row["retreatment_due_date"]
-        lost = "relief_lost_day" in row["inputs"]
-        booking = "book retreatment (pain back)" if lost else "book retreatment"
-        item = None
-        if book is not None and book < today:
-            item = ("overdue", booking, book)
-        elif review is not None and review < today and not lost:
-            item = ("overdue", "call", review)
-        elif book is not None and book < end and (lost or review is None or review >= book):
-            item = ("week", booking, book)
-        elif review is not None and review < end:
-            item = ("week", "call", review)
-        if item is not None:
-            chosen.append((item, row))
+    from regen.reporting.worklist import worklist as plan
+
     cache = {} if cache is None else cache
-    missing = [row for _, row in chosen if row["forecast_id"] not in cache]
-    for row, p in zip(missing, _p_today(missing, models, today), strict=True):
-        cache[row["forecast_id"]] = p
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["forecast_id"] not in cache and row["model_version"] in models:
+            groups.setdefault(row["model_version"], []).append(row)
+    for version, members in groups.items():
+        frame = pd.DataFrame([{k: _cell(v) for k, v in r["inputs"].items()} for r in members]).fillna("")
+        frame["patient_id"] = [f"t{r['id']}" for r in members]  # one row per treatment (internal id)
+        planned = plan(frame, models[version], today.isoformat())
+        for r, (_, item) in zip(members, planned.sort_values("row").iterrows(), strict=True):
+            cache[r["forecast_id"]] = item.to_dict()
     overdue, week = [], []
-    for (where, action, due), row in chosen:
+    end = today.toordinal() + days_ahead
+    for row in rows:
+        item = cache.get(row["forecast_id"])
+        if item is None or not item["due_date"] or not item["next_action"]:
+            continue
+        due = date.fromisoformat(item["due_date"])
+        if due.toordinal() >= end:
+            continue
         entry = {
             "treatment_id": row["id"],
             "patient_id": row["patient_id"],
             "clinic_id": row["clinic_id"],
             "nerve": row["nerve"],
-            "indication": row["indication"],
+            "indication": item["indication"],
             "cycle": row["cycle"],
-            "action": action,
+            "action": item["next_action"],
             "due": due,
             "days_late": (today - due).days,
-            "relief_end_median_day": row["relief_end_median_day"],
-            "relief_end_p10_day": row["relief_end_p10_day"],
-            "relief_end_p90_day": row["relief_end_p90_day"],
-            "p_relief_today": cache[row["forecast_id"]],
-            "evidence": row["evidence"] or "",
+            "relief_end_median_day": item["relief_end_median_day"],
+            "relief_end_p10_day": item["relief_end_p10_day"],
+            "relief_end_p90_day": item["relief_end_p90_day"],
+            "p_relief_today": item["p_relief_today"],
+            "evidence": item["evidence"] or "",
             "model_version": row["model_version"],
             "last_contact_on": row["last_contact_on"],
         }
-        (overdue if where == "overdue" else week).append(entry)
+        (overdue if due < today else week).append(entry)
     overdue.sort(key=lambda e: (-e["days_late"], e["treatment_id"]))
     week.sort(key=lambda e: (e["due"], e["treatment_id"]))
     return {"overdue": overdue, "this_week": week}
