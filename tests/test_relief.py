@@ -117,16 +117,25 @@ def test_lookup_indication_then_class_then_mechanism():
 
 
 def test_covariates_move_the_location_by_their_coefficients():
+    """Each covariate moves log relief time by its own coefficient, against a reference patient.
+
+    The rows differ from the reference (age 50, no diabetes) one covariate at a time, so no two effects can
+    cancel: with covariates switched off every row would sit at the reference and this fails. (Older and
+    diabetic together, +0.2 - 0.2, is kept as the last row: alone it could not tell the two cases apart.)
+    """
     relief = _relief(
         covariates={"numeric": {"age": [50, 10]}, "binary": ["diabetes"], "coef": {"age": 0.1, "diabetes": -0.2}}
     )
     cols = {
-        "indication": np.array(["x", "x"], dtype=object),
-        "age": np.array([50.0, 70.0]),
-        "diabetes": np.array([False, True]),
+        "indication": np.array(["x"] * 5, dtype=object),
+        "age": np.array([50.0, 70.0, 50.0, 35.0, 70.0]),
+        "diabetes": np.array([False, False, True, True, True]),
     }
-    dist = relief_distribution(relief, cols, np.log([100.0, 100.0]))
-    assert dist.mu[1] - dist.mu[0] == pytest.approx(0.2 - 0.2)
+    dist = relief_distribution(relief, cols, np.log(np.full(5, 100.0)))
+    assert dist.mu[0] == pytest.approx(np.log(100.0))  # the reference: location 0 + 1 x log T_nerve, nothing added
+    shifts = dist.mu - dist.mu[0]
+    assert shifts.tolist() == pytest.approx([0.0, 0.1 * 2, -0.2, 0.1 * -1.5 - 0.2, 0.2 - 0.2])
+    assert np.all(dist.scale == dist.scale[0])  # covariates move the location, never the spread
 
 
 def test_every_caller_reads_the_same_law(model, patients):
