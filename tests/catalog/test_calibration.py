@@ -1,6 +1,5 @@
 """The calibration on human return-of-sensation data: reproducible, and each row within its tolerance."""
 
-import csv
 import importlib.util
 from pathlib import Path
 
@@ -25,11 +24,6 @@ cal = _script()
 OBS = cal.load_observations()
 P = parameter_values()
 KINDS = {"mean", "all_before", "all_within", "k_of_n_after", "ratio", "latency_below", "none"}
-
-
-def _rows(path):
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_every_row_says_where_it_comes_from_and_how_it_is_read():
@@ -78,14 +72,14 @@ def test_parameter_uncertainty_is_carried_into_the_shipped_spreads(fitted):
     assert values["discrepancy_sd_log"]["value"] >= np.exp(result["theta"][cal.NAMES.index("log_discrepancy")])
 
 
-def test_every_default_interval_is_as_wide_as_the_widest_series():
+def test_every_default_interval_is_as_wide_as_the_widest_series(nerves):
     # the 80 % spread implied by the widest within-series range (OOOO 2020: all 49 within 6-24 months)
     widest = max(
         2 * cal.Z90 * np.log(o["hi_day"] / o["lo_day"]) / cal.expected_range(int(o["n"]))
         for o in OBS
         if o["likelihood"] == "all_within"
     )
-    distances = np.array([float(r["default_distance_mm"]) for r in _rows(ROOT / "data" / "nerves.csv")])
+    distances = nerves["default_distance_mm"].to_numpy(float)
     for age in (15.0, 50.0, 75.0):
         n = distances.size
         out = nerve_time(

@@ -3,6 +3,8 @@ suggested for an unknown one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import regen
@@ -62,8 +64,9 @@ def test_aliases_are_unique_across_nerves():
         ("genicular-superolateral", "genicular_superolateral"),
     ],
 )
-def test_aliases_resolve(name, nerve):
+def test_aliases_resolve(name, nerve, cli):
     assert resolve_nerve(name) == nerve
+    assert json.loads(cli("predict", "--nerve", name, "--format", "json").stdout)["nerve"] == nerve
 
 
 @pytest.mark.parametrize("alias", ["PN", "MN", "SN", "FN"])

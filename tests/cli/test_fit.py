@@ -21,6 +21,7 @@ def _line_after_table(stdout):
     return next(line for line in lines[last + 1 :] if line.strip())
 
 
+@pytest.mark.slow
 def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path, cli):
     model = tmp_path / "clinic.json"
     res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal", "--name", "clinic")

@@ -11,29 +11,14 @@ import pytest
 from regen.catalog.nerves import load_catalog
 
 
-def test_nerves_table(cli):
-    res = cli("nerves")
-    assert res.exit_code == 0 and "genicular_superolateral" in res.stdout
-
-
-@pytest.mark.parametrize("width", ["80", "100", "200"])
+@pytest.mark.parametrize("width", [None, "80", "100", "200"])
 def test_nerves_table_never_wraps_an_id(width, cli):
-    res = cli("nerves", env={"COLUMNS": width})
+    res = cli("nerves", env=None if width is None else {"COLUMNS": width})
     assert res.exit_code == 0
     firsts = [line.split()[0] for line in res.stdout.splitlines()[3:] if line[:1].strip()]
     assert firsts == list(load_catalog())  # every id whole, on its own row, in catalog order
     for line in res.stdout.splitlines()[3:]:  # continuation lines start under the last column
         assert line[:1].strip() or line.startswith(" " * 28)
-
-
-def test_nerves_json_lists_catalog(cli):
-    res = cli("nerves", "--format", "json")
-    rows = json.loads(res.stdout)
-    ids = {r["id"] for r in rows}
-    assert {"genicular_superolateral", "intercostal", "pudendal", "superior_cluneal"} <= ids
-    for r in rows:
-        assert {"id", "indications", "default_distance_mm", "source"} <= set(r)
-        assert r["default_distance_mm"] > 0 and r["source"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
@@ -49,8 +34,10 @@ def test_nerves_csv_tsv_json_carry_every_field(fmt, cli):
     catalog = list(load_catalog().values())
     assert [r["id"] for r in rows] == [n.id for n in catalog]
     assert aliases == list(catalog[0].aliases)
-    assert set(rows[0]) >= {"id", "name", "aliases", "indications", "default_distance_mm", "source"}
     assert float(rows[0]["default_distance_mm"]) == catalog[0].default_distance_mm
+    for r in rows:
+        assert set(r) >= {"id", "name", "aliases", "indications", "default_distance_mm", "source"}
+        assert float(r["default_distance_mm"]) > 0 and r["source"]
 
 
 def test_nerves_as_csv_write_cells_as_the_data_file_does(cli):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 
-def test_report_cli(tmp_path, cli, scored_csv, two_patients_csv):
+def test_a_scored_file_gives_one_page_and_an_unscored_file_is_refused(tmp_path, cli, scored_csv, two_patients_csv):
     out = tmp_path / "r.html"
     res = cli("report", scored_csv, "-o", out, "--today", "2026-01-01")
     assert res.exit_code == 0, res.output

@@ -57,15 +57,6 @@ def test_ragged_row_in_a_later_chunk_leaves_nothing(tmp_path, cli):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_repeated_columns_refused_by_score_frame():
-    from regen import score_frame
-    from regen.errors import DataFileError
-
-    frame = pd.DataFrame([["GON", "45", "80"]], columns=["nerve", "age", "age"])
-    with pytest.raises(DataFileError, match="repeat"):
-        score_frame(frame)
-
-
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -8,12 +8,10 @@ import pytest
 
 from regen.fitting.evaluation import calibration, concordance, evaluate
 from regen.fitting.outcomes import load_outcomes
-from regen.fitting.simulate import simulate_cohort
-from regen.model.model import load_model
 
 
-def test_concordance_matches_a_pairwise_count():
-    data = load_outcomes(simulate_cohort(200, seed=9))
+def test_concordance_matches_a_pairwise_count(cohort):
+    data = load_outcomes(cohort.head(200))
     pred = np.random.default_rng(0).uniform(10, 300, len(data))
     from regen.fitting.outcomes import event_times
 
@@ -29,12 +27,12 @@ def test_concordance_matches_a_pairwise_count():
     assert concordance(data, pred) == pytest.approx(num / den, rel=1e-9)
 
 
-def test_calibration_of_a_perfect_group_predictor():
-    data = load_outcomes(simulate_cohort(1000, seed=3))
+def test_calibration_of_a_perfect_group_predictor(cohort):
+    data = load_outcomes(cohort.head(1000))
     observed_all = calibration(data, np.full(len(data), 0.5), 90)
     assert len(observed_all["bins"]) == 1 and np.isnan(observed_all["slope"])
 
 
-def test_evaluate_without_bootstrap_has_no_intervals():
-    out = evaluate(load_model(), simulate_cohort(150, seed=1), bootstrap=0)
+def test_evaluate_without_bootstrap_has_no_intervals(model, cohort):
+    out = evaluate(model, cohort.head(150), bootstrap=0)
     assert "c_index_ci" not in out and out["n"] == 150

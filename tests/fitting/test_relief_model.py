@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from regen import InputError, ReliefModel, load_model
 from regen.errors import DataFileError
-from regen.fitting.simulate import DEFAULT_TRUTH, simulate_cohort
+from regen.fitting.simulate import DEFAULT_TRUTH
 from regen.model.bundle import write_bundle
 from regen.model.laws import nerve_times
 from regen.model.model import Model
@@ -111,6 +111,7 @@ def test_save_load_gives_identical_predictions(tmp_path, cohort, fitted):
         np.testing.assert_array_equal(a[key], b[key])
 
 
+@pytest.mark.slow
 def test_sklearn_contract(cohort):
     small = cohort.head(900)
     est = ReliefModel(family="weibull", penalizer=0.05)
@@ -174,10 +175,10 @@ def test_y_has_one_form_named_columns(cohort):
         ReliefModel(family="lognormal").fit(X, y.to_numpy())
 
 
-def test_what_the_data_cannot_support_is_a_fit_warning():
+def test_what_the_data_cannot_support_is_a_fit_warning(cohort):
     from regen.errors import FitWarning
 
-    small = simulate_cohort(40, seed=2)
+    small = cohort.head(40)
     with pytest.warns(FitWarning, match="observed relief end"):
         ReliefModel(family="lognormal").fit(small)
 
@@ -205,11 +206,10 @@ def test_bad_estimator_parameters_are_refused_at_fit(cohort, params, message, da
         ReliefModel(**params).fit(X, y)
 
 
-def test_two_fits_with_other_settings_get_other_versions():
+@pytest.mark.slow
+def test_two_fits_with_other_settings_get_other_versions(cohort):
     """On 7663a8f a Weibull and a log-normal fit of one file were both regen-fitted@<data hash>."""
-    from regen import ReliefModel
-
-    cohort = simulate_cohort(300, seed=4)
+    cohort = cohort.head(300)
     versions = {
         ReliefModel(family=family, penalizer=penalizer).fit(cohort).to_model().version
         for family in ("weibull", "lognormal")

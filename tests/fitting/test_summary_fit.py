@@ -156,6 +156,7 @@ def test_slope_on_nerve_time_is_decided_from_data(shipped):
             assert (d["chosen"] != 0) == (d["slope_95"][0] > 0)
 
 
+@pytest.mark.slow
 def test_a_positive_slope_is_kept_when_the_data_follow_the_nerve_time():
     rng = np.random.default_rng(11)
     log_t = {"n1": 3.0, "n2": 4.0, "n3": 5.0, "n4": 6.0}

@@ -67,12 +67,15 @@ def test_the_nerve_column_is_required(entry, message, cli, model, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_repeated_or_misshapen_columns_are_refused():
-    import pandas as pd
+@pytest.mark.parametrize("entry", ["validate_patients", "score_frame", "Model.predict"])
+def test_repeated_column_names_are_refused(entry, model):
+    frame = pd.DataFrame([["GON", 40, 90], ["SLGN", "45", "80"]], columns=["nerve", "age", "age"])
+    call = {"validate_patients": validate_patients, "score_frame": regen.score_frame, "Model.predict": model.predict}
+    with pytest.raises(DataFileError, match=r"^column names repeat: 'age'; each column must appear once"):
+        call[entry](frame)
 
-    frame = pd.DataFrame([["GON", 40, 90], ["SLGN", 60, 20]], columns=["nerve", "age", "age"])
-    with pytest.raises(DataFileError, match="column names repeat: 'age'"):
-        validate_patients(frame)
+
+def test_misshapen_columns_are_refused():
     with pytest.raises(DataFileError, match="column 'age' has shape"):
         validate_patients({"nerve": ["GON", "SLGN"], "age": [[40, 90], [60, 20]]})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
@@ -19,6 +20,7 @@ def test_turnbull_equals_kaplan_meier_on_exact_and_right_censored_data():
     np.testing.assert_allclose(turnbull(t, upper, days), km, atol=2e-3)
 
 
+@pytest.mark.slow
 def test_turnbull_equals_the_plain_self_consistency_algorithm_on_interval_data():
     """The fast run-based EM gives what the textbook EM on every gap between bounds gives."""
     from regen.stats.turnbull import turnbull
