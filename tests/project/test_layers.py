@@ -136,6 +136,14 @@ def test_the_checker_sees_function_level_imports(tmp_path):
     assert _imports(module) == {"regen.cli", "regen.cli.app", "regen.model.model"}
 
 
+def test_the_tests_mirror_the_layers():
+    """tests/<layer>/test_<subject>.py tests the code of a layer, tests/project/ the whole project; nothing on top."""
+    tests = PACKAGE.parent / "tests"
+    folders = sorted(p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    assert [f for f in folders if f not in [*LAYERS, "project"]] == []
+    assert sorted(p.name for p in tests.glob("*.py")) == ["conftest.py"]
+
+
 def test_the_architecture_page_lists_the_layers_in_order():
     rows = re.findall(r"^\|\s*`([a-z_]+)`\s*\|", DOCS.read_text(encoding="utf-8"), flags=re.M)
     assert rows == LAYERS
