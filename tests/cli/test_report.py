@@ -1,0 +1,39 @@
+"""`regen report`: a scored file in, one HTML page out; values regen score never writes are refused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+
+def test_a_scored_file_gives_one_page_and_an_unscored_file_is_refused(tmp_path, cli, scored_csv, two_patients_csv):
+    out = tmp_path / "r.html"
+    res = cli("report", scored_csv, "-o", out, "--today", "2026-01-01")
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert "id='overdue'" in page and "Nothing overdue" in page and "6 patients" in page
+    res = cli("report", two_patients_csv, "-o", out)
+    assert res.exit_code == 1 and "is not a scored file" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("review_date", "9999-99-99", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("retreatment_due_date", "2101-01-01", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("retreatment_due_date", "2026-02-19x", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("relief_end_median_day", "1e308", "is not a number from 0 to 36500"),
+        ("sensation_return_median_day", "-1", "is not a number from 0 to 36500"),
+        ("retreatment_due_day", "NaN", "is not a number from 0 to 36500"),
+        ("p_relief_180d", "1.5", "is not a number from 0 to 1"),
+    ],
+)
+def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_path, column, value, reason):
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    frame.loc[1, column] = value
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    res = cli("report", tmp_path / "bad.csv", "-o", tmp_path / "r.html")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1, res.output
+    bad = tmp_path / "bad.csv"
+    assert res.stderr.startswith(f"Error: {bad}: data record 2, column {column}: {value!r} {reason} (or blank); ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
