@@ -96,9 +96,16 @@ def parameter_table() -> Mapping[str, Parameter]:
     return MappingProxyType(out)
 
 
+#: Planning settings of the table: defaults of the contact plan's options, read from the table (not stored
+#: in a model: a clinic's rule, not a property of the model).
+PLANNING = ("contact_risk", "min_contact_gap_days")
+
+
 def parameter_values() -> dict[str, dict[str, float]]:
-    """Return ``{name: {"value": v, "sd_log": s}}``: the numbers a model stores."""
-    return {name: {"value": p.value, "sd_log": p.sd_log} for name, p in parameter_table().items()}
+    """Return ``{name: {"value": v, "sd_log": s}}``: the numbers a model stores (every row but :data:`PLANNING`)."""
+    return {
+        name: {"value": p.value, "sd_log": p.sd_log} for name, p in parameter_table().items() if name not in PLANNING
+    }
 
 
 def param_value(params: Mapping, name: str) -> float:

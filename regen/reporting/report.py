@@ -198,8 +198,6 @@ _NO_IDS = _p(
 def _overdue_section(c: tables.Cohort, today, list_patients: bool) -> list[str]:
     ev = c.events[c.events["date"] < today]
     parts = ["<h2 id='overdue'>Overdue: due before today</h2>"]
-    if not len(c.events):
-        return [*parts, _p("No action dates (no <code>treated_on</code>): nothing to list.")]
     if not len(ev):
         return [*parts, _p(f"Nothing overdue: no call or booking falls before {today.date()}.")]
     parts.append(f"<div class='box'>{tables.overdue_summary(ev, today)}</div>")

@@ -1,4 +1,4 @@
-"""The tables of the clinic report: overdue, calendars, evidence, cohort (pandas in, pandas out).
+"""The tables of the clinic report: this week, overdue, dates to check, calendars, evidence, cohort.
 
 Used by :mod:`regen.reporting.report`, which only lays them out. Patients are counted
 by ``patient_id`` (a repeated id counts once; a blank id counts as its own
@@ -9,9 +9,9 @@ Examples
 --------
 >>> import pandas as pd
 >>> events = pd.DataFrame({"date": pd.to_datetime(["2026-11-30", "2026-11-30", "2027-03-01"]),
-...                        "kind": ["book by"] * 3, "patient": ["a", "a", "b"]})
+...                        "kind": ["book"] * 3, "patient": ["a", "a", "b"]})
 >>> week = week_calendar(events, pd.Timestamp("2026-11-25"))
->>> len(week), week["book by: patients"].tolist()[:2], week["book by: nerves"].tolist()[:2]
+>>> len(week), week["bookings: patients"].tolist()[:2], week["bookings: nerves"].tolist()[:2]
 (12, [0, 1], [0, 2])
 >>> escape("<b>\\x1b")
 '&lt;b&gt;\\\\x1b'

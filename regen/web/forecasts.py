@@ -312,11 +312,21 @@ def library_inputs(treatment: dict, contacts: list[dict], history: list[dict]) -
 
 
 def _contact_columns(contacts: list[dict]) -> dict:
-    """The contacts as the library's date columns (see :func:`library_inputs`)."""
+    """The contacts as the library's date columns (see :func:`library_inputs`).
+
+    The latest contact at which the patient was still relieved is passed with a
+    pain-back date too, so the library refuses a pain-back date before it.
+    """
     ordered = sorted(contacts, key=lambda c: c["contacted_on"])
+    relieved = [c for c in ordered if c["relieved"] is True]
+    out = (
+        {"last_contact_on": relieved[-1]["contacted_on"].isoformat(), "relieved_at_last_contact": "yes"}
+        if relieved
+        else {}
+    )
     for contact in ordered:
         if contact["pain_back_on"] is not None:
-            return {"relief_lost_on": contact["pain_back_on"].isoformat()}
+            return {**out, "relief_lost_on": contact["pain_back_on"].isoformat()}
         if contact["relieved"] is False:
             return {"last_contact_on": contact["contacted_on"].isoformat(), "relieved_at_last_contact": "no"}
     if not ordered:

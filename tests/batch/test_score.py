@@ -24,16 +24,16 @@ def test_summary_states_headers_read_as_patient_columns_and_defaults_used(tmp_pa
     import regen.batch.score as rio
 
     src = tmp_path / "in.csv"
-    src.write_text("Nerve,Age,Smoking\n" + "GON,,yes\n" * 7 + "GON,61,no\n" * 5)
+    src.write_text("Nerve,Age,Smoking history\n" + "GON,,yes\n" * 7 + "GON,61,no\n" * 5)
     summary = rio.score_file(str(src), str(tmp_path / "o.csv"), chunksize=5)
     assert summary["mapped"] == {"Nerve": "nerve", "Age": "age"} and summary["defaults"]["age"] == 7
     lines = rio.summary_lines(summary)
     assert lines[0].startswith("columns read as: Nerve -> nerve, Age -> age; defaults used: ")
     assert "age 7 rows" in lines[0]
-    assert any(line.startswith("Warning:") and "Smoking" in line and "smoker" in line for line in lines)
+    assert any(line.startswith("Warning:") and "Smoking history" in line and "smoker" in line for line in lines)
     assert lines[-1].startswith("12 rows: 12 scored, 0 not scored")
     header = (tmp_path / "o.csv").read_text().splitlines()[0]
-    assert header.startswith("Nerve,Age,Smoking,")  # the input headers pass through as they were
+    assert header.startswith("Nerve,Age,Smoking history,")  # the input headers pass through as they were
 
 
 def test_a_scoring_sent_to_a_worker_keeps_its_own_model(tmp_path, model_file):

@@ -56,7 +56,7 @@ def test_model_names_with_control_characters_are_refused_and_escaped(cli, tmp_pa
     path = outcome_file(outcome_file.one_indication(30))
     res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--name", "clinic\x1b[2J")
     assert res.exit_code == 2, res.output  # a name is letters, digits, ._@+-: refused before fitting
-    assert "Invalid value for --name" in res.stderr and not control_chars.search(res.output)
+    assert "Invalid value: --name:" in res.stderr and not control_chars.search(res.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes.csv"]
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-OBSERVED = "whose relief end is observed (a responder with relief_lost_day given); the data have "
+OBSERVED = "whose relief end is observed (a responder with relief_lost_day given); of the "
 
 
 @pytest.mark.parametrize("name", ["default", "mechanism-only"])
@@ -20,7 +20,7 @@ def test_evaluate_accepts_the_embedded_models_by_name(name, cli, outcomes_csv):
 @pytest.mark.parametrize("case", ["all censored", "all non-responders", "no relief_lost_day column"])
 def test_evaluate_says_what_is_missing(case, cli, tmp_path, outcome_file, one_line_error):
     res = cli("evaluate", "default", outcome_file(case), "--bootstrap", "0")
-    one_line_error(res, f"evaluating concordance: need at least 1 row {OBSERVED}0 (")
+    one_line_error(res, f"evaluating concordance: need at least 1 row {OBSERVED}3 rows read, 0 have one, and ")
 
 
 def test_evaluate_on_one_row_has_no_pair_to_compare(cli, tmp_path, outcome_file, one_line_error):

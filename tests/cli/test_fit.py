@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
-OBSERVED = "whose relief end is observed (a responder with relief_lost_day given); the data have "
+OBSERVED = "whose relief end is observed (a responder with relief_lost_day given); of the "
 
 
 def _bundle(path):
@@ -84,12 +85,13 @@ def test_fit_refuses_a_file_without_outcome_columns(tmp_path, cli):
 @pytest.mark.parametrize(
     ("case", "detail"),
     [
-        ("one row", "1 (0 still relieved at last contact, 0 non-responders)"),
-        ("all censored", "0 (3 still relieved at last contact, 0 non-responders)"),
-        ("all non-responders", "0 (0 still relieved at last contact, 3 non-responders)"),
+        ("one row", "1 row read, 1 has one, and 0 still relieved at last contact, 0 non-responders"),
+        ("all censored", "3 rows read, 0 have one, and 3 still relieved at last contact, 0 non-responders"),
+        ("all non-responders", "3 rows read, 0 have one, and 0 still relieved at last contact, 3 non-responders"),
         (
             "no relief_lost_day column",
-            "0 (3 still relieved at last contact, 0 non-responders); the table has no relief_lost_day column",
+            "3 rows read, 0 have one, and 3 still relieved at last contact, 0 non-responders; the table has no "
+            "relief_lost_day column",
         ),
     ],
 )
@@ -180,3 +182,20 @@ def test_fit_prints_units_and_time_ratios(clinic_fits):
             assert float(cells[3]) == pytest.approx(math.exp(float(cells[1])), rel=2e-3, abs=6e-3), term
     indication = next(t for t in lines if t.startswith("indication["))
     assert " vs " in lines[indication][0]
+
+
+def test_the_counts_of_a_refused_fit_add_up_to_the_rows_read(cli, tmp_path, cohort_text, write_file):
+    """On 7663a8f the message accounted for 206 of 300 rows (relief beyond three years was left out)."""
+    frame = cohort_text(300, seed=5)
+    frame["relief_lost_day"] = ""
+    frame.loc[:5, ["relief_last_seen_day", "relief_lost_day"]] = ["1200", "5000"]  # observed beyond 3 years
+    frame.loc[200:210, "relief_last_seen_day"] = "x"  # invalid
+    res = cli("fit", write_file(frame, "c.csv"), "-o", tmp_path / "m.json", "--family", "lognormal")
+    message = res.stderr.strip().splitlines()[-1]
+    read = int(re.search(r"of the ([0-9,]+) rows read", message)[1].replace(",", ""))
+    have = int(re.search(r"rows read, ([0-9,]+) ha", message)[1])
+    parts = [
+        int(n.replace(",", ""))
+        for n in re.findall(r"([0-9,]+) (?:observed but|still relieved|non-resp|rows? left)", message)
+    ]
+    assert read == 300 and have + sum(parts) == read, message

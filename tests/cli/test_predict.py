@@ -133,12 +133,16 @@ def test_freeze_warning_is_shown(cli):
     ],
     ids=["knee", "occipital"],
 )
-def test_table_and_json_give_the_same_booking_date(cli, patient):
-    """The table says "Book retreatment by" (never "due"), with the day and date of the JSON."""
+def test_table_and_json_give_the_same_plan_dates(cli, patient):
+    """The table's next step (a call) and the pre-booking day carry the days and dates of the JSON."""
     row = json.loads(cli("predict", *patient, "--format", "json").stdout)
     table = cli("predict", *patient).stdout
-    line = next(t for t in table.splitlines() if t.startswith("Book retreatment by"))
-    assert row["retreatment_due_date"] in line and f"day {int(np.floor(row['retreatment_due_day'] + 0.5))}" in line
+    lines = table.splitlines()
+    nxt = next(t for t in lines if t.startswith("Next step"))
+    assert row["next_action"] == "call" and "call" in nxt and row["next_contact_date"] in nxt
+    assert f"day {int(np.floor(row['next_contact_day'] + 0.5))}" in nxt
+    book = next(t for t in lines if t.startswith("(pre-booking) book by"))
+    assert row["retreatment_due_date"] in book and f"day {int(np.floor(row['retreatment_due_day'] + 0.5))}" in book
     assert row["retreatment_due_date"].startswith("2026-") and "Retreatment due" not in table
 
 

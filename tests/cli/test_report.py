@@ -6,14 +6,16 @@ import pandas as pd
 import pytest
 
 
-def test_a_scored_file_gives_one_page_and_an_unscored_file_is_refused(tmp_path, cli, scored_csv, two_patients_csv):
+def test_a_scored_file_and_an_export_give_one_page(tmp_path, cli, scored_csv, two_patients_csv):
     out = tmp_path / "r.html"
     res = cli("report", scored_csv, "-o", out, "--today", "2026-01-01")
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert "id='overdue'" in page and "Nothing overdue" in page and "6 patients" in page
-    res = cli("report", two_patients_csv, "-o", out)
-    assert res.exit_code == 1 and "is not a scored file" in res.stderr
+    assert "6 patients and nerves have a date after today (6 a treatment date" in page  # treated 2026-01-05
+    res = cli("report", two_patients_csv, "-o", out, "--today", "2026-06-01")  # an export, not scored
+    assert res.exit_code == 0, res.output
+    assert "2 rows" in out.read_text()
 
 
 @pytest.mark.parametrize(

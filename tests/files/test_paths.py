@@ -18,19 +18,22 @@ from regen.errors import RegenError
         (("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{src}"), "--errors: {src} is also the input"),
         (
             ("score", "{src}", "-o", "{tmp}/o.csv", "--errors", "{tmp}/o.csv"),
-            "--output and --errors are the same ({tmp}/o.csv)",
+            "--output and --errors write into the same file or stream ({tmp}/o.csv)",
         ),
         (("score", "{src}", "-o", "{tmp}/./sub/../c.csv"), "--output: {tmp}/./sub/../c.csv is also the input"),
-        (("score", "{src}", "-o", "-", "--errors", "-"), "--output and --errors are the same (-)"),
+        (
+            ("score", "{src}", "-o", "-", "--errors", "-"),
+            "--output and --errors write into the same file or stream (-)",
+        ),
         (("score", "{src}", "-o", "{tmp}"), "--output: {tmp} is a directory; name a file"),
         (("score", "{src}", "-o", ""), "--output: the output path is empty"),
         (("report", "{src}", "-o", "{src}"), "--output: {src} is also the input"),
         (("fit", "{src}", "-o", "{src}"), "--output: {src} is also the input"),
         (
             ("fit", "{src}", "-o", "{tmp}/clinic.md"),
-            "--output and its card (--output with .md) are the same ({tmp}/clinic.md)",
+            "--output: {tmp}/clinic.md ends in .md, the name of its card",
         ),
-        (("fit", "{src}", "-o", "{tmp}/c.md"), "--output and its card (--output with .md) are the same ({tmp}/c.md)"),
+        (("fit", "{src}", "-o", "{tmp}/c.md"), "--output: {tmp}/c.md ends in .md, the name of its card"),
         (("simulate", "-n", "5", "-o", "{tmp}"), "--output: {tmp} is a directory; name a file"),
     ],
 )
@@ -144,7 +147,7 @@ def test_fit_refuses_a_model_name_its_card_would_overwrite(cli, tmp_path, outcom
     assert card_in.read_text() == "x" and not (tmp_path / "outcomes.json").exists()
     from regen.fitting.fit_file import fit_file  # the library refuses it too
 
-    with pytest.raises(RegenError, match="which would overwrite the model"):
+    with pytest.raises(RegenError, match=r"ends in \.md, the name of its card"):
         fit_file(path, tmp_path / "clinic.md")
 
 

@@ -238,7 +238,7 @@ def test_a_fit_the_data_cannot_support_is_refused_in_one_line():
     with pytest.raises(
         DataFileError,
         match=r"^fitting 2 coefficient\(s\) and a scale: need at least 4 rows "
-        r"whose relief end is observed .* the data have 3 \(40 still relieved",
+        r"whose relief end is observed .* of the 43 rows read, 3 have one, and 40 still relieved",
     ):
         ReliefModel(family="lognormal").fit(frame)
     seen = [5000 + 200 * i for i in range(6)]

@@ -203,7 +203,9 @@ def test_an_impossible_front_is_a_row_error_and_the_others_are_scored(model):
         }
     )
     out = model.predict(frame)
-    assert out.loc[0, "error"].startswith("front 80 mm on day 60 is beyond the lesion-to-target distance (35 mm)")
+    assert out.loc[0, "error"].startswith(
+        "front_mm: front 80 mm on day 60 is beyond the lesion-to-target distance (35 mm)"
+    )
     assert "faster than any measured regrowth" in out.loc[1, "error"]
     assert out.loc[2, "error"] == "" and np.isfinite(out.loc[2, "sensation_return_median_day"])
     assert out.loc[[0, 1], "sensation_return_median_day"].isna().all() and out.loc[0, "model_version"] == ""

@@ -50,11 +50,12 @@ def test_slower_regrowth_never_books_earlier(model):
 
 
 def test_every_catalog_pair_predicts_without_contradiction(model):
-    """Onset <= relief end, booking <= median relief end, finite numbers, evidence said: every nerve x indication."""
+    """Every nerve x indication at ages 15, 50 and 80: onset <= relief end, intervals ordered, P(still relieved)
+    non-increasing, booking <= median relief end, a contact not before relief can be judged, evidence said."""
     from regen.catalog.nerves import load_catalog
 
     pairs = [(n.id, ind) for n in load_catalog().values() for ind in n.indications]
-    ages = (15, 50, 75)
+    ages = (15, 50, 80)
     raw = {
         "nerve": [n for n, _ in pairs for _ in ages],
         "indication": [i for _, i in pairs for _ in ages],
@@ -69,14 +70,19 @@ def test_every_catalog_pair_predicts_without_contradiction(model):
         "relief_end_median_day",
         "relief_end_p90_day",
         "p_relief_90d",
-        "review_day",
     ):
         assert np.isfinite(out[key]).all(), key
     assert (out["relief_onset_day"] <= out["relief_end_p10_day"]).all()
     assert (out["relief_end_p10_day"] <= out["relief_end_median_day"]).all()
+    assert (out["relief_end_median_day"] <= out["relief_end_p90_day"]).all()
+    assert (out["sensation_return_p10_day"] <= out["sensation_return_median_day"]).all()
+    assert (out["sensation_return_median_day"] <= out["sensation_return_p90_day"]).all()
+    assert (out["p_relief_90d"] >= out["p_relief_180d"]).all() and (out["p_relief_180d"] >= out["p_relief_365d"]).all()
     booked = ~np.isnan(out["retreatment_due_day"])
     assert (out["retreatment_due_day"][booked] <= out["relief_end_median_day"][booked]).all()
-    assert (out["review_day"][booked] <= out["retreatment_due_day"][booked]).all()
+    calls = out["next_action"] == "call"
+    assert np.isfinite(out["next_contact_day"][calls]).all()
+    assert (out["next_contact_day"][calls] >= out["relief_onset_p90_day"][calls] - 0.05).all()
     assert all(out["evidence"]) and all(w.startswith("post-operative") for w in out["warnings"][~booked])
 
 

@@ -93,8 +93,8 @@ def test_timeline_draws_the_headline_numbers_with_legend_outside(model):
         "responders whose relief ends",
         no_relief,
         f"{100 * row['p_relief_90d']:.0f} % at 90 d",
-        "book retreatment by: day",
-        "review: day",
+        "pre-booking: book by: day",
+        "next contact: day",
         "relief onset",
     ):
         assert phrase in text, phrase

@@ -18,50 +18,31 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _scored(rows: list[dict]) -> pd.DataFrame:
-    """Score the rows, then set their review / booking dates to the given ones (strings, as in a CSV)."""
-    frame = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
-    scored = score_frame(frame.astype(str)).astype(str).replace("nan", "")
-    for i, r in enumerate(rows):
-        for key, col in (("_review", "review_date"), ("_book", "retreatment_due_date")):
-            if key in r:
-                scored.loc[i, col] = r[key]
-    return scored
+    """Score the rows (strings, as in a CSV)."""
+    return score_frame(pd.DataFrame(rows).fillna("").astype(str)).astype(str).replace("nan", "")
 
 
 @pytest.fixture(scope="module")
 def clinic() -> pd.DataFrame:
     return _scored(
         [
-            {
-                "patient_id": "ID-a1",
-                "nerve": "SLGN",
-                "treated_on": "2026-06-01",
-                "_review": "2026-11-20",
-                "_book": "2026-10-26",
-            },  # 5 and 30 days late
-            {
+            {"patient_id": "ID-a1", "nerve": "SLGN", "treated_on": "2026-06-01"},  # no contact: a call long due
+            {  # the same patient, called last week and still relieved: not overdue
                 "patient_id": "ID-a1",
                 "nerve": "SMGN",
                 "treated_on": "2026-06-01",
-                "_review": "2026-11-24",
-                "_book": "2027-01-10",
-            },  # same patient: 1 day late
-            {
+                "last_contact_on": "2026-11-18",
+                "relieved_at_last_contact": "yes",
+            },
+            {  # pain back on 2026-10-26: book, 30 days late
                 "patient_id": "ID-b2",
                 "nerve": "GON",
                 "treated_on": "2026-08-01",
-                "_review": TODAY,
-                "_book": "2026-12-01",
-            },  # due today: not overdue
+                "relief_lost_on": "2026-10-26",
+            },
             {"patient_id": "ID-c3", "nerve": "intercostal", "treated_on": ""},  # no dates
             {"patient_id": "ID-d4", "nerve": "kneecap", "treated_on": "2026-01-01"},  # not scored
-            {
-                "patient_id": "ID-e5",
-                "nerve": "LON",
-                "treated_on": "2026-10-01",
-                "_review": "2027-03-03",
-                "_book": "2029-01-05",
-            },  # booking after the 24 months
+            {"patient_id": "ID-e5", "nerve": "LON", "treated_on": "2026-12-10"},  # after today: to check
         ]
     )
 
@@ -75,63 +56,63 @@ def _rows(page: str, table_id: str) -> list[list[str]]:
     return [re.findall(r"<td[^>]*>(.*?)</td>", tr) for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", table)][1:]
 
 
-def test_overdue_comes_first_with_days_late_and_patients_by_id(clinic):
+def test_the_week_and_overdue_come_first_one_row_per_patient_and_nerve(clinic):
+    from regen.reporting.worklist import worklist
+
     page = build_report(clinic, today=TODAY, list_patients=True)
     ids = re.findall(r"<h2 id='([^']+)'", page)
-    assert ids[:3] == ["overdue", "weeks", "months"]
-    overdue = _section(page, "overdue", "weeks")
-    assert "1 patient is overdue" in overdue
-    assert "<b>Review</b>: 1 patient (2 dates), median 3 days late, at most 5." in overdue
+    assert ids[:5] == ["this-week", "overdue", "check", "weeks", "months"]
+    work = worklist(clinic, today=TODAY).set_index("row")
+    overdue = _section(page, "overdue", "check")
+    assert "2 patients are overdue" in overdue
     assert "<b>Book a retreatment</b>: 1 patient (1 nerve), median 30 days late, at most 30." in overdue
     listed = _rows(page, "overdue-list")
-    assert [(r[0], r[1], r[2]) for r in listed] == [
-        ("ID-a1", "book by", "30"),
-        ("ID-a1", "review", "5"),
-        ("ID-a1", "review", "1"),
+    assert [(r[0], r[1], r[2], r[3]) for r in listed] == [
+        ("ID-a1", "call", work.loc[0, "due_date"], f"{work.loc[0, 'days_late']:,.0f}"),
+        ("ID-b2", "book retreatment", "2026-10-26", "30"),
     ]
-    assert {r[3] for r in listed} == {"2026-10-26", "2026-11-20", "2026-11-24"}
-    bands = {r[0]: r[1:] for r in _rows(page, "lateness")}
-    assert bands["1-7 days"] == ["1", "0", "0"]  # two review dates, one patient
-    assert bands["29-91 days"] == ["0", "1", "1"]
+    assert all(re.fullmatch(r"day \d+ \(\d+-\d+\)", r[4]) and 0 <= float(r[5]) <= 1 for r in listed[:1])
+    assert "ID-e5" in _section(page, "check", "weeks") and "treated_on 2026-12-10 is after today" in page
+
+
+def test_a_patient_contacted_since_the_planned_date_is_not_overdue(clinic):
+    from regen.reporting.worklist import worklist
+
+    work = worklist(clinic, today=TODAY).set_index("row")
+    assert work.loc[1, "next_action"] == "call" and work.loc[1, "due_date"] >= "2026-12-02"  # 14 days after it
+    assert work.loc[1, "days_late"] == 0 and work.loc[0, "days_late"] > 0
 
 
 def test_calendars_are_continuous_from_today_with_empty_periods(clinic):
+    from regen.reporting.worklist import worklist
+
     page = build_report(clinic, today=TODAY)
     weeks = _rows(page, "week-table")
     assert len(weeks) == 12
     assert weeks[0][:2] == ["2026-11-25 to 2026-11-29", "W48"]  # the week of today, from today
     assert weeks[1][:2] == ["2026-11-30 to 2026-12-06", "W49"]
     assert weeks[11][0] == "2027-02-08 to 2027-02-14"
-    assert weeks[0][2:] == ["1", "0", "0"] and weeks[1][2:] == ["0", "1", "1"]
-    assert weeks[6][0] == "2027-01-04 to 2027-01-10" and weeks[6][3] == "1"
-    assert sum(w[2:] == ["0", "0", "0"] for w in weeks) == 9  # empty weeks are listed
+    due = worklist(clinic, today=TODAY).set_index("row").loc[1, "due_date"]  # the one future call
+    week = int((pd.Timestamp(due) - pd.Timestamp("2026-11-23")).days // 7)
+    busy = [i for i, w in enumerate(weeks) if w[2:] != ["0"] * 4]
+    assert busy == ([week] if week < 12 else []) and all(weeks[i][2:] == ["1", "1", "0", "0"] for i in busy)
     months = _rows(page, "month-table")
     expected = pd.period_range("2026-11", periods=24, freq="M").strftime("%Y-%m").tolist()
     assert [m[0] for m in months] == expected
-    assert months[0][1:] == ["1", "0", "0"] and months[1][1:] == ["0", "1", "1"]
-    assert months[4][1:] == ["1", "0", "0"]  # the review of 2027-03-03
-    assert "After these 24 months: 1 booking (1 patient) and 0 reviews." in page
-    assert "1 scored row has no date" in page
+    assert [int(m[1]) for m in months] == [int(m[0] == due[:7]) for m in months]
+    assert "After these 24 months: 0 calls (0 patients) and 0 bookings." in page
+    assert "1 patient and nerve has no next date" in page  # ID-c3 has no treated_on
 
 
 def test_patients_are_counted_once_by_id():
     scored = _scored(
-        [
-            {
-                "patient_id": "ID-k",
-                "nerve": n,
-                "treated_on": "2026-06-01",
-                "_review": "2026-12-02",
-                "_book": "2026-12-03",
-            }
-            for n in ("SLGN", "SMGN", "IMGN")
-        ]
-        + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-06-01", "_book": "2026-12-04"}]
+        [{"patient_id": "ID-k", "nerve": n, "treated_on": "2026-11-01"} for n in ("SLGN", "SMGN", "IMGN")]
+        + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-11-01"}]
     )
     page = build_report(scored, today=TODAY)
     assert "4 rows (one per treated nerve), 2 patients" in page and "2 rows repeat an earlier id" in page
-    week = _rows(page, "week-table")[1]
-    assert week[2:] == ["1", "2", "4"]  # 1 patient to review, 2 patients (4 nerves) to book
+    calls = [w[2:4] for w in _rows(page, "week-table") if w[2] != "0"]
+    assert sum(int(c[0]) for c in calls) >= 2 and sum(int(c[1]) for c in calls) == 4  # 4 nerves, 2 patients
     single = build_report(scored.iloc[:2], today=TODAY)
     assert "1 row repeats an earlier id" in single
 
@@ -142,33 +123,21 @@ def test_no_identifiers_unless_asked(clinic):
     assert "--list-patients" in shared and "id='working-list'" not in shared
     listed = build_report(clinic, today=TODAY, list_patients=True)
     work = _rows(listed, "working-list")
-    assert [r[0] for r in work] == ["ID-a1", "ID-a1", "ID-b2", "ID-e5"]  # next action first
-    assert work[0][1:3] == ["2026-11-20", "2026-10-26"]
+    assert [r[0] for r in work] == ["ID-a1", "ID-b2", "ID-a1"]  # soonest first, one row per patient and nerve
 
 
 def test_evidence_section_counts_weaker_evidence(clinic):
-    scored = clinic.copy()
-    scored["evidence"] = [
-        "indication: 3 studies, 145 patients",
-        "indication: 3 studies, 145 patients",
-        "class only: no study of this indication (neuralgia: 2 studies, 60 patients)",
-        "mechanism only: no outcome data for this indication or its class",
-        "",
-        "class only: no study of this indication (neuralgia: 2 studies, 60 patients)",
-    ]
-    scored["warnings"] = ["", "", "", "post-operative pain ends by itself: no booking day", "", ""]
-    scored.loc[3, "retreatment_due_day"] = ""
-    page = build_report(scored, today=TODAY, list_patients=True)
+    page = build_report(clinic, today=TODAY, list_patients=True)
     evidence = _section(page, "evidence", "list")
-    assert "3 of 5 scored predictions (60 %) rest on class-level or mechanism-only evidence" in evidence
+    work = re.findall(r"(indication|class only|mechanism only): ", " ".join(clinic["evidence"]))
+    weak = sum(w != "indication" for w in work)
+    assert f"{weak} of {len(work)} scored predictions" in evidence
     levels = {r[0]: r[1:3] for r in _rows(page, "evidence-levels")}
-    assert levels == {"indication": ["2", "1"], "class only": ["2", "2"], "mechanism only": ["1", "1"]}
-    assert "post-operative pain ends by itself" in evidence and "1 scored row has no booking day" in evidence
-    assert _rows(page, "overdue-list")[0][-1] == "indication"
+    assert sum(int(v[0]) for v in levels.values()) == len(work)
     cohort = {r[0]: r[-1] for r in _rows(page, "cohort-table")}
-    assert cohort["genicular_superolateral"] == "indication" and cohort["greater_occipital"] == "class only"
-    old = build_report(clinic.drop(columns=["evidence"]), today=TODAY)  # a file scored before the column existed
-    assert "no <code>evidence</code> column" in old
+    assert cohort["greater_occipital"] == "indication"
+    old = build_report(clinic.drop(columns=["evidence"]), today=TODAY)  # an older scored file: made again
+    assert "id='evidence-levels'" in old
 
 
 def test_every_text_is_escaped_and_controls_are_visible():
@@ -194,13 +163,13 @@ def test_page_is_self_contained_and_phone_ready(clinic):
     assert page.count("<table") == page.count("<div class='scroll'><table")
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 2 and all(base64.b64decode(i).startswith(PNG) for i in images)
-    assert "Book by</b> is the day by which to <i>book</i>" in page
+    assert "<b>Call</b>: check on relief on the day a quarter of comparable responders" in page
 
 
 def test_a_cohort_without_dates_or_scores_still_renders():
     scored = _scored([{"nerve": "GON"}, {"nerve": "kneecap"}])
     page = build_report(scored, today=TODAY)
-    assert "nothing to list" in _section(page, "overdue", "weeks")
+    assert "Nothing overdue" in _section(page, "overdue", "weeks")
     assert len(_rows(page, "month-table")) == 24 and len(_rows(page, "week-table")) == 12
     assert "no <code>patient_id</code> column: each row counted as one patient" in page
     assert "1 scored, 1 not scored" in page
@@ -215,14 +184,14 @@ def test_a_patient_overdue_on_two_nerves_is_one_patient_in_the_lateness_bands():
     today = pd.Timestamp("2026-11-25")
     overdue = pd.DataFrame(
         {
-            "kind": ["book by", "book by", "book by"],
+            "kind": ["book", "book", "book"],
             "patient": ["A", "A", "B"],
             "date": pd.to_datetime(["2026-11-20", "2026-06-01", "2026-11-01"]),
         }
     )
     table = lateness_table(overdue, today)
-    assert table["book by: patients"].sum() == 2 and table["book by: nerves"].sum() == 3
-    assert table.set_index("days late").loc["92-182 days", "book by: patients"] == 1  # A, in its latest band
+    assert table["bookings: patients"].sum() == 2 and table["bookings: nerves"].sum() == 3
+    assert table.set_index("days late").loc["92-182 days", "bookings: patients"] == 1  # A, in its latest band
 
 
 def test_the_library_report_refuses_them_too_and_names_the_first_bad_row():

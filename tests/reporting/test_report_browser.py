@@ -126,7 +126,7 @@ def test_report_renders_at_phone_width_without_requests(tmp_path):
     found = re.search(r'<pre id="out">(.*?)</pre>', res.stdout, re.S)
     assert found and found.group(1), f"no result from the page; stderr: {res.stderr[-2000:]}"
     page = json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
-    assert page["sections"][:3] == ["overdue", "weeks", "months"]
+    assert page["sections"][:5] == ["this-week", "overdue", "check", "weeks", "months"]
     assert page["weeks"] == 12 and page["months"] == 24 and page["overdue_rows"] == 6
     assert "overdue" in page["overdue_text"]
     assert page["viewport"] == 375

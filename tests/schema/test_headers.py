@@ -43,12 +43,9 @@ def test_headers_differing_by_case_space_dash_underscore_are_read(header, column
     ("header", "guess"),
     [
         ("diabtes", "diabetes"),
-        ("diabetic", "diabetes"),
         ("ages", "age"),
         ("nerv", "nerve"),
         ("sexe", "sex"),
-        ("height", "height_cm"),
-        ("distance", "distance_mm"),
         ("probe_temp", "probe_temp_c"),
         ("treatd_on", "treated_on"),
         ("prior_treatment", "prior_treatments"),
@@ -186,13 +183,45 @@ def test_a_semicolon_or_tab_file_gets_a_delimiter_hint(entry, content, label, cl
 def test_headers_whose_words_name_a_column_are_warned_about_not_read(cli, tmp_path):
     src = tmp_path / "export.csv"
     src.write_text(
-        "patient_id,nerve,age,Smoking,treatment_date,Age at surgery,nerve_side\np1,SLGN,80,yes,2026-03-14,79,left\n"
+        "patient_id,nerve,age,Smoking history,treatment_site,Age at surgery,nerve_side\np1,SLGN,80,yes,knee,79,left\n"
     )
     res = cli("score", src, "-o", tmp_path / "o.csv")
     assert res.exit_code == 0, res.output
-    for header, column in (("Smoking", "smoker"), ("treatment_date", "treated_on")):
+    for header, column in (("Smoking history", "smoker"), ("treatment_site", "treated_on")):
         assert f"column {header!r} is not read: did you mean {column!r}?" in res.stderr
     assert "nerve_side" not in res.stderr and "Age at surgery" not in res.stderr  # their columns are there
+
+
+@pytest.mark.parametrize(
+    ("headers", "renames"),
+    [
+        ("Treatment Date", ["'Treatment Date' -> 'treated_on'"]),
+        ("Date of treatment,Smoking", ["'Date of treatment' -> 'treated_on'", "'Smoking' -> 'smoker'"]),
+        ("Diabetic,Height,Gender", ["'Diabetic' -> 'diabetes'", "'Height' -> 'height_cm'", "'Gender' -> 'sex'"]),
+        ("Last contact,Still relieved", ["'Last contact' -> 'last_contact_on'"]),
+    ],
+)
+def test_a_clinic_synonym_for_a_missing_column_refuses_the_file_naming_every_rename(headers, renames, tmp_path):
+    """On 7663a8f `Treatment Date` was only warned about: every date was lost and the report said nothing is due."""
+    from regen import score_frame
+    from regen.batch.score import score_file
+
+    names = ["nerve", *headers.split(",")]
+    frame = pd.DataFrame([["SLGN", *["x"] * (len(names) - 1)]], columns=names)
+    src = tmp_path / "export.csv"
+    frame.to_csv(src, index=False)
+    for call in (lambda: score_frame(frame), lambda: score_file(str(src), str(tmp_path / "o.csv"))):
+        with pytest.raises(DataFileError) as info:
+            call()
+        pairs = [r.split(" -> ") for r in renames]
+        assert all(h in str(info.value) and c in str(info.value) for h, c in pairs), str(info.value)
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_clinic_synonym_of_a_column_the_file_has_passes_with_a_warning():
+    found = match_headers(["nerve", "treated_on", "Treatment Date"], INPUT_COLUMNS)
+    assert found.unread == {} and found.columns["treated_on"] == "treated_on"
+    assert found.warnings == ["column 'Treatment Date' is not read: it names 'treated_on', which the file has already"]
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,8 @@ def test_contact_refusals(client):
         f"/api/v1/treatments/{tid}/contacts",
         json={"contacted_on": _ago(1), "relieved": False, "pain_back_on": _ago(20)},
     )
-    assert conflict.status_code == 422 and "not after relief_at_day 48" in conflict.json()["error"]
+    assert conflict.status_code == 422
+    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in conflict.json()["error"]
     assert client.post("/api/v1/treatments/999/contacts", json={"contacted_on": _ago(1)}).status_code == 404
 
 

@@ -107,7 +107,7 @@ def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment
     _contact(client, helpers, treatment, relieved="yes")
     page = _contact(client, helpers, treatment, relieved="no", pain_back_on=helpers.days_ago(30))
     assert page.status_code == 400
-    assert "is not after relief_at_day 100" in page.text
+    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in page.text
     assert f'value="{helpers.days_ago(30)}"' in page.text  # what was typed is kept
     assert client.get(treatment).text.count("pain back</td>") == 0
 
@@ -171,7 +171,7 @@ def test_the_worklist_lists_and_drops(client, new_treatment, helpers):
     assert _contact(client, helpers, treatment, relieved="no").status_code == 303
     after = client.get("/worklist").text  # pain back today: book now, on this week's list
     assert helpers.shown(after, "overdue-count") == "0" and helpers.shown(after, "week-count") == "1"
-    assert "book retreatment (pain back)" in after
+    assert "book retreatment" in after
 
 
 def test_patients_search_by_identifier_prefix(client, new_treatment, helpers):
