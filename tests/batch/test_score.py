@@ -3,6 +3,7 @@ worker, a crash that leaves nothing."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import regen
@@ -72,3 +73,19 @@ def test_crash_leaves_no_partial_output(tmp_path, patients_csv, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         score_file(str(src), str(out), chunksize=100)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize("header", ["Evidence", "relief end median day", "Model-Version", "ERROR", "next_action"])
+def test_an_input_column_spelled_like_an_output_column_is_refused_when_scoring(tmp_path, cli, header):
+    """On 7663a8f the report took the first column matching 'evidence' in any spelling: an input column could be
+    read as regen's own (issue 21, class 1). Score now refuses such a clash; readers use exact names."""
+    import regen
+    from regen.errors import DataFileError
+
+    src = tmp_path / "in.csv"
+    src.write_text(f"nerve,{header}\nGON,mine\n")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1 and "the input already has prediction columns" in res.stderr and header in res.stderr
+    with pytest.raises(DataFileError, match="already has prediction columns"):
+        regen.score_frame(pd.DataFrame({"nerve": ["GON"], header: ["mine"]}))
+    assert not (tmp_path / "o.csv").exists()

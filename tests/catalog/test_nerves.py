@@ -125,3 +125,30 @@ def test_nerves_without_skin_territory_are_labelled(nerves):
         "lumbar_medial_branch",
         "suprascapular",
     }  # joint capsule / muscle only
+
+
+def test_the_catalogs_a_prediction_reads_cannot_be_changed_by_a_caller():
+    """On 7663a8f a caller's edit of load_catalog() changed later predictions (220.6 -> 462.1 days) under the
+    same model version (issue 21, class 11)."""
+    import dataclasses
+
+    import regen
+    from regen.catalog.nerves import load_indication_catalog
+    from regen.catalog.parameters import parameter_table
+
+    before = regen.predict_patient(nerve="intercostal")["relief_end_median_day"]
+    for table, key in (
+        (regen.load_catalog(), "intercostal"),
+        (load_indication_catalog(), "thoracotomy"),
+        (parameter_table(), "rate_mm_per_day"),
+    ):
+        with pytest.raises(TypeError):
+            table[key] = None
+        with pytest.raises(TypeError):
+            del table[key]
+        with pytest.raises(dataclasses.FrozenInstanceError):  # the rows are frozen too
+            table[key].source = "x"
+    copy = dict(regen.load_catalog())
+    copy.pop("intercostal")
+    assert "intercostal" in regen.load_catalog()
+    assert regen.predict_patient(nerve="intercostal")["relief_end_median_day"] == before

@@ -221,3 +221,34 @@ def test_a_report_of_a_scored_file_missing_a_column_is_refused(tmp_path):
     bad.loc[0, "p_relief_90d"] = 1.5
     with pytest.raises(DataFileError, match="data record 1, column p_relief_90d"):
         build_report(bad, today="2026-11-25")
+
+
+def test_a_shareable_page_carries_no_cell_value_of_a_refused_row():
+    """On 7663a8f the 'not scored' table quoted raw cell values (a name typed in the nerve column, a record
+    number in the age column) on a page made without --list-patients (issue 21, class 5)."""
+    scored = _scored(
+        [
+            {"patient_id": "P1", "nerve": "Jane Smith", "age": "64", "treated_on": "2026-06-01"},
+            {"patient_id": "P2", "nerve": "GON", "age": "MRN-123456", "treated_on": "2026-06-01"},
+            {
+                "patient_id": "P3",
+                "nerve": "GON",
+                "age": "50",
+                "treated_on": "2026-06-01",
+                "front_mm": "500",
+                "front_day": "40",
+            },
+            {"patient_id": "P4", "nerve": "GON", "age": "50", "treated_on": "2026-06-01"},
+        ]
+    )
+    shared = build_report(scored, today=TODAY)
+    assert not re.search(r"Jane Smith|MRN-123456|>P[1-4]<", shared)
+    refused = {r[0]: r[1] for r in _rows(shared, "")} if False else None
+    table = re.search(r"<h2>Not scored</h2>(.*?)</table>", shared, re.S).group(1)
+    assert [re.findall(r"<td[^>]*>(.*?)</td>", tr)[0] for tr in re.findall(r"<tr>(.*?)</tr>", table)[1:]] == [
+        "age",
+        "front_mm",
+        "nerve",
+    ]
+    listed = build_report(scored, today=TODAY, list_patients=True)
+    assert "Jane Smith" in listed and "MRN-123456" in listed  # asked for: the clinic's own list

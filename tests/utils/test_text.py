@@ -32,3 +32,29 @@ def test_json_safe_never_writes_nan():
         json_safe({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": float("-inf")}}), allow_nan=False
     )
     assert out == '{"a": null, "b": [1.0, null], "c": {"d": null}}'
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("64\u200b", "64\\u200b"),  # zero-width space (Cf)
+        ("a\u00adb", "a\\xadb"),  # soft hyphen (Cf)
+        ("x\u2028y", "x\\u2028y"),  # line separator (Zl)
+        ("x\u2029y", "x\\u2029y"),  # paragraph separator (Zp)
+        ("\ufeffid", "\\ufeffid"),  # byte order mark (Cf)
+        ("\u202egnp.exe", "\\u202egnp.exe"),  # right-to-left override (Cf)
+        ("a\ud800b", "a\\ud800b"),  # lone surrogate (Cs)
+        ("\x1b[2J", "\\x1b[2J"),  # escape (Cc)
+        ("naïve 64 ≥ 10 µm", "naïve 64 ≥ 10 µm"),  # printable text stays as it is
+    ],
+)
+def test_every_non_printing_and_format_character_is_escaped_in_messages(text, shown):
+    """On 7663a8f a zero-width space was not escaped: 'age: 64 is not a number' looked absurd (issue 21, 12)."""
+    assert printable(text) == shown
+
+
+def test_a_zero_width_space_in_a_value_shows_in_the_row_error(cli, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("nerve,age\nGON,64\u200b\n", encoding="utf-8")
+    res = cli("score", src, "-o", tmp_path / "o.csv", "--errors", "-")
+    assert "age: 64\\u200b is not a number" in res.stdout

@@ -1,0 +1,73 @@
+"""Reads that precede the streaming reader, and whole-table reads, are bounded; blank lines before the header
+are skipped and the header's line is named (issue 21, classes 7 and 13)."""
+
+from __future__ import annotations
+
+import gzip
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+
+from regen.errors import DataFileError
+from regen.files.read import read_table
+
+
+@pytest.mark.parametrize("mebibytes", [8, 64])
+def test_a_huge_first_line_is_refused_at_once(tmp_path, mebibytes):
+    """On 7663a8f a 300 KB .csv.gz holding a 300 MiB first line reached 4.1 GB and 44 s before the refusal."""
+    src = tmp_path / "bomb.csv.gz"
+    with gzip.open(src, "wb") as out:
+        for _ in range(mebibytes):
+            out.write(b"a" * (1 << 20))
+        out.write(b"\nx\n")
+    start = time.perf_counter()
+    res = subprocess.run(
+        [sys.executable, "-c", f"from regen.files.read import read_table; read_table({str(src)!r})"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "no header row ends within the first 4 MiB" in res.stderr
+    assert time.perf_counter() - start < 30
+
+
+def test_a_whole_table_read_is_refused_past_its_limit(tmp_path):
+    src = tmp_path / "many.csv.gz"
+    with gzip.open(src, "wb") as out:
+        out.write(b"nerve,relief_last_seen_day,relief_lost_day\n")
+        for _ in range(40):
+            out.write(b"GON,30,60\n" * 20_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DataFileError, match=r"more than 2 MiB of text; regen reads a whole table"):
+        read_table(src, max_bytes=2 << 20)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: stopped early
+
+
+@pytest.mark.parametrize(
+    ("text", "header_line"),
+    [
+        ("   \n\nnerve,age\nGON,50,1\n", 3),
+        (" , \nnerve,age\nGON,50,1\n", 2),
+        ("\t\n\n\nnerve,age\nGON,50,1\n", 4),
+        ("\ufeff\n  \nnerve,age\nGON,50,1\n", 3),
+    ],
+)
+def test_blank_lines_before_the_header_are_skipped_and_the_header_line_is_named(cli, tmp_path, text, header_line):
+    """On 7663a8f a line of spaces became the header: 'data record 1 has 2 fields but the header has 1'."""
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1
+    assert f"data record 1 (after the header on line {header_line}) has 3 fields but the header has 2" in res.stderr
+
+
+@pytest.mark.parametrize("lead", ["   \n", "\n\n", " , , \n", "\ufeff\n"])
+def test_a_file_with_blank_lines_before_its_header_scores_its_rows(cli, tmp_path, lead):
+    src = tmp_path / "in.csv"
+    src.write_text(lead + "patient_id,nerve\n007,GON\n", encoding="utf-8")
+    res = cli("score", src, "-o", "-")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[1].startswith("007,GON,")  # the id stays text (the header was read as such)
