@@ -243,7 +243,7 @@ def resolve_indication(name: object) -> str:
         found, note = aliases[key]
         if found:
             return found
-        raise InputError(f"indication {str(name)!r}: {note}")
+        raise InputError(f"{str(name)!r}: {note}")
     choices = {**{i: i for i in ids}, **{a: v[0] for a, v in aliases.items() if v[0]}}
     raise InputError(
         f"unknown indication {str(name)!r}; closest: {_closest(key, choices)} "

@@ -185,7 +185,7 @@ def plan_table(
             "treated_on": _text(treated),
             "next_action": np.where(check != "", "", action),
             "due_date": np.where(check != "", "", _text(due)),
-            "days_late": np.where(check != "", np.nan, np.where(late > 0, late, 0.0)),
+            "days_late": np.where((check != "") | np.isnan(late), np.nan, np.where(late > 0, late, 0.0)),
             "relief_end_median_day": out["relief_end_median_day"],
             "relief_end_p10_day": out["relief_end_p10_day"],
             "relief_end_p90_day": out["relief_end_p90_day"],

@@ -243,7 +243,6 @@ def test_a_shareable_page_carries_no_cell_value_of_a_refused_row():
     )
     shared = build_report(scored, today=TODAY)
     assert not re.search(r"Jane Smith|MRN-123456|>P[1-4]<", shared)
-    refused = {r[0]: r[1] for r in _rows(shared, "")} if False else None
     table = re.search(r"<h2>Not scored</h2>(.*?)</table>", shared, re.S).group(1)
     assert [re.findall(r"<td[^>]*>(.*?)</td>", tr)[0] for tr in re.findall(r"<tr>(.*?)</tr>", table)[1:]] == [
         "age",
