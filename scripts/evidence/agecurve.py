@@ -2,7 +2,8 @@
 
 The age curve multiplies the regrowth and maturation times::
 
-    log f(age) = -child_log_ratio * S((adult - age) / (adult - child)) + old_log_ratio * S((age - older) / (old - older))
+    log f(age) = -child_log_ratio * S((adult - age) / (adult - child))
+                 + old_log_ratio * S((age - older) / (old - older))
 
 with ``S(u) = 3u^2 - 2u^3`` on ``u`` clipped to [0, 1] (smoothstep: C1, monotone), so ``f`` is 1 from ``adult`` to
 ``older``, ``exp(-child_log_ratio)`` at and below ``child`` and ``exp(old_log_ratio)`` at and above ``old``.

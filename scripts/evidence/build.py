@@ -51,12 +51,12 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     marr = models.mechanism_arrays(md)
     w = jnp.ones(len(md.ids))
     mech_sampler = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=chain_method,
-                                     target_accept=0.95, **st)
+                                     target_accept=0.99, **st)
     mech = mech_sampler.run(seed, marr, w)
     _progress(f"mechanism: {mech.seconds:.0f} s, R-hat {mech.diagnostics['rhat_max']:.3f}, "
               f"divergences {mech.diagnostics['divergences']}")
     nop_sampler = inference.Sampler(partial(models.mechanism_model, partial=False), chain_method=chain_method,
-                                    target_accept=0.95, **st)
+                                    target_accept=0.99, **st)
     nop = nop_sampler.run(seed + 1, marr, w)
     _progress(f"mechanism without the partial-lesion term: {nop.seconds:.0f} s")
     nerves, indications = data.catalog()
@@ -64,7 +64,7 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     x = summaries.catalog_x(point, nerves)
     rd = data.relief_data(x)
     rarr = models.relief_arrays(rd)
-    rel_sampler = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.98, **st)
+    rel_sampler = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
     rel = rel_sampler.run(seed + 2, rarr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
     _progress(f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "
               f"divergences {rel.diagnostics['divergences']}")
@@ -80,7 +80,7 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
     relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"])
     diag = {name: {k: v for k, v in f[key].diagnostics.items()} | {"seconds": f[key].seconds}
             for name, key in (("mechanism", "mech"), ("mechanism_without_partial_lesion", "nop"), ("relief", "rel"))}
-    failures = sum((inference.check(diag[n], n) for n in diag), [])
+    failures = [line for n in diag for line in inference.check(diag[n], n)]
     out = {
         "format": "regen-evidence-summary", "format_version": 1, "version": VERSION, "data_sha256": data_hash(),
         "inputs": list(INPUTS),
@@ -88,17 +88,21 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
         "catalog_x_age50": f["x"],
         "relief": relief, "posterior_approx": approx,
         "post_operative_check": checks.post_operative(relief, f["x"], f["nerves"], f["indications"]),
-        "diagnostics": diag | {"failures": failures, "chain_method": chain_method, "rule": "R-hat <= 1.01, 0 divergences"},
+        "catalog_forecasts": checks.catalog_forecasts(relief, f["point"], f["nerves"], f["indications"]),
+        "diagnostics": diag | {"failures": failures, "chain_method": chain_method,
+                               "rule": "R-hat <= 1.01, 0 divergences"},
         "priors": priors.table(), "build_seconds": seconds,
     }
     return out
 
 
 def write(out: dict) -> None:
-    from scripts.evidence import report
+    from scripts.evidence import params, report
 
     OUT_JSON.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     OUT_MD.write_text(report.markdown(out), encoding="utf-8")
+    params.update_csv(out)
+    params.update_md(report.markdown(out, compact=True))
 
 
 def main(argv=None) -> int:
@@ -127,8 +131,8 @@ def main(argv=None) -> int:
         from scripts.evidence import inference, models
 
         ms = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=args.chain_method,
-                               target_accept=0.95, **st)
-        rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.98, **st)
+                               target_accept=0.99, **st)
+        rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.99, **st)
         sens = validation.sensation_loso(ms, f["marr"], f["md"], args.seed, _progress)
         rel = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress)
         out["validation"] = {"parts": {"sensation": sens, "relief": rel}, "seconds": time.perf_counter() - v0,

@@ -39,3 +39,33 @@ def post_operative(relief: dict, x: dict, nerves, indications) -> dict:
                          "ok": bool(p90 <= POSTOP_P90_MAX_DAYS and p365 <= POSTOP_P365_MAX
                                     and entry["long_responder_fraction"] == 0)})
     return {"rows": rows, "all_ok": all(r["ok"] for r in rows)}
+
+
+def entry_for(relief: dict, indication: str, pain_class: str) -> tuple[dict, str]:
+    """The relief entry a forecast uses: the indication's if it has data, else its class's (and the level)."""
+    if indication in relief["indications"]:
+        return relief["indications"][indication], "indication"
+    return relief["classes"][pain_class], "class"
+
+
+def catalog_forecasts(relief: dict, point: dict, nerves, indications, ages=(15.0, 50.0, 80.0)) -> list[dict]:
+    """Every catalog nerve x indication at the given ages: relief-end quantiles and P(still relieved)."""
+    from scripts.evidence.summaries import label
+
+    klass = dict(zip(indications["id"], indications["pain_class"], strict=True))
+    out = []
+    for _, nerve in nerves.iterrows():
+        for ind in nerve["indications"].split(";"):
+            entry, level = entry_for(relief, ind, klass[ind])
+            for age in ages:
+                x = float(log_nerve_median_days(float(nerve["default_distance_mm"]), age, point, AGE_KNOTS, FIXED_SD))
+                q = relief_quantiles(entry, x, [0.1, 0.5, 0.9])
+                p = relief_survival(entry, x, [90.0, 180.0, 365.0])
+                out.append({"nerve": nerve["id"], "indication": ind, "age": age, "x": x,
+                            "sensation_median_day": float(np.exp(x)), "relief_end_p10_day": float(q[0]),
+                            "relief_end_median_day": float(q[1]), "relief_end_p90_day": float(q[2]),
+                            "p_relief_90d": float(p[0]), "p_relief_180d": float(p[1]), "p_relief_365d": float(p[2]),
+                            "p_response": entry["response_prob"], "entry_level": level,
+                            "evidence": label(entry if level == "indication" else None,
+                                              relief["classes"][klass[ind]], klass[ind])})
+    return out

@@ -33,8 +33,8 @@ class Sampler:
     """One compiled NUTS sampler for a model; ``run`` may be called again with other data of the same shapes."""
 
     def __init__(self, model, *, warmup=1000, samples=1000, chains=4, chain_method="parallel",
-                 target_accept=0.95, max_tree_depth=10):
-        kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth)
+                 target_accept=0.95, max_tree_depth=10, dense_mass=False):
+        kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth, dense_mass=dense_mass)
         self.mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
                          chain_method=chain_method, progress_bar=False, jit_model_args=True)
 
@@ -54,7 +54,8 @@ def diagnose(samples: dict, divergences: int, skip: tuple[str, ...] = ()) -> dic
     rhat, bulk, tail = az.rhat(ds), az.ess(ds, method="bulk"), az.ess(ds, method="tail")
     per = {}
     for name in kept:
-        per[name] = {"rhat_max": float(np.nanmax(rhat[name].values)), "ess_bulk_min": float(np.nanmin(bulk[name].values)),
+        per[name] = {"rhat_max": float(np.nanmax(rhat[name].values)),
+                     "ess_bulk_min": float(np.nanmin(bulk[name].values)),
                      "ess_tail_min": float(np.nanmin(tail[name].values))}
     chains, draws = next(iter(kept.values())).shape[:2]
     return {"chains": int(chains), "draws_per_chain": int(draws), "divergences": divergences,

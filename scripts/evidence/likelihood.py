@@ -86,7 +86,8 @@ def duration_loglik(kind, n, value, low, high, m, sigma, smoothing=0.2):
 
     ``kind``: 0 median of n (sampling sd ``sigma * sqrt(pi / 2n)``), 1 mean of n log-normal times (delta method:
     log mean ~ N(m + sigma^2/2, expm1(sigma^2)/n)), 2 each of n patients ended in [low, high]
-    (``n log P``), 3 a setting's median in [low, high] (edges smoothed by ``smoothing`` log days: the source rounds to whole weeks).
+    (``n log P``), 3 a setting's median in [low, high] (edges smoothed by ``smoothing`` log days: the source
+    rounds to whole weeks).
     """
     lv, llo, lhi = jnp.log(value), jnp.log(low), jnp.log(high)
     med = normal_logpdf(lv, m, sigma * jnp.sqrt(jnp.pi / (2.0 * n)))

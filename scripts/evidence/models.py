@@ -26,6 +26,7 @@ from scripts.evidence.priors import (
     RELIEF_LOCATION,
     RELIEF_SLOPE,
     RELIEF_SPREAD,
+    SIGMA_LOG_SD,
 )
 
 
@@ -101,7 +102,7 @@ def relief_model(d: dict, w_groups, w_durations):
     n_ind, n_studies = d["ind_class"].shape[0], d["study_class"].shape[0]
     a = numpyro.sample("a", dist.Normal(loc[:, 0], loc[:, 1]).to_event(1))
     b = numpyro.sample("b", dist.Normal(slope[:, 0], slope[:, 1]).to_event(1))
-    sigma = numpyro.sample("sigma", dist.HalfNormal(spread[:, 0]).to_event(1))
+    sigma = numpyro.sample("sigma", dist.LogNormal(np.log(spread[:, 0]), SIGMA_LOG_SD).to_event(1))
     tau_u = numpyro.sample("tau_u", dist.HalfNormal(spread[:, 1]).to_event(1))
     tau_v = numpyro.sample("tau_v", dist.HalfNormal(spread[:, 2]).to_event(1))
     u_raw = numpyro.sample("u_raw", dist.StudentT(NU).expand([n_ind]).to_event(1))

@@ -75,24 +75,33 @@ RELIEF_LOCATION = {
 RELIEF_SLOPE = {
     "own_territory": (1.0, 0.25, "the pain is carried by the frozen nerve's own territory: relief ends when its "
                       "fibres reinnervate that territory, so log relief moves 1:1 with log nerve time"),
-    "joint": (1.0, 0.5, "articular branches of the frozen nerve carry the joint pain and regrow like any other, so 1 is "
+    "joint": (1.0, 0.5, "articular branches of the frozen nerve carry the joint pain and regrow like any other, so "
+              "1 is "
               "the physiological expectation; sd 0.5 because unfrozen branches, disease course and large sham "
               "responses (Radnovich 2017; Nygaard 2025) loosen the link"),
-    "post_operative": (0.0, 0.25, "self-limiting: the window ends when surgical pain resolves, which does not depend on "
+    "post_operative": (0.0, 0.25, "self-limiting: the window ends when surgical pain resolves, which does not "
+                       "depend on "
                        "how long the nerve takes to regrow (the nerve returns after the pain has gone: sensation by "
                        "month 3 after thoracotomy, no benefit beyond weeks after hernia repair)"),
     "residual_limb": (0.5, 0.5, "phantom and stump pain are partly peripheral (the frozen nerve carries the neuroma's "
                       "input) and partly central (not reset by regrowth): half-way between 0 and 1, sd 0.5"),
 }
 
-#: Half-normal scales of the heterogeneities per class: (sigma within study, tau_u between indications,
-#: tau_v between studies).
+#: Heterogeneities per class: (sigma within study: log-normal median, tau_u between indications: half-normal scale,
+#: tau_v between studies: half-normal scale).
 RELIEF_SPREAD = {
-    "own_territory": (1.0, 1.0, 0.7),
-    "joint": (1.0, 1.0, 0.7),
+    "own_territory": (0.8, 1.0, 0.7),
+    "joint": (0.8, 1.0, 0.7),
     "post_operative": (0.5, 0.4, 0.4),
-    "residual_limb": (1.0, 1.0, 0.7),
+    "residual_limb": (0.8, 1.0, 0.7),
 }
+#: sd of log sigma (the within-study spread's log-normal prior).
+SIGMA_LOG_SD = 0.5
+SIGMA_REASON = ("patients' relief ends within one setting: a log-normal prior (median 0.8, 0.5 post-operative; sd 0.5 "
+                "on its log), not a half-normal: a spread near 0 (every patient's relief ending on the same day) is "
+                "not plausible and made the sampler diverge (funnel at sigma -> 0 under interval data); the only "
+                "within-series spreads read (return of sensation 4-8 and 6-24 months, sd_log about 0.2-0.4 after "
+                "the latency) are a floor for relief, which adds the pain's own course")
 RELIEF_SPREAD_REASON = {
     "chronic": "chronic classes: weakly informative half-normal scales (patients within a study 1.0, indications 1.0, "
                "studies 0.7 log days: a factor 2-3 per sd)",
@@ -128,8 +137,10 @@ def table() -> dict:
                             for c, (d, s, r) in RELIEF_LOCATION.items()},
         "relief_slope": {c: {"distribution": "normal", "mean": m, "sd": s, "reason": r}
                          for c, (m, s, r) in RELIEF_SLOPE.items()},
-        "relief_spread_halfnormal_scales": {c: {"sigma": a, "tau_indication": b, "tau_study": v}
-                                            for c, (a, b, v) in RELIEF_SPREAD.items()},
+        "relief_spread": {c: {"sigma_lognormal_median": a, "sigma_lognormal_sd_log": SIGMA_LOG_SD,
+                              "tau_indication_halfnormal_scale": b, "tau_study_halfnormal_scale": v}
+                          for c, (a, b, v) in RELIEF_SPREAD.items()},
+        "relief_sigma_reason": SIGMA_REASON,
         "relief_spread_reason": RELIEF_SPREAD_REASON,
         "relief_response": {k: {"distribution": d, "parameters": list(p), "reason": r}
                             for k, (d, p, r) in RELIEF_RESPONSE.items()},

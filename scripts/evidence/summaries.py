@@ -123,9 +123,27 @@ def predictive_entry(A, B, S, L, x_ref: float, rng) -> dict:
     v01 = float(np.mean((Y - m0) * (B - m1)))
     v11 = float(B.var())
     z = (Y - m0) / np.sqrt(v00)
-    return {"x_ref": float(x_ref), "m0": m0, "m1": m1, "v00": v00, "v01": v01, "v11": v11,
-            "shape_probs": PROBS.tolist(), "shape_quantiles": np.quantile(z, PROBS).tolist(),
-            "response_prob": float(expit(L).mean()), "long_responder_fraction": 0.0}
+    entry = {"x_ref": float(x_ref), "m0": m0, "m1": m1, "v00": v00, "v01": v01, "v11": v11,
+             "shape_probs": PROBS.tolist(), "shape_quantiles": np.quantile(z, PROBS).tolist(),
+             "response_prob": float(expit(L).mean()), "long_responder_fraction": 0.0}
+    entry["approximation_check"] = approximation_check(entry, A, B, S, eps)
+    return entry
+
+
+#: x offsets (log days) at which the approximation is compared with the draws (a factor 0.6-1.65 in nerve time).
+CHECK_DX = (-0.5, -0.25, 0.0, 0.25, 0.5)
+
+
+def approximation_check(entry: dict, A, B, S, eps) -> dict:
+    """Relative error (days) of the JSON's p10 / p50 / p90 vs the draws' at x_ref + CHECK_DX."""
+    errs = []
+    for dx in CHECK_DX:
+        q_draw = np.quantile(A + B * dx + S * eps, [0.1, 0.5, 0.9])
+        q_json = np.log(relief_quantiles(entry, entry["x_ref"] + dx, [0.1, 0.5, 0.9]))
+        errs.append(np.expm1(q_json - q_draw))
+    errs = np.array(errs)
+    return {"dx": list(CHECK_DX), "relative_error_p10_p50_p90": errs.round(4).tolist(),
+            "max_abs_relative_error": float(np.abs(errs).max())}
 
 
 def relief_quantiles(entry: dict, x, probs) -> np.ndarray:
@@ -194,7 +212,8 @@ def relief_section(run, rd, indications, seed=0) -> dict:
     parts = [dr.new_setting(c, None, reps=REPS // 2 or 1) for c in chronic]
     A, B, S, L = (np.concatenate([p[k] for p in parts], axis=1) for k in range(4))
     catch = predictive_entry(A, B, S, L, float(np.mean(rd.x_ref[chronic])), rng)
-    catch |= {"studies": 0, "patients": 0, "note": "a class with no study: the pooled new-indication predictives of the "
+    catch |= {"studies": 0, "patients": 0,
+              "note": "a class with no study: the pooled new-indication predictives of the "
               "chronic classes (widest)"}
     het = {name: {"log_mean": np.log(arr).mean(axis=0).tolist(), "log_sd": np.log(arr).std(axis=0).tolist()}
            for name, arr in (("tau_u", dr.tau_u), ("tau_v", dr.tau_v), ("tau_e", dr.tau_e), ("tau_w", dr.tau_w))}
@@ -205,7 +224,8 @@ def relief_section(run, rd, indications, seed=0) -> dict:
                     "interpolation of (shape_quantiles -> shape_probs)",
         "classes_order": list(CLASSES), "indications": out_ind, "classes": out_cls, "catch_all": catch,
         "label_rule": f"an indication's label names its own studies and patients when its own data carry at least "
-                      f"{LABEL_WEIGHT:.0%} of the weight: own_weight = 1 - Var(posterior of its effect) / Var(effect of "
+                      f"{LABEL_WEIGHT:.0%} of the weight: own_weight = 1 - Var(posterior of its effect) / "
+                      f"Var(effect of "
                       f"a new indication of the class), the larger of location and response; otherwise 'class only' "
                       f"with the class's studies and patients",
         "endpoint_effect": {"g_loc": _param_plain(dr.g_loc), "g_logit": _param_plain(dr.g_logit)},

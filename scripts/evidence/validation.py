@@ -56,7 +56,8 @@ def part_summary(table: pd.DataFrame, seconds: float) -> dict:
     per = []
     for study, g in table.groupby("study", sort=True):
         per.append({"study": study, "numbers": len(g), "inside": int(g["inside"].sum()),
-                    "log_score": float(g["log_score"].sum()), "reference_log_score": float(g["reference_log_score"].sum())})
+                    "log_score": float(g["log_score"].sum()),
+                    "reference_log_score": float(g["reference_log_score"].sum())})
     return {"numbers": len(table), "coverage_80": float(table["inside"].mean()), "inside": int(table["inside"].sum()),
             "uninformative": int(table["uninformative"].sum()), "log_score": float(table["log_score"].sum()),
             "reference_log_score": float(table["reference_log_score"].sum()),
