@@ -104,3 +104,21 @@ def test_mechanism_rows_are_binomials_and_normal_means():
     assert got[1] == pytest.approx(stats.binom.logpmf(10, 24, p_after))
     assert np.isfinite(got[2])
     assert expit(0.0) == 0.5
+
+
+def test_validation_scores_a_count_by_its_predictive_pmf():
+    from scripts.evidence.validation import _count_summary
+
+    pmf = stats.binom.pmf(np.arange(11), 10, 0.3)
+    out = _count_summary(pmf, 3, 10)
+    assert out["log_score"] == pytest.approx(stats.binom.logpmf(3, 10, 0.3))
+    assert out["p10"] <= 0.3 <= out["p90"] and out["inside"]
+    assert out["pit"] == pytest.approx(stats.binom.cdf(2, 10, 0.3) + 0.5 * pmf[3])
+
+
+def test_rule_of_thumb_reference_has_the_stated_interval():
+    from scripts.evidence.validation import RULE_SD_LOG
+
+    d = 220.0
+    lo, hi = np.exp(np.log(d / math.sqrt(2)) + np.array([-1, 1]) * stats.norm.ppf(0.9) * RULE_SD_LOG)
+    assert lo == pytest.approx(d / 2) and hi == pytest.approx(d)

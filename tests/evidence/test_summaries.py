@@ -92,3 +92,15 @@ def test_shipped_catalog_forecasts_are_ordered_and_labelled(shipped):
         assert r["relief_end_p10_day"] <= r["relief_end_median_day"] <= r["relief_end_p90_day"]
         assert r["p_relief_90d"] >= r["p_relief_180d"] >= r["p_relief_365d"]
         assert r["evidence"]
+
+
+def test_shipped_validation_has_the_issue_fields(shipped):
+    if "validation" not in shipped:
+        pytest.skip("validation not run (python -m scripts.evidence validate)")
+    assert shipped["validation"]["data_sha256"] == shipped["data_sha256"]
+    for part in ("sensation", "relief"):
+        p = shipped["validation"]["parts"][part]
+        assert {"numbers", "coverage_80", "uninformative", "log_score", "reference_log_score", "pit",
+                "per_study"} <= set(p)
+        assert len(p["pit"]) == p["numbers"] and all(0 <= v <= 1 for v in p["pit"])
+        assert sum(s["numbers"] for s in p["per_study"]) == p["numbers"]
