@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import arviz as az
 import jax
 import numpy as np
-from numpyro.infer import MCMC, NUTS
+from numpyro.infer import MCMC, NUTS, init_to_median, init_to_uniform
 
 #: The build fails beyond these.
 RHAT_MAX = 1.01
@@ -33,8 +33,12 @@ class Sampler:
     """One compiled NUTS sampler for a model; ``run`` may be called again with other data of the same shapes."""
 
     def __init__(self, model, *, warmup=1000, samples=1000, chains=4, chain_method="parallel",
-                 target_accept=0.95, max_tree_depth=10, dense_mass=False):
-        kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth, dense_mass=dense_mass)
+                 target_accept=0.95, max_tree_depth=10, dense_mass=False, init="uniform"):
+        # init "median": every chain starts at the prior medians (the mechanism has local modes far from them that
+        # a chain started uniformly in (-2, 2) on the unconstrained scale can fall into; see the card)
+        strategy = init_to_median(num_samples=15) if init == "median" else init_to_uniform()
+        kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth, dense_mass=dense_mass,
+                      init_strategy=strategy)
         self.mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
                          chain_method=chain_method, progress_bar=False, jit_model_args=True)
 

@@ -245,6 +245,12 @@ def _param_plain(x) -> dict:
 
 def label(entry: dict, class_entry: dict, class_name: str) -> str:
     """The evidence label of a forecast from the JSON (the rule in ``relief.label_rule``)."""
+
+    def count(e):
+        k, n = e["studies"], e["patients"]
+        studies = f"{k} study" if k == 1 else f"{k} studies"
+        return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
+
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {entry['studies']} studies, {entry['patients']} patients"
-    return f"class only ({class_name}: {class_entry['studies']} studies, {class_entry['patients']} patients)"
+        return f"indication: {count(entry)}"
+    return f"class only ({class_name}: {count(class_entry)})"

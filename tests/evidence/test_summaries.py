@@ -48,6 +48,8 @@ def test_label_rule():
     own = {"label_level": "indication", "studies": 2, "patients": 71}
     weak = {"label_level": "class", "studies": 1, "patients": 46}
     assert label(own, cls, "own_territory") == "indication: 2 studies, 71 patients"
+    assert label({"label_level": "indication", "studies": 1, "patients": 0}, cls, "x") == \
+        "indication: 1 study, patients not stated"
     assert label(weak, cls, "joint").startswith("class only (joint: 9 studies")
     assert label(None, cls, "joint").startswith("class only")
 
