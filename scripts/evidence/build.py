@@ -38,6 +38,14 @@ def settings(quick: bool) -> dict:
     return ({"warmup": 300, "samples": 300, "chains": 4} if quick else {"warmup": 1000, "samples": 1000, "chains": 4})
 
 
+def mechanism_start(run) -> dict:
+    """Posterior medians of the sampled mechanism sites (the start of sensitivity and leave-one-out refits)."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    return {k: jnp.asarray(np.median(run.flat(k), axis=0)) for k in run.samples if k != "row_loglik"}
+
+
 def fit_all(chain_method: str, quick: bool, seed: int = 0):
     """The three MCMC runs and the data they used."""
     from functools import partial
@@ -51,12 +59,14 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     marr = models.mechanism_arrays(md)
     w = jnp.ones(len(md.ids))
     mech_sampler = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=chain_method,
-                                     target_accept=0.99, init="median", **st)
+                                     target_accept=0.99, **st)
     mech = mech_sampler.run(seed, marr, w)
     _progress(f"mechanism: {mech.seconds:.0f} s, R-hat {mech.diagnostics['rhat_max']:.3f}, "
               f"divergences {mech.diagnostics['divergences']}")
+    start = mechanism_start(mech)
     nop_sampler = inference.Sampler(partial(models.mechanism_model, partial=False), chain_method=chain_method,
-                                    target_accept=0.99, init="median", **st)
+                                    target_accept=0.99, init={k: v for k, v in start.items()
+                                                              if k != "log_partial_lesion"}, **st)
     nop = nop_sampler.run(seed + 1, marr, w)
     _progress(f"mechanism without the partial-lesion term: {nop.seconds:.0f} s")
     nerves, indications = data.catalog()
@@ -132,7 +142,7 @@ def main(argv=None) -> int:
         from scripts.evidence import inference, models
 
         ms = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=args.chain_method,
-                               target_accept=0.99, init="median", **st)
+                               target_accept=0.99, init=mechanism_start(f["mech"]), **st)
         rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.99, **st)
         parts = dict(old.get("validation", {}).get("parts", {})) if old.get("data_sha256") == out["data_sha256"] else {}
         if "sensation" in args.parts:

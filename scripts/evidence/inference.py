@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import arviz as az
 import jax
 import numpy as np
-from numpyro.infer import MCMC, NUTS, init_to_median, init_to_uniform
+from numpyro.infer import MCMC, NUTS, init_to_uniform, init_to_value
 
 #: The build fails beyond these.
 RHAT_MAX = 1.01
@@ -33,10 +33,10 @@ class Sampler:
     """One compiled NUTS sampler for a model; ``run`` may be called again with other data of the same shapes."""
 
     def __init__(self, model, *, warmup=1000, samples=1000, chains=4, chain_method="parallel",
-                 target_accept=0.95, max_tree_depth=10, dense_mass=False, init="uniform"):
-        # init "median": every chain starts at the prior medians (the mechanism has local modes far from them that
-        # a chain started uniformly in (-2, 2) on the unconstrained scale can fall into; see the card)
-        strategy = init_to_median(num_samples=15) if init == "median" else init_to_uniform()
+                 target_accept=0.95, max_tree_depth=10, dense_mass=False, init: dict | None = None):
+        # init: start every chain at these values (a sensitivity or leave-one-out refit starts at the full-data
+        # posterior median: the mechanism has spurious local modes far from it); default: uniform in (-2, 2)
+        strategy = init_to_value(values=init) if init else init_to_uniform()
         kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth, dense_mass=dense_mass,
                       init_strategy=strategy)
         self.mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,

@@ -122,7 +122,9 @@ def predictive_entry(A, B, S, L, x_ref: float, rng) -> dict:
     v00 = float(Y.var())
     v01 = float(np.mean((Y - m0) * (B - m1)))
     v11 = float(B.var())
-    z = (Y - m0) / np.sqrt(v00)
+    # the standardised shape, pooled over x_ref + CHECK_DX (the slope's normal spread changes the shape with x)
+    z = np.concatenate([((A + B * dx + S * eps) - (m0 + m1 * dx)).ravel()
+                        / np.sqrt(v00 + 2 * v01 * dx + v11 * dx**2) for dx in CHECK_DX])
     entry = {"x_ref": float(x_ref), "m0": m0, "m1": m1, "v00": v00, "v01": v01, "v11": v11,
              "shape_probs": PROBS.tolist(), "shape_quantiles": np.quantile(z, PROBS).tolist(),
              "response_prob": float(expit(L).mean()), "long_responder_fraction": 0.0}
