@@ -1,0 +1,128 @@
+"""The two NumPyro models: the mechanism (return of sensation) and the relief law.
+
+Both take their data as a dict of arrays plus per-row weights (1 = in the likelihood, 0 = left out), so a
+leave-one-study-out refit reuses the compiled sampler (same shapes, other weights).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax.nn import log_sigmoid
+
+from scripts.evidence import likelihood as lk
+from scripts.evidence.agecurve import smoothstep
+from scripts.evidence.data import MechData, ReliefData
+from scripts.evidence.priors import (
+    AGE_KNOTS,
+    CLASSES,
+    FIXED_SD,
+    MECHANISM,
+    NU,
+    RELIEF_LOCATION,
+    RELIEF_SLOPE,
+    RELIEF_SPREAD,
+    SIGMA_LOG_SD,
+)
+
+
+def mechanism_arrays(md: MechData) -> dict:
+    """The mechanism data as jax arrays (the model's first argument)."""
+    return {k: jnp.asarray(getattr(md, k)) for k in ("row_study", "row_kind", "row_partial", "n", "k", "value", "se",
+                                                      "background", "comp_row", "comp_age", "comp_dist", "comp_w")} | {
+        "log_times": jnp.log(jnp.asarray(md.times)), "study_zeros": jnp.zeros(len(md.studies))}
+
+
+def _prior(name):
+    kind, p, _ = MECHANISM[name]
+    return {"normal": dist.Normal, "halfnormal": dist.HalfNormal, "lognormal": dist.LogNormal}[kind](*p)
+
+
+def mechanism_model(d: dict, weight, partial: bool = True):
+    """Return of sensation: ``T = exp(delta_s + partial) * (delay + f(age) * (distance / rate + terminal))``.
+
+    Phases log-normal between patients, summed by Fenton-Wilkinson; each row a mixture over its ages and nerves;
+    ``delta_s = tau * t_4`` per study; ``partial`` adds the -60 degC partial-lesion log ratio to its rows.
+    """
+    log_delay = numpyro.sample("log_initial_delay", _prior("log_initial_delay"))
+    log_rate = numpyro.sample("log_rate", _prior("log_rate"))
+    log_term = numpyro.sample("log_terminal", _prior("log_terminal"))
+    term_sd = numpyro.sample("terminal_sd", _prior("terminal_sd"))
+    b_child = numpyro.sample("child_log_ratio", _prior("child_log_ratio"))
+    b_old = numpyro.sample("old_log_ratio", _prior("old_log_ratio"))
+    tau = numpyro.sample("tau", _prior("tau"))
+    z = numpyro.sample("z_study", dist.StudentT(NU).expand([d["study_zeros"].shape[0]]).to_event(1))
+    lp = numpyro.sample("log_partial_lesion", _prior("log_partial_lesion")) if partial else 0.0
+    k = AGE_KNOTS
+    age = d["comp_age"]
+    log_f = (-b_child * smoothstep((k["adult"] - age) / (k["adult"] - k["child"]))
+             + b_old * smoothstep((age - k["older"]) / (k["old"] - k["older"])))
+    f = jnp.exp(log_f)
+    delay = jnp.exp(log_delay) * jnp.ones_like(f)
+    mu, sig = lk.lognormal_sum(
+        [delay, d["comp_dist"] / jnp.exp(log_rate) * f, jnp.exp(log_term) * f],
+        [FIXED_SD["initial_delay"], math.hypot(FIXED_SD["distance"], FIXED_SD["rate"]), term_sd])
+    delta = tau * z[d["row_study"]] + lp * d["row_partial"]
+    F = lk.mixture_cdf(d["log_times"], mu, sig, d["comp_w"], d["comp_row"], d["n"].shape[0], delta)
+    log_mean = lk.mixture_log_mean(mu, sig, d["comp_w"], d["comp_row"], d["n"].shape[0])
+    ll = lk.mechanism_row_loglik(d["row_kind"], d["n"], d["k"], d["value"], d["se"], d["background"], F, log_mean,
+                                 delta)
+    numpyro.deterministic("row_loglik", ll)
+    numpyro.factor("loglik", jnp.sum(weight * ll))
+
+
+def relief_arrays(rd: ReliefData) -> dict:
+    """The relief data as jax arrays."""
+    keys = ("study_class", "study_ind", "study_x", "x_ref", "ind_class", "g_study", "g_endpoint", "g_n", "g_counts",
+            "g_valid", "d_study", "d_kind", "d_n", "d_value", "d_low", "d_high")
+    out = {k: jnp.asarray(getattr(rd, k)) for k in keys}
+    out["g_log_times"] = jnp.log(jnp.asarray(rd.g_times))
+    return out
+
+
+def _class_priors():
+    loc = np.array([[math.log(RELIEF_LOCATION[c][0]), RELIEF_LOCATION[c][1]] for c in CLASSES])
+    slope = np.array([RELIEF_SLOPE[c][:2] for c in CLASSES])
+    spread = np.array([RELIEF_SPREAD[c] for c in CLASSES])
+    return loc, slope, spread
+
+
+def relief_model(d: dict, w_groups, w_durations):
+    """Relief end among responders and response, per study; see ``priors`` for every prior.
+
+    ``log T = a_c + b_c (x_s - x_ref_c) + u_i + v_s [+ g_loc if threshold endpoint] + sigma_c eps``,
+    ``logit r = rho_c + e_i + w_s [+ g_logit]``; u, v, e, w Student-t (4 df) with half-normal scales.
+    """
+    loc, slope, spread = _class_priors()
+    C = len(CLASSES)
+    n_ind, n_studies = d["ind_class"].shape[0], d["study_class"].shape[0]
+    a = numpyro.sample("a", dist.Normal(loc[:, 0], loc[:, 1]).to_event(1))
+    b = numpyro.sample("b", dist.Normal(slope[:, 0], slope[:, 1]).to_event(1))
+    sigma = numpyro.sample("sigma", dist.LogNormal(np.log(spread[:, 0]), SIGMA_LOG_SD).to_event(1))
+    tau_u = numpyro.sample("tau_u", dist.HalfNormal(spread[:, 1]).to_event(1))
+    tau_v = numpyro.sample("tau_v", dist.HalfNormal(spread[:, 2]).to_event(1))
+    u_raw = numpyro.sample("u_raw", dist.StudentT(NU).expand([n_ind]).to_event(1))
+    v_raw = numpyro.sample("v_raw", dist.StudentT(NU).expand([n_studies]).to_event(1))
+    rho = numpyro.sample("rho", dist.Normal(math.log(0.7 / 0.3), 1.0).expand([C]).to_event(1))
+    tau_e = numpyro.sample("tau_e", dist.HalfNormal(0.7))
+    tau_w = numpyro.sample("tau_w", dist.HalfNormal(0.5))
+    e_raw = numpyro.sample("e_raw", dist.StudentT(NU).expand([n_ind]).to_event(1))
+    w_raw = numpyro.sample("w_raw", dist.StudentT(NU).expand([n_studies]).to_event(1))
+    g_loc = numpyro.sample("g_loc", dist.Normal(0.0, 0.5))
+    g_logit = numpyro.sample("g_logit", dist.Normal(0.0, 1.0))
+    sc, si = d["study_class"], d["study_ind"]
+    m_s = (a[sc] + b[sc] * (d["study_x"] - d["x_ref"][sc]) + tau_u[d["ind_class"]][si] * u_raw[si]
+           + tau_v[sc] * v_raw)
+    l_s = rho[sc] + tau_e * e_raw[si] + tau_w * w_raw
+    gs = d["g_study"]
+    m_g = m_s[gs] + g_loc * d["g_endpoint"]
+    l_g = l_s[gs] + g_logit * d["g_endpoint"]
+    ll_g = lk.curve_loglik(d["g_n"], d["g_log_times"], d["g_counts"], d["g_valid"], m_g, sigma[sc[gs]],
+                           log_sigmoid(l_g), log_sigmoid(-l_g))
+    ds = d["d_study"]
+    ll_d = lk.duration_loglik(d["d_kind"], d["d_n"], d["d_value"], d["d_low"], d["d_high"], m_s[ds], sigma[sc[ds]])
+    numpyro.factor("loglik", jnp.sum(w_groups * ll_g) + jnp.sum(w_durations * ll_d))
