@@ -32,15 +32,38 @@ class Run:
 class Sampler:
     """One compiled NUTS sampler for a model; ``run`` may be called again with other data of the same shapes."""
 
-    def __init__(self, model, *, warmup=1000, samples=1000, chains=4, chain_method="parallel",
-                 target_accept=0.95, max_tree_depth=10, dense_mass=False, init: dict | None = None):
+    def __init__(
+        self,
+        model,
+        *,
+        warmup=1000,
+        samples=1000,
+        chains=4,
+        chain_method="parallel",
+        target_accept=0.95,
+        max_tree_depth=10,
+        dense_mass=False,
+        init: dict | None = None,
+    ):
         # init: start every chain at these values (a sensitivity or leave-one-out refit starts at the full-data
         # posterior median: the mechanism has spurious local modes far from it); default: uniform in (-2, 2)
         strategy = init_to_value(values=init) if init else init_to_uniform()
-        kernel = NUTS(model, target_accept_prob=target_accept, max_tree_depth=max_tree_depth, dense_mass=dense_mass,
-                      init_strategy=strategy)
-        self.mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
-                         chain_method=chain_method, progress_bar=False, jit_model_args=True)
+        kernel = NUTS(
+            model,
+            target_accept_prob=target_accept,
+            max_tree_depth=max_tree_depth,
+            dense_mass=dense_mass,
+            init_strategy=strategy,
+        )
+        self.mcmc = MCMC(
+            kernel,
+            num_warmup=warmup,
+            num_samples=samples,
+            num_chains=chains,
+            chain_method=chain_method,
+            progress_bar=False,
+            jit_model_args=True,
+        )
 
     def run(self, seed: int, *args, skip: tuple[str, ...] = ()) -> Run:
         start = time.perf_counter()
@@ -58,14 +81,21 @@ def diagnose(samples: dict, divergences: int, skip: tuple[str, ...] = ()) -> dic
     rhat, bulk, tail = az.rhat(ds), az.ess(ds, method="bulk"), az.ess(ds, method="tail")
     per = {}
     for name in kept:
-        per[name] = {"rhat_max": float(np.nanmax(rhat[name].values)),
-                     "ess_bulk_min": float(np.nanmin(bulk[name].values)),
-                     "ess_tail_min": float(np.nanmin(tail[name].values))}
+        per[name] = {
+            "rhat_max": float(np.nanmax(rhat[name].values)),
+            "ess_bulk_min": float(np.nanmin(bulk[name].values)),
+            "ess_tail_min": float(np.nanmin(tail[name].values)),
+        }
     chains, draws = next(iter(kept.values())).shape[:2]
-    return {"chains": int(chains), "draws_per_chain": int(draws), "divergences": divergences,
-            "rhat_max": max(p["rhat_max"] for p in per.values()),
-            "ess_bulk_min": min(p["ess_bulk_min"] for p in per.values()),
-            "ess_tail_min": min(p["ess_tail_min"] for p in per.values()), "per_site": per}
+    return {
+        "chains": int(chains),
+        "draws_per_chain": int(draws),
+        "divergences": divergences,
+        "rhat_max": max(p["rhat_max"] for p in per.values()),
+        "ess_bulk_min": min(p["ess_bulk_min"] for p in per.values()),
+        "ess_tail_min": min(p["ess_tail_min"] for p in per.values()),
+        "per_site": per,
+    }
 
 
 def check(diag: dict, what: str) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scripts.evidence.summaries import label, predictive_entry, relief_quantiles, relief_survival
+from regen.fitting.evidence.summaries import label, predictive_entry, relief_quantiles, relief_survival
 
 SUMMARY = Path(__file__).resolve().parents[2] / "models" / "evidence_summary.json"
 
@@ -48,8 +48,10 @@ def test_label_rule():
     own = {"label_level": "indication", "studies": 2, "patients": 71}
     weak = {"label_level": "class", "studies": 1, "patients": 46}
     assert label(own, cls, "own_territory") == "indication: 2 studies, 71 patients"
-    assert label({"label_level": "indication", "studies": 1, "patients": 0}, cls, "x") == \
-        "indication: 1 study, patients not stated"
+    assert (
+        label({"label_level": "indication", "studies": 1, "patients": 0}, cls, "x")
+        == "indication: 1 study, patients not stated"
+    )
     assert label(weak, cls, "joint").startswith("class only (joint: 9 studies")
     assert label(None, cls, "joint").startswith("class only")
 
@@ -98,11 +100,18 @@ def test_shipped_catalog_forecasts_are_ordered_and_labelled(shipped):
 
 def test_shipped_validation_has_the_issue_fields(shipped):
     if "validation" not in shipped:
-        pytest.skip("validation not run (python -m scripts.evidence validate)")
+        pytest.skip("validation not run (python -m regen.fitting.evidence validate)")
     assert shipped["validation"]["data_sha256"] == shipped["data_sha256"]
     for part in ("sensation", "relief"):
         p = shipped["validation"]["parts"][part]
-        assert {"numbers", "coverage_80", "uninformative", "log_score", "reference_log_score", "pit",
-                "per_study"} <= set(p)
+        assert {
+            "numbers",
+            "coverage_80",
+            "uninformative",
+            "log_score",
+            "reference_log_score",
+            "pit",
+            "per_study",
+        } <= set(p)
         assert len(p["pit"]) == p["numbers"] and all(0 <= v <= 1 for v in p["pit"])
         assert sum(s["numbers"] for s in p["per_study"]) == p["numbers"]

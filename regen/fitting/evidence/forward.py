@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from scripts.evidence import likelihood as lk
-from scripts.evidence.agecurve import smoothstep
-from scripts.evidence.priors import AGE_KNOTS, FIXED_SD, NU
+from regen.fitting.evidence import likelihood as lk
+from regen.fitting.evidence.agecurve import smoothstep
+from regen.fitting.evidence.priors import AGE_KNOTS, FIXED_SD, NU
 
 MECH_NAMES = ("log_initial_delay", "log_rate", "log_terminal", "terminal_sd", "child_log_ratio", "old_log_ratio")
 
@@ -19,10 +19,14 @@ def _mech_rows(theta, d):
     """(F at the row times without any shift, log mean) for one parameter vector ``theta``."""
     ld, lr, lt, tsd, bc, bo = theta
     k, age = AGE_KNOTS, d["comp_age"]
-    f = jnp.exp(-bc * smoothstep((k["adult"] - age) / (k["adult"] - k["child"]))
-                + bo * smoothstep((age - k["older"]) / (k["old"] - k["older"])))
-    mu, sig = lk.lognormal_sum([jnp.exp(ld) * jnp.ones_like(f), d["comp_dist"] / jnp.exp(lr) * f, jnp.exp(lt) * f],
-                               [FIXED_SD["initial_delay"], math.hypot(FIXED_SD["distance"], FIXED_SD["rate"]), tsd])
+    f = jnp.exp(
+        -bc * smoothstep((k["adult"] - age) / (k["adult"] - k["child"]))
+        + bo * smoothstep((age - k["older"]) / (k["old"] - k["older"]))
+    )
+    mu, sig = lk.lognormal_sum(
+        [jnp.exp(ld) * jnp.ones_like(f), d["comp_dist"] / jnp.exp(lr) * f, jnp.exp(lt) * f],
+        [FIXED_SD["initial_delay"], math.hypot(FIXED_SD["distance"], FIXED_SD["rate"]), tsd],
+    )
     return mu, sig
 
 

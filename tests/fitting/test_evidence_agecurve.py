@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from scripts.evidence.agecurve import age_log_factor, log_nerve_median_days, lognormal_sum_np
-from scripts.evidence.priors import AGE_KNOTS, FIXED_SD
+from regen.fitting.evidence.agecurve import age_log_factor, log_nerve_median_days, lognormal_sum_np
+from regen.fitting.evidence.priors import AGE_KNOTS, FIXED_SD
 
 
 def test_monotone_bounded_and_flat_in_the_adult_band():
@@ -22,8 +22,14 @@ def test_a_fifteen_year_old_does_not_get_the_full_child_effect():
 
 
 def test_log_nerve_median_matches_a_direct_fenton_wilkinson_sum():
-    p = {"initial_delay_days": 5.0, "rate_mm_per_day": 1.4, "terminal_delay_days": 100.0, "terminal_sd_log": 0.3,
-         "child_log_ratio": 1.0, "old_log_ratio": 0.15}
+    p = {
+        "initial_delay_days": 5.0,
+        "rate_mm_per_day": 1.4,
+        "terminal_delay_days": 100.0,
+        "terminal_sd_log": 0.3,
+        "child_log_ratio": 1.0,
+        "old_log_ratio": 0.15,
+    }
     x = log_nerve_median_days(np.array([220.0, 25.0]), np.array([50.0, 50.0]), p, AGE_KNOTS, FIXED_SD)
     mu, _ = lognormal_sum_np([5.0, 220 / 1.4, 100.0], [0.3, np.hypot(0.25, 0.2), 0.3])
     assert x[0] == mu

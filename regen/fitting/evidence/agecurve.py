@@ -60,8 +60,7 @@ def lognormal_sum_np(medians, sd_logs):
     return np.log(mean) - sigma2 / 2.0, np.sqrt(sigma2)
 
 
-def log_nerve_median_days(distance_mm, age_years, params: dict, knots: dict, fixed_sd: dict,
-                          speed_factor=1.0):
+def log_nerve_median_days(distance_mm, age_years, params: dict, knots: dict, fixed_sd: dict, speed_factor=1.0):
     """``x``: log of the median return of sensation (days) of a patient, no setting discrepancy.
 
     ``T = initial_delay + f(age) * (distance / rate + terminal)`` / ``speed_factor`` on the last two phases, each
@@ -75,7 +74,12 @@ def log_nerve_median_days(distance_mm, age_years, params: dict, knots: dict, fix
     regrow = d / params["rate_mm_per_day"] * f
     term = params["terminal_delay_days"] * f
     delay = np.full(np.broadcast(d, f).shape, params["initial_delay_days"])
-    mu, _ = lognormal_sum_np([delay, regrow, term], [fixed_sd["initial_delay"] + 0 * delay,
-                                                     np.hypot(fixed_sd["distance"], fixed_sd["rate"]) + 0 * delay,
-                                                     params["terminal_sd_log"] + 0 * delay])
+    mu, _ = lognormal_sum_np(
+        [delay, regrow, term],
+        [
+            fixed_sd["initial_delay"] + 0 * delay,
+            np.hypot(fixed_sd["distance"], fixed_sd["rate"]) + 0 * delay,
+            params["terminal_sd_log"] + 0 * delay,
+        ],
+    )
     return mu

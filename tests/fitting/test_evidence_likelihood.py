@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from scipy.special import expit, ndtr
 
-from scripts.evidence import likelihood as lk
+from regen.fitting.evidence import likelihood as lk
 
 RNG = np.random.default_rng(7)
 
@@ -29,8 +29,16 @@ def test_curve_is_the_multinomial_of_its_interval_counts():
     p = np.array([1 - r * s[0], r * (s[0] - s[1]), r * (s[1] - s[2]), r * s[2]])
     x = np.array([n - counts[0], counts[0] - counts[1], counts[1] - counts[2], counts[2]])
     ref = stats.multinomial.logpmf(x, int(n), p)
-    got = lk.curve_loglik(np.array([n]), np.log(days)[None], counts[None], np.ones((1, 3)), np.array([m]),
-                          np.array([sigma]), np.log([r]), np.log([1 - r]))
+    got = lk.curve_loglik(
+        np.array([n]),
+        np.log(days)[None],
+        counts[None],
+        np.ones((1, 3)),
+        np.array([m]),
+        np.array([sigma]),
+        np.log([r]),
+        np.log([1 - r]),
+    )
     assert float(got[0]) == pytest.approx(ref, rel=1e-10)
 
 
@@ -39,8 +47,18 @@ def test_single_share_and_response_share_are_binomials_with_padding():
     days = np.array([[30.0, 30.0], [1e-6, 1e-6]])
     counts = np.array([[13.0, 13.0], [52.0, 52.0]])
     n = np.array([26.0, 64.0])
-    got = np.asarray(lk.curve_loglik(n, np.log(days), counts, np.array([[1, 0], [1, 0]]), np.full(2, m),
-                                     np.full(2, sigma), np.log([r, r]), np.log([1 - r, 1 - r])))
+    got = np.asarray(
+        lk.curve_loglik(
+            n,
+            np.log(days),
+            counts,
+            np.array([[1, 0], [1, 0]]),
+            np.full(2, m),
+            np.full(2, sigma),
+            np.log([r, r]),
+            np.log([1 - r, 1 - r]),
+        )
+    )
     p30 = r * ndtr((m - np.log(30.0)) / sigma)
     assert got[0] == pytest.approx(stats.binom.logpmf(13, 26, p30), rel=1e-10)
     assert got[1] == pytest.approx(stats.binom.logpmf(52, 64, r), rel=1e-8)
@@ -96,9 +114,19 @@ def test_fenton_wilkinson_sum_matches_mean_and_variance():
 
 def test_mechanism_rows_are_binomials_and_normal_means():
     F = np.array([[0.3, 0.3, 0.3, 0.3], [0.8, 0.8, 0.8, 0.8], [0.1, 0.2, 0.8, 0.9]])
-    got = np.asarray(lk.mechanism_row_loglik(np.array([1, 2, 3]), np.array([28.0, 24.0, 19.0]),
-                                             np.array([28.0, 10.0, 0.0]), np.ones(3), np.ones(3),
-                                             np.array([0.0, 5 / 24, 0.0]), F, np.zeros(3), np.zeros(3)))
+    got = np.asarray(
+        lk.mechanism_row_loglik(
+            np.array([1, 2, 3]),
+            np.array([28.0, 24.0, 19.0]),
+            np.array([28.0, 10.0, 0.0]),
+            np.ones(3),
+            np.ones(3),
+            np.array([0.0, 5 / 24, 0.0]),
+            F,
+            np.zeros(3),
+            np.zeros(3),
+        )
+    )
     assert got[0] == pytest.approx(stats.binom.logpmf(28, 28, 0.3))
     p_after = 1 - (1 - 0.2) * (1 - 5 / 24)
     assert got[1] == pytest.approx(stats.binom.logpmf(10, 24, p_after))
@@ -107,7 +135,7 @@ def test_mechanism_rows_are_binomials_and_normal_means():
 
 
 def test_validation_scores_a_count_by_its_predictive_pmf():
-    from scripts.evidence.validation import _count_summary
+    from regen.fitting.evidence.validation import _count_summary
 
     pmf = stats.binom.pmf(np.arange(11), 10, 0.3)
     out = _count_summary(pmf, 3, 10)
@@ -117,7 +145,7 @@ def test_validation_scores_a_count_by_its_predictive_pmf():
 
 
 def test_rule_of_thumb_reference_has_the_stated_interval():
-    from scripts.evidence.validation import RULE_SD_LOG
+    from regen.fitting.evidence.validation import RULE_SD_LOG
 
     d = 220.0
     lo, hi = np.exp(np.log(d / math.sqrt(2)) + np.array([-1, 1]) * stats.norm.ppf(0.9) * RULE_SD_LOG)

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scripts.evidence.priors import CLASSES
+from regen.fitting.evidence.priors import CLASSES
+from regen.utils.resources import data_path
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
+DATA = data_path("studies.csv").parent  # the shipped tables: the checkout's data/ or the installed copy
 MONTH = 30.44
 #: Day used for "at day 0" (a response share): log of it is far below any relief time.
 DAY_ZERO = 1e-6
@@ -125,14 +125,23 @@ def mechanism_data(root: Path = DATA) -> MechData:
                 comp["dist"].append(d)
                 comp["w"].append(wa * wd)
     return MechData(
-        ids=list(df["id"]), studies=studies, row_study=np.array([studies.index(s) for s in df["study"]]),
+        ids=list(df["id"]),
+        studies=studies,
+        row_study=np.array([studies.index(s) for s in df["study"]]),
         row_kind=np.array([MECH_KINDS.index(k) for k in df["evidence_likelihood"]]),
-        row_partial=(df["lesion_group"] == "brief_minus60").to_numpy(float), times=times,
-        comp_row=np.array(comp["row"]), comp_age=np.array(comp["age"]), comp_dist=np.array(comp["dist"]),
-        comp_w=np.array(comp["w"]), frame=df, **rows)
+        row_partial=(df["lesion_group"] == "brief_minus60").to_numpy(float),
+        times=times,
+        comp_row=np.array(comp["row"]),
+        comp_age=np.array(comp["age"]),
+        comp_dist=np.array(comp["dist"]),
+        comp_w=np.array(comp["w"]),
+        frame=df,
+        **rows,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- catalog
+
 
 def catalog(root: Path = DATA) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(nerves, indications)`` tables."""
@@ -149,6 +158,7 @@ def nerves_of_indication(nerves: pd.DataFrame) -> dict[str, list[str]]:
 
 
 # ----------------------------------------------------------------------------------------------- relief
+
 
 @dataclass
 class ReliefData:
@@ -220,8 +230,12 @@ def relief_data(log_nerve: dict[str, float], root: Path = DATA) -> ReliefData:
     s_ind = rows.groupby("study")["indication"].first()
     study_class = np.array([CLASSES.index(ind_class_map[s_ind[s]]) for s in studies])
     x = np.array([sx[s] for s in studies])
-    x_ref = np.array([np.nanmean(x[(study_class == c) & np.isfinite(x)]) if np.any((study_class == c) & np.isfinite(x))
-                      else 5.5 for c in range(len(CLASSES))])
+    x_ref = np.array(
+        [
+            np.nanmean(x[(study_class == c) & np.isfinite(x)]) if np.any((study_class == c) & np.isfinite(x)) else 5.5
+            for c in range(len(CLASSES))
+        ]
+    )
     x = np.where(np.isfinite(x), x, x_ref[study_class])
     counts = rows[rows["kind"].isin(COUNT_KINDS)].copy()
     counts["day"] = np.where(counts["kind"] == "responders", DAY_ZERO, counts["day"])
@@ -244,20 +258,57 @@ def relief_data(log_nerve: dict[str, float], root: Path = DATA) -> ReliefData:
     numbers = []
     for name in groups:
         for _, r in counts[counts["group"] == name].sort_values("day").iterrows():
-            numbers.append({"study": r["study"], "indication": r["indication"], "kind": r["kind"], "group": name,
-                            "day": r["day"], "n": r["n"], "count": r["count"], "value": r["count"] / r["n"],
-                            "low": np.nan, "high": np.nan, "scale": "proportion"})
+            numbers.append(
+                {
+                    "study": r["study"],
+                    "indication": r["indication"],
+                    "kind": r["kind"],
+                    "group": name,
+                    "day": r["day"],
+                    "n": r["n"],
+                    "count": r["count"],
+                    "value": r["count"] / r["n"],
+                    "low": np.nan,
+                    "high": np.nan,
+                    "scale": "proportion",
+                }
+            )
     for _, r in dur.iterrows():
-        numbers.append({"study": r["study"], "indication": r["indication"], "kind": r["kind"], "group": "",
-                        "day": np.nan, "n": r["n"], "count": np.nan, "value": r["value"], "low": r["low"],
-                        "high": r["high"], "scale": "days"})
+        numbers.append(
+            {
+                "study": r["study"],
+                "indication": r["indication"],
+                "kind": r["kind"],
+                "group": "",
+                "day": np.nan,
+                "n": r["n"],
+                "count": np.nan,
+                "value": r["value"],
+                "low": r["low"],
+                "high": r["high"],
+                "scale": "days",
+            }
+        )
     return ReliefData(
-        indications=indications, studies=studies, study_class=study_class,
-        study_ind=np.array([indications.index(s_ind[s]) for s in studies]), study_x=x, x_ref=x_ref,
+        indications=indications,
+        studies=studies,
+        study_class=study_class,
+        study_ind=np.array([indications.index(s_ind[s]) for s in studies]),
+        study_x=x,
+        x_ref=x_ref,
         ind_class=np.array([CLASSES.index(ind_class_map[i]) for i in indications]),
-        g_study=g_study, g_endpoint=g_end, g_n=g_n, g_times=g_times, g_counts=g_counts, g_valid=g_valid,
+        g_study=g_study,
+        g_endpoint=g_end,
+        g_n=g_n,
+        g_times=g_times,
+        g_counts=g_counts,
+        g_valid=g_valid,
         d_study=np.array([studies.index(s) for s in dur["study"]], dtype=int),
         d_kind=np.array([DURATION_KINDS.index(k) for k in dur["kind"]], dtype=int),
-        d_n=dur["n"].fillna(1.0).to_numpy(float), d_value=dur["value"].fillna(1.0).to_numpy(float),
-        d_low=dur["low"].fillna(1.0).to_numpy(float), d_high=dur["high"].fillna(2.0).to_numpy(float),
-        rows=rows, numbers=pd.DataFrame(numbers))
+        d_n=dur["n"].fillna(1.0).to_numpy(float),
+        d_value=dur["value"].fillna(1.0).to_numpy(float),
+        d_low=dur["low"].fillna(1.0).to_numpy(float),
+        d_high=dur["high"].fillna(2.0).to_numpy(float),
+        rows=rows,
+        numbers=pd.DataFrame(numbers),
+    )

@@ -1,4 +1,4 @@
-"""Command line of the evidence model: ``python -m scripts.evidence build|validate|all`` (from the repository root).
+"""Command line of the evidence model: ``python -m regen.fitting.evidence build|validate|all`` (in a checkout).
 
 - ``build``: fit the mechanism (with and without the partial-lesion term) and the relief law by NUTS (4 chains),
   fail on R-hat > 1.01 or any divergence, and write ``models/evidence_summary.json`` and ``models/evidence_summary.md``
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the checkout (regen/fitting/evidence -> .)
 OUT_JSON = ROOT / "models" / "evidence_summary.json"
 OUT_MD = ROOT / "models" / "evidence_summary.md"
 VERSION = "evidence-2026.12.1"
@@ -24,10 +24,21 @@ INPUTS = ("data/human_sensation.csv", "data/studies.csv", "data/indications.csv"
 
 
 def data_hash() -> str:
+    from regen.utils.resources import data_path
+
     h = hashlib.sha256()
     for name in INPUTS:
-        h.update((ROOT / name).read_bytes())
+        h.update(data_path(name.removeprefix("data/")).read_bytes())
     return h.hexdigest()
+
+
+def check_checkout() -> None:
+    """The build writes the shipped files of a source checkout (never into an installed package)."""
+    if not (ROOT / "pyproject.toml").is_file() or not (ROOT / "models").is_dir():
+        raise SystemExit(
+            "the evidence build writes models/ and data/ of a source checkout: run it from one "
+            "(python -m regen.fitting.evidence build), not from an installed regen"
+        )
 
 
 def _progress(text: str) -> None:
@@ -35,7 +46,7 @@ def _progress(text: str) -> None:
 
 
 def settings(quick: bool) -> dict:
-    return ({"warmup": 300, "samples": 300, "chains": 4} if quick else {"warmup": 1000, "samples": 1000, "chains": 4})
+    return {"warmup": 300, "samples": 300, "chains": 4} if quick else {"warmup": 1000, "samples": 1000, "chains": 4}
 
 
 def mechanism_start(run) -> dict:
@@ -52,21 +63,28 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
 
     import jax.numpy as jnp
 
-    from scripts.evidence import data, inference, models, summaries
+    from regen.fitting.evidence import data, inference, models, summaries
 
     st = settings(quick)
     md = data.mechanism_data()
     marr = models.mechanism_arrays(md)
     w = jnp.ones(len(md.ids))
-    mech_sampler = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=chain_method,
-                                     target_accept=0.99, **st)
+    mech_sampler = inference.Sampler(
+        partial(models.mechanism_model, partial=True), chain_method=chain_method, target_accept=0.99, **st
+    )
     mech = mech_sampler.run(seed, marr, w)
-    _progress(f"mechanism: {mech.seconds:.0f} s, R-hat {mech.diagnostics['rhat_max']:.3f}, "
-              f"divergences {mech.diagnostics['divergences']}")
+    _progress(
+        f"mechanism: {mech.seconds:.0f} s, R-hat {mech.diagnostics['rhat_max']:.3f}, "
+        f"divergences {mech.diagnostics['divergences']}"
+    )
     start = mechanism_start(mech)
-    nop_sampler = inference.Sampler(partial(models.mechanism_model, partial=False), chain_method=chain_method,
-                                    target_accept=0.99, init={k: v for k, v in start.items()
-                                                              if k != "log_partial_lesion"}, **st)
+    nop_sampler = inference.Sampler(
+        partial(models.mechanism_model, partial=False),
+        chain_method=chain_method,
+        target_accept=0.99,
+        init={k: v for k, v in start.items() if k != "log_partial_lesion"},
+        **st,
+    )
     nop = nop_sampler.run(seed + 1, marr, w)
     _progress(f"mechanism without the partial-lesion term: {nop.seconds:.0f} s")
     nerves, indications = data.catalog()
@@ -76,38 +94,59 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     rarr = models.relief_arrays(rd)
     rel_sampler = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
     rel = rel_sampler.run(seed + 2, rarr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
-    _progress(f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "
-              f"divergences {rel.diagnostics['divergences']}")
-    return {"md": md, "marr": marr, "mech": mech, "nop": nop, "mech_sampler": mech_sampler, "rd": rd, "rarr": rarr,
-            "rel": rel, "rel_sampler": rel_sampler, "x": x, "point": point, "nerves": nerves,
-            "indications": indications}
+    _progress(
+        f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "
+        f"divergences {rel.diagnostics['divergences']}"
+    )
+    return {
+        "md": md,
+        "marr": marr,
+        "mech": mech,
+        "nop": nop,
+        "mech_sampler": mech_sampler,
+        "rd": rd,
+        "rarr": rarr,
+        "rel": rel,
+        "rel_sampler": rel_sampler,
+        "x": x,
+        "point": point,
+        "nerves": nerves,
+        "indications": indications,
+    }
 
 
 def assemble(f: dict, seconds: float, chain_method: str) -> dict:
-    from scripts.evidence import checks, inference, priors, summaries
+    from regen.fitting.evidence import checks, inference, priors, summaries
 
     teen = checks.teenager(f["point"], f["nerves"])
     relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"])
-    diag = {name: {k: v for k, v in f[key].diagnostics.items()} | {"seconds": f[key].seconds}
-            for name, key in (("mechanism", "mech"), ("mechanism_without_partial_lesion", "nop"), ("relief", "rel"))}
+    diag = {
+        name: {k: v for k, v in f[key].diagnostics.items()} | {"seconds": f[key].seconds}
+        for name, key in (("mechanism", "mech"), ("mechanism_without_partial_lesion", "nop"), ("relief", "rel"))
+    }
     failures = [line for n in diag for line in inference.check(diag[n], n)]
     out = {
-        "format": "regen-evidence-summary", "format_version": 1, "version": VERSION, "data_sha256": data_hash(),
+        "format": "regen-evidence-summary",
+        "format_version": 1,
+        "version": VERSION,
+        "data_sha256": data_hash(),
         "inputs": list(INPUTS),
         "mechanism": summaries.mechanism_section(f["mech"], f["nop"], teen),
         "catalog_x_age50": f["x"],
-        "relief": relief, "posterior_approx": approx,
+        "relief": relief,
+        "posterior_approx": approx,
         "post_operative_check": checks.post_operative(relief, f["x"], f["nerves"], f["indications"]),
         "catalog_forecasts": checks.catalog_forecasts(relief, f["point"], f["nerves"], f["indications"]),
-        "diagnostics": diag | {"failures": failures, "chain_method": chain_method,
-                               "rule": "R-hat <= 1.01, 0 divergences"},
-        "priors": priors.table(), "build_seconds": seconds,
+        "diagnostics": diag
+        | {"failures": failures, "chain_method": chain_method, "rule": "R-hat <= 1.01, 0 divergences"},
+        "priors": priors.table(),
+        "build_seconds": seconds,
     }
     return out
 
 
 def write(out: dict) -> None:
-    from scripts.evidence import params, report
+    from regen.fitting.evidence import params, report
 
     OUT_JSON.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     OUT_MD.write_text(report.markdown(out), encoding="utf-8")
@@ -116,14 +155,20 @@ def write(out: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.evidence", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m regen.fitting.evidence", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["build", "validate", "all"])
     parser.add_argument("--chain-method", default="parallel", choices=["parallel", "vectorized", "sequential"])
     parser.add_argument("--quick", action="store_true", help="short chains (smoke test; not for shipping)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--parts", nargs="+", default=["sensation", "relief"], choices=["sensation", "relief"],
-                        help="validate: which parts to refit (the others are kept from the JSON if the data match)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["sensation", "relief"],
+        choices=["sensation", "relief"],
+        help="validate: which parts to refit (the others are kept from the JSON if the data match)",
+    )
     args = parser.parse_args(argv)
+    check_checkout()
     import numpyro
 
     numpyro.set_host_device_count(4)  # 4 chains in parallel on the 2 cores (measured faster than vectorized)
@@ -134,23 +179,32 @@ def main(argv=None) -> int:
     if old.get("data_sha256") == out["data_sha256"] and "validation" in old and args.command == "build":
         out["validation"] = old["validation"]
     if args.command in ("validate", "all"):
-        from scripts.evidence import validation
+        from regen.fitting.evidence import validation
 
         st = settings(True) if args.quick else {"warmup": 400, "samples": 400, "chains": 4}
         from functools import partial
 
-        from scripts.evidence import inference, models
+        from regen.fitting.evidence import inference, models
 
-        ms = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=args.chain_method,
-                               target_accept=0.99, init=mechanism_start(f["mech"]), **st)
+        ms = inference.Sampler(
+            partial(models.mechanism_model, partial=True),
+            chain_method=args.chain_method,
+            target_accept=0.99,
+            init=mechanism_start(f["mech"]),
+            **st,
+        )
         rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.99, **st)
         parts = dict(old.get("validation", {}).get("parts", {})) if old.get("data_sha256") == out["data_sha256"] else {}
         if "sensation" in args.parts:
             parts["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], args.seed, _progress)
         if "relief" in args.parts:
             parts["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress)
-        out["validation"] = {"parts": parts, "seconds": sum(p["seconds"] for p in parts.values()),
-                             "settings": st, "data_sha256": out["data_sha256"]}
+        out["validation"] = {
+            "parts": parts,
+            "seconds": sum(p["seconds"] for p in parts.values()),
+            "settings": st,
+            "data_sha256": out["data_sha256"],
+        }
     write(out)
     for line in out["diagnostics"]["failures"]:
         _progress("FAIL " + line)

@@ -7,11 +7,11 @@ import csv
 import math
 from pathlib import Path
 
-from scripts.evidence.priors import AGE_KNOTS, AGE_KNOTS_REASON, FIXED_SD, MECHANISM, NU
+from regen.fitting.evidence.priors import AGE_KNOTS, AGE_KNOTS_REASON, FIXED_SD, MECHANISM, NU
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the checkout (regen/fitting/evidence -> .)
 BEGIN, END = "<!-- evidence:begin -->", "<!-- evidence:end -->"
-SOURCE = "scripts/evidence (NumPyro MCMC) on data/human_sensation.csv; see models/evidence_summary.json"
+SOURCE = "regen/fitting/evidence (NumPyro MCMC) on data/human_sensation.csv; see models/evidence_summary.json"
 
 
 def _fmt(x: float) -> str:
@@ -25,10 +25,15 @@ def rows_from(out: dict) -> dict[str, dict]:
     def post(name, between=0.0):
         q = p[name]
         sd = math.hypot(between, q["sd_log"])
-        note = (f"EVIDENCE MODEL (MCMC, {out['version']}): posterior median {_fmt(q['value'])} (80 % "
-                f"{_fmt(q['q10'])}-{_fmt(q['q90'])}), posterior sd_log {_fmt(q['sd_log'])}"
-                + (f"; between-patient sd_log {_fmt(between)}; sd_log = both combined" if between else
-                   "; sd_log = posterior uncertainty of the log"))
+        note = (
+            f"EVIDENCE MODEL (MCMC, {out['version']}): posterior median {_fmt(q['value'])} (80 % "
+            f"{_fmt(q['q10'])}-{_fmt(q['q90'])}), posterior sd_log {_fmt(q['sd_log'])}"
+            + (
+                f"; between-patient sd_log {_fmt(between)}; sd_log = both combined"
+                if between
+                else "; sd_log = posterior uncertainty of the log"
+            )
+        )
         return {"value": _fmt(q["value"]), "sd_log": _fmt(sd), "note": note}
 
     tsd = p["terminal_delay_days"]["between_patient_sd_log"]
@@ -41,22 +46,30 @@ def rows_from(out: dict) -> dict[str, dict]:
         "age_old_time_ratio": post("age_old_time_ratio"),
         "partial_lesion_time_ratio": post("partial_lesion_time_ratio"),
         "discrepancy_sd_log": {
-            "value": _fmt(math.sqrt(NU / (NU - 2)) * tau["value"]), "sd_log": "",
+            "value": _fmt(math.sqrt(NU / (NU - 2)) * tau["value"]),
+            "sd_log": "",
             "note": f"EVIDENCE MODEL: Student-t ({NU:g} df) discrepancy with scale tau, posterior median "
-                    f"{_fmt(tau['value'])} (80 % {_fmt(tau['q10'])}-{_fmt(tau['q90'])}); value = sd of that t "
-                    f"(tau x sqrt(2)) for a normal reading; without the partial-lesion term tau is "
-                    f"{_fmt(out['mechanism']['tau']['without_partial_lesion_term']['value'])}"},
-        "age_child_years": {"value": _fmt(AGE_KNOTS["child"]), "sd_log": "",
-                            "note": "knot of the smoothstep age curve (scripts/evidence/agecurve.py): full child "
-                                    "effect at and below this age. " + AGE_KNOTS_REASON},
+            f"{_fmt(tau['value'])} (80 % {_fmt(tau['q10'])}-{_fmt(tau['q90'])}); value = sd of that t "
+            f"(tau x sqrt(2)) for a normal reading; without the partial-lesion term tau is "
+            f"{_fmt(out['mechanism']['tau']['without_partial_lesion_term']['value'])}",
+        },
+        "age_child_years": {
+            "value": _fmt(AGE_KNOTS["child"]),
+            "sd_log": "",
+            "note": "knot of the smoothstep age curve (regen/fitting/evidence/agecurve.py): full child "
+            "effect at and below this age. " + AGE_KNOTS_REASON,
+        },
     }
     return rows
 
 
 NEW_ROWS = {
     "terminal_delay_between_patient_sd_log": ("log", "human", "between-patient sd_log of sensory maturation"),
-    "discrepancy_student_t_df": ("df", "human", "degrees of freedom of the Student-t setting discrepancy and of "
-                                                "every random effect of the evidence model"),
+    "discrepancy_student_t_df": (
+        "df",
+        "human",
+        "degrees of freedom of the Student-t setting discrepancy and of every random effect of the evidence model",
+    ),
 }
 
 
@@ -66,17 +79,28 @@ def update_csv(out: dict, path: Path = ROOT / "data" / "parameters.csv") -> None
     cols = list(table[0])
     rows = rows_from(out)
     q = out["mechanism"]["parameters"]["terminal_delay_between_patient_sd_log"]
-    extra = {"terminal_delay_between_patient_sd_log": {
-        "value": _fmt(q["value"]), "distribution": "fixed", "sd_log": "",
-        "note": f"EVIDENCE MODEL: posterior median {_fmt(q['value'])} (80 % {_fmt(q['q10'])}-{_fmt(q['q90'])}); "
-                f"prior {MECHANISM['terminal_sd'][2]}"},
-        "discrepancy_student_t_df": {"value": _fmt(NU), "distribution": "fixed", "sd_log": "",
-                                     "note": "MODELLING ASSUMPTION: 4 df, robust to one outlying setting"}}
+    extra = {
+        "terminal_delay_between_patient_sd_log": {
+            "value": _fmt(q["value"]),
+            "distribution": "fixed",
+            "sd_log": "",
+            "note": f"EVIDENCE MODEL: posterior median {_fmt(q['value'])} (80 % {_fmt(q['q10'])}-{_fmt(q['q90'])}); "
+            f"prior {MECHANISM['terminal_sd'][2]}",
+        },
+        "discrepancy_student_t_df": {
+            "value": _fmt(NU),
+            "distribution": "fixed",
+            "sd_log": "",
+            "note": "MODELLING ASSUMPTION: 4 df, robust to one outlying setting",
+        },
+    }
     names = [r["name"] for r in table]
     for name, (unit, species, setting) in NEW_ROWS.items():
         if name not in names:
-            table.append({c: "" for c in cols} | {"name": name, "unit": unit, "species": species, "setting": setting,
-                                                   "source": SOURCE})
+            table.append(
+                {c: "" for c in cols}
+                | {"name": name, "unit": unit, "species": species, "setting": setting, "source": SOURCE}
+            )
     for r in table:
         if r["name"] in rows:
             r.update({k: v for k, v in rows[r["name"]].items()})
@@ -98,6 +122,7 @@ def update_md(markdown: str, path: Path = ROOT / "data" / "parameters.md") -> No
         text = head + block + rest.split(END, 1)[1]
     else:
         marker = "## Not sourced"
-        text = text.replace(marker, "## Evidence model (issue 18): posterior, diagnostics, validation\n\n" + block
-                            + "\n\n" + marker, 1)
+        text = text.replace(
+            marker, "## Evidence model (issue 18): posterior, diagnostics, validation\n\n" + block + "\n\n" + marker, 1
+        )
     path.write_text(text, encoding="utf-8")

@@ -53,6 +53,7 @@ def lognormal_sum(medians, sds):
 
 # ----------------------------------------------------------------------------------------------- relief
 
+
 def curve_loglik(n, log_t, counts, valid, m, sigma, log_r, log_1mr):
     """Multinomial log-likelihood of one cohort's counts still relieved at increasing days (interval counts).
 
@@ -99,6 +100,7 @@ def duration_loglik(kind, n, value, low, high, m, sigma, smoothing=0.2):
 
 # ----------------------------------------------------------------------------------------------- mechanism
 
+
 def mixture_cdf(log_t, mu, sigma, w, comp_row, n_rows, shift):
     """``F(t)`` of each row's mixture of log-normal components, at each column of ``log_t`` ``(R, K)``.
 
@@ -120,8 +122,12 @@ def range_rounded_logprob(F, n):
     """
     fa1, fa2, fb1, fb2 = F[:, 0], F[:, 1], F[:, 2], F[:, 3]
     x = jnp.clip(fb2 - fa1, TINY, 1.0)
-    terms = 1.0 - (jnp.clip(fb2 - fa2, 0.0, None) / x) ** n - (jnp.clip(fb1 - fa1, 0.0, None) / x) ** n \
+    terms = (
+        1.0
+        - (jnp.clip(fb2 - fa2, 0.0, None) / x) ** n
+        - (jnp.clip(fb1 - fa1, 0.0, None) / x) ** n
         + (jnp.clip(fb1 - fa2, 0.0, None) / x) ** n
+    )
     return n * jnp.log(x) + _safe_log(terms)
 
 

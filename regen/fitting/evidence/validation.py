@@ -17,8 +17,8 @@ import pandas as pd
 from scipy.special import expit, ndtr
 from scipy.stats import binom, norm
 
-from scripts.evidence.forward import mechanism_components, mixture_cdf_np, student_t
-from scripts.evidence.priors import NU
+from regen.fitting.evidence.forward import mechanism_components, mixture_cdf_np, student_t
+from regen.fitting.evidence.priors import NU
 
 #: sd_log of the rule of thumb: 80 % interval distance/2 .. distance/1 around distance/sqrt 2.
 RULE_SD_LOG = math.log(math.sqrt(2.0)) / norm.ppf(0.9)
@@ -28,16 +28,27 @@ LOG_GRID = np.linspace(np.log(0.5), np.log(20000.0), 1500)
 def _count_summary(pmf: np.ndarray, k: int, n: int) -> dict:
     cdf = np.cumsum(pmf)
     lo, hi = int(np.searchsorted(cdf, 0.1)), int(np.searchsorted(cdf, 0.9))
-    return {"log_score": float(np.log(max(pmf[k], 1e-300))), "p10": lo / n, "p90": hi / n,
-            "pit": float(cdf[k] - 0.5 * pmf[k]), "inside": bool(lo <= k <= hi), "published": k / n}
+    return {
+        "log_score": float(np.log(max(pmf[k], 1e-300))),
+        "p10": lo / n,
+        "p90": hi / n,
+        "pit": float(cdf[k] - 0.5 * pmf[k]),
+        "inside": bool(lo <= k <= hi),
+        "published": k / n,
+    }
 
 
 def _continuous_summary(cdf_grid: np.ndarray, log_value: float, grid: np.ndarray = LOG_GRID) -> dict:
     """From a predictive CDF on ``grid`` (log days): p10, p90 (days), PIT of the value."""
     q = np.interp([0.1, 0.9], cdf_grid, grid)
     pit = float(np.interp(log_value, grid, cdf_grid))
-    return {"p10": float(np.exp(q[0])), "p90": float(np.exp(q[1])), "pit": pit,
-            "inside": bool(q[0] <= log_value <= q[1]), "published": float(np.exp(log_value))}
+    return {
+        "p10": float(np.exp(q[0])),
+        "p90": float(np.exp(q[1])),
+        "pit": pit,
+        "inside": bool(q[0] <= log_value <= q[1]),
+        "published": float(np.exp(log_value)),
+    }
 
 
 def flag_uninformative(table: pd.DataFrame, share: float = 0.8) -> np.ndarray:
@@ -55,18 +66,32 @@ def part_summary(table: pd.DataFrame, seconds: float) -> dict:
     table = table.assign(uninformative=flag_uninformative(table))
     per = []
     for study, g in table.groupby("study", sort=True):
-        per.append({"study": study, "numbers": len(g), "inside": int(g["inside"].sum()),
-                    "log_score": float(g["log_score"].sum()),
-                    "reference_log_score": float(g["reference_log_score"].sum())})
-    return {"numbers": len(table), "coverage_80": float(table["inside"].mean()), "inside": int(table["inside"].sum()),
-            "uninformative": int(table["uninformative"].sum()), "log_score": float(table["log_score"].sum()),
-            "reference_log_score": float(table["reference_log_score"].sum()),
-            "beats_reference": bool(table["log_score"].sum() > table["reference_log_score"].sum()),
-            "pit": [float(v) for v in table["pit"]], "per_study": per,
-            "per_number": table.replace({np.nan: None}).to_dict(orient="records"), "seconds": seconds}
+        per.append(
+            {
+                "study": study,
+                "numbers": len(g),
+                "inside": int(g["inside"].sum()),
+                "log_score": float(g["log_score"].sum()),
+                "reference_log_score": float(g["reference_log_score"].sum()),
+            }
+        )
+    return {
+        "numbers": len(table),
+        "coverage_80": float(table["inside"].mean()),
+        "inside": int(table["inside"].sum()),
+        "uninformative": int(table["uninformative"].sum()),
+        "log_score": float(table["log_score"].sum()),
+        "reference_log_score": float(table["reference_log_score"].sum()),
+        "beats_reference": bool(table["log_score"].sum() > table["reference_log_score"].sum()),
+        "pit": [float(v) for v in table["pit"]],
+        "per_study": per,
+        "per_number": table.replace({np.nan: None}).to_dict(orient="records"),
+        "seconds": seconds,
+    }
 
 
 # ----------------------------------------------------------------------------------------------- relief
+
 
 def _relief_study_draws(dr, rd, s: int, rng, reps=4):
     """New-study draws (m at the study's x, sigma, response probability), endpoint terms added per group later."""
@@ -83,8 +108,11 @@ def _relief_study_draws(dr, rd, s: int, rng, reps=4):
 def relief_reference(rd, study: str) -> tuple[float, float]:
     """Log-normal (mu, sd) fitted to the other studies' duration numbers (intervals at their geometric middle)."""
     nums = rd.numbers[(rd.numbers["scale"] == "days") & (rd.numbers["study"] != study)]
-    vals = np.where(nums["kind"].isin(["duration_interval_days", "median_interval_days"]),
-                    np.sqrt(nums["low"] * nums["high"]), nums["value"])
+    vals = np.where(
+        nums["kind"].isin(["duration_interval_days", "median_interval_days"]),
+        np.sqrt(nums["low"] * nums["high"]),
+        nums["value"],
+    )
     lv = np.log(vals.astype(float))
     return float(lv.mean()), float(lv.std(ddof=1))
 
@@ -98,8 +126,14 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
     gl = np.repeat(dr.g_loc, len(m) // dr.n)
     gg = np.repeat(dr.g_logit, len(m) // dr.n)
     for _, r in nums.iterrows():
-        row = {"study": study, "indication": r["indication"], "kind": r["kind"], "day": r["day"], "n": r["n"],
-               "scale": r["scale"]}
+        row = {
+            "study": study,
+            "indication": r["indication"],
+            "kind": r["kind"],
+            "day": r["day"],
+            "n": r["n"],
+            "scale": r["scale"],
+        }
         if r["scale"] == "proportion":
             end = float(str(r["group"]).split("|")[-1])
             mm, ll = m + gl * end, logit + gg * end
@@ -118,8 +152,10 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
                     loc, se = m + sig**2 / 2, np.sqrt(np.expm1(sig**2) / n)
                 dens = norm.pdf(lv, loc, se).mean()
                 cdf = ndtr((LOG_GRID[None, :] - loc[:, None]) / se[:, None]).mean(axis=0)
-                row |= _continuous_summary(cdf, lv) | {"log_score": float(np.log(max(dens, 1e-300))),
-                                                       "reference_log_score": float(norm.logpdf(lv, mu_ref, sd_ref))}
+                row |= _continuous_summary(cdf, lv) | {
+                    "log_score": float(np.log(max(dens, 1e-300))),
+                    "reference_log_score": float(norm.logpdf(lv, mu_ref, sd_ref)),
+                }
             else:
                 llo, lhi = math.log(r["low"]), math.log(r["high"])
                 mid = 0.5 * (llo + lhi)
@@ -132,14 +168,16 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
                     prob = max(prob, 0.5 / len(m))
                     ref = ndtr((lhi - mu_ref) / sd_ref) - ndtr((llo - mu_ref) / sd_ref)
                     cdf = np.searchsorted(np.sort(m), LOG_GRID) / len(m)
-                row |= _continuous_summary(cdf, mid) | {"log_score": float(np.log(max(prob, 1e-300))),
-                                                        "reference_log_score": float(np.log(ref))}
+                row |= _continuous_summary(cdf, mid) | {
+                    "log_score": float(np.log(max(prob, 1e-300))),
+                    "reference_log_score": float(np.log(ref)),
+                }
         out.append(row)
     return out
 
 
 def relief_loso(sampler, arrays, rd, seed=0, progress=print) -> dict:
-    from scripts.evidence.summaries import ReliefDraws
+    from regen.fitting.evidence.summaries import ReliefDraws
 
     rows, start = [], time.perf_counter()
     diags = []
@@ -147,8 +185,9 @@ def relief_loso(sampler, arrays, rd, seed=0, progress=print) -> dict:
         wg = (rd.g_study != j).astype(float)
         wd = (rd.d_study != j).astype(float)
         run = sampler.run(seed + 100 + j, arrays, wg, wd)
-        diags.append({"study": study, "rhat_max": run.diagnostics["rhat_max"],
-                      "divergences": run.diagnostics["divergences"]})
+        diags.append(
+            {"study": study, "rhat_max": run.diagnostics["rhat_max"], "divergences": run.diagnostics["divergences"]}
+        )
         dr = ReliefDraws(run, rd, seed + j)
         rows += relief_numbers(dr, rd, study, np.random.default_rng(seed + 200 + j))
         progress(f"relief LOSO {j + 1}/{len(rd.studies)} {study}: {run.seconds:.0f} s")
@@ -158,6 +197,7 @@ def relief_loso(sampler, arrays, rd, seed=0, progress=print) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- sensation
+
 
 def _rule_components(md, r: int) -> tuple[np.ndarray, np.ndarray]:
     """Rule-of-thumb mixture of one row: per distinct nerve (mu, weight); sd RULE_SD_LOG."""
@@ -188,9 +228,15 @@ def sensation_numbers(flat: dict, arrays: dict, md, r_ids: list[int], rng, parti
             lref = math.log(float(np.exp(rmu + rsig**2 / 2) @ rw))
             lv, se = math.log(md.value[r]), md.se[r]
             cdf = ndtr((LOG_GRID[None, :] - lm[:, None]) / se).mean(axis=0)
-            out.append(base | _continuous_summary(cdf, lv) | {
-                "scale": "days", "log_score": float(np.log(norm.pdf(lv, lm, se).mean())),
-                "reference_log_score": float(norm.logpdf(lv, lref, se))})
+            out.append(
+                base
+                | _continuous_summary(cdf, lv)
+                | {
+                    "scale": "days",
+                    "log_score": float(np.log(norm.pdf(lv, lm, se).mean())),
+                    "reference_log_score": float(norm.logpdf(lv, lref, se)),
+                }
+            )
         elif kind in ("k_of_n_before", "k_of_n_after"):
             t = math.log(md.times[r, 0])
             F = mixture_cdf_np(np.array([t]), cmu, csig, w, shift)[:, 0]
@@ -202,8 +248,11 @@ def sensation_numbers(flat: dict, arrays: dict, md, r_ids: list[int], rng, parti
                 p, pr = 1 - F * (1 - bg), 1 - Fr * (1 - bg)
             n, k = int(md.n[r]), int(md.k[r])
             pmf = binom.pmf(np.arange(n + 1)[None, :], n, np.clip(p, 1e-12, 1 - 1e-12)[:, None]).mean(axis=0)
-            out.append(base | _count_summary(pmf, k, n) | {
-                "scale": "proportion", "reference_log_score": float(binom.logpmf(k, n, np.clip(pr, 1e-300, 1)))})
+            out.append(
+                base
+                | _count_summary(pmf, k, n)
+                | {"scale": "proportion", "reference_log_score": float(binom.logpmf(k, n, np.clip(pr, 1e-300, 1)))}
+            )
         else:  # range: the shortest and the longest, each rounded
             n = md.n[r]
             a1, a2, b1, b2 = np.log(md.times[r])
@@ -217,11 +266,20 @@ def sensation_numbers(flat: dict, arrays: dict, md, r_ids: list[int], rng, parti
             r_max = Fre[3] ** n - Fre[2] ** n
             cdf_min = (1 - (1 - Fg) ** n).mean(axis=0)
             cdf_max = (Fg**n).mean(axis=0)
-            for name, cdf, p, pr, lv in (("shortest", cdf_min, p_min, r_min, 0.5 * (a1 + a2)),
-                                         ("longest", cdf_max, p_max, r_max, 0.5 * (b1 + b2))):
-                out.append(base | {"kind": f"range_{name}"} | _continuous_summary(cdf, lv, grid) | {
-                    "scale": "days", "log_score": float(np.log(max(p, 1e-300))),
-                    "reference_log_score": float(np.log(max(pr, 1e-300)))})
+            for name, cdf, p, pr, lv in (
+                ("shortest", cdf_min, p_min, r_min, 0.5 * (a1 + a2)),
+                ("longest", cdf_max, p_max, r_max, 0.5 * (b1 + b2)),
+            ):
+                out.append(
+                    base
+                    | {"kind": f"range_{name}"}
+                    | _continuous_summary(cdf, lv, grid)
+                    | {
+                        "scale": "days",
+                        "log_score": float(np.log(max(p, 1e-300))),
+                        "reference_log_score": float(np.log(max(pr, 1e-300))),
+                    }
+                )
     return out
 
 
@@ -230,8 +288,9 @@ def sensation_loso(sampler, arrays, md, seed=0, progress=print) -> dict:
     for j, study in enumerate(md.studies):
         weight = (md.row_study != j).astype(float)
         run = sampler.run(seed + 300 + j, arrays, weight)
-        diags.append({"study": study, "rhat_max": run.diagnostics["rhat_max"],
-                      "divergences": run.diagnostics["divergences"]})
+        diags.append(
+            {"study": study, "rhat_max": run.diagnostics["rhat_max"], "divergences": run.diagnostics["divergences"]}
+        )
         flat = {k: run.flat(k) for k in run.samples}
         r_ids = [r for r in range(len(md.ids)) if md.row_study[r] == j]
         rows += sensation_numbers(flat, arrays, md, r_ids, np.random.default_rng(seed + 400 + j))

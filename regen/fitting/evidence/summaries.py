@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from scripts.evidence.agecurve import log_nerve_median_days
-from scripts.evidence.forward import student_t
-from scripts.evidence.priors import AGE_KNOTS, CLASSES, FIXED_SD
+from regen.fitting.evidence.agecurve import log_nerve_median_days
+from regen.fitting.evidence.forward import student_t
+from regen.fitting.evidence.priors import AGE_KNOTS, CLASSES, FIXED_SD
 
 #: Probability grid of the standardised shape (199 levels).
 PROBS = np.round(np.linspace(0.005, 0.995, 199), 6)
@@ -30,22 +30,26 @@ def _param(draws_natural: np.ndarray, unit: str, **extra) -> dict:
 def mechanism_point(run) -> dict:
     """Posterior medians in the form :func:`agecurve.log_nerve_median_days` takes."""
     f = run.flat
-    return {"initial_delay_days": float(np.exp(np.median(f("log_initial_delay")))),
-            "rate_mm_per_day": float(np.exp(np.median(f("log_rate")))),
-            "terminal_delay_days": float(np.exp(np.median(f("log_terminal")))),
-            "terminal_sd_log": float(np.median(f("terminal_sd"))),
-            "child_log_ratio": float(np.median(f("child_log_ratio"))),
-            "old_log_ratio": float(np.median(f("old_log_ratio")))}
+    return {
+        "initial_delay_days": float(np.exp(np.median(f("log_initial_delay")))),
+        "rate_mm_per_day": float(np.exp(np.median(f("log_rate")))),
+        "terminal_delay_days": float(np.exp(np.median(f("log_terminal")))),
+        "terminal_sd_log": float(np.median(f("terminal_sd"))),
+        "child_log_ratio": float(np.median(f("child_log_ratio"))),
+        "old_log_ratio": float(np.median(f("old_log_ratio"))),
+    }
 
 
 def mechanism_section(run, run_nopartial, teen: dict) -> dict:
     f = run.flat
     params = {
-        "initial_delay_days": _param(np.exp(f("log_initial_delay")), "days",
-                                     between_patient_sd_log=FIXED_SD["initial_delay"]),
+        "initial_delay_days": _param(
+            np.exp(f("log_initial_delay")), "days", between_patient_sd_log=FIXED_SD["initial_delay"]
+        ),
         "rate_mm_per_day": _param(np.exp(f("log_rate")), "mm/day", between_patient_sd_log=FIXED_SD["rate"]),
-        "terminal_delay_days": _param(np.exp(f("log_terminal")), "days",
-                                      between_patient_sd_log=float(np.median(f("terminal_sd")))),
+        "terminal_delay_days": _param(
+            np.exp(f("log_terminal")), "days", between_patient_sd_log=float(np.median(f("terminal_sd")))
+        ),
         "terminal_delay_between_patient_sd_log": _param(f("terminal_sd"), "log"),
         "age_child_time_ratio": _param(np.exp(-f("child_log_ratio")), "ratio"),
         "age_old_time_ratio": _param(np.exp(f("old_log_ratio")), "ratio"),
@@ -55,18 +59,23 @@ def mechanism_section(run, run_nopartial, teen: dict) -> dict:
     }
     return {
         "parameters": params,
-        "tau": {"with_partial_lesion_term": _param(f("tau"), "log"),
-                "without_partial_lesion_term": _param(run_nopartial.flat("tau"), "log")},
-        "age_curve": {"formula": "log f(age) = -child_log_ratio * S((adult - age) / (adult - child)) + old_log_ratio "
-                                 "* S((age - older) / (old - older)), S(u) = 3u^2 - 2u^3 on u clipped to [0, 1]; f "
-                                 "multiplies regrowth and maturation times",
-                      "knots_years": AGE_KNOTS, "child_log_ratio": _param(f("child_log_ratio"), "log"),
-                      "old_log_ratio": _param(f("old_log_ratio"), "log")},
+        "tau": {
+            "with_partial_lesion_term": _param(f("tau"), "log"),
+            "without_partial_lesion_term": _param(run_nopartial.flat("tau"), "log"),
+        },
+        "age_curve": {
+            "formula": "log f(age) = -child_log_ratio * S((adult - age) / (adult - child)) + old_log_ratio "
+            "* S((age - older) / (old - older)), S(u) = 3u^2 - 2u^3 on u clipped to [0, 1]; f "
+            "multiplies regrowth and maturation times",
+            "knots_years": AGE_KNOTS,
+            "child_log_ratio": _param(f("child_log_ratio"), "log"),
+            "old_log_ratio": _param(f("old_log_ratio"), "log"),
+        },
         "point": mechanism_point(run),
         "x_definition": "x = log of the Fenton-Wilkinson median of T = initial_delay + f(age) * (distance / rate + "
-                        "terminal_delay) (between-patient sd_log: latency 0.3, regrowth hypot(0.25, 0.2), maturation "
-                        "terminal_sd_log), at the posterior medians in 'point', no setting discrepancy "
-                        "(scripts/evidence/agecurve.py: log_nerve_median_days)",
+        "terminal_delay) (between-patient sd_log: latency 0.3, regrowth hypot(0.25, 0.2), maturation "
+        "terminal_sd_log), at the posterior medians in 'point', no setting discrepancy "
+        "(regen/fitting/evidence/agecurve.py: log_nerve_median_days)",
         "teenager_check": teen,
     }
 
@@ -79,6 +88,7 @@ def catalog_x(point: dict, nerves) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------------------------------------- relief
+
 
 class ReliefDraws:
     """Pooled posterior draws of the relief model with convenient per-class / per-indication access."""
@@ -123,11 +133,24 @@ def predictive_entry(A, B, S, L, x_ref: float, rng) -> dict:
     v01 = float(np.mean((Y - m0) * (B - m1)))
     v11 = float(B.var())
     # the standardised shape, pooled over x_ref + CHECK_DX (the slope's normal spread changes the shape with x)
-    z = np.concatenate([((A + B * dx + S * eps) - (m0 + m1 * dx)).ravel()
-                        / np.sqrt(v00 + 2 * v01 * dx + v11 * dx**2) for dx in CHECK_DX])
-    entry = {"x_ref": float(x_ref), "m0": m0, "m1": m1, "v00": v00, "v01": v01, "v11": v11,
-             "shape_probs": PROBS.tolist(), "shape_quantiles": np.quantile(z, PROBS).tolist(),
-             "response_prob": float(expit(L).mean()), "long_responder_fraction": 0.0}
+    z = np.concatenate(
+        [
+            ((A + B * dx + S * eps) - (m0 + m1 * dx)).ravel() / np.sqrt(v00 + 2 * v01 * dx + v11 * dx**2)
+            for dx in CHECK_DX
+        ]
+    )
+    entry = {
+        "x_ref": float(x_ref),
+        "m0": m0,
+        "m1": m1,
+        "v00": v00,
+        "v01": v01,
+        "v11": v11,
+        "shape_probs": PROBS.tolist(),
+        "shape_quantiles": np.quantile(z, PROBS).tolist(),
+        "response_prob": float(expit(L).mean()),
+        "long_responder_fraction": 0.0,
+    }
     entry["approximation_check"] = approximation_check(entry, A, B, S, eps)
     return entry
 
@@ -144,8 +167,11 @@ def approximation_check(entry: dict, A, B, S, eps) -> dict:
         q_json = np.log(relief_quantiles(entry, entry["x_ref"] + dx, [0.1, 0.5, 0.9]))
         errs.append(np.expm1(q_json - q_draw))
     errs = np.array(errs)
-    return {"dx": list(CHECK_DX), "relative_error_p10_p50_p90": errs.round(4).tolist(),
-            "max_abs_relative_error": float(np.abs(errs).max())}
+    return {
+        "dx": list(CHECK_DX),
+        "relative_error_p10_p50_p90": errs.round(4).tolist(),
+        "max_abs_relative_error": float(np.abs(errs).max()),
+    }
 
 
 def relief_quantiles(entry: dict, x, probs) -> np.ndarray:
@@ -186,8 +212,11 @@ def relief_section(run, rd, indications, seed=0) -> dict:
         A, B, S, L = dr.new_setting(c, None)
         cls_studies = [s for s, sc in zip(rd.studies, rd.study_class, strict=True) if sc == c]
         entry = predictive_entry(A, B, S, L, rd.x_ref[c], rng)
-        entry |= {"studies": len(cls_studies), "patients": int(np.nansum(per_study_n[cls_studies])),
-                  "slope_posterior": _param_plain(dr.b[:, c])}
+        entry |= {
+            "studies": len(cls_studies),
+            "patients": int(np.nansum(per_study_n[cls_studies])),
+            "slope_posterior": _param_plain(dr.b[:, c]),
+        }
         out_cls[cname] = entry
         approx_cls[cname] = _approx(np.column_stack([dr.a[:, c], dr.b[:, c], np.log(dr.sigma[:, c]), dr.rho[:, c]]))
     for ind, cname in ind_class.items():
@@ -203,39 +232,54 @@ def relief_section(run, rd, indications, seed=0) -> dict:
         w_resp = float(1.0 - dr.e[:, i].var() / e_new.var())
         entry = predictive_entry(A, B, S, L, rd.x_ref[c], rng)
         own = max(w_loc, w_resp)
-        entry |= {"studies": len(studies), "patients": int(np.nansum(per_study_n[studies])),
-                  "own_weight_location": w_loc, "own_weight_response": w_resp,
-                  "label_level": "indication" if own >= LABEL_WEIGHT else "class",
-                  "study_ids": studies}
+        entry |= {
+            "studies": len(studies),
+            "patients": int(np.nansum(per_study_n[studies])),
+            "own_weight_location": w_loc,
+            "own_weight_response": w_resp,
+            "label_level": "indication" if own >= LABEL_WEIGHT else "class",
+            "study_ids": studies,
+        }
         out_ind[ind] = entry
-        approx_ind[ind] = _approx(np.column_stack([dr.a[:, c] + dr.u[:, i], dr.b[:, c], np.log(dr.sigma[:, c]),
-                                                   dr.rho[:, c] + dr.e[:, i]]))
+        approx_ind[ind] = _approx(
+            np.column_stack([dr.a[:, c] + dr.u[:, i], dr.b[:, c], np.log(dr.sigma[:, c]), dr.rho[:, c] + dr.e[:, i]])
+        )
     chronic = [c for c, n in enumerate(CLASSES) if n != "post_operative"]
     parts = [dr.new_setting(c, None, reps=REPS // 2 or 1) for c in chronic]
     A, B, S, L = (np.concatenate([p[k] for p in parts], axis=1) for k in range(4))
     catch = predictive_entry(A, B, S, L, float(np.mean(rd.x_ref[chronic])), rng)
-    catch |= {"studies": 0, "patients": 0,
-              "note": "a class with no study: the pooled new-indication predictives of the "
-              "chronic classes (widest)"}
-    het = {name: {"log_mean": np.log(arr).mean(axis=0).tolist(), "log_sd": np.log(arr).std(axis=0).tolist()}
-           for name, arr in (("tau_u", dr.tau_u), ("tau_v", dr.tau_v), ("tau_e", dr.tau_e), ("tau_w", dr.tau_w))}
+    catch |= {
+        "studies": 0,
+        "patients": 0,
+        "note": "a class with no study: the pooled new-indication predictives of the chronic classes (widest)",
+    }
+    het = {
+        name: {"log_mean": np.log(arr).mean(axis=0).tolist(), "log_sd": np.log(arr).std(axis=0).tolist()}
+        for name, arr in (("tau_u", dr.tau_u), ("tau_v", dr.tau_v), ("tau_e", dr.tau_e), ("tau_w", dr.tau_w))
+    }
     relief = {
         "family": "location-scale in log days with a standardised shape",
         "survival": "S(t | x) = response_prob * (long + (1 - long) * (1 - F_Z((log t - m(x)) / sqrt(V(x))))), "
-                    "m(x) = m0 + m1 (x - x_ref), V(x) = v00 + 2 v01 (x - x_ref) + v11 (x - x_ref)^2, F_Z by linear "
-                    "interpolation of (shape_quantiles -> shape_probs)",
-        "classes_order": list(CLASSES), "indications": out_ind, "classes": out_cls, "catch_all": catch,
+        "m(x) = m0 + m1 (x - x_ref), V(x) = v00 + 2 v01 (x - x_ref) + v11 (x - x_ref)^2, F_Z by linear "
+        "interpolation of (shape_quantiles -> shape_probs)",
+        "classes_order": list(CLASSES),
+        "indications": out_ind,
+        "classes": out_cls,
+        "catch_all": catch,
         "label_rule": f"an indication's label names its own studies and patients when its own data carry at least "
-                      f"{LABEL_WEIGHT:.0%} of the weight: own_weight = 1 - Var(posterior of its effect) / "
-                      f"Var(effect of "
-                      f"a new indication of the class), the larger of location and response; otherwise 'class only' "
-                      f"with the class's studies and patients",
+        f"{LABEL_WEIGHT:.0%} of the weight: own_weight = 1 - Var(posterior of its effect) / "
+        f"Var(effect of "
+        f"a new indication of the class), the larger of location and response; otherwise 'class only' "
+        f"with the class's studies and patients",
         "endpoint_effect": {"g_loc": _param_plain(dr.g_loc), "g_logit": _param_plain(dr.g_logit)},
     }
     posterior_approx = {
         "scale": "vector (location at x_ref in log days, slope on x, log sigma, response logit); normal mean and cov",
-        "indications": approx_ind, "classes": approx_cls, "heterogeneity": het,
-        "student_t_df": 4.0, "x_ref": dict(zip(CLASSES, map(float, rd.x_ref), strict=True)),
+        "indications": approx_ind,
+        "classes": approx_cls,
+        "heterogeneity": het,
+        "student_t_df": 4.0,
+        "x_ref": dict(zip(CLASSES, map(float, rd.x_ref), strict=True)),
     }
     return relief, posterior_approx
 

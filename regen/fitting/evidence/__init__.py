@@ -11,7 +11,7 @@ Modules, in the order data flows::
     summaries   posterior predictive summaries written to models/evidence_summary.json
     validation  leave-one-study-out scores of both parts
     report      the markdown summary
-    build       command line: ``python -m scripts.evidence build|validate``
+    build       command line: ``python -m regen.fitting.evidence build|validate``
 
 Run from the repository root. Only ``build`` and ``validate`` need NumPyro and JAX; the shipped predictor
 reads the JSON with numpy alone (see ``agecurve`` and ``summaries.relief_survival``).

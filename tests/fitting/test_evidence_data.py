@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from scripts.evidence import data
+from regen.fitting.evidence import data
 
 
 def test_rows_read_beyond_their_source_are_out():

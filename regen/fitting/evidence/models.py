@@ -14,10 +14,10 @@ import numpyro
 import numpyro.distributions as dist
 from jax.nn import log_sigmoid
 
-from scripts.evidence import likelihood as lk
-from scripts.evidence.agecurve import smoothstep
-from scripts.evidence.data import MechData, ReliefData
-from scripts.evidence.priors import (
+from regen.fitting.evidence import likelihood as lk
+from regen.fitting.evidence.agecurve import smoothstep
+from regen.fitting.evidence.data import MechData, ReliefData
+from regen.fitting.evidence.priors import (
     AGE_KNOTS,
     CLASSES,
     FIXED_SD,
@@ -32,9 +32,23 @@ from scripts.evidence.priors import (
 
 def mechanism_arrays(md: MechData) -> dict:
     """The mechanism data as jax arrays (the model's first argument)."""
-    return {k: jnp.asarray(getattr(md, k)) for k in ("row_study", "row_kind", "row_partial", "n", "k", "value", "se",
-                                                      "background", "comp_row", "comp_age", "comp_dist", "comp_w")} | {
-        "log_times": jnp.log(jnp.asarray(md.times)), "study_zeros": jnp.zeros(len(md.studies))}
+    return {
+        k: jnp.asarray(getattr(md, k))
+        for k in (
+            "row_study",
+            "row_kind",
+            "row_partial",
+            "n",
+            "k",
+            "value",
+            "se",
+            "background",
+            "comp_row",
+            "comp_age",
+            "comp_dist",
+            "comp_w",
+        )
+    } | {"log_times": jnp.log(jnp.asarray(md.times)), "study_zeros": jnp.zeros(len(md.studies))}
 
 
 def _prior(name):
@@ -59,26 +73,45 @@ def mechanism_model(d: dict, weight, partial: bool = True):
     lp = numpyro.sample("log_partial_lesion", _prior("log_partial_lesion")) if partial else 0.0
     k = AGE_KNOTS
     age = d["comp_age"]
-    log_f = (-b_child * smoothstep((k["adult"] - age) / (k["adult"] - k["child"]))
-             + b_old * smoothstep((age - k["older"]) / (k["old"] - k["older"])))
+    log_f = -b_child * smoothstep((k["adult"] - age) / (k["adult"] - k["child"])) + b_old * smoothstep(
+        (age - k["older"]) / (k["old"] - k["older"])
+    )
     f = jnp.exp(log_f)
     delay = jnp.exp(log_delay) * jnp.ones_like(f)
     mu, sig = lk.lognormal_sum(
         [delay, d["comp_dist"] / jnp.exp(log_rate) * f, jnp.exp(log_term) * f],
-        [FIXED_SD["initial_delay"], math.hypot(FIXED_SD["distance"], FIXED_SD["rate"]), term_sd])
+        [FIXED_SD["initial_delay"], math.hypot(FIXED_SD["distance"], FIXED_SD["rate"]), term_sd],
+    )
     delta = tau * z[d["row_study"]] + lp * d["row_partial"]
     F = lk.mixture_cdf(d["log_times"], mu, sig, d["comp_w"], d["comp_row"], d["n"].shape[0], delta)
     log_mean = lk.mixture_log_mean(mu, sig, d["comp_w"], d["comp_row"], d["n"].shape[0])
-    ll = lk.mechanism_row_loglik(d["row_kind"], d["n"], d["k"], d["value"], d["se"], d["background"], F, log_mean,
-                                 delta)
+    ll = lk.mechanism_row_loglik(
+        d["row_kind"], d["n"], d["k"], d["value"], d["se"], d["background"], F, log_mean, delta
+    )
     numpyro.deterministic("row_loglik", ll)
     numpyro.factor("loglik", jnp.sum(weight * ll))
 
 
 def relief_arrays(rd: ReliefData) -> dict:
     """The relief data as jax arrays."""
-    keys = ("study_class", "study_ind", "study_x", "x_ref", "ind_class", "g_study", "g_endpoint", "g_n", "g_counts",
-            "g_valid", "d_study", "d_kind", "d_n", "d_value", "d_low", "d_high")
+    keys = (
+        "study_class",
+        "study_ind",
+        "study_x",
+        "x_ref",
+        "ind_class",
+        "g_study",
+        "g_endpoint",
+        "g_n",
+        "g_counts",
+        "g_valid",
+        "d_study",
+        "d_kind",
+        "d_n",
+        "d_value",
+        "d_low",
+        "d_high",
+    )
     out = {k: jnp.asarray(getattr(rd, k)) for k in keys}
     out["g_log_times"] = jnp.log(jnp.asarray(rd.g_times))
     return out
@@ -115,14 +148,14 @@ def relief_model(d: dict, w_groups, w_durations):
     g_loc = numpyro.sample("g_loc", dist.Normal(0.0, 0.5))
     g_logit = numpyro.sample("g_logit", dist.Normal(0.0, 1.0))
     sc, si = d["study_class"], d["study_ind"]
-    m_s = (a[sc] + b[sc] * (d["study_x"] - d["x_ref"][sc]) + tau_u[d["ind_class"]][si] * u_raw[si]
-           + tau_v[sc] * v_raw)
+    m_s = a[sc] + b[sc] * (d["study_x"] - d["x_ref"][sc]) + tau_u[d["ind_class"]][si] * u_raw[si] + tau_v[sc] * v_raw
     l_s = rho[sc] + tau_e * e_raw[si] + tau_w * w_raw
     gs = d["g_study"]
     m_g = m_s[gs] + g_loc * d["g_endpoint"]
     l_g = l_s[gs] + g_logit * d["g_endpoint"]
-    ll_g = lk.curve_loglik(d["g_n"], d["g_log_times"], d["g_counts"], d["g_valid"], m_g, sigma[sc[gs]],
-                           log_sigmoid(l_g), log_sigmoid(-l_g))
+    ll_g = lk.curve_loglik(
+        d["g_n"], d["g_log_times"], d["g_counts"], d["g_valid"], m_g, sigma[sc[gs]], log_sigmoid(l_g), log_sigmoid(-l_g)
+    )
     ds = d["d_study"]
     ll_d = lk.duration_loglik(d["d_kind"], d["d_n"], d["d_value"], d["d_low"], d["d_high"], m_s[ds], sigma[sc[ds]])
     numpyro.factor("loglik", jnp.sum(w_groups * ll_g) + jnp.sum(w_durations * ll_d))
