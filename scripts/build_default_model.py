@@ -1,31 +1,126 @@
-"""Rebuild the embedded default model from the study table, and its card.
+"""Build the embedded default model from the evidence model's summary, and its card.
 
 Run from the repository root (it writes into the checkout, never into an installed package)::
 
-    python scripts/build_default_model.py
+    python -m regen.fitting.evidence all      # MCMC fits and leave-one-study-out validation (pip install '.[bayes]')
+    python scripts/build_default_model.py     # models/default.json and models/default.md from its summary
 
-1. ``T_nerve`` per catalog nerve at the reference patient (age 50, catalog
-   distance) from the current mechanism (:func:`regen.fitting.loso.reference_log_nerve_days`);
-2. :func:`regen.fitting.summary_fit.fit_summaries` on ``data/studies.csv`` and
-   ``data/indications.csv``: the relief section;
-3. a format-2 bundle (the mechanism's parameters + that section) written to
-   ``models/default.json``; every number of the card is then *predicted by
-   that model* (:func:`regen.model.prediction.predict_columns`), as users get it;
-4. :func:`regen.fitting.loso.leave_one_study_out` and the sensitivity refits,
-   and the card ``models/default.md``.
+1. ``models/evidence_summary.json``: the posterior predictive of the relief law per indication and
+   class (a quantile grid around a location and a scale that depend on the patient's nerve time), the
+   mechanism's posterior (already written into ``data/parameters.csv``), diagnostics and the
+   leave-one-study-out validation of both parts;
+2. a format-3 bundle: the parameters of ``data/parameters.csv``, the ``grid`` relief section, the
+   diagnostics (``fit``) and the validation (``validation``, stored with the model's version so that
+   ``regen validate`` prints it and refuses a mismatch);
+3. ``models/default.md``: every number of it predicted by the written model, as users get it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-NAME, VERSION = "regen-default", "2026.11.1"
-CHECK_DAYS = (90, 365)
+NAME, VERSION = "regen-default", "2026.12.1"
+INPUTS = ("data/human_sensation.csv", "data/studies.csv", "data/indications.csv", "data/nerves.csv")
+ENTRY_FIELDS = (
+    "x_ref",
+    "m0",
+    "m1",
+    "v00",
+    "v01",
+    "v11",
+    "response_prob",
+    "long_responder_fraction",
+    "studies",
+    "patients",
+    "shape_quantiles",
+)
+
+
+def _count(entry: dict) -> str:
+    k, n = int(entry["studies"]), int(entry["patients"])
+    studies = f"{k} study" if k == 1 else f"{k} studies"
+    return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
+
+
+def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str) -> str:
+    """What stands behind a forecast (the evidence model's label rule: its own data carry >= 50 % of the weight)."""
+    if entry is not None and entry.get("label_level") == "indication":
+        return f"indication: {_count(entry)}"
+    cls = classes.get(pain_class)
+    behind = f"{pain_class}: {_count(cls)}" if cls and cls["studies"] else f"{pain_class}: no study"
+    if entry is not None and entry["studies"]:
+        return f"class only: this indication's own {_count(entry)} carry less than half the weight ({behind})"
+    return f"class only: no study of this indication ({behind})"
+
+
+def relief_section(summary: dict) -> dict:
+    """The ``grid`` relief section of the bundle (see :mod:`regen.model.relief`)."""
+    from regen.catalog.nerves import load_indication_catalog
+
+    relief, catalog = summary["relief"], load_indication_catalog()
+    classes = relief["classes"]
+
+    def entry(raw: dict, label: str) -> dict:
+        return {**{k: raw[k] for k in ENTRY_FIELDS}, "evidence": label}
+
+    out = {
+        "family": "grid",
+        "shape_probs": relief["catch_all"]["shape_probs"],
+        "x_between_sd_log": {
+            k: summary["priors"]["mechanism_fixed_between_patient_sd_log"][k]
+            for k in ("initial_delay", "rate", "distance")
+        },
+        "indications": {},
+        "classes": {c: entry(e, f"class only ({c}: {_count(e)})") for c, e in classes.items()},
+        "default": entry(relief["catch_all"], "class only: no study of this indication nor of its class"),
+    }
+    for ind in catalog:
+        own = relief["indications"].get(ind)
+        cls = catalog[ind].pain_class
+        if own is not None or cls in classes:
+            base = own if own is not None else classes[cls]
+            out["indications"][ind] = entry(base, evidence_label(ind, own, classes, cls))
+    return out
+
+
+def assemble_bundle(summary: dict) -> dict:
+    from regen.catalog.parameters import parameter_values
+
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in INPUTS)).hexdigest()
+    diagnostics = {
+        k: {
+            m: v[m]
+            for m in ("chains", "draws_per_chain", "divergences", "rhat_max", "ess_bulk_min", "ess_tail_min", "seconds")
+            if m in v
+        }
+        for k, v in summary["diagnostics"].items()
+        if isinstance(v, dict)
+    }
+    return {
+        "format": "regen-model",
+        "format_version": 3,
+        "name": NAME,
+        "version": VERSION,
+        "description": "Bayesian evidence synthesis (NumPyro MCMC) of published human series: the mechanism on "
+        "data/human_sensation.csv, the relief law on data/studies.csv; posterior predictive for a new patient in "
+        "a new setting; no patient data",
+        "parameters": parameter_values(),
+        "relief": relief_section(summary),
+        "fit": {
+            "evidence_version": summary["version"],
+            "diagnostics": diagnostics,
+            "build_seconds": summary["build_seconds"],
+        },
+        "training": {"source": ", ".join(INPUTS), "sha256": digest},
+        "validation": {**summary["validation"], "model_version": f"{NAME}@{VERSION}"},
+        # the compact parameter posterior a clinic's fit starts from (regen fit; issue 19)
+        "posterior_approx": summary["posterior_approx"],
+    }
 
 
 def first_nerves() -> dict[str, str]:
@@ -39,380 +134,154 @@ def first_nerves() -> dict[str, str]:
     return out
 
 
-def indication_table(model, indications: pd.DataFrame) -> pd.DataFrame:
-    """One row per indication: what `regen predict` gives at age 50 with the catalog's first nerve."""
+def indication_table(model) -> pd.DataFrame:
+    """One row per indication with a nerve: what `regen predict` gives at age 50 with the catalog's first nerve."""
     nerves = first_nerves()
-    known = indications[indications["id"].isin(nerves)]
-    out = model.predict_columns(
-        {"nerve": [nerves[i] for i in known["id"]], "indication": list(known["id"]), "age": [50] * len(known)}
-    )
-    table = pd.DataFrame(
+    ids = list(nerves)
+    out = model.predict_columns({"nerve": [nerves[i] for i in ids], "indication": ids, "age": [50] * len(ids)})
+    return pd.DataFrame(
         {
-            "indication": known["id"].to_numpy(),
-            "class": known["pain_class"].to_numpy(),
-            "first_nerve": [nerves[i] for i in known["id"]],
+            "indication": ids,
+            "nerve": [nerves[i] for i in ids],
+            "relief end median (d)": out["relief_end_median_day"],
+            "80 % interval (d)": [
+                f"{a:.0f}-{b:.0f}" for a, b in zip(out["relief_end_p10_day"], out["relief_end_p90_day"], strict=True)
+            ],
+            "p90/p10": out["relief_end_p90_day"] / out["relief_end_p10_day"],
+            "P(response)": out["p_response"],
+            "P(relieved 365 d)": out["p_relief_365d"],
+            "sensation (d, 80 %)": [
+                f"{m:.0f} ({a:.0f}-{b:.0f})"
+                for m, a, b in zip(
+                    out["sensation_return_median_day"],
+                    out["sensation_return_p10_day"],
+                    out["sensation_return_p90_day"],
+                    strict=True,
+                )
+            ],
             "evidence": out["evidence"],
-            "response_prob": out["p_response"],
-            "median": out["relief_end_median_day"],
-            "p10": out["relief_end_p10_day"],
-            "p90": out["relief_end_p90_day"],
-            "p_90": out["p_relief_90d"],
-            "p_365": out["p_relief_365d"],
-            "booked": np.isfinite(out["retreatment_due_day"]),
         }
     )
-    missing = indications[~indications["id"].isin(nerves)]
-    rest = pd.DataFrame(
-        {
-            "indication": missing["id"],
-            "class": missing["pain_class"],
-            "first_nerve": "(no catalog nerve)",
-            "evidence": "evidence only: no catalog nerve",
-        }
-    )
-    return pd.concat([table, rest], ignore_index=True)
-
-
-def sensitivity(studies, indications, lnd) -> pd.DataFrame:
-    """Refits under other priors and other readings of the sources."""
-    from regen.fitting.summary_fit import Priors, fit_summaries
-
-    partial = studies.copy()
-    for study, count in (("cvir2024_morton", 47), ("caporusso2002", 26)):
-        hit = (partial["study"] == study) & (partial["used"] == "yes")
-        partial.loc[hit, "count"] = count
-    variants = {
-        "shipped": (studies, Priors()),
-        "sd prior rate 0.25": (studies, Priors(sd_rate=0.25)),
-        "sd prior rate 1.0": (studies, Priors(sd_rate=1.0)),
-        "response spreads 0.5": (studies, Priors(tau_response=0.5, omega_response=0.5)),
-        "response spreads 2.0": (studies, Priors(tau_response=2.0, omega_response=2.0)),
-        "without oralsurg2020": (studies[studies["study"] != "oralsurg2020"], Priors()),
-        "partial relief counted": (partial, Priors()),
-        "without satisfaction / success readings": (
-            studies[~studies["study"].isin(["cazzato2016", "cavazos2009"])],
-            Priors(),
-        ),
-    }
-    out = []
-    for name, (data, priors) in variants.items():
-        r = fit_summaries(data, lnd, indications, priors)
-        row = {
-            "variant": name,
-            "sigma": r["sigma"],
-            "tau": r["fit"]["tau"],
-            "setting_sd": r["setting_sd"],
-            "omega": r["fit"]["omega"],
-        }
-        for c, dist in class_laws(r, indications).items():
-            row[f"{c} median"] = float(dist.quantile(0.5)[0])
-            row[f"{c} P(90)"] = float(dist.survival([90.0])[0, 0])
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def class_laws(relief: dict, indications: pd.DataFrame) -> dict:
-    """The law of a new indication of each class (no study of its own): regen.model.relief, offset 0."""
-    from regen.model.relief import relief_distribution
-
-    out = {}
-    for c in relief["classes"]:
-        section = {**relief, "indications": {}}  # every indication then falls back to its class
-        ind = indications.loc[indications["pain_class"] == c, "id"].iloc[0]
-        out[c] = relief_distribution(section, {"indication": np.array([ind], dtype=object)}, np.zeros(1))
-    return out
-
-
-def assemble_bundle(fitted: dict, studies_path: Path) -> dict:
-    """A format-2 bundle: the current mechanism parameters and the fitted relief section."""
-    from regen.catalog.parameters import parameter_values
-    from regen.model.bundle import FORMAT, FORMAT_VERSION, validate_bundle
-
-    relief = {k: v for k, v in fitted.items() if k != "fit"}
-    return validate_bundle(
-        {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "name": NAME,
-            "version": VERSION,
-            "description": "mechanism calibrated on human return-of-sensation data (data/human_sensation.csv); "
-            "relief fitted on published study summaries (data/studies.csv); no patient data",
-            "parameters": parameter_values(),
-            "relief": relief,
-            "fit": fitted["fit"],
-            "training": {
-                "source": "data/studies.csv",
-                "rows": int(fitted["fit"]["rows"]),
-                "sha256": hashlib.sha256(studies_path.read_bytes()).hexdigest(),
-            },
-        }
-    )
-
-
-CANNOT = {
-    "knee_osteoarthritis": "the trials publish P-values and mean differences only (Radnovich 2017, Nygaard 2025) "
-    "and had large sham responses: no share relieved at any day, so the class answer stands",
-    "total_knee_arthroplasty": "one reading only (Goodwin 2025: a 6-12 week window across 6 studies); no source gives "
-    "when analgesia ends per patient",
-    "mastectomy": "Ilfeld 2022 is prevention of chronic pain (3 % vs 17 % at a year), not a block lasting a year: "
-    "no window end is published",
-    "thoracotomy": "one share at day 7 (Momenzadeh): it says the block works, not when it ends",
-    "chest_wall_surgery": "only return-of-sensation data (Zobel 2020); no analgesic-window number",
-    "hernia_repair": "trials found no benefit beyond 48 h or at weeks 1-8: the class window may be far too long here",
-    "phantom_limb_pain": "the sham-controlled trial found no difference at 4 months (Ilfeld 2023): the class answer "
-    "(no study in the class) is a placeholder, not evidence of relief",
-    "residual_limb_pain": "no usable number (Prologo 2017 mean pain only)",
-    "pudendal_neuralgia": "only an expert statement (not peer reviewed) on regrowth, no relief data",
-    "mixed_chronic_pain": "a 1976 series on mixed nerves, read through a secondary summary",
-    "lumbar_facet_syndrome": "one share at 6 weeks: response and duration cannot be told apart; mean VAS rows unused",
-    "lower_limb_neuroma": "one share at 2 weeks: response and duration cannot be told apart",
-}
-
-
-def _fmt_days(x: float) -> str:
-    return f"{x:,.0f}" if pd.notna(x) and np.isfinite(x) else ""
 
 
 def _md(frame: pd.DataFrame) -> str:
-    """A pandas frame as a GitHub markdown table (no extra dependency)."""
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
+    def cell(v):
+        # plain numbers, never scientific notation: 3 significant digits below 100, whole or one decimal above
+        if not isinstance(v, float):
+            return str(v)
+        if abs(v) >= 1000 or v == round(v):
+            return f"{v:.0f}"
+        if abs(v) >= 100:
+            return f"{v:.1f}"
+        if abs(v) >= 1:
+            return f"{v:.3g}"
+        return f"{v:.3f}"
+
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
+    return head + "\n".join("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False))
 
 
-def _model_text(relief: dict) -> str:
-    fit = relief["fit"]
-    ci = fit["variance_80"]
-    lines = [
-        f"- `{k}` = {fit[k]:.2f} (80 % interval {ci[k][0]:.2f}-{ci[k][1]:.2f}, log days)"
-        for k in ("sigma", "tau", "setting_sd", "omega")
-    ]
-    slopes = []
-    for c, d in fit["slopes"].items():
-        if d["slope"] is None:
-            slopes.append(f"- {c}: no slope ({d['reason']}); `offset_coef` 0")
-        else:
-            ev = d["log_evidence"]
-            lo, hi = d["slope_95"]
-            slopes.append(
-                f"- {c}: free slope {d['slope']:.2f} (95 % {lo:.2f} to {hi:.2f}); "
-                f"log evidence slope 0 / 1 / free = {ev['0']:.1f} / {ev['1']:.1f} / {ev['free']:.1f}; "
-                f"chosen {d['chosen']:.2f} ({d['reason']})"
-            )
-    pri = fit["priors"]
-    return "\n".join(
-        [
-            "## Model",
-            "",
-            "    log T_relief = a0 + d_class + u_indication + v_study + sigma * eps      (responders)",
-            "    logit P(response) = rho0 + r_class + e_indication",
-            "    P(still relieved at t) = P(response) * (1 - Phi((log t - mu) / scale))",
-            "",
-            "Each published number enters through its own likelihood: binomial for k of n relieved at a day "
-            "(or responded), normal on the log scale for a median (sampling sd sigma * sqrt(pi / 2n)) or the mean "
-            "of a log-normal, interval probabilities where a source gives a range. Random effects are integrated "
-            "by a Laplace approximation (expected information for the binomial rows); variance components are "
-            f"posterior modes under gamma(2, rate {pri['sd_rate']}) priors; the response spreads are fixed "
-            f"(between indications {pri['tau_response']}, between classes {pri['omega_response']} on the logit). "
-            f"Fit: {fit['rows']} published numbers from {fit['studies']} studies; log-likelihood "
-            f"{fit['log_likelihood']:.1f}.",
-            "",
-            "Variance components (80 % intervals from the curvature of the Laplace evidence):",
-            "",
-            *lines,
-            "",
-            "`tau` is shared by the classes (two classes have only two indications with data). "
-            "`setting_sd` is added when predicting a new clinic; a class prediction adds `tau`.",
-            "",
-            "**Relief and the nerve time.** Per class, a slope on log T_nerve (T_nerve from the current mechanism at "
-            "age 50 and the catalog distance) was fitted and kept only if its 95 % interval lies above 0:",
-            "",
-            *slopes,
-            "",
-            "So relief does not follow the nerve time in any class: no patient covariate (age, diabetes, height, "
-            "measured distance) moves the relief forecast. The mechanism still gives the return of sensation.",
-        ]
-    )
-
-
-def _indication_text(table: pd.DataFrame) -> str:
-    show = pd.DataFrame(
+def write_card(path: Path, model, summary: dict) -> None:
+    v = summary["validation"]["parts"]
+    rows = [
         {
-            "indication": table["indication"],
-            "class": table["class"],
-            "evidence": table["evidence"],
-            "first nerve": table["first_nerve"],
-            "P(response)": table["response_prob"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "median relief end, days (80 %)": [
-                f"{_fmt_days(m)} ({_fmt_days(a)}-{_fmt_days(b)})"
-                for m, a, b in zip(table["median"], table["p10"], table["p90"], strict=True)
-            ],
-            "P(relief 90 d)": table["p_90"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "P(relief 365 d)": table["p_365"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "booking": [
-                "retreatment booked" if b is True else "analgesic window, no booking" if b is False else ""
-                for b in table.get("booked", [None] * len(table))
-            ],
-            "what it cannot support": [
-                CANNOT.get(i, "class answer: wide by design" if "class only" in e else "")
-                for i, e in zip(table["indication"], table["evidence"], strict=True)
-            ],
+            "part": part,
+            "numbers": p["numbers"],
+            "inside 80 %": p["inside"],
+            "coverage": p["coverage_80"],
+            "uninformative": p["uninformative"],
+            "log score": p["log_score"],
+            "reference": p["reference_log_score"],
+            "beats the reference": "yes" if p["log_score"] > p["reference_log_score"] else "no",
         }
-    )
-    return "\n".join(
-        [
-            "## Per indication",
-            "",
-            "What `regen predict --nerve <first nerve> --indication <indication> --age 50` prints with "
-            "this model: a new patient at a new clinic (the scale includes `location_sd` and "
-            "`setting_sd`); relief-end quantiles among responders relieved until the median onset; "
-            "P(relief) includes non-responders. Post-operative (self-limiting) indications: the window "
-            "of analgesia, no retreatment date. Indications without a catalog nerve are evidence for "
-            "their class only.",
-            "",
-            _md(show),
-        ]
-    )
-
-
-def _loso_text(loso: pd.DataFrame, coverage: pd.DataFrame) -> str:
-    show = loso.copy()
-    for c in ("published", "predicted", "p10", "p90"):
-        show[c] = [
-            f"{v:.2f}" if k in ("proportion_relieved", "responders") else _fmt_days(v)
-            for v, k in zip(show[c], show["kind"], strict=True)
-        ]
-    show["day"] = show["day"].map(lambda d: "" if not np.isfinite(d) else f"{d:.0f}")
-    show["n"] = show["n"].map(lambda d: "" if not np.isfinite(d) else f"{d:.0f}")
-    cov = coverage.copy()
-    cov["share_inside"] = cov["share_inside"].map("{:.0%}".format)
-    total = coverage.iloc[-1]
-    dur = loso[loso["kind"].isin(["median_duration_days", "mean_duration_days", "median_interval_days"])]
-    missed = [
-        f"{r.study} ({r.indication}: published {r.published:,.0f} days, interval {r.p10:,.0f}-{r.p90:,.0f})"
-        for r in dur.itertuples()
-        if not r.inside
+        for part, p in v.items()
     ]
-    median_line = (
-        "Published medians and means of relief duration outside their 80 % interval: "
-        + ("; ".join(missed) if missed else "none")
-        + "."
-    )
-    return "\n".join(
-        [
-            "## Leave-one-study-out validation",
-            "",
-            "Each study is left out in turn, the model refitted on the others, and the study's published numbers "
-            "predicted as a new study would report them (between-study spread, class spread for an indication "
-            "left without data, binomial noise for a share of n, sampling error for a median or mean). A "
-            "per-patient range is compared at its geometric middle with one patient's predicted relief end; "
-            "a setting's median range with the study median. Target (issue 10): 70-95 % inside the 80 % intervals.",
-            "",
-            f"**Overall: {int(total['inside'])} of {int(total['numbers'])} published numbers inside "
-            f"({total['share_inside']:.0%}).** {median_line}",
-            "",
-            _md(cov),
-            "",
-            _md(show),
-        ]
-    )
+    text = f"""# Model card: `{model.version}`
 
+_Generated by `python scripts/build_default_model.py` from `models/evidence_summary.json`; do not edit by hand._
 
-def _published_text(published: pd.DataFrame) -> str:
-    show = published.copy()
-    show["published"] = show["published"].map("{:.2f}".format)
-    show["model"] = show["model"].map("{:.2f}".format)
-    show["day"] = show["day"].map("{:.0f}".format)
-    show["n"] = show["n"].map("{:.0f}".format)
-    return "\n".join(
-        [
-            "## P(relief) at the days the studies report (in sample)",
-            "",
-            "The fitted section's P(still relieved) for a new patient of the indication, next to what "
-            "the study published (it was fitted on these numbers; see the LOSO table for honest checks).",
-            "",
-            _md(show),
-        ]
-    )
+**What it is.** The embedded default model of regen: a Bayesian evidence synthesis (NumPyro, MCMC) of the
+published human series, with no patient data. Decision support, not a medical device: every forecast is an
+estimate with its 80 % interval, what it rests on (the `evidence` column) and this version.
 
+**How a forecast is made.**
+- *Return of sensation* (the mechanism): `T = exp(delta) * (initial_delay + f(age) * (distance / rate +
+  maturation))`, each phase log-normal between patients, summed on the log scale; the parameters are the
+  posterior of the mechanism's fit on `data/human_sensation.csv` (`data/parameters.csv` and its card);
+  `delta` is the between-setting discrepancy (a Student-t, shipped as the normal with its central 80 %).
+- *Relief end* (among responders whose relief ends): `log T = m(x) + sqrt(V(x)) * eps`, where `x` is the
+  patient's log median nerve time (age, diabetes, smoking, the distance and any measured front move it),
+  `m(x) = m0 + m1 (x - x_ref)` with `m1` the posterior slope of relief on the nerve time of the pain class,
+  `V(x)` the posterior predictive variance for a new patient in a new setting, and `eps` the posterior
+  predictive's own shape (a quantile grid of 199 levels; Student-t study and indication effects give it heavy
+  tails). `P(still relieved at t) = P(response) * (1 - F_eps((log t - m(x)) / sqrt(V(x))))`.
+- An indication is labelled with its own studies only where its own data carry at least half the weight of
+  its forecast; otherwise "class only", with the studies and patients of its pain class.
 
-def _sensitivity_text(sens: pd.DataFrame) -> str:
-    show = sens.copy()
-    for c in show.columns[1:]:
-        show[c] = show[c].map("{:.0f}".format if "median" in c else "{:.2f}".format)
-    return "\n".join(
-        [
-            "## Sensitivity",
-            "",
-            "Refits with other priors and other readings of the sources (class medians in days among "
-            "responders; P(90) for a new indication of the class).",
-            "",
-            _md(show),
-        ]
-    )
+**Diagnostics** (4 chains; the build fails on R-hat > 1.01 or any divergence):
 
+{
+        _md(
+            pd.DataFrame(
+                [
+                    {
+                        "fit": k,
+                        **{
+                            m: d.get(m)
+                            for m in (
+                                "chains",
+                                "draws_per_chain",
+                                "rhat_max",
+                                "ess_bulk_min",
+                                "ess_tail_min",
+                                "divergences",
+                                "seconds",
+                            )
+                        },
+                    }
+                    for k, d in summary["diagnostics"].items()
+                    if isinstance(d, dict)
+                ]
+            )
+        )
+    }
 
-def write_card(path: Path, relief: dict, tables: dict, studies: pd.DataFrame, version: str) -> None:
-    """Write the model card."""
-    unused = set(studies["study"]) - set(studies.loc[studies["used"] == "yes", "study"])
-    intro = "\n".join(
-        [
-            f"# Model card: `{version}` (the embedded default model)",
-            "",
-            "**The mechanism** (return of sensation) is calibrated on human data: see `data/parameters.md`. "
-            "**The relief end** is described below.",
-            "",
-            "**What it is.** The relief-end part of the embedded default model, rebuilt from what the studies "
-            "published (`data/studies.csv`, one row per reported number, card `data/studies.md`), with pain classes "
-            "(`data/indications.csv`) as fixed effects, indications partially pooled within their class, and a "
-            "study effect so that two studies of one indication can disagree. No patient data; no covariates.",
-            "",
-            f"**Rebuild**: `python scripts/build_default_model.py`. Studies read but not used: "
-            f"{len(unused)} of {studies['study'].nunique()} (reasons in `data/studies.md`).",
-            "",
-            "**Decision support, not a device.** Intervals are as wide as these few, heterogeneous series allow; "
-            "a clinic with its own follow-up data should fit it.",
-        ]
-    )
-    parts = [
-        intro,
-        _model_text(relief),
-        _indication_text(tables["indications"]),
-        _published_text(tables["published"]),
-        _loso_text(tables["loso"], tables["coverage"]),
-        _sensitivity_text(tables["sensitivity"]),
-    ]
-    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+Build time of the evidence model on the development machine (2 cores): {summary["build_seconds"]:.0f} s;
+leave-one-study-out refits {summary["validation"]["seconds"]:.0f} s.
+
+## Validation: leave one study out (both parts)
+
+Each published study left out in turn, its numbers predicted from the others (`regen validate`; the figures are
+stored in the model with its version, `regen validate --refit` recomputes them). Counts are scored by their log
+probability, durations by their log density on the log-day scale; the reference is a uniform share for
+proportions, a log-normal of the other studies' durations for relief durations, and the 1-2 mm/day rule of thumb
+for the return of sensation. An interval is *uninformative* when it contains at least 80 % of all the published
+numbers on its scale.
+
+{_md(pd.DataFrame(rows))}
+
+## Forecasts at age 50 with each indication's first catalog nerve (as `regen predict` gives them)
+
+{_md(indication_table(model))}
+
+The full posterior (mechanism and relief), the priors with their reasons and sources, the per-number validation
+and the post-operative check are in [`evidence_summary.md`](evidence_summary.md); the parameters in
+[`data/parameters.md`](../data/parameters.md); the published numbers and how each enters the likelihood in
+[`data/studies.md`](../data/studies.md) and [`data/human_sensation.md`](../data/human_sensation.md).
+"""
+    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
-    """Fit, validate, and write ``models/default.json`` and ``models/default.md``."""
-    from regen.catalog.parameters import parameter_values
-    from regen.fitting.loso import coverage_by_study, leave_one_study_out, model_vs_published, reference_log_nerve_days
-    from regen.fitting.summary_fit import fit_summaries
     from regen.model.bundle import write_bundle
     from regen.model.model import Model
 
-    studies_path = ROOT / "data" / "studies.csv"
-    studies = pd.read_csv(studies_path, dtype={"used": str})
-    indications = pd.read_csv(ROOT / "data" / "indications.csv")
-    lnd = reference_log_nerve_days(parameter_values())
-    fitted = fit_summaries(studies, lnd, indications)
-    bundle = assemble_bundle(fitted, studies_path)
+    summary = json.loads((ROOT / "models" / "evidence_summary.json").read_text(encoding="utf-8"))
+    bundle = assemble_bundle(summary)
     model = Model(bundle)
-    loso = leave_one_study_out(studies, lnd, indications)
-    tables = {
-        "indications": indication_table(model, indications),
-        "loso": loso,
-        "coverage": coverage_by_study(loso),
-        "published": model_vs_published(bundle["relief"], studies, lnd),
-        "sensitivity": sensitivity(studies, indications, lnd),
-    }
     write_bundle(bundle, ROOT / "models" / "default.json")
-    write_card(ROOT / "models" / "default.md", fitted, tables, studies, model.version)
-    share = tables["coverage"].iloc[-1]["share_inside"]
-    print(f"wrote models/default.json and models/default.md ({model.version}); LOSO coverage {share:.0%}")
+    write_card(ROOT / "models" / "default.md", model, summary)
+    print(f"wrote models/default.json and models/default.md ({model.version})")
 
 
 if __name__ == "__main__":

@@ -274,38 +274,3 @@ def indications():
 def nerves():
     """``data/nerves.csv``: the nerve catalog."""
     return pd.read_csv(ROOT / "data" / "nerves.csv")
-
-
-def _loso_row(study, indication, kind, day, n, published, predicted, p10, p90, inside):
-    return {
-        "study": study,
-        "indication": indication,
-        "kind": kind,
-        "day": day,
-        "n": n,
-        "published": published,
-        "predicted": predicted,
-        "p10": p10,
-        "p90": p90,
-        "inside": inside,
-    }
-
-
-@pytest.fixture
-def small_loso():
-    """Six leave-one-study-out numbers from three studies, flagged for uninformative intervals (the 2nd and 4th)."""
-    from regen.fitting.loso import flag_uninformative
-
-    nan = np.nan
-    return flag_uninformative(
-        pd.DataFrame(
-            [
-                _loso_row("s1", "i", "proportion_relieved", 1218.0, 49.0, 0.469, 0.02, 0.0, 0.633, True),
-                _loso_row("s1", "i", "proportion_relieved", 30.0, 26.0, 0.5, 0.7, 0.0, 0.96, True),
-                _loso_row("s2", "j", "mean_duration_days", nan, 24.0, 160.0, 595.4, 115.2, 2920.6, True),
-                _loso_row("s2", "j", "median_interval_days", nan, nan, 59.4, 138.0, 6.95, 3220.0, True),
-                _loso_row("s3", "j", "median_duration_days", nan, 52.0, 11.0, 210.0, 23.5, 2070.0, False),
-                _loso_row("s3", "j", "responders", nan, 40.0, 0.9, 0.9, 0.85, 0.95, True),
-            ]
-        )
-    )

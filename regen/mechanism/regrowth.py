@@ -7,9 +7,9 @@
   already contains Wallerian degeneration; degeneration is not added again.
 - ``regrowth``: the lesion-to-target distance over the regrowth rate.
 - ``terminal_delay``: reinnervation and maturation of the sensory endings until
-  the skin feels again. In humans it is long (months) and variable: calibrated
-  on human return-of-sensation data (``scripts/calibrate_mechanism.py``,
-  ``data/human_sensation.csv``).
+  the skin feels again. In humans it is long (months) and variable: estimated
+  on human return-of-sensation data (``data/human_sensation.csv``) by the
+  evidence model (:mod:`regen.fitting.evidence`, MCMC).
 - Age multiplies the regrowth and maturation times (:func:`age_time_factor`:
   children faster, bounded, monotone); diabetes and smoking slow both.
 - ``delta ~ N(0, discrepancy_sd_log**2)``: the between-setting discrepancy
@@ -17,7 +17,7 @@
   interval is as wide as the evidence.
 
 Each phase is log-normal across patients (median and ``sd_log`` from
-``data/parameters.csv``; the ``sd_log`` include the calibration's parameter
+``data/parameters.csv``; the ``sd_log`` include the evidence model's posterior
 uncertainty). Their sum is approximated by a log-normal with the same mean and
 variance (Fenton-Wilkinson): closed-form, deterministic, vectorised. ``T_nerve``
 is the predicted **return of sensation**. The conduction block itself is
@@ -57,6 +57,8 @@ __all__ = [
     "onset_time",
     "rate_prior_mm_per_day",
     "regrowth_days",
+    "relief_x",
+    "smoothstep",
     "speed_factor",
     "terminal_delay_days",
 ]
@@ -76,16 +78,30 @@ def regrowth_days(distance_mm: np.ndarray, rate_mm_per_day: np.ndarray) -> np.nd
     return np.asarray(distance_mm, dtype=float) / np.asarray(rate_mm_per_day, dtype=float)
 
 
+def smoothstep(u: np.ndarray) -> np.ndarray:
+    """``3u^2 - 2u^3`` on ``u`` clipped to [0, 1]: a smooth, monotone ramp from 0 to 1.
+
+    Examples
+    --------
+    >>> smoothstep(np.array([-1.0, 0.25, 0.5, 2.0])).tolist()
+    [0.0, 0.15625, 0.5, 1.0]
+    """
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
 def age_time_factor(age_years: np.ndarray, params: Params) -> tuple[np.ndarray, np.ndarray]:
     """Multiplier of the regrowth and maturation times for age, and its ``sd_log``.
 
     1 between ``age_adult_years`` and ``age_older_years`` (the reference);
-    towards children the log multiplier falls linearly to
-    ``log(age_child_time_ratio)`` at ``age_child_years`` and stays there; after
-    ``age_older_years`` it rises linearly to ``log(age_old_time_ratio)`` at
-    ``age_old_years`` and stays there. Monotone (non-decreasing time with age)
-    and bounded as long as ``age_child_time_ratio <= 1 <= age_old_time_ratio``.
-    The ``sd_log`` is the calibration's uncertainty about the curve at that age.
+    towards children the log multiplier falls along a smoothstep (:func:`smoothstep`)
+    to ``log(age_child_time_ratio)`` at ``age_child_years`` and stays there; after
+    ``age_older_years`` it rises along a smoothstep to ``log(age_old_time_ratio)``
+    at ``age_old_years`` and stays there. Smooth, monotone (non-decreasing time
+    with age) and bounded as long as ``age_child_time_ratio <= 1 <=
+    age_old_time_ratio``: the curve of the evidence model
+    (:mod:`regen.fitting.evidence.agecurve`). The ``sd_log`` is the posterior
+    uncertainty about the curve at that age.
 
     Examples
     --------
@@ -102,8 +118,8 @@ def age_time_factor(age_years: np.ndarray, params: Params) -> tuple[np.ndarray, 
     child, adult, older_start, old = (
         param_value(params, k) for k in ("age_child_years", "age_adult_years", "age_older_years", "age_old_years")
     )
-    young = np.clip((adult - age) / (adult - child), 0.0, 1.0)
-    older = np.clip((age - older_start) / (old - older_start), 0.0, 1.0)
+    young = smoothstep((adult - age) / (adult - child))
+    older = smoothstep((age - older_start) / (old - older_start))
     log_f = young * np.log(param_value(params, "age_child_time_ratio")) + older * np.log(
         param_value(params, "age_old_time_ratio")
     )
@@ -188,6 +204,49 @@ def lognormal_sum(medians: list[np.ndarray], sd_logs: list[np.ndarray]) -> tuple
         var = var + m**2 * np.expm1(s2)
     sigma2 = np.log1p(var / mean**2)
     return np.log(mean) - sigma2 / 2.0, np.sqrt(sigma2)
+
+
+def relief_x(
+    *,
+    default_distance_mm: np.ndarray,
+    age_years: np.ndarray,
+    diabetes: np.ndarray,
+    smoker: np.ndarray,
+    height_cm: np.ndarray,
+    measured_distance_mm: np.ndarray,
+    params: Params,
+    between_sd_log: Mapping[str, float],
+) -> np.ndarray:
+    """``x`` of the evidence model's relief law: the log median nerve time of a patient, without discrepancy.
+
+    ``T = initial_delay + f(age) * (distance / rate + terminal_delay) / speed``
+    at the parameters' values (posterior medians), each phase log-normal with
+    the between-patient ``between_sd_log`` (``initial_delay``, ``rate``,
+    ``distance``) and ``terminal_delay_between_patient_sd_log``, summed by
+    Fenton-Wilkinson: the definition the evidence build fitted the relief law
+    on (:func:`regen.fitting.evidence.agecurve.log_nerve_median_days`), so the
+    shipped slope applies to it.
+    """
+    distance, _ = distance_median_mm(
+        default_distance_mm=default_distance_mm,
+        height_cm=height_cm,
+        measured_distance_mm=measured_distance_mm,
+        params=params,
+    )
+    factor = age_time_factor(age_years, params)[0] / speed_factor(diabetes, smoker, params)
+    regrow = distance / param_value(params, "rate_mm_per_day") * factor
+    terminal = param_value(params, "terminal_delay_days") * factor
+    delay = np.full(regrow.shape, param_value(params, "initial_delay_days"))
+    sd = np.hypot(between_sd_log["distance"], between_sd_log["rate"])
+    mu, _ = lognormal_sum(
+        [delay, regrow, terminal],
+        [
+            np.full(regrow.shape, between_sd_log["initial_delay"]),
+            np.full(regrow.shape, sd),
+            np.full(regrow.shape, param_value(params, "terminal_delay_between_patient_sd_log")),
+        ],
+    )
+    return mu
 
 
 def onset_time(params: Params, n: int) -> dict[str, np.ndarray]:

@@ -28,6 +28,7 @@ too little data), set wide around the published values of
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -40,7 +41,7 @@ import numpy as np
 from regen.catalog.nerves import indication_ids, load_catalog, load_indication_catalog, pain_class
 from regen.catalog.parameters import REQUIRED
 from regen.errors import ModelFileError
-from regen.model.relief import ENTRY_KEYS, relief_distribution
+from regen.model.relief import ENTRY_KEYS, GRID_KEYS, relief_distribution
 from regen.schema.patients import RANGES
 from regen.stats.aft import FAMILIES
 from regen.stats.covariates import BINARY_TERMS, NUMERIC_TERMS
@@ -60,7 +61,9 @@ __all__ = [
 ]
 
 FORMAT = "regen-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: Format versions this regen reads: 2 (AFT relief laws only) and 3 (adds the evidence model's grid laws).
+READABLE_VERSIONS = (2, 3)
 MAX_BYTES = 5_000_000
 #: Deepest nesting of objects and lists a model file may have (a regen bundle has 6).
 MAX_DEPTH = 16
@@ -69,6 +72,17 @@ _MAX_NODES = 200_000
 PLAUSIBLE_DAYS = (1.0, 3652.5)
 
 #: Plausible ranges of the relief numbers: (low, high) inclusive.
+#: Plausible ranges of a grid entry's numbers (log days and their variances; see regen.model.relief).
+_GRID_RANGES = {
+    "x_ref": (0.0, 10.0),
+    "m0": (-3.0, 12.0),
+    "m1": (-3.0, 3.0),
+    "v00": (1e-4, 30.0),
+    "v01": (-10.0, 10.0),
+    "v11": (0.0, 10.0),
+    "response_prob": (0.01, 1.0),
+    "long_responder_fraction": (0.0, 0.9),
+}
 _ENTRY_RANGES = {
     "location": (-10.0, 10.0),
     "location_sd": (0.0, 4.0),
@@ -108,6 +122,8 @@ _PARAMETER_RANGES = {
     "relief_sd_log": (0.02, 2.5),
     "retreatment_risk": (0.01, 0.99),
     "history_icc": (0.05, 0.95),
+    "terminal_delay_between_patient_sd_log": (0.0, 2.0),
+    "discrepancy_student_t_df": (1.0, 1000.0),
 }
 #: sd_log of a parameter across patients; the rate's must be positive (a front updates it by precision).
 _SD_LOG_RANGE = (0.0, 1.5)
@@ -251,11 +267,63 @@ def _check_covariates(relief: Mapping) -> None:
         )
 
 
+def _check_grid_entry(entry: object, where: str, size: int) -> None:
+    if not isinstance(entry, Mapping):
+        raise ModelFileError(f"model file field {where} is not an object")
+    for key in GRID_KEYS:
+        _number(entry.get(key), f"{where}.{key}", *_GRID_RANGES[key])
+    quantiles = entry.get("shape_quantiles")
+    if not isinstance(quantiles, list | tuple) or len(quantiles) != size:
+        raise ModelFileError(f"model file field {where}.shape_quantiles is not a list of {size} numbers")
+    values = [_number(q, f"{where}.shape_quantiles", -20.0, 20.0) for q in quantiles]
+    if any(b < a for a, b in itertools.pairwise(values)):
+        raise ModelFileError(f"model file field {where}.shape_quantiles is not in increasing order")
+    for key in ("studies", "patients"):
+        _whole(entry.get(key, 0), f"{where}.{key}")
+    if not isinstance(entry.get("evidence", ""), str):
+        raise ModelFileError(f"model file field {where}.evidence is not text")
+
+
+def _check_grid(bundle: Mapping, relief: Mapping) -> None:
+    """A grid section: the shared probabilities, the x definition, and every entry (see regen.model.relief)."""
+    probs = relief.get("shape_probs")
+    if not isinstance(probs, list | tuple) or not 9 <= len(probs) <= 999:
+        raise ModelFileError("model file field relief.shape_probs is not a list of 9 to 999 probabilities")
+    values = [_number(p, "relief.shape_probs", 1e-6, 1 - 1e-6) for p in probs]
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ModelFileError("model file field relief.shape_probs is not strictly increasing")
+    sds = _mapping(relief, "x_between_sd_log", "relief.")
+    for key in ("initial_delay", "rate", "distance"):
+        _number(sds.get(key), f"relief.x_between_sd_log.{key}", 0.0, 2.0)
+    if not isinstance(bundle["parameters"].get("terminal_delay_between_patient_sd_log"), Mapping):
+        raise ModelFileError(
+            "model file lacks the parameter 'terminal_delay_between_patient_sd_log' its relief x needs"
+        )
+    known = {
+        "indications": set(indication_ids()),
+        "classes": {i.pain_class for i in load_indication_catalog().values()},
+    }
+    for group in ("indications", "classes"):
+        for key, entry in _mapping(relief, group, "relief.").items():
+            if key not in known[group]:
+                raise ModelFileError(
+                    f"model file relief.{group} has {short_repr(key)}, which is not a catalog "
+                    f"{group[:-1] if group == 'indications' else 'pain class'}"
+                )
+            _check_grid_entry(entry, f"relief.{group}[{key!r}]", len(values))
+    _check_grid_entry(relief.get("default"), "relief.default", len(values))
+
+
 def _check_relief(bundle: Mapping) -> None:
     relief = _mapping(bundle, "relief")
+    if relief.get("family") == "grid":
+        if bundle.get("format_version") != 3:
+            raise ModelFileError("model file relief family 'grid' needs format_version 3")
+        _check_grid(bundle, relief)
+        return
     if relief.get("family") not in FAMILIES:
         raise ModelFileError(
-            f"model file relief family {short_repr(relief.get('family'))} is not one of {', '.join(FAMILIES)}"
+            f"model file relief family {short_repr(relief.get('family'))} is not one of {', '.join(FAMILIES)}, grid"
         )
     _number(relief.get("sigma"), "relief.sigma", 0.02, 2.5)
     _number(relief.get("setting_sd", 0.0), "relief.setting_sd", 0.0, 2.0)
@@ -285,7 +353,7 @@ def validate_bundle(bundle: object) -> dict:
             "model file format version 1 was written by regen 0.1, whose mechanism has "
             "since been recalibrated; refit it with 'regen fit'"
         )
-    if not (type(version) is int and version == FORMAT_VERSION):
+    if not (type(version) is int and version in READABLE_VERSIONS):
         raise ModelFileError(
             f"model file format version {short_repr(version)} is not supported "
             f"(this regen reads version {FORMAT_VERSION}); refit or upgrade regen"
@@ -296,8 +364,54 @@ def validate_bundle(bundle: object) -> dict:
     _check_parameters(bundle)
     _check_relief(bundle)
     _check_descriptive(bundle)
+    _check_posterior(bundle)
     _check_forecasts(bundle)
     return dict(bundle)
+
+
+#: The working vector of ``posterior_approx``: location at x_ref (log days), slope on x, log sigma, response logit.
+POSTERIOR_SIZE = 4
+
+
+def _check_normal(value: object, where: str) -> None:
+    """``{"mean": [4 numbers], "cov": 4 x 4, symmetric, positive semi-definite}``."""
+    if not isinstance(value, Mapping):
+        raise ModelFileError(f"model file field {where} is not an object")
+    mean, cov = value.get("mean"), value.get("cov")
+    if not isinstance(mean, list | tuple) or len(mean) != POSTERIOR_SIZE:
+        raise ModelFileError(f"model file field {where}.mean is not a list of {POSTERIOR_SIZE} numbers")
+    for m in mean:
+        _number(m, f"{where}.mean", -50.0, 50.0)
+    if not (
+        isinstance(cov, list | tuple)
+        and len(cov) == POSTERIOR_SIZE
+        and all(isinstance(r, list | tuple) and len(r) == POSTERIOR_SIZE for r in cov)
+    ):
+        raise ModelFileError(f"model file field {where}.cov is not a {POSTERIOR_SIZE} x {POSTERIOR_SIZE} matrix")
+    matrix = np.array([[_number(c, f"{where}.cov", -100.0, 100.0) for c in r] for r in cov])
+    if not np.allclose(matrix, matrix.T, atol=1e-9) or np.linalg.eigvalsh(matrix).min() < -1e-9:
+        raise ModelFileError(f"model file field {where}.cov is not a covariance (symmetric, not negative)")
+
+
+def _check_posterior(bundle: Mapping) -> None:
+    """The optional compact posterior a clinic's fit starts from (``posterior_approx``), if present."""
+    if "posterior_approx" not in bundle:
+        return
+    post = _mapping(bundle, "posterior_approx")
+    known = {
+        "indications": set(indication_ids()),
+        "classes": {i.pain_class for i in load_indication_catalog().values()},
+    }
+    for group in ("indications", "classes"):
+        for key, value in _mapping(post, group, "posterior_approx.").items():
+            if key not in known[group]:
+                raise ModelFileError(f"model file posterior_approx.{group} has {short_repr(key)}, not a catalog id")
+            _check_normal(value, f"posterior_approx.{group}[{key!r}]")
+    for key, value in _mapping(post, "x_ref", "posterior_approx.").items():
+        if key not in known["classes"]:
+            raise ModelFileError(f"model file posterior_approx.x_ref has {short_repr(key)}, not a pain class")
+        _number(value, f"posterior_approx.x_ref[{key!r}]", 0.0, 10.0)
+    _number(post.get("student_t_df", 4.0), "posterior_approx.student_t_df", 1.0, 1000.0)
 
 
 def _kind(value: object, kind: str) -> bool:
@@ -382,14 +496,17 @@ def _check_shape(bundle: Mapping) -> None:
             stack.extend((v, depth + 1) for v in value)
 
 
-def _reference_nerve_days(params: Mapping) -> dict[str, float]:
-    """log median return of sensation of a reference patient (age 50) for every catalog nerve."""
-    from regen.model.laws import nerve_times
+def _reference_nerve_days(params: Mapping, relief: Mapping | None = None) -> tuple[dict, dict]:
+    """A reference patient (age 50) of every catalog nerve: the log median return of sensation, and the ``x``
+    its relief law reads (the same, but for a grid law: :func:`regen.model.laws.relief_nerve_x`)."""
+    from regen.model.laws import nerve_times, relief_nerve_x
     from regen.schema.patients import validate_patients
 
     ids = list(load_catalog())
     cols = validate_patients({"nerve": ids, "age": [50.0] * len(ids)}).columns
-    return dict(zip(ids, nerve_times(cols, params)["mu"], strict=True))
+    mech = nerve_times(cols, params)
+    x = relief_nerve_x(relief, cols, params, mech) if relief and relief.get("family") == "grid" else mech["mu"]
+    return dict(zip(ids, mech["mu"], strict=True)), dict(zip(ids, x, strict=True))
 
 
 def _entry_laws(relief: Mapping, log_nerve: Mapping[str, float]):
@@ -411,14 +528,14 @@ def _entry_laws(relief: Mapping, log_nerve: Mapping[str, float]):
 def _check_forecasts(bundle: Mapping) -> None:
     """A reference patient's median return of sensation and relief end must be plausible, for every nerve."""
     low, high = PLAUSIBLE_DAYS
-    log_nerve = _reference_nerve_days(bundle["parameters"])
+    log_nerve, x = _reference_nerve_days(bundle["parameters"], bundle["relief"])
     for nerve, mu in log_nerve.items():
         if not low <= math.exp(mu) <= high:
             raise ModelFileError(
                 f"model file mechanism gives a median return of sensation of day {math.exp(mu):.3g} "
                 f"for {nerve} (reference patient); expected {low:g} to {high:g} days"
             )
-    for group, key, dist in _entry_laws(bundle["relief"], log_nerve):
+    for group, key, dist in _entry_laws(bundle["relief"], x):
         median = dist.quantile(0.5)
         if not np.all((median >= low) & (median <= high)):
             worst = float(median[np.argmax(np.abs(np.log(median / math.sqrt(low * high))))])

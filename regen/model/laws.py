@@ -27,7 +27,7 @@ import numpy as np
 
 from regen.catalog.nerves import load_catalog
 from regen.catalog.parameters import param_value
-from regen.mechanism.regrowth import nerve_time, onset_time
+from regen.mechanism.regrowth import nerve_time, onset_time, relief_x
 from regen.model.relief import ReliefDistribution, relief_distribution
 from regen.planning.rules import shrink_to_history
 from regen.utils.parsing import CodedText, factorize
@@ -119,7 +119,34 @@ def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefD
 def _model_law(model, cols: Mapping, mech: Mapping) -> ReliefDistribution:
     """The model's law for responders relieved until the median onset (no history)."""
     onset = onset_time(model.params, len(mech["mu"]))["relief_onset_day"]
-    return relief_distribution(model.bundle["relief"], cols, mech["mu"]).with_start(onset)
+    relief = model.bundle["relief"]
+    x = relief_nerve_x(relief, cols, model.params, mech) if relief["family"] == "grid" else mech["mu"]
+    return relief_distribution(relief, cols, x).with_start(onset)
+
+
+def relief_nerve_x(relief: Mapping, cols: Mapping, params: Mapping, mech: Mapping) -> np.ndarray:
+    """The ``x`` a ``grid`` relief law reads: :func:`regen.mechanism.regrowth.relief_x`, moved by any front.
+
+    A measured regeneration front changes the patient's median nerve time; the
+    relief law follows by the same log ratio (the front's news about this
+    patient's regrowth passes through the law's slope on ``x``).
+    """
+    distance, _ = _nerve_facts(cols["nerve"])
+    common = {
+        "default_distance_mm": distance,
+        "age_years": cols["age"],
+        "diabetes": cols["diabetes"],
+        "smoker": cols["smoker"],
+        "height_cm": cols["height_cm"],
+        "measured_distance_mm": cols["distance_mm"],
+        "params": params,
+    }
+    x = relief_x(**common, between_sd_log=relief["x_between_sd_log"])
+    anchored = np.asarray(mech.get("anchor_day", np.zeros(len(x))), float) > 0
+    if anchored.any():
+        plain = nerve_time(**common)["mu"]
+        x = np.where(anchored, x + (np.asarray(mech["mu"], float) - plain), x)
+    return x
 
 
 def next_cycle_relief(

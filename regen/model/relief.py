@@ -16,6 +16,19 @@ keeps it beyond the model's horizon, so::
 
     P(still relieved at t) = response_prob * (long + (1 - long) * S_eps((log t - mu) / scale))
 
+The evidence model's sections (family ``grid``; :mod:`regen.fitting.evidence`)
+hold, per indication or class, the posterior predictive of a new patient in a
+new setting as a function of ``x``, the patient's log median nerve time
+(:func:`regen.mechanism.regrowth.relief_x`)::
+
+    log T_relief = m(x) + sqrt(V(x)) * eps,   m(x) = m0 + m1 (x - x_ref),
+    V(x) = v00 + 2 v01 (x - x_ref) + v11 (x - x_ref)**2
+
+with ``eps`` the entry's standardised shape, a quantile grid
+(:class:`regen.stats.grid.Shapes`): ``m1`` is the posterior slope of relief on
+the nerve time, so age, diabetes, distance and fronts move relief as far as the
+evidence allows.
+
 Everything else in regen — predictions, plots, evaluation, fitting
 summaries — reads these numbers through :func:`relief_distribution` and the
 methods of :class:`ReliefDistribution`.
@@ -42,9 +55,10 @@ import numpy as np
 from regen.catalog.nerves import pain_class
 from regen.stats import aft
 from regen.stats.covariates import covariate_effect
+from regen.stats.grid import Shapes
 from regen.utils.parsing import CodedText, factorize
 
-__all__ = ["ENTRY_KEYS", "ReliefDistribution", "evidence_text", "relief_distribution"]
+__all__ = ["ENTRY_KEYS", "GRID_KEYS", "ReliefDistribution", "evidence_text", "relief_distribution"]
 
 #: The numbers of one entry (indication, class or default) of the relief section.
 ENTRY_KEYS = ("location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction")
@@ -71,6 +85,9 @@ class ReliefDistribution:
     start : array
         Day before which a responder's relief cannot end (relief must first be
         noticed: the onset); 0 for the plain law.
+    shapes : Shapes, optional
+        For the ``grid`` family: each patient's standardised error as a
+        quantile grid (:class:`regen.stats.grid.Shapes`).
     """
 
     family: str
@@ -81,6 +98,7 @@ class ReliefDistribution:
     evidence: np.ndarray
     level: np.ndarray
     start: np.ndarray | None = None
+    shapes: Shapes | None = None
 
     def __len__(self) -> int:
         return int(self.mu.shape[0])
@@ -104,8 +122,17 @@ class ReliefDistribution:
         """P(T > t) among responders whose relief ends, ``n x k``."""
         t = np.asarray(times, float)
         log_t = np.log(np.maximum(t, 1e-300))
-        s = aft.survival(self.family, log_t, self.mu[:, None], self.scale[:, None])
+        if self.family == "grid":
+            s = 1.0 - self.shapes.cdf((log_t - self.mu[:, None]) / self.scale[:, None])
+        else:
+            s = aft.survival(self.family, log_t, self.mu[:, None], self.scale[:, None])
         return np.where(t > 0, s, 1.0)
+
+    def _quantile(self, p: float | np.ndarray) -> np.ndarray:
+        """The plain law's quantile (no start, no given day) at ``p`` (a number, or one per patient)."""
+        if self.family == "grid":
+            return np.exp(self.mu + self.scale * self.shapes.ppf(p))
+        return aft.quantile(self.family, self.mu, self.scale, p)
 
     def responder_survival(
         self, times: Sequence[float] | np.ndarray, given_day: np.ndarray | None = None
@@ -146,11 +173,11 @@ class ReliefDistribution:
         """
         given = self._from(given_day)
         if not np.any(given > 0):
-            return aft.quantile(self.family, self.mu, self.scale, p)
+            return self._quantile(p)
         s_d = self._ends_survival(given[:, None])[:, 0]
         # S(answer) = (1 - p) * S(given); kept below 1 where S(given) underflows
         target = np.minimum(1.0 - (1.0 - np.asarray(p, float)) * s_d, 1.0 - 1e-15)
-        return np.maximum(aft.quantile(self.family, self.mu, self.scale, target), given)
+        return np.maximum(self._quantile(target), given)
 
 
 def _entries(relief: Mapping, indication: np.ndarray):
@@ -171,7 +198,9 @@ def _entries(relief: Mapping, indication: np.ndarray):
 
 
 def evidence_text(entry: Mapping, level: str, indication: str) -> str:
-    """One line saying what stands behind a forecast."""
+    """One line saying what stands behind a forecast (an entry may carry its own, ``evidence``)."""
+    if entry.get("evidence"):
+        return str(entry["evidence"])
     studies, patients = int(entry.get("studies", 0)), int(entry.get("patients", 0))
     count = f"{studies} {'study' if studies == 1 else 'studies'}, " + (
         f"{patients} patients" if patients else "patients not stated"
@@ -190,6 +219,39 @@ def evidence_text(entry: Mapping, level: str, indication: str) -> str:
     return "mechanism only: no outcome data for this indication or its class"
 
 
+#: The numbers of one entry of a ``grid`` relief section (the evidence model's posterior predictive).
+GRID_KEYS = ("x_ref", "m0", "m1", "v00", "v01", "v11", "response_prob", "long_responder_fraction")
+
+
+def _grid_distribution(relief: Mapping, cols: Mapping, x: np.ndarray) -> ReliefDistribution:
+    """The ``grid`` law: ``log T = m(x) + sqrt(V(x)) * eps``, ``eps`` the entry's quantile grid (module notes)."""
+    indication = np.asarray(cols["indication"], dtype=object)
+    entries, levels, uniques, codes = _entries(relief, indication)
+    table = {key: np.array([float(e[key]) for e in entries])[codes] for key in GRID_KEYS}
+    d = np.asarray(x, float) - table["x_ref"]
+    variance = table["v00"] + 2.0 * table["v01"] * d + table["v11"] * d**2
+    evidence = np.array(
+        [evidence_text(e, lvl, ind) for e, lvl, ind in zip(entries, levels, uniques, strict=True)], dtype=object
+    )
+    shapes = Shapes(
+        np.asarray(relief["shape_probs"], float),
+        np.array([e["shape_quantiles"] for e in entries], dtype=float).reshape(
+            len(entries), len(relief["shape_probs"])
+        ),
+        np.asarray(codes, dtype=np.intp),
+    )
+    return ReliefDistribution(
+        family="grid",
+        mu=table["m0"] + table["m1"] * d,
+        scale=np.sqrt(np.maximum(variance, 1e-6)),
+        response=table["response_prob"],
+        long=table["long_responder_fraction"],
+        evidence=CodedText.from_codes(codes, evidence),
+        level=np.array(levels, dtype=object)[codes],
+        shapes=shapes,
+    )
+
+
 def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarray) -> ReliefDistribution:
     """The relief-end law of each patient (see the module docstring).
 
@@ -203,6 +265,8 @@ def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarr
     log_nerve_days : array
         Log median return-of-sensation time per patient (the mechanism).
     """
+    if relief["family"] == "grid":
+        return _grid_distribution(relief, cols, log_nerve_days)
     indication = np.asarray(cols["indication"], dtype=object)
     entries, levels, uniques, codes = _entries(relief, indication)
     table = {key: np.array([float(e[key]) for e in entries])[codes] for key in ENTRY_KEYS}

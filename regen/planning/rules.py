@@ -35,7 +35,7 @@ __all__ = [
 
 EULER_GAMMA = 0.5772156649015329
 #: Mean of the standardised error of each family (log T = mu + sigma * eps).
-_EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA}
+_EPS_MEAN = {"lognormal": 0.0, "loglogistic": 0.0, "weibull": -EULER_GAMMA, "grid": 0.0}  # grid: standardised
 
 
 def retreatment_days(relief_quantile_day, relief_median_day, regrown_p10_day) -> tuple[np.ndarray, np.ndarray]:

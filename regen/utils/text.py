@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 
 __all__ = ["header_key", "json_safe", "json_text", "plural", "printable", "short_repr"]
 
@@ -58,7 +59,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 def json_safe(value: object) -> object:
     """A copy of ``value`` for strict JSON: NaN and infinities become None, numpy numbers plain numbers."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts, and a model's read-only views
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]

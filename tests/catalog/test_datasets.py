@@ -4,7 +4,10 @@ The tables come from the fixtures ``studies``, ``indications`` and ``nerves`` (t
 
 import numpy as np
 
-from regen.fitting.summary_fit import CLASSES, USED_KINDS
+from regen.fitting.evidence.data import COUNT_KINDS, DURATION_KINDS
+from regen.fitting.evidence.priors import CLASSES
+
+USED_KINDS = COUNT_KINDS + DURATION_KINDS
 
 COLUMNS = [
     "study",

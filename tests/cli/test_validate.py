@@ -1,5 +1,5 @@
-"""`regen validate`: leave-one-study-out on the shipped tables meets its target; uninformative intervals counted;
-plain numbers."""
+"""`regen validate`: the leave-one-study-out validation stored with the model, both parts, as text and JSON;
+refused for a model that carries none or carries another version's."""
 
 from __future__ import annotations
 
@@ -8,47 +8,76 @@ import re
 
 import pytest
 
+from regen.fitting.validation import FIELDS
 
-@pytest.mark.slow
-def test_regen_validate_on_the_shipped_tables_meets_the_target(cli):
-    """The default model, refitted leaving each published study out, covers 70-95 % of their numbers."""
-    import json
 
-    from regen.catalog.datasets import load_studies
-
-    res = cli("validate", "--format", "json", "--draws", "1000")
+@pytest.fixture(scope="module")
+def stored(cli):
+    res = cli("validate", "--format", "json")
     assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout)
-    total = out["coverage"][-1]
-    used = load_studies().query("used == 'yes'")
-    assert total["study"] == "all" and total["numbers"] == len(out["numbers"]) == len(used)
-    assert 0.70 <= total["share_inside"] <= 0.95
-    assert all(r["p10"] <= r["p90"] for r in out["numbers"])
+    return json.loads(res.stdout)
 
 
-def test_validate_prints_the_uninformative_count_and_plain_numbers(cli, monkeypatch, small_loso):
-    import regen.fitting.loso as validation
+def test_json_holds_both_parts_with_the_issue_fields(stored, model):
+    assert stored["model_version"] == model.version
+    assert set(stored["parts"]) == {"sensation", "relief"}
+    for name, part in stored["parts"].items():
+        assert set(FIELDS) | {"beats_reference", "per_number"} <= set(part), name
+        numbers = part["per_number"]
+        assert part["numbers"] == len(numbers) == len(part["pit"]) > 0
+        assert part["inside"] == sum(r["inside"] for r in numbers)
+        assert part["coverage_80"] == pytest.approx(part["inside"] / part["numbers"])
+        assert part["uninformative"] == sum(bool(r["uninformative"]) for r in numbers)
+        assert part["log_score"] == pytest.approx(sum(r["log_score"] for r in numbers))
+        assert part["reference_log_score"] == pytest.approx(sum(r["reference_log_score"] for r in numbers))
+        assert part["beats_reference"] == (part["log_score"] > part["reference_log_score"])
+        assert sum(s["numbers"] for s in part["per_study"]) == part["numbers"]
+        assert all(0.0 <= p <= 1.0 for p in part["pit"])
+        assert all(r["p10"] <= r["p90"] for r in numbers)
 
-    loso = small_loso
-    # proportions 0.469, 0.5, 0.9 and days 160, 59.4, 11: the 2nd and 4th intervals contain all three
-    assert loso["uninformative"].tolist() == [False, True, False, True, False, False]
-    monkeypatch.setattr(validation, "validate_shipped", lambda draws, seed: (loso, validation.coverage_by_study(loso)))
+
+def test_every_published_relief_number_in_use_is_scored(stored, studies):
+    used = studies.query("used == 'yes'")
+    assert stored["parts"]["relief"]["numbers"] == len(used)
+    assert {r["study"] for r in stored["parts"]["relief"]["per_number"]} == set(used["study"])
+
+
+def test_text_says_per_part_whether_the_model_beats_the_reference(cli, stored):
     res = cli("validate")
     assert res.exit_code == 0, res.output
-    lines = res.stdout.splitlines()
-    assert lines[0].startswith("leave-one-study-out: 5 of 6 published numbers inside")
-    assert lines[1].startswith(
-        "2 of the 5 covered numbers had intervals that were nearly uninformative (the 80 % "
-        "interval contains at least 80 % of all the published numbers on its scale"
-    )
+    for name, part in stored["parts"].items():
+        verdict = "beats" if part["beats_reference"] else "does not beat"
+        line = next(line for line in res.stdout.splitlines() if line.startswith(f"{name}:"))
+        assert f"{verdict} the reference" in line and f"{part['inside']} of {part['numbers']} numbers" in line
     assert not re.search(r"\d[eE][+-]?\d", res.stdout)  # no scientific notation
-    rows = [line.split() for line in lines if line.split()[:1] in (["s1"], ["s2"]) and "%" not in line]
-    assert rows[:3] == [
-        ["s1", "i", "proportion_relieved", "1218", "49", "0.469", "0.020", "0.000", "0.633", "yes", "no"],
-        ["s1", "i", "proportion_relieved", "30", "26", "0.500", "0.700", "0.000", "0.960", "yes", "yes"],
-        ["s2", "j", "mean_duration_days", "24", "160", "595", "115", "2921", "yes", "no"],
-    ]
-    res = cli("validate", "--format", "json")
-    out = json.loads(res.stdout)
-    assert [r["uninformative"] for r in out["numbers"]] == loso["uninformative"].tolist()
-    assert out["coverage"][-1]["inside_uninformative"] == 2 and "80 %" in out["uninformative_rule"]
+    assert "not a medical device" in res.stdout
+
+
+def test_a_model_without_a_validation_is_refused(cli, model_file, default_bundle, one_line_error):
+    bundle = dict(default_bundle)
+    del bundle["validation"]
+    res = cli("validate", "--model", model_file(bundle=bundle))
+    one_line_error(res, "")
+    assert "regen evaluate" in res.stderr
+
+
+def test_a_validation_of_another_version_is_refused(cli, model_file, default_bundle, one_line_error):
+    bundle = dict(default_bundle)
+    bundle["validation"] = {**bundle["validation"], "model_version": "regen-default@1999.1.1"}
+    res = cli("validate", "--model", model_file(bundle=bundle))
+    one_line_error(res, "")
+    assert "regen-default@1999.1.1" in res.stderr and "--refit" in res.stderr
+
+
+def test_refit_reports_progress_on_stderr_and_prints_what_it_computed(cli, monkeypatch, stored):
+    import regen.fitting.validation as validation
+
+    def fake(progress=None, quick=False, seed=0):
+        progress("sensation: study 1 of 5")
+        return {"parts": {"sensation": {**stored["parts"]["sensation"], "log_score": -1.0}}}
+
+    monkeypatch.setattr(validation, "refit_validation", fake)
+    res = cli("validate", "--refit", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert "sensation: study 1 of 5" in res.stderr
+    assert json.loads(res.stdout)["parts"]["sensation"]["log_score"] == -1.0

@@ -21,7 +21,8 @@ def test_concordance_matches_a_pairwise_count(cohort):
     num = den = 0.0
     for i in range(len(t)):
         for j in range(len(t)):
-            if e[i] and t[i] < t[j]:
+            # comparable: i's relief ended first, or at the same time as j was last seen still relieved
+            if e[i] and (t[i] < t[j] or (t[i] == t[j] and not e[j])):
                 den += 1
                 num += 1.0 if p[i] < p[j] else 0.5 if p[i] == p[j] else 0.0
     assert concordance(data, pred) == pytest.approx(num / den, rel=1e-9)

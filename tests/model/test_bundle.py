@@ -8,6 +8,7 @@ and versions are plain words; the shipped models pass every check.
 import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,11 @@ from regen.model.bundle import MAX_BYTES, MAX_DEPTH, read_bundle, validate_bundl
 from regen.utils.resources import model_path
 
 DEFAULT = json.loads(model_path("default.json").read_text(encoding="utf-8"))
-FIRST = next(iter(DEFAULT["relief"]["indications"]))
+#: The previous default model (format 2, a log-normal relief law): what a clinic's ``regen fit`` writes, and a
+#: model saved before the evidence model, which must keep loading and predicting.
+LOGNORMAL = json.loads((Path(__file__).parent / "data" / "default_2026.11.1.json").read_text(encoding="utf-8"))
+FIRST = next(iter(LOGNORMAL["relief"]["indications"]))
+GRID_FIRST = next(iter(DEFAULT["relief"]["indications"]))
 
 
 def _params(name, **values):
@@ -96,11 +101,76 @@ CRAFTED = {
     ),
 }
 
+#: Cases that do not depend on the relief family: run on the shipped grid model and on a log-normal one.
+GENERIC = {
+    "zero rate",
+    "negative rate",
+    "negative phase",
+    "sd_log 50",
+    "format_version true",
+    "rate far too slow",
+    "negative delay",
+    "rate without spread",
+    "booking fraction 5",
+    "icc 1",
+    "front error 0",
+    "format_version 2.0",
+    "name with escapes",
+    "an indication no patient has",
+    "a class no indication has",
+    "rate missing",
+}
 
-@pytest.mark.parametrize("case", sorted(CRAFTED))
-def test_crafted_model_is_refused_with_the_field_named(case, tmp_path, cli):
-    mutate, message = CRAFTED[case]
-    crafted = copy.deepcopy(DEFAULT)
+
+def _grid_entry(**values):
+    return lambda b: b["relief"]["indications"][GRID_FIRST].update(values)
+
+
+def _grid_shape(change):
+    def mutate(b):
+        q = b["relief"]["indications"][GRID_FIRST]["shape_quantiles"]
+        change(q)
+
+    return mutate
+
+
+#: What an edited or broken evidence (grid) model could hold.
+GRID_CRAFTED = {
+    "grid slope 5": (_grid_entry(m1=5), r"\.m1 is 5; expected a number from -3"),
+    "grid variance 0": (_grid_entry(v00=0), r"\.v00 is 0; expected"),
+    "grid response 0": (_grid_entry(response_prob=0), r"response_prob is 0"),
+    "grid everyone a long responder": (_grid_entry(long_responder_fraction=1), r"long_responder_fraction is 1"),
+    "grid location that gives years": (_grid_entry(m0=11), r"median relief end of day .* for a reference"),
+    "grid shape out of order": (
+        _grid_shape(lambda q: q.__setitem__(slice(0, 2), [q[1], q[0] - 0.0]) if q[1] != q[0] else q.reverse()),
+        r"shape_quantiles is not in increasing order",
+    ),
+    "grid shape too short": (_grid_shape(lambda q: q.pop()), r"shape_quantiles is not a list of 199 numbers"),
+    "grid shape a string": (_grid_entry(shape_quantiles="0,1"), r"shape_quantiles is not a list"),
+    "grid probabilities out of order": (
+        lambda b: b["relief"]["shape_probs"].reverse(),
+        r"relief\.shape_probs is not strictly increasing",
+    ),
+    "grid without its x spreads": (
+        lambda b: b["relief"].pop("x_between_sd_log"),
+        r"x_between_sd_log",
+    ),
+    "grid in a format 2 file": (lambda b: b.update(format_version=2), r"relief family 'grid' needs format_version 3"),
+    "grid evidence not text": (_grid_entry(evidence=5), r"evidence is not text"),
+}
+
+
+CASES = (
+    [(case, "lognormal") for case in sorted(CRAFTED)]
+    + [(case, "grid") for case in sorted(GENERIC)]
+    + [(case, "grid") for case in sorted(GRID_CRAFTED)]
+)
+
+
+@pytest.mark.parametrize(("case", "base"), CASES, ids=[f"{base}: {case}" for case, base in CASES])
+def test_crafted_model_is_refused_with_the_field_named(case, base, tmp_path, cli):
+    mutate, message = {**CRAFTED, **GRID_CRAFTED}[case]
+    crafted = copy.deepcopy(LOGNORMAL if base == "lognormal" else DEFAULT)
     mutate(crafted)
     with pytest.raises(ModelFileError, match=message):
         validate_bundle(crafted)
@@ -114,16 +184,16 @@ def test_crafted_model_is_refused_with_the_field_named(case, tmp_path, cli):
     assert "Traceback" not in res.output
 
 
-SIGMA = f'"sigma": {DEFAULT["relief"]["sigma"]!r}'
+SIGMA = f'"sigma": {LOGNORMAL["relief"]["sigma"]!r}'
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (json.dumps(DEFAULT).replace(SIGMA, '"sigma": 1e999'), "too large for a float"),
-        (json.dumps(DEFAULT).replace(SIGMA, '"sigma": ' + "9" * 400), r"relief\.sigma is 9999"),
-        (json.dumps(DEFAULT).replace(SIGMA, '"sigma": NaN'), "NaN is not a JSON number"),
-        (json.dumps(DEFAULT).replace(SIGMA, '"sigma": Infinity'), "Infinity is not a JSON number"),
+        (json.dumps(LOGNORMAL).replace(SIGMA, '"sigma": 1e999'), "too large for a float"),
+        (json.dumps(LOGNORMAL).replace(SIGMA, '"sigma": ' + "9" * 400), r"relief\.sigma is 9999"),
+        (json.dumps(LOGNORMAL).replace(SIGMA, '"sigma": NaN'), "NaN is not a JSON number"),
+        (json.dumps(LOGNORMAL).replace(SIGMA, '"sigma": Infinity'), "Infinity is not a JSON number"),
         (
             json.dumps(DEFAULT).replace('"name": "regen-default",', '"name": "regen-default", "name": "x",'),
             "the key 'name' appears twice",
@@ -157,6 +227,7 @@ def test_the_shipped_models_pass_every_check():
     from regen.model.model import mechanism_bundle
 
     assert validate_bundle(copy.deepcopy(DEFAULT))["name"] == DEFAULT["name"]
+    assert validate_bundle(copy.deepcopy(LOGNORMAL))["version"] == "2026.11.1"
     assert validate_bundle(mechanism_bundle())["name"] == "mechanism-only"
 
 
@@ -191,7 +262,8 @@ def test_a_model_name_outside_the_safe_characters_is_refused(cli, default_bundle
 def test_shipped_and_fitted_names_are_safe():
     from regen.model.bundle import is_safe_name
 
-    assert regen.load_model().version == "regen-default@2026.11.1"
+    assert regen.load_model().version == f"regen-default@{DEFAULT['version']}"
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", DEFAULT["version"])
     assert regen.load_model("mechanism-only").version == f"mechanism-only@{regen.__version__}"
     assert all(is_safe_name(n) for n in ("regen-fitted", "clinic", "clinic_2026.v2+local", "a" * 64))
     assert not any(is_safe_name(n) for n in ("=cmd", "a b", "a" * 65, "é", "", None))
@@ -227,8 +299,22 @@ def test_the_shipped_default_model_was_built_from_the_shipped_tables(model):
     import hashlib
 
     from regen.catalog.parameters import parameter_values
+    from regen.fitting.evidence.build import INPUTS, data_hash
     from regen.utils.resources import data_path
 
-    assert model.bundle["training"]["sha256"] == hashlib.sha256(data_path("studies.csv").read_bytes()).hexdigest()
+    inputs = b"".join(data_path(name.removeprefix("data/")).read_bytes() for name in INPUTS)
+    assert model.bundle["training"]["sha256"] == hashlib.sha256(inputs).hexdigest()
+    summary = json.loads(model_path("evidence_summary.json").read_text(encoding="utf-8"))
+    assert model.bundle["validation"]["data_sha256"] == summary["data_sha256"] == data_hash()
     shipped = {k: dict(v) for k, v in model.params.items()}
     assert shipped == parameter_values()
+
+
+def test_a_model_saved_before_the_evidence_model_still_loads_and_predicts(tmp_path):
+    """Format 2 (log-normal relief) files keep working: a saved model predicts what it predicted."""
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(LOGNORMAL), encoding="utf-8")
+    old = regen.load_model(path)
+    out = regen.predict_patient(old, nerve="GON", age=50)
+    assert out["model_version"].endswith("2026.11.1")
+    assert out["relief_end_p10_day"] < out["relief_end_median_day"] < out["relief_end_p90_day"]

@@ -26,7 +26,7 @@ def _set_a_parameter_in_the_bundle(model):
 
 def _shift_an_indication(model):
     first = next(iter(model.bundle["relief"]["indications"]))
-    model.bundle["relief"]["indications"][first]["location"] += 1
+    model.bundle["relief"]["indications"][first]["m0"] += 1
 
 
 def _set_a_parameter(model):
@@ -71,9 +71,11 @@ def test_a_model_file_changed_on_disk_is_read_again(default_bundle, model_file):
 def test_a_model_does_not_follow_later_changes_to_the_dict_it_was_made_from(default_bundle):
     bundle = default_bundle
     model = regen.Model(bundle)
-    sigma = model.bundle["relief"]["sigma"]
-    bundle["relief"]["sigma"] = 2.0
-    assert model.bundle["relief"]["sigma"] == sigma
+    m0 = model.bundle["relief"]["default"]["m0"]
+    bundle["relief"]["default"]["m0"] = m0 + 2.0
+    bundle["relief"]["shape_probs"].reverse()
+    assert model.bundle["relief"]["default"]["m0"] == m0
+    assert model.bundle["relief"]["shape_probs"][0] < model.bundle["relief"]["shape_probs"][-1]
 
 
 @pytest.mark.parametrize("argument", ["mechanism-only", "default", None, "path"])

@@ -50,6 +50,20 @@ def csrf():
     return token
 
 
+def _due_days() -> int:
+    """Days since treatment at which the default patient (SLGN, 64 years) is past its first contact by 30 days."""
+    import regen
+
+    return int(regen.predict_patient(regen.load_model(), nerve="SLGN", age=64)["next_contact_day"]) + 30
+
+
+#: The embedded default model's version, as every page shows it.
+DEFAULT_VERSION = __import__("regen").load_model().version
+
+#: How long ago the default treatment of ``new_treatment`` was given: its first contact is 30 days overdue.
+DUE_DAYS = _due_days()
+
+
 def days_ago(n: int) -> str:
     """The ISO date ``n`` days before today."""
     return (date.today() - timedelta(days=n)).isoformat()
@@ -60,7 +74,7 @@ def new_treatment(csrf):
     """``new_treatment(client, **fields)``: post the form; return the response (not followed)."""
 
     def post(client, **fields):
-        data = {"csrf_token": csrf(client), "nerve": "SLGN", "treated_on": days_ago(100), "age": "64", **fields}
+        data = {"csrf_token": csrf(client), "nerve": "SLGN", "treated_on": days_ago(DUE_DAYS), "age": "64", **fields}
         return client.post("/treatments", data=data, follow_redirects=False)
 
     return post

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.web.conftest import DUE_DAYS
+
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -148,9 +150,9 @@ def _submit(driver, selector: str) -> None:
 def test_the_clinic_loop(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    d100 = (date.today() - timedelta(days=100)).isoformat()
+    due = (date.today() - timedelta(days=DUE_DAYS)).isoformat()  # its first contact is 30 days overdue
     browser.get(f"{server}/treatments/new")
-    _fill(browser, {"patient_id": "KNEE-1", "nerve": "SLGN", "age": "abc", "treated_on": d100})
+    _fill(browser, {"patient_id": "KNEE-1", "nerve": "SLGN", "age": "abc", "treated_on": due})
     _submit(browser, "button.primary")
     assert _text(browser, "err-age") == "abc is not a number"
     assert browser.find_element(By.NAME, "patient_id").get_attribute("value") == "KNEE-1"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+from tests.web.conftest import DEFAULT_VERSION
+
 
 def _wait(client, job_path: str, seconds: float = 60) -> str:
     end = time.monotonic() + seconds
@@ -19,7 +21,7 @@ def _wait(client, job_path: str, seconds: float = 60) -> str:
 
 def test_the_default_model_is_active_with_its_card(client):
     page = client.get("/models").text
-    assert "regen-default@2026.11.1" in page and "<b>active</b>" in page
+    assert DEFAULT_VERSION in page and "<b>active</b>" in page
     card = client.get("/models/1").text
     assert "studies" in card and 'id="card"' in card
 
@@ -46,12 +48,12 @@ def test_fit_switch_and_stored_versions(client, helpers, clinic_export):
     model_id = re.search(r'href="/models/(\d+)"', page).group(1)
     assert "Fitted by" in client.get(f"/models/{model_id}").text  # its card
     before = client.get("/treatments/1").text
-    assert "regen-default@2026.11.1" in before
+    assert DEFAULT_VERSION in before
     client.post(f"/models/{model_id}/activate", data={"csrf_token": helpers.token(client)})
     assert version in client.get("/worklist").text  # the footer names the active model
-    assert "regen-default@2026.11.1" in client.get("/treatments/1").text  # stored forecasts keep their version
+    assert DEFAULT_VERSION in client.get("/treatments/1").text  # stored forecasts keep their version
     made = client.post("/api/v1/treatments", json={"nerve": "GON", "treated_on": "2026-01-05"}).json()
     assert made["forecast"]["model_version"] == version
     worklist = client.get("/api/v1/worklist").json()
     versions = {e["model_version"] for e in worklist["overdue"] + worklist["this_week"]}
-    assert "regen-default@2026.11.1" in versions
+    assert DEFAULT_VERSION in versions

@@ -154,6 +154,43 @@ def write(out: dict) -> None:
     params.update_md(report.markdown(out, compact=True))
 
 
+def validate_parts(f, parts, quick: bool, seed: int, chain_method: str, keep: dict, progress) -> dict:
+    """Leave-one-study-out refits of ``parts`` from the full fits ``f`` (:func:`fit_all`); ``keep``: parts kept."""
+    from functools import partial
+
+    from regen.fitting.evidence import inference, models, validation
+
+    st = settings(True) if quick else {"warmup": 400, "samples": 400, "chains": 4}
+    ms = inference.Sampler(
+        partial(models.mechanism_model, partial=True),
+        chain_method=chain_method,
+        target_accept=0.99,
+        init=mechanism_start(f["mech"]),
+        **st,
+    )
+    rs = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
+    out = dict(keep)
+    if "sensation" in parts:
+        out["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], seed, progress)
+    if "relief" in parts:
+        out["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], seed, progress)
+    return {"parts": out, "seconds": sum(p["seconds"] for p in out.values()), "settings": st}
+
+
+def refit_validation(parts=("sensation", "relief"), quick: bool = False, seed: int = 0, progress=_progress) -> dict:
+    """Fit the evidence model on the shipped tables and validate ``parts`` leaving each study out (nothing written).
+
+    The function behind ``regen validate --refit``; needs the ``bayes`` extra and takes long (about half an hour
+    on two cores); ``progress`` gets one line per refit.
+    """
+    import numpyro
+
+    numpyro.set_host_device_count(4)
+    f = fit_all("parallel", quick, seed)
+    result = validate_parts(f, parts, quick, seed, "parallel", {}, progress)
+    return {**result, "data_sha256": data_hash()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regen.fitting.evidence", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["build", "validate", "all"])
@@ -179,32 +216,9 @@ def main(argv=None) -> int:
     if old.get("data_sha256") == out["data_sha256"] and "validation" in old and args.command == "build":
         out["validation"] = old["validation"]
     if args.command in ("validate", "all"):
-        from regen.fitting.evidence import validation
-
-        st = settings(True) if args.quick else {"warmup": 400, "samples": 400, "chains": 4}
-        from functools import partial
-
-        from regen.fitting.evidence import inference, models
-
-        ms = inference.Sampler(
-            partial(models.mechanism_model, partial=True),
-            chain_method=args.chain_method,
-            target_accept=0.99,
-            init=mechanism_start(f["mech"]),
-            **st,
-        )
-        rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.99, **st)
-        parts = dict(old.get("validation", {}).get("parts", {})) if old.get("data_sha256") == out["data_sha256"] else {}
-        if "sensation" in args.parts:
-            parts["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], args.seed, _progress)
-        if "relief" in args.parts:
-            parts["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress)
-        out["validation"] = {
-            "parts": parts,
-            "seconds": sum(p["seconds"] for p in parts.values()),
-            "settings": st,
-            "data_sha256": out["data_sha256"],
-        }
+        keep = old.get("validation", {}).get("parts", {}) if old.get("data_sha256") == out["data_sha256"] else {}
+        out["validation"] = validate_parts(f, args.parts, args.quick, args.seed, args.chain_method, keep, _progress)
+        out["validation"]["data_sha256"] = out["data_sha256"]
     write(out)
     for line in out["diagnostics"]["failures"]:
         _progress("FAIL " + line)

@@ -7,11 +7,15 @@ import csv
 import math
 from pathlib import Path
 
+from scipy import stats as _stats
+
 from regen.fitting.evidence.priors import AGE_KNOTS, AGE_KNOTS_REASON, FIXED_SD, MECHANISM, NU
 
 ROOT = Path(__file__).resolve().parents[3]  # the checkout (regen/fitting/evidence -> .)
 BEGIN, END = "<!-- evidence:begin -->", "<!-- evidence:end -->"
 SOURCE = "regen/fitting/evidence (NumPyro MCMC) on data/human_sensation.csv; see models/evidence_summary.json"
+#: The central 80 % of a Student-t and of a normal: the discrepancy is shipped as the normal with the t's 80 %.
+_T90, _Z90 = float(_stats.t.ppf(0.9, NU)), float(_stats.norm.ppf(0.9))
 
 
 def _fmt(x: float) -> str:
@@ -46,11 +50,12 @@ def rows_from(out: dict) -> dict[str, dict]:
         "age_old_time_ratio": post("age_old_time_ratio"),
         "partial_lesion_time_ratio": post("partial_lesion_time_ratio"),
         "discrepancy_sd_log": {
-            "value": _fmt(math.sqrt(NU / (NU - 2)) * tau["value"]),
+            "value": _fmt(_T90 / _Z90 * tau["value"]),
             "sd_log": "",
             "note": f"EVIDENCE MODEL: Student-t ({NU:g} df) discrepancy with scale tau, posterior median "
-            f"{_fmt(tau['value'])} (80 % {_fmt(tau['q10'])}-{_fmt(tau['q90'])}); value = sd of that t "
-            f"(tau x sqrt(2)) for a normal reading; without the partial-lesion term tau is "
+            f"{_fmt(tau['value'])} (80 % {_fmt(tau['q10'])}-{_fmt(tau['q90'])}); value = tau x t_{NU:g}(0.9) / "
+            f"z(0.9) = {_T90 / _Z90:.3f} tau, the normal with the t's central 80 % (the predictor sums the phases "
+            f"on the log scale as normals); without the partial-lesion term tau is "
             f"{_fmt(out['mechanism']['tau']['without_partial_lesion_term']['value'])}",
         },
         "age_child_years": {
