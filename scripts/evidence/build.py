@@ -38,12 +38,19 @@ def settings(quick: bool) -> dict:
     return ({"warmup": 300, "samples": 300, "chains": 4} if quick else {"warmup": 1000, "samples": 1000, "chains": 4})
 
 
-def mechanism_start(run) -> dict:
-    """Posterior medians of the sampled mechanism sites (the start of sensitivity and leave-one-out refits)."""
+def mechanism_start(run, deterministic: tuple[str, ...] = ("row_loglik",)) -> dict:
+    """Posterior medians of the sampled sites (the start of sensitivity and leave-one-out refits)."""
     import jax.numpy as jnp
     import numpy as np
 
-    return {k: jnp.asarray(np.median(run.flat(k), axis=0)) for k in run.samples if k != "row_loglik"}
+    return {k: jnp.asarray(np.median(run.flat(k), axis=0)) for k in run.samples if k not in deterministic}
+
+
+def relief_start(run) -> dict:
+    """Posterior medians of the relief model's sampled sites (the start of its leave-one-out refits)."""
+    from scripts.evidence import models
+
+    return mechanism_start(run, models.relief_deterministic(models.RELIEF_OPTIONS))
 
 
 def fit_all(chain_method: str, quick: bool, seed: int = 0):
@@ -74,7 +81,8 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     x = summaries.catalog_x(point, nerves)
     rd = data.relief_data(x)
     rarr = models.relief_arrays(rd)
-    rel_sampler = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
+    rel_sampler = inference.Sampler(partial(models.relief_model, opts=models.RELIEF_OPTIONS),
+                                    chain_method=chain_method, target_accept=0.99, **st)
     rel = rel_sampler.run(seed + 2, rarr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
     _progress(f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "
               f"divergences {rel.diagnostics['divergences']}")
@@ -87,7 +95,9 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
     from scripts.evidence import checks, inference, priors, summaries
 
     teen = checks.teenager(f["point"], f["nerves"])
-    relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"])
+    from scripts.evidence.models import RELIEF_OPTIONS
+
+    relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"], opts=RELIEF_OPTIONS)
     diag = {name: {k: v for k, v in f[key].diagnostics.items()} | {"seconds": f[key].seconds}
             for name, key in (("mechanism", "mech"), ("mechanism_without_partial_lesion", "nop"), ("relief", "rel"))}
     failures = [line for n in diag for line in inference.check(diag[n], n)]
@@ -136,19 +146,22 @@ def main(argv=None) -> int:
     if args.command in ("validate", "all"):
         from scripts.evidence import validation
 
-        st = settings(True) if args.quick else {"warmup": 400, "samples": 400, "chains": 4}
+        # refits: as long as the build's own fit, each started at the full-data posterior median
+        st = settings(args.quick)
         from functools import partial
 
         from scripts.evidence import inference, models
 
         ms = inference.Sampler(partial(models.mechanism_model, partial=True), chain_method=args.chain_method,
                                target_accept=0.99, init=mechanism_start(f["mech"]), **st)
-        rs = inference.Sampler(models.relief_model, chain_method=args.chain_method, target_accept=0.99, **st)
+        rs = inference.Sampler(partial(models.relief_model, opts=models.RELIEF_OPTIONS),
+                               chain_method=args.chain_method, target_accept=0.99, init=relief_start(f["rel"]), **st)
         parts = dict(old.get("validation", {}).get("parts", {})) if old.get("data_sha256") == out["data_sha256"] else {}
         if "sensation" in args.parts:
             parts["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], args.seed, _progress)
         if "relief" in args.parts:
-            parts["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress)
+            parts["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress,
+                                                     models.RELIEF_OPTIONS)
         out["validation"] = {"parts": parts, "seconds": sum(p["seconds"] for p in parts.values()),
                              "settings": st, "data_sha256": out["data_sha256"]}
     write(out)

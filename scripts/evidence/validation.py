@@ -69,15 +69,30 @@ def part_summary(table: pd.DataFrame, seconds: float) -> dict:
 # ----------------------------------------------------------------------------------------------- relief
 
 def _relief_study_draws(dr, rd, s: int, rng, reps=4):
-    """New-study draws (m at the study's x, sigma, response probability), endpoint terms added per group later."""
+    """New-study draws (m at the study's x, sigma, response probability), endpoint terms added per group later.
+
+    A held-out study whose indication has no other study gets a new indication effect drawn from its class
+    (``dr.u`` of an indication without data is its prior draw, the same thing)."""
     c, i = rd.study_class[s], rd.study_ind[s]
     n = dr.n
-    v = dr.tau_v[:, c, None] * student_t(rng, (n, reps))
-    w = dr.tau_w[:, None] * student_t(rng, (n, reps))
+    v = dr.tau_v[:, c, None] * dr.effect((n, reps), rng)
+    w = dr.tau_w[:, None] * dr.effect((n, reps), rng)
     m = dr.a[:, c, None] + dr.b[:, c, None] * (rd.study_x[s] - rd.x_ref[c]) + dr.u[:, i, None] + v
     logit = dr.rho[:, c, None] + dr.e[:, i, None] + w
-    sig = np.broadcast_to(dr.sigma[:, c, None], m.shape)
+    sig = dr.sigma[:, c, None] * np.exp(dr.tau_sigma[:, None] * rng.standard_normal((n, reps)))
     return m.ravel(), sig.ravel(), logit.ravel()
+
+
+def _width_split(resp: np.ndarray, surv: np.ndarray) -> dict:
+    """Width of the 80 % predictive interval of P(relieved at the day) = r S(day) (no binomial noise), and the widths
+    with only the response r varying (S at its median) or only the curve S varying (r at its median)."""
+
+    def w(x):
+        q = np.quantile(x, [0.1, 0.9])
+        return float(q[1] - q[0])
+
+    return {"p_width_80": w(resp * surv), "p_width_80_response_only": w(resp * np.median(surv)),
+            "p_width_80_curve_only": w(np.median(resp) * surv)}
 
 
 def relief_reference(rd, study: str) -> tuple[float, float]:
@@ -103,10 +118,11 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
         if r["scale"] == "proportion":
             end = float(str(r["group"]).split("|")[-1])
             mm, ll = m + gl * end, logit + gg * end
-            p = expit(ll) * ndtr((mm - np.log(r["day"])) / sig)
+            resp, surv = expit(ll), ndtr((mm - np.log(r["day"])) / sig)
+            p = resp * surv
             n, k = int(r["n"]), int(r["count"])
             pmf = binom.pmf(np.arange(n + 1)[None, :], n, p[:, None]).mean(axis=0)
-            row |= _count_summary(pmf, k, n) | {"reference_log_score": -math.log(n + 1)}
+            row |= _count_summary(pmf, k, n) | {"reference_log_score": -math.log(n + 1)} | _width_split(resp, surv)
         else:
             mu_ref, sd_ref = relief_reference(rd, study)
             kind, n = r["kind"], float(r["n"]) if np.isfinite(r["n"]) else 1.0
@@ -138,7 +154,7 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
     return out
 
 
-def relief_loso(sampler, arrays, rd, seed=0, progress=print) -> dict:
+def relief_loso(sampler, arrays, rd, seed=0, progress=print, opts=None) -> dict:
     from scripts.evidence.summaries import ReliefDraws
 
     rows, start = [], time.perf_counter()
@@ -148,8 +164,9 @@ def relief_loso(sampler, arrays, rd, seed=0, progress=print) -> dict:
         wd = (rd.d_study != j).astype(float)
         run = sampler.run(seed + 100 + j, arrays, wg, wd)
         diags.append({"study": study, "rhat_max": run.diagnostics["rhat_max"],
-                      "divergences": run.diagnostics["divergences"]})
-        dr = ReliefDraws(run, rd, seed + j)
+                      "ess_bulk_min": run.diagnostics["ess_bulk_min"],
+                      "divergences": run.diagnostics["divergences"], "seconds": run.seconds})
+        dr = ReliefDraws(run, rd, seed + j, opts)
         rows += relief_numbers(dr, rd, study, np.random.default_rng(seed + 200 + j))
         progress(f"relief LOSO {j + 1}/{len(rd.studies)} {study}: {run.seconds:.0f} s")
     out = part_summary(pd.DataFrame(rows), time.perf_counter() - start)
