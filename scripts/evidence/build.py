@@ -53,6 +53,15 @@ def relief_start(run) -> dict:
     return mechanism_start(run, models.relief_deterministic(models.RELIEF_OPTIONS))
 
 
+def options_record() -> dict:
+    """The shipped relief model's structural options (validation is kept only for the same options)."""
+    from dataclasses import asdict
+
+    from scripts.evidence.models import RELIEF_OPTIONS
+
+    return asdict(RELIEF_OPTIONS)
+
+
 def fit_all(chain_method: str, quick: bool, seed: int = 0):
     """The three MCMC runs and the data they used."""
     from functools import partial
@@ -111,13 +120,16 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
         "catalog_forecasts": checks.catalog_forecasts(relief, f["point"], f["nerves"], f["indications"]),
         "diagnostics": diag | {"failures": failures, "chain_method": chain_method,
                                "rule": "R-hat <= 1.01, 0 divergences"},
-        "priors": priors.table(), "build_seconds": seconds,
+        "priors": priors.table(), "build_seconds": seconds, "relief_options": options_record(),
     }
     return out
 
 
 def write(out: dict) -> None:
-    from scripts.evidence import params, report
+    from scripts.evidence import params, report, validation
+
+    if "validation" in out:
+        out["validation"]["variants_tried"] = validation.VARIANTS_TRIED
 
     OUT_JSON.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     OUT_MD.write_text(report.markdown(out), encoding="utf-8")
@@ -141,7 +153,8 @@ def main(argv=None) -> int:
     f = fit_all(args.chain_method, args.quick, args.seed)
     out = assemble(f, time.perf_counter() - start, args.chain_method)
     old = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {}
-    if old.get("data_sha256") == out["data_sha256"] and "validation" in old and args.command == "build":
+    same_model = old.get("validation", {}).get("relief_options") == options_record()
+    if old.get("data_sha256") == out["data_sha256"] and "validation" in old and same_model and args.command == "build":
         out["validation"] = old["validation"]
     if args.command in ("validate", "all"):
         from scripts.evidence import validation
@@ -156,14 +169,17 @@ def main(argv=None) -> int:
                                target_accept=0.99, init=mechanism_start(f["mech"]), **st)
         rs = inference.Sampler(partial(models.relief_model, opts=models.RELIEF_OPTIONS),
                                chain_method=args.chain_method, target_accept=0.99, init=relief_start(f["rel"]), **st)
-        parts = dict(old.get("validation", {}).get("parts", {})) if old.get("data_sha256") == out["data_sha256"] else {}
+        parts = (dict(old.get("validation", {}).get("parts", {}))
+                 if old.get("data_sha256") == out["data_sha256"] and same_model else {})
         if "sensation" in args.parts:
             parts["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], args.seed, _progress)
         if "relief" in args.parts:
             parts["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], args.seed, _progress,
                                                      models.RELIEF_OPTIONS)
         out["validation"] = {"parts": parts, "seconds": sum(p["seconds"] for p in parts.values()),
-                             "settings": st, "data_sha256": out["data_sha256"]}
+                             "settings": st | {"target_accept": 0.99,
+                                               "init": "full-data posterior median of every sampled site"},
+                             "data_sha256": out["data_sha256"], "relief_options": options_record()}
     write(out)
     for line in out["diagnostics"]["failures"]:
         _progress("FAIL " + line)

@@ -94,7 +94,10 @@ class ReliefDraws:
         self.rho, self.tau_e, self.tau_w = f("rho"), f("tau_e"), f("tau_w")
         self.e = self.tau_e[:, None] * f("e_raw")
         self.g_loc, self.g_logit = f("g_loc"), f("g_logit")
-        self.tau_sigma = f("tau_sigma") if "tau_sigma" in run.samples else np.zeros(self.a.shape[0])
+        zero = np.zeros(self.a.shape[0])
+        self.tau_sigma = f("tau_sigma") if "tau_sigma" in run.samples else zero
+        self.h_loc = f("h_loc") if "h_loc" in run.samples else zero
+        self.h_logit = f("h_logit") if "h_logit" in run.samples else zero
         self.n = self.a.shape[0]
 
     def effect(self, size, rng=None) -> np.ndarray:
