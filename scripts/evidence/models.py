@@ -27,6 +27,7 @@ from scripts.evidence.priors import (
     RELIEF_LOCATION,
     RELIEF_SLOPE,
     RELIEF_SPREAD,
+    RELIEF_VARIANTS,
     SIGMA_LOG_SD,
 )
 
@@ -158,8 +159,8 @@ def relief_model(d: dict, w_groups, w_durations, opts: ReliefOptions = ReliefOpt
     u_raw = numpyro.sample("u_raw", eff.expand([n_ind]).to_event(1))
     v_raw = numpyro.sample("v_raw", eff.expand([n_studies]).to_event(1))
     if opts.pool_response:
-        rho_mu = numpyro.sample("rho_mu", dist.Normal(math.log(0.7 / 0.3), 1.0))
-        tau_rho = numpyro.sample("tau_rho", dist.HalfNormal(0.5))
+        rho_mu = numpyro.sample("rho_mu", dist.Normal(*RELIEF_VARIANTS["rho_mu"][1]))
+        tau_rho = numpyro.sample("tau_rho", dist.HalfNormal(*RELIEF_VARIANTS["tau_rho"][1]))
         rho_raw = numpyro.sample("rho_raw", dist.Normal(0.0, 1.0).expand([C]).to_event(1))
         rho = numpyro.deterministic("rho", rho_mu + tau_rho * rho_raw)
     else:
@@ -180,8 +181,8 @@ def relief_model(d: dict, w_groups, w_durations, opts: ReliefOptions = ReliefOpt
            + tau_v[sc] * v_raw)
     l_s = rho[sc] + tau_e * e_raw[si] + tau_w * w_raw
     if opts.early_era:
-        m_s = m_s + numpyro.sample("h_loc", dist.Normal(0.0, 1.0)) * d["study_early"]
-        l_s = l_s + numpyro.sample("h_logit", dist.Normal(0.0, 1.0)) * d["study_early"]
+        m_s = m_s + numpyro.sample("h_loc", dist.Normal(*RELIEF_VARIANTS["h_loc"][1])) * d["study_early"]
+        l_s = l_s + numpyro.sample("h_logit", dist.Normal(*RELIEF_VARIANTS["h_logit"][1])) * d["study_early"]
     gs, ds = d["g_study"], d["d_study"]
     # left-out rows (weight 0) are evaluated at harmless values: 0 x a non-finite gradient would be NaN
     on_g, on_d = w_groups > 0, w_durations > 0
