@@ -17,6 +17,7 @@ from regen.store.audit import now_utc, record
 from regen.store.schema import contacts, forecasts, patients, treatments
 
 __all__ = [
+    "PLAN_COLUMNS",
     "TREATMENT_FIELDS",
     "add_contact",
     "add_forecast",
@@ -32,6 +33,7 @@ __all__ = [
     "list_patients",
     "next_cycle",
     "patient_for",
+    "plan_values",
     "treatments_of",
     "worklist_rows",
 ]
@@ -202,6 +204,26 @@ def _date(text: object) -> date | None:
     return date.fromisoformat(text) if isinstance(text, str) and text else None
 
 
+def _number(value: object) -> float | None:
+    return None if value is None or value != value else float(value)  # NaN: none
+
+
+#: The stored forecast's plan columns (since migration 0003), as the library's outputs name them.
+PLAN_COLUMNS = ("next_action", "next_contact_day", "next_contact_date", "retreatment_due_day", "retreatment_due_date")
+
+
+def plan_values(outputs: dict) -> dict:
+    """The plan columns of a forecast from the library's output row (blank texts and NaN stored as NULL)."""
+    action = outputs.get("next_action") or None
+    return {
+        "next_action": None if action is None else str(action),
+        "next_contact_day": _number(outputs.get("next_contact_day")),
+        "next_contact_date": _date(outputs.get("next_contact_date")),
+        "retreatment_due_day": _number(outputs.get("retreatment_due_day")),
+        "retreatment_due_date": _date(outputs.get("retreatment_due_date")),
+    }
+
+
 def add_forecast(conn: Connection, treatment_id: int, inputs: dict, outputs: dict) -> int:
     """Store a forecast as the treatment's current one (earlier ones are kept, with their model version)."""
     conn.execute(
@@ -220,9 +242,9 @@ def add_forecast(conn: Connection, treatment_id: int, inputs: dict, outputs: dic
             relief_end_median_day=outputs.get("relief_end_median_day"),
             relief_end_p10_day=outputs.get("relief_end_p10_day"),
             relief_end_p90_day=outputs.get("relief_end_p90_day"),
-            review_date=_date(outputs.get("review_date")),
-            retreatment_due_date=_date(outputs.get("retreatment_due_date")),
+            review_date=_date(outputs.get("next_contact_date", outputs.get("review_date"))),
             evidence=outputs.get("evidence"),
+            **plan_values(outputs),
         )
     )
     return new.inserted_primary_key[0]
@@ -293,8 +315,8 @@ def worklist_rows(conn: Connection) -> list[dict]:
 
     Per row: the treatment's ``id``, ``patient_id``, ``cycle``, ``nerve``,
     ``indication``, ``treated_on``; ``clinic_id``; the forecast's ``forecast_id``,
-    ``model_version``, ``inputs`` (decoded), ``review_date``,
-    ``retreatment_due_date``, ``relief_end_*_day`` and ``evidence``; and
+    ``model_version``, ``inputs`` (decoded), the plan (``next_action``,
+    ``next_contact_date``, ``retreatment_due_date``), ``relief_end_*_day`` and ``evidence``; and
     ``last_contact_on``. The forecast's full output text is not read.
     """
     last_contact = (
@@ -316,7 +338,8 @@ def worklist_rows(conn: Connection) -> list[dict]:
             f.id.label("forecast_id"),
             f.model_version,
             f.inputs_json,
-            f.review_date,
+            f.next_action,
+            f.next_contact_date,
             f.retreatment_due_date,
             f.relief_end_median_day,
             f.relief_end_p10_day,

@@ -124,6 +124,7 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
     state.png_cache = {}
     state.regen_version = lib.regen_version()
     state.catalog, state.field_help, state.default_card = lib.catalog_choices(), lib.field_help(), lib.embedded_card()
+    state.plan_help = lib.plan_help()
 
     def active_version() -> str:
         with store.read() as conn:

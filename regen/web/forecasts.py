@@ -6,7 +6,7 @@ call the library's public functions, and store or show what comes back.
 Library calls made here:
 
 - catalog: :func:`regen.load_catalog`, :func:`regen.catalog.nerves.load_indication_catalog`,
-  :func:`regen.schema.column_docs.input_column_docs`;
+  :func:`regen.schema.column_docs.input_column_docs`, :data:`regen.schema.column_docs.OUTPUT_MEANINGS`;
 - models: :func:`regen.load_model` (embedded default and stored model files),
   :func:`regen.utils.resources.model_path` (the default model's card);
 - validation: :func:`regen.model.prediction.patient_columns`, :func:`regen.schema.patients.validate_patients`,
@@ -53,6 +53,7 @@ __all__ = [
     "library_inputs",
     "load_stored_model",
     "outcome_frame",
+    "plan_help",
     "predict_one",
     "read_upload",
     "regen_version",
@@ -132,6 +133,13 @@ def catalog_choices() -> dict:
         for i in ids
     ]
     return {"nerves": nerves, "indications": indications}
+
+
+def plan_help() -> dict[str, str]:
+    """What the plan's columns mean, in the library's words (``regen columns``)."""
+    from regen.schema.column_docs import OUTPUT_MEANINGS
+
+    return {k: OUTPUT_MEANINGS[k] for k in ("next_action", "next_contact_day", "retreatment_due_day")}
 
 
 def field_help() -> dict[str, dict]:

@@ -55,6 +55,9 @@ def test_create_contact_read_and_worklist(client):
     assert body["cycle"] == 1 and body["nerve"] == "greater_occipital" and body["url"] == f"/treatments/{tid}"
     assert forecast["relief_end_p10_day"] <= forecast["relief_end_median_day"] <= forecast["relief_end_p90_day"]
     assert forecast["model_version"].startswith("regen-default@") and forecast["evidence"]
+    expected = regen.predict_patient(None, nerve="GON", age=45, treated_on=_ago(120))
+    plan = {k: expected[k] for k in ("next_action", "next_contact_date", "retreatment_due_date")}
+    assert {k: forecast["plan"][k] for k in plan} == plan == {k: forecast[k] for k in plan}
     worklist = client.get("/api/v1/worklist").json()
     assert [e["treatment_id"] for e in worklist["overdue"]] == [tid]
     entry = worklist["overdue"][0]

@@ -49,7 +49,10 @@ def test_a_new_treatment_shows_its_forecast(client, new_treatment, helpers):
     median, p10, p90 = (whole_day(expected[f"relief_end_{k}_day"]) for k in ("median", "p10", "p90"))
     assert helpers.shown(page, "relief-median") == f"{median:,}"
     assert helpers.shown(page, "relief-interval") == f"{p10:,}–{p90:,}"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d", helpers.shown(page, "review-date"))
+    assert helpers.shown(page, "next-action") == expected["next_action"] == "call"
+    treated = date.fromisoformat(helpers.days_ago(DUE_DAYS))
+    planned = regen.predict_patient(regen.load_model(), nerve="SLGN", age=64, sex="female", treated_on=treated)
+    assert helpers.shown(page, "next-date") == planned["next_contact_date"]
     png = re.search(r'src="(/forecasts/\d+/timeline.png)"', page).group(1)
     picture = client.get(png)
     assert picture.headers["content-type"] == "image/png" and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
@@ -94,7 +97,8 @@ def test_still_relieved_moves_the_plan(client, new_treatment, helpers):
     before = client.get(treatment).text
     assert _contact(client, helpers, treatment, relieved="yes").status_code == 303
     after = client.get(treatment).text
-    assert helpers.shown(after, "review-date") > date.today().isoformat() >= helpers.shown(before, "review-date")
+    assert helpers.shown(after, "next-date") > date.today().isoformat() >= helpers.shown(before, "next-date")
+    assert helpers.shown(after, "next-action") == "call"
     assert float(helpers.shown(after, "relief-median").replace(",", "")) > float(helpers.shown(before, "relief-median"))
     assert f"still relieved on day {DUE_DAYS}" in after and "Earlier forecasts of this cycle" in after
 
@@ -105,8 +109,33 @@ def test_pain_back_books_retreatment_now(client, new_treatment, helpers):
     assert _contact(client, helpers, treatment, relieved="no", pain_back_on=back).status_code == 303
     page = client.get(treatment).text
     assert helpers.shown(page, "book-date") == back
+    assert helpers.shown(page, "next-action") == "book retreatment" and helpers.shown(page, "next-date") == "–"
     assert helpers.shown(page, "relief-median") == str(DUE_DAYS - 10)  # the relief it had: observed
     assert "Next cycle" in page
+
+
+def test_pages_and_api_show_the_stored_plan(client, new_treatment, helpers):
+    """The plan shown is the stored forecast's (its columns), not made again at each view."""
+    from sqlalchemy import update
+
+    from regen.store.schema import forecasts
+
+    treatment = new_treatment(client, patient_id="K-77").headers["location"].split("?")[0]
+    tid = int(treatment.rsplit("/", 1)[1])
+    with client.app.state.store.write() as conn:
+        conn.execute(
+            update(forecasts)
+            .where(forecasts.c.treatment_id == tid)
+            .values(next_action="review: probable non-response", next_contact_date=date(2031, 2, 3))
+        )
+    page = client.get(treatment).text
+    assert helpers.shown(page, "next-action") == "review: probable non-response"
+    assert helpers.shown(page, "next-date") == "2031-02-03"
+    patient = client.get(re.search(r'href="(/patients/\d+)"', page).group(1)).text
+    assert 'review: probable non-response</b> on <b class="next-date">2031-02-03' in patient
+    shown = client.get(f"/api/v1/treatments/{tid}").json()["forecast"]
+    assert shown["next_action"] == shown["plan"]["next_action"] == "review: probable non-response"
+    assert shown["next_contact_date"] == shown["plan"]["next_contact_date"] == "2031-02-03"
 
 
 def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment, helpers):
