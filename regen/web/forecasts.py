@@ -409,12 +409,43 @@ def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
     return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
 
 
+def _follow_up(cols: dict, i: int) -> dict:
+    """One row's follow-up as the library read it (days since treatment), for storing as contacts.
+
+    ``relief_at_day`` (still relieved that day), ``relief_lost_day`` with
+    ``lost_by_contact`` (pain back by that contact, its date not given) and
+    ``contact_day`` (the contact at which the loss was reported, when it is not
+    the loss's own day), and ``last_contact_day`` alone for a contact at which
+    relief was not asked.
+    """
+    import math
+
+    def day(name: str) -> float | None:
+        value = cols.get(name)
+        return None if value is None or math.isnan(float(value[i])) else float(value[i])
+
+    at, lost, contact = day("relief_at_day"), day("relief_lost_day"), day("last_contact_day")
+    follow: dict = {}
+    if at is not None:
+        follow["relief_at_day"] = at
+    if lost is not None:
+        follow["relief_lost_day"] = lost
+        follow["lost_by_contact"] = bool(cols.get("lost_by_contact", [False] * (i + 1))[i])
+        if contact is not None and contact > lost and not follow["lost_by_contact"]:
+            follow["contact_day"] = contact
+    elif contact is not None and (at is None or contact > at):
+        follow["last_contact_day"] = contact
+    return follow
+
+
 def typed_rows(frame) -> list[dict]:
     """The valid rows of an uploaded table as treatment values and follow-up, for storing.
 
     Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
-    :func:`check_treatment` types them, blanks None) and ``follow_up``
-    (``relief_at_day``, ``relief_lost_day``, fronts as day numbers).
+    :func:`check_treatment` types them, blanks None) and ``follow_up`` (see
+    :func:`_follow_up`; fronts as ``front``: (mm, day) pairs). Follow-up in
+    either of the library's forms (days, or the clinic's dates) is read as the
+    library read it.
     """
     import numpy as np
 
@@ -448,7 +479,7 @@ def typed_rows(frame) -> list[dict]:
         treatment["prior_relief_days"] = (
             ";".join(f"{d:g}" for d in cols["prior_relief_days"][i]) if given("prior_relief_days") else None
         )
-        follow = {k: float(cols[k][i]) for k in ("relief_at_day", "relief_lost_day") if given(k)}
+        follow = _follow_up(cols, i)
         if given("front_mm"):
             follow["front"] = list(zip(cols["front_mm"][i], cols["front_day"][i], strict=True))
         out.append(
