@@ -19,7 +19,8 @@ Library calls made here:
 - files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
   (checks the outcome export as ``regen fit`` reads it);
-- fitting: :func:`regen.fitting.fit_file.fit_file`;
+- fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``: issue 19's fit with a
+  ``progress`` callable replaces it there; a fit that takes ``progress`` gets the job's reporter);
 - the version shown in the footer: :data:`regen.__version__`.
 """
 
@@ -58,6 +59,7 @@ __all__ = [
     "read_upload",
     "regen_version",
     "relief_lost_day",
+    "reports_progress",
     "scored_export",
     "timeline_png",
     "typed_rows",
@@ -605,18 +607,52 @@ def outcome_frame(items: list[dict]):
 
 
 # --------------------------------------------------------------------------- fitting
-def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic") -> dict:
-    """Fit a clinic model on an outcome file (today: :func:`regen.fitting.fit_file.fit_file`); return its texts.
+def _library_fit():
+    """The library's clinic fit: today :func:`regen.fitting.fit_file.fit_file` (what ``regen fit`` runs).
+
+    Issue 19's fit (e.g. ``fit_clinic(..., progress=callable)``) replaces it here, in this one place.
+    """
+    from regen.fitting.fit_file import fit_file
+
+    return fit_file
+
+
+def reports_progress(function) -> bool:
+    """Whether a library fit takes a ``progress`` callable (read from its signature)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic", progress=None) -> dict:
+    """Fit a clinic model on an outcome file with the library's fit; return its texts.
+
+    Parameters
+    ----------
+    outcomes_path : path
+        The outcome file (``regen fit``'s schema).
+    folder : path
+        Where the model file and its card are written (a temporary folder).
+    name : str
+        The model's name (its version is ``name@<hash>``).
+    progress : callable, optional
+        Passed on as ``progress=`` when the library's fit takes one (see
+        :func:`reports_progress`); otherwise not called.
 
     Returns
     -------
     dict
-        ``version``, ``bundle_json``, ``card_md`` and ``summary`` (what ``regen fit`` prints).
+        ``version``, ``bundle_json``, ``card_md``, ``summary`` (what ``regen
+        fit`` prints), ``warnings`` and ``reported_progress`` (whether
+        ``progress`` was passed to the library).
     """
-    from regen.fitting.fit_file import fit_file
-
+    fit = _library_fit()
+    passed = progress is not None and reports_progress(fit)
     target = Path(folder) / f"{name}.json"
-    result = fit_file(outcomes_path, target, name=name)
+    result = fit(outcomes_path, target, name=name, **({"progress": progress} if passed else {}))
     model = regen.load_model(target)
     summary = result["text"].splitlines()[1:]  # the first line names the temporary files
     return {
@@ -625,6 +661,7 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
         "card_md": target.with_suffix(".md").read_text(encoding="utf-8"),
         "summary": "\n".join([f"model {model.version}", *summary]),
         "warnings": list(result["warnings"]),
+        "reported_progress": passed,
     }
 
 

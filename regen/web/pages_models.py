@@ -27,6 +27,7 @@ async def models(request: Request, switched: int = 0):
         nav="models",
         models=found,
         jobs=jobs,
+        running=[j for j in jobs if j["status"] in ("queued", "running")],
         outcome_rows=len(outcomes),
         message="Switched: new forecasts use the active model; stored ones keep their version." if switched else "",
     )
