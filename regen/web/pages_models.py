@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regen.store import registry
 from regen.web import exports, services
+from regen.web.cards import card_html
 from regen.web.context import actor, form_data, guard_page, render
 
 __all__ = ["router"]
@@ -41,7 +42,7 @@ def model_card(request: Request, model_id: int):
     if found is None:
         raise services.NotFound(model_id)
     card = found["card_md"] or request.app.state.default_card
-    return render(request, "model.html", nav="models", model=found, card=card)
+    return render(request, "model.html", nav="models", model=found, card=card_html(card))
 
 
 @router.post("/models/{model_id}/activate")
@@ -68,4 +69,5 @@ def job(request: Request, job_id: int):
         found = registry.get_job(conn, job_id)
     if found is None:
         raise services.NotFound(job_id)
-    return render(request, "job.html", nav="models", job=found)
+    log = card_html(found["log"], line_breaks=True) if found["log"] else ""
+    return render(request, "job.html", nav="models", job=found, log=log)

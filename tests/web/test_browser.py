@@ -239,10 +239,11 @@ def test_the_clinic_loop(server, browser, cli, tmp_path):
     _submit(browser, "button.primary")
     assert _text(browser, "error-count") == str((errors != "").sum())
     assert _text(browser, "valid-count") == str((errors == "").sum())
-    shown = browser.find_elements(By.CSS_SELECTOR, "#row-errors tbody tr")
+    groups = browser.find_elements(By.CSS_SELECTOR, "#error-groups tbody tr")  # one row per message
+    messages = errors[errors != ""].value_counts()
+    assert len(groups) == len(messages) and groups[0].text.startswith(f"{messages.iloc[0]} {messages.index[0][:40]}")
     first_bad = int(errors.ne("").to_numpy().argmax())
-    assert shown[0].text.startswith(f"{first_bad + 1} {frame['Patient ID'][first_bad]}")
-    assert errors[first_bad].split(":")[0] in shown[0].text
+    assert f"{first_bad + 1} ({frame['Patient ID'][first_bad]})" in groups[0].text
     _submit(browser, "#confirm-import")
     assert f"{(errors == '').sum()} treatments imported" in _text(browser, "import-result")
 
