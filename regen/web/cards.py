@@ -27,17 +27,15 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*\)")
 
 def _inline(text: str) -> str:
     """Escaped text with code spans, bold, italics and link texts."""
-    out = []
-    for k, part in enumerate(text.split("`")):
-        if k % 2:
-            out.append(f"<code>{escape(part)}</code>")
-            continue
-        html = str(escape(_LINK.sub(r"\1", part)))
-        html = _BOLD.sub(r"<b>\1</b>", html)
-        out.append(_ITALIC.sub(r"<i>\1</i>", html))
-    if text.count("`") % 2:  # an unmatched backtick: show it as typed
-        return str(escape(text))
-    return "".join(out)
+    text = text.replace("\x00", "")
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick: no code spans
+        parts = [text]
+    rest = "\x00".join(parts[::2])  # a NUL where each code span was
+    html = str(escape(_LINK.sub(r"\1", rest)))
+    html = _ITALIC.sub(r"<i>\1</i>", _BOLD.sub(r"<b>\1</b>", html))
+    spans = iter(f"<code>{escape(c)}</code>" for c in parts[1::2])
+    return re.sub("\x00", lambda _: next(spans), html)
 
 
 def _cells(line: str) -> list[str]:
