@@ -25,6 +25,7 @@ __all__ = [
     "contacts_of",
     "current_forecasts",
     "find_patient",
+    "forecast_inputs",
     "forecasts_of",
     "get_forecast",
     "get_patient",
@@ -310,13 +311,14 @@ def current_forecasts(conn: Connection, latest_cycle_only: bool = True) -> list[
     return [_forecast(r) for r in conn.execute(query.order_by(treatments.c.id)).mappings()]
 
 
-def worklist_rows(conn: Connection) -> list[dict]:
+def worklist_rows(conn: Connection, inputs: bool = True) -> list[dict]:
     """What the worklist reads of each current forecast (each patient's latest cycle per nerve), lean.
 
     Per row: the treatment's ``id``, ``patient_id``, ``cycle``, ``nerve``,
     ``indication``, ``treated_on``; ``clinic_id``; the forecast's ``forecast_id``,
-    ``model_version``, ``inputs`` (decoded), the plan (``next_action``,
-    ``next_contact_date``, ``retreatment_due_date``), ``relief_end_*_day`` and ``evidence``; and
+    ``model_version``, ``inputs`` (decoded; left out with ``inputs=False``: see
+    :func:`forecast_inputs`), the plan (``next_action``, ``next_contact_date``,
+    ``retreatment_due_date``), ``relief_end_*_day`` and ``evidence``; and
     ``last_contact_on``. The forecast's full output text is not read.
     """
     last_contact = (
@@ -337,7 +339,7 @@ def worklist_rows(conn: Connection) -> list[dict]:
             patients.c.clinic_id,
             f.id.label("forecast_id"),
             f.model_version,
-            f.inputs_json,
+            *([f.inputs_json] if inputs else []),
             f.next_action,
             f.next_contact_date,
             f.retreatment_due_date,
@@ -360,6 +362,17 @@ def worklist_rows(conn: Connection) -> list[dict]:
     out = []
     for row in conn.execute(query).mappings():
         item = dict(row)
-        item["inputs"] = json.loads(item.pop("inputs_json"))
+        if inputs:
+            item["inputs"] = json.loads(item.pop("inputs_json"))
         out.append(item)
+    return out
+
+
+def forecast_inputs(conn: Connection, forecast_ids) -> dict[int, dict]:
+    """The library inputs of stored forecasts, decoded, by forecast id (read in chunks of 500 ids)."""
+    ids, out = sorted(set(forecast_ids)), {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(forecasts.c.id, forecasts.c.inputs_json).where(forecasts.c.id.in_(chunk))
+        out.update((ident, json.loads(text)) for ident, text in conn.execute(query))
     return out

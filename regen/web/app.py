@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -103,7 +104,11 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # today's worklist is planned once in the background, so the first clinician to open it does not wait
+        warm = threading.Thread(target=services.warm_worklist, args=(store,), name="regen-worklist", daemon=True)
+        warm.start()
         yield
+        warm.join(timeout=60)
         app.state.fits.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -682,7 +682,8 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, c
     rows : list of dict
         From :func:`regen.store.records.worklist_rows`: the treatment's ``id``,
         ``patient_id``, ``cycle``, ``nerve``, ``treated_on``, ``clinic_id``,
-        ``forecast_id``, ``model_version``, ``inputs`` and ``last_contact_on``.
+        ``forecast_id``, ``model_version``, ``inputs`` (needed only for the
+        forecasts not in ``cache``) and ``last_contact_on``.
     models : dict
         Loaded models by version.
     cache : dict, optional

@@ -7,6 +7,7 @@ forecasting logic of their own.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from datetime import date
 
@@ -23,8 +24,12 @@ __all__ = [
     "loaded_models",
     "record_contact",
     "treatment_view",
+    "warm_worklist",
     "worklist",
 ]
+
+
+_log = logging.getLogger("regen.web")
 
 
 class NotFound(LookupError):
@@ -140,15 +145,27 @@ _BY_DAY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def worklist(store, today: date) -> dict:
     """The worklist of every patient's latest cycle per nerve (see :func:`regen.web.forecasts.worklist`)."""
-    with store.read() as conn:
-        rows = records.worklist_rows(conn)
-        models = loaded_models(conn, {r["model_version"] for r in rows})
     cached = _BY_DAY.get(store)
     if cached is None or cached["day"] != today:
         cached = _BY_DAY[store] = {"day": today, "values": {}}
+    with store.read() as conn:  # the inputs only of forecasts not planned yet for today
+        rows = records.worklist_rows(conn, inputs=False)
+        todo = [r for r in rows if r["forecast_id"] not in cached["values"]]
+        found = records.forecast_inputs(conn, [r["forecast_id"] for r in todo])
+        models = loaded_models(conn, {r["model_version"] for r in rows})
+    for row in todo:
+        row["inputs"] = found[row["forecast_id"]]
     result = lib.worklist(rows, models, today, cache=cached["values"])
     result["treatments"] = len(rows)
     return result
+
+
+def warm_worklist(store) -> None:
+    """Plan today's worklist once (at start, in the background): later requests plan only what changed."""
+    try:
+        worklist(store, date.today())
+    except Exception as exc:  # a failed warm-up only costs the first request its time; values are not logged
+        _log.warning("worklist not planned at start: %s", type(exc).__name__)
 
 
 def _import_follow_up(conn, actor: str, treatment_id: int, treated_on: date | None, follow: dict) -> None:
