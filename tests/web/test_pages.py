@@ -258,3 +258,45 @@ def test_earlier_cycles_typed_on_the_first_form_carry_to_the_next(client, new_tr
     }
     second = client.post("/treatments", data=data, follow_redirects=False).headers["location"].split("?")[0]
     assert "shrunk toward 3 earlier cycle" in client.get(second).text  # 170, 190 and this clinic's 180
+
+
+_EVIDENCE = r"(class only: [^<]+|indication: \d+ stud(y|ies), (\d+ patients|patients not stated)|mechanism only[^<]*)"
+
+
+def test_no_estimate_without_its_interval_evidence_and_version(client, new_treatment, helpers):
+    """Issue 22: every page with an estimate shows its interval, what it rests on and the model version (with the
+    default model's labels: "class only: ...", "indication: k studies, n patients")."""
+    import regen
+
+    made = {
+        nerve: new_treatment(client, nerve=nerve, patient_id=f"E-{nerve}").headers["location"].split("?")[0]
+        for nerve in ("SLGN", "GON", "intercostal")
+    }
+    _contact(client, helpers, made["GON"], relieved="no", pain_back_on=helpers.days_ago(30))
+    _contact(client, helpers, made["intercostal"], relieved="yes")
+    labels = set()
+    for nerve, treatment in made.items():
+        page = client.get(treatment).text
+        evidence = helpers.shown(page, "evidence").removeprefix("Rests on: ")
+        assert re.fullmatch(_EVIDENCE, evidence) and helpers.shown(page, "model-version") == DEFAULT_VERSION
+        labels.add(evidence.split(":")[0])
+        expected = regen.predict_patient(None, nerve=nerve, age=64)["evidence"]
+        assert evidence == expected
+        table = re.search(r'id="forecast-table">(.*?)</table>', page, re.S).group(1)
+        cells = re.findall(r"<tr><td>[^<]+</td><td[^>]*>[\d,–]+</td><td[^>]*>([^<]*)</td>", table)
+        assert len(cells) >= 3
+        for row in cells:
+            assert re.fullmatch(r"[\d,]+–[\d,]+|observed", row), row  # every median of the table: its interval
+        patient = client.get(re.search(r'href="(/patients/\d+)"', page).group(1)).text
+        assert re.search(r"Relief ends [\d,]+ d <span class=\"iv\">\((80 %: [\d,]+–[\d,]+|observed)\)", patient)
+        assert "Rests on: " in patient and DEFAULT_VERSION in patient
+    assert labels == {"class only", "indication"}
+    worklist = client.get("/worklist").text
+    rows = re.findall(r"<tr><td><a href=\"/treatments/\d+\">E-[^<]+</a></td>(.*?)</tr>", worklist)
+    assert rows
+    for row in rows:
+        assert re.search(r"[\d,]+ <span class=\"iv\">\(([\d,]+–[\d,]+|observed)\)</span>", row)
+        assert re.search(_EVIDENCE, row) and DEFAULT_VERSION in row
+    for entry in (lambda w: w["overdue"] + w["this_week"])(client.get("/api/v1/worklist").json()):
+        assert entry["relief_end_p10_day"] <= entry["relief_end_median_day"] <= entry["relief_end_p90_day"]
+        assert re.fullmatch(_EVIDENCE, entry["evidence"]) and entry["model_version"] == DEFAULT_VERSION
