@@ -300,7 +300,18 @@ def test_the_clinic_loop(server, browser, cli, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/worklist", "/treatments/new", "/treatments/1", "/patients/1", "/files", "/models", "/models/1", "/api"]
+    "path",
+    [
+        "/worklist",
+        "/treatments/new",
+        "/treatments/1",
+        "/patients/1",
+        "/files",
+        "/models",
+        "/models/1",
+        "/jobs/1",
+        "/api",
+    ],
 )
 def test_pages_fit_a_phone(server, browser, path):
     browser.execute_cdp_cmd(
