@@ -1,4 +1,4 @@
-"""The README's printed example is what regen prints: a rebuilt model cannot leave a stale forecast on the front page."""
+"""The README's printed example is what regen prints: a rebuilt model cannot leave a stale forecast in it."""
 
 import re
 import shlex
