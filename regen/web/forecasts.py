@@ -520,7 +520,9 @@ def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
     = ``relief_lost_day``); "pain back" without a date ends relief between the
     last contact with relief (0 if none) and that contact; no loss yet is
     right-censored at the last contact with relief. ``responded`` is yes
-    when relief was seen or lost, blank otherwise (``regen fit`` infers it).
+    when relief was seen or lost — "not relieved" at a contact is read as pain
+    back, as the worklist reads it (book retreatment) — blank otherwise
+    (``regen fit`` infers it).
     """
     if treatment.get("treated_on") is None:
         return None
@@ -533,7 +535,7 @@ def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
         seen = _day(dated, treatment["treated_on"])
     else:
         seen = max([d for d in relieved if lost is None or d < lost], default=0.0)
-    responded = "yes" if (relieved or dated is not None) else ""
+    responded = "yes" if (relieved or lost is not None) else ""
     return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
 
 

@@ -170,3 +170,24 @@ def test_the_scored_export_has_the_score_columns(client, helpers, clinic_export)
 def test_exports_of_an_empty_database(client, path):
     response = client.get(path)
     assert response.status_code == 200 and len(response.text.splitlines()) == 1
+
+
+def test_a_contact_without_relief_is_exported_as_relief_lost_as_the_worklist_reads_it(client, helpers, cli, tmp_path):
+    """New-user pass: 'not relieved' contacts were exported with responded blank, i.e. as non-responders, so
+    regen fit found no relief end while the worklist said 'book retreatment' for the same patients."""
+    rows = ["patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact"]
+    for i in range(12):
+        start = date.today() - timedelta(days=200 + i)
+        rows.append(f"N-{i:02d},SLGN,{start},{start + timedelta(days=90 + 5 * i)},no")
+    path = tmp_path / "not_relieved.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _confirm(client, helpers, _upload(client, helpers, path).text)
+    worklist = client.get("/worklist").text
+    assert "book" in worklist
+    out = tmp_path / "outcomes.csv"
+    out.write_bytes(client.get("/files/export/outcomes.csv").content)
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(frame) == 12 and set(frame["responded"]) == {"yes"}
+    assert (frame["relief_lost_day"].astype(float) == [90 + 5 * i for i in range(12)]).all()
+    result = cli("fit", out, "-o", tmp_path / "clinic.json")
+    assert result.exit_code == 0, result.output  # 12 relief ends observed (it found 0 before)
