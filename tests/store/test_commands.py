@@ -34,3 +34,44 @@ def test_users_add_asks_the_password_twice(cli, tmp_path):
         assert check_login(conn, "anna", "a long passphrase")
     short = cli("users", "add", "bob", "--db", db, input="short\nshort\n")
     assert short.exit_code == 1 and "at least 12" in short.output
+
+
+def test_db_backup_refuses_the_database_and_its_side_files(cli, tmp_path):
+    """F1: a backup over the live WAL (or -shm, -journal, the database) by name, symlink or hard link is refused."""
+    import os
+
+    live = tmp_path / "srv" / "a.db"
+    store = open_store(live)
+    with store.write() as conn:
+        records.patient_for(conn, "X-1", "tester")
+    reader = store.engine.connect()  # keeps the WAL and its shared memory open, as a running server does
+    reader.exec_driver_sql("SELECT 1").all()
+    try:
+        wal = tmp_path / "srv" / "a.db-wal"
+        assert wal.exists()
+        before = wal.read_bytes()
+        (tmp_path / "link-wal").symlink_to(wal)
+        os.link(wal, tmp_path / "hard-wal")
+        (tmp_path / "link-db").symlink_to(live)
+        os.link(live, tmp_path / "hard-db")
+        targets = [
+            live,
+            wal,
+            tmp_path / "srv" / "a.db-shm",
+            tmp_path / "srv" / "a.db-journal",  # not there now: refused by name
+            tmp_path / "srv" / ".." / "srv" / "a.db-wal",
+            tmp_path / "link-wal",
+            tmp_path / "hard-wal",
+            tmp_path / "link-db",
+            tmp_path / "hard-db",
+        ]
+        for target in targets:
+            result = cli("db", "backup", target, "--db", live)
+            assert result.exit_code == 1, (target, result.output)
+            assert result.output.startswith("Error: the backup target") and "choose another path" in result.output
+        assert wal.read_bytes() == before
+        assert not (tmp_path / "srv" / "a.db-journal").exists()
+    finally:
+        reader.close()
+    with open_store(live, migrate=False).read() as conn:
+        assert records.find_patient(conn, "X-1") is not None
