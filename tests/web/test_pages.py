@@ -300,3 +300,32 @@ def test_no_estimate_without_its_interval_evidence_and_version(client, new_treat
     for entry in (lambda w: w["overdue"] + w["this_week"])(client.get("/api/v1/worklist").json()):
         assert entry["relief_end_p10_day"] <= entry["relief_end_median_day"] <= entry["relief_end_p90_day"]
         assert re.fullmatch(_EVIDENCE, entry["evidence"]) and entry["model_version"] == DEFAULT_VERSION
+
+
+_HUGE = ["9223372036854775808", "99999999999999999999999", "-9223372036854775809", "0"]
+
+
+@pytest.mark.parametrize("ident", _HUGE)
+def test_ids_beyond_the_database_range_are_404(client, helpers, ident):
+    """F4: every route with an integer id answers 404 (not a 500 from the driver) for an id no row can have."""
+    for path in (
+        f"/treatments/{ident}",
+        f"/patients/{ident}",
+        f"/models/{ident}",
+        f"/jobs/{ident}",
+        f"/forecasts/{ident}/timeline.png",
+        f"/api/v1/treatments/{ident}",
+    ):
+        assert client.get(path).status_code == 404, path
+    token = helpers.token(client)
+    form = {"csrf_token": token, "contacted_on": helpers.days_ago(1), "relieved": "yes"}
+    assert client.post(f"/treatments/{ident}/contacts", data=form).status_code == 404
+    assert client.post(f"/models/{ident}/activate", data={"csrf_token": token}).status_code == 404
+    body = {"contacted_on": helpers.days_ago(1), "relieved": True}
+    headers = {"x-csrf-token": token}
+    assert client.post(f"/api/v1/treatments/{ident}/contacts", json=body, headers=headers).status_code == 404
+    assert client.get(f"/treatments/new?previous={ident}").status_code == 200  # an unknown cycle: a new form
+    created = client.post(
+        "/treatments", data={"csrf_token": token, "nerve": "SLGN", "previous_id": ident}, follow_redirects=False
+    )
+    assert created.status_code in (303, 400)
