@@ -32,7 +32,13 @@ Numbers = list[float] | float | str | None
 
 
 async def api_guard(request: Request) -> None:
-    """JSON for writes, same-origin, and an account where accounts are required."""
+    """JSON for writes, same-origin, and an account where accounts are required.
+
+    A write that carries a session cookie (a browser that opened the pages)
+    needs the session's CSRF token in ``X-CSRF-Token``, in local mode too; a
+    client without a cookie (a script on the clinician's machine, or HTTP
+    Basic where accounts are on) needs none.
+    """
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     if unsafe:
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
@@ -42,6 +48,8 @@ async def api_guard(request: Request) -> None:
     settings = request.app.state.settings
     request.state.api_user = settings.operator
     if not settings.accounts:
+        if unsafe and request.session and not check_csrf(request, request.headers.get("x-csrf-token")):
+            raise HTTPException(403, "With a session cookie, send its CSRF token in X-CSRF-Token.")
         return
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):

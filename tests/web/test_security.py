@@ -186,3 +186,16 @@ def test_no_patient_identifier_reaches_the_log(client, new_treatment, helpers, c
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # the client's own
     assert "GET /treatments/{treatment_id} 200" in text  # the access log is there
     assert secret not in text
+
+
+def test_local_mode_api_writes_with_a_session_cookie_need_the_token(client, helpers):
+    """F24: with the session cookie of the pages, a JSON write needs X-CSRF-Token (local mode too)."""
+    body = {"nerve": "SLGN", "patient_id": "CSRF-1"}
+    token = helpers.token(client)  # the client now holds the session cookie
+    assert client.post("/api/v1/treatments", json=body).status_code == 403
+    assert client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": "forged"}).status_code == 403
+    assert client.post("/api/v1/predict", json={"nerve": "SLGN"}).status_code == 403
+    assert client.get("/api/v1/worklist").status_code == 200  # reads need no token
+    assert client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": token}).status_code == 201
+    client.cookies.clear()  # a script without the cookie: no token to send
+    assert client.post("/api/v1/treatments", json=body).status_code == 201
