@@ -15,10 +15,11 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from regen.store import records
+from regen.utils.stored_text import text_refusals
 from regen.web import forecasts as lib
 from regen.web import services
 from regen.web.auth import authenticate
@@ -75,7 +76,19 @@ async def api_guard(request: Request) -> None:
 router = APIRouter(prefix="/api/v1", tags=["regen"], dependencies=[Depends(api_guard)])
 
 
-class Patient(BaseModel):
+class _Body(BaseModel):
+    """A JSON body whose text values may be stored: no control character, valid UTF-8 (422 naming the field)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value, info: ValidationInfo):
+        refused = text_refusals({info.field_name: value}, multiline=("note",))
+        if refused:
+            raise ValueError(f"{info.field_name} {refused[info.field_name]}")
+        return value
+
+
+class Patient(_Body):
     """Patient columns as in ``regen columns`` (only ``nerve`` is required); the library checks every value."""
 
     model_config = ConfigDict(
@@ -115,7 +128,7 @@ class TreatmentIn(Patient):
     prior_relief_days: Numbers = None
 
 
-class ContactIn(BaseModel):
+class ContactIn(_Body):
     """A contact: still relieved, pain back (on a date), a Tinel front, a note."""
 
     model_config = ConfigDict(extra="forbid")

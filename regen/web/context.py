@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from regen.utils.stored_text import text_refusals
+from regen.utils.text import printable
 from regen.web import forecasts as lib
 from regen.web.security import check_csrf, csrf_token, same_origin
 
@@ -40,7 +42,9 @@ async def form_data(request: Request):
     Raises
     ------
     HTTPException
-        403 when the token is missing or wrong, or the request comes from another site.
+        403 when the token is missing or wrong, or the request comes from another site; 422
+        naming the field when a value holds a control character or is not valid UTF-8
+        (:func:`regen.utils.stored_text.text_refusals`).
     """
     if not same_origin(request):
         raise HTTPException(403, "Cross-site request refused.")
@@ -49,6 +53,14 @@ async def form_data(request: Request):
     try:
         if not check_csrf(request, form.get("csrf_token")):
             raise HTTPException(403, "The form's security token is missing or expired: reload the page and try again.")
+        fields: dict[str, list] = {}
+        for key, value in form.multi_items():
+            fields.setdefault(key, []).append(value)
+        refused = text_refusals(fields, multiline=("note",))
+        if refused:
+            raise HTTPException(
+                422, "; ".join(f"{printable(k)}: {v}" for k, v in refused.items()) + ". Nothing was saved."
+            )
         yield form
     finally:
         await form.close()
