@@ -181,7 +181,8 @@ def test_no_patient_identifier_reaches_the_log(client, new_treatment, helpers, c
         client.post("/patients/search", data={"csrf_token": helpers.token(client), "q": secret})
         client.get(f"/patients/{secret}")  # typed into the address bar: a 422, logged by its route only
         client.get(f"/worklist?q={secret}")
-        client.post("/api/v1/predict", json={"nerve": "kneecap", "patient_id": secret})
+        headers = {"x-csrf-token": helpers.token(client)}
+        client.post("/api/v1/predict", json={"nerve": "kneecap", "patient_id": secret}, headers=headers)
         new_treatment(client, patient_id=secret, nerve="SLGN", age="abc")
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # the client's own
     assert "GET /treatments/{treatment_id} 200" in text  # the access log is there
