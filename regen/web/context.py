@@ -6,16 +6,38 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from regen.utils.stored_text import text_refusals
 from regen.utils.text import printable
 from regen.web import forecasts as lib
 from regen.web.security import check_csrf, csrf_token, same_origin
 
-__all__ = ["LoginRequired", "actor", "form_data", "guard_page", "render", "templates"]
+__all__ = ["LoginRequired", "Raw", "actor", "form_data", "guard_page", "render", "shown", "templates"]
+
+
+class Raw(str):
+    """Text put back into a form field as typed (``{{ value|raw }}``): not shown with escapes."""
+
+
+def shown(value: object) -> object:
+    """What a template prints: text with its hidden characters escaped visibly (``P001\\u200b``).
+
+    Identifiers and notes that differ only by a zero-width space, a
+    right-to-left override or a control character look the same on a page;
+    :func:`regen.utils.text.printable` (as ``regen report`` uses it) makes the
+    difference visible. Markup built by the tool (model cards) and form values
+    marked :class:`Raw` (sent back as typed) are left as they are.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup | Raw):
+        return printable(value)
+    return value
+
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.autoescape = True  # every value escaped, whatever the template's name
+templates.env.finalize = shown  # and every hidden character shown as its escape
+templates.env.filters["raw"] = lambda value: Raw("" if value is None else value)
 
 
 class LoginRequired(Exception):

@@ -329,3 +329,22 @@ def test_ids_beyond_the_database_range_are_404(client, helpers, ident):
         "/treatments", data={"csrf_token": token, "nerve": "SLGN", "previous_id": ident}, follow_redirects=False
     )
     assert created.status_code in (303, 400)
+
+
+def test_hidden_characters_in_identifiers_and_notes_are_shown_escaped(client, new_treatment, helpers):
+    """F23: P001 and P001 with a zero-width space (or a right-to-left override) do not look the same on a page."""
+    plain = new_treatment(client, patient_id="P001").headers["location"].split("?")[0]
+    hidden = new_treatment(client, patient_id="P001\u200b").headers["location"].split("?")[0]
+    bidi = new_treatment(client, patient_id="P\u202e100").headers["location"].split("?")[0]
+    _contact(client, helpers, hidden, relieved="yes", note="call\u200bback")
+    patient = re.search(r'href="(/patients/\d+)"', client.get(hidden).text).group(1)
+    for path in (hidden, "/patients", patient):
+        text = client.get(path).text
+        assert "P001\\u200b" in text and "\u200b" not in text, path
+    assert "call\\u200bback" in client.get(hidden).text
+    for path in (bidi, "/worklist", "/patients"):  # the worklist lists it (overdue), the others too
+        text = client.get(path).text
+        assert "P\\u202e100" in text and "\u202e" not in text, path
+    assert "\\u" not in re.search(r"<h1>.*?</h1>", client.get(plain).text, re.S).group(0)
+    again = new_treatment(client, patient_id="P002\u200b", age="abc")  # an error: the form again, as typed
+    assert again.status_code == 400 and 'value="P002\u200b"' in again.text
