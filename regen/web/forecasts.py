@@ -27,6 +27,7 @@ Library calls made here:
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 import threading
@@ -43,6 +44,7 @@ __all__ = [
     "DataFileError",
     "InputError",
     "RegenError",
+    "UploadTooLarge",
     "catalog_choices",
     "check_treatment",
     "embedded_card",
@@ -382,8 +384,62 @@ def timeline_png(model, inputs: dict, outputs: dict) -> bytes:
 
 
 # --------------------------------------------------------------------------- files
-def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
+class UploadTooLarge(DataFileError):
+    """An uploaded table holds more rows or more text than the server accepts (refused with 413)."""
+
+
+def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_bytes: int | None):
+    """The whole table as text, read chunk by chunk and refused as soon as it passes a limit.
+
+    Rows are counted as the reader yields them (empty ones too), so at most
+    one chunk more than the limit is ever held, whatever the file's compression.
+    """
+    import pyarrow as pa
+
+    from regen.files.read import BlankTail, iter_chunks, without_blank_tail
+
+    def counted():
+        rows = held = 0
+        for chunk in iter_chunks(path):
+            rows += chunk.text.num_rows
+            held += chunk.text.nbytes
+            if max_rows is not None and rows > max_rows:
+                raise UploadTooLarge(
+                    f"{name}: more than {max_rows:,} rows; the server imports at most {max_rows:,} rows "
+                    "per file: split the file"
+                )
+            if max_text_bytes is not None and held > max_text_bytes:
+                raise UploadTooLarge(
+                    f"{name}: more than {max_text_bytes / 2**20:,.0f} MB of text once decompressed; the server "
+                    "imports at most that per file: split the file"
+                )
+            yield chunk
+
+    tables = [chunk.text for chunk in without_blank_tail(counted(), BlankTail())]
+    return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
+
+
+def read_upload(
+    path: str | Path,
+    model,
+    name: str | None = None,
+    max_rows: int | None = None,
+    max_text_bytes: int | None = None,
+) -> tuple[object, list[dict], dict]:
     """Read an uploaded CSV/Parquet with the strict reader of ``regen score`` and check every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The staged file.
+    model
+        The model that checks the rows.
+    name : str, optional
+        The file's name as the user uploaded it: messages name it, never the
+        staging path (default: the path).
+    max_rows, max_text_bytes : int, optional
+        Refuse a table with more data rows, or more text once decompressed,
+        as soon as the reader passes the limit (default: no limit).
 
     Returns
     -------
@@ -395,12 +451,21 @@ def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
     Raises
     ------
     DataFileError
-        If the file as a whole cannot be read (ragged, not UTF-8, no nerve column, ...).
+        If the file as a whole cannot be read (ragged, not UTF-8, no nerve
+        column, ...); :class:`UploadTooLarge` past a limit.
     """
-    from regen.files.read import read_table
     from regen.schema.patients import validate_patients
+    from regen.utils.text import printable
 
-    frame = read_table(path)
+    shown = printable(name) if name is not None else str(path)
+    try:
+        frame = _bounded_table(path, shown, max_rows, max_text_bytes)
+    except DataFileError as exc:
+        message = str(exc)
+        for where in (str(path), os.path.realpath(path)):  # the staging path, as given or resolved
+            message = message.replace(where, shown)
+        message = message.replace(os.path.dirname(os.path.realpath(path)), "(upload)")
+        raise type(exc)(message) from None
     scored = regen.score_frame(frame, model)
     batch = validate_patients(frame)
     errors = [

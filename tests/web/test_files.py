@@ -170,3 +170,53 @@ def test_the_scored_export_has_the_score_columns(client, helpers, clinic_export)
 def test_exports_of_an_empty_database(client, path):
     response = client.get(path)
     assert response.status_code == 200 and len(response.text.splitlines()) == 1
+
+
+def test_upload_messages_name_the_users_file_not_the_staging_path(client, helpers, tmp_path):
+    """F16: a file refused as a whole is named as the user uploaded it; the server's staging folder is never shown."""
+    import gzip
+
+    latin = tmp_path / "clinic-export.csv"
+    latin.write_bytes("nerve,patient_id\nSLGN,Müller\n".encode("latin-1"))
+    truncated = tmp_path / "cut.csv.gz"
+    truncated.write_bytes(gzip.compress(b"nerve\n" + b"SLGN\n" * 1000)[:-20])
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("nerve,age\nSLGN,64\nGON,45,extra\n")
+    staging = str(client.app.state.staging)
+    for path, said in ((latin, "not UTF-8"), (truncated, "truncated"), (ragged, "fields")):
+        page = _upload(client, helpers, path)
+        assert page.status_code == 400 and said in page.text, path.name
+        assert f"{path.name}: " in page.text
+        assert staging not in page.text and "regen-uploads" not in page.text and "/tmp" not in page.text
+
+
+def test_an_upload_is_bounded_in_rows_and_text_once_decompressed(make_client, helpers, tmp_path):
+    """F3: a 5,000,000-row file compressed to ~100 KB is refused with 413 as soon as it passes the limit."""
+    import gzip
+    import resource
+
+    from regen.web.settings import MAX_UPLOAD_ROWS, MAX_UPLOAD_TEXT_BYTES, ServeSettings
+
+    assert (MAX_UPLOAD_ROWS, MAX_UPLOAD_TEXT_BYTES) == (100_000, 200 * 1024 * 1024)
+    assert ServeSettings().max_upload_rows == MAX_UPLOAD_ROWS  # the documented defaults
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"nerve\n" + b"SLGN\n" * 5_000_000, compresslevel=9))
+    assert bomb.stat().st_size < 200_000
+    client = make_client()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    page = _upload(client, helpers, bomb)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert page.status_code == 413 and "more than 100,000 rows" in page.text and "bomb.csv.gz" in page.text
+    assert grown_mb < 300  # the whole table would be ~5,000,000 rows of objects: gigabytes
+    assert not list(Path(client.app.state.staging).glob("*"))  # the refused file is not kept
+    small = make_client(max_upload_rows=10, max_upload_text_bytes=10**9)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("nerve\n" + "SLGN\n" * 11)
+    assert _upload(small, helpers, rows).status_code == 413
+    rows.write_text("nerve\n" + "SLGN\n" * 10)
+    assert _upload(small, helpers, rows).status_code == 200
+    text = make_client(max_upload_text_bytes=1000)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("nerve,note\n" + "SLGN,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" * 100)
+    refused = _upload(text, helpers, wide)
+    assert refused.status_code == 413 and "of text once decompressed" in refused.text
