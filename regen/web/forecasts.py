@@ -419,6 +419,23 @@ def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_b
     return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
 
 
+def _after_today(cols, today: date):
+    """Per row, what is dated after ``today`` ('' when nothing): the check of ``regen report`` / worklist.
+
+    A treatment, a contact, or pain coming back cannot be dated in the future;
+    the worklist lists such rows to check instead of planning them.
+    """
+    import numpy as np
+
+    from regen.reporting.worklist import _checks
+
+    day = np.datetime64(today.isoformat(), "D")
+    treated = np.asarray(cols["treated_on"], dtype="datetime64[D]")
+    elapsed = (day - treated).astype(float)
+    elapsed[np.isnat(treated)] = np.nan
+    return _checks(cols, elapsed, treated, day, None)
+
+
 def read_upload(
     path: str | Path,
     model,
@@ -448,6 +465,9 @@ def read_upload(
         cannot be scored (row 1 = the first data record); what the header
         matching noted (``mapped``, ``warnings``).
 
+    A row dated after today (the treatment, a contact, pain coming back) is
+    a row error, as ``regen report`` lists it among the dates to check.
+
     Raises
     ------
     DataFileError
@@ -468,9 +488,13 @@ def read_upload(
         raise type(exc)(message) from None
     scored = regen.score_frame(frame, model)
     batch = validate_patients(frame)
+    found = [str(e) for e in scored["error"].tolist()]
+    for i, check in enumerate(_after_today(batch.columns, date.today())):
+        if check and not found[i]:
+            found[i] = f"a date after today ({check}): check the row"
     errors = [
-        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": str(e)}
-        for i, e in enumerate(scored["error"].tolist())
+        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": e}
+        for i, e in enumerate(found)
         if e
     ]
     return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
@@ -505,14 +529,15 @@ def _follow_up(cols: dict, i: int) -> dict:
     return follow
 
 
-def typed_rows(frame) -> list[dict]:
+def typed_rows(frame, refused=frozenset()) -> list[dict]:
     """The valid rows of an uploaded table as treatment values and follow-up, for storing.
 
     Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
     :func:`check_treatment` types them, blanks None) and ``follow_up`` (see
     :func:`_follow_up`; fronts as ``front``: (mm, day) pairs). Follow-up in
     either of the library's forms (days, or the clinic's dates) is read as the
-    library read it.
+    library read it. Rows numbered in ``refused`` (1-based: the upload's row
+    errors, such as a date after today) are left out.
     """
     import numpy as np
 
@@ -524,6 +549,8 @@ def typed_rows(frame) -> list[dict]:
     cols = batch.columns
     out = []
     for i in np.flatnonzero(batch.ok):
+        if int(i) + 1 in refused:
+            continue
 
         def given(name: str) -> bool:
             header = mapped.get(name, name)

@@ -110,7 +110,7 @@ async def confirm_import(request: Request, form: dict = Depends(form_data)):
     frame, errors, notes = await run_in_threadpool(_read, request, path, model, path.name)
     if mode not in ("all", "valid") or (mode == "all" and errors):
         raise HTTPException(400, "The file has rows with errors: import the valid rows only, or fix the file.")
-    items = await run_in_threadpool(lib.typed_rows, frame)
+    items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
     result = await run_in_threadpool(
         services.import_rows, request.app.state.store, actor(request), items, notes["rows"]
     )

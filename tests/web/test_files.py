@@ -220,3 +220,28 @@ def test_an_upload_is_bounded_in_rows_and_text_once_decompressed(make_client, he
     wide.write_text("nerve,note\n" + "SLGN,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" * 100)
     refused = _upload(text, helpers, wide)
     assert refused.status_code == 413 and "of text once decompressed" in refused.text
+
+
+def _ago(n: int) -> str:
+    return (date.today() - timedelta(days=n)).isoformat()
+
+
+def test_follow_up_dated_after_today_is_a_row_error(client, helpers, tmp_path):
+    """F13: pain back (or a contact, or the treatment) after today is refused per row, as regen report flags it."""
+    future = (date.today() + timedelta(days=10)).isoformat()
+    path = tmp_path / "future.csv"
+    path.write_text(
+        "patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact,relief_lost_on,relief_lost_day\n"
+        f"OK-1,SLGN,{_ago(60)},{_ago(5)},yes,,\n"
+        f"FUT-1,SLGN,{_ago(60)},{_ago(5)},no,{future},\n"
+        f"FUT-2,SLGN,{_ago(60)},,,,200\n"
+        f"FUT-3,SLGN,{_ago(60)},{future},yes,,\n"
+        f"FUT-4,SLGN,{future},,,,\n"
+    )
+    review = _upload(client, helpers, path).text
+    rows = dict(re.findall(r"<tr><td>(\d+)</td><td>(FUT-\d)</td><td>[^<]*after today", review))
+    assert rows == {"2": "FUT-1", "3": "FUT-2", "4": "FUT-3", "5": "FUT-4"}, review
+    assert helpers.shown(review, "valid-count") == "1"
+    done = _confirm(client, helpers, review)
+    assert "1 treatment imported" in done.text and "4 rows with errors left out" in done.text
+    assert client.get("/api/v1/worklist").json()["treatments"] == 1
