@@ -81,7 +81,9 @@ async def upload(request: Request, form: dict = Depends(form_data)):
     try:
         with request.app.state.store.read() as conn:
             _, model = services.active_model(conn)
-        _, errors, notes = await run_in_threadpool(_read, request, path, model, name)
+        frame, errors, notes = await run_in_threadpool(_read, request, path, model, name)
+        items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
+        recorded = await run_in_threadpool(services.import_preview, request.app.state.store, items)
     except lib.RegenError as exc:
         path.unlink(missing_ok=True)
         message = str(exc) if str(exc).startswith(printable(name)) else f"{printable(name)}: {exc}"
@@ -96,6 +98,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
         groups=_grouped(errors),
         notes=notes,
         valid=notes["rows"] - len(errors),
+        recorded=recorded,
         token=token,
     )
 

@@ -245,3 +245,36 @@ def test_follow_up_dated_after_today_is_a_row_error(client, helpers, tmp_path):
     done = _confirm(client, helpers, review)
     assert "1 treatment imported" in done.text and "4 rows with errors left out" in done.text
     assert client.get("/api/v1/worklist").json()["treatments"] == 1
+
+
+def test_a_reimported_export_adds_the_new_follow_up_of_recorded_treatments(client, helpers, tmp_path):
+    """F2: the updated export of a recorded treatment brings its new contacts (pain back); the check page says
+    what happens to each recorded row; follow-up that contradicts the recorded one is listed, not stored."""
+    header = "patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact,relief_lost_on\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + f"UPD1,SLGN,{_ago(300)},{_ago(270)},yes,\n" + f"SAME,GON,{_ago(100)},{_ago(90)},yes,\n")
+    assert "2 treatments imported" in _confirm(client, helpers, _upload(client, helpers, first).text).text
+    updated = tmp_path / "updated.csv"
+    updated.write_text(
+        header + f"UPD1,SLGN,{_ago(300)},{_ago(150)},no,{_ago(180)}\n" + f"SAME,GON,{_ago(100)},{_ago(90)},yes,\n"
+    )
+    review = _upload(client, helpers, updated).text
+    listed = dict(re.findall(r'<tr class="[\w-]+"><td>\d+</td><td>(\w+)</td><td>([^<]*)</td></tr>', review))
+    assert listed["UPD1"].startswith("already recorded: new follow-up added (pain back on " + _ago(180))
+    assert listed["SAME"] == "already recorded, nothing new: left as it is"
+    done = _confirm(client, helpers, review).text
+    assert "0 treatments imported" in done and "1 already recorded left as they were" not in done
+    assert "1 already recorded given new follow-up (1 contact added" in done
+    treatment = client.get("/api/v1/treatments/1").json()
+    assert [(c["contacted_on"], c["relieved"], c["pain_back_on"]) for c in treatment["contacts"]] == [
+        (_ago(270), True, None),
+        (_ago(150), False, _ago(180)),
+    ]
+    assert treatment["forecast"]["next_action"] == "book retreatment"  # the forecast made again from the pain back
+    conflicting = tmp_path / "conflicting.csv"
+    conflicting.write_text(header + f"UPD1,SLGN,{_ago(300)},{_ago(120)},no,{_ago(130)}\n")
+    review = _upload(client, helpers, conflicting).text
+    assert "conflicts: pain back on " + _ago(130) + " here, but on " + _ago(180) + " as recorded" in review
+    done = _confirm(client, helpers, review).text
+    assert "1 already recorded left out" in done and 'id="conflicts"' in done
+    assert len(client.get("/api/v1/treatments/1").json()["contacts"]) == 2  # nothing of it stored
