@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from starlette.concurrency import run_in_threadpool
 
 from regen.store import records
-from regen.utils.stored_text import text_refusals
 from regen.web import forecasts as lib
 from regen.web import services
 from regen.web.auth import authenticate
@@ -82,7 +81,7 @@ class _Body(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _storable_text(cls, value, info: ValidationInfo):
-        refused = text_refusals({info.field_name: value}, multiline=("note",))
+        refused = lib.text_refusals({info.field_name: value}, multiline=("note",))
         if refused:
             raise ValueError(f"{info.field_name} {refused[info.field_name]}")
         return value

@@ -8,8 +8,6 @@ from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from regen.utils.stored_text import text_refusals
-from regen.utils.text import printable
 from regen.web import forecasts as lib
 from regen.web.security import check_csrf, csrf_token, same_origin
 
@@ -30,7 +28,7 @@ def shown(value: object) -> object:
     marked :class:`Raw` (sent back as typed) are left as they are.
     """
     if isinstance(value, str) and not isinstance(value, Markup | Raw):
-        return printable(value)
+        return lib.printable(value)
     return value
 
 
@@ -78,10 +76,10 @@ async def form_data(request: Request):
         fields: dict[str, list] = {}
         for key, value in form.multi_items():
             fields.setdefault(key, []).append(value)
-        refused = text_refusals(fields, multiline=("note",))
+        refused = lib.text_refusals(fields, multiline=("note",))
         if refused:
             raise HTTPException(
-                422, "; ".join(f"{printable(k)}: {v}" for k, v in refused.items()) + ". Nothing was saved."
+                422, "; ".join(f"{lib.printable(k)}: {v}" for k, v in refused.items()) + ". Nothing was saved."
             )
         yield form
     finally:

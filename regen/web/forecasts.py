@@ -21,7 +21,11 @@ Library calls made here:
   (checks the outcome export as ``regen fit`` reads it);
 - fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``: issue 19's fit with a
   ``progress`` callable replaces it there; a fit that takes ``progress`` gets the job's reporter);
-- the version shown in the footer: :data:`regen.__version__`.
+- the version shown in the footer: :data:`regen.__version__`;
+- text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
+  shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
+- dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
+- bounded reading of uploads: :func:`regen.files.read.iter_chunks` and :func:`regen.files.read.without_blank_tail`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 
 import regen
 from regen.errors import DataFileError, InputError, RegenError
+from regen.utils.text import printable as _escaped
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -58,11 +63,13 @@ __all__ = [
     "outcome_frame",
     "plan_help",
     "predict_one",
+    "printable",
     "read_upload",
     "regen_version",
     "relief_lost_day",
     "reports_progress",
     "scored_export",
+    "text_refusals",
     "timeline_png",
     "typed_rows",
     "worklist",
@@ -115,6 +122,19 @@ _TYPED = (
     "sex",
 )
 _WHOLE = ("freeze_cycles", "prior_treatments")
+
+
+# --------------------------------------------------------------------------- text
+def printable(text: object) -> str:
+    """``text`` with its hidden characters (controls, zero-width and bidi marks) escaped visibly."""
+    return _escaped(text)
+
+
+def text_refusals(values, multiline: tuple[str, ...] = ()) -> dict[str, str]:
+    """Field → why its text cannot be stored (a control character, not valid UTF-8); see the library's."""
+    from regen.utils.stored_text import text_refusals as refusals
+
+    return refusals(values, multiline=multiline)
 
 
 # --------------------------------------------------------------------------- catalog and field help
@@ -475,7 +495,6 @@ def read_upload(
         column, ...); :class:`UploadTooLarge` past a limit.
     """
     from regen.schema.patients import validate_patients
-    from regen.utils.text import printable
 
     shown = printable(name) if name is not None else str(path)
     try:

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from regen.utils.text import printable
 from regen.web import exports, services
 from regen.web import forecasts as lib
 from regen.web.context import actor, form_data, guard_page, render
@@ -72,7 +71,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
     if upload is None or not name:
         return _files_page(request, "Choose a file to upload.", 400)
     if suffix is None:
-        return _files_page(request, f"{printable(name)}: upload a .csv, .csv.gz or .parquet file.", 400)
+        return _files_page(request, f"{lib.printable(name)}: upload a .csv, .csv.gz or .parquet file.", 400)
     token = secrets.token_urlsafe(16)
     path = Path(request.app.state.staging) / f"{token}{'.csv.gz' if suffix == '.gz' else suffix}"
     data = await upload.read()
@@ -86,7 +85,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
         recorded = await run_in_threadpool(services.import_preview, request.app.state.store, items)
     except lib.RegenError as exc:
         path.unlink(missing_ok=True)
-        message = str(exc) if str(exc).startswith(printable(name)) else f"{printable(name)}: {exc}"
+        message = str(exc) if str(exc).startswith(lib.printable(name)) else f"{lib.printable(name)}: {exc}"
         return _files_page(request, message, 413 if isinstance(exc, lib.UploadTooLarge) else 400)
     request.session["uploads"] = [*request.session.get("uploads", [])[-4:], token]
     return render(
