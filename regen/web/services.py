@@ -203,21 +203,26 @@ def _follow_up_contacts(treated_on: date | None, follow: dict) -> list[dict]:
 _SAME = ("contacted_on", "relieved", "pain_back_on", "front_mm")
 
 
-def _lost_on(contact: dict) -> date | None:
-    """When a contact says pain came back (its pain-back date, else the contact's own when it says so)."""
-    if contact.get("relieved") is False:
-        return contact.get("pain_back_on") or contact["contacted_on"]
-    return None
-
-
 def _conflict(stored: list[dict], new: list[dict]) -> str | None:
-    """Why new follow-up contradicts the recorded contacts of a treatment (None when it does not)."""
-    stored_loss = min((d for d in map(_lost_on, stored) if d is not None), default=None)
-    new_loss = min((d for d in map(_lost_on, new) if d is not None), default=None)
-    if stored_loss is not None and new_loss is not None and stored_loss != new_loss:
-        return f"pain back on {new_loss} here, but on {stored_loss} as recorded"
-    loss = stored_loss or new_loss
-    for contact in [*stored, *new]:
+    """Why new follow-up contradicts the recorded contacts of a treatment (None when it does not).
+
+    A pain-back date is exact; a "pain back" contact without one says only
+    that pain was back by that contact. New follow-up conflicts when it gives
+    another exact pain-back date than the recorded one, an exact date after a
+    contact that already said pain was back, or "still relieved" on or after
+    the day pain came back (either side's).
+    """
+    together = [*stored, *new]
+    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
+    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
+    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
+    if len(exact) > 1:
+        other = sorted(exact - recorded) or sorted(exact)
+        return f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
+    if exact and by and min(exact) > min(by):
+        return f"pain back on {min(exact)}, but already back by {min(by)}"
+    loss = min([*exact, *by], default=None)
+    for contact in together:
         if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
             return f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
     return None

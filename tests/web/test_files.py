@@ -278,3 +278,21 @@ def test_a_reimported_export_adds_the_new_follow_up_of_recorded_treatments(clien
     done = _confirm(client, helpers, review).text
     assert "1 already recorded left out" in done and 'id="conflicts"' in done
     assert len(client.get("/api/v1/treatments/1").json()["contacts"]) == 2  # nothing of it stored
+
+
+def test_new_follow_up_conflicts_only_when_it_contradicts_the_recorded_one():
+    """F2: the rule that decides whether the new follow-up of a recorded treatment is added or listed."""
+    from regen.web.services import _conflict
+
+    def day(n):
+        return date(2026, 1, 1) + timedelta(days=n)
+
+    relieved = {"contacted_on": day(30), "relieved": True, "pain_back_on": None}
+    back_on = {"contacted_on": day(150), "relieved": False, "pain_back_on": day(120)}
+    back_by = {"contacted_on": day(150), "relieved": False, "pain_back_on": None}
+    assert _conflict([relieved], [back_on]) is None
+    assert _conflict([relieved, back_by], [{**back_on, "contacted_on": day(160)}]) is None  # the date, now known
+    assert _conflict([relieved, back_on], [{**back_on, "pain_back_on": day(100)}]).startswith("pain back on")
+    assert "already back by" in _conflict([back_by], [{**back_on, "pain_back_on": day(155), "contacted_on": day(170)}])
+    assert "still relieved on" in _conflict([back_on], [{**relieved, "contacted_on": day(130)}])
+    assert "still relieved on" in _conflict([relieved], [{**back_on, "pain_back_on": day(20)}])
