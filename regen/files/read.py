@@ -37,6 +37,7 @@ import csv
 import io
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
@@ -100,6 +101,7 @@ class _Stream(io.RawIOBase):
         self.quotes = Quotes()
         self.failed: BaseException | None = None
         self.header_line = 1  # the line of the header row (after any blank lines)
+        self.stopped = False  # see stop()
 
     def readable(self) -> bool:
         return True
@@ -155,6 +157,8 @@ class _Stream(io.RawIOBase):
         return self.pending
 
     def readinto(self, buffer) -> int:
+        if self.stopped:
+            return 0
         try:
             data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
         except BaseException as exc:  # pyarrow calls this from C and may not pass an error (or SIGTERM's exit) on
@@ -163,6 +167,22 @@ class _Stream(io.RawIOBase):
         self.pending = self.pending[len(data) :] if self.pending else b""
         buffer[: len(data)] = data
         return len(data)
+
+    def stop(self, refs: int, limit: float = 1.0) -> None:
+        """Wait until pyarrow has let go of this stream (at most ``limit`` seconds); later reads get end-of-file.
+
+        pyarrow's CSV reader reads blocks ahead on a thread of its own, calling
+        :meth:`readinto` from C++ and holding a reference to this stream. That
+        thread may still be reading, or dropping its reference, after the reader
+        is gone (a file refused on its first block); if the interpreter is exiting
+        meanwhile, the thread dies inside C++ and the process aborts ("terminate
+        called without an active exception", exit 134). ``refs`` is the reference
+        count of the stream before pyarrow had it.
+        """
+        self.stopped = True
+        deadline = time.monotonic() + limit
+        while sys.getrefcount(self) > refs and time.monotonic() < deadline:
+            time.sleep(0.001)
 
 
 def _open_bytes(source: str):
@@ -298,8 +318,9 @@ def _csv_batches(source: str, name: str) -> Iterator:
 
     raw = _open_bytes(source)
     stream = _Stream(raw, name)
+    refs = sys.getrefcount(stream)
     ragged: list = []
-    header = None
+    header, reader = None, None
     try:
         header = _header(stream, name)
         reader = pacsv.open_csv(
@@ -337,6 +358,8 @@ def _csv_batches(source: str, name: str) -> Iterator:
             raise stream.failed from None
         raise
     finally:
+        reader = None  # then no pyarrow thread left holding the stream at exit (see _Stream.stop)
+        stream.stop(refs)
         inner = getattr(raw, "fileobj", raw)
         if inner is not getattr(sys.stdin, "buffer", None):
             raw.close()
