@@ -78,11 +78,13 @@ class Cohort:
     ok : Series of bool
         Rows scored without error.
     key : Series of str
-        The patient each row belongs to (``patient_id``, or the row where blank).
+        The patient each row belongs to: an integer per ``patient_id``; each row with a blank
+        ``patient_id`` is a patient of its own (:func:`regen.reporting.worklist.patient_keys`).
     ids : Series of str
         ``patient_id`` as given ('' where absent).
-    has_ids, patients, repeated
-        Whether a ``patient_id`` column exists; unique patients; rows repeating an earlier id.
+    has_ids, patients, repeated, blank_ids
+        Whether a ``patient_id`` column exists; unique patients; rows repeating an earlier id; rows
+        with a blank id (each a patient).
     events : DataFrame
         One row per patient and nerve with a next action and its date:
         ``date``, ``kind`` (``"call"`` / ``"book"``), ``patient``, ``row``.
@@ -97,6 +99,7 @@ class Cohort:
     has_ids: bool
     patients: int
     repeated: int
+    blank_ids: int
     events: object
     work: object
 
@@ -204,7 +207,7 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
     """
     import pandas as pd
 
-    from regen.reporting.worklist import plan_table
+    from regen.reporting.worklist import patient_keys, plan_table
 
     if any(c in table for c in ("error", *_NUMBER_RANGES, *_DATE_COLUMNS)):
         check_scored(table)
@@ -218,8 +221,7 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
         frame[col] = np.where(ok, resolved[col].reindex(frame.index).fillna(""), frame[col] if col in frame else "")
     id_col = id_column(frame)
     ids = frame[id_col].fillna("").astype(str).str.strip() if id_col is not None else pd.Series("", index=frame.index)
-    key = ids.where(ids != "", "\0row " + frame.index.astype(str))
-    given = ids[ids != ""]
+    key = pd.Series(patient_keys(ids), index=frame.index)  # a blank patient_id: a patient of its own
     dated = work[(work["due_date"] != "") & (work["check"] == "") & (work["error"] == "")]
     events = pd.DataFrame(
         {
@@ -236,7 +238,8 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
         ids=ids,
         has_ids=id_col is not None,
         patients=int(key.nunique()),
-        repeated=int(given.duplicated().sum()),
+        repeated=int(key[ids != ""].duplicated().sum()),
+        blank_ids=int((ids == "").sum()) if id_col is not None else 0,
         events=events.reset_index(drop=True),
         work=work,
     )

@@ -39,3 +39,22 @@ def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_pat
     bad = tmp_path / "bad.csv"
     assert res.stderr.startswith(f"Error: {bad}: data record 2, column {column}: {value!r} {reason} (or blank); ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_each_row_without_a_patient_id_is_a_patient_of_its_own(tmp_path, cli):
+    src = tmp_path / "in.csv"
+    src.write_text("patient_id,nerve\n,SLGN\n,SLGN\n,SLGN\nA,SLGN\nA,GON\n")
+    assert cli("score", src, "-o", tmp_path / "s.csv").exit_code == 0
+    res = cli("report", tmp_path / "s.csv", "-o", tmp_path / "r.html", "--list-patients")
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r.html").read_text()
+    assert "4 patients (by <code>patient_id</code>; 1 row repeats an earlier id; 3 rows have no id, each" in page
+
+
+def test_patient_ids_that_differ_after_a_nul_are_two_patients():
+    from regen.reporting.report_tables import prepare
+
+    table = pd.DataFrame({"patient_id": ["P\0a", "P\0b", ""], "nerve": ["SLGN"] * 3})
+    cohort = prepare(table)
+    assert (cohort.patients, cohort.repeated, cohort.blank_ids) == (3, 0, 1)
+    assert len(cohort.work) == 3  # one worklist row per patient and nerve
