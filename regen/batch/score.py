@@ -58,7 +58,9 @@ def predict_chunk(chunk, scoring) -> dict:
     from regen.model.prediction import predict_batch
     from regen.schema.patients import validate_patients
 
-    batch = validate_patients(TextColumns(chunk.text), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header)
+    batch = validate_patients(
+        TextColumns(chunk.text, chunk.table), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header
+    )
     pred = predict_batch(scoring.model, batch, scoring.plan)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")

@@ -455,10 +455,25 @@ _SAMPLE_ROWS = 1024
 
 
 class TextColumns(Mapping):
-    """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
+    """The text columns of a chunk as numpy object arrays, converted only when the schema asks.
 
-    def __init__(self, table) -> None:
-        self.table, self.cache = table, {}
+    ``typed``: the chunk as stored (:attr:`Chunk.table`). A timestamp or date
+    column of a Parquet file is read as its calendar day in its own time zone
+    (``YYYY-MM-DD``), as a typed date in a DataFrame is (:func:`regen.score_frame`).
+    """
+
+    def __init__(self, table, typed=None) -> None:
+        self.table, self.typed, self.cache = table, typed, {}
+
+    def _column(self, name: str):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        typed = self.typed.column(name) if self.typed is not None and name in self.typed.column_names else None
+        if typed is not None and pa.types.is_timestamp(typed.type):
+            local = pc.local_timestamp(typed) if typed.type.tz else typed
+            return pc.fill_null(pc.cast(pc.cast(pc.floor_temporal(local, unit="day"), pa.date32()), pa.string()), "")
+        return pc.fill_null(self.table.column(name), "")
 
     def __getitem__(self, name: str):
         import numpy as np
@@ -467,7 +482,7 @@ class TextColumns(Mapping):
         if name not in self.cache:
             if name not in self.table.column_names:
                 raise KeyError(name)
-            column = pc.fill_null(self.table.column(name), "")
+            column = self._column(name)
             sample = column.slice(0, _SAMPLE_ROWS)
             if len(sample) == _SAMPLE_ROWS and pc.count_distinct(sample).as_py() > _SAMPLE_ROWS // 2:
                 self.cache[name] = column.to_numpy()  # mostly distinct (ids): an encoding would not pay

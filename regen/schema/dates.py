@@ -35,7 +35,8 @@ __all__ = ["MAX_DAYS_AFTER", "WRITTEN_DATES", "YEARS", "date_texts", "parse_date
 #: Accepted years (inclusive).
 YEARS = (1970, 2100)
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?")
+#: A timestamp at 00:00, with or without its UTC offset (``+0100``, ``+01:00``, ``Z``): the date of that day.
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 _LOW = np.datetime64(f"{YEARS[0]:04d}-01-01", "D")
 _HIGH = np.datetime64(f"{YEARS[1]:04d}-12-31", "D")
 #: The most days after a date that regen adds to it (a predicted day is at most this; ``MAX_DAY`` of the model).
@@ -56,9 +57,12 @@ def parse_date(text: object, written: bool = False) -> np.datetime64:
 
     ``written``: a date regen wrote (in :data:`WRITTEN_DATES`), not one it reads in :data:`YEARS`.
 
-    A timestamp at midnight (``2026-03-14 00:00:00``, ``2026-03-14T00:00``),
-    the form in which many hospital systems export a date, is that date; any
-    other time of day is refused (the day would be a guess).
+    A timestamp at midnight (``2026-03-14 00:00:00``, ``2026-03-14T00:00``,
+    also with its UTC offset: ``2026-03-14 00:00:00+0100``), the form in which
+    many hospital systems export a date, is that date; any other time of day
+    written as text is refused (the day would be a guess). Typed timestamps
+    (a DataFrame's, a Parquet column's) are taken at their calendar day in
+    their own time zone.
 
     Raises
     ------
