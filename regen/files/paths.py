@@ -13,7 +13,11 @@ import stat
 
 from regen.errors import UsageError
 
-__all__ = ["TABLE_SUFFIXES", "PathClashError", "check_paths", "output_kind"]
+__all__ = ["SPECIAL_FOLDERS", "TABLE_SUFFIXES", "PathClashError", "check_folder", "check_paths", "output_kind"]
+
+#: Folders of devices and kernel files: no regen output is created in them (an existing device, e.g.
+#: ``/dev/null``, is written through where a command allows it).
+SPECIAL_FOLDERS = ("/dev", "/proc", "/sys")
 
 
 class PathClashError(UsageError):
@@ -90,8 +94,33 @@ def _stream_is(fd: int, path: str) -> bool:
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
 
 
+def _special(folder: str) -> str | None:
+    """The special folder (:data:`SPECIAL_FOLDERS`) that ``folder`` is or is in, else None (links followed)."""
+    real = os.path.realpath(folder)
+    return next((f for f in SPECIAL_FOLDERS if real == f or real.startswith(f + os.sep)), None)
+
+
+def check_folder(option: str, folder: str | os.PathLike) -> None:
+    """Refuse a folder of outputs that is a folder of devices or kernel files (``/dev``, ``/proc``, ``/sys``).
+
+    Raises
+    ------
+    PathClashError
+    """
+    special = _special(os.fspath(folder))
+    if special is not None:
+        raise PathClashError(
+            f"{option}: {folder} is (in) {special}, a folder of devices or system files; name another folder"
+        )
+
+
 def check_paths(
-    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
+    outputs: dict,
+    inputs: tuple = (),
+    stdout_ok: bool = False,
+    suffix: str | None = None,
+    table: bool = False,
+    regular: bool = False,
 ) -> None:
     """Refuse output paths that collide with an input, with each other, or are not writable files.
 
@@ -108,6 +137,11 @@ def check_paths(
     table : bool
         The outputs are tables: an extension other than :data:`TABLE_SUFFIXES`
         (``.xlsx``, ``.json``, ...) is refused rather than filled with CSV text.
+    regular : bool
+        The outputs must be regular files (an output with files beside it, such
+        as a model and its card): an existing device, pipe or socket
+        (``/dev/stdout``, ``/dev/null``) is refused. Otherwise one is written through.
+        A new file in a folder of devices (:data:`SPECIAL_FOLDERS`) is always refused.
 
     Raises
     ------
@@ -128,6 +162,20 @@ def check_paths(
             raise PathClashError(
                 f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
                 f"{extension}; name the file accordingly"
+            )
+        try:
+            mode = os.stat(path).st_mode if path != "-" else None
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            if regular:
+                raise PathClashError(
+                    f"{option}: {path} is not a regular file (a device, a pipe or a socket); name a file"
+                )
+        elif path != "-" and (special := _special(os.path.dirname(os.path.abspath(path)))) is not None:
+            raise PathClashError(
+                f"{option}: {path} would be a new file in {special}, a folder of devices or system files; "
+                "write it elsewhere"
             )
         parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
