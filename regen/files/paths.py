@@ -100,6 +100,14 @@ def _special(folder: str) -> str | None:
     return next((f for f in SPECIAL_FOLDERS if real == f or real.startswith(f + os.sep)), None)
 
 
+def _read_only(folder: str) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def check_folder(option: str, folder: str | os.PathLike) -> None:
     """Refuse a folder of outputs that is a folder of devices or kernel files (``/dev``, ``/proc``, ``/sys``).
 
@@ -179,7 +187,8 @@ def check_paths(
             )
         parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
-            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
+            why = "a read-only file system" if _read_only(parent) else "permission denied"
+            raise PathClashError(f"{option}: cannot write {path}: {parent} is not writable ({why})")
         if parent and os.path.exists(parent) and not os.path.isdir(parent):
             raise PathClashError(f"{option}: {parent} is not a directory")
         if parent and not os.path.exists(parent):
