@@ -589,6 +589,10 @@ def read_bundle(path: str | os.PathLike) -> dict:
     """
     path = Path(path)
     if not path.is_file():
+        if path.is_dir():
+            raise ModelFileError(f"model file {str(path)!r} is a folder, not a regular file")
+        if path.exists():  # a FIFO, /dev/zero, /dev/urandom: read, it would never end
+            raise ModelFileError(f"model file {str(path)!r} is not a regular file (a device, a pipe or a socket)")
         raise ModelFileError(f"model file {str(path)!r} does not exist")
     if path.stat().st_size > MAX_BYTES:
         raise ModelFileError(f"model file {str(path)!r} is larger than {MAX_BYTES} bytes")
