@@ -24,7 +24,7 @@ from regen.files.encode import csv_header, encode_csv
 from regen.files.paths import check_paths, output_kind
 from regen.files.read import TextColumns
 from regen.files.write import Outputs, write_table
-from regen.utils.text import plural, printable
+from regen.utils.text import plural, printable, quoted
 
 __all__ = ["batch_notes", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
@@ -438,7 +438,7 @@ def summary_lines(summary: dict) -> list[str]:
         example = summary.get("duplicate_example")
         lines.append(
             f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
-            + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else "")
+            + (f", e.g. {quoted(example[0])} again on row {example[1]}" if example else "")
         )
     notes = []
     if summary.get("mapped"):

@@ -43,7 +43,7 @@ from regen.schema.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMN
 from regen.schema.dates import YEARS, date_texts, parse_date, years_outside
 from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers
 from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, to_bool, to_float
-from regen.utils.text import clip, printable
+from regen.utils.text import clip, quoted
 
 __all__ = [
     "ALLOW_ANY_NERVE",
@@ -486,11 +486,11 @@ def check_headers(names: list) -> HeaderMatch:
     if "nerve" not in match.columns:
         raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + delimiter_hint(names))
     if match.unread:
-        renames = [f"{printable(header)!r} -> {column!r}" for header, column in match.unread.items()]
+        renames = [f"{quoted(header)} -> {column!r}" for header, column in match.unread.items()]
         if len(renames) == 1:
             header, column = next(iter(match.unread.items()))
             raise DataFileError(
-                f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
+                f"column {quoted(header)} is not read but looks like {column!r}, which the file "
                 f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
                 "unit and coding, see 'regen columns') or remove it"
             )
