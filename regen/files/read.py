@@ -6,7 +6,8 @@ CSV (any name; gzip-compressed input is recognised by its content, so
 
 - every CSV cell is the exact text that was in the file (no type inference,
   no ``NA`` guessing, spaces kept); quoted commas, quotes and newlines are
-  values; a UTF-8 byte order mark is dropped; blank lines are skipped;
+  values; a UTF-8 byte order mark is dropped (one: a second one, or a
+  header cell starting with one, refuses the file); blank lines are skipped;
 - rows are numbered as **data records**: row 1 is the first record after the
   header, blank lines do not count, a record with a quoted newline counts once;
 - the file is refused, in one :class:`~regen.errors.DataFileError` line, when
@@ -255,6 +256,17 @@ def _header(stream: _Stream, name: str) -> list[str]:
         raise DataFileError(f"{name}: the file is empty (no header row)")
     stream.pending = bom + stream.pending[lead:] if lead > len(bom) else stream.pending  # the header comes first
     stream.header_line = lines + 1
+    marked = [i for i, cell in enumerate(header) if cell.startswith("\ufeff")]
+    if marked:  # a second byte order mark (a file saved twice with a BOM), or one inside the header
+        where = (
+            "the file starts with two UTF-8 byte order marks"
+            if marked[0] == 0
+            else f"column {marked[0] + 1} of the header starts with a UTF-8 byte order mark"
+        )
+        raise DataFileError(
+            f"{name}: {where} (U+FEFF); regen drops one at the start of the file "
+            "only: save the file again as UTF-8 (with or without one mark)"
+        )
     _check_width(len(header), name)
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:

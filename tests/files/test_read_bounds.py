@@ -71,3 +71,21 @@ def test_a_file_with_blank_lines_before_its_header_scores_its_rows(cli, tmp_path
     res = cli("score", src, "-o", "-")
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[1].startswith("007,GON,")  # the id stays text (the header was read as such)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xef\xbb\xbf\xef\xbb\xbfnerve\nSLGN\n", "in.csv: the file starts with two UTF-8 byte order marks (U+FEFF)"),
+        (b"nerve,\xef\xbb\xbfage\nSLGN,64\n", "in.csv: column 2 of the header starts with a UTF-8 byte order mark"),
+    ],
+)
+def test_a_second_byte_order_mark_refuses_the_file(tmp_path, cli, monkeypatch, data, message):
+    """F27: two BOMs gave an output header starting with U+FEFF."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_bytes(data)
+    res = cli("score", "in.csv", "-o", "o.csv")
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbfnerve\nSLGN\n")
+    assert cli("score", "in.csv", "-o", "o.csv").exit_code == 0
+    assert (tmp_path / "o.csv").read_bytes().startswith(b"nerve,")
