@@ -13,7 +13,15 @@ import stat
 
 from regen.errors import UsageError
 
-__all__ = ["SPECIAL_FOLDERS", "TABLE_SUFFIXES", "PathClashError", "check_folder", "check_paths", "output_kind"]
+__all__ = [
+    "SPECIAL_FOLDERS",
+    "TABLE_SUFFIXES",
+    "PathClashError",
+    "check_folder",
+    "check_paths",
+    "output_kind",
+    "shares_stderr",
+]
 
 #: Folders of devices and kernel files: no regen output is created in them (an existing device, e.g.
 #: ``/dev/null``, is written through where a command allows it).
@@ -79,6 +87,22 @@ def _same_output(a: str, b: str) -> bool:
         return False
     null = _identity(os.devnull)
     return null is None or one[:2] != null[:2]
+
+
+def shares_stderr() -> bool:
+    """Whether ``sys.stdout`` writes into the same pipe or file as ``sys.stderr`` (``2>&1``).
+
+    A terminal is not counted: a person reading both sees messages and rows apart.
+    Streams without a file descriptor (a test runner's) never share one.
+    """
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+        one, two = os.fstat(fd), os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return False
+    return (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino) and not os.isatty(fd)
 
 
 def _stream_is(fd: int, path: str) -> bool:
