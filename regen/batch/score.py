@@ -327,6 +327,7 @@ def score_file(
     """
     import time
 
+    from regen.errors import DataFileError
     from regen.files.read import CHUNK_ROWS, BlankTail, iter_chunks, without_blank_tail
     from regen.model.model import resolve_model
     from regen.model.prediction import prepare_scoring
@@ -342,9 +343,12 @@ def score_file(
         (without_blank_tail(iter_chunks(path, chunksize or CHUNK_ROWS), tail) for path in sources), sources, starts
     )
     first = next(chunks)
-    scoring = prepare_scoring(
-        first.table.column_names, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap
-    )
+    try:
+        scoring = prepare_scoring(
+            first.table.column_names, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap
+        )
+    except DataFileError as exc:  # the header refused: name the file
+        raise DataFileError(f"{'stdin' if sources[0] == '-' else sources[0]}: {exc}") from None
     chunks = itertools.chain([first], chunks)
     kind, summary = output_kind(target), _Summary()
     with Outputs() as outputs, engine if engine is not None else contextlib.nullcontext():

@@ -47,8 +47,9 @@ import numpy as np
 
 from regen.errors import DataFileError
 from regen.files.quotes import Quotes, quote_error
-from regen.schema.headers import delimiter_hint
+from regen.schema.headers import delimiter_hint, title_hint
 from regen.utils.parsing import CodedText
+from regen.utils.text import quoted
 
 __all__ = [
     "CHUNK_ROWS",
@@ -268,10 +269,17 @@ def _header(stream: _Stream, name: str) -> list[str]:
             "only: save the file again as UTF-8 (with or without one mark)"
         )
     _check_width(len(header), name)
+    nul = next((i for i, cell in enumerate(header) if "\0" in cell), None)
+    if nul is not None:
+        raise DataFileError(
+            f"{name}: column {nul + 1} of the header (line {stream.header_line}) holds a NUL character "
+            f"({quoted(header[nul][:40])}); is this a text CSV file? save it again as UTF-8 CSV"
+        )
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:
         raise DataFileError(
             f"{name}: column names repeat ({', '.join(map(repr, repeated))}); each column must appear once"
+            + title_hint(header, stream.header_line)
         )
     return header
 
@@ -292,11 +300,17 @@ def _arrow_error(
         record = f"data record {row.number - 1}" if row.number else "a record"
         if header_line > 1:
             record += f" (after the header on line {header_line})"
-        hint = delimiter_hint(header or [])
+        title = title_hint(header or [], header_line)
+        if not title and row.number == 2 and row.expected_columns == 1 < row.actual_columns:
+            title = (
+                f" (line {header_line}, read as the header, has fewer fields than the first record: a title? remove it)"
+            )
+        hint = delimiter_hint(header or []) or title
         cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
         return DataFileError(
             f"{name}: {record} has {row.actual_columns} fields but the header has "
-            f"{row.expected_columns} ({cause}); fix that row, the file was refused"
+            f"{row.expected_columns} ({cause}); "
+            + ("the file was refused" if title and hint == title else "fix that row, the file was refused")
         )
     detail = str(exc).strip().splitlines()[-1]
     if "straddl" in detail or "Empty CSV file or block" in detail:

@@ -41,7 +41,7 @@ from regen.catalog.nerves import first_indication, resolve_indication, resolve_n
 from regen.errors import DataFileError, InputError
 from regen.schema.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.schema.dates import YEARS, date_texts, parse_date, years_outside
-from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers
+from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers, title_hint
 from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, to_bool, to_float
 from regen.utils.text import clip, quoted
 
@@ -484,7 +484,8 @@ def check_headers(names: list) -> HeaderMatch:
         )
     match = match_headers(names, INPUT_COLUMNS)
     if "nerve" not in match.columns:
-        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + delimiter_hint(names))
+        hint = delimiter_hint(names) or title_hint(names)
+        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + hint)
     if match.unread:
         renames = [f"{quoted(header)} -> {column!r}" for header, column in match.unread.items()]
         if len(renames) == 1:

@@ -89,3 +89,36 @@ def test_a_second_byte_order_mark_refuses_the_file(tmp_path, cli, monkeypatch, d
     (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbfnerve\nSLGN\n")
     assert cli("score", "in.csv", "-o", "o.csv").exit_code == 0
     assert (tmp_path / "o.csv").read_bytes().startswith(b"nerve,")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "# Clinic export\npatient_id,nerve\nP1,SLGN\n",
+            "in.csv: data record 1 has 2 fields but the header has 1 (line 1, '# Clinic export', looks like a "
+            "title line above the header: remove it); the file was refused",
+        ),
+        (
+            "sep=,\npatient_id,nerve\nP1,SLGN\n",
+            "in.csv: the column 'nerve' is required (e.g. genicular_superolateral) (the line read as the header, "
+            "'sep=,', looks like a title line above the header: remove it)",
+        ),
+        (
+            "Report generated,,\npatient_id,nerve,age\nP1,SLGN,64\n",
+            "in.csv: column names repeat (''); each column must appear once (line 1, 'Report generated,,', looks "
+            "like a title line above the header: remove it)",
+        ),
+        (
+            "patient_id,ner\0ve\nP1,SLGN\n",
+            "in.csv: column 2 of the header (line 1) holds a NUL character ('ner\\x00ve'); is this a text CSV file?",
+        ),
+    ],
+    ids=["comment", "sep=", "title with commas", "NUL"],
+)
+def test_a_line_above_the_header_is_named_with_its_file(tmp_path, cli, monkeypatch, text, message):
+    """F20: lines above the header gave messages that named neither the file nor the cause."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text(text)
+    res = cli("score", "in.csv", "-o", "o.csv")
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
