@@ -104,6 +104,7 @@ class _Stream(io.RawIOBase):
         self.failed: BaseException | None = None
         self.header_line = 1  # the line of the header row (after any blank lines)
         self.stopped = False  # see stop()
+        self.run, self.long_line = 0, None  # bytes since the last line break; the first line over _BLOCK
 
     def readable(self) -> bool:
         return True
@@ -148,6 +149,11 @@ class _Stream(io.RawIOBase):
                 f"line {self.quotes.open_line} opens a cell that runs to the end of the file, so "
                 "every record after it would be read into that cell); the file was refused"
             )
+        if self.long_line is None:  # a line longer than a block can only run on from earlier blocks
+            first = data.find(b"\n")
+            if max(self.run + (len(data) if first < 0 else first), 0) > _BLOCK:
+                self.long_line = self.lines
+            self.run = self.run + len(data) if first < 0 else len(data) - data.rfind(b"\n") - 1
         self.offset += len(data)
         self.lines += data.count(b"\n")
         self.eof = final
@@ -293,7 +299,7 @@ def _check_width(count: int, name: str) -> None:
 
 
 def _arrow_error(
-    exc: Exception, name: str, ragged: list, header: list | None = None, header_line: int = 1
+    exc: Exception, name: str, ragged: list, header: list | None = None, header_line: int = 1, long_line=None
 ) -> DataFileError:
     if ragged:
         row = ragged[0]
@@ -314,7 +320,8 @@ def _arrow_error(
         )
     detail = str(exc).strip().splitlines()[-1]
     if "straddl" in detail or "Empty CSV file or block" in detail:
-        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB; regen reads records up to that size"
+        where = f" from line {long_line:,}" if long_line else ""
+        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB{where}; regen reads records up to that size"
     return DataFileError(f"{name}: not a readable CSV ({detail})")
 
 
@@ -368,7 +375,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
+                raise _arrow_error(exc, name, ragged, header, stream.header_line, stream.long_line) from None
             if batch.num_rows:
                 last = batch
                 yield batch
@@ -378,7 +385,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
     except pa.ArrowInvalid as exc:
         if stream.failed is not None:
             raise stream.failed from None
-        raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
+        raise _arrow_error(exc, name, ragged, header, stream.header_line, stream.long_line) from None
     except Exception as exc:  # pyarrow may report an error raised under it (SIGTERM's exit) as its own
         if stream.failed is not None and exc is not stream.failed:
             raise stream.failed from None

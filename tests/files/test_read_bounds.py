@@ -122,3 +122,15 @@ def test_a_line_above_the_header_is_named_with_its_file(tmp_path, cli, monkeypat
     (tmp_path / "in.csv").write_text(text)
     res = cli("score", "in.csv", "-o", "o.csv")
     assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_line_over_the_record_limit_is_named_by_its_line(tmp_path, cli, source):
+    """F22: a line or field over 1 MiB was refused with no line number."""
+    text = "patient_id,nerve,note\n" + "P,SLGN,x\n" * 5 + "P,SLGN," + "y" * (3 << 20) + "\n" + "P,SLGN,x\n" * 3
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    args = ("-", "-o", tmp_path / "o.csv") if source == "stdin" else (src, "-o", tmp_path / "o.csv")
+    res = cli("score", *args, input=text if source == "stdin" else None)
+    assert res.exit_code == 1
+    assert "a line or a field longer than 1 MiB from line 7; regen reads records up to that size" in res.stderr
