@@ -58,10 +58,11 @@ def test_no_command_writes_over_one_of_its_inputs(command, cli, clinic_fits, sco
     copy_scored = tmp_path / "scored.csv"
     copy_scored.write_bytes(scored_csv.read_bytes())
     names = {"outcomes": outcomes, "model": copy_model, "scored": copy_scored}
-    if command[0] == "fit":  # the model's card is the input here
-        names["model"] = outcomes.with_suffix(".json")
-        card_clash = outcomes.with_suffix(".md")
-        card_clash.write_text("not a card")
+    if command[0] == "fit":  # the model's card is the input here (a copy: the shared fits' own card stays)
+        outcomes = tmp_path / "outcomes.csv"
+        outcomes.write_bytes(clinic_fits["a"][0].read_bytes())
+        names["outcomes"], names["model"] = outcomes, outcomes.with_suffix(".json")
+        outcomes.with_suffix(".md").write_text("not a card")
     args = [a.format(**names) for a in command]
     before = {p: p.read_bytes() for p in (copy_model, copy_scored, outcomes)}
     res = cli(*args)
