@@ -12,16 +12,20 @@ from datetime import date
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
+from regen.errors import InputError
 from regen.store.audit import now_utc, record
 from regen.store.schema import contacts, forecasts, patients, treatments, valid_id
 
 __all__ = [
     "PLAN_COLUMNS",
     "TREATMENT_FIELDS",
+    "Conflict",
     "add_contact",
     "add_forecast",
     "add_treatment",
+    "check_new_treatment",
     "contacts_of",
     "current_forecasts",
     "find_patient",
@@ -59,6 +63,22 @@ TREATMENT_FIELDS = (
     "allow_any_nerve",
 )
 _CONTACT_FIELDS = ("contacted_on", "relieved", "pain_back_on", "front_mm", "note")
+
+
+class Conflict(InputError):
+    """A write that would record something already recorded (HTTP 409).
+
+    Parameters
+    ----------
+    message : str
+        ``"field: why"``, naming the form's field and the recorded treatment.
+    existing_id : int or None
+        The recorded treatment it conflicts with.
+    """
+
+    def __init__(self, message: str, existing_id: int | None = None) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
 
 
 def find_patient(conn: Connection, clinic_id: str) -> int | None:
@@ -113,18 +133,92 @@ def next_cycle(conn: Connection, patient_id: int, nerve: str) -> int:
     return (last or 0) + 1
 
 
+def _cycle_text(row: dict) -> str:
+    return (
+        f"treatment {row['id']} (cycle {row['cycle']} of {row['nerve']}, treated on {row['treated_on'] or 'no date'})"
+    )
+
+
+def check_new_treatment(conn: Connection, patient_id: int, values: dict, previous_id: int | None = None) -> None:
+    """Refuse a treatment that would make the patient's cycles of a nerve wrong.
+
+    Cycles are numbered by date: a new treatment of a nerve is dated after
+    every recorded cycle of that nerve for this patient (and after the cycle
+    it retreats). The same nerve treated on the same day is already recorded
+    (a double click, a form then the API): a :class:`Conflict` naming it. A
+    cycle retreated once is not retreated again (its successor is named).
+
+    Raises
+    ------
+    Conflict
+        If the same nerve is recorded on that day, or ``previous_id`` already
+        has a retreatment.
+    InputError
+        If the treatment is dated on or before the cycle it retreats, or
+        before a recorded cycle of the nerve.
+    """
+    day = values.get("treated_on")
+    if previous_id is not None:
+        previous = get_treatment(conn, previous_id)
+        successor = conn.execute(select(treatments).where(treatments.c.previous_id == previous_id)).mappings().first()
+        if successor is not None:
+            raise Conflict(
+                f"previous_id: {_cycle_text(previous)} was already retreated: {_cycle_text(dict(successor))}",
+                successor["id"],
+            )
+        if day is not None and previous["treated_on"] is not None and day <= previous["treated_on"]:
+            raise InputError(f"treated_on: {day} is not after the cycle it retreats, {_cycle_text(previous)}")
+    same_nerve = conn.execute(
+        select(treatments)
+        .where(and_(treatments.c.patient_id == patient_id, treatments.c.nerve == values["nerve"]))
+        .order_by(treatments.c.cycle)
+    ).mappings()
+    for row in map(dict, same_nerve):
+        if day is not None and row["treated_on"] == day:
+            raise Conflict(
+                f"treated_on: this patient's {row['nerve']} treated on {day} is already recorded as {_cycle_text(row)}",
+                row["id"],
+            )
+        if day is not None and row["treated_on"] is not None and day < row["treated_on"]:
+            raise InputError(
+                f"treated_on: {day} is before {_cycle_text(row)}; cycles are numbered by date, enter them in order"
+            )
+
+
 def add_treatment(conn: Connection, patient_id: int, values: dict, actor: str, previous_id: int | None = None) -> int:
-    """Insert a treatment (cycle = the next of this patient and nerve); return its id."""
+    """Insert a treatment (cycle = the next of this patient and nerve); return its id.
+
+    The treatment is checked first (:func:`check_new_treatment`); a
+    concurrent writer that recorded the same cycle or retreatment meanwhile
+    makes the database's unique constraints refuse it, as a :class:`Conflict`.
+
+    Raises
+    ------
+    Conflict, InputError
+        See :func:`check_new_treatment`.
+    """
     unknown = set(values) - set(TREATMENT_FIELDS)
     if unknown:
         raise ValueError(f"unknown treatment field(s): {', '.join(sorted(unknown))}")
+    check_new_treatment(conn, patient_id, values, previous_id)
     cycle = next_cycle(conn, patient_id, values["nerve"])
     row = {**{k: values.get(k) for k in TREATMENT_FIELDS}, "allow_any_nerve": bool(values.get("allow_any_nerve"))}
-    new = conn.execute(
-        insert(treatments).values(
-            **row, patient_id=patient_id, cycle=cycle, previous_id=previous_id, created_at=now_utc(), created_by=actor
+    try:  # the transaction is rolled back by the caller's block when this raises
+        new = conn.execute(
+            insert(treatments).values(
+                **row,
+                patient_id=patient_id,
+                cycle=cycle,
+                previous_id=previous_id,
+                created_at=now_utc(),
+                created_by=actor,
+            )
         )
-    )
+    except IntegrityError:
+        raise Conflict(
+            f"treated_on: cycle {cycle} of {values['nerve']} for this patient (or the retreatment of treatment "
+            f"{previous_id}) was recorded meanwhile by another user; reload and check before entering it again"
+        ) from None
     tid = new.inserted_primary_key[0]
     record(
         conn,

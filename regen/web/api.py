@@ -200,6 +200,11 @@ def create_treatment(request: Request, body: TreatmentIn):
         )
     try:
         tid = services.create_treatment(request.app.state.store, request.state.api_user, body.patient_id, typed)
+    except records.Conflict as exc:
+        return JSONResponse(
+            {"error": str(exc), "fields": lib.field_errors(str(exc)), "treatment_id": exc.existing_id},
+            status_code=409,
+        )
     except lib.InputError as exc:
         return _refused(str(exc))
     return _treatment_json(request, tid)

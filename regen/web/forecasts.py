@@ -225,7 +225,7 @@ def load_stored_model(version: str, bundle_json: str | None):
 def _field_names() -> str:
     from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
 
-    names = sorted({*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, "allow_any_nerve"}, key=len, reverse=True)
+    names = sorted({*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, "allow_any_nerve", "previous_id"}, key=len, reverse=True)
     return "|".join(re.escape(n) for n in names)
 
 

@@ -194,6 +194,30 @@ def test_retreated_opens_the_next_cycle_with_the_history(client, new_treatment, 
     assert "cycle 1" in both and "cycle 2" in both and "R-1" in both
 
 
+def test_a_retreatment_is_dated_after_its_cycle_made_once_and_of_a_known_cycle(client, new_treatment, helpers):
+    """A retreatment dated before its cycle, a second retreatment of one cycle, an unknown previous_id: refused,
+    nothing stored (was: accepted, cycles 3, 4, 5 of one retreatment, or a standalone treatment)."""
+    first = new_treatment(client, patient_id="R-2", treated_on=helpers.days_ago(300)).headers["location"]
+    first_id = first.split("?")[0].rsplit("/", 1)[1]
+
+    def retreat(previous_id, days):
+        data = {"csrf_token": helpers.token(client), "previous_id": previous_id, "nerve": "SLGN", "age": "64"}
+        return client.post("/treatments", data={**data, "treated_on": helpers.days_ago(days)}, follow_redirects=False)
+
+    before = retreat(first_id, 301)
+    assert before.status_code == 400 and "is not after the cycle it retreats" in before.text
+    assert f"treatment {first_id} (cycle 1 of genicular_superolateral" in before.text
+    assert retreat(first_id, 100).status_code == 303
+    again = retreat(first_id, 50)
+    assert again.status_code == 409 and "was already retreated" in again.text
+    for unknown in ("999999", "-3", "99999999999999999999999", "abc"):
+        assert retreat(unknown, 50).status_code == 404, unknown
+    patient = client.get("/api/v1/treatments/" + first_id).json()["patient_id"]
+    page = client.get(f"/patients/{patient}").text
+    assert "cycle 2" in page and "cycle 3" not in page
+    assert client.get("/patients?q=").text.count("R-2") == 1
+
+
 def test_the_worklist_lists_and_drops(client, new_treatment, helpers):
     treatment = new_treatment(client, patient_id="W-1").headers["location"].split("?")[0]
     overdue = client.get("/worklist").text
@@ -324,11 +348,11 @@ def test_ids_beyond_the_database_range_are_404(client, helpers, ident):
     body = {"contacted_on": helpers.days_ago(1), "relieved": True}
     headers = {"x-csrf-token": token}
     assert client.post(f"/api/v1/treatments/{ident}/contacts", json=body, headers=headers).status_code == 404
-    assert client.get(f"/treatments/new?previous={ident}").status_code == 200  # an unknown cycle: a new form
+    assert client.get(f"/treatments/new?previous={ident}").status_code == 404  # an unknown cycle
     created = client.post(
         "/treatments", data={"csrf_token": token, "nerve": "SLGN", "previous_id": ident}, follow_redirects=False
     )
-    assert created.status_code in (303, 400)
+    assert created.status_code == 404
 
 
 def test_hidden_characters_in_identifiers_and_notes_are_shown_escaped(client, new_treatment, helpers):
