@@ -245,6 +245,11 @@ def _import_plan(conn, model, item: dict) -> dict:
         if t["nerve"] == values["nerve"] and t["treated_on"] == values["treated_on"]
     ]
     if not existing:
+        if patient is not None:
+            try:
+                records.check_new_treatment(conn, patient, values)
+            except lib.InputError as exc:
+                return {"status": "conflict", "contacts": [], "message": f"not imported: {exc}"}
         return {"status": "new", "contacts": planned}
     treatment = records.get_treatment(conn, existing[-1]["id"])
     stored = records.contacts_of(conn, treatment["id"])
@@ -295,6 +300,15 @@ def import_preview(store, items: list[dict]) -> list[dict]:
     return out
 
 
+def by_date(items: list[dict]) -> list[dict]:
+    """The rows of an upload in treatment-date order (rows without a date last; file order among equals).
+
+    Cycles are numbered by date, so a file listing a patient's later cycle
+    first still makes the earlier treatment cycle 1.
+    """
+    return sorted(items, key=lambda item: item["treatment"]["treated_on"] or date.max)
+
+
 def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     """Store the valid rows of an upload (patients, treatments, follow-up as contacts, forecasts) at once.
 
@@ -307,6 +321,9 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     history the library refuses) is left out and listed in ``conflicts``.
 
     Follow-up days become contacts only where the row has a treatment date.
+    Rows are stored in treatment-date order (:func:`by_date`), so cycles are
+    numbered by date whatever the file's order; a row dated before a cycle
+    already recorded for its patient and nerve is a conflict.
 
     Returns
     -------
@@ -318,7 +335,7 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     created, skipped, updated, added, conflicts = 0, 0, 0, 0, []
     with store.write() as conn:
         _, model = active_model(conn)
-        for item in items:
+        for item in by_date(items):
             plan = _import_plan(conn, model, item)
             if plan["status"] == "unchanged":
                 skipped += 1

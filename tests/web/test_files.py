@@ -317,3 +317,31 @@ def test_new_follow_up_conflicts_only_when_it_contradicts_the_recorded_one():
     assert "already back by" in _conflict([back_by], [{**back_on, "pain_back_on": day(155), "contacted_on": day(170)}])
     assert "still relieved on" in _conflict([back_on], [{**relieved, "contacted_on": day(130)}])
     assert "still relieved on" in _conflict([relieved], [{**back_on, "pain_back_on": day(20)}])
+
+
+def test_the_same_treatment_entered_twice_is_refused_and_import_numbers_cycles_by_date(
+    client, new_treatment, helpers, tmp_path
+):
+    """A double click, or the form then the API, with one patient, nerve and date: 409 naming the recorded treatment
+    (was: cycle 2 on the same day); an import listing a later cycle first numbers the cycles by date."""
+    first = new_treatment(client, patient_id="D-1", treated_on=_ago(200))
+    assert first.status_code == 303
+    tid = first.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    again = new_treatment(client, patient_id="D-1", treated_on=_ago(200))
+    assert again.status_code == 409 and f"already recorded as treatment {tid} (cycle 1" in again.text
+    body = {"patient_id": "D-1", "nerve": "SLGN", "treated_on": _ago(200), "age": 64}
+    api = client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": helpers.token(client)})
+    assert api.status_code == 409 and api.json()["treatment_id"] == int(tid)
+    assert "already recorded as treatment" in api.json()["fields"]["treated_on"]
+    earlier = new_treatment(client, patient_id="D-1", treated_on=_ago(250))
+    assert earlier.status_code == 400 and "cycles are numbered by date" in earlier.text
+    path = tmp_path / "order.csv"
+    path.write_text(f"patient_id,nerve,treated_on\nO-1,SLGN,{_ago(100)}\nO-1,SLGN,{_ago(300)}\nD-1,SLGN,{_ago(220)}\n")
+    review = _upload(client, helpers, path).text
+    done = _confirm(client, helpers, review).text
+    assert "2 treatments imported" in done, done
+    assert re.search(r"not imported: treated_on: " + _ago(220) + " is before treatment", done), done
+    cycles = {
+        (t["treated_on"], t["cycle"]) for t in (client.get(f"/api/v1/treatments/{i}").json() for i in range(2, 4))
+    }
+    assert cycles == {(_ago(300), 1), (_ago(100), 2)}
