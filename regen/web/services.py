@@ -301,12 +301,23 @@ def import_preview(store, items: list[dict]) -> list[dict]:
 
 
 def by_date(items: list[dict]) -> list[dict]:
-    """The rows of an upload in treatment-date order (rows without a date last; file order among equals).
+    """The rows of an upload, each patient's rows of a nerve in treatment-date order (undated last).
+
+    Other rows keep their place in the file.
 
     Cycles are numbered by date, so a file listing a patient's later cycle
     first still makes the earlier treatment cycle 1.
     """
-    return sorted(items, key=lambda item: item["treatment"]["treated_on"] or date.max)
+    groups: dict[tuple, list[int]] = {}
+    for at, item in enumerate(items):
+        if item["clinic_id"]:
+            groups.setdefault((item["clinic_id"], item["treatment"]["nerve"]), []).append(at)
+    out = list(items)
+    for places in groups.values():  # a patient's rows of one nerve take their places in date order
+        dated = sorted((items[at] for at in places), key=lambda item: item["treatment"]["treated_on"] or date.max)
+        for at, item in zip(places, dated, strict=True):
+            out[at] = item
+    return out
 
 
 def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
