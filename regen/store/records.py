@@ -26,6 +26,7 @@ __all__ = [
     "add_forecast",
     "add_treatment",
     "check_new_treatment",
+    "contact_conflict",
     "contacts_of",
     "current_forecasts",
     "find_patient",
@@ -291,6 +292,47 @@ def add_contact(conn: Connection, treatment_id: int, values: dict, actor: str) -
         {"treatment": treatment_id, "fields": sorted(k for k, v in values.items() if v is not None)},
     )
     return cid
+
+
+def contact_conflict(stored: list[dict], new: list[dict]) -> tuple[str, str] | None:
+    """Why new contacts contradict themselves or the recorded ones: ``(form field, message)``, or None.
+
+    The one rule of the contact form, the API and re-import. A pain-back
+    date is exact; a "pain back" contact without one says only that pain was
+    back by that contact. Refused: a pain-back date after the contact that
+    reports it; "still relieved" and "pain back" on the same day; another
+    exact pain-back date than the recorded one (earlier or later); an exact
+    date after a contact that already said pain was back; "still relieved"
+    on or after the day pain came back (either side's).
+
+    Parameters
+    ----------
+    stored, new : list of dict
+        Contacts (``contacted_on``, ``relieved``, ``pain_back_on``): the
+        recorded ones and those to add.
+    """
+    for c in new:
+        back = c.get("pain_back_on")
+        if back is not None and back > c["contacted_on"]:
+            return "pain_back_on", f"pain back on {back} is after the contact on {c['contacted_on']} that reports it"
+    together = [*stored, *new]
+    yes = {c["contacted_on"] for c in together if c.get("relieved") is True}
+    no = {c["contacted_on"] for c in together if c.get("relieved") is False}
+    if yes & no:
+        return "relieved", f"still relieved and pain back both on {min(yes & no)}: one answer per day"
+    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
+    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
+    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
+    if len(exact) > 1:
+        other = sorted(exact - recorded) or sorted(exact)
+        return "pain_back_on", f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
+    if exact and by and min(exact) > min(by):
+        return "pain_back_on", f"pain back on {min(exact)}, but already back by {min(by)}"
+    loss = min([*exact, *by], default=None)
+    for contact in together:
+        if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
+            return "relieved", f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
+    return None
 
 
 def contacts_of(conn: Connection, treatment_id: int) -> list[dict]:

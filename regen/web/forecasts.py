@@ -52,6 +52,7 @@ __all__ = [
     "UploadTooLarge",
     "catalog_choices",
     "check_treatment",
+    "contact_field_errors",
     "embedded_card",
     "embedded_version",
     "field_errors",
@@ -225,8 +226,26 @@ def load_stored_model(version: str, bundle_json: str | None):
 def _field_names() -> str:
     from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
 
-    names = sorted({*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, "allow_any_nerve", "previous_id"}, key=len, reverse=True)
+    names = sorted(
+        {*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, *CONTACT_FIELDS, "allow_any_nerve", "previous_id"}, key=len, reverse=True
+    )
     return "|".join(re.escape(n) for n in names)
+
+
+def contact_field_errors(message: str) -> dict[str, str]:
+    """A refused contact's message per contact form field (``contacted_on``, ``relieved``, ``pain_back_on``, ...).
+
+    The library names its follow-up columns (``relief_lost_on``,
+    ``relieved_at_last_contact``, ``last_contact_on``); the form has other
+    names: each column is named as the form's field, in the key and in the
+    text. ``""`` holds the whole message, for the form's general box.
+    """
+    for field, column in CONTACT_FIELDS.items():
+        if field != column:
+            message = re.sub(rf"\b{column}\b", field, message)
+    out = {k: v for k, v in field_errors(message).items() if k in CONTACT_FIELDS}
+    out[""] = message
+    return out
 
 
 def field_errors(message: str) -> dict[str, str]:

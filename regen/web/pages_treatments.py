@@ -204,9 +204,7 @@ async def record_contact(request: Request, treatment_id: int, form: dict = Depen
                 services.record_contact, request.app.state.store, actor(request), treatment_id, values
             )
         except lib.InputError as exc:
-            by_column = lib.field_errors(str(exc))
-            errors = {field: by_column[col] for field, col in lib.CONTACT_FIELDS.items() if col in by_column}
-            errors[""] = "; ".join(f"{k}: {v}" for k, v in by_column.items()) if by_column else str(exc)
+            errors = lib.contact_field_errors(str(exc))
     if errors:
         return _treatment_page(request, treatment_id, typed, errors, status=400)
     return RedirectResponse(f"/treatments/{treatment_id}?saved=1", status_code=303)

@@ -114,11 +114,16 @@ def record_contact(store, actor: str, treatment_id: int, contact: dict) -> int:
     NotFound
         If the treatment does not exist.
     InputError
-        If the library refuses the follow-up it implies (nothing is stored).
+        If the contact contradicts itself or the recorded contacts
+        (``"field: why"``, see :func:`regen.store.records.contact_conflict`),
+        or the library refuses the follow-up it implies (nothing is stored).
     """
     with store.write() as conn:
         if records.get_treatment(conn, treatment_id) is None:
             raise NotFound(treatment_id)
+        found = records.contact_conflict(records.contacts_of(conn, treatment_id), [contact])
+        if found is not None:
+            raise lib.InputError(f"{found[0]}: {found[1]}")
         _, model = active_model(conn)
         _forecast_and_store(conn, model, treatment_id, extra_contact={**contact, "id": None})
         return records.add_contact(conn, treatment_id, contact, actor)
@@ -204,28 +209,9 @@ _SAME = ("contacted_on", "relieved", "pain_back_on", "front_mm")
 
 
 def _conflict(stored: list[dict], new: list[dict]) -> str | None:
-    """Why new follow-up contradicts the recorded contacts of a treatment (None when it does not).
-
-    A pain-back date is exact; a "pain back" contact without one says only
-    that pain was back by that contact. New follow-up conflicts when it gives
-    another exact pain-back date than the recorded one, an exact date after a
-    contact that already said pain was back, or "still relieved" on or after
-    the day pain came back (either side's).
-    """
-    together = [*stored, *new]
-    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
-    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
-    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
-    if len(exact) > 1:
-        other = sorted(exact - recorded) or sorted(exact)
-        return f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
-    if exact and by and min(exact) > min(by):
-        return f"pain back on {min(exact)}, but already back by {min(by)}"
-    loss = min([*exact, *by], default=None)
-    for contact in together:
-        if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
-            return f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
-    return None
+    """Why new follow-up contradicts the recorded contacts (:func:`regen.store.records.contact_conflict`)."""
+    found = records.contact_conflict(stored, new)
+    return None if found is None else found[1]
 
 
 def _import_plan(conn, model, item: dict) -> dict:

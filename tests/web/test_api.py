@@ -90,7 +90,8 @@ def test_contact_refusals(client):
         json={"contacted_on": _ago(1), "relieved": False, "pain_back_on": _ago(20)},
     )
     assert conflict.status_code == 422
-    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in conflict.json()["error"]
+    assert f"relieved: still relieved on {_ago(2)}, after pain came back on {_ago(20)}" in conflict.json()["error"]
+    assert conflict.json()["fields"] == {"relieved": f"still relieved on {_ago(2)}, after pain came back on {_ago(20)}"}
     assert client.post("/api/v1/treatments/999/contacts", json={"contacted_on": _ago(1)}).status_code == 404
 
 

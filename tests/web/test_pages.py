@@ -143,7 +143,7 @@ def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment
     _contact(client, helpers, treatment, relieved="yes")
     page = _contact(client, helpers, treatment, relieved="no", pain_back_on=helpers.days_ago(30))
     assert page.status_code == 400
-    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in page.text
+    assert f"still relieved and pain back both on {date.today()}: one answer per day" in page.text
     assert f'value="{helpers.days_ago(30)}"' in page.text  # what was typed is kept
     assert client.get(treatment).text.count("pain back</td>") == 0
 
@@ -162,6 +162,42 @@ def test_contact_form_messages(client, new_treatment, helpers, fields, message):
     treatment = new_treatment(client).headers["location"].split("?")[0]
     page = _contact(client, helpers, treatment, **fields)
     assert page.status_code == 400 and message in page.text
+
+
+def test_contacts_that_contradict_themselves_or_the_recorded_ones_are_refused_naming_the_forms_fields(
+    client, new_treatment, helpers
+):
+    """Pain back after the contact that reports it, an earlier pain-back date than the recorded one, still relieved
+    and pain back on one day: refused (form 400, API 422) with the form's field names, nothing stored."""
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    tid = treatment.rsplit("/", 1)[1]
+    later = _contact(
+        client, helpers, treatment, contacted_on=helpers.days_ago(20), relieved="no", pain_back_on=helpers.days_ago(10)
+    )
+    assert later.status_code == 400 and 'field bad"><label for="c-back"' in later.text
+    assert f"pain back on {helpers.days_ago(10)} is after the contact on {helpers.days_ago(20)}" in later.text
+    assert (
+        _contact(
+            client,
+            helpers,
+            treatment,
+            contacted_on=helpers.days_ago(20),
+            relieved="no",
+            pain_back_on=helpers.days_ago(25),
+        ).status_code
+        == 303
+    )
+    headers = {"x-csrf-token": helpers.token(client)}
+    body = {"contacted_on": helpers.days_ago(5), "relieved": False, "pain_back_on": helpers.days_ago(40)}
+    earlier = client.post(f"/api/v1/treatments/{tid}/contacts", json=body, headers=headers)
+    assert earlier.status_code == 422, earlier.text
+    assert earlier.json()["fields"]["pain_back_on"].startswith(f"pain back on {helpers.days_ago(40)} here, but on")
+    same_day = _contact(client, helpers, treatment, contacted_on=helpers.days_ago(20), relieved="yes")
+    assert same_day.status_code == 400 and 'id="err-relieved"' in same_day.text
+    assert f"still relieved and pain back both on {helpers.days_ago(20)}" in same_day.text
+    for page in (later.text, same_day.text, earlier.text):
+        assert "relieved_at_last_contact" not in page and "relief_lost_on" not in page
+    assert len(client.get(f"/api/v1/treatments/{tid}").json()["contacts"]) == 1
 
 
 def test_a_tinel_front_updates_the_forecast(client, new_treatment, helpers):
