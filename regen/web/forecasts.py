@@ -431,15 +431,24 @@ def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_b
     """The whole table as text, read chunk by chunk and refused as soon as it passes a limit.
 
     Rows are counted as the reader yields them (empty ones too), so at most
-    one chunk more than the limit is ever held, whatever the file's compression.
+    one chunk more than the limit is ever held, whatever the file's compression;
+    the reader also counts the bytes it reads once decompressed (blank lines
+    it skips too) and checks a Parquet file's footer (rows, decompressed
+    sizes) and its values (1 MiB at most, as a CSV record) before holding them.
     """
     import pyarrow as pa
 
-    from regen.files.read import BlankTail, iter_chunks, without_blank_tail
+    from regen.files.read import BlankTail, TableTooLarge, iter_chunks, without_blank_tail
+
+    def read():
+        try:  # bytes read once decompressed (blank lines too) and a Parquet footer's sizes: refused before held
+            yield from iter_chunks(path, max_bytes=max_text_bytes, max_rows=max_rows)
+        except TableTooLarge as exc:
+            raise UploadTooLarge(f"{exc}; the server imports at most that per file: split the file") from None
 
     def counted():
         rows = held = 0
-        for chunk in iter_chunks(path):
+        for chunk in read():
             rows += chunk.text.num_rows
             held += chunk.text.nbytes
             if max_rows is not None and rows > max_rows:

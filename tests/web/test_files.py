@@ -345,3 +345,43 @@ def test_the_same_treatment_entered_twice_is_refused_and_import_numbers_cycles_b
         (t["treated_on"], t["cycle"]) for t in (client.get(f"/api/v1/treatments/{i}").json() for i in range(2, 4))
     }
     assert cycles == {(_ago(300), 1), (_ago(100), 2)}
+
+
+def test_a_parquet_upload_is_bounded_by_its_footer_before_its_values_are_read(make_client, helpers, tmp_path):
+    """A few-KB Parquet file of long strings (6 columns of one 190 MB value drove the server to 4.2 GB) is refused by
+    its footer's decompressed sizes and rows; a value over 1 MiB is refused as a CSV line over 1 MiB is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    long = tmp_path / "long.parquet"
+    value = "x" * (8 * 2**20)
+    pq.write_table(pa.table({f"c{i}": [value] for i in range(5)} | {"nerve": ["SLGN"]}), long, compression="zstd")
+    assert long.stat().st_size < 100_000
+    small = make_client(max_upload_text_bytes=20 * 2**20)
+    refused = _upload(small, helpers, long, content_type="application/octet-stream")
+    assert refused.status_code == 413 and "more than 20 MB of data once decompressed" in refused.text
+    cell = tmp_path / "cell.parquet"
+    pq.write_table(pa.table({"nerve": ["SLGN", "SLGN"], "note": ["ok", "y" * (2**20 + 1)]}), cell)
+    client = make_client()
+    page = _upload(client, helpers, cell, content_type="application/octet-stream")
+    assert page.status_code == 400 and "regen reads values up to 1 MiB" in page.text and "&#39;note&#39;" in page.text
+    rows = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"nerve": ["SLGN"] * 11}), rows)
+    few = make_client(max_upload_rows=10)
+    assert _upload(few, helpers, rows, content_type="application/octet-stream").status_code == 413
+    for made in (small, client, few):
+        assert not list(Path(made.app.state.staging).glob("*"))
+
+
+def test_blank_lines_of_a_gzip_upload_count_toward_the_text_limit(make_client, helpers, tmp_path):
+    """~20 GB of blank lines in a small .csv.gz took 132 s of CPU and was accepted: the bytes the reader skips
+    count toward max_upload_text_bytes, so it is refused (413) once past it."""
+    import gzip
+
+    blank = tmp_path / "blank.csv.gz"
+    blank.write_bytes(gzip.compress(b"nerve\nSLGN\n" + b"\n" * (12 * 2**20), compresslevel=1))
+    client = make_client(max_upload_text_bytes=4 * 2**20)
+    page = _upload(client, helpers, blank)
+    assert page.status_code == 413 and "once decompressed (blank lines count too)" in page.text, page.text[-800:]
+    fits = make_client(max_upload_text_bytes=16 * 2**20)
+    assert _upload(fits, helpers, blank).status_code == 200
