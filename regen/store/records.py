@@ -19,6 +19,8 @@ from regen.store.audit import now_utc, record
 from regen.store.schema import contacts, forecasts, patients, treatments, valid_id
 
 __all__ = [
+    "MAX_CLINIC_ID",
+    "MAX_PRIOR_CYCLES",
     "PLAN_COLUMNS",
     "TREATMENT_FIELDS",
     "Conflict",
@@ -26,6 +28,7 @@ __all__ = [
     "add_forecast",
     "add_treatment",
     "check_new_treatment",
+    "clinic_id_refusal",
     "contact_conflict",
     "contacts_of",
     "current_forecasts",
@@ -40,6 +43,7 @@ __all__ = [
     "next_cycle",
     "patient_for",
     "plan_values",
+    "prior_cycles_refusal",
     "treatments_of",
     "worklist_rows",
 ]
@@ -66,6 +70,43 @@ TREATMENT_FIELDS = (
 _CONTACT_FIELDS = ("contacted_on", "relieved", "pain_back_on", "front_mm", "note")
 
 
+#: The longest clinic patient identifier stored (characters, after trimming spaces).
+MAX_CLINIC_ID = 64
+#: The most earlier cycles a treatment's ``prior_relief_days`` lists: 25 values of up to 7 characters
+#: (``3649.99``, the library's limit written as stored) with their ``;`` fit the 200 characters of the column.
+MAX_PRIOR_CYCLES = 25
+
+
+def clinic_id_refusal(clinic_id: object) -> str | None:
+    """Why a clinic patient identifier cannot be stored (``"patient_id: ..."``), or None.
+
+    The identifier is trimmed first; at most :data:`MAX_CLINIC_ID` characters
+    (``regen score`` echoes any identifier; a stored one is a key the pages
+    show and search, bounded like the clinic systems' record numbers).
+    """
+    text = str(clinic_id or "").strip()
+    if len(text) > MAX_CLINIC_ID:
+        return f"patient_id: {text[:12]!r}... is {len(text):,} characters long; at most {MAX_CLINIC_ID}"
+    return None
+
+
+def prior_cycles_refusal(days: object) -> str | None:
+    """Why a ``prior_relief_days`` list cannot be stored (``"prior_relief_days: ..."``), or None.
+
+    At most :data:`MAX_PRIOR_CYCLES` earlier cycles (a ``;``-separated text, or a
+    sequence of numbers where NaN pads and is not counted).
+    """
+    if days is None or (isinstance(days, float) and days != days):
+        return None
+    if isinstance(days, str):
+        count = len([d for d in days.split(";") if d.strip()])
+    else:  # a sequence of numbers, padded with NaN (as the library's list columns are)
+        count = sum(1 for d in days if d is not None and d == d)
+    if count > MAX_PRIOR_CYCLES:
+        return f"prior_relief_days: {count:,} earlier cycles given; at most {MAX_PRIOR_CYCLES}"
+    return None
+
+
 class Conflict(InputError):
     """A write that would record something already recorded (HTTP 409).
 
@@ -88,7 +129,16 @@ def find_patient(conn: Connection, clinic_id: str) -> int | None:
 
 
 def patient_for(conn: Connection, clinic_id: str | None, actor: str) -> int:
-    """The patient with this clinic identifier, created when new (a blank identifier: a new patient)."""
+    """The patient with this clinic identifier, created when new (a blank identifier: a new patient).
+
+    Raises
+    ------
+    InputError
+        If the identifier is longer than :data:`MAX_CLINIC_ID` characters.
+    """
+    refused = clinic_id_refusal(clinic_id)
+    if refused:
+        raise InputError(refused)
     clinic_id = (clinic_id or "").strip() or None
     if clinic_id is not None:
         found = find_patient(conn, clinic_id)
@@ -201,6 +251,9 @@ def add_treatment(conn: Connection, patient_id: int, values: dict, actor: str, p
     unknown = set(values) - set(TREATMENT_FIELDS)
     if unknown:
         raise ValueError(f"unknown treatment field(s): {', '.join(sorted(unknown))}")
+    refused = prior_cycles_refusal(values.get("prior_relief_days"))
+    if refused:
+        raise InputError(refused)
     check_new_treatment(conn, patient_id, values, previous_id)
     cycle = next_cycle(conn, patient_id, values["nerve"])
     row = {**{k: values.get(k) for k in TREATMENT_FIELDS}, "allow_any_nerve": bool(values.get("allow_any_nerve"))}

@@ -277,8 +277,16 @@ def check_treatment(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """
     from regen.model.prediction import patient_columns
     from regen.schema.patients import validate_patients
+    from regen.store.records import clinic_id_refusal, prior_cycles_refusal
 
     columns = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if not _blank(v)}
+    refused = [
+        m
+        for m in (clinic_id_refusal(columns.get("patient_id")), prior_cycles_refusal(columns.get("prior_relief_days")))
+        if m
+    ]
+    if refused:
+        return {}, field_errors("; ".join(refused))
     columns.pop("patient_id", None)  # never passed on: it does not change a forecast
     if "nerve" not in columns:
         return {}, {"nerve": "nerve is required (e.g. genicular_superolateral or an alias such as SLGN)"}
@@ -467,6 +475,19 @@ def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_b
     return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
 
 
+def _storage_refusals(cols) -> list[str]:
+    """Per row, why the store would refuse it ('' when it would not): an over-long patient_id, too many cycles."""
+    from regen.store.records import clinic_id_refusal, prior_cycles_refusal
+
+    ids = cols["patient_id"]
+    prior = cols.get("prior_relief_days")
+    out = []
+    for i in range(len(ids)):
+        found = [clinic_id_refusal(ids[i]), prior_cycles_refusal(prior[i]) if prior is not None else None]
+        out.append("; ".join(m for m in found if m))
+    return out
+
+
 def _after_today(cols, today: date):
     """Per row, what is dated after ``today`` ('' when nothing): the check of ``regen report`` / worklist.
 
@@ -536,6 +557,9 @@ def read_upload(
     scored = regen.score_frame(frame, model)
     batch = validate_patients(frame)
     found = [str(e) for e in scored["error"].tolist()]
+    for i, message in enumerate(_storage_refusals(batch.columns)):
+        if message:
+            found[i] = f"{found[i]}; {message}" if found[i] else message
     for i, check in enumerate(_after_today(batch.columns, date.today())):
         if check and not found[i]:
             found[i] = f"a date after today ({check}): check the row"
