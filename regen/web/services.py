@@ -269,21 +269,82 @@ def _describe(contact: dict) -> str:
     return f"contact on {contact['contacted_on']}"
 
 
-def import_preview(store, items: list[dict]) -> list[dict]:
-    """What importing each valid row would do, for the check page (nothing is written).
+class _DryRun(Exception):
+    """Raised to roll back the import a preview ran."""
 
-    One ``{"row", "patient_id", "status", "message"}`` per row that is already
-    recorded (``unchanged``, ``follow-up`` or ``conflict``; see :func:`import_rows`);
-    new treatments are not listed.
+
+def import_preview(store, items: list[dict]) -> list[dict]:
+    """What importing each valid row will do, for the check page (nothing is kept).
+
+    The import itself runs (:func:`import_rows`' own steps, without making
+    forecasts) in a transaction that is rolled back, so the page says what
+    the import will do, rows of one treatment repeated in the file and rows
+    out of date order included. One ``{"row", "patient_id", "status",
+    "message"}`` per row that does not simply add a new treatment
+    (``unchanged``, ``follow-up`` or ``conflict``); covariates of a recorded
+    treatment that differ in the file are named (they are left as stored).
     """
-    out = []
-    with store.read() as conn:
-        _, model = active_model(conn)
-        for item in items:
-            plan = _import_plan(conn, model, item)
-            if plan["status"] != "new":
-                out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
-    return out
+    out: list[dict] = []
+    try:
+        with store.write() as conn:
+            _, model = active_model(conn)
+            for item, plan in _import(conn, model, "preview", items, forecast=False):
+                if plan["status"] != "new":
+                    out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
+            raise _DryRun
+    except _DryRun:
+        pass
+    return sorted(out, key=lambda r: r["row"])
+
+
+#: Treatment columns compared when a row names a recorded treatment (nerve and date make it the same one).
+_COMPARED = tuple(k for k in records.TREATMENT_FIELDS if k not in ("nerve", "treated_on", "allow_any_nerve"))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "blank" if value is None else str(value)
+
+
+def _differing(conn, treatment_id: int, values: dict) -> str:
+    """The covariates a file row gives other than the recorded treatment's (``""`` when none): left as stored."""
+    stored = records.get_treatment(conn, treatment_id)
+    said = [
+        f"{k} differs: stored {_shown(stored[k])}, file {_shown(values[k])}"
+        for k in _COMPARED
+        if values.get(k) is not None and stored.get(k) != values[k]
+    ]
+    return f"; {', '.join(said)} — left as stored" if said else ""
+
+
+def _import(conn, model, actor: str, items: list[dict], forecast: bool = True):
+    """Store the rows in date order (see :func:`import_rows`); yield ``(item, plan)`` per row as it is done."""
+    made: dict[int, int] = {}  # treatment id -> the file's row that created it
+    for item in by_date(items):
+        plan = _import_plan(conn, model, item)
+        if plan.get("treatment_id") in made:  # a treatment this file makes: say so, not "already recorded"
+            plan["message"] = plan["message"].replace(
+                "already recorded", f"same treatment as row {made[plan['treatment_id']]} of this file", 1
+            )
+        if plan["status"] in ("unchanged", "follow-up"):
+            plan["message"] += _differing(conn, plan["treatment_id"], item["treatment"])
+        if plan["status"] in ("unchanged", "conflict"):
+            yield item, plan
+            continue
+        if plan["status"] == "new":
+            patient_id = records.patient_for(conn, item["clinic_id"], actor)
+            treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+            made[treatment_id] = item["row"]
+        else:
+            treatment_id = plan["treatment_id"]
+        for contact in plan["contacts"]:
+            records.add_contact(conn, treatment_id, contact, actor)
+        if forecast:
+            _forecast_and_store(conn, model, treatment_id)
+        yield item, {**plan, "treatment_id": treatment_id}
 
 
 def by_date(items: list[dict]) -> list[dict]:
@@ -332,25 +393,16 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     created, skipped, updated, added, conflicts = 0, 0, 0, 0, []
     with store.write() as conn:
         _, model = active_model(conn)
-        for item in by_date(items):
-            plan = _import_plan(conn, model, item)
+        for item, plan in _import(conn, model, actor, items):
             if plan["status"] == "unchanged":
                 skipped += 1
-                continue
-            if plan["status"] == "conflict":
+            elif plan["status"] == "conflict":
                 conflicts.append({"row": item["row"], "patient_id": item["clinic_id"], "error": plan["message"]})
-                continue
-            if plan["status"] == "new":
-                patient_id = records.patient_for(conn, item["clinic_id"], actor)
-                treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+            elif plan["status"] == "new":
                 created += 1
             else:
-                treatment_id = plan["treatment_id"]
                 updated += 1
-            for contact in plan["contacts"]:
-                records.add_contact(conn, treatment_id, contact, actor)
-                added += plan["status"] == "follow-up"
-            _forecast_and_store(conn, model, treatment_id)
+                added += len(plan["contacts"])
         record(
             conn,
             actor,

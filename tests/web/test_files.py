@@ -385,3 +385,31 @@ def test_blank_lines_of_a_gzip_upload_count_toward_the_text_limit(make_client, h
     assert page.status_code == 413 and "once decompressed (blank lines count too)" in page.text, page.text[-800:]
     fits = make_client(max_upload_text_bytes=16 * 2**20)
     assert _upload(fits, helpers, blank).status_code == 200
+
+
+def test_the_check_page_says_what_the_import_will_do(client, helpers, tmp_path):
+    """Rows of one treatment repeated in a file were all 'new' on the check page, and changed covariates of a
+    recorded treatment read 'nothing new': the page now says what the import does, row by row."""
+    header = "patient_id,nerve,treated_on,age,last_contact_on,relieved_at_last_contact,relief_lost_on\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + f"REC,SLGN,{_ago(100)},50,{_ago(90)},yes,\n")
+    assert "1 treatment imported" in _confirm(client, helpers, _upload(client, helpers, first).text).text
+    again = tmp_path / "again.csv"
+    again.write_text(
+        header
+        + f"REC,SLGN,{_ago(100)},99,{_ago(90)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(190)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(190)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(120)},no,{_ago(150)}\n"
+    )
+    review = _upload(client, helpers, again).text
+    listed = dict(re.findall(r'<tr class="[\w-]+"><td>(\d+)</td><td>\w+</td><td>([^<]*)</td></tr>', review))
+    assert (
+        listed["1"] == "already recorded, nothing new: left as it is; age differs: stored 50, file 99 — left as stored"
+    )
+    assert listed["3"] == "same treatment as row 2 of this file, nothing new: left as it is"
+    assert listed["4"].startswith("same treatment as row 2 of this file: new follow-up added (pain back on ")
+    assert "2" not in listed  # a new treatment
+    done = _confirm(client, helpers, review).text
+    assert "1 treatment imported" in done and "1 already recorded given new follow-up" in done
+    assert client.get("/api/v1/worklist").json()["treatments"] == 2
