@@ -30,9 +30,11 @@ Library calls made here:
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 from datetime import date
@@ -204,7 +206,8 @@ def embedded_card() -> str:
 def load_stored_model(version: str, bundle_json: str | None):
     """A loaded model: the embedded default (no bundle) or a stored model file, cached by version.
 
-    The bundle is written to a private cache file and read through
+    The bundle is written to a private cache file (mode 0600, in a 0700
+    folder removed when the process exits) and read through
     :func:`regen.load_model`, so a stored model is checked like any model file.
     """
     with _MODELS_LOCK:
@@ -214,9 +217,14 @@ def load_stored_model(version: str, bundle_json: str | None):
             model = regen.load_model()
         else:
             if not _MODEL_DIR:
-                _MODEL_DIR.append(Path(tempfile.mkdtemp(prefix="regen-serve-models-")))
+                folder = Path(tempfile.mkdtemp(prefix="regen-serve-models-"))  # mode 0700
+                os.chmod(folder, 0o700)
+                atexit.register(shutil.rmtree, folder, True)  # removed when the server exits
+                _MODEL_DIR.append(folder)
             path = _MODEL_DIR[0] / (hashlib.sha256(bundle_json.encode()).hexdigest()[:16] + ".json")
-            path.write_text(bundle_json, encoding="utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(bundle_json)
             model = regen.load_model(path)
         _MODELS[version] = model
         return model

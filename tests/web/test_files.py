@@ -413,3 +413,47 @@ def test_the_check_page_says_what_the_import_will_do(client, helpers, tmp_path):
     done = _confirm(client, helpers, review).text
     assert "1 treatment imported" in done and "1 already recorded given new follow-up" in done
     assert client.get("/api/v1/worklist").json()["treatments"] == 2
+
+
+def test_staged_uploads_and_model_files_do_not_outlive_their_use(make_client, helpers, clinic_export, tmp_path):
+    """Staged uploads stayed in /tmp/regen-uploads-* until the server stopped (the session keeps 5 tokens) and those
+    of a killed server forever; /tmp/regen-serve-models-* files were 0644 and never removed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from regen.web import forecasts
+    from regen.web.app import STAGED_MAX_AGE_S, remove_stale_staging
+
+    client = make_client()
+    staging = Path(client.app.state.staging)
+    assert staging.name.startswith(f"regen-uploads-{os.getpid()}-")
+    path = clinic_export(n=3)
+    for _ in range(7):
+        assert _upload(client, helpers, path).status_code == 200
+    assert len(list(staging.glob("*"))) == 5  # the two evicted tokens' files are gone
+    old = next(iter(staging.glob("*")))
+    os.utime(old, (time.time() - STAGED_MAX_AGE_S - 60,) * 2)
+    _upload(client, helpers, path)
+    assert not old.exists() and len(list(staging.glob("*"))) <= 5  # expired: removed (and the oldest evicted)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = tmp_path / f"regen-uploads-{int(dead.stdout)}-abc"
+    legacy = tmp_path / "regen-uploads-xyz"
+    running = tmp_path / f"regen-uploads-{os.getpid()}-def"
+    for folder in (gone, legacy, running):
+        folder.mkdir()
+        (folder / "t.csv").write_text("patient data")
+    os.utime(legacy, (time.time() - STAGED_MAX_AGE_S - 60,) * 2)
+    assert sorted(remove_stale_staging(str(tmp_path))) == sorted([gone, legacy])
+    assert running.exists() and not gone.exists()
+    code = (
+        "from regen.web import forecasts; import regen, json, sys\n"
+        "m = regen.load_model(); path = regen.utils.resources.model_path('default.json')\n"
+        "forecasts.load_stored_model('x@1', path.read_text())\n"
+        "d = forecasts._MODEL_DIR[0]; f = next(d.iterdir())\n"
+        "print(d, oct(d.stat().st_mode & 0o777), oct(f.stat().st_mode & 0o777))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1:] == ["0o700", "0o600"] and not Path(out[0]).exists()  # removed at exit
+    assert forecasts is not None
