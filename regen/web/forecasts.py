@@ -25,7 +25,10 @@ Library calls made here:
 - text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
   shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
 - dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
-- bounded reading of uploads: :func:`regen.files.read.iter_chunks` and :func:`regen.files.read.without_blank_tail`.
+- bounded reading of uploads: :func:`regen.files.read.iter_chunks` (``max_bytes``, ``max_rows``; refusing with
+  :class:`regen.files.read.TableTooLarge`) and :func:`regen.files.read.without_blank_tail`;
+- what the store can hold: :func:`regen.store.records.clinic_id_refusal` and
+  :func:`regen.store.records.prior_cycles_refusal` (checked on the form, the API and each import row).
 """
 
 from __future__ import annotations
