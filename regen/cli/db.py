@@ -59,8 +59,10 @@ def backup_command(
     _need_store()
     from regen.errors import RegenError
     from regen.store import backup, open_store
+    from regen.store.backup import refuse_in_memory
 
     try:
+        refuse_in_memory(db)
         store = open_store(db, migrate=False)
         written = backup(store.engine, path)
     except RegenError as exc:

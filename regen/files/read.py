@@ -53,10 +53,12 @@ from regen.utils.text import quoted
 
 __all__ = [
     "CHUNK_ROWS",
+    "MAX_CELL_BYTES",
     "MAX_COLUMNS",
     "MAX_WHOLE_BYTES",
     "BlankTail",
     "Chunk",
+    "TableTooLarge",
     "TextColumns",
     "is_parquet",
     "iter_chunks",
@@ -68,6 +70,16 @@ CHUNK_ROWS = 50_000
 #: The widest file read (every column is passed through; memory grows with the width).
 MAX_COLUMNS = 10_000
 _BLOCK = 1 << 20
+#: The longest value a Parquet cell may hold: what a CSV record may be (a longer CSV line is refused).
+MAX_CELL_BYTES = _BLOCK
+#: Rows decoded at a time from a Parquet file (each checked for over-long values before it is kept).
+_PARQUET_BATCH = 4096
+
+
+class TableTooLarge(DataFileError):
+    """A table holds more rows or more data (once decompressed) than the caller accepts."""
+
+
 #: The most read while looking for the end of the header row (then the file is refused).
 _MAX_HEADER_BYTES = 4 << 20
 
@@ -105,6 +117,7 @@ class _Stream(io.RawIOBase):
         self.header_line = 1  # the line of the header row (after any blank lines)
         self.stopped = False  # see stop()
         self.run, self.long_line = 0, None  # bytes since the last line break; the first line over _BLOCK
+        self.max_bytes: int | None = None  # refuse past this many bytes read (decompressed), blank lines too
 
     def readable(self) -> bool:
         return True
@@ -125,6 +138,12 @@ class _Stream(io.RawIOBase):
             self._check(data, final=False)
             return data
         self._check(data, final=not data)
+        if self.max_bytes is not None and self.offset > self.max_bytes:
+            self.failed = TableTooLarge(
+                f"{self.name}: more than {self.max_bytes / 2**20:,.0f} MB of text once decompressed "
+                "(blank lines count too)"
+            )
+            raise self.failed
         return data
 
     def _check(self, data: bytes, final: bool) -> None:
@@ -345,13 +364,14 @@ def _finish(stream: _Stream, name: str) -> None:
         )
 
 
-def _csv_batches(source: str, name: str) -> Iterator:
+def _csv_batches(source: str, name: str, max_bytes: int | None = None) -> Iterator:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     raw = _open_bytes(source)
     stream = _Stream(raw, name)
     refs = sys.getrefcount(stream)
+    stream.max_bytes = max_bytes
     ragged: list = []
     header, reader = None, None
     try:
@@ -399,7 +419,40 @@ def _csv_batches(source: str, name: str) -> Iterator:
             inner.close()
 
 
-def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
+def _check_parquet_size(metadata, name: str, max_bytes: int | None, max_rows: int | None) -> None:
+    """Refuse a Parquet file by its footer, before any value is read: rows, and text once decompressed."""
+    if max_rows is not None and metadata.num_rows > max_rows:
+        raise TableTooLarge(f"{name}: {metadata.num_rows:,} rows (more than {max_rows:,})")
+    if max_bytes is None:
+        return
+    total = 0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        total += max(
+            group.total_byte_size, sum(group.column(c).total_uncompressed_size for c in range(group.num_columns))
+        )
+        if total > max_bytes:
+            raise TableTooLarge(f"{name}: more than {max_bytes / 2**20:,.0f} MB of data once decompressed")
+
+
+def _check_cells(batch, name: str) -> None:
+    """Refuse a text or binary cell longer than a CSV record may be (:data:`MAX_CELL_BYTES`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if pa.types.is_string(field.type) or pa.types.is_binary(field.type) or pa.types.is_large_string(field.type):
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is not None and longest > MAX_CELL_BYTES:
+                raise DataFileError(
+                    f"{name}: a value of column {field.name!r} is {longest:,} bytes long; regen reads values up to "
+                    f"{MAX_CELL_BYTES // 2**20} MiB"
+                )
+
+
+def _parquet_batches(
+    source: str, name: str, chunksize: int, max_bytes: int | None = None, max_rows: int | None = None
+) -> Iterator:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -412,9 +465,11 @@ def _parquet_batches(source: str, name: str, chunksize: int) -> Iterator:
             raise DataFileError(
                 f"{name}: column names repeat ({', '.join(map(repr, repeated))}); each column must appear once"
             )
+        _check_parquet_size(handle.metadata, name, max_bytes, max_rows)
         empty = True
         for batch in handle.iter_batches(batch_size=chunksize):
             empty = False
+            _check_cells(batch, name)
             yield batch
         if empty:
             yield pa.RecordBatch.from_pylist([], schema=handle.schema_arrow)
@@ -459,17 +514,39 @@ def _rebatch(batches: Iterator, chunksize: int) -> Iterator:
         yield pa.Table.from_batches(pending, schema)
 
 
-def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Iterator[Chunk]:
+def iter_chunks(
+    source: str | os.PathLike,
+    chunksize: int = CHUNK_ROWS,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> Iterator[Chunk]:
     """Yield :class:`Chunk` s of ``chunksize`` rows (pyarrow tables), in file order.
 
     A header-only file yields one empty chunk (the columns, no rows).
+
+    Parameters
+    ----------
+    source : str or path
+        A CSV (gzipped or not), a Parquet file, or ``-`` (stdin).
+    chunksize : int
+        Rows per chunk.
+    max_bytes : int, optional
+        A CSV is refused as soon as more bytes than this are read once
+        decompressed (blank lines and skipped bytes count); a Parquet file
+        whose footer declares more data than this once decompressed is
+        refused before any value is read.
+    max_rows : int, optional
+        A Parquet file whose footer declares more rows is refused at once
+        (a CSV's rows are counted by the caller as chunks come).
 
     Raises
     ------
     DataFileError
         If the file is missing, empty, not UTF-8, not a CSV / Parquet file,
         ragged (a record with more or fewer fields than the header), repeats a
-        column name, or is a truncated gzip file.
+        column name, is a truncated gzip file, or (Parquet) holds a value
+        longer than :data:`MAX_CELL_BYTES`; :class:`TableTooLarge` past
+        ``max_bytes`` or ``max_rows``.
     """
     source = os.fspath(source)
     name = "stdin" if source == "-" else source
@@ -478,7 +555,11 @@ def iter_chunks(source: str | os.PathLike, chunksize: int = CHUNK_ROWS) -> Itera
             f"input file {source!r} does not exist" + (" (it is a directory)" if os.path.isdir(source) else "")
         )
     parquet = source != "-" and is_parquet(source)
-    batches = _parquet_batches(source, name, chunksize) if parquet else _csv_batches(source, name)
+    batches = (
+        _parquet_batches(source, name, min(chunksize, _PARQUET_BATCH), max_bytes, max_rows)
+        if parquet
+        else _csv_batches(source, name, max_bytes)
+    )
     for table in _rebatch(batches, chunksize):
         yield Chunk(table, _text(table) if parquet else table)
 

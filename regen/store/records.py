@@ -12,16 +12,24 @@ from datetime import date
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
+from regen.errors import InputError
 from regen.store.audit import now_utc, record
 from regen.store.schema import contacts, forecasts, patients, treatments, valid_id
 
 __all__ = [
+    "MAX_CLINIC_ID",
+    "MAX_PRIOR_CYCLES",
     "PLAN_COLUMNS",
     "TREATMENT_FIELDS",
+    "Conflict",
     "add_contact",
     "add_forecast",
     "add_treatment",
+    "check_new_treatment",
+    "clinic_id_refusal",
+    "contact_conflict",
     "contacts_of",
     "current_forecasts",
     "find_patient",
@@ -35,6 +43,7 @@ __all__ = [
     "next_cycle",
     "patient_for",
     "plan_values",
+    "prior_cycles_refusal",
     "treatments_of",
     "worklist_rows",
 ]
@@ -61,13 +70,75 @@ TREATMENT_FIELDS = (
 _CONTACT_FIELDS = ("contacted_on", "relieved", "pain_back_on", "front_mm", "note")
 
 
+#: The longest clinic patient identifier stored (characters, after trimming spaces).
+MAX_CLINIC_ID = 64
+#: The most earlier cycles a treatment's ``prior_relief_days`` lists: 25 values of up to 7 characters
+#: (``3649.99``, the library's limit written as stored) with their ``;`` fit the 200 characters of the column.
+MAX_PRIOR_CYCLES = 25
+
+
+def clinic_id_refusal(clinic_id: object) -> str | None:
+    """Why a clinic patient identifier cannot be stored (``"patient_id: ..."``), or None.
+
+    The identifier is trimmed first; at most :data:`MAX_CLINIC_ID` characters
+    (``regen score`` echoes any identifier; a stored one is a key the pages
+    show and search, bounded like the clinic systems' record numbers).
+    """
+    text = str(clinic_id or "").strip()
+    if len(text) > MAX_CLINIC_ID:
+        return f"patient_id: {text[:12]!r}... is {len(text):,} characters long; at most {MAX_CLINIC_ID}"
+    return None
+
+
+def prior_cycles_refusal(days: object) -> str | None:
+    """Why a ``prior_relief_days`` list cannot be stored (``"prior_relief_days: ..."``), or None.
+
+    At most :data:`MAX_PRIOR_CYCLES` earlier cycles (a ``;``-separated text, or a
+    sequence of numbers where NaN pads and is not counted).
+    """
+    if days is None or (isinstance(days, float) and days != days):
+        return None
+    if isinstance(days, str):
+        count = len([d for d in days.split(";") if d.strip()])
+    else:  # a sequence of numbers, padded with NaN (as the library's list columns are)
+        count = sum(1 for d in days if d is not None and d == d)
+    if count > MAX_PRIOR_CYCLES:
+        return f"prior_relief_days: {count:,} earlier cycles given; at most {MAX_PRIOR_CYCLES}"
+    return None
+
+
+class Conflict(InputError):
+    """A write that would record something already recorded (HTTP 409).
+
+    Parameters
+    ----------
+    message : str
+        ``"field: why"``, naming the form's field and the recorded treatment.
+    existing_id : int or None
+        The recorded treatment it conflicts with.
+    """
+
+    def __init__(self, message: str, existing_id: int | None = None) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
 def find_patient(conn: Connection, clinic_id: str) -> int | None:
     """The internal id of the patient with this clinic identifier, if any."""
     return conn.execute(select(patients.c.id).where(patients.c.clinic_id == clinic_id)).scalar()
 
 
 def patient_for(conn: Connection, clinic_id: str | None, actor: str) -> int:
-    """The patient with this clinic identifier, created when new (a blank identifier: a new patient)."""
+    """The patient with this clinic identifier, created when new (a blank identifier: a new patient).
+
+    Raises
+    ------
+    InputError
+        If the identifier is longer than :data:`MAX_CLINIC_ID` characters.
+    """
+    refused = clinic_id_refusal(clinic_id)
+    if refused:
+        raise InputError(refused)
     clinic_id = (clinic_id or "").strip() or None
     if clinic_id is not None:
         found = find_patient(conn, clinic_id)
@@ -113,18 +184,95 @@ def next_cycle(conn: Connection, patient_id: int, nerve: str) -> int:
     return (last or 0) + 1
 
 
+def _cycle_text(row: dict) -> str:
+    return (
+        f"treatment {row['id']} (cycle {row['cycle']} of {row['nerve']}, treated on {row['treated_on'] or 'no date'})"
+    )
+
+
+def check_new_treatment(conn: Connection, patient_id: int, values: dict, previous_id: int | None = None) -> None:
+    """Refuse a treatment that would make the patient's cycles of a nerve wrong.
+
+    Cycles are numbered by date: a new treatment of a nerve is dated after
+    every recorded cycle of that nerve for this patient (and after the cycle
+    it retreats). The same nerve treated on the same day is already recorded
+    (a double click, a form then the API): a :class:`Conflict` naming it. A
+    cycle retreated once is not retreated again (its successor is named).
+
+    Raises
+    ------
+    Conflict
+        If the same nerve is recorded on that day, or ``previous_id`` already
+        has a retreatment.
+    InputError
+        If the treatment is dated on or before the cycle it retreats, or
+        before a recorded cycle of the nerve.
+    """
+    day = values.get("treated_on")
+    if previous_id is not None:
+        previous = get_treatment(conn, previous_id)
+        successor = conn.execute(select(treatments).where(treatments.c.previous_id == previous_id)).mappings().first()
+        if successor is not None:
+            raise Conflict(
+                f"previous_id: {_cycle_text(previous)} was already retreated: {_cycle_text(dict(successor))}",
+                successor["id"],
+            )
+        if day is not None and previous["treated_on"] is not None and day <= previous["treated_on"]:
+            raise InputError(f"treated_on: {day} is not after the cycle it retreats, {_cycle_text(previous)}")
+    same_nerve = conn.execute(
+        select(treatments)
+        .where(and_(treatments.c.patient_id == patient_id, treatments.c.nerve == values["nerve"]))
+        .order_by(treatments.c.cycle)
+    ).mappings()
+    for row in map(dict, same_nerve):
+        if day is not None and row["treated_on"] == day:
+            raise Conflict(
+                f"treated_on: this patient's {row['nerve']} treated on {day} is already recorded as {_cycle_text(row)}",
+                row["id"],
+            )
+        if day is not None and row["treated_on"] is not None and day < row["treated_on"]:
+            raise InputError(
+                f"treated_on: {day} is before {_cycle_text(row)}; cycles are numbered by date, enter them in order"
+            )
+
+
 def add_treatment(conn: Connection, patient_id: int, values: dict, actor: str, previous_id: int | None = None) -> int:
-    """Insert a treatment (cycle = the next of this patient and nerve); return its id."""
+    """Insert a treatment (cycle = the next of this patient and nerve); return its id.
+
+    The treatment is checked first (:func:`check_new_treatment`); a
+    concurrent writer that recorded the same cycle or retreatment meanwhile
+    makes the database's unique constraints refuse it, as a :class:`Conflict`.
+
+    Raises
+    ------
+    Conflict, InputError
+        See :func:`check_new_treatment`.
+    """
     unknown = set(values) - set(TREATMENT_FIELDS)
     if unknown:
         raise ValueError(f"unknown treatment field(s): {', '.join(sorted(unknown))}")
+    refused = prior_cycles_refusal(values.get("prior_relief_days"))
+    if refused:
+        raise InputError(refused)
+    check_new_treatment(conn, patient_id, values, previous_id)
     cycle = next_cycle(conn, patient_id, values["nerve"])
     row = {**{k: values.get(k) for k in TREATMENT_FIELDS}, "allow_any_nerve": bool(values.get("allow_any_nerve"))}
-    new = conn.execute(
-        insert(treatments).values(
-            **row, patient_id=patient_id, cycle=cycle, previous_id=previous_id, created_at=now_utc(), created_by=actor
+    try:  # the transaction is rolled back by the caller's block when this raises
+        new = conn.execute(
+            insert(treatments).values(
+                **row,
+                patient_id=patient_id,
+                cycle=cycle,
+                previous_id=previous_id,
+                created_at=now_utc(),
+                created_by=actor,
+            )
         )
-    )
+    except IntegrityError:
+        raise Conflict(
+            f"treated_on: cycle {cycle} of {values['nerve']} for this patient (or the retreatment of treatment "
+            f"{previous_id}) was recorded meanwhile by another user; reload and check before entering it again"
+        ) from None
     tid = new.inserted_primary_key[0]
     record(
         conn,
@@ -197,6 +345,47 @@ def add_contact(conn: Connection, treatment_id: int, values: dict, actor: str) -
         {"treatment": treatment_id, "fields": sorted(k for k, v in values.items() if v is not None)},
     )
     return cid
+
+
+def contact_conflict(stored: list[dict], new: list[dict]) -> tuple[str, str] | None:
+    """Why new contacts contradict themselves or the recorded ones: ``(form field, message)``, or None.
+
+    The one rule of the contact form, the API and re-import. A pain-back
+    date is exact; a "pain back" contact without one says only that pain was
+    back by that contact. Refused: a pain-back date after the contact that
+    reports it; "still relieved" and "pain back" on the same day; another
+    exact pain-back date than the recorded one (earlier or later); an exact
+    date after a contact that already said pain was back; "still relieved"
+    on or after the day pain came back (either side's).
+
+    Parameters
+    ----------
+    stored, new : list of dict
+        Contacts (``contacted_on``, ``relieved``, ``pain_back_on``): the
+        recorded ones and those to add.
+    """
+    for c in new:
+        back = c.get("pain_back_on")
+        if back is not None and back > c["contacted_on"]:
+            return "pain_back_on", f"pain back on {back} is after the contact on {c['contacted_on']} that reports it"
+    together = [*stored, *new]
+    yes = {c["contacted_on"] for c in together if c.get("relieved") is True}
+    no = {c["contacted_on"] for c in together if c.get("relieved") is False}
+    if yes & no:
+        return "relieved", f"still relieved and pain back both on {min(yes & no)}: one answer per day"
+    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
+    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
+    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
+    if len(exact) > 1:
+        other = sorted(exact - recorded) or sorted(exact)
+        return "pain_back_on", f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
+    if exact and by and min(exact) > min(by):
+        return "pain_back_on", f"pain back on {min(exact)}, but already back by {min(by)}"
+    loss = min([*exact, *by], default=None)
+    for contact in together:
+        if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
+            return "relieved", f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
+    return None
 
 
 def contacts_of(conn: Connection, treatment_id: int) -> list[dict]:

@@ -106,6 +106,7 @@ treatments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("patient_id", "nerve", "cycle", name="uq_treatments_patient_nerve_cycle"),
+    Index("uq_treatments_previous_id", "previous_id", unique=True),  # since 0004: a cycle is retreated once
 )
 
 contacts = Table(

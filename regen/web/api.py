@@ -200,6 +200,11 @@ def create_treatment(request: Request, body: TreatmentIn):
         )
     try:
         tid = services.create_treatment(request.app.state.store, request.state.api_user, body.patient_id, typed)
+    except records.Conflict as exc:
+        return JSONResponse(
+            {"error": str(exc), "fields": lib.field_errors(str(exc)), "treatment_id": exc.existing_id},
+            status_code=409,
+        )
     except lib.InputError as exc:
         return _refused(str(exc))
     return _treatment_json(request, tid)
@@ -258,7 +263,9 @@ def record_contact(request: Request, treatment_id: int, body: ContactIn):
     try:
         cid = services.record_contact(request.app.state.store, request.state.api_user, treatment_id, values)
     except lib.InputError as exc:
-        return _refused(str(exc))
+        fields = lib.contact_field_errors(str(exc))
+        message = fields.pop("")
+        return JSONResponse({"error": message, "fields": fields}, status_code=422)
     return {"contact_id": cid, **_treatment_json(request, treatment_id)}
 
 

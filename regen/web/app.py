@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from regen.web.jobs import FitRunner
 from regen.web.security import BodyLimit, LoginLimiter, SecurityHeaders
 from regen.web.settings import ServeSettings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "remove_stale_staging"]
 
 _log = logging.getLogger("regen.web")
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -88,6 +90,46 @@ def _add_handlers(app: FastAPI) -> None:
         )
 
 
+STAGED_MAX_AGE_S = pages_files.STAGED_MAX_AGE_S
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_staging(folder: str | None = None) -> list[Path]:
+    """Remove the upload folders that servers no longer running left behind; return them.
+
+    A folder ``regen-uploads-PID-*`` in the temporary folder, owned by this
+    user, whose server process is gone is removed; one without a process id
+    (made by an earlier regen) is removed once older than
+    :data:`STAGED_MAX_AGE_S`. A running server's folder is never touched.
+    """
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob("regen-uploads-*"):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not path.is_dir() or path.is_symlink() or info.st_uid != os.getuid():
+            continue
+        pid = path.name.removeprefix("regen-uploads-").split("-", 1)[0]
+        if pid.isdigit() and "-" in path.name.removeprefix("regen-uploads-"):
+            stale = not _alive(int(pid))
+        else:
+            stale = time.time() - info.st_mtime > STAGED_MAX_AGE_S
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def create_app(settings: ServeSettings | None = None, store: Store | None = None) -> FastAPI:
     """Build the application.
 
@@ -100,7 +142,8 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
     """
     settings = settings or ServeSettings()
     store = store or open_store(settings.database)
-    staging = Path(tempfile.mkdtemp(prefix="regen-uploads-"))
+    remove_stale_staging()
+    staging = Path(tempfile.mkdtemp(prefix=f"regen-uploads-{os.getpid()}-"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -25,14 +25,19 @@ Library calls made here:
 - text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
   shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
 - dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
-- bounded reading of uploads: :func:`regen.files.read.iter_chunks` and :func:`regen.files.read.without_blank_tail`.
+- bounded reading of uploads: :func:`regen.files.read.iter_chunks` (``max_bytes``, ``max_rows``; refusing with
+  :class:`regen.files.read.TableTooLarge`) and :func:`regen.files.read.without_blank_tail`;
+- what the store can hold: :func:`regen.store.records.clinic_id_refusal` and
+  :func:`regen.store.records.prior_cycles_refusal` (checked on the form, the API and each import row).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 from datetime import date
@@ -52,6 +57,7 @@ __all__ = [
     "UploadTooLarge",
     "catalog_choices",
     "check_treatment",
+    "contact_field_errors",
     "embedded_card",
     "embedded_version",
     "field_errors",
@@ -203,7 +209,8 @@ def embedded_card() -> str:
 def load_stored_model(version: str, bundle_json: str | None):
     """A loaded model: the embedded default (no bundle) or a stored model file, cached by version.
 
-    The bundle is written to a private cache file and read through
+    The bundle is written to a private cache file (mode 0600, in a 0700
+    folder removed when the process exits) and read through
     :func:`regen.load_model`, so a stored model is checked like any model file.
     """
     with _MODELS_LOCK:
@@ -213,9 +220,14 @@ def load_stored_model(version: str, bundle_json: str | None):
             model = regen.load_model()
         else:
             if not _MODEL_DIR:
-                _MODEL_DIR.append(Path(tempfile.mkdtemp(prefix="regen-serve-models-")))
+                folder = Path(tempfile.mkdtemp(prefix="regen-serve-models-"))  # mode 0700
+                os.chmod(folder, 0o700)
+                atexit.register(shutil.rmtree, folder, True)  # removed when the server exits
+                _MODEL_DIR.append(folder)
             path = _MODEL_DIR[0] / (hashlib.sha256(bundle_json.encode()).hexdigest()[:16] + ".json")
-            path.write_text(bundle_json, encoding="utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(bundle_json)
             model = regen.load_model(path)
         _MODELS[version] = model
         return model
@@ -225,8 +237,26 @@ def load_stored_model(version: str, bundle_json: str | None):
 def _field_names() -> str:
     from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
 
-    names = sorted({*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, "allow_any_nerve"}, key=len, reverse=True)
+    names = sorted(
+        {*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, *CONTACT_FIELDS, "allow_any_nerve", "previous_id"}, key=len, reverse=True
+    )
     return "|".join(re.escape(n) for n in names)
+
+
+def contact_field_errors(message: str) -> dict[str, str]:
+    """A refused contact's message per contact form field (``contacted_on``, ``relieved``, ``pain_back_on``, ...).
+
+    The library names its follow-up columns (``relief_lost_on``,
+    ``relieved_at_last_contact``, ``last_contact_on``); the form has other
+    names: each column is named as the form's field, in the key and in the
+    text. ``""`` holds the whole message, for the form's general box.
+    """
+    for field, column in CONTACT_FIELDS.items():
+        if field != column:
+            message = re.sub(rf"\b{column}\b", field, message)
+    out = {k: v for k, v in field_errors(message).items() if k in CONTACT_FIELDS}
+    out[""] = message
+    return out
 
 
 def field_errors(message: str) -> dict[str, str]:
@@ -258,8 +288,16 @@ def check_treatment(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """
     from regen.model.prediction import patient_columns
     from regen.schema.patients import validate_patients
+    from regen.store.records import clinic_id_refusal, prior_cycles_refusal
 
     columns = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if not _blank(v)}
+    refused = [
+        m
+        for m in (clinic_id_refusal(columns.get("patient_id")), prior_cycles_refusal(columns.get("prior_relief_days")))
+        if m
+    ]
+    if refused:
+        return {}, field_errors("; ".join(refused))
     columns.pop("patient_id", None)  # never passed on: it does not change a forecast
     if "nerve" not in columns:
         return {}, {"nerve": "nerve is required (e.g. genicular_superolateral or an alias such as SLGN)"}
@@ -412,15 +450,24 @@ def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_b
     """The whole table as text, read chunk by chunk and refused as soon as it passes a limit.
 
     Rows are counted as the reader yields them (empty ones too), so at most
-    one chunk more than the limit is ever held, whatever the file's compression.
+    one chunk more than the limit is ever held, whatever the file's compression;
+    the reader also counts the bytes it reads once decompressed (blank lines
+    it skips too) and checks a Parquet file's footer (rows, decompressed
+    sizes) and its values (1 MiB at most, as a CSV record) before holding them.
     """
     import pyarrow as pa
 
-    from regen.files.read import BlankTail, iter_chunks, without_blank_tail
+    from regen.files.read import BlankTail, TableTooLarge, iter_chunks, without_blank_tail
+
+    def read():
+        try:  # bytes read once decompressed (blank lines too) and a Parquet footer's sizes: refused before held
+            yield from iter_chunks(path, max_bytes=max_text_bytes, max_rows=max_rows)
+        except TableTooLarge as exc:
+            raise UploadTooLarge(f"{exc}; the server imports at most that per file: split the file") from None
 
     def counted():
         rows = held = 0
-        for chunk in iter_chunks(path):
+        for chunk in read():
             rows += chunk.text.num_rows
             held += chunk.text.nbytes
             if max_rows is not None and rows > max_rows:
@@ -437,6 +484,19 @@ def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_b
 
     tables = [chunk.text for chunk in without_blank_tail(counted(), BlankTail())]
     return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
+
+
+def _storage_refusals(cols) -> list[str]:
+    """Per row, why the store would refuse it ('' when it would not): an over-long patient_id, too many cycles."""
+    from regen.store.records import clinic_id_refusal, prior_cycles_refusal
+
+    ids = cols["patient_id"]
+    prior = cols.get("prior_relief_days")
+    out = []
+    for i in range(len(ids)):
+        found = [clinic_id_refusal(ids[i]), prior_cycles_refusal(prior[i]) if prior is not None else None]
+        out.append("; ".join(m for m in found if m))
+    return out
 
 
 def _after_today(cols, today: date):
@@ -508,6 +568,9 @@ def read_upload(
     scored = regen.score_frame(frame, model)
     batch = validate_patients(frame)
     found = [str(e) for e in scored["error"].tolist()]
+    for i, message in enumerate(_storage_refusals(batch.columns)):
+        if message:
+            found[i] = f"{found[i]}; {message}" if found[i] else message
     for i, check in enumerate(_after_today(batch.columns, date.today())):
         if check and not found[i]:
             found[i] = f"a date after today ({check}): check the row"

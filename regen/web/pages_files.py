@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -44,6 +45,21 @@ def _staged(request: Request, token: str) -> Path:
     if not found or token not in owner:
         raise HTTPException(404, "This upload is no longer waiting: upload the file again.")
     return found[0]
+
+
+#: Seconds a staged upload is kept: the session that may import it lasts no longer.
+STAGED_MAX_AGE_S = 12 * 3600
+
+
+def _remove_expired(staging: Path) -> None:
+    """Remove staged uploads older than a session lasts (no session can import them any more)."""
+    now = time.time()
+    for staged in staging.glob("*"):
+        try:
+            if now - staged.stat().st_mtime > STAGED_MAX_AGE_S:
+                staged.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def _grouped(errors: list[dict]) -> list[dict]:
@@ -87,7 +103,12 @@ async def upload(request: Request, form: dict = Depends(form_data)):
         path.unlink(missing_ok=True)
         message = str(exc) if str(exc).startswith(lib.printable(name)) else f"{lib.printable(name)}: {exc}"
         return _files_page(request, message, 413 if isinstance(exc, lib.UploadTooLarge) else 400)
-    request.session["uploads"] = [*request.session.get("uploads", [])[-4:], token]
+    kept = [*request.session.get("uploads", []), token]
+    for gone in kept[:-5]:  # the session keeps its last 5 uploads: the older ones' files go
+        for staged in Path(request.app.state.staging).glob(f"{gone}.*"):
+            staged.unlink(missing_ok=True)
+    request.session["uploads"] = kept[-5:]
+    _remove_expired(Path(request.app.state.staging))
     return render(
         request,
         "upload_review.html",

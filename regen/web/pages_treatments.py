@@ -49,14 +49,18 @@ def _form_page(request: Request, values: dict, errors: dict, previous: dict | No
 
 
 def _previous(request: Request, previous_id: object) -> dict | None:
+    """The treatment a retreatment follows; a given id that names none (not a number, unknown) is a 404."""
     if previous_id in (None, ""):
         return None
     try:
-        ident = int(str(previous_id))
+        ident = int(str(previous_id).strip())
     except ValueError:
-        return None
+        raise services.NotFound(previous_id) from None
     with request.app.state.store.read() as conn:
-        return records.get_treatment(conn, ident)
+        found = records.get_treatment(conn, ident)
+    if found is None:
+        raise services.NotFound(previous_id)
+    return found
 
 
 def _as_text(value: object) -> str:
@@ -87,6 +91,7 @@ async def create_treatment(request: Request, form: dict = Depends(form_data)):
     values = {k: str(form.get(k, "")) for k in _FIELDS}
     previous = _previous(request, form.get("previous_id"))
     typed, errors = await run_in_threadpool(lib.check_treatment, values)
+    status = 400
     if not errors:
         try:
             tid = await run_in_threadpool(
@@ -99,8 +104,11 @@ async def create_treatment(request: Request, form: dict = Depends(form_data)):
             )
         except lib.InputError as exc:
             errors = lib.field_errors(str(exc))
+            if "previous_id" in errors:  # no such field on the form: the form's general message
+                errors[""] = "; ".join(filter(None, [errors.get(""), errors.pop("previous_id")]))
+            status = 409 if isinstance(exc, records.Conflict) else 400
     if errors:
-        return _form_page(request, values, errors, previous, status=400)
+        return _form_page(request, values, errors, previous, status=status)
     return RedirectResponse(f"/treatments/{tid}?saved=1", status_code=303)
 
 
@@ -196,9 +204,7 @@ async def record_contact(request: Request, treatment_id: int, form: dict = Depen
                 services.record_contact, request.app.state.store, actor(request), treatment_id, values
             )
         except lib.InputError as exc:
-            by_column = lib.field_errors(str(exc))
-            errors = {field: by_column[col] for field, col in lib.CONTACT_FIELDS.items() if col in by_column}
-            errors[""] = "; ".join(f"{k}: {v}" for k, v in by_column.items()) if by_column else str(exc)
+            errors = lib.contact_field_errors(str(exc))
     if errors:
         return _treatment_page(request, treatment_id, typed, errors, status=400)
     return RedirectResponse(f"/treatments/{treatment_id}?saved=1", status_code=303)

@@ -45,9 +45,17 @@ def csrf_token(request: Request) -> str:
 
 
 def check_csrf(request: Request, sent: str | None) -> bool:
-    """Whether ``sent`` is the session's CSRF token (constant-time comparison)."""
+    """Whether ``sent`` is the session's CSRF token (constant-time comparison of UTF-8 bytes; any text is False).
+
+    A token with characters beyond ASCII (``é``, a lone surrogate) is simply
+    not the session's token: a 403, never an error.
+    """
     expected = request.session.get("csrf")
-    return bool(expected and sent and hmac.compare_digest(str(expected), str(sent)))
+    if not (expected and sent):
+        return False
+    # bytes: compare_digest refuses str with characters beyond ASCII (a TypeError, was a 500)
+    as_bytes = [str(v).encode("utf-8", "backslashreplace") for v in (expected, sent)]
+    return hmac.compare_digest(*as_bytes)
 
 
 def same_origin(request: Request) -> bool:

@@ -114,11 +114,16 @@ def record_contact(store, actor: str, treatment_id: int, contact: dict) -> int:
     NotFound
         If the treatment does not exist.
     InputError
-        If the library refuses the follow-up it implies (nothing is stored).
+        If the contact contradicts itself or the recorded contacts
+        (``"field: why"``, see :func:`regen.store.records.contact_conflict`),
+        or the library refuses the follow-up it implies (nothing is stored).
     """
     with store.write() as conn:
         if records.get_treatment(conn, treatment_id) is None:
             raise NotFound(treatment_id)
+        found = records.contact_conflict(records.contacts_of(conn, treatment_id), [contact])
+        if found is not None:
+            raise lib.InputError(f"{found[0]}: {found[1]}")
         _, model = active_model(conn)
         _forecast_and_store(conn, model, treatment_id, extra_contact={**contact, "id": None})
         return records.add_contact(conn, treatment_id, contact, actor)
@@ -204,28 +209,9 @@ _SAME = ("contacted_on", "relieved", "pain_back_on", "front_mm")
 
 
 def _conflict(stored: list[dict], new: list[dict]) -> str | None:
-    """Why new follow-up contradicts the recorded contacts of a treatment (None when it does not).
-
-    A pain-back date is exact; a "pain back" contact without one says only
-    that pain was back by that contact. New follow-up conflicts when it gives
-    another exact pain-back date than the recorded one, an exact date after a
-    contact that already said pain was back, or "still relieved" on or after
-    the day pain came back (either side's).
-    """
-    together = [*stored, *new]
-    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
-    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
-    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
-    if len(exact) > 1:
-        other = sorted(exact - recorded) or sorted(exact)
-        return f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
-    if exact and by and min(exact) > min(by):
-        return f"pain back on {min(exact)}, but already back by {min(by)}"
-    loss = min([*exact, *by], default=None)
-    for contact in together:
-        if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
-            return f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
-    return None
+    """Why new follow-up contradicts the recorded contacts (:func:`regen.store.records.contact_conflict`)."""
+    found = records.contact_conflict(stored, new)
+    return None if found is None else found[1]
 
 
 def _import_plan(conn, model, item: dict) -> dict:
@@ -245,6 +231,11 @@ def _import_plan(conn, model, item: dict) -> dict:
         if t["nerve"] == values["nerve"] and t["treated_on"] == values["treated_on"]
     ]
     if not existing:
+        if patient is not None:
+            try:
+                records.check_new_treatment(conn, patient, values)
+            except lib.InputError as exc:
+                return {"status": "conflict", "contacts": [], "message": f"not imported: {exc}"}
         return {"status": "new", "contacts": planned}
     treatment = records.get_treatment(conn, existing[-1]["id"])
     stored = records.contacts_of(conn, treatment["id"])
@@ -278,20 +269,101 @@ def _describe(contact: dict) -> str:
     return f"contact on {contact['contacted_on']}"
 
 
-def import_preview(store, items: list[dict]) -> list[dict]:
-    """What importing each valid row would do, for the check page (nothing is written).
+class _DryRun(Exception):
+    """Raised to roll back the import a preview ran."""
 
-    One ``{"row", "patient_id", "status", "message"}`` per row that is already
-    recorded (``unchanged``, ``follow-up`` or ``conflict``; see :func:`import_rows`);
-    new treatments are not listed.
+
+def import_preview(store, items: list[dict]) -> list[dict]:
+    """What importing each valid row will do, for the check page (nothing is kept).
+
+    The import itself runs (:func:`import_rows`' own steps, without making
+    forecasts) in a transaction that is rolled back, so the page says what
+    the import will do, rows of one treatment repeated in the file and rows
+    out of date order included. One ``{"row", "patient_id", "status",
+    "message"}`` per row that does not simply add a new treatment
+    (``unchanged``, ``follow-up`` or ``conflict``); covariates of a recorded
+    treatment that differ in the file are named (they are left as stored).
     """
-    out = []
-    with store.read() as conn:
-        _, model = active_model(conn)
-        for item in items:
-            plan = _import_plan(conn, model, item)
-            if plan["status"] != "new":
-                out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
+    out: list[dict] = []
+    try:
+        with store.write() as conn:
+            _, model = active_model(conn)
+            for item, plan in _import(conn, model, "preview", items, forecast=False):
+                if plan["status"] != "new":
+                    out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
+            raise _DryRun
+    except _DryRun:
+        pass
+    return sorted(out, key=lambda r: r["row"])
+
+
+#: Treatment columns compared when a row names a recorded treatment (nerve and date make it the same one).
+_COMPARED = tuple(k for k in records.TREATMENT_FIELDS if k not in ("nerve", "treated_on", "allow_any_nerve"))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "blank" if value is None else str(value)
+
+
+def _differing(conn, treatment_id: int, values: dict) -> str:
+    """The covariates a file row gives other than the recorded treatment's (``""`` when none): left as stored."""
+    stored = records.get_treatment(conn, treatment_id)
+    said = [
+        f"{k} differs: stored {_shown(stored[k])}, file {_shown(values[k])}"
+        for k in _COMPARED
+        if values.get(k) is not None and stored.get(k) != values[k]
+    ]
+    return f"; {', '.join(said)} — left as stored" if said else ""
+
+
+def _import(conn, model, actor: str, items: list[dict], forecast: bool = True):
+    """Store the rows in date order (see :func:`import_rows`); yield ``(item, plan)`` per row as it is done."""
+    made: dict[int, int] = {}  # treatment id -> the file's row that created it
+    for item in by_date(items):
+        plan = _import_plan(conn, model, item)
+        if plan.get("treatment_id") in made:  # a treatment this file makes: say so, not "already recorded"
+            plan["message"] = plan["message"].replace(
+                "already recorded", f"same treatment as row {made[plan['treatment_id']]} of this file", 1
+            )
+        if plan["status"] in ("unchanged", "follow-up"):
+            plan["message"] += _differing(conn, plan["treatment_id"], item["treatment"])
+        if plan["status"] in ("unchanged", "conflict"):
+            yield item, plan
+            continue
+        if plan["status"] == "new":
+            patient_id = records.patient_for(conn, item["clinic_id"], actor)
+            treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+            made[treatment_id] = item["row"]
+        else:
+            treatment_id = plan["treatment_id"]
+        for contact in plan["contacts"]:
+            records.add_contact(conn, treatment_id, contact, actor)
+        if forecast:
+            _forecast_and_store(conn, model, treatment_id)
+        yield item, {**plan, "treatment_id": treatment_id}
+
+
+def by_date(items: list[dict]) -> list[dict]:
+    """The rows of an upload, each patient's rows of a nerve in treatment-date order (undated last).
+
+    Other rows keep their place in the file.
+
+    Cycles are numbered by date, so a file listing a patient's later cycle
+    first still makes the earlier treatment cycle 1.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for at, item in enumerate(items):
+        if item["clinic_id"]:
+            groups.setdefault((item["clinic_id"], item["treatment"]["nerve"]), []).append(at)
+    out = list(items)
+    for places in groups.values():  # a patient's rows of one nerve take their places in date order
+        dated = sorted((items[at] for at in places), key=lambda item: item["treatment"]["treated_on"] or date.max)
+        for at, item in zip(places, dated, strict=True):
+            out[at] = item
     return out
 
 
@@ -307,6 +379,9 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     history the library refuses) is left out and listed in ``conflicts``.
 
     Follow-up days become contacts only where the row has a treatment date.
+    Rows are stored in treatment-date order (:func:`by_date`), so cycles are
+    numbered by date whatever the file's order; a row dated before a cycle
+    already recorded for its patient and nerve is a conflict.
 
     Returns
     -------
@@ -318,25 +393,16 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     created, skipped, updated, added, conflicts = 0, 0, 0, 0, []
     with store.write() as conn:
         _, model = active_model(conn)
-        for item in items:
-            plan = _import_plan(conn, model, item)
+        for item, plan in _import(conn, model, actor, items):
             if plan["status"] == "unchanged":
                 skipped += 1
-                continue
-            if plan["status"] == "conflict":
+            elif plan["status"] == "conflict":
                 conflicts.append({"row": item["row"], "patient_id": item["clinic_id"], "error": plan["message"]})
-                continue
-            if plan["status"] == "new":
-                patient_id = records.patient_for(conn, item["clinic_id"], actor)
-                treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+            elif plan["status"] == "new":
                 created += 1
             else:
-                treatment_id = plan["treatment_id"]
                 updated += 1
-            for contact in plan["contacts"]:
-                records.add_contact(conn, treatment_id, contact, actor)
-                added += plan["status"] == "follow-up"
-            _forecast_and_store(conn, model, treatment_id)
+                added += len(plan["contacts"])
         record(
             conn,
             actor,

@@ -118,3 +118,55 @@ def test_a_plain_postgresql_url_names_the_installed_driver(cli, monkeypatch):
     result = cli("db", "upgrade", "--db", "postgresql://regen:s3cret-pw@localhost/regen")
     assert result.exit_code == 1 and "the PostgreSQL driver is not installed" in result.output
     assert "pip install psycopg2-binary" in result.output and "s3cret-pw" not in result.output
+
+
+def test_db_backup_stages_to_a_fresh_file_and_refuses_what_is_not_a_regular_file(cli, tmp_path, monkeypatch):
+    """A database named like the old staging file is not renamed away; a staging-named link to the database is not
+    written over; a folder, a device, a FIFO, a symlink, an in-memory database: one line; no partial file is left."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    live = tmp_path / ".bk.partial"
+    with open_store(live).write() as conn:
+        records.patient_for(conn, "X-1", "tester")
+    result = cli("db", "backup", "bk", "--db", live)
+    assert result.exit_code == 0, result.output
+    for db in (live, tmp_path / "bk"):
+        with open_store(db, migrate=False).read() as conn:
+            assert records.find_patient(conn, "X-1") is not None
+    other = tmp_path / "other.db"
+    with open_store(other).write() as conn:
+        records.patient_for(conn, "Y-2", "tester")
+    os.link(other, tmp_path / ".out.db.partial")
+    (tmp_path / ".sym.db.partial").symlink_to(other)
+    (tmp_path / ".stale.db.partial").write_text("not a database")
+    before = other.read_bytes()
+    for name in ("out.db", "sym.db", "stale.db"):
+        result = cli("db", "backup", name, "--db", other)
+        assert result.exit_code == 0, result.output
+    assert other.read_bytes() == before
+    with open_store(other, migrate=False).read() as conn:
+        assert records.find_patient(conn, "Y-2") is not None
+    folder = tmp_path / "somedir"
+    folder.mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere.db")
+    refused = {
+        folder: "is a folder",
+        "/dev/null": "is not a regular file",
+        tmp_path / "fifo": "is not a regular file",
+        tmp_path / "link": "is a symlink",
+    }
+    for target, said in refused.items():
+        result = cli("db", "backup", target, "--db", other)
+        assert result.exit_code == 1, (target, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and said in lines[0] and "Traceback" not in result.output, result.output
+    for db in ("sqlite://", ":memory:"):
+        result = cli("db", "backup", tmp_path / "mem.db", "--db", db)
+        assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
+        assert "in-memory" in result.output
+    assert not (tmp_path / "nowhere.db").exists() and not (tmp_path / "mem.db").exists()
+    assert list(folder.iterdir()) == []
+    staged = {p.name for p in tmp_path.glob(".*.partial")}
+    assert staged == {".bk.partial", ".out.db.partial", ".sym.db.partial", ".stale.db.partial"}, staged

@@ -189,3 +189,29 @@ def test_a_failed_migration_changes_nothing(tmp_path, monkeypatch):
         upgrade(engine)
     assert current_revision(engine) == "0001"
     assert "half_done" not in inspect(engine).get_table_names()
+
+
+def test_upgrade_to_0004_keeps_one_retreatment_link_per_cycle_and_says_so(db_url):
+    """A database where a cycle was retreated twice (possible before 0004) upgrades: the first retreatment keeps
+    the link, the others keep their rows and cycle but lose previous_id, listed in the audit log."""
+    import json
+
+    engine = make_engine(db_url)
+    assert upgrade(engine, "0003") == "0003"
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    insert = (
+        "INSERT INTO treatments (id, patient_id, cycle, previous_id, nerve, indication, treated_on, created_at, "
+        "created_by) VALUES (:id, 1, :cycle, :prev, 'greater_occipital', 'occipital_neuralgia', :d, :t, 'a')"
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO patients (id, clinic_id, created_at, created_by) VALUES (1, 'P', :t, 'a')"), {"t": now}
+        )
+        for ident, cycle, prev in ((1, 1, None), (2, 2, 1), (3, 3, 1), (4, 4, 1)):
+            conn.execute(text(insert), {"id": ident, "cycle": cycle, "prev": prev, "d": date(2026, cycle, 1), "t": now})
+    assert upgrade(engine) == HEAD
+    with engine.connect() as conn:
+        links = dict(conn.execute(text("SELECT id, previous_id FROM treatments ORDER BY id")).all())
+        audit = conn.execute(text("SELECT entity_id, detail FROM audit_log WHERE action = 'detach'")).all()
+    assert links == {1: None, 2: 1, 3: None, 4: None}
+    assert [(a[0], json.loads(a[1])) for a in audit] == [(1, {"kept_successor": 2, "detached": [3, 4]})]

@@ -49,6 +49,29 @@ def test_cycles_count_per_patient_and_nerve(store):
     assert [h["id"] for h in history] == [first]
 
 
+def test_a_cycle_is_retreated_once_after_its_date_even_by_concurrent_writers(store, monkeypatch):
+    """A retreatment dated on or before its cycle, or of a cycle already retreated: refused; two writers whose checks
+    both passed (a race) are refused by the database's unique index on previous_id, as a Conflict."""
+    with store.write() as conn:
+        pid = records.patient_for(conn, "P-R", "tester")
+        first = records.add_treatment(conn, pid, _treatment(), "tester")
+    with (
+        pytest.raises(InputError, match="treated_on: 2026-01-05 is not after the cycle it retreats"),
+        store.write() as conn,
+    ):
+        records.add_treatment(conn, pid, _treatment(), "tester", previous_id=first)
+    with store.write() as conn:
+        second = records.add_treatment(conn, pid, _treatment(treated_on=date(2026, 7, 1)), "tester", previous_id=first)
+    with pytest.raises(records.Conflict, match=f"previous_id: .* already retreated: treatment {second}"):
+        with store.write() as conn:
+            records.add_treatment(conn, pid, _treatment(treated_on=date(2026, 9, 1)), "tester", previous_id=first)
+    monkeypatch.setattr(records, "check_new_treatment", lambda *args: None)  # as if a concurrent writer's check passed
+    with pytest.raises(records.Conflict, match="recorded meanwhile"), store.write() as conn:
+        records.add_treatment(conn, pid, _treatment("supraorbital", treated_on=date(2026, 9, 1)), "tester", first)
+    with store.read() as conn:
+        assert [t["id"] for t in records.treatments_of(conn, pid)] == [first, second]
+
+
 def test_unknown_fields_are_refused(store):
     with store.write() as conn:
         pid = records.patient_for(conn, "P-3", "tester")

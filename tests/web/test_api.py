@@ -90,7 +90,8 @@ def test_contact_refusals(client):
         json={"contacted_on": _ago(1), "relieved": False, "pain_back_on": _ago(20)},
     )
     assert conflict.status_code == 422
-    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in conflict.json()["error"]
+    assert f"relieved: still relieved on {_ago(2)}, after pain came back on {_ago(20)}" in conflict.json()["error"]
+    assert conflict.json()["fields"] == {"relieved": f"still relieved on {_ago(2)}, after pain came back on {_ago(20)}"}
     assert client.post("/api/v1/treatments/999/contacts", json={"contacted_on": _ago(1)}).status_code == 404
 
 
@@ -131,3 +132,35 @@ def test_the_worklist_planned_from_the_cache_is_the_one_planned_afresh(client):
     assert {e["treatment_id"]: e["action"] for e in warm["this_week"] + warm["overdue"]}.get(made[1]) == (
         "book retreatment"
     )
+
+
+def test_patient_id_and_earlier_cycles_are_bounded_naming_the_field(client, helpers, tmp_path):
+    """A 15 MB patient_id or 200,000 earlier cycles were stored; now at most 64 characters (trimmed) and 25 cycles,
+    refused naming the field in the form, the API and an import (a row error); 25 cycles of 7 characters fit
+    the stored column (200 characters)."""
+    headers = {"x-csrf-token": helpers.token(client)}
+    long_id = "P" * 65
+    api = client.post("/api/v1/treatments", json={"nerve": "SLGN", "patient_id": long_id}, headers=headers)
+    assert api.status_code == 422 and "at most 64" in api.json()["fields"]["patient_id"]
+    many = client.post("/api/v1/treatments", json={"nerve": "SLGN", "prior_relief_days": [100] * 26}, headers=headers)
+    assert (
+        many.status_code == 422 and "26 earlier cycles given; at most 25" in many.json()["fields"]["prior_relief_days"]
+    )
+    form = {"csrf_token": helpers.token(client), "nerve": "SLGN", "patient_id": "  " + "Q" * 64 + "  "}
+    assert client.post("/treatments", data=form, follow_redirects=False).status_code == 303  # 64 once trimmed
+    form = {**form, "patient_id": "Q" * 20_000}
+    page = client.post("/treatments", data=form, follow_redirects=False)
+    assert page.status_code == 400 and "20,000 characters long; at most 64" in page.text
+    kept = {"csrf_token": helpers.token(client), "nerve": "SLGN", "prior_relief_days": ";".join(["3649.99"] * 25)}
+    assert client.post("/treatments", data=kept, follow_redirects=False).status_code == 303
+    path = tmp_path / "long.csv"
+    path.write_text(
+        f"patient_id,nerve,prior_relief_days\n{long_id},SLGN,\nOK-1,SLGN,{';'.join(['90'] * 26)}\nOK-2,SLGN,\n"
+    )
+    review = client.post(
+        "/files/upload",
+        data={"csrf_token": helpers.token(client)},
+        files={"file": ("long.csv", path.read_bytes(), "text/csv")},
+    ).text
+    assert "at most 64" in review and "at most 25" in review and helpers.shown(review, "valid-count") == "1"
+    assert client.get("/api/v1/worklist").json()["treatments"] == 2

@@ -317,3 +317,143 @@ def test_new_follow_up_conflicts_only_when_it_contradicts_the_recorded_one():
     assert "already back by" in _conflict([back_by], [{**back_on, "pain_back_on": day(155), "contacted_on": day(170)}])
     assert "still relieved on" in _conflict([back_on], [{**relieved, "contacted_on": day(130)}])
     assert "still relieved on" in _conflict([relieved], [{**back_on, "pain_back_on": day(20)}])
+
+
+def test_the_same_treatment_entered_twice_is_refused_and_import_numbers_cycles_by_date(
+    client, new_treatment, helpers, tmp_path
+):
+    """A double click, or the form then the API, with one patient, nerve and date: 409 naming the recorded treatment
+    (was: cycle 2 on the same day); an import listing a later cycle first numbers the cycles by date."""
+    first = new_treatment(client, patient_id="D-1", treated_on=_ago(200))
+    assert first.status_code == 303
+    tid = first.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    again = new_treatment(client, patient_id="D-1", treated_on=_ago(200))
+    assert again.status_code == 409 and f"already recorded as treatment {tid} (cycle 1" in again.text
+    body = {"patient_id": "D-1", "nerve": "SLGN", "treated_on": _ago(200), "age": 64}
+    api = client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": helpers.token(client)})
+    assert api.status_code == 409 and api.json()["treatment_id"] == int(tid)
+    assert "already recorded as treatment" in api.json()["fields"]["treated_on"]
+    earlier = new_treatment(client, patient_id="D-1", treated_on=_ago(250))
+    assert earlier.status_code == 400 and "cycles are numbered by date" in earlier.text
+    path = tmp_path / "order.csv"
+    path.write_text(f"patient_id,nerve,treated_on\nO-1,SLGN,{_ago(100)}\nO-1,SLGN,{_ago(300)}\nD-1,SLGN,{_ago(220)}\n")
+    review = _upload(client, helpers, path).text
+    done = _confirm(client, helpers, review).text
+    assert "2 treatments imported" in done, done
+    assert re.search(r"not imported: treated_on: " + _ago(220) + " is before treatment", done), done
+    cycles = {
+        (t["treated_on"], t["cycle"]) for t in (client.get(f"/api/v1/treatments/{i}").json() for i in range(2, 4))
+    }
+    assert cycles == {(_ago(300), 1), (_ago(100), 2)}
+
+
+def test_a_parquet_upload_is_bounded_by_its_footer_before_its_values_are_read(make_client, helpers, tmp_path):
+    """A few-KB Parquet file of long strings (6 columns of one 190 MB value drove the server to 4.2 GB) is refused by
+    its footer's decompressed sizes and rows; a value over 1 MiB is refused as a CSV line over 1 MiB is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    long = tmp_path / "long.parquet"
+    value = "x" * (8 * 2**20)
+    pq.write_table(pa.table({f"c{i}": [value] for i in range(5)} | {"nerve": ["SLGN"]}), long, compression="zstd")
+    assert long.stat().st_size < 100_000
+    small = make_client(max_upload_text_bytes=20 * 2**20)
+    refused = _upload(small, helpers, long, content_type="application/octet-stream")
+    assert refused.status_code == 413 and "more than 20 MB of data once decompressed" in refused.text
+    cell = tmp_path / "cell.parquet"
+    pq.write_table(pa.table({"nerve": ["SLGN", "SLGN"], "note": ["ok", "y" * (2**20 + 1)]}), cell)
+    client = make_client()
+    page = _upload(client, helpers, cell, content_type="application/octet-stream")
+    assert page.status_code == 400 and "regen reads values up to 1 MiB" in page.text and "&#39;note&#39;" in page.text
+    rows = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"nerve": ["SLGN"] * 11}), rows)
+    few = make_client(max_upload_rows=10)
+    assert _upload(few, helpers, rows, content_type="application/octet-stream").status_code == 413
+    for made in (small, client, few):
+        assert not list(Path(made.app.state.staging).glob("*"))
+
+
+def test_blank_lines_of_a_gzip_upload_count_toward_the_text_limit(make_client, helpers, tmp_path):
+    """~20 GB of blank lines in a small .csv.gz took 132 s of CPU and was accepted: the bytes the reader skips
+    count toward max_upload_text_bytes, so it is refused (413) once past it."""
+    import gzip
+
+    blank = tmp_path / "blank.csv.gz"
+    blank.write_bytes(gzip.compress(b"nerve\nSLGN\n" + b"\n" * (12 * 2**20), compresslevel=1))
+    client = make_client(max_upload_text_bytes=4 * 2**20)
+    page = _upload(client, helpers, blank)
+    assert page.status_code == 413 and "once decompressed (blank lines count too)" in page.text, page.text[-800:]
+    fits = make_client(max_upload_text_bytes=16 * 2**20)
+    assert _upload(fits, helpers, blank).status_code == 200
+
+
+def test_the_check_page_says_what_the_import_will_do(client, helpers, tmp_path):
+    """Rows of one treatment repeated in a file were all 'new' on the check page, and changed covariates of a
+    recorded treatment read 'nothing new': the page now says what the import does, row by row."""
+    header = "patient_id,nerve,treated_on,age,last_contact_on,relieved_at_last_contact,relief_lost_on\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + f"REC,SLGN,{_ago(100)},50,{_ago(90)},yes,\n")
+    assert "1 treatment imported" in _confirm(client, helpers, _upload(client, helpers, first).text).text
+    again = tmp_path / "again.csv"
+    again.write_text(
+        header
+        + f"REC,SLGN,{_ago(100)},99,{_ago(90)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(190)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(190)},yes,\n"
+        + f"DUP,GON,{_ago(200)},60,{_ago(120)},no,{_ago(150)}\n"
+    )
+    review = _upload(client, helpers, again).text
+    listed = dict(re.findall(r'<tr class="[\w-]+"><td>(\d+)</td><td>\w+</td><td>([^<]*)</td></tr>', review))
+    assert (
+        listed["1"] == "already recorded, nothing new: left as it is; age differs: stored 50, file 99 — left as stored"
+    )
+    assert listed["3"] == "same treatment as row 2 of this file, nothing new: left as it is"
+    assert listed["4"].startswith("same treatment as row 2 of this file: new follow-up added (pain back on ")
+    assert "2" not in listed  # a new treatment
+    done = _confirm(client, helpers, review).text
+    assert "1 treatment imported" in done and "1 already recorded given new follow-up" in done
+    assert client.get("/api/v1/worklist").json()["treatments"] == 2
+
+
+def test_staged_uploads_and_model_files_do_not_outlive_their_use(make_client, helpers, clinic_export, tmp_path):
+    """Staged uploads stayed in /tmp/regen-uploads-* until the server stopped (the session keeps 5 tokens) and those
+    of a killed server forever; /tmp/regen-serve-models-* files were 0644 and never removed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from regen.web import forecasts
+    from regen.web.app import STAGED_MAX_AGE_S, remove_stale_staging
+
+    client = make_client()
+    staging = Path(client.app.state.staging)
+    assert staging.name.startswith(f"regen-uploads-{os.getpid()}-")
+    path = clinic_export(n=3)
+    for _ in range(7):
+        assert _upload(client, helpers, path).status_code == 200
+    assert len(list(staging.glob("*"))) == 5  # the two evicted tokens' files are gone
+    old = next(iter(staging.glob("*")))
+    os.utime(old, (time.time() - STAGED_MAX_AGE_S - 60,) * 2)
+    _upload(client, helpers, path)
+    assert not old.exists() and len(list(staging.glob("*"))) <= 5  # expired: removed (and the oldest evicted)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = tmp_path / f"regen-uploads-{int(dead.stdout)}-abc"
+    legacy = tmp_path / "regen-uploads-xyz"
+    running = tmp_path / f"regen-uploads-{os.getpid()}-def"
+    for folder in (gone, legacy, running):
+        folder.mkdir()
+        (folder / "t.csv").write_text("patient data")
+    os.utime(legacy, (time.time() - STAGED_MAX_AGE_S - 60,) * 2)
+    assert sorted(remove_stale_staging(str(tmp_path))) == sorted([gone, legacy])
+    assert running.exists() and not gone.exists()
+    code = (
+        "from regen.web import forecasts; import regen, json, sys\n"
+        "m = regen.load_model(); path = regen.utils.resources.model_path('default.json')\n"
+        "forecasts.load_stored_model('x@1', path.read_text())\n"
+        "d = forecasts._MODEL_DIR[0]; f = next(d.iterdir())\n"
+        "print(d, oct(d.stat().st_mode & 0o777), oct(f.stat().st_mode & 0o777))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1:] == ["0o700", "0o600"] and not Path(out[0]).exists()  # removed at exit
+    assert forecasts is not None

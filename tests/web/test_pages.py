@@ -143,7 +143,7 @@ def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment
     _contact(client, helpers, treatment, relieved="yes")
     page = _contact(client, helpers, treatment, relieved="no", pain_back_on=helpers.days_ago(30))
     assert page.status_code == 400
-    assert "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on" in page.text
+    assert f"still relieved and pain back both on {date.today()}: one answer per day" in page.text
     assert f'value="{helpers.days_ago(30)}"' in page.text  # what was typed is kept
     assert client.get(treatment).text.count("pain back</td>") == 0
 
@@ -162,6 +162,42 @@ def test_contact_form_messages(client, new_treatment, helpers, fields, message):
     treatment = new_treatment(client).headers["location"].split("?")[0]
     page = _contact(client, helpers, treatment, **fields)
     assert page.status_code == 400 and message in page.text
+
+
+def test_contacts_that_contradict_themselves_or_the_recorded_ones_are_refused_naming_the_forms_fields(
+    client, new_treatment, helpers
+):
+    """Pain back after the contact that reports it, an earlier pain-back date than the recorded one, still relieved
+    and pain back on one day: refused (form 400, API 422) with the form's field names, nothing stored."""
+    treatment = new_treatment(client).headers["location"].split("?")[0]
+    tid = treatment.rsplit("/", 1)[1]
+    later = _contact(
+        client, helpers, treatment, contacted_on=helpers.days_ago(20), relieved="no", pain_back_on=helpers.days_ago(10)
+    )
+    assert later.status_code == 400 and 'field bad"><label for="c-back"' in later.text
+    assert f"pain back on {helpers.days_ago(10)} is after the contact on {helpers.days_ago(20)}" in later.text
+    assert (
+        _contact(
+            client,
+            helpers,
+            treatment,
+            contacted_on=helpers.days_ago(20),
+            relieved="no",
+            pain_back_on=helpers.days_ago(25),
+        ).status_code
+        == 303
+    )
+    headers = {"x-csrf-token": helpers.token(client)}
+    body = {"contacted_on": helpers.days_ago(5), "relieved": False, "pain_back_on": helpers.days_ago(40)}
+    earlier = client.post(f"/api/v1/treatments/{tid}/contacts", json=body, headers=headers)
+    assert earlier.status_code == 422, earlier.text
+    assert earlier.json()["fields"]["pain_back_on"].startswith(f"pain back on {helpers.days_ago(40)} here, but on")
+    same_day = _contact(client, helpers, treatment, contacted_on=helpers.days_ago(20), relieved="yes")
+    assert same_day.status_code == 400 and 'id="err-relieved"' in same_day.text
+    assert f"still relieved and pain back both on {helpers.days_ago(20)}" in same_day.text
+    for page in (later.text, same_day.text, earlier.text):
+        assert "relieved_at_last_contact" not in page and "relief_lost_on" not in page
+    assert len(client.get(f"/api/v1/treatments/{tid}").json()["contacts"]) == 1
 
 
 def test_a_tinel_front_updates_the_forecast(client, new_treatment, helpers):
@@ -192,6 +228,30 @@ def test_retreated_opens_the_next_cycle_with_the_history(client, new_treatment, 
     patient = re.search(r'href="(/patients/\d+)"', page).group(1)
     both = client.get(patient).text
     assert "cycle 1" in both and "cycle 2" in both and "R-1" in both
+
+
+def test_a_retreatment_is_dated_after_its_cycle_made_once_and_of_a_known_cycle(client, new_treatment, helpers):
+    """A retreatment dated before its cycle, a second retreatment of one cycle, an unknown previous_id: refused,
+    nothing stored (was: accepted, cycles 3, 4, 5 of one retreatment, or a standalone treatment)."""
+    first = new_treatment(client, patient_id="R-2", treated_on=helpers.days_ago(300)).headers["location"]
+    first_id = first.split("?")[0].rsplit("/", 1)[1]
+
+    def retreat(previous_id, days):
+        data = {"csrf_token": helpers.token(client), "previous_id": previous_id, "nerve": "SLGN", "age": "64"}
+        return client.post("/treatments", data={**data, "treated_on": helpers.days_ago(days)}, follow_redirects=False)
+
+    before = retreat(first_id, 301)
+    assert before.status_code == 400 and "is not after the cycle it retreats" in before.text
+    assert f"treatment {first_id} (cycle 1 of genicular_superolateral" in before.text
+    assert retreat(first_id, 100).status_code == 303
+    again = retreat(first_id, 50)
+    assert again.status_code == 409 and "was already retreated" in again.text
+    for unknown in ("999999", "-3", "99999999999999999999999", "abc"):
+        assert retreat(unknown, 50).status_code == 404, unknown
+    patient = client.get("/api/v1/treatments/" + first_id).json()["patient_id"]
+    page = client.get(f"/patients/{patient}").text
+    assert "cycle 2" in page and "cycle 3" not in page
+    assert client.get("/patients?q=").text.count("R-2") == 1
 
 
 def test_the_worklist_lists_and_drops(client, new_treatment, helpers):
@@ -324,11 +384,11 @@ def test_ids_beyond_the_database_range_are_404(client, helpers, ident):
     body = {"contacted_on": helpers.days_ago(1), "relieved": True}
     headers = {"x-csrf-token": token}
     assert client.post(f"/api/v1/treatments/{ident}/contacts", json=body, headers=headers).status_code == 404
-    assert client.get(f"/treatments/new?previous={ident}").status_code == 200  # an unknown cycle: a new form
+    assert client.get(f"/treatments/new?previous={ident}").status_code == 404  # an unknown cycle
     created = client.post(
         "/treatments", data={"csrf_token": token, "nerve": "SLGN", "previous_id": ident}, follow_redirects=False
     )
-    assert created.status_code in (303, 400)
+    assert created.status_code == 404
 
 
 def test_hidden_characters_in_identifiers_and_notes_are_shown_escaped(client, new_treatment, helpers):

@@ -239,3 +239,21 @@ def test_text_with_control_characters_or_invalid_utf8_is_refused_naming_the_fiel
     note = {"contacted_on": helpers.days_ago(1), "relieved": True, "note": "x\x1by"}
     api = client.post(f"/api/v1/treatments/{created.json()['treatment_id']}/contacts", json=note, headers=headers)
     assert api.status_code == 422 and "note" in api.json()["fields"]
+
+
+def test_a_csrf_token_beyond_ascii_is_a_403_not_a_500(client, accounts_client, helpers, caplog):
+    """csrf_token=é (form) or X-CSRF-Token: é (header) raised TypeError in hmac.compare_digest: a 500 on every POST,
+    /login included. Now 403; nothing is logged beyond the access line (method, route, status)."""
+    helpers.token(client)  # a session with a token
+    helpers.token(accounts_client, "/login")
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with caplog.at_level(logging.DEBUG):
+        for token in ("%C3%A9", "%FF", "%ED%A0%80", "caf%C3%A9-MRN-77"):
+            for who, path in ((client, "/treatments"), (client, "/files/import"), (accounts_client, "/login")):
+                body = f"csrf_token={token}&nerve=SLGN&username=anna&password=x".encode()
+                assert who.post(path, content=body, headers=form).status_code == 403, (path, token)
+        for header in ("é".encode(), b"\xff\xfe", "café-MRN-77".encode()):
+            sent = client.post("/api/v1/treatments", json={"nerve": "SLGN"}, headers={"x-csrf-token": header})
+            assert sent.status_code == 403, header
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert "unexpected" not in text and "MRN-77" not in text and "é" not in text
