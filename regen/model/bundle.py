@@ -275,8 +275,12 @@ def _check_grid_entry(entry: object, where: str, size: int) -> None:
     quantiles = entry.get("shape_quantiles")
     if not isinstance(quantiles, list | tuple) or len(quantiles) != size:
         raise ModelFileError(f"model file field {where}.shape_quantiles is not a list of {size} numbers")
-    values = [_number(q, f"{where}.shape_quantiles", -20.0, 20.0) for q in quantiles]
-    if any(b < a for a, b in itertools.pairwise(values)):
+    values = np.array(quantiles, dtype=object)
+    numeric = all(type(q) is float or type(q) is int for q in quantiles)  # not bool, str, None, list
+    values = values.astype(float) if numeric else values
+    if not numeric or not (np.isfinite(values).all() and np.abs(values).max() <= 20.0):
+        values = [_number(q, f"{where}.shape_quantiles", -20.0, 20.0) for q in quantiles]  # names the bad one
+    if np.any(np.diff(values) < 0):
         raise ModelFileError(f"model file field {where}.shape_quantiles is not in increasing order")
     for key in ("studies", "patients"):
         _whole(entry.get(key, 0), f"{where}.{key}")
@@ -475,6 +479,10 @@ def _check_descriptive(bundle: Mapping, schema: Mapping = DESCRIPTIVE, where: st
                 raise ModelFileError(f"model file field {place!r} is {short_repr(value)}, not {kind}")
 
 
+#: The JSON scalar types (checked by exact type: an ABC check per number costs more than the rest of the walk).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _check_shape(bundle: Mapping) -> None:
     """Refuse deep nesting, too many values and non-text keys (without recursion)."""
     stack, count = [(bundle, 1)], 0
@@ -491,9 +499,17 @@ def _check_shape(bundle: Mapping) -> None:
         if isinstance(value, Mapping):
             if not all(isinstance(k, str) for k in value):
                 raise ModelFileError("model file has an object key that is not text")
-            stack.extend((v, depth + 1) for v in value.values())
+            children = value.values()
         elif isinstance(value, list | tuple):
-            stack.extend((v, depth + 1) for v in value)
+            children = value
+        else:
+            continue
+        # scalars are counted here, containers when popped (a list of 199 numbers is not 199 stack entries)
+        nested = [(v, depth + 1) for v in children if type(v) not in _SCALARS]
+        count += len(children) - len(nested)
+        if count > _MAX_NODES:
+            raise ModelFileError(f"model file is made of more than {_MAX_NODES} values: not a regen model")
+        stack.extend(nested)
 
 
 def _reference_nerve_days(params: Mapping, relief: Mapping | None = None) -> tuple[dict, dict]:
@@ -510,19 +526,33 @@ def _reference_nerve_days(params: Mapping, relief: Mapping | None = None) -> tup
 
 
 def _entry_laws(relief: Mapping, log_nerve: Mapping[str, float]):
-    """Each entry of the relief section with the law of the reference patients it applies to."""
+    """Each group of entries of the relief section (default, classes, indications) with, per reference patient
+    it applies to, the entry's key and the law: ``(group, keys, distribution)``, one vectorised law per group."""
     catalog = load_catalog()
     pairs = [(nid, ind) for nid, nerve in catalog.items() for ind in nerve.indications]
-    groups = [("default", "default", {**relief, "indications": {}, "classes": {}}, pairs)]
-    for key in relief["classes"]:
-        groups.append(
-            ("classes", key, {**relief, "indications": {}}, [(n, i) for n, i in pairs if pain_class(i) == key] or pairs)
-        )
-    for key in relief["indications"]:
-        groups.append(("indications", key, relief, [(n, key) for n, i in pairs if i == key] or [(pairs[0][0], key)]))
-    for group, key, section, chosen in groups:
-        cols = {"indication": np.array([i for _, i in chosen], dtype=object)}
-        yield group, key, relief_distribution(section, cols, np.array([log_nerve[n] for n, _ in chosen]))
+    chosen = {"default": [("default", n, i) for n, i in pairs]}
+    chosen["classes"] = [
+        (key, n, i)
+        for key in relief["classes"]
+        for n, i in ([(n, i) for n, i in pairs if pain_class(i) == key] or pairs)
+    ]
+    chosen["indications"] = [
+        (key, n, i)
+        for key in relief["indications"]
+        for n, i in ([(n, i) for n, i in pairs if i == key] or [(pairs[0][0], key)])
+    ]
+    sections = {
+        "default": {**relief, "indications": {}, "classes": {}},
+        "classes": {**relief, "indications": {}},
+        "indications": relief,
+    }
+    for group, rows in chosen.items():
+        if not rows:
+            continue
+        keys = np.array([k for k, _, _ in rows], dtype=object)
+        # a class entry is reached through an indication of that class; no indication entry may take over
+        cols = {"indication": np.array([i for _, _, i in rows], dtype=object)}
+        yield group, keys, relief_distribution(sections[group], cols, np.array([log_nerve[n] for _, n, _ in rows]))
 
 
 def _check_forecasts(bundle: Mapping) -> None:
@@ -535,10 +565,13 @@ def _check_forecasts(bundle: Mapping) -> None:
                 f"model file mechanism gives a median return of sensation of day {math.exp(mu):.3g} "
                 f"for {nerve} (reference patient); expected {low:g} to {high:g} days"
             )
-    for group, key, dist in _entry_laws(bundle["relief"], x):
+    for group, keys, dist in _entry_laws(bundle["relief"], x):
         median = dist.quantile(0.5)
-        if not np.all((median >= low) & (median <= high)):
-            worst = float(median[np.argmax(np.abs(np.log(median / math.sqrt(low * high))))])
+        bad = ~((median >= low) & (median <= high))
+        if bad.any():
+            key = keys[np.flatnonzero(bad)[0]]
+            rows = bad & (keys == key)
+            worst = float(median[rows][np.argmax(np.abs(np.log(median[rows] / math.sqrt(low * high))))])
             where = "relief.default" if group == "default" else f"relief.{group}[{key!r}]"
             raise ModelFileError(
                 f"model file field {where} gives a median relief end of day {worst:.3g} for a "

@@ -72,8 +72,14 @@ def norm_ppf_scalar(p: float) -> float:
     """The standard normal quantile of one probability, to double precision, with the standard library only.
 
     Acklam's rational approximation (relative error 1.2e-9) refined by one
-    Halley step on ``math.erfc``; keeps scipy and :mod:`statistics` (with
-    decimal and fractions) off the one-patient import path.
+    Halley step on ``math.erfc``; agrees with ``scipy.special.ndtri`` to
+    1e-15 (tested). Why hand-written, measured on the development machine
+    (``python -X importtime``): ``import scipy.special`` costs about 420 ms
+    and ``import statistics`` (for ``NormalDist.inv_cdf``, which pulls in
+    decimal and fractions) 3.7 ms, against about 185 ms for a whole cold
+    ``regen predict``; ``NormalDist.inv_cdf`` is 5.7x faster per call, but
+    a prediction makes fewer than 20 calls, so the import would cost more
+    than all the calls it saves.
 
     Examples
     --------

@@ -49,12 +49,28 @@ def settings(quick: bool) -> dict:
     return {"warmup": 300, "samples": 300, "chains": 4} if quick else {"warmup": 1000, "samples": 1000, "chains": 4}
 
 
-def mechanism_start(run) -> dict:
-    """Posterior medians of the sampled mechanism sites (the start of sensitivity and leave-one-out refits)."""
+def mechanism_start(run, deterministic: tuple[str, ...] = ("row_loglik",)) -> dict:
+    """Posterior medians of the sampled sites (the start of sensitivity and leave-one-out refits)."""
     import jax.numpy as jnp
     import numpy as np
 
-    return {k: jnp.asarray(np.median(run.flat(k), axis=0)) for k in run.samples if k != "row_loglik"}
+    return {k: jnp.asarray(np.median(run.flat(k), axis=0)) for k in run.samples if k not in deterministic}
+
+
+def relief_start(run) -> dict:
+    """Posterior medians of the relief model's sampled sites (the start of its leave-one-out refits)."""
+    from regen.fitting.evidence import models
+
+    return mechanism_start(run, models.relief_deterministic(models.RELIEF_OPTIONS))
+
+
+def options_record() -> dict:
+    """The shipped relief model's structural options (validation is kept only for the same options)."""
+    from dataclasses import asdict
+
+    from regen.fitting.evidence.models import RELIEF_OPTIONS
+
+    return asdict(RELIEF_OPTIONS)
 
 
 def fit_all(chain_method: str, quick: bool, seed: int = 0):
@@ -92,7 +108,8 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     x = summaries.catalog_x(point, nerves)
     rd = data.relief_data(x)
     rarr = models.relief_arrays(rd)
-    rel_sampler = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
+    rel_sampler = inference.Sampler(partial(models.relief_model, opts=models.RELIEF_OPTIONS),
+                                    chain_method=chain_method, target_accept=0.99, **st)
     rel = rel_sampler.run(seed + 2, rarr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
     _progress(
         f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "
@@ -119,7 +136,9 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
     from regen.fitting.evidence import checks, inference, priors, summaries
 
     teen = checks.teenager(f["point"], f["nerves"])
-    relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"])
+    from regen.fitting.evidence.models import RELIEF_OPTIONS
+
+    relief, approx = summaries.relief_section(f["rel"], f["rd"], f["indications"], opts=RELIEF_OPTIONS)
     diag = {
         name: {k: v for k, v in f[key].diagnostics.items()} | {"seconds": f[key].seconds}
         for name, key in (("mechanism", "mech"), ("mechanism_without_partial_lesion", "nop"), ("relief", "rel"))
@@ -141,12 +160,16 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
         | {"failures": failures, "chain_method": chain_method, "rule": "R-hat <= 1.01, 0 divergences"},
         "priors": priors.table(),
         "build_seconds": seconds,
+        "relief_options": options_record(),
     }
     return out
 
 
 def write(out: dict) -> None:
-    from regen.fitting.evidence import params, report
+    from regen.fitting.evidence import params, report, validation
+
+    if "validation" in out:
+        out["validation"]["variants_tried"] = validation.VARIANTS_TRIED
 
     OUT_JSON.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     OUT_MD.write_text(report.markdown(out), encoding="utf-8")
@@ -168,13 +191,20 @@ def validate_parts(f, parts, quick: bool, seed: int, chain_method: str, keep: di
         init=mechanism_start(f["mech"]),
         **st,
     )
-    rs = inference.Sampler(models.relief_model, chain_method=chain_method, target_accept=0.99, **st)
+    rs = inference.Sampler(
+        partial(models.relief_model, opts=models.RELIEF_OPTIONS),
+        chain_method=chain_method,
+        target_accept=0.99,
+        init=relief_start(f["rel"]),
+        **st,
+    )
     out = dict(keep)
     if "sensation" in parts:
         out["sensation"] = validation.sensation_loso(ms, f["marr"], f["md"], seed, progress)
     if "relief" in parts:
-        out["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], seed, progress)
-    return {"parts": out, "seconds": sum(p["seconds"] for p in out.values()), "settings": st}
+        out["relief"] = validation.relief_loso(rs, f["rarr"], f["rd"], seed, progress, models.RELIEF_OPTIONS)
+    settings_ = st | {"target_accept": 0.99, "init": "full-data posterior median of every sampled site"}
+    return {"parts": out, "seconds": sum(p["seconds"] for p in out.values()), "settings": settings_}
 
 
 def refit_validation(parts=("sensation", "relief"), quick: bool = False, seed: int = 0, progress=_progress) -> dict:
@@ -213,12 +243,18 @@ def main(argv=None) -> int:
     f = fit_all(args.chain_method, args.quick, args.seed)
     out = assemble(f, time.perf_counter() - start, args.chain_method)
     old = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {}
-    if old.get("data_sha256") == out["data_sha256"] and "validation" in old and args.command == "build":
+    same_model = old.get("validation", {}).get("relief_options") == options_record()
+    if old.get("data_sha256") == out["data_sha256"] and "validation" in old and same_model and args.command == "build":
         out["validation"] = old["validation"]
     if args.command in ("validate", "all"):
-        keep = old.get("validation", {}).get("parts", {}) if old.get("data_sha256") == out["data_sha256"] else {}
+        keep = (
+            old.get("validation", {}).get("parts", {})
+            if old.get("data_sha256") == out["data_sha256"] and same_model
+            else {}
+        )
         out["validation"] = validate_parts(f, args.parts, args.quick, args.seed, args.chain_method, keep, _progress)
         out["validation"]["data_sha256"] = out["data_sha256"]
+        out["validation"]["relief_options"] = options_record()
     write(out)
     for line in out["diagnostics"]["failures"]:
         _progress("FAIL " + line)

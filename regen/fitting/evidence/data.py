@@ -187,6 +187,20 @@ class ReliefData:
     d_high: np.ndarray
     rows: pd.DataFrame = field(repr=False)  # the used rows, with group / number ids
     numbers: pd.DataFrame = field(repr=False)  # one row per published number (validation)
+    study_early: np.ndarray | None = None  # 1.0 for a study published before EARLY_ERA_BEFORE (1970s-80s technique)
+
+
+#: Studies published before this year used the 1970s-80s technique (unguided probes, often mixed nerves; evidence
+#: review A on Lloyd 1976): a stated study-level covariate (the citation's year), tried as ``ReliefOptions.early_era``.
+EARLY_ERA_BEFORE = 1990
+
+
+def citation_year(citation: str) -> float:
+    """First year (19xx / 20xx) in a citation; NaN if none is stated."""
+    import re
+
+    m = re.search(r"\b(19\d\d|20\d\d)\b", citation)
+    return float(m.group(1)) if m else np.nan
 
 
 def used_relief_rows(root: Path = DATA) -> pd.DataFrame:
@@ -305,10 +319,8 @@ def relief_data(log_nerve: dict[str, float], root: Path = DATA) -> ReliefData:
         g_valid=g_valid,
         d_study=np.array([studies.index(s) for s in dur["study"]], dtype=int),
         d_kind=np.array([DURATION_KINDS.index(k) for k in dur["kind"]], dtype=int),
-        d_n=dur["n"].fillna(1.0).to_numpy(float),
-        d_value=dur["value"].fillna(1.0).to_numpy(float),
-        d_low=dur["low"].fillna(1.0).to_numpy(float),
-        d_high=dur["high"].fillna(2.0).to_numpy(float),
-        rows=rows,
-        numbers=pd.DataFrame(numbers),
-    )
+        d_n=dur["n"].fillna(1.0).to_numpy(float), d_value=dur["value"].fillna(1.0).to_numpy(float),
+        d_low=dur["low"].fillna(1.0).to_numpy(float), d_high=dur["high"].fillna(2.0).to_numpy(float),
+        rows=rows, numbers=pd.DataFrame(numbers),
+        study_early=np.array([float(citation_year(rows.loc[rows["study"] == s, "citation"].iloc[0]) < EARLY_ERA_BEFORE)
+                              for s in studies]))

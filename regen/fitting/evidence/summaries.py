@@ -93,8 +93,11 @@ def catalog_x(point: dict, nerves) -> dict[str, float]:
 class ReliefDraws:
     """Pooled posterior draws of the relief model with convenient per-class / per-indication access."""
 
-    def __init__(self, run, rd, seed=0):
+    def __init__(self, run, rd, seed=0, opts=None):
+        from regen.fitting.evidence.models import ReliefOptions
+
         self.rd, self.rng = rd, np.random.default_rng(seed)
+        self.opts = opts or ReliefOptions()
         f = run.flat
         self.a, self.b, self.sigma = f("a"), f("b"), f("sigma")
         self.tau_u, self.tau_v = f("tau_u"), f("tau_v")
@@ -102,24 +105,39 @@ class ReliefDraws:
         self.rho, self.tau_e, self.tau_w = f("rho"), f("tau_e"), f("tau_w")
         self.e = self.tau_e[:, None] * f("e_raw")
         self.g_loc, self.g_logit = f("g_loc"), f("g_logit")
+        zero = np.zeros(self.a.shape[0])
+        self.tau_sigma = f("tau_sigma") if "tau_sigma" in run.samples else zero
+        self.h_loc = f("h_loc") if "h_loc" in run.samples else zero
+        self.h_logit = f("h_logit") if "h_logit" in run.samples else zero
         self.n = self.a.shape[0]
+
+    def effect(self, size, rng=None) -> np.ndarray:
+        """Standardised draws of a new study or indication effect (Student-t or normal, as fitted)."""
+        rng = rng or self.rng
+        df = self.opts.effect_df
+        return rng.standard_normal(size) if df is None else rng.standard_t(df, size=size)
+
+    def new_sigma(self, c: int, shape) -> np.ndarray:
+        """Within-study spread of a new study of class ``c`` (draws x reps)."""
+        z = self.rng.standard_normal(shape)
+        return self.sigma[:, c, None] * np.exp(self.tau_sigma[:, None] * z)
 
     def new_setting(self, c: int, ind: int | None, reps: int = REPS):
         """Draws (n, reps) of A (location at x_ref for a new study), B, sigma and the response logit.
 
         ``ind`` None: a new indication of class ``c`` (new u and e drawn).
         """
-        n, rng = self.n, self.rng
+        n = self.n
         if ind is None:
-            u = self.tau_u[:, c, None] * student_t(rng, (n, reps))
-            e = self.tau_e[:, None] * student_t(rng, (n, reps))
+            u = self.tau_u[:, c, None] * self.effect((n, reps))
+            e = self.tau_e[:, None] * self.effect((n, reps))
         else:
             u, e = self.u[:, ind, None], self.e[:, ind, None]
-        v = self.tau_v[:, c, None] * student_t(rng, (n, reps))
-        w = self.tau_w[:, None] * student_t(rng, (n, reps))
+        v = self.tau_v[:, c, None] * self.effect((n, reps))
+        w = self.tau_w[:, None] * self.effect((n, reps))
         A = self.a[:, c, None] + u + v
         B = np.broadcast_to(self.b[:, c, None], A.shape)
-        S = np.broadcast_to(self.sigma[:, c, None], A.shape)
+        S = self.new_sigma(c, A.shape)
         L = self.rho[:, c, None] + e + w
         return A, B, S, L
 
@@ -200,9 +218,9 @@ def _approx(vectors: np.ndarray) -> dict:
     return {"mean": vectors.mean(axis=0).tolist(), "cov": np.cov(vectors, rowvar=False).tolist()}
 
 
-def relief_section(run, rd, indications, seed=0) -> dict:
+def relief_section(run, rd, indications, seed=0, opts=None) -> dict:
     """The ``relief`` and ``posterior_approx`` sections."""
-    dr = ReliefDraws(run, rd, seed)
+    dr = ReliefDraws(run, rd, seed, opts)
     rng = np.random.default_rng(seed + 1)
     ind_class = dict(zip(indications["id"], indications["pain_class"], strict=True))
     rows = rd.rows
@@ -226,8 +244,8 @@ def relief_section(run, rd, indications, seed=0) -> dict:
         i = rd.indications.index(ind)
         A, B, S, L = dr.new_setting(c, i)
         studies = sorted(rows.loc[rows["indication"] == ind, "study"].unique())
-        u_new = dr.tau_u[:, c] * np.random.default_rng(seed + 2).standard_t(4, dr.n)
-        e_new = dr.tau_e * np.random.default_rng(seed + 3).standard_t(4, dr.n)
+        u_new = dr.tau_u[:, c] * dr.effect(dr.n, np.random.default_rng(seed + 2))
+        e_new = dr.tau_e * dr.effect(dr.n, np.random.default_rng(seed + 3))
         w_loc = float(1.0 - dr.u[:, i].var() / u_new.var())
         w_resp = float(1.0 - dr.e[:, i].var() / e_new.var())
         entry = predictive_entry(A, B, S, L, rd.x_ref[c], rng)
