@@ -204,7 +204,7 @@ def test_upload_with_a_bad_row_then_export_for_regen_fit(server, browser, clinic
     _check_clean(browser, server)
     outcomes = tmp_path / "outcomes.csv"
     outcomes.write_bytes(urllib.request.urlopen(f"{server}/files/export/outcomes.csv").read())
-    result = cli("fit", outcomes, "-o", tmp_path / "clinic.json")
+    result = cli("fit", outcomes, "-o", tmp_path / "clinic.json", "--prior", "none")
     assert result.exit_code == 0, result.output
 
 

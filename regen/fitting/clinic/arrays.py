@@ -29,6 +29,7 @@ from scipy.stats import gamma, norm, t
 from regen.catalog.nerves import pain_class
 from regen.fitting.clinic.data import EXACT, INTERVAL, RIGHT, ClinicData
 from regen.fitting.clinic.prior import VAGUE_FACTOR, VAGUE_MIN_SD
+from regen.model.bundle import PLAUSIBLE_DAYS
 
 __all__ = [
     "BETA_PRIOR_SD",
@@ -47,9 +48,10 @@ BETA_PRIOR_SD = {"numeric": 0.15, "binary": 0.3}
 #: Beta prior of the share of the relief variance between patients (centre 0.5, the value it replaces).
 ICC_PRIOR = (2.0, 2.0)
 #: Adaptive Gauss-Hermite nodes of the patient effect (per patient with repeat cycles).
-FRAILTY_NODES = 8
-#: The grid the clinic's shifts are integrated on (log days or logits; step 0.025).
-GRID = np.linspace(-10.0, 10.0, 801)
+FRAILTY_NODES = 12
+#: The grid the clinic's shifts are integrated on (log days or logits; step 0.05: a setting, far finer than
+#: the narrowest integrand, an indication's conditional prior spread of about 0.3 or more).
+GRID = np.linspace(-10.0, 10.0, 401)
 #: Gauss-Hermite nodes of a log-normal spread; quantile nodes of a Student-t's normal scale mixture.
 _SPREAD_NODES, _T_NODES = 6, 6
 
@@ -191,6 +193,7 @@ def model_arrays(data: ClinicData, prior) -> dict:
         "new": np.flatnonzero(new).astype(np.int32),
         "ind_class": np.array([data.classes.index(pain_class(i)) for i in data.indications], dtype=np.int32),
         "beta_sd": np.array(beta_sd, float),
+        "a_bounds": np.log(np.array(PLAUSIBLE_DAYS, float)),
         "ind": data.ind.astype(np.int32),
         "cls": data.cls.astype(np.int32),
         "dx": data.dx,
@@ -203,10 +206,11 @@ def model_arrays(data: ClinicData, prior) -> dict:
 
 
 def init_values(arrays: dict) -> dict:
-    """Where every chain starts: the evidence's means, no covariate effect, icc 0.5."""
+    """Where every chain starts, on the unconstrained scale: the evidence's means, no covariate effect,
+    icc 0.5 (logit 0)."""
     return {
         "phi": arrays["phi_mean"],
         "psi": arrays["psi_mean"],
-        "icc": np.array(0.5),
+        "icc": np.array(0.0),
         "beta": np.zeros(arrays["beta_sd"].shape[0]),
     }

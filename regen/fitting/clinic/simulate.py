@@ -67,10 +67,10 @@ def draw_truth(prior, rng, indications=tuple(NERVES.values()), icc: float | None
         tau_v = np.exp(het["tau_v"][0][k] + het["tau_v"][1][k] * rng.standard_normal())
         tau_u = np.exp(het["tau_u"][0][k] + het["tau_u"][1][k] * rng.standard_normal())
         for i in (i for i in indications if pain_class(i) == c):
-            a, l = _indication_draw(prior, i, phi, rng)
+            a, logit = _indication_draw(prior, i, phi, rng)
             if not prior.has_own(i):
-                a, l = a + tau_u * rng.standard_t(df), l + tau_e * rng.standard_t(df)
-            truth["A"][i], truth["L"][i] = float(a + tau_v * z_v), float(l + tau_w * z_w)
+                a, logit = a + tau_u * rng.standard_t(df), logit + tau_e * rng.standard_t(df)
+            truth["A"][i], truth["L"][i] = float(a + tau_v * z_v), float(logit + tau_w * z_w)
     truth["icc"] = float(rng.beta(*ICC_PRIOR)) if icc is None else float(icc)
     truth["beta"] = {t: float(rng.normal(0.0, BETA_PRIOR_SD[kind])) for t, kind in _TERMS.items()}
     return truth
