@@ -107,12 +107,12 @@ def run(sizes, cycles_cells, truths, replicates, settings, seed=0):
     return rows
 
 
-def _cell(values) -> str:
+def _cell(values, digits: int = 3) -> str:
     if not values:
         return "-"
     v = np.asarray(values, float)
     se = v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else float("nan")
-    return f"{v.mean():.3f} ± {2 * se:.3f}" if se == se else f"{v.mean():.3f}"
+    return f"{v.mean():.{digits}f} ± {2 * se:.{digits}f}" if se == se else f"{v.mean():.{digits}f}"
 
 
 def table(rows) -> str:
@@ -123,7 +123,7 @@ def table(rows) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, n, cycles, method, fitted, res in rows:
-        cells = [_cell([r[k] for r in res]) for k in keys]
+        cells = [_cell([r[k] for r in res], 0 if k == "width" else 3) for k in keys]
         lines.append(f"| {kind} | {n} | {cycles} | {method} | {fitted} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

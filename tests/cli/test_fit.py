@@ -199,3 +199,37 @@ def test_the_counts_of_a_refused_fit_add_up_to_the_rows_read(cli, tmp_path, coho
         for n in re.findall(r"([0-9,]+) (?:observed but|still relieved|non-resp|rows? left)", message)
     ]
     assert read == 300 and have + sum(parts) == read, message
+
+
+def test_fit_from_the_evidence_predicts_scores_and_seeds_a_later_fit(cli, tmp_path):
+    """`regen fit` (default prior): progress, the prior's weight and conflict, effects in days; the model
+    predicts and scores; it is the prior of a later fit; a model without a posterior is refused as a prior."""
+    from regen import load_model
+    from regen.fitting.clinic.prior import read_prior
+    from regen.fitting.clinic.simulate import simulate_clinic, typical_truth
+
+    model = load_model()
+    frame = simulate_clinic(typical_truth(read_prior(model.bundle), icc=0.6), model.bundle, 30, cycles=2, seed=4)
+    data = tmp_path / "clinic.csv"
+    frame.to_csv(data, index=False)
+    short = ("--chains", "1", "--warmup", "60", "--draws", "60")
+    res = cli("fit", data, "-o", tmp_path / "clinic.json", *short)
+    assert res.exit_code == 0, res.output
+    assert "100% 120 of 120 iterations per chain (draws)" in res.stderr
+    for text in ("the published evidence counts as about", "posterior weight of the vague component",
+                 "+10 years of age: relief median", "Patient effect (share of the relief variance"):  # fmt: skip
+        assert text in res.stdout, res.stdout
+    card = (tmp_path / "clinic.md").read_text()
+    assert card.startswith("# Model card: `regen-fitted@") and "of your patients" in card
+    bundle = json.loads((tmp_path / "clinic.json").read_text())
+    assert set(bundle["prior"]) >= {"source", "effective_sample_size", "robust_weight", "conflict"}
+    res = cli("predict", "--nerve", "GON", "--age", "60", "--model", tmp_path / "clinic.json", "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["model_version"].startswith("regen-fitted@"), res.output
+    res = cli("score", data, "-o", tmp_path / "scored.csv", "--model", tmp_path / "clinic.json")
+    assert res.exit_code == 0, res.output
+    res = cli("fit", data, "-o", tmp_path / "again.json", "--prior", tmp_path / "clinic.json", *short)
+    assert res.exit_code == 0 and f"Prior: regen-fitted@{bundle['version']}" in res.stdout, res.output
+    res = cli("fit", data, "-o", tmp_path / "none.json", "--prior", "none", "--family", "lognormal")
+    assert res.exit_code == 0, res.output
+    res = cli("fit", data, "-o", tmp_path / "x.json", "--prior", tmp_path / "none.json")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "has no posterior_approx" in res.stderr

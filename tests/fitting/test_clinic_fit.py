@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from regen import load_model
+from regen.errors import ModelFileError
 from regen.fitting.clinic.fit import fit_clinic
 from regen.fitting.clinic.prior import read_prior
 from regen.fitting.clinic.sampler import Settings
@@ -112,6 +113,11 @@ def test_the_model_round_trips_and_answers_untreated_indications_from_the_eviden
     assert out["evidence"][0].startswith("indication: no clinic rows") and "clinic data" in out["evidence"][1]
     # the clinic model can be the prior of a later fit
     assert read_prior(loaded.bundle).source == loaded.version
+    # a grid law's covariates are checked as an AFT law's are
+    wild = thaw(loaded.bundle)
+    wild["relief"]["covariates"]["coef"]["age"] = 4.0
+    with pytest.raises(ModelFileError, match="covariates change log relief time by up to"):
+        validate_bundle(wild)
 
 
 @pytest.fixture(scope="module")

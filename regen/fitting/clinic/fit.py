@@ -206,7 +206,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
 
 
 def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
-    ess = {i: round(effective_sample_size(prior, i), 1) for i in data.indications}
+    ess = {i: float(f"{effective_sample_size(prior, i):.2g}") for i in data.indications}
     conflict = {}
     for j, c in enumerate(data.classes):
         loc = float(np.mean(draws["v_vague_weight"][:, j]))

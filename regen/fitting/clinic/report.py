@@ -57,7 +57,7 @@ def _prior_lines(bundle: Mapping) -> list[str]:
         "sigma^2 / prior variance of the indication's relief location):",
     ]
     for ind, ess in prior["effective_sample_size"].items():
-        lines.append(f"  {ind}: about {ess:.1f} of your patients")
+        lines.append(f"  {ind}: about {ess:.2g} of your patients")
     lines.append(
         "Conflict with the evidence, per pain class: posterior weight of the vague component (prior "
         f"{w:g}; flagged from {conflict['flagged_at']:g}):"
