@@ -1,19 +1,24 @@
-"""Screenshots of every page of ``regen serve`` at desktop and phone width, in headless Chromium.
+"""Screenshots of the pages of ``regen serve`` in headless Chromium (desktop 1280 px and phone 390 px wide).
 
 Usage::
 
     python scripts/screenshot_serve.py [OUT_DIR]    # default: docs/serve/screenshots
 
-Starts a server on a free port of 127.0.0.1 with a fresh SQLite database,
-fills it as a clinic would (a 75-patient export with one bad row, a knee
-patient treated 100 days ago and called today, a pain-back contact, a
-retreatment, a clinic model fitted in the background), then saves
-``<page>-desktop.png`` (1280 px wide) and ``<page>-phone.png`` (390 px),
-each the page's full height. Needs Debian's chromium and chromium-driver.
+Starts a server on a free port of 127.0.0.1 with a fresh SQLite database and
+fills it as a clinic would, through the pages: the committed synthetic
+75-patient export (``tests/reporting/data/clinic_export.csv``: its row errors
+shown, the valid rows imported), a knee patient treated 100 days ago and
+called today (still relieved), pain back for eight overdue patients, one of
+them retreated, a clinic model fitted in the background (slowed down while
+the models page is photographed, so the progress shows). A second server with
+an account shows the sign-in page. Each page is photographed at its full
+height (cut at ``MAX_HEIGHT``) and saved as a 256-colour PNG. Needs Debian's
+chromium and chromium-driver.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import sys
@@ -23,27 +28,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+EXPORT = ROOT / "tests" / "reporting" / "data" / "clinic_export.csv"
+#: Tallest screenshot, CSS pixels (a page longer than this is cut; the model card is).
+MAX_HEIGHT = 2400
+WIDTHS = {"desktop": (1280, False), "phone": (390, True)}
 
 
-def _export(path: Path, n: int = 75) -> Path:
-    import regen
-
-    rng = np.random.default_rng(22)
-    frame = regen.simulate_cohort(n, seed=22).drop(columns=["relief_last_seen_day", "relief_lost_day", "responded"])
-    frame["patient_id"] = [f"C-{i:03d}" for i in range(n)]
-    since = rng.integers(20, 360, n)
-    frame["treated_on"] = [(date.today() - timedelta(days=int(d))).isoformat() for d in since]
-    frame["age"] = frame["age"].round(0)
-    frame["relief_at_day"] = ["" if i % 2 else str(d) for i, d in enumerate(rng.integers(10, 19, n))]
-    frame["relief_lost_day"] = [str(int(rng.integers(20, s))) if i % 2 and s > 21 else "" for i, s in enumerate(since)]
-    frame = frame.astype(str).replace("nan", "")
-    frame.loc[7, "nerve"] = "kneecap"
-    frame.to_csv(path, index=False)
-    return path
-
-
-def _server(folder: Path):
+def _server(folder: Path, name: str, **settings):
     import uvicorn
 
     from regen.web.app import create_app
@@ -52,7 +44,7 @@ def _server(folder: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(ServeSettings(database=str(folder / "demo.db"), port=port, operator="dr.demo"))
+    app = create_app(ServeSettings(database=str(folder / f"{name}.db"), port=port, **settings))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -72,109 +64,176 @@ def _browser():
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--hide-scrollbars",
+        "--force-color-profile=srgb",
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
-def _shot(driver, url: str, out: Path, name: str, before=None) -> None:
-    for label, width, mobile in (("desktop", 1280, False), ("phone", 390, True)):
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile},
-        )
-        driver.get(url)
+def _save(png: bytes, path: Path) -> None:
+    """A 256-colour PNG (screens of text and flat colours: small, and still sharp)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
+def _shot(driver, out: Path, name: str, kinds=("desktop",), url: str | None = None, before=None) -> None:
+    """Photograph the page at ``url`` (or the current page) at each width in ``kinds``."""
+    for kind in kinds:
+        width, mobile = WIDTHS[kind]
+        metrics = {"width": width, "height": 300, "deviceScaleFactor": 1, "mobile": mobile}  # grows to the page
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        if url:
+            driver.get(url)  # else the page on screen (a POST's answer): it reflows at the new width
         if before:
             before(driver)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": mobile},
-        )
-        time.sleep(0.2)
-        driver.save_screenshot(str(out / f"{name}-{label}.png"))
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": min(height, MAX_HEIGHT)})
+        time.sleep(0.3)
+        _save(driver.get_screenshot_as_png(), out / f"{name}-{kind}.png")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def _fill(driver) -> dict:
-    """Fill the demo clinic through the pages; return the URLs to photograph."""
+def _click(driver, selector: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+
+def _type(driver, values: dict) -> None:
     from selenium.webdriver.common.by import By
 
-    base = driver.base
+    for name, value in values.items():
+        element = driver.find_element(By.NAME, name)
+        if element.get_attribute("type") == "date":
+            driver.execute_script("arguments[0].value = arguments[1]", element, value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def _slow_fits():
+    """Hold the library's fit until the returned event is set (the real fit then runs)."""
+    from regen.web import forecasts
+
+    real, gate = forecasts._library_fit, threading.Event()
+
+    def held():
+        fit = real()
+
+        def wait_then_fit(outcomes, output, **kwargs):
+            gate.wait(120)
+            return fit(outcomes, output, **kwargs)
+
+        return wait_then_fit
+
+    forecasts._library_fit = held
+    return gate
+
+
+def _clinic(driver, base: str, out: Path) -> dict:
+    """Fill the demo clinic through the pages, photographing as it goes; return URLs to photograph after."""
+    from selenium.webdriver.common.by import By
+
+    today = date.today()
     driver.get(f"{base}/files")
-    driver.find_element(By.NAME, "file").send_keys(str(driver.export))
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    review = driver.current_url
-    upload_page = driver.page_source
-    driver.find_element(By.ID, "confirm-import").click()
+    driver.find_element(By.NAME, "file").send_keys(str(EXPORT))
+    _click(driver, "button.primary")
+    _shot(driver, out, "import-errors", ("desktop", "phone"))
+    _click(driver, "#confirm-import")
+
+    _shot(driver, out, "new-treatment", ("desktop", "phone"), url=f"{base}/treatments/new")
     driver.get(f"{base}/treatments/new")
-    for name, value in (("patient_id", "KNEE-001"), ("nerve", "SLGN"), ("age", "64"), ("height_cm", "171")):
-        driver.find_element(By.NAME, name).send_keys(value)
-    driver.execute_script(
-        "document.querySelector('[name=treated_on]').value = arguments[0]",
-        (date.today() - timedelta(days=100)).isoformat(),
-    )
-    driver.find_element(By.CSS_SELECTOR, "button.primary").click()
-    treatment = driver.current_url.split("?")[0]
+    _type(driver, {"patient_id": "K-002", "nerve": "kneecap", "age": "abc", "bmi": "5"})
+    _click(driver, "button.primary")
+    _shot(driver, out, "new-treatment-errors")
+
+    driver.get(f"{base}/treatments/new")
+    treated = (today - timedelta(days=100)).isoformat()
+    _type(driver, {"patient_id": "KNEE-001", "nerve": "SLGN", "age": "64", "height_cm": "171", "treated_on": treated})
+    _click(driver, "button.primary")
     driver.find_element(By.CSS_SELECTOR, "input[name=relieved][value=yes]").click()
-    driver.find_element(By.CSS_SELECTOR, "form.contact button.primary").click()
+    _click(driver, "form.contact button.primary")
+    forecast = driver.current_url.split("?")[0]
+
+    driver.get(f"{base}/worklist")
+    overdue = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#overdue-list tbody td:first-child a")]
+    booked = []
+    for patient in sorted(overdue)[:8]:
+        driver.get(f"{base}/worklist")
+        driver.find_element(By.LINK_TEXT, patient).click()
+        driver.find_element(By.CSS_SELECTOR, "input[name=relieved][value=no]").click()
+        _type(driver, {"pain_back_on": (today - timedelta(days=3)).isoformat()})
+        _click(driver, "form.contact button.primary")
+        booked.append(driver.current_url.split("?")[0])
+    driver.get(booked[0])
+    _shot(driver, out, "forecast-pain-back")
+    _click(driver, "a.button[href^='/treatments/new?previous=']")
+    _type(driver, {"treated_on": (today - timedelta(days=1)).isoformat()})
+    _click(driver, "button.primary")
     patient = re.search(r'href="(/patients/\d+)"', driver.page_source).group(1)
+
+    gate = _slow_fits()
     driver.get(f"{base}/models")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/models/fit'] button").click()
+    _click(driver, "#fit-button")
     job = driver.current_url
-    for _ in range(100):
-        if "done" in driver.page_source or "failed" in driver.page_source:
-            break
-        time.sleep(0.3)
+    time.sleep(1.0)
+    _shot(driver, out, "models-fitting", url=f"{base}/models")
+    gate.set()
+    for _ in range(200):
         driver.get(job)
-    return {"treatment": treatment, "patient": base + patient, "job": job, "review": review, "upload_page": upload_page}
+        if "Status: done" in driver.page_source or "Status: failed" in driver.page_source:
+            break
+        time.sleep(0.5)
+    return {"forecast": forecast, "patient": base + patient, "job": job}
+
+
+def _login_page(folder: Path, driver, out: Path) -> None:
+    from regen.store import open_store
+    from regen.store.accounts import add_user
+
+    store = open_store(str(folder / "accounts.db"))
+    with store.write() as conn:
+        add_user(conn, "anna", "correct horse battery", "screenshots")
+    store.dispose()
+    base, server = _server(folder, "accounts", accounts=True, operator="screenshots")
+    try:
+        _shot(driver, out, "login", ("desktop", "phone"), url=f"{base}/login")
+    finally:
+        server.should_exit = True
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "docs/serve/screenshots")
+    out = Path(argv[0] if argv else ROOT / "docs" / "serve" / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
     folder = Path(tempfile.mkdtemp(prefix="regen-shots-"))
-    base, server = _server(folder)
+    base, server = _server(folder, "demo", operator="dr.demo")
     driver = _browser()
-    driver.base, driver.export = base, _export(folder / "clinic-export.csv")
     try:
-        urls = _fill(driver)
-        pages = {
-            "worklist": f"{base}/worklist",
-            "new-treatment": f"{base}/treatments/new",
-            "forecast": urls["treatment"],
-            "patient": urls["patient"],
-            "patients": f"{base}/patients",
-            "files": f"{base}/files",
-            "models": f"{base}/models",
-            "model-card": f"{base}/models/1",
-            "fit-job": urls["job"],
-            "api": f"{base}/api",
-        }
-        for name, url in pages.items():
-            _shot(driver, url, out, name)
-
-        def bad_form(d):
-            from selenium.webdriver.common.by import By
-
-            for field, value in (("nerve", "kneecap"), ("age", "abc"), ("patient_id", "K-002")):
-                d.find_element(By.NAME, field).clear()
-                d.find_element(By.NAME, field).send_keys(value)
-            d.find_element(By.CSS_SELECTOR, "button.primary").click()
-
-        _shot(driver, f"{base}/treatments/new", out, "new-treatment-errors", bad_form)
-
-        def upload(d):
-            from selenium.webdriver.common.by import By
-
-            d.find_element(By.NAME, "file").send_keys(str(driver.export))
-            d.find_element(By.CSS_SELECTOR, "button.primary").click()
-
-        _shot(driver, f"{base}/files", out, "import-check", upload)
+        urls = _clinic(driver, base, out)
+        _shot(driver, out, "forecast", ("desktop", "phone"), url=urls["forecast"])
+        _shot(driver, out, "worklist", ("desktop", "phone"), url=f"{base}/worklist")
+        _shot(driver, out, "patient", url=urls["patient"])
+        _shot(driver, out, "patients", url=f"{base}/patients")
+        _shot(driver, out, "export", url=f"{base}/files")
+        _shot(driver, out, "fit-done", url=urls["job"])
+        _shot(driver, out, "models", ("desktop", "phone"), url=f"{base}/models")
+        _shot(driver, out, "model-card", url=f"{base}/models/1")
+        _shot(driver, out, "api", url=f"{base}/api")
+        _login_page(folder, driver, out)
     finally:
         driver.quit()
         server.should_exit = True
-    print("\n".join(sorted(str(p) for p in out.glob("*.png"))))
+    for path in sorted(out.glob("*.png")):
+        print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0
 
 

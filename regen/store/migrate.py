@@ -15,7 +15,7 @@ __all__ = ["HEAD", "current_revision", "upgrade"]
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 #: The newest revision shipped with this regen.
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _config(connection: Connection):
@@ -35,7 +35,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     engine : Engine
         From :func:`regen.store.engine.make_engine`.
     revision : str
-        An Alembic revision id ("0001", "0002", ...) or "head".
+        An Alembic revision id ("0001", "0002", "0003", ...) or "head".
     """
     from alembic import command
 

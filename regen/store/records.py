@@ -17,6 +17,7 @@ from regen.store.audit import now_utc, record
 from regen.store.schema import contacts, forecasts, patients, treatments
 
 __all__ = [
+    "PLAN_COLUMNS",
     "TREATMENT_FIELDS",
     "add_contact",
     "add_forecast",
@@ -24,6 +25,7 @@ __all__ = [
     "contacts_of",
     "current_forecasts",
     "find_patient",
+    "forecast_inputs",
     "forecasts_of",
     "get_forecast",
     "get_patient",
@@ -32,6 +34,7 @@ __all__ = [
     "list_patients",
     "next_cycle",
     "patient_for",
+    "plan_values",
     "treatments_of",
     "worklist_rows",
 ]
@@ -202,6 +205,26 @@ def _date(text: object) -> date | None:
     return date.fromisoformat(text) if isinstance(text, str) and text else None
 
 
+def _number(value: object) -> float | None:
+    return None if value is None or value != value else float(value)  # NaN: none
+
+
+#: The stored forecast's plan columns (since migration 0003), as the library's outputs name them.
+PLAN_COLUMNS = ("next_action", "next_contact_day", "next_contact_date", "retreatment_due_day", "retreatment_due_date")
+
+
+def plan_values(outputs: dict) -> dict:
+    """The plan columns of a forecast from the library's output row (blank texts and NaN stored as NULL)."""
+    action = outputs.get("next_action") or None
+    return {
+        "next_action": None if action is None else str(action),
+        "next_contact_day": _number(outputs.get("next_contact_day")),
+        "next_contact_date": _date(outputs.get("next_contact_date")),
+        "retreatment_due_day": _number(outputs.get("retreatment_due_day")),
+        "retreatment_due_date": _date(outputs.get("retreatment_due_date")),
+    }
+
+
 def add_forecast(conn: Connection, treatment_id: int, inputs: dict, outputs: dict) -> int:
     """Store a forecast as the treatment's current one (earlier ones are kept, with their model version)."""
     conn.execute(
@@ -220,9 +243,9 @@ def add_forecast(conn: Connection, treatment_id: int, inputs: dict, outputs: dic
             relief_end_median_day=outputs.get("relief_end_median_day"),
             relief_end_p10_day=outputs.get("relief_end_p10_day"),
             relief_end_p90_day=outputs.get("relief_end_p90_day"),
-            review_date=_date(outputs.get("review_date")),
-            retreatment_due_date=_date(outputs.get("retreatment_due_date")),
+            review_date=_date(outputs.get("next_contact_date", outputs.get("review_date"))),
             evidence=outputs.get("evidence"),
+            **plan_values(outputs),
         )
     )
     return new.inserted_primary_key[0]
@@ -288,13 +311,14 @@ def current_forecasts(conn: Connection, latest_cycle_only: bool = True) -> list[
     return [_forecast(r) for r in conn.execute(query.order_by(treatments.c.id)).mappings()]
 
 
-def worklist_rows(conn: Connection) -> list[dict]:
+def worklist_rows(conn: Connection, inputs: bool = True) -> list[dict]:
     """What the worklist reads of each current forecast (each patient's latest cycle per nerve), lean.
 
     Per row: the treatment's ``id``, ``patient_id``, ``cycle``, ``nerve``,
     ``indication``, ``treated_on``; ``clinic_id``; the forecast's ``forecast_id``,
-    ``model_version``, ``inputs`` (decoded), ``review_date``,
-    ``retreatment_due_date``, ``relief_end_*_day`` and ``evidence``; and
+    ``model_version``, ``inputs`` (decoded; left out with ``inputs=False``: see
+    :func:`forecast_inputs`), the plan (``next_action``, ``next_contact_date``,
+    ``retreatment_due_date``), ``relief_end_*_day`` and ``evidence``; and
     ``last_contact_on``. The forecast's full output text is not read.
     """
     last_contact = (
@@ -315,8 +339,9 @@ def worklist_rows(conn: Connection) -> list[dict]:
             patients.c.clinic_id,
             f.id.label("forecast_id"),
             f.model_version,
-            f.inputs_json,
-            f.review_date,
+            *([f.inputs_json] if inputs else []),
+            f.next_action,
+            f.next_contact_date,
             f.retreatment_due_date,
             f.relief_end_median_day,
             f.relief_end_p10_day,
@@ -337,6 +362,17 @@ def worklist_rows(conn: Connection) -> list[dict]:
     out = []
     for row in conn.execute(query).mappings():
         item = dict(row)
-        item["inputs"] = json.loads(item.pop("inputs_json"))
+        if inputs:
+            item["inputs"] = json.loads(item.pop("inputs_json"))
         out.append(item)
+    return out
+
+
+def forecast_inputs(conn: Connection, forecast_ids) -> dict[int, dict]:
+    """The library inputs of stored forecasts, decoded, by forecast id (read in chunks of 500 ids)."""
+    ids, out = sorted(set(forecast_ids)), {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(forecasts.c.id, forecasts.c.inputs_json).where(forecasts.c.id.in_(chunk))
+        out.update((ident, json.loads(text)) for ident, text in conn.execute(query))
     return out

@@ -117,9 +117,14 @@ forecasts = Table(
     Column("relief_end_median_day", Float),
     Column("relief_end_p10_day", Float),
     Column("relief_end_p90_day", Float),
-    Column("review_date", Date),
+    Column("review_date", Date),  # = next_contact_date (the library's alias, kept for one release)
     Column("retreatment_due_date", Date),
     Column("evidence", Text),
+    # the contact plan (since 0003): what to do next and when, as the library planned it
+    Column("next_action", String(60)),  # call / book retreatment / review: probable non-response / ...
+    Column("next_contact_day", Float),
+    Column("next_contact_date", Date),
+    Column("retreatment_due_day", Float),
     Index("ix_forecasts_treatment_current", "treatment_id", "current"),
 )
 

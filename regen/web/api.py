@@ -122,12 +122,24 @@ def _refused(message: str) -> JSONResponse:
     return JSONResponse({"error": message, "fields": lib.field_errors(message)}, status_code=422)
 
 
+def _plan_json(forecast: dict) -> dict:
+    """The stored forecast's plan (its columns, not recomputed): action, next contact, booking."""
+    out = {}
+    for name in records.PLAN_COLUMNS:
+        value = forecast[name]
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
 def _forecast_json(forecast: dict) -> dict:
+    plan = _plan_json(forecast)
     return {
         "forecast_id": forecast["id"],
         "model_version": forecast["model_version"],
         "made_at": forecast["made_at"].isoformat(),
         **forecast["outputs"],
+        **{k: "" if v is None and not k.endswith("_day") else v for k, v in plan.items()},  # as the library writes
+        "plan": plan,
         "disclaimer": lib.DISCLAIMER,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -103,7 +104,11 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # today's worklist is planned once in the background, so the first clinician to open it does not wait
+        warm = threading.Thread(target=services.warm_worklist, args=(store,), name="regen-worklist", daemon=True)
+        warm.start()
         yield
+        warm.join(timeout=60)
         app.state.fits.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -124,6 +129,7 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
     state.png_cache = {}
     state.regen_version = lib.regen_version()
     state.catalog, state.field_help, state.default_card = lib.catalog_choices(), lib.field_help(), lib.embedded_card()
+    state.plan_help = lib.plan_help()
 
     def active_version() -> str:
         with store.read() as conn:

@@ -6,7 +6,7 @@ call the library's public functions, and store or show what comes back.
 Library calls made here:
 
 - catalog: :func:`regen.load_catalog`, :func:`regen.catalog.nerves.load_indication_catalog`,
-  :func:`regen.schema.column_docs.input_column_docs`;
+  :func:`regen.schema.column_docs.input_column_docs`, :data:`regen.schema.column_docs.OUTPUT_MEANINGS`;
 - models: :func:`regen.load_model` (embedded default and stored model files),
   :func:`regen.utils.resources.model_path` (the default model's card);
 - validation: :func:`regen.model.prediction.patient_columns`, :func:`regen.schema.patients.validate_patients`,
@@ -19,7 +19,8 @@ Library calls made here:
 - files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
   (checks the outcome export as ``regen fit`` reads it);
-- fitting: :func:`regen.fitting.fit_file.fit_file`;
+- fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``: issue 19's fit with a
+  ``progress`` callable replaces it there; a fit that takes ``progress`` gets the job's reporter);
 - the version shown in the footer: :data:`regen.__version__`.
 """
 
@@ -53,10 +54,12 @@ __all__ = [
     "library_inputs",
     "load_stored_model",
     "outcome_frame",
+    "plan_help",
     "predict_one",
     "read_upload",
     "regen_version",
     "relief_lost_day",
+    "reports_progress",
     "scored_export",
     "timeline_png",
     "typed_rows",
@@ -132,6 +135,13 @@ def catalog_choices() -> dict:
         for i in ids
     ]
     return {"nerves": nerves, "indications": indications}
+
+
+def plan_help() -> dict[str, str]:
+    """What the plan's columns mean, in the library's words (``regen columns``)."""
+    from regen.schema.column_docs import OUTPUT_MEANINGS
+
+    return {k: OUTPUT_MEANINGS[k] for k in ("next_action", "next_contact_day", "retreatment_due_day")}
 
 
 def field_help() -> dict[str, dict]:
@@ -401,12 +411,43 @@ def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
     return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
 
 
+def _follow_up(cols: dict, i: int) -> dict:
+    """One row's follow-up as the library read it (days since treatment), for storing as contacts.
+
+    ``relief_at_day`` (still relieved that day), ``relief_lost_day`` with
+    ``lost_by_contact`` (pain back by that contact, its date not given) and
+    ``contact_day`` (the contact at which the loss was reported, when it is not
+    the loss's own day), and ``last_contact_day`` alone for a contact at which
+    relief was not asked.
+    """
+    import math
+
+    def day(name: str) -> float | None:
+        value = cols.get(name)
+        return None if value is None or math.isnan(float(value[i])) else float(value[i])
+
+    at, lost, contact = day("relief_at_day"), day("relief_lost_day"), day("last_contact_day")
+    follow: dict = {}
+    if at is not None:
+        follow["relief_at_day"] = at
+    if lost is not None:
+        follow["relief_lost_day"] = lost
+        follow["lost_by_contact"] = bool(cols.get("lost_by_contact", [False] * (i + 1))[i])
+        if contact is not None and contact > lost and not follow["lost_by_contact"]:
+            follow["contact_day"] = contact
+    elif contact is not None and (at is None or contact > at):
+        follow["last_contact_day"] = contact
+    return follow
+
+
 def typed_rows(frame) -> list[dict]:
     """The valid rows of an uploaded table as treatment values and follow-up, for storing.
 
     Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
-    :func:`check_treatment` types them, blanks None) and ``follow_up``
-    (``relief_at_day``, ``relief_lost_day``, fronts as day numbers).
+    :func:`check_treatment` types them, blanks None) and ``follow_up`` (see
+    :func:`_follow_up`; fronts as ``front``: (mm, day) pairs). Follow-up in
+    either of the library's forms (days, or the clinic's dates) is read as the
+    library read it.
     """
     import numpy as np
 
@@ -440,7 +481,7 @@ def typed_rows(frame) -> list[dict]:
         treatment["prior_relief_days"] = (
             ";".join(f"{d:g}" for d in cols["prior_relief_days"][i]) if given("prior_relief_days") else None
         )
-        follow = {k: float(cols[k][i]) for k in ("relief_at_day", "relief_lost_day") if given(k)}
+        follow = _follow_up(cols, i)
         if given("front_mm"):
             follow["front"] = list(zip(cols["front_mm"][i], cols["front_day"][i], strict=True))
         out.append(
@@ -566,18 +607,52 @@ def outcome_frame(items: list[dict]):
 
 
 # --------------------------------------------------------------------------- fitting
-def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic") -> dict:
-    """Fit a clinic model on an outcome file (today: :func:`regen.fitting.fit_file.fit_file`); return its texts.
+def _library_fit():
+    """The library's clinic fit: today :func:`regen.fitting.fit_file.fit_file` (what ``regen fit`` runs).
+
+    Issue 19's fit (e.g. ``fit_clinic(..., progress=callable)``) replaces it here, in this one place.
+    """
+    from regen.fitting.fit_file import fit_file
+
+    return fit_file
+
+
+def reports_progress(function) -> bool:
+    """Whether a library fit takes a ``progress`` callable (read from its signature)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic", progress=None) -> dict:
+    """Fit a clinic model on an outcome file with the library's fit; return its texts.
+
+    Parameters
+    ----------
+    outcomes_path : path
+        The outcome file (``regen fit``'s schema).
+    folder : path
+        Where the model file and its card are written (a temporary folder).
+    name : str
+        The model's name (its version is ``name@<hash>``).
+    progress : callable, optional
+        Passed on as ``progress=`` when the library's fit takes one (see
+        :func:`reports_progress`); otherwise not called.
 
     Returns
     -------
     dict
-        ``version``, ``bundle_json``, ``card_md`` and ``summary`` (what ``regen fit`` prints).
+        ``version``, ``bundle_json``, ``card_md``, ``summary`` (what ``regen
+        fit`` prints), ``warnings`` and ``reported_progress`` (whether
+        ``progress`` was passed to the library).
     """
-    from regen.fitting.fit_file import fit_file
-
+    fit = _library_fit()
+    passed = progress is not None and reports_progress(fit)
     target = Path(folder) / f"{name}.json"
-    result = fit_file(outcomes_path, target, name=name)
+    result = fit(outcomes_path, target, name=name, **({"progress": progress} if passed else {}))
     model = regen.load_model(target)
     summary = result["text"].splitlines()[1:]  # the first line names the temporary files
     return {
@@ -586,6 +661,7 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
         "card_md": target.with_suffix(".md").read_text(encoding="utf-8"),
         "summary": "\n".join([f"model {model.version}", *summary]),
         "warnings": list(result["warnings"]),
+        "reported_progress": passed,
     }
 
 
@@ -606,7 +682,8 @@ def worklist(rows: list[dict], models: dict, today: date, days_ahead: int = 7, c
     rows : list of dict
         From :func:`regen.store.records.worklist_rows`: the treatment's ``id``,
         ``patient_id``, ``cycle``, ``nerve``, ``treated_on``, ``clinic_id``,
-        ``forecast_id``, ``model_version``, ``inputs`` and ``last_contact_on``.
+        ``forecast_id``, ``model_version``, ``inputs`` (needed only for the
+        forecasts not in ``cache``) and ``last_contact_on``.
     models : dict
         Loaded models by version.
     cache : dict, optional

@@ -3,15 +3,21 @@
 One fit at a time runs in a worker thread of the server process; its state
 (queued, running, done, failed), a progress fraction and a message are rows of
 ``fit_jobs``, so any page (or another server process) can show them.
-The library's fit reports no progress of its own: the fraction moves at each
-stage (outcomes exported, fitting, model stored).
+
+Progress moves at each stage (outcomes exported 10 %, fitting 30 %, model
+stored 90 %, done 100 %). When the library's fit takes a ``progress`` callable
+(:func:`regen.web.forecasts.reports_progress`), it gets a :class:`Reporter`
+and its reports move the fraction inside the fitting stage (30-90 %), with
+its message; writes to the database are throttled.
 """
 
 from __future__ import annotations
 
 import logging
+import numbers
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,18 +25,92 @@ from regen.store import registry
 from regen.web import exports
 from regen.web import forecasts as lib
 
-__all__ = ["FitRunner"]
+__all__ = ["FIT_STAGE", "FitRunner", "Reporter", "read_report"]
 
 _log = logging.getLogger("regen.web.jobs")
+
+#: The share of the progress bar the library's own fit reports move through (from, to).
+FIT_STAGE = (0.3, 0.9)
+
+
+def read_report(*args, **kwargs) -> tuple[float | None, str | None]:
+    """A library progress report as (fraction 0-1 or None, message or None).
+
+    Accepted shapes: ``(fraction)``, ``(fraction, message)``, ``(done, total)``,
+    ``(done, total, message)``, ``(message)`` (a line of text), and the keywords
+    ``fraction``, ``done``/``total``, ``message``. Anything else is ignored.
+    """
+    fraction, message = kwargs.get("fraction"), kwargs.get("message")
+    numbers_given = [a for a in args if isinstance(a, numbers.Real) and not isinstance(a, bool)]
+    texts = [a for a in args if isinstance(a, str)]
+    if "done" in kwargs and kwargs.get("total"):
+        numbers_given = [kwargs["done"], kwargs["total"]]
+    if len(numbers_given) >= 2 and numbers_given[1]:
+        fraction = float(numbers_given[0]) / float(numbers_given[1])
+    elif len(numbers_given) == 1:
+        fraction = float(numbers_given[0])
+    if texts:
+        message = texts[0]
+    if fraction is not None:
+        fraction = min(max(float(fraction), 0.0), 1.0) if fraction == fraction else None
+    return fraction, (str(message)[:500] if message is not None else None)
+
+
+class Reporter:
+    """The ``progress`` callable handed to the library's fit: its reports become the job's progress.
+
+    Parameters
+    ----------
+    save : callable
+        ``save(progress=..., message=...)`` stores the job's state.
+    interval_s : float
+        Least seconds between two stored reports (the last one is stored by :meth:`flush`).
+    """
+
+    def __init__(self, save, interval_s: float = 0.5) -> None:
+        self.save, self.interval_s = save, interval_s
+        self._lock = threading.Lock()
+        self._state = {"progress": FIT_STAGE[0], "message": None}
+        self._saved_at = float("-inf")
+        self._dirty = False
+
+    def __call__(self, *args, **kwargs) -> None:
+        fraction, message = read_report(*args, **kwargs)
+        with self._lock:
+            if fraction is not None:
+                low, high = FIT_STAGE
+                self._state["progress"] = max(self._state["progress"], low + (high - low) * fraction)
+            if message:
+                self._state["message"] = message
+            self._dirty = True
+            if time.monotonic() - self._saved_at < self.interval_s:
+                return
+            self._store()
+
+    def _store(self) -> None:
+        values = {k: v for k, v in self._state.items() if v is not None}
+        self._saved_at, self._dirty = time.monotonic(), False
+        try:
+            self.save(**values)
+        except Exception as exc:  # a report must never break the fit
+            _log.error("fit progress not stored: %s", type(exc).__name__)
+
+    def flush(self) -> None:
+        """Store the last report if it was held back."""
+        with self._lock:
+            if self._dirty:
+                self._store()
 
 
 class FitRunner:
     """Runs clinic fits one at a time in a background thread."""
 
+    #: Least seconds between two stored progress reports of the library's fit.
+    progress_interval_s = 0.5
+
     def __init__(self, store) -> None:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regen-fit")
-        self._lock = threading.Lock()
 
     def submit(self, actor: str) -> int:
         """Queue a fit; return the job id."""
@@ -43,18 +123,26 @@ class FitRunner:
         with self.store.write() as conn:
             registry.update_job(conn, job_id, **values)
 
+    def _fit(self, job_id: int) -> dict:
+        frame = exports.outcome_table(self.store)
+        if not len(frame):
+            raise lib.InputError("no treatment has a date and a recorded contact: nothing to fit on")
+        with tempfile.TemporaryDirectory() as folder:
+            outcomes = Path(folder) / "outcomes.csv"
+            frame.to_csv(outcomes, index=False)
+            low = FIT_STAGE[0]
+            self._set(job_id, progress=low, message=f"fitting on {len(frame)} treatments (regen fit)")
+            reporter = Reporter(lambda **v: self._set(job_id, **v), self.progress_interval_s)
+            try:
+                return lib.fit_clinic_model(outcomes, folder, progress=reporter)
+            finally:
+                reporter.flush()
+
     def _run(self, job_id: int, actor: str) -> None:
         try:
             self._set(job_id, status="running", progress=0.1, message="exporting the recorded outcomes")
-            frame = exports.outcome_table(self.store)
-            if not len(frame):
-                raise lib.InputError("no treatment has a date and a recorded contact: nothing to fit on")
-            with tempfile.TemporaryDirectory() as folder:
-                outcomes = Path(folder) / "outcomes.csv"
-                frame.to_csv(outcomes, index=False)
-                self._set(job_id, progress=0.3, message=f"fitting on {len(frame)} treatments (regen fit)")
-                fitted = lib.fit_clinic_model(outcomes, folder)
-            self._set(job_id, progress=0.9, message="storing the model")
+            fitted = self._fit(job_id)
+            self._set(job_id, progress=FIT_STAGE[1], message="storing the model")
             with self.store.write() as conn:
                 found = registry.model_by_version(conn, fitted["version"])
                 model_id = (

@@ -46,6 +46,14 @@ def _staged(request: Request, token: str) -> Path:
     return found[0]
 
 
+def _grouped(errors: list[dict]) -> list[dict]:
+    """Row errors grouped by message (a clinic's file repeats one mistake): message, count, the rows."""
+    groups: dict[str, list[dict]] = {}
+    for error in errors:
+        groups.setdefault(error["error"], []).append(error)
+    return [{"error": k, "count": len(v), "rows": v} for k, v in sorted(groups.items(), key=lambda g: -len(g[1]))]
+
+
 @router.post("/files/upload")
 async def upload(request: Request, form: dict = Depends(form_data)):
     """Read the file with the strict reader and check every row; nothing is saved yet."""
@@ -75,6 +83,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
         nav="files",
         filename=name,
         errors=errors,
+        groups=_grouped(errors),
         notes=notes,
         valid=notes["rows"] - len(errors),
         token=token,

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regen.store import registry
 from regen.web import exports, services
+from regen.web.cards import card_html
 from regen.web.context import actor, form_data, guard_page, render
 
 __all__ = ["router"]
@@ -27,6 +28,7 @@ async def models(request: Request, switched: int = 0):
         nav="models",
         models=found,
         jobs=jobs,
+        running=[j for j in jobs if j["status"] in ("queued", "running")],
         outcome_rows=len(outcomes),
         message="Switched: new forecasts use the active model; stored ones keep their version." if switched else "",
     )
@@ -40,7 +42,7 @@ def model_card(request: Request, model_id: int):
     if found is None:
         raise services.NotFound(model_id)
     card = found["card_md"] or request.app.state.default_card
-    return render(request, "model.html", nav="models", model=found, card=card)
+    return render(request, "model.html", nav="models", model=found, card=card_html(card))
 
 
 @router.post("/models/{model_id}/activate")
@@ -67,4 +69,5 @@ def job(request: Request, job_id: int):
         found = registry.get_job(conn, job_id)
     if found is None:
         raise services.NotFound(job_id)
-    return render(request, "job.html", nav="models", job=found)
+    log = card_html(found["log"], line_breaks=True) if found["log"] else ""
+    return render(request, "job.html", nav="models", job=found, log=log)

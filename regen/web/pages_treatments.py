@@ -135,6 +135,7 @@ def _treatment_page(
         errors=errors or {},
         today=date.today().isoformat(),
         saved=saved,
+        plan_help=request.app.state.plan_help,
     )
 
 

@@ -7,6 +7,8 @@ forecasting logic of their own.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from datetime import date
 
 from regen.store import records, registry
@@ -22,8 +24,12 @@ __all__ = [
     "loaded_models",
     "record_contact",
     "treatment_view",
+    "warm_worklist",
     "worklist",
 ]
+
+
+_log = logging.getLogger("regen.web")
 
 
 class NotFound(LookupError):
@@ -133,54 +139,61 @@ def treatment_view(store, treatment_id: int) -> dict:
         }
 
 
-#: P(still relieved today) per stored forecast, for one day (a forecast never changes; the day does).
-_P_TODAY: dict = {"day": None, "values": {}}
+#: Per store: the worklist entry of each stored forecast for one day (a forecast never changes; the day does).
+_BY_DAY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def worklist(store, today: date) -> dict:
     """The worklist of every patient's latest cycle per nerve (see :func:`regen.web.forecasts.worklist`)."""
-    with store.read() as conn:
-        rows = records.worklist_rows(conn)
+    cached = _BY_DAY.get(store)
+    if cached is None or cached["day"] != today:
+        cached = _BY_DAY[store] = {"day": today, "values": {}}
+    with store.read() as conn:  # the inputs only of forecasts not planned yet for today
+        rows = records.worklist_rows(conn, inputs=False)
+        todo = [r for r in rows if r["forecast_id"] not in cached["values"]]
+        found = records.forecast_inputs(conn, [r["forecast_id"] for r in todo])
         models = loaded_models(conn, {r["model_version"] for r in rows})
-    if _P_TODAY["day"] != today:
-        _P_TODAY.update(day=today, values={})
-    result = lib.worklist(rows, models, today, cache=_P_TODAY["values"])
+    for row in todo:
+        row["inputs"] = found[row["forecast_id"]]
+    result = lib.worklist(rows, models, today, cache=cached["values"])
     result["treatments"] = len(rows)
     return result
 
 
+def warm_worklist(store) -> None:
+    """Plan today's worklist once (at start, in the background): later requests plan only what changed."""
+    try:
+        worklist(store, date.today())
+    except Exception as exc:  # a failed warm-up only costs the first request its time; values are not logged
+        _log.warning("worklist not planned at start: %s", type(exc).__name__)
+
+
 def _import_follow_up(conn, actor: str, treatment_id: int, treated_on: date | None, follow: dict) -> None:
+    """The follow-up of an imported row as contacts (see :func:`regen.web.forecasts.typed_rows`)."""
     from datetime import timedelta
 
     if not follow or treated_on is None:
         return
-    on = {k: treated_on + timedelta(days=round(v)) for k, v in follow.items() if k != "front"}
-    if "relief_at_day" in on:
-        records.add_contact(
-            conn,
-            treatment_id,
-            {"contacted_on": on["relief_at_day"], "relieved": True, "note": "imported: relief_at_day"},
-            actor,
-        )
-    if "relief_lost_day" in on:
-        records.add_contact(
-            conn,
-            treatment_id,
-            {
-                "contacted_on": on["relief_lost_day"],
-                "relieved": False,
-                "pain_back_on": on["relief_lost_day"],
-                "note": "imported: relief_lost_day",
-            },
-            actor,
-        )
+
+    def on(day: float) -> date:
+        return treated_on + timedelta(days=round(day))
+
+    def add(values: dict) -> None:
+        records.add_contact(conn, treatment_id, {"pain_back_on": None, "relieved": None, **values}, actor)
+
+    if "relief_at_day" in follow:
+        add({"contacted_on": on(follow["relief_at_day"]), "relieved": True, "note": "imported: still relieved"})
+    if "relief_lost_day" in follow:
+        lost = on(follow["relief_lost_day"])
+        if follow.get("lost_by_contact"):  # pain back by this contact, its date not given
+            add({"contacted_on": lost, "relieved": False, "note": "imported: pain back by this contact"})
+        else:
+            told = on(follow.get("contact_day", follow["relief_lost_day"]))
+            add({"contacted_on": told, "relieved": False, "pain_back_on": lost, "note": "imported: pain back"})
+    if "last_contact_day" in follow:
+        add({"contacted_on": on(follow["last_contact_day"]), "note": "imported: contact, relief not asked"})
     for mm, day in follow.get("front", []):
-        records.add_contact(
-            conn,
-            treatment_id,
-            {"contacted_on": treated_on + timedelta(days=round(day)), "front_mm": float(mm), "note": "imported: front"},
-            actor,
-        )
+        add({"contacted_on": on(day), "front_mm": float(mm), "note": "imported: Tinel front"})
 
 
 def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:

@@ -11,8 +11,16 @@ from numpyro.infer.util import potential_energy
 
 from regen.fitting.evidence import data, models
 
-PARAMS = {"log_initial_delay": 1.65, "log_rate": 0.33, "log_terminal": 4.46, "terminal_sd": 0.3,
-          "child_log_ratio": 1.35, "old_log_ratio": 0.17, "tau": 0.6, "log_partial_lesion": -1.4}
+PARAMS = {
+    "log_initial_delay": 1.65,
+    "log_rate": 0.33,
+    "log_terminal": 4.46,
+    "terminal_sd": 0.3,
+    "child_log_ratio": 1.35,
+    "old_log_ratio": 0.17,
+    "tau": 0.6,
+    "log_partial_lesion": -1.4,
+}
 
 
 def _grad(arr, weight, n_studies):
@@ -38,3 +46,18 @@ def test_left_out_row_neither_poisons_nor_moves_the_gradient():
         for k in g:
             assert np.all(np.isfinite(g_bad[k])), (held, k)
             np.testing.assert_allclose(g_bad[k], g[k], rtol=1e-12, atol=1e-12, err_msg=f"{held} {k}")
+
+
+def test_binomial_mixture_of_a_refit_takes_subnormal_and_certain_probabilities():
+    """A left-out study's draws can put P(relieved) at a subnormal value; scipy's pmf raised an overflow there."""
+    from scipy.stats import binom
+
+    from regen.fitting.evidence.validation import binom_pmf_mixture
+
+    p = np.random.default_rng(0).uniform(0, 1, 400)
+    np.testing.assert_allclose(
+        binom_pmf_mixture(30, p), binom.pmf(np.arange(31)[None, :], 30, p[:, None]).mean(0), atol=1e-14
+    )
+    edge = binom_pmf_mixture(30, np.array([0.0, 1.0, 5e-324]))
+    assert np.isfinite(edge).all() and abs(edge.sum() - 1.0) < 1e-12
+    assert edge[0] == 2 / 3 and edge[30] == 1 / 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 import pytest
@@ -64,6 +65,102 @@ def test_upgrade_from_the_previous_schema_keeps_the_data(db_url):
     assert row[0] == "greater_occipital" and row[1] == 45
     assert row[2] in (False, 0)  # the new column is filled for existing rows
     assert str(row[3]) == "2026-01-05"
+
+
+def _schema_0002_with_forecasts(engine) -> None:
+    """A database at 0002 holding one treatment and three forecasts as regen stored them before 0003."""
+    assert upgrade(engine, "0002") == "0002"
+    assert "next_action" not in {c["name"] for c in inspect(engine).get_columns("forecasts")}
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    planned = {  # a forecast of the library with the contact plan: relief lost, book
+        "model_version": "regen-default@2026.11.1",
+        "next_action": "book retreatment",
+        "next_contact_day": None,
+        "next_contact_date": "",
+        "review_date": "",
+        "retreatment_due_day": 120.0,
+        "retreatment_due_date": "2026-05-05",
+    }
+    called = {  # with the plan: call on a date
+        "model_version": "regen-default@2026.11.1",
+        "next_action": "call",
+        "next_contact_day": 55.5,
+        "next_contact_date": "2026-03-01",
+        "review_day": 55.5,
+        "review_date": "2026-03-01",
+        "retreatment_due_day": 70.2,
+    }
+    older = {"model_version": "regen-default@2026.6.0", "review_day": 21.0, "review_date": "2026-01-26"}  # no plan
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO patients (id, clinic_id, created_at, created_by) VALUES (1, 'P-1', :t, 'a')"), {"t": now}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO treatments (id, patient_id, cycle, nerve, indication, treated_on, age, allow_any_nerve, "
+                "created_at, created_by) VALUES (7, 1, 1, 'greater_occipital', 'occipital_neuralgia', :d, 45, "
+                ":no, :t, 'a')"
+            ),
+            {"d": date(2026, 1, 5), "t": now, "no": False},
+        )
+        for ident, outputs, review, current in (
+            (1, older, "2026-01-26", False),
+            (2, called, "2026-03-01", False),
+            (3, planned, None, True),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO forecasts (id, treatment_id, model_version, made_at, current, inputs_json, "
+                    "outputs_json, review_date, retreatment_due_date, evidence) VALUES (:id, 7, :v, :t, :c, '{}', "
+                    ":o, :r, :b, 'indication: 2 studies, 96 patients')"
+                ),
+                {
+                    "id": ident,
+                    "v": outputs["model_version"],
+                    "t": now,
+                    "c": current,
+                    "o": json.dumps(outputs),
+                    "r": None if review is None else date.fromisoformat(review),
+                    "b": date(2026, 5, 5) if ident == 3 else None,
+                },
+            )
+
+
+def test_upgrade_from_0002_fills_the_contact_plan_of_stored_forecasts(db_url):
+    engine = make_engine(db_url)
+    _schema_0002_with_forecasts(engine)
+    assert upgrade(engine) == HEAD
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, next_action, next_contact_day, next_contact_date, retreatment_due_day, "
+                "retreatment_due_date, review_date, evidence FROM forecasts ORDER BY id"
+            )
+        ).all()
+        assert conn.execute(text("SELECT count(*) FROM treatments")).scalar() == 1
+    older, called, planned = ([str(v) if isinstance(v, date) else v for v in row] for row in rows)
+    # before the plan: the page showed "Call (review)" on review_date
+    assert older == [1, "call", 21.0, "2026-01-26", None, None, "2026-01-26", "indication: 2 studies, 96 patients"]
+    assert called == [2, "call", 55.5, "2026-03-01", 70.2, None, "2026-03-01", "indication: 2 studies, 96 patients"]
+    assert planned[:6] == [3, "book retreatment", None, None, 120.0, "2026-05-05"]
+
+
+def test_a_store_upgraded_from_0002_shows_the_stored_plan(db_url):
+    from regen.store import records
+
+    engine = make_engine(db_url)
+    _schema_0002_with_forecasts(engine)
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        with store.read() as conn:
+            (current,) = records.worklist_rows(conn)
+            history = records.forecasts_of(conn, 7)
+        assert current["next_action"] == "book retreatment" and current["retreatment_due_date"] == date(2026, 5, 5)
+        assert [f["next_action"] for f in history] == ["book retreatment", "call", "call"]
+        assert history[1]["next_contact_date"] == date(2026, 3, 1)
+    finally:
+        store.dispose()
 
 
 def test_open_store_twice_is_idempotent(db_url):

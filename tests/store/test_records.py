@@ -73,6 +73,28 @@ def test_current_forecast_moves_and_earlier_ones_stay(store):
     assert row["outputs"]["review_date"] == "2026-05-01"
 
 
+def test_a_forecast_stores_the_library_plan(store):
+    import regen
+
+    model = regen.load_model()
+    follow = {"last_contact_on": "2026-03-01", "relieved_at_last_contact": "yes"}
+    called = regen.predict_patient(model, nerve="GON", treated_on="2026-01-05", **follow)
+    lost = regen.predict_patient(model, nerve="GON", treated_on="2026-01-05", relief_lost_on="2026-04-02")
+    with store.write() as conn:
+        tid = records.add_treatment(conn, records.patient_for(conn, "P-9", "tester"), _treatment(), "tester")
+        first = records.add_forecast(conn, tid, {}, called)
+        second = records.add_forecast(conn, tid, {}, lost)
+    with store.read() as conn:
+        a, b = records.get_forecast(conn, first), records.get_forecast(conn, second)
+    assert a["next_action"] == "call" and a["next_contact_date"].isoformat() == called["next_contact_date"]
+    assert a["next_contact_day"] == pytest.approx(called["next_contact_day"]) and a["next_contact_date"] > date(
+        2026, 3, 1
+    )
+    assert a["review_date"] == a["next_contact_date"]  # the alias, kept for one release
+    assert b["next_action"] == "book retreatment" and b["next_contact_date"] is None
+    assert b["retreatment_due_date"] == date(2026, 4, 2) and b["retreatment_due_day"] == pytest.approx(87.0)
+
+
 def test_the_worklist_reads_only_the_latest_cycle(store):
     with store.write() as conn:
         pid = records.patient_for(conn, "P-5", "tester")

@@ -55,6 +55,9 @@ def test_create_contact_read_and_worklist(client):
     assert body["cycle"] == 1 and body["nerve"] == "greater_occipital" and body["url"] == f"/treatments/{tid}"
     assert forecast["relief_end_p10_day"] <= forecast["relief_end_median_day"] <= forecast["relief_end_p90_day"]
     assert forecast["model_version"].startswith("regen-default@") and forecast["evidence"]
+    expected = regen.predict_patient(None, nerve="GON", age=45, treated_on=_ago(120))
+    plan = {k: expected[k] for k in ("next_action", "next_contact_date", "retreatment_due_date")}
+    assert {k: forecast["plan"][k] for k in plan} == plan == {k: forecast[k] for k in plan}
     worklist = client.get("/api/v1/worklist").json()
     assert [e["treatment_id"] for e in worklist["overdue"]] == [tid]
     entry = worklist["overdue"][0]
@@ -109,3 +112,22 @@ def test_the_openapi_schema_lists_the_routes(client):
     assert "not a medical device" in schema["info"]["description"]
     page = client.get("/api").text
     assert "/api/v1/worklist" in page and "Record a contact" in page
+
+
+def test_the_worklist_planned_from_the_cache_is_the_one_planned_afresh(client):
+    from regen.web import services
+
+    made = [
+        client.post("/api/v1/treatments", json={"nerve": n, "treated_on": _ago(d)}).json()["treatment_id"]
+        for n, d in (("GON", 200), ("SLGN", 150), ("intercostal", 300), ("GON", 10))
+    ]
+    client.get("/api/v1/worklist")  # planned once: cached by forecast
+    client.post(f"/api/v1/treatments/{made[0]}/contacts", json={"contacted_on": _ago(1), "relieved": True})
+    client.post(f"/api/v1/treatments/{made[1]}/contacts", json={"contacted_on": _ago(2), "relieved": False})
+    warm = client.get("/api/v1/worklist").json()
+    services._BY_DAY.clear()
+    cold = client.get("/api/v1/worklist").json()
+    assert warm == cold and len(warm["overdue"]) + len(warm["this_week"]) >= 2
+    assert {e["treatment_id"]: e["action"] for e in warm["this_week"] + warm["overdue"]}.get(made[1]) == (
+        "book retreatment"
+    )

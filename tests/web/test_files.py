@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
+
+#: The synthetic clinic export the plans tests use (scripts/make_clinic_export.py).
+EXPORT = Path(__file__).resolve().parents[1] / "reporting" / "data" / "clinic_export.csv"
 
 
 def _upload(client, helpers, path, name=None, content_type="text/csv"):
@@ -62,9 +67,36 @@ def test_importing_a_file_twice_adds_nothing_the_second_time(client, helpers, cl
 def test_follow_up_days_become_contacts(client, helpers, clinic_export):
     _confirm(client, helpers, _upload(client, helpers, clinic_export(n=4)).text)
     page = client.get("/treatments/1").text  # row 1 has relief_at_day
-    assert "imported: relief_at_day" in page and "still relieved on day" in page
+    assert "imported: still relieved" in page and "still relieved on day" in page
     lost = client.get("/treatments/2").text  # row 2 has relief_lost_day
-    assert "imported: relief_lost_day" in lost and "relief lost on day" in lost
+    assert "imported: pain back" in lost and "relief lost on day" in lost
+
+
+def test_the_committed_clinic_export_keeps_its_follow_up(client, helpers):
+    """The synthetic 75-patient export of the plans tests (a clinic's spellings, dated follow-up, empty rows at
+    the end): the same row errors as ``regen score``, and once imported the web's worklist is the library's."""
+    import regen
+    from regen.files.read import read_table
+    from regen.reporting.worklist import worklist
+
+    frame = read_table(EXPORT)
+    refused = int((regen.score_frame(frame)["error"] != "").sum())
+    review = _upload(client, helpers, EXPORT).text
+    assert 0 < refused < 75 and helpers.shown(review, "error-count") == str(refused)
+    assert helpers.shown(review, "valid-count") == str(75 - refused)
+    assert '<span class="mono">Patient ID</span> → <span class="mono">patient_id</span>' in review
+    assert f"{75 - refused} treatments imported" in _confirm(client, helpers, review).text
+    today = date.today()
+    expected = worklist(frame, today=today.isoformat())
+    expected = expected[(expected["error"] == "") & (expected["due_date"] != "")]
+    week_end = (today + timedelta(days=7)).isoformat()
+    listed = {r.patient_id: (r.next_action, r.due_date) for r in expected.itertuples() if r.due_date < week_end}
+    shown = client.get("/api/v1/worklist").json()
+    entries = shown["overdue"] + shown["this_week"]
+    assert {e["clinic_id"]: (e["action"], e["due"]) for e in entries} == listed
+    called = dict(zip(frame["Patient ID"], frame["last_contact_on"], strict=True))
+    assert all((e["last_contact_on"] or "") == called[e["clinic_id"]] for e in entries)  # the file's contacts
+    assert shown["treatments"] == 75 - refused
 
 
 def test_a_file_that_cannot_be_read_is_refused_as_a_whole(client, helpers, tmp_path):

@@ -49,7 +49,10 @@ def test_a_new_treatment_shows_its_forecast(client, new_treatment, helpers):
     median, p10, p90 = (whole_day(expected[f"relief_end_{k}_day"]) for k in ("median", "p10", "p90"))
     assert helpers.shown(page, "relief-median") == f"{median:,}"
     assert helpers.shown(page, "relief-interval") == f"{p10:,}–{p90:,}"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d", helpers.shown(page, "review-date"))
+    assert helpers.shown(page, "next-action") == expected["next_action"] == "call"
+    treated = date.fromisoformat(helpers.days_ago(DUE_DAYS))
+    planned = regen.predict_patient(regen.load_model(), nerve="SLGN", age=64, sex="female", treated_on=treated)
+    assert helpers.shown(page, "next-date") == planned["next_contact_date"]
     png = re.search(r'src="(/forecasts/\d+/timeline.png)"', page).group(1)
     picture = client.get(png)
     assert picture.headers["content-type"] == "image/png" and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
@@ -94,7 +97,8 @@ def test_still_relieved_moves_the_plan(client, new_treatment, helpers):
     before = client.get(treatment).text
     assert _contact(client, helpers, treatment, relieved="yes").status_code == 303
     after = client.get(treatment).text
-    assert helpers.shown(after, "review-date") > date.today().isoformat() >= helpers.shown(before, "review-date")
+    assert helpers.shown(after, "next-date") > date.today().isoformat() >= helpers.shown(before, "next-date")
+    assert helpers.shown(after, "next-action") == "call"
     assert float(helpers.shown(after, "relief-median").replace(",", "")) > float(helpers.shown(before, "relief-median"))
     assert f"still relieved on day {DUE_DAYS}" in after and "Earlier forecasts of this cycle" in after
 
@@ -105,8 +109,33 @@ def test_pain_back_books_retreatment_now(client, new_treatment, helpers):
     assert _contact(client, helpers, treatment, relieved="no", pain_back_on=back).status_code == 303
     page = client.get(treatment).text
     assert helpers.shown(page, "book-date") == back
+    assert helpers.shown(page, "next-action") == "book retreatment" and helpers.shown(page, "next-date") == "–"
     assert helpers.shown(page, "relief-median") == str(DUE_DAYS - 10)  # the relief it had: observed
     assert "Next cycle" in page
+
+
+def test_pages_and_api_show_the_stored_plan(client, new_treatment, helpers):
+    """The plan shown is the stored forecast's (its columns), not made again at each view."""
+    from sqlalchemy import update
+
+    from regen.store.schema import forecasts
+
+    treatment = new_treatment(client, patient_id="K-77").headers["location"].split("?")[0]
+    tid = int(treatment.rsplit("/", 1)[1])
+    with client.app.state.store.write() as conn:
+        conn.execute(
+            update(forecasts)
+            .where(forecasts.c.treatment_id == tid)
+            .values(next_action="review: probable non-response", next_contact_date=date(2031, 2, 3))
+        )
+    page = client.get(treatment).text
+    assert helpers.shown(page, "next-action") == "review: probable non-response"
+    assert helpers.shown(page, "next-date") == "2031-02-03"
+    patient = client.get(re.search(r'href="(/patients/\d+)"', page).group(1)).text
+    assert 'review: probable non-response</b> on <b class="next-date">2031-02-03' in patient
+    shown = client.get(f"/api/v1/treatments/{tid}").json()["forecast"]
+    assert shown["next_action"] == shown["plan"]["next_action"] == "review: probable non-response"
+    assert shown["next_contact_date"] == shown["plan"]["next_contact_date"] == "2031-02-03"
 
 
 def test_a_contradicting_contact_is_refused_by_the_library(client, new_treatment, helpers):
@@ -229,3 +258,45 @@ def test_earlier_cycles_typed_on_the_first_form_carry_to_the_next(client, new_tr
     }
     second = client.post("/treatments", data=data, follow_redirects=False).headers["location"].split("?")[0]
     assert "shrunk toward 3 earlier cycle" in client.get(second).text  # 170, 190 and this clinic's 180
+
+
+_EVIDENCE = r"(class only: [^<]+|indication: \d+ stud(y|ies), (\d+ patients|patients not stated)|mechanism only[^<]*)"
+
+
+def test_no_estimate_without_its_interval_evidence_and_version(client, new_treatment, helpers):
+    """Issue 22: every page with an estimate shows its interval, what it rests on and the model version (with the
+    default model's labels: "class only: ...", "indication: k studies, n patients")."""
+    import regen
+
+    made = {
+        nerve: new_treatment(client, nerve=nerve, patient_id=f"E-{nerve}").headers["location"].split("?")[0]
+        for nerve in ("SLGN", "GON", "intercostal")
+    }
+    _contact(client, helpers, made["GON"], relieved="no", pain_back_on=helpers.days_ago(30))
+    _contact(client, helpers, made["intercostal"], relieved="yes")
+    labels = set()
+    for nerve, treatment in made.items():
+        page = client.get(treatment).text
+        evidence = helpers.shown(page, "evidence").removeprefix("Rests on: ")
+        assert re.fullmatch(_EVIDENCE, evidence) and helpers.shown(page, "model-version") == DEFAULT_VERSION
+        labels.add(evidence.split(":")[0])
+        expected = regen.predict_patient(None, nerve=nerve, age=64)["evidence"]
+        assert evidence == expected
+        table = re.search(r'id="forecast-table">(.*?)</table>', page, re.S).group(1)
+        cells = re.findall(r"<tr><td>[^<]+</td><td[^>]*>[\d,–]+</td><td[^>]*>([^<]*)</td>", table)
+        assert len(cells) >= 3
+        for row in cells:
+            assert re.fullmatch(r"[\d,]+–[\d,]+|observed", row), row  # every median of the table: its interval
+        patient = client.get(re.search(r'href="(/patients/\d+)"', page).group(1)).text
+        assert re.search(r"Relief ends [\d,]+ d <span class=\"iv\">\((80 %: [\d,]+–[\d,]+|observed)\)", patient)
+        assert "Rests on: " in patient and DEFAULT_VERSION in patient
+    assert labels == {"class only", "indication"}
+    worklist = client.get("/worklist").text
+    rows = re.findall(r"<tr><td><a href=\"/treatments/\d+\">E-[^<]+</a></td>(.*?)</tr>", worklist)
+    assert rows
+    for row in rows:
+        assert re.search(r"[\d,]+ <span class=\"iv\">\(([\d,]+–[\d,]+|observed)\)</span>", row)
+        assert re.search(_EVIDENCE, row) and DEFAULT_VERSION in row
+    for entry in (lambda w: w["overdue"] + w["this_week"])(client.get("/api/v1/worklist").json()):
+        assert entry["relief_end_p10_day"] <= entry["relief_end_median_day"] <= entry["relief_end_p90_day"]
+        assert re.fullmatch(_EVIDENCE, entry["evidence"]) and entry["model_version"] == DEFAULT_VERSION

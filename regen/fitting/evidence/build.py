@@ -108,8 +108,9 @@ def fit_all(chain_method: str, quick: bool, seed: int = 0):
     x = summaries.catalog_x(point, nerves)
     rd = data.relief_data(x)
     rarr = models.relief_arrays(rd)
-    rel_sampler = inference.Sampler(partial(models.relief_model, opts=models.RELIEF_OPTIONS),
-                                    chain_method=chain_method, target_accept=0.99, **st)
+    rel_sampler = inference.Sampler(
+        partial(models.relief_model, opts=models.RELIEF_OPTIONS), chain_method=chain_method, target_accept=0.99, **st
+    )
     rel = rel_sampler.run(seed + 2, rarr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
     _progress(
         f"relief: {rel.seconds:.0f} s, R-hat {rel.diagnostics['rhat_max']:.3f}, "

@@ -319,8 +319,13 @@ def relief_data(log_nerve: dict[str, float], root: Path = DATA) -> ReliefData:
         g_valid=g_valid,
         d_study=np.array([studies.index(s) for s in dur["study"]], dtype=int),
         d_kind=np.array([DURATION_KINDS.index(k) for k in dur["kind"]], dtype=int),
-        d_n=dur["n"].fillna(1.0).to_numpy(float), d_value=dur["value"].fillna(1.0).to_numpy(float),
-        d_low=dur["low"].fillna(1.0).to_numpy(float), d_high=dur["high"].fillna(2.0).to_numpy(float),
-        rows=rows, numbers=pd.DataFrame(numbers),
-        study_early=np.array([float(citation_year(rows.loc[rows["study"] == s, "citation"].iloc[0]) < EARLY_ERA_BEFORE)
-                              for s in studies]))
+        d_n=dur["n"].fillna(1.0).to_numpy(float),
+        d_value=dur["value"].fillna(1.0).to_numpy(float),
+        d_low=dur["low"].fillna(1.0).to_numpy(float),
+        d_high=dur["high"].fillna(2.0).to_numpy(float),
+        rows=rows,
+        numbers=pd.DataFrame(numbers),
+        study_early=np.array(
+            [float(citation_year(rows.loc[rows["study"] == s, "citation"].iloc[0]) < EARLY_ERA_BEFORE) for s in studies]
+        ),
+    )

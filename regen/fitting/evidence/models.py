@@ -99,8 +99,25 @@ def mechanism_model(d: dict, weight, partial: bool = True):
 
 def relief_arrays(rd: ReliefData) -> dict:
     """The relief data as jax arrays."""
-    keys = ("study_class", "study_ind", "study_x", "x_ref", "ind_class", "g_study", "g_endpoint", "g_n", "g_counts",
-            "g_valid", "d_study", "d_kind", "d_n", "d_value", "d_low", "d_high", "study_early")
+    keys = (
+        "study_class",
+        "study_ind",
+        "study_x",
+        "x_ref",
+        "ind_class",
+        "g_study",
+        "g_endpoint",
+        "g_n",
+        "g_counts",
+        "g_valid",
+        "d_study",
+        "d_kind",
+        "d_n",
+        "d_value",
+        "d_low",
+        "d_high",
+        "study_early",
+    )
     out = {k: jnp.asarray(getattr(rd, k)) for k in keys}
     out["g_log_times"] = jnp.log(jnp.asarray(rd.g_times))
     return out
@@ -194,8 +211,7 @@ def relief_model(d: dict, w_groups, w_durations, opts: ReliefOptions = ReliefOpt
         tau_s = numpyro.sample("tau_sigma", dist.HalfNormal(opts.study_sigma))
         s_raw = numpyro.sample("s_raw", dist.Normal(0.0, 1.0).expand([n_studies]).to_event(1))
         sig_s = sig_s * jnp.exp(tau_s * s_raw)
-    m_s = (a[sc] + b[sc] * (d["study_x"] - d["x_ref"][sc]) + tau_u[d["ind_class"]][si] * u_raw[si]
-           + tau_v[sc] * v_raw)
+    m_s = a[sc] + b[sc] * (d["study_x"] - d["x_ref"][sc]) + tau_u[d["ind_class"]][si] * u_raw[si] + tau_v[sc] * v_raw
     l_s = rho[sc] + tau_e * e_raw[si] + tau_w * w_raw
     if opts.early_era:
         m_s = m_s + numpyro.sample("h_loc", dist.Normal(*RELIEF_VARIANTS["h_loc"][1])) * d["study_early"]
@@ -205,8 +221,23 @@ def relief_model(d: dict, w_groups, w_durations, opts: ReliefOptions = ReliefOpt
     on_g, on_d = w_groups > 0, w_durations > 0
     m_g = jnp.where(on_g, m_s[gs] + g_loc * d["g_endpoint"], 5.0)
     l_g = jnp.where(on_g, l_s[gs] + g_logit * d["g_endpoint"], 0.0)
-    ll_g = lk.curve_loglik(d["g_n"], d["g_log_times"], d["g_counts"], d["g_valid"], m_g,
-                           jnp.where(on_g, sig_s[gs], 1.0), log_sigmoid(l_g), log_sigmoid(-l_g))
-    ll_d = lk.duration_loglik(d["d_kind"], d["d_n"], d["d_value"], d["d_low"], d["d_high"],
-                              jnp.where(on_d, m_s[ds], 5.0), jnp.where(on_d, sig_s[ds], 1.0))
+    ll_g = lk.curve_loglik(
+        d["g_n"],
+        d["g_log_times"],
+        d["g_counts"],
+        d["g_valid"],
+        m_g,
+        jnp.where(on_g, sig_s[gs], 1.0),
+        log_sigmoid(l_g),
+        log_sigmoid(-l_g),
+    )
+    ll_d = lk.duration_loglik(
+        d["d_kind"],
+        d["d_n"],
+        d["d_value"],
+        d["d_low"],
+        d["d_high"],
+        jnp.where(on_d, m_s[ds], 5.0),
+        jnp.where(on_d, sig_s[ds], 1.0),
+    )
     numpyro.factor("loglik", jnp.sum(w_groups * ll_g) + jnp.sum(w_durations * ll_d))

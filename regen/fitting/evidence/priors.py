@@ -192,15 +192,30 @@ RELIEF_ENDPOINT = {
 #: Priors of the structural variants that were measured by leave-one-study-out but are not in the shipped model
 #: (``models.ReliefOptions``; the card's "what was tried"): ``(distribution, parameters, reason)``.
 RELIEF_VARIANTS = {
-    "tau_sigma": ("halfnormal", (0.5,), "study_sigma: between-study sd of log sigma; half-normal 0.5 (a factor 1.6 "
-                  "per sd): the within-series spreads read differ between settings (oral-surgery curves about 0.4, "
-                  "the occipital curve wider)"),
-    "rho_mu": ("normal", (math.log(0.7 / 0.3), 1.0), "pool_response: common mean of the class response logits, the "
-               "same centre and sd as the independent class priors"),
-    "tau_rho": ("halfnormal", (0.5,), "pool_response: between-class sd of the response logit: whether the freeze "
-                "relieves at first depends on the technique more than on the pain class"),
-    "h_loc": ("normal", (0.0, 1.0), "early_era: location shift for studies published before 1990, no direction "
-              "assumed"),
+    "tau_sigma": (
+        "halfnormal",
+        (0.5,),
+        "study_sigma: between-study sd of log sigma; half-normal 0.5 (a factor 1.6 "
+        "per sd): the within-series spreads read differ between settings (oral-surgery curves about 0.4, "
+        "the occipital curve wider)",
+    ),
+    "rho_mu": (
+        "normal",
+        (math.log(0.7 / 0.3), 1.0),
+        "pool_response: common mean of the class response logits, the "
+        "same centre and sd as the independent class priors",
+    ),
+    "tau_rho": (
+        "halfnormal",
+        (0.5,),
+        "pool_response: between-class sd of the response logit: whether the freeze "
+        "relieves at first depends on the technique more than on the pain class",
+    ),
+    "h_loc": (
+        "normal",
+        (0.0, 1.0),
+        "early_era: location shift for studies published before 1990, no direction assumed",
+    ),
     "h_logit": ("normal", (0.0, 1.0), "early_era: response-logit shift for studies published before 1990"),
 }
 

@@ -207,31 +207,65 @@ def markdown(out: dict, compact: bool = False) -> str:
             rd = x.get("refit_diagnostics") or []
             if rd:
                 over = sum(r["rhat_max"] > 1.01 for r in rd)
-                lines += [f"{p} refits ({len(rd)}, {_settings(out)}): R-hat max {max(r['rhat_max'] for r in rd):.3f} "
-                          f"({over} above 1.01), divergences {sum(r['divergences'] for r in rd)}"
-                          + (f", bulk ESS min {min(r['ess_bulk_min'] for r in rd):.0f}" if "ess_bulk_min" in rd[0]
-                             else "") + ".", ""]
+                lines += [
+                    f"{p} refits ({len(rd)}, {_settings(out)}): R-hat max {max(r['rhat_max'] for r in rd):.3f} "
+                    f"({over} above 1.01), divergences {sum(r['divergences'] for r in rd)}"
+                    + (f", bulk ESS min {min(r['ess_bulk_min'] for r in rd):.0f}" if "ess_bulk_min" in rd[0] else "")
+                    + ".",
+                    "",
+                ]
         tried = out["validation"].get("variants_tried")
         if tried and not compact:
-            lines += ["### What was tried (relief, leave-one-study-out)", "", tried["note"], "",
-                      _t(tried["columns"], tried["rows"]), ""]
-        for p, x in ([] if compact else v.items()):
+            lines += [
+                "### What was tried (relief, leave-one-study-out)",
+                "",
+                tried["note"],
+                "",
+                _t(tried["columns"], tried["rows"]),
+                "",
+            ]
+        for p, x in [] if compact else v.items():
             split = any(r.get("p_width_80") is not None for r in x["per_number"])
-            head = ["study", "kind", "day", "n", "published", "p10", "p90", "inside", "uninformative", "log score",
-                    "reference"] + (["width of P (80 %)", "from r only", "from S only"] if split else [])
+            head = [
+                "study",
+                "kind",
+                "day",
+                "n",
+                "published",
+                "p10",
+                "p90",
+                "inside",
+                "uninformative",
+                "log score",
+                "reference",
+            ] + (["width of P (80 %)", "from r only", "from S only"] if split else [])
             rows = []
             for r in x["per_number"]:
-                row = [r["study"], r["kind"], "" if r.get("day") is None else _f(r["day"]), _f(r["n"]),
-                       _f(r["published"]), _f(r["p10"]), _f(r["p90"]), "yes" if r["inside"] else "no",
-                       "yes" if r.get("uninformative") else "no", f"{r['log_score']:.2f}",
-                       f"{r['reference_log_score']:.2f}"]
+                row = [
+                    r["study"],
+                    r["kind"],
+                    "" if r.get("day") is None else _f(r["day"]),
+                    _f(r["n"]),
+                    _f(r["published"]),
+                    _f(r["p10"]),
+                    _f(r["p90"]),
+                    "yes" if r["inside"] else "no",
+                    "yes" if r.get("uninformative") else "no",
+                    f"{r['log_score']:.2f}",
+                    f"{r['reference_log_score']:.2f}",
+                ]
                 if split:
-                    row += ["" if r.get("p_width_80") is None else f"{r[k]:.2f}"
-                            for k in ("p_width_80", "p_width_80_response_only", "p_width_80_curve_only")]
+                    row += [
+                        "" if r.get("p_width_80") is None else f"{r[k]:.2f}"
+                        for k in ("p_width_80", "p_width_80_response_only", "p_width_80_curve_only")
+                    ]
                 rows.append(row)
             lines += [f"### {p}: per number", "", _t(head, rows), ""]
             if split:
-                lines += ["Width columns: the 80 % interval of the probability P = r S(day) itself (no binomial "
-                          "noise), and with only the response r or only the curve S varying (the other at its "
-                          "median).", ""]
+                lines += [
+                    "Width columns: the 80 % interval of the probability P = r S(day) itself (no binomial "
+                    "noise), and with only the response r or only the curve S varying (the other at its "
+                    "median).",
+                    "",
+                ]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,6 @@ import numpy as np
 from scipy.special import expit
 
 from regen.fitting.evidence.agecurve import log_nerve_median_days
-from regen.fitting.evidence.forward import student_t
 from regen.fitting.evidence.priors import AGE_KNOTS, CLASSES, FIXED_SD
 
 #: Probability grid of the standardised shape (199 levels).

@@ -14,33 +14,82 @@ import time
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, ndtr
+from scipy.special import expit, gammaln, ndtr, xlog1py, xlogy
 from scipy.stats import binom, norm
 
 from regen.fitting.evidence.forward import mechanism_components, mixture_cdf_np, student_t
 from regen.fitting.evidence.priors import NU
 
-#: Structural variants of the relief model measured by leave-one-study-out (regen/fitting/evidence/models.ReliefOptions),
+#: Structural variants of the relief model measured by leave-one-study-out (models.ReliefOptions),
 #: with the figures of the measuring runs (4 chains; fewer draws than the shipped run, so sums differ by about
 #: +/- 0.4 between runs of one model from Monte Carlo noise alone). Written into the JSON and the card.
 VARIANTS_TRIED = {
     "note": "Relief LOSO (27 numbers: 20 proportions, 7 durations; reference -94.20 = proportions -69.16 + durations "
-            "-25.04). Same data, same reference in every row. Differences under about 0.5 in a log-score sum are "
-            "Monte Carlo noise (the shipped structure gave -94.45 and -94.04 in two runs).",
-    "columns": ["variant", "draws per chain (warm-up + kept)", "log score", "proportions", "durations",
-                "inside 80 %", "uninformative", "refits R-hat > 1.01", "divergences", "verdict"],
+    "-25.04). Same data, same reference in every row. Differences under about 0.5 in a log-score sum are "
+    "Monte Carlo noise (the shipped structure gave -94.45 and -94.04 in two runs).",
+    "columns": [
+        "variant",
+        "draws per chain (warm-up + kept)",
+        "log score",
+        "proportions",
+        "durations",
+        "inside 80 %",
+        "uninformative",
+        "refits R-hat > 1.01",
+        "divergences",
+        "verdict",
+    ],
     "rows": [
-        ["shipped structure before this revision (Student-t 4 df effects, per-class scales, one sigma per class)",
-         "400 + 400", -94.45, -75.65, -18.80, 22, 13, "15 of 18", 1, "baseline"],
-        ["same structure, left-out rows masked, refits started at the full-data posterior", "500 + 500", -94.04,
-         -75.60, -18.44, 22, 13, "17 of 18 (max 1.020)", 9, "same figures; kept (divergences: see the shipped run)"],
-        ["normal instead of Student-t effects", "500 + 500", -94.96, -76.69, -18.27, 22, 10, "11 of 18", 4,
-         "worse by 0.9: the outlying settings (oralsurg2020 -0.5, pradel2002 -0.4, moesker2014 -0.2, lloyd1976 "
-         "-0.25) lose more than the narrower intervals gain; dropped"],
-        ["per-study within-study spread (log sigma_s = log sigma_c + tau_sigma z_s, tau_sigma half-normal 0.5)",
-         "400 + 400", None, None, None, None, None, "-", "57-95 per refit",
-         "not adopted: funnel in (tau_sigma, z_s) gave tens of divergences per refit and 2-4x the time; stopped "
-         "after 2 refits"],
+        [
+            "shipped structure before this revision (Student-t 4 df effects, per-class scales, one sigma per class)",
+            "400 + 400",
+            -94.45,
+            -75.65,
+            -18.80,
+            22,
+            13,
+            "15 of 18",
+            1,
+            "baseline",
+        ],
+        [
+            "same structure, left-out rows masked, refits started at the full-data posterior",
+            "500 + 500",
+            -94.04,
+            -75.60,
+            -18.44,
+            22,
+            13,
+            "17 of 18 (max 1.020)",
+            9,
+            "same figures; kept (divergences: see the shipped run)",
+        ],
+        [
+            "normal instead of Student-t effects",
+            "500 + 500",
+            -94.96,
+            -76.69,
+            -18.27,
+            22,
+            10,
+            "11 of 18",
+            4,
+            "worse by 0.9: the outlying settings (oralsurg2020 -0.5, pradel2002 -0.4, moesker2014 -0.2, lloyd1976 "
+            "-0.25) lose more than the narrower intervals gain; dropped",
+        ],
+        [
+            "per-study within-study spread (log sigma_s = log sigma_c + tau_sigma z_s, tau_sigma half-normal 0.5)",
+            "400 + 400",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "-",
+            "57-95 per refit",
+            "not adopted: funnel in (tau_sigma, z_s) gave tens of divergences per refit and 2-4x the time; stopped "
+            "after 2 refits",
+        ],
     ],
 }
 
@@ -117,6 +166,15 @@ def part_summary(table: pd.DataFrame, seconds: float) -> dict:
 # ----------------------------------------------------------------------------------------------- relief
 
 
+def binom_pmf_mixture(n: int, p: np.ndarray) -> np.ndarray:
+    """Mean over draws ``p`` of the binomial pmf of 0..n, in logs (``scipy.stats.binom.pmf`` raised an overflow
+    error in Boost's ``ibeta_derivative`` for a subnormal ``p`` in a leave-one-out refit)."""
+    k = np.arange(n + 1)[None, :]
+    pp = np.asarray(p, dtype=float)[:, None]
+    log_c = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+    return np.exp(log_c + xlogy(k, pp) + xlog1py(n - k, -pp)).mean(axis=0)
+
+
 def _relief_study_draws(dr, rd, s: int, rng, reps=4):
     """New-study draws (m at the study's x, sigma, response probability), endpoint terms added per group later.
 
@@ -127,8 +185,13 @@ def _relief_study_draws(dr, rd, s: int, rng, reps=4):
     v = dr.tau_v[:, c, None] * dr.effect((n, reps), rng)
     w = dr.tau_w[:, None] * dr.effect((n, reps), rng)
     early = 0.0 if rd.study_early is None else rd.study_early[s]
-    m = dr.a[:, c, None] + dr.b[:, c, None] * (rd.study_x[s] - rd.x_ref[c]) + dr.u[:, i, None] + v \
+    m = (
+        dr.a[:, c, None]
+        + dr.b[:, c, None] * (rd.study_x[s] - rd.x_ref[c])
+        + dr.u[:, i, None]
+        + v
         + dr.h_loc[:, None] * early
+    )
     logit = dr.rho[:, c, None] + dr.e[:, i, None] + w + dr.h_logit[:, None] * early
     sig = dr.sigma[:, c, None] * np.exp(dr.tau_sigma[:, None] * rng.standard_normal((n, reps)))
     return m.ravel(), sig.ravel(), logit.ravel()
@@ -142,8 +205,11 @@ def _width_split(resp: np.ndarray, surv: np.ndarray) -> dict:
         q = np.quantile(x, [0.1, 0.9])
         return float(q[1] - q[0])
 
-    return {"p_width_80": w(resp * surv), "p_width_80_response_only": w(resp * np.median(surv)),
-            "p_width_80_curve_only": w(np.median(resp) * surv)}
+    return {
+        "p_width_80": w(resp * surv),
+        "p_width_80_response_only": w(resp * np.median(surv)),
+        "p_width_80_curve_only": w(np.median(resp) * surv),
+    }
 
 
 def relief_reference(rd, study: str) -> tuple[float, float]:
@@ -181,7 +247,7 @@ def relief_numbers(dr, rd, study: str, rng) -> list[dict]:
             resp, surv = expit(ll), ndtr((mm - np.log(r["day"])) / sig)
             p = resp * surv
             n, k = int(r["n"]), int(r["count"])
-            pmf = binom.pmf(np.arange(n + 1)[None, :], n, p[:, None]).mean(axis=0)
+            pmf = binom_pmf_mixture(n, p)
             row |= _count_summary(pmf, k, n) | {"reference_log_score": -math.log(n + 1)} | _width_split(resp, surv)
         else:
             mu_ref, sd_ref = relief_reference(rd, study)
@@ -227,9 +293,15 @@ def relief_loso(sampler, arrays, rd, seed=0, progress=print, opts=None) -> dict:
         wg = (rd.g_study != j).astype(float)
         wd = (rd.d_study != j).astype(float)
         run = sampler.run(seed + 100 + j, arrays, wg, wd)
-        diags.append({"study": study, "rhat_max": run.diagnostics["rhat_max"],
-                      "ess_bulk_min": run.diagnostics["ess_bulk_min"],
-                      "divergences": run.diagnostics["divergences"], "seconds": run.seconds})
+        diags.append(
+            {
+                "study": study,
+                "rhat_max": run.diagnostics["rhat_max"],
+                "ess_bulk_min": run.diagnostics["ess_bulk_min"],
+                "divergences": run.diagnostics["divergences"],
+                "seconds": run.seconds,
+            }
+        )
         dr = ReliefDraws(run, rd, seed + j, opts)
         rows += relief_numbers(dr, rd, study, np.random.default_rng(seed + 200 + j))
         progress(f"relief LOSO {j + 1}/{len(rd.studies)} {study}: {run.seconds:.0f} s")
@@ -330,9 +402,15 @@ def sensation_loso(sampler, arrays, md, seed=0, progress=print) -> dict:
     for j, study in enumerate(md.studies):
         weight = (md.row_study != j).astype(float)
         run = sampler.run(seed + 300 + j, arrays, weight, skip=("row_loglik",))
-        diags.append({"study": study, "rhat_max": run.diagnostics["rhat_max"],
-                      "ess_bulk_min": run.diagnostics["ess_bulk_min"],
-                      "divergences": run.diagnostics["divergences"], "seconds": run.seconds})
+        diags.append(
+            {
+                "study": study,
+                "rhat_max": run.diagnostics["rhat_max"],
+                "ess_bulk_min": run.diagnostics["ess_bulk_min"],
+                "divergences": run.diagnostics["divergences"],
+                "seconds": run.seconds,
+            }
+        )
         flat = {k: run.flat(k) for k in run.samples}
         r_ids = [r for r in range(len(md.ids)) if md.row_study[r] == j]
         rows += sensation_numbers(flat, arrays, md, r_ids, np.random.default_rng(seed + 400 + j))
