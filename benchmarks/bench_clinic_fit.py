@@ -55,12 +55,13 @@ def main() -> None:
     total = time.perf_counter() - start
     d = fit.draws.diagnostics
     print("| rows | patients | chains | warmup + draws | seconds (total) | sampler seconds | R-hat max | ESS min | "
-          "divergences | icc (truth 0.6) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "divergences | leapfrog steps | icc (truth 0.6) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     icc = fit.bundle["fit"]["patient_effect"]
     print(
         f"| {len(data)} | {args.patients} | {d['chains']} ({d['chain_method']}) | {args.warmup} + {args.draws} | "
         f"{total:.1f} | {d['seconds']:.1f} | {d['rhat_max']:.3f} | {d['ess_bulk_min']:.0f} | {d['divergences']} | "
+        f"{d['mean_leapfrog_steps']} | "
         f"{icc['icc_mean']:.2f} ({icc['icc_interval'][0]:.2f}-{icc['icc_interval'][1]:.2f}) |"
     )
 
