@@ -16,7 +16,7 @@ Examples
 >>> model = load_model()
 >>> data = clinic_data(load_outcomes(simulate_cohort(40, seed=1)), read_prior(model.bundle), model.bundle)
 >>> len(data.dx), data.n_patients, sorted(data.kind_counts())
-(40, 40, ['exact', 'interval', 'right'])
+(40, 40, ['exact', 'interval', 'non_responder', 'right'])
 """
 
 from __future__ import annotations

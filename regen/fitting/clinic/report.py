@@ -30,6 +30,11 @@ def effect_line(term: str, unit: str, reference: float, effect: Mapping) -> str:
     return f"{_UNITS.get(term, unit)}: {change}"
 
 
+def _number(value, spec: str) -> str:
+    """A number formatted, or '-' when it is not defined (null in the JSON)."""
+    return "-" if value is None else format(value, spec)
+
+
 def _effects(bundle: Mapping) -> list[str]:
     eff = bundle["fit"].get("effects_in_days") or {}
     if not eff:
@@ -131,8 +136,8 @@ def card_text(bundle: Mapping, intro: str) -> str:
         f"sha256 `{bundle['training']['sha256']}` (rows not stored).",
         "",
         f"**Fit**: NumPyro NUTS, {diag['chains']} chains x {diag['draws_per_chain']} draws; R-hat max "
-        f"{diag['rhat_max']}, bulk ESS min {diag['ess_bulk_min']}, divergences {diag['divergences']}, "
-        f"{diag['seconds']} s.",
+        f"{_number(diag['rhat_max'], '.3f')} (needs 2 chains), bulk ESS min {_number(diag['ess_bulk_min'], '.0f')}, "
+        f"divergences {diag['divergences']}, {diag['seconds']:.0f} s.",
         "",
         "## The prior and the clinic's data",
         "",
