@@ -105,7 +105,7 @@ def sample(model, arrays: dict, init: dict, settings: Settings, progress: Callab
         target_accept_prob=settings.target_accept,
         dense_mass=[DENSE],
     )
-    z0 = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in init.items()}
+    z0 = {k: jnp.asarray(v, dtype=jnp.result_type(float)) for k, v in init.items()}  # float64 under x64
     keys = jax.random.split(jax.random.PRNGKey(settings.seed), chains)
     # one unbatched state per chain (a batched init would vmap the kernel's step)
     chain_states = [kernel.init(keys[c], settings.warmup, init_params=z0) for c in range(chains)]
