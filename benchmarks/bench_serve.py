@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -182,7 +183,10 @@ class Client(threading.Thread):
 
     def _open(self, http) -> None:
         target = self.rng.choice(self.targets)
-        self._timed("forecast page", lambda: http.get(f"/treatments/{target}"), 200)
+        response = self._timed("forecast page", lambda: http.get(f"/treatments/{target}"), 200)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', response.text) if response is not None else None
+        if found:  # a page gave this client a session cookie: its API writes now send the session's token
+            http.headers["x-csrf-token"] = found.group(1)
 
 
 def timed_get(base: str, path: str, repeats: int = 5) -> tuple[float, float, int]:

@@ -75,11 +75,17 @@ def upgrade_command(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) 
     Example: regen db upgrade --db postgresql://regen@localhost/regen
     """
     _need_store()
+    from regen.errors import RegenError
     from regen.store import current_revision, make_engine, upgrade
+    from regen.store.engine import opening
 
-    engine = make_engine(db)
-    before = current_revision(engine)
-    after = upgrade(engine)
+    try:
+        with opening(db):
+            engine = make_engine(db)
+            before = current_revision(engine)
+            after = upgrade(engine)
+    except RegenError as exc:
+        _fail(str(exc))
     typer.echo(f"database schema {before or 'empty'} -> {after}", err=True)
 
 

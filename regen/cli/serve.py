@@ -6,8 +6,6 @@ SQLite file and prints the address and the database.
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 __all__ = ["serve"]
@@ -75,6 +73,8 @@ def serve(
         f"{'local mode, acting as ' + settings.operator if local else 'sign-in required'})",
         err=True,
     )
+    import logging  # here, not at the top: every `regen` command would pay its 2 ms import
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
         app,

@@ -89,12 +89,15 @@ def validation_text(validation: Mapping, version: str) -> str:
     lines = [f"leave-one-study-out validation of {version} (each published study predicted from the others):"]
     for name, part in validation["parts"].items():
         margin = part["log_score"] - part["reference_log_score"]
-        close = f" (by {abs(margin):.2f}: under {CLEAR_MARGIN:g} in log score, not a clear difference)"
+        if abs(margin) < CLEAR_MARGIN:
+            verdict = f"no clear difference from the reference (margin {margin:+.2f}, under {CLEAR_MARGIN:g})"
+        else:
+            verdict = f"{'beats' if margin > 0 else 'does not beat'} the reference"
         lines.append(
-            f"{name}: {'beats' if margin > 0 else 'does not beat'} the reference: log score {part['log_score']:.1f} vs "
-            f"{part['reference_log_score']:.1f}{close if abs(margin) < CLEAR_MARGIN else ''}; {part['inside']} of "
-            f"{plural(part['numbers'], 'number')} inside their 80 % intervals ({part['coverage_80'] * 100:.0f} %); "
-            f"{part['uninformative']} of those intervals uninformative"
+            f"{name}: {verdict}: log score {part['log_score']:.1f} vs {part['reference_log_score']:.1f}; "
+            f"{part['inside']} of {plural(part['numbers'], 'number')} inside their 80 % intervals "
+            f"({part['coverage_80'] * 100:.0f} %); {part['uninformative']} of the {part['numbers']} intervals "
+            "uninformative"
         )
     for name, part in validation["parts"].items():
         lines += [

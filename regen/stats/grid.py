@@ -44,7 +44,8 @@ class Shapes:
     codes: np.ndarray
 
     def _groups(self):
-        for code in np.unique(self.codes):
+        # bincount, not np.unique: a plain np.unique imports numpy.ma (8.5 ms of every `regen predict`)
+        for code in np.flatnonzero(np.bincount(self.codes)):
             yield code, np.flatnonzero(self.codes == code)
 
     def cdf(self, z: np.ndarray) -> np.ndarray:

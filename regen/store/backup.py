@@ -15,7 +15,37 @@ from sqlalchemy.engine import Engine
 from regen.errors import InputError
 from regen.store.engine import is_sqlite
 
-__all__ = ["backup"]
+__all__ = ["SIDE_SUFFIXES", "backup"]
+
+#: The files SQLite keeps beside a database: the write-ahead log, its shared memory, the rollback journal.
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def _refuse_own_files(source: Path, target: Path) -> None:
+    """Refuse a target that is the database or one of its side files, by name or by identity.
+
+    By name: the target's real path (symlinks resolved, even a dangling one)
+    is the database's or the database's with a side suffix. By identity: an
+    existing target is the same file (a hard link, a symlink) as the database
+    or one of its existing side files. Overwriting any of them corrupts the
+    live database or loses its last writes.
+
+    Raises
+    ------
+    InputError
+        If the target is one of those files.
+    """
+    own = [Path(str(source) + suffix) for suffix in ("", *SIDE_SUFFIXES)]
+    real = os.path.realpath(target)
+    for path in own:
+        same_name = real == os.path.realpath(path)
+        try:
+            same_file = target.exists() and path.exists() and os.path.samefile(target, path)
+        except OSError:
+            same_file = False
+        if same_name or same_file:
+            what = "the database itself" if path == own[0] else f"the database's {path.name[len(source.name) :]} file"
+            raise InputError(f"the backup target {str(target)!r} is {what}; choose another path")
 
 
 def backup(engine: Engine, path: str | os.PathLike) -> Path:
@@ -28,8 +58,10 @@ def backup(engine: Engine, path: str | os.PathLike) -> Path:
     Raises
     ------
     InputError
-        If the database is not SQLite (use ``pg_dump`` for PostgreSQL), or the
-        target is the database itself or its folder does not exist.
+        If the database is not SQLite (use ``pg_dump`` for PostgreSQL), the
+        target is the database or one of its side files (``-wal``, ``-shm``,
+        ``-journal``; by name or by identity: symlinks, hard links), or its
+        folder does not exist.
     """
     if not is_sqlite(engine):
         raise InputError(
@@ -40,8 +72,7 @@ def backup(engine: Engine, path: str | os.PathLike) -> Path:
     target = Path(path).expanduser()
     if not target.parent.is_dir():
         raise InputError(f"backup folder {str(target.parent)!r} does not exist")
-    if target.exists() and target.resolve() == source.resolve():
-        raise InputError("the backup target is the database itself; choose another path")
+    _refuse_own_files(source, target)
     partial = target.with_name(f".{target.name}.partial")
     src = sqlite3.connect(str(source), timeout=30)
     dst = sqlite3.connect(str(partial))

@@ -19,13 +19,27 @@ Examples
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.url import URL
 
-__all__ = ["BUSY_TIMEOUT_S", "default_database_path", "display_url", "is_sqlite", "make_engine", "resolve_url"]
+from regen.errors import RegenError
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "DatabaseUnavailable",
+    "default_database_path",
+    "display_url",
+    "is_sqlite",
+    "make_engine",
+    "opening",
+    "resolve_url",
+]
 
 #: Seconds a SQLite writer waits for the lock before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -45,7 +59,8 @@ def default_database_path() -> Path:
 def resolve_url(url: str | os.PathLike | None = None) -> URL:
     """A SQLAlchemy URL from a URL, a plain file path (SQLite) or None (the default file).
 
-    A plain ``postgresql://`` URL uses psycopg2 when installed, else psycopg 3.
+    A plain ``postgresql://`` URL uses psycopg2 when installed, else psycopg 3
+    (the driver is named in the URL, whatever SQLAlchemy's default).
     """
     if url is None:
         url = default_database_path()
@@ -54,12 +69,20 @@ def resolve_url(url: str | os.PathLike | None = None) -> URL:
         path = Path(text).expanduser().resolve()
         return make_url("sqlite:///" + str(path))
     parsed = make_url(text)
-    if parsed.drivername == "postgresql":
-        try:
-            import psycopg2  # noqa: F401
-        except ImportError:
-            parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername == "postgresql":  # name the driver: SQLAlchemy 2.1's default is psycopg 3, 2.0's psycopg2
+        parsed = parsed.set(drivername=f"postgresql+{_postgresql_driver()}")
     return parsed
+
+
+def _installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def _postgresql_driver() -> str:
+    """The PostgreSQL driver installed: psycopg2, else psycopg (3); psycopg2 when neither (its error says so)."""
+    return "psycopg" if not _installed("psycopg2") and _installed("psycopg") else "psycopg2"
 
 
 def is_sqlite(url: URL | Engine) -> bool:
@@ -116,3 +139,76 @@ def make_engine(url: str | os.PathLike | URL | None = None, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+class DatabaseUnavailable(RegenError):
+    """The database cannot be opened: not a database, a folder, a server that does not answer, no driver."""
+
+
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def _masked(text: str) -> str:
+    """Text with the password of any URL in it replaced by ``***``."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
+def _shown(url: str | os.PathLike | URL | None) -> str:
+    if url is None:
+        return str(default_database_path())
+    if isinstance(url, URL):
+        return display_url(url)
+    text = os.fspath(url)
+    try:
+        return display_url(resolve_url(text))
+    except Exception:  # a URL SQLAlchemy cannot parse: shown as given, its password hidden
+        return _masked(text)
+
+
+def _reason(exc: BaseException, url) -> str:
+    """One line saying what is wrong with the database and what to do."""
+    from sqlalchemy import exc as sa
+
+    text = _masked(" ".join(str(getattr(exc, "orig", None) or exc).split()))[:300]
+    path = None
+    if isinstance(url, str | os.PathLike) and "://" not in os.fspath(url):
+        path = Path(os.fspath(url)).expanduser()
+    elif isinstance(url, URL) and is_sqlite(url):
+        path = Path(url.database or "")
+    if path is not None and path.is_dir():
+        return "it is a folder; give a database file, e.g. " + str(path / "regen.db")
+    if isinstance(exc, ImportError | sa.NoSuchModuleError):
+        name = getattr(exc, "name", None) or text
+        if "psycopg" in str(name):
+            return (
+                f"the PostgreSQL driver is not installed ({name}); pip install psycopg2-binary "
+                "(or 'psycopg[binary]' and a postgresql+psycopg:// URL)"
+            )
+        return f"no driver for this kind of database ({text}); install it, or give a SQLite file or postgresql:// URL"
+    if isinstance(exc, sa.ArgumentError):
+        return f"not a database URL ({text}); give a SQLite file path or a URL such as postgresql://user@host/db"
+    if "file is not a database" in text or "not a database" in text:
+        return "the file is not a SQLite database; give the regen database file, or a new file name to create one"
+    if path is not None or (isinstance(url, URL) and is_sqlite(url)):
+        return f"cannot open the SQLite file ({text}); check the path and that you may read and write it"
+    return f"cannot connect ({text}); check that the server runs, the URL, the user and the password"
+
+
+@contextmanager
+def opening(url: str | os.PathLike | URL | None) -> Iterator[None]:
+    """Turn the errors of opening a database into one :class:`DatabaseUnavailable` line.
+
+    The line names the database (a URL with its password hidden) and says
+    what to do; driver tracebacks are not shown.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        If the database cannot be reached, is not a database, or has no driver.
+    """
+    from sqlalchemy import exc as sa
+
+    try:
+        yield
+    except (sa.DBAPIError, sa.NoSuchModuleError, sa.ArgumentError, ImportError, OSError) as exc:
+        raise DatabaseUnavailable(f"database {_shown(url)}: {_reason(exc, url)}") from None

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from regen.store.audit import now_utc, record
-from regen.store.schema import contacts, forecasts, patients, treatments
+from regen.store.schema import contacts, forecasts, patients, treatments, valid_id
 
 __all__ = [
     "PLAN_COLUMNS",
@@ -81,6 +81,8 @@ def patient_for(conn: Connection, clinic_id: str | None, actor: str) -> int:
 
 def get_patient(conn: Connection, patient_id: int) -> dict | None:
     """One patient row as a dict."""
+    if not valid_id(patient_id):
+        return None
     row = conn.execute(select(patients).where(patients.c.id == patient_id)).mappings().first()
     return dict(row) if row else None
 
@@ -137,6 +139,8 @@ def add_treatment(conn: Connection, patient_id: int, values: dict, actor: str, p
 
 def get_treatment(conn: Connection, treatment_id: int) -> dict | None:
     """One treatment row as a dict, with its patient's clinic identifier as ``clinic_id``."""
+    if not valid_id(treatment_id):
+        return None
     query = (
         select(treatments, patients.c.clinic_id)
         .join(patients, patients.c.id == treatments.c.patient_id)
@@ -148,6 +152,8 @@ def get_treatment(conn: Connection, treatment_id: int) -> dict | None:
 
 def treatments_of(conn: Connection, patient_id: int) -> list[dict]:
     """A patient's treatments, by nerve then cycle."""
+    if not valid_id(patient_id):
+        return []
     query = (
         select(treatments).where(treatments.c.patient_id == patient_id).order_by(treatments.c.nerve, treatments.c.cycle)
     )
@@ -195,6 +201,8 @@ def add_contact(conn: Connection, treatment_id: int, values: dict, actor: str) -
 
 def contacts_of(conn: Connection, treatment_id: int) -> list[dict]:
     """A treatment's contacts, oldest first."""
+    if not valid_id(treatment_id):
+        return []
     query = (
         select(contacts).where(contacts.c.treatment_id == treatment_id).order_by(contacts.c.contacted_on, contacts.c.id)
     )
@@ -260,12 +268,16 @@ def _forecast(row) -> dict:
 
 def get_forecast(conn: Connection, forecast_id: int) -> dict | None:
     """One stored forecast with its ``inputs`` and ``outputs`` decoded."""
+    if not valid_id(forecast_id):
+        return None
     row = conn.execute(select(forecasts).where(forecasts.c.id == forecast_id)).mappings().first()
     return _forecast(row) if row else None
 
 
 def forecasts_of(conn: Connection, treatment_id: int) -> list[dict]:
     """Every stored forecast of a treatment, newest first."""
+    if not valid_id(treatment_id):
+        return []
     query = select(forecasts).where(forecasts.c.treatment_id == treatment_id).order_by(forecasts.c.id.desc())
     return [_forecast(r) for r in conn.execute(query).mappings()]
 

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from regen.store.audit import now_utc, record
-from regen.store.schema import fit_jobs, models
+from regen.store.schema import fit_jobs, models, valid_id
 
 __all__ = [
     "activate_model",
@@ -59,6 +59,8 @@ def activate_model(conn: Connection, model_id: int, actor: str) -> None:
 
 def get_model(conn: Connection, model_id: int) -> dict | None:
     """One model row."""
+    if not valid_id(model_id):
+        return None
     row = conn.execute(select(models).where(models.c.id == model_id)).mappings().first()
     return dict(row) if row else None
 
@@ -102,6 +104,8 @@ def update_job(conn: Connection, job_id: int, **values) -> None:
 
 def get_job(conn: Connection, job_id: int) -> dict | None:
     """One fit job row."""
+    if not valid_id(job_id):
+        return None
     row = conn.execute(select(fit_jobs).where(fit_jobs.c.id == job_id)).mappings().first()
     return dict(row) if row else None
 

@@ -29,7 +29,38 @@ from sqlalchemy import (
     false,
 )
 
-__all__ = ["audit_log", "contacts", "fit_jobs", "forecasts", "metadata", "models", "patients", "treatments", "users"]
+__all__ = [
+    "ID_MAX",
+    "audit_log",
+    "contacts",
+    "fit_jobs",
+    "forecasts",
+    "metadata",
+    "models",
+    "patients",
+    "treatments",
+    "users",
+    "valid_id",
+]
+
+#: The largest row id the databases hold (a signed 64-bit integer, SQLite's and PostgreSQL's BIGINT).
+ID_MAX = 2**63 - 1
+
+
+def valid_id(value: object) -> bool:
+    """Whether ``value`` can be a row id (an integer from 1 to :data:`ID_MAX`).
+
+    Lookups by id answer "not found" for anything else instead of passing it to
+    the driver, which raises for an integer beyond 64 bits (SQLite:
+    ``OverflowError``; PostgreSQL: out of range for type bigint).
+
+    Examples
+    --------
+    >>> valid_id(1), valid_id(2**63 - 1), valid_id(2**63), valid_id(0), valid_id(True)
+    (True, True, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX
+
 
 metadata = MetaData(
     naming_convention={

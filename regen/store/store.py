@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 
-from regen.store.engine import display_url, is_sqlite, make_engine
+from regen.store.engine import display_url, is_sqlite, make_engine, opening
 from regen.store.migrate import upgrade
 
 __all__ = ["Store", "open_store"]
@@ -78,8 +78,18 @@ def open_store(url: str | os.PathLike | None = None, migrate: bool = True, **eng
         or None for the default file (:func:`regen.store.engine.default_database_path`).
     migrate : bool
         Upgrade the schema to the newest migration first.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        If the database cannot be opened (not a database, a folder, a server
+        that does not answer, no driver), in one line naming it.
     """
-    engine = make_engine(url, **engine_kwargs)
-    if migrate:
-        upgrade(engine)
+    with opening(url):
+        engine = make_engine(url, **engine_kwargs)
+        if migrate:
+            upgrade(engine)
+        else:
+            with engine.connect():  # reached, and a database: said here, not at the first page
+                pass
     return Store(engine)

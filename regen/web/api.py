@@ -15,7 +15,7 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from regen.store import records
@@ -32,7 +32,13 @@ Numbers = list[float] | float | str | None
 
 
 async def api_guard(request: Request) -> None:
-    """JSON for writes, same-origin, and an account where accounts are required."""
+    """JSON for writes, same-origin, and an account where accounts are required.
+
+    A write that carries a session cookie (a browser that opened the pages)
+    needs the session's CSRF token in ``X-CSRF-Token``, in local mode too; a
+    client without a cookie (a script on the clinician's machine, or HTTP
+    Basic where accounts are on) needs none.
+    """
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     if unsafe:
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
@@ -42,6 +48,8 @@ async def api_guard(request: Request) -> None:
     settings = request.app.state.settings
     request.state.api_user = settings.operator
     if not settings.accounts:
+        if unsafe and request.session and not check_csrf(request, request.headers.get("x-csrf-token")):
+            raise HTTPException(403, "With a session cookie, send its CSRF token in X-CSRF-Token.")
         return
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
@@ -67,7 +75,19 @@ async def api_guard(request: Request) -> None:
 router = APIRouter(prefix="/api/v1", tags=["regen"], dependencies=[Depends(api_guard)])
 
 
-class Patient(BaseModel):
+class _Body(BaseModel):
+    """A JSON body whose text values may be stored: no control character, valid UTF-8 (422 naming the field)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value, info: ValidationInfo):
+        refused = lib.text_refusals({info.field_name: value}, multiline=("note",))
+        if refused:
+            raise ValueError(f"{info.field_name} {refused[info.field_name]}")
+        return value
+
+
+class Patient(_Body):
     """Patient columns as in ``regen columns`` (only ``nerve`` is required); the library checks every value."""
 
     model_config = ConfigDict(
@@ -107,7 +127,7 @@ class TreatmentIn(Patient):
     prior_relief_days: Numbers = None
 
 
-class ContactIn(BaseModel):
+class ContactIn(_Body):
     """A contact: still relieved, pain back (on a date), a Tinel front, a note."""
 
     model_config = ConfigDict(extra="forbid")

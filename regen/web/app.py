@@ -60,7 +60,7 @@ def _add_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException):
         if wants_json(request) or exc.status_code in (405,):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        titles = {403: "Refused", 404: "Not found", 400: "Bad request", 413: "Too large"}
+        titles = {403: "Refused", 404: "Not found", 400: "Bad request", 413: "Too large", 422: "Refused value"}
         return render(
             request, "error.html", exc.status_code, title=titles.get(exc.status_code, "Error"), message=str(exc.detail)
         )

@@ -6,14 +6,36 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from regen.web import forecasts as lib
 from regen.web.security import check_csrf, csrf_token, same_origin
 
-__all__ = ["LoginRequired", "actor", "form_data", "guard_page", "render", "templates"]
+__all__ = ["LoginRequired", "Raw", "actor", "form_data", "guard_page", "render", "shown", "templates"]
+
+
+class Raw(str):
+    """Text put back into a form field as typed (``{{ value|raw }}``): not shown with escapes."""
+
+
+def shown(value: object) -> object:
+    """What a template prints: text with its hidden characters escaped visibly (``P001\\u200b``).
+
+    Identifiers and notes that differ only by a zero-width space, a
+    right-to-left override or a control character look the same on a page;
+    :func:`regen.utils.text.printable` (as ``regen report`` uses it) makes the
+    difference visible. Markup built by the tool (model cards) and form values
+    marked :class:`Raw` (sent back as typed) are left as they are.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup | Raw):
+        return lib.printable(value)
+    return value
+
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.autoescape = True  # every value escaped, whatever the template's name
+templates.env.finalize = shown  # and every hidden character shown as its escape
+templates.env.filters["raw"] = lambda value: Raw("" if value is None else value)
 
 
 class LoginRequired(Exception):
@@ -40,7 +62,9 @@ async def form_data(request: Request):
     Raises
     ------
     HTTPException
-        403 when the token is missing or wrong, or the request comes from another site.
+        403 when the token is missing or wrong, or the request comes from another site; 422
+        naming the field when a value holds a control character or is not valid UTF-8
+        (:func:`regen.utils.stored_text.text_refusals`).
     """
     if not same_origin(request):
         raise HTTPException(403, "Cross-site request refused.")
@@ -49,6 +73,14 @@ async def form_data(request: Request):
     try:
         if not check_csrf(request, form.get("csrf_token")):
             raise HTTPException(403, "The form's security token is missing or expired: reload the page and try again.")
+        fields: dict[str, list] = {}
+        for key, value in form.multi_items():
+            fields.setdefault(key, []).append(value)
+        refused = lib.text_refusals(fields, multiline=("note",))
+        if refused:
+            raise HTTPException(
+                422, "; ".join(f"{lib.printable(k)}: {v}" for k, v in refused.items()) + ". Nothing was saved."
+            )
         yield form
     finally:
         await form.close()

@@ -21,12 +21,17 @@ Library calls made here:
   (checks the outcome export as ``regen fit`` reads it);
 - fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``: issue 19's fit with a
   ``progress`` callable replaces it there; a fit that takes ``progress`` gets the job's reporter);
-- the version shown in the footer: :data:`regen.__version__`.
+- the version shown in the footer: :data:`regen.__version__`;
+- text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
+  shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
+- dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
+- bounded reading of uploads: :func:`regen.files.read.iter_chunks` and :func:`regen.files.read.without_blank_tail`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 import threading
@@ -35,6 +40,7 @@ from pathlib import Path
 
 import regen
 from regen.errors import DataFileError, InputError, RegenError
+from regen.utils.text import printable as _escaped
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -43,6 +49,7 @@ __all__ = [
     "DataFileError",
     "InputError",
     "RegenError",
+    "UploadTooLarge",
     "catalog_choices",
     "check_treatment",
     "embedded_card",
@@ -56,11 +63,13 @@ __all__ = [
     "outcome_frame",
     "plan_help",
     "predict_one",
+    "printable",
     "read_upload",
     "regen_version",
     "relief_lost_day",
     "reports_progress",
     "scored_export",
+    "text_refusals",
     "timeline_png",
     "typed_rows",
     "worklist",
@@ -113,6 +122,19 @@ _TYPED = (
     "sex",
 )
 _WHOLE = ("freeze_cycles", "prior_treatments")
+
+
+# --------------------------------------------------------------------------- text
+def printable(text: object) -> str:
+    """``text`` with its hidden characters (controls, zero-width and bidi marks) escaped visibly."""
+    return _escaped(text)
+
+
+def text_refusals(values, multiline: tuple[str, ...] = ()) -> dict[str, str]:
+    """Field → why its text cannot be stored (a control character, not valid UTF-8); see the library's."""
+    from regen.utils.stored_text import text_refusals as refusals
+
+    return refusals(values, multiline=multiline)
 
 
 # --------------------------------------------------------------------------- catalog and field help
@@ -382,8 +404,79 @@ def timeline_png(model, inputs: dict, outputs: dict) -> bytes:
 
 
 # --------------------------------------------------------------------------- files
-def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
+class UploadTooLarge(DataFileError):
+    """An uploaded table holds more rows or more text than the server accepts (refused with 413)."""
+
+
+def _bounded_table(path: str | Path, name: str, max_rows: int | None, max_text_bytes: int | None):
+    """The whole table as text, read chunk by chunk and refused as soon as it passes a limit.
+
+    Rows are counted as the reader yields them (empty ones too), so at most
+    one chunk more than the limit is ever held, whatever the file's compression.
+    """
+    import pyarrow as pa
+
+    from regen.files.read import BlankTail, iter_chunks, without_blank_tail
+
+    def counted():
+        rows = held = 0
+        for chunk in iter_chunks(path):
+            rows += chunk.text.num_rows
+            held += chunk.text.nbytes
+            if max_rows is not None and rows > max_rows:
+                raise UploadTooLarge(
+                    f"{name}: more than {max_rows:,} rows; the server imports at most {max_rows:,} rows "
+                    "per file: split the file"
+                )
+            if max_text_bytes is not None and held > max_text_bytes:
+                raise UploadTooLarge(
+                    f"{name}: more than {max_text_bytes / 2**20:,.0f} MB of text once decompressed; the server "
+                    "imports at most that per file: split the file"
+                )
+            yield chunk
+
+    tables = [chunk.text for chunk in without_blank_tail(counted(), BlankTail())]
+    return (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
+
+
+def _after_today(cols, today: date):
+    """Per row, what is dated after ``today`` ('' when nothing): the check of ``regen report`` / worklist.
+
+    A treatment, a contact, or pain coming back cannot be dated in the future;
+    the worklist lists such rows to check instead of planning them.
+    """
+    import numpy as np
+
+    from regen.reporting.worklist import _checks
+
+    day = np.datetime64(today.isoformat(), "D")
+    treated = np.asarray(cols["treated_on"], dtype="datetime64[D]")
+    elapsed = (day - treated).astype(float)
+    elapsed[np.isnat(treated)] = np.nan
+    return _checks(cols, elapsed, treated, day, None)
+
+
+def read_upload(
+    path: str | Path,
+    model,
+    name: str | None = None,
+    max_rows: int | None = None,
+    max_text_bytes: int | None = None,
+) -> tuple[object, list[dict], dict]:
     """Read an uploaded CSV/Parquet with the strict reader of ``regen score`` and check every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The staged file.
+    model
+        The model that checks the rows.
+    name : str, optional
+        The file's name as the user uploaded it: messages name it, never the
+        staging path (default: the path).
+    max_rows, max_text_bytes : int, optional
+        Refuse a table with more data rows, or more text once decompressed,
+        as soon as the reader passes the limit (default: no limit).
 
     Returns
     -------
@@ -392,20 +485,35 @@ def read_upload(path: str | Path, model) -> tuple[object, list[dict], dict]:
         cannot be scored (row 1 = the first data record); what the header
         matching noted (``mapped``, ``warnings``).
 
+    A row dated after today (the treatment, a contact, pain coming back) is
+    a row error, as ``regen report`` lists it among the dates to check.
+
     Raises
     ------
     DataFileError
-        If the file as a whole cannot be read (ragged, not UTF-8, no nerve column, ...).
+        If the file as a whole cannot be read (ragged, not UTF-8, no nerve
+        column, ...); :class:`UploadTooLarge` past a limit.
     """
-    from regen.files.read import read_table
     from regen.schema.patients import validate_patients
 
-    frame = read_table(path)
+    shown = printable(name) if name is not None else str(path)
+    try:
+        frame = _bounded_table(path, shown, max_rows, max_text_bytes)
+    except DataFileError as exc:
+        message = str(exc)
+        for where in (str(path), os.path.realpath(path)):  # the staging path, as given or resolved
+            message = message.replace(where, shown)
+        message = message.replace(os.path.dirname(os.path.realpath(path)), "(upload)")
+        raise type(exc)(message) from None
     scored = regen.score_frame(frame, model)
     batch = validate_patients(frame)
+    found = [str(e) for e in scored["error"].tolist()]
+    for i, check in enumerate(_after_today(batch.columns, date.today())):
+        if check and not found[i]:
+            found[i] = f"a date after today ({check}): check the row"
     errors = [
-        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": str(e)}
-        for i, e in enumerate(scored["error"].tolist())
+        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": e}
+        for i, e in enumerate(found)
         if e
     ]
     return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
@@ -440,14 +548,15 @@ def _follow_up(cols: dict, i: int) -> dict:
     return follow
 
 
-def typed_rows(frame) -> list[dict]:
+def typed_rows(frame, refused=frozenset()) -> list[dict]:
     """The valid rows of an uploaded table as treatment values and follow-up, for storing.
 
     Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
     :func:`check_treatment` types them, blanks None) and ``follow_up`` (see
     :func:`_follow_up`; fronts as ``front``: (mm, day) pairs). Follow-up in
     either of the library's forms (days, or the clinic's dates) is read as the
-    library read it.
+    library read it. Rows numbered in ``refused`` (1-based: the upload's row
+    errors, such as a date after today) are left out.
     """
     import numpy as np
 
@@ -459,6 +568,8 @@ def typed_rows(frame) -> list[dict]:
     cols = batch.columns
     out = []
     for i in np.flatnonzero(batch.ok):
+        if int(i) + 1 in refused:
+            continue
 
         def given(name: str) -> bool:
             header = mapped.get(name, name)
@@ -520,7 +631,9 @@ def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
     = ``relief_lost_day``); "pain back" without a date ends relief between the
     last contact with relief (0 if none) and that contact; no loss yet is
     right-censored at the last contact with relief. ``responded`` is yes
-    when relief was seen or lost, blank otherwise (``regen fit`` infers it).
+    when relief was seen or lost — "not relieved" at a contact is read as pain
+    back, as the worklist reads it (book retreatment) — blank otherwise
+    (``regen fit`` infers it).
     """
     if treatment.get("treated_on") is None:
         return None
@@ -533,7 +646,7 @@ def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
         seen = _day(dated, treatment["treated_on"])
     else:
         seen = max([d for d in relieved if lost is None or d < lost], default=0.0)
-    responded = "yes" if (relieved or dated is not None) else ""
+    responded = "yes" if (relieved or lost is not None) else ""
     return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
 
 

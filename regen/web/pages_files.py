@@ -54,6 +54,14 @@ def _grouped(errors: list[dict]) -> list[dict]:
     return [{"error": k, "count": len(v), "rows": v} for k, v in sorted(groups.items(), key=lambda g: -len(g[1]))]
 
 
+def _read(request: Request, path: Path, model, name: str):
+    """The staged file read and checked, within the server's limits, its messages naming ``name``."""
+    settings = request.app.state.settings
+    return lib.read_upload(
+        path, model, name=name, max_rows=settings.max_upload_rows, max_text_bytes=settings.max_upload_text_bytes
+    )
+
+
 @router.post("/files/upload")
 async def upload(request: Request, form: dict = Depends(form_data)):
     """Read the file with the strict reader and check every row; nothing is saved yet."""
@@ -63,7 +71,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
     if upload is None or not name:
         return _files_page(request, "Choose a file to upload.", 400)
     if suffix is None:
-        return _files_page(request, f"{name}: upload a .csv, .csv.gz or .parquet file.", 400)
+        return _files_page(request, f"{lib.printable(name)}: upload a .csv, .csv.gz or .parquet file.", 400)
     token = secrets.token_urlsafe(16)
     path = Path(request.app.state.staging) / f"{token}{'.csv.gz' if suffix == '.gz' else suffix}"
     data = await upload.read()
@@ -72,10 +80,13 @@ async def upload(request: Request, form: dict = Depends(form_data)):
     try:
         with request.app.state.store.read() as conn:
             _, model = services.active_model(conn)
-        _, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
+        frame, errors, notes = await run_in_threadpool(_read, request, path, model, name)
+        items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
+        recorded = await run_in_threadpool(services.import_preview, request.app.state.store, items)
     except lib.RegenError as exc:
         path.unlink(missing_ok=True)
-        return _files_page(request, f"{name}: {exc}", 400)
+        message = str(exc) if str(exc).startswith(lib.printable(name)) else f"{lib.printable(name)}: {exc}"
+        return _files_page(request, message, 413 if isinstance(exc, lib.UploadTooLarge) else 400)
     request.session["uploads"] = [*request.session.get("uploads", [])[-4:], token]
     return render(
         request,
@@ -86,6 +97,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
         groups=_grouped(errors),
         notes=notes,
         valid=notes["rows"] - len(errors),
+        recorded=recorded,
         token=token,
     )
 
@@ -97,10 +109,10 @@ async def confirm_import(request: Request, form: dict = Depends(form_data)):
     mode = str(form.get("mode", ""))
     with request.app.state.store.read() as conn:
         _, model = services.active_model(conn)
-    frame, errors, notes = await run_in_threadpool(lib.read_upload, path, model)
+    frame, errors, notes = await run_in_threadpool(_read, request, path, model, path.name)
     if mode not in ("all", "valid") or (mode == "all" and errors):
         raise HTTPException(400, "The file has rows with errors: import the valid rows only, or fix the file.")
-    items = await run_in_threadpool(lib.typed_rows, frame)
+    items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
     result = await run_in_threadpool(
         services.import_rows, request.app.state.store, actor(request), items, notes["rows"]
     )

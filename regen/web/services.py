@@ -20,6 +20,7 @@ __all__ = [
     "active_model",
     "create_treatment",
     "ensure_default_model",
+    "import_preview",
     "import_rows",
     "loaded_models",
     "record_contact",
@@ -168,18 +169,20 @@ def warm_worklist(store) -> None:
         _log.warning("worklist not planned at start: %s", type(exc).__name__)
 
 
-def _import_follow_up(conn, actor: str, treatment_id: int, treated_on: date | None, follow: dict) -> None:
+def _follow_up_contacts(treated_on: date | None, follow: dict) -> list[dict]:
     """The follow-up of an imported row as contacts (see :func:`regen.web.forecasts.typed_rows`)."""
     from datetime import timedelta
 
     if not follow or treated_on is None:
-        return
+        return []
 
     def on(day: float) -> date:
         return treated_on + timedelta(days=round(day))
 
+    out: list[dict] = []
+
     def add(values: dict) -> None:
-        records.add_contact(conn, treatment_id, {"pain_back_on": None, "relieved": None, **values}, actor)
+        out.append({"pain_back_on": None, "relieved": None, "front_mm": None, **values})
 
     if "relief_at_day" in follow:
         add({"contacted_on": on(follow["relief_at_day"]), "relieved": True, "note": "imported: still relieved"})
@@ -194,6 +197,102 @@ def _import_follow_up(conn, actor: str, treatment_id: int, treated_on: date | No
         add({"contacted_on": on(follow["last_contact_day"]), "note": "imported: contact, relief not asked"})
     for mm, day in follow.get("front", []):
         add({"contacted_on": on(day), "front_mm": float(mm), "note": "imported: Tinel front"})
+    return out
+
+
+_SAME = ("contacted_on", "relieved", "pain_back_on", "front_mm")
+
+
+def _conflict(stored: list[dict], new: list[dict]) -> str | None:
+    """Why new follow-up contradicts the recorded contacts of a treatment (None when it does not).
+
+    A pain-back date is exact; a "pain back" contact without one says only
+    that pain was back by that contact. New follow-up conflicts when it gives
+    another exact pain-back date than the recorded one, an exact date after a
+    contact that already said pain was back, or "still relieved" on or after
+    the day pain came back (either side's).
+    """
+    together = [*stored, *new]
+    exact = {c["pain_back_on"] for c in together if c.get("relieved") is False and c.get("pain_back_on")}
+    by = [c["contacted_on"] for c in together if c.get("relieved") is False and not c.get("pain_back_on")]
+    recorded = {c["pain_back_on"] for c in stored if c.get("relieved") is False and c.get("pain_back_on")}
+    if len(exact) > 1:
+        other = sorted(exact - recorded) or sorted(exact)
+        return f"pain back on {other[0]} here, but on {min(recorded or exact)} as recorded"
+    if exact and by and min(exact) > min(by):
+        return f"pain back on {min(exact)}, but already back by {min(by)}"
+    loss = min([*exact, *by], default=None)
+    for contact in together:
+        if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
+            return f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
+    return None
+
+
+def _import_plan(conn, model, item: dict) -> dict:
+    """What importing one row does: ``new`` treatment, ``unchanged``, new ``follow-up`` or a ``conflict``.
+
+    A row whose patient already has that nerve treated on that date is
+    already recorded: its follow-up contacts not stored yet are added when
+    they agree with the recorded ones (the library forecasts from all of them
+    without refusing), else the row is a conflict and nothing of it is stored.
+    """
+    values = item["treatment"]
+    planned = _follow_up_contacts(values["treated_on"], item["follow_up"])
+    patient = records.find_patient(conn, item["clinic_id"]) if item["clinic_id"] else None
+    existing = [
+        t
+        for t in (records.treatments_of(conn, patient) if patient is not None else [])
+        if t["nerve"] == values["nerve"] and t["treated_on"] == values["treated_on"]
+    ]
+    if not existing:
+        return {"status": "new", "contacts": planned}
+    treatment = records.get_treatment(conn, existing[-1]["id"])
+    stored = records.contacts_of(conn, treatment["id"])
+    new = [c for c in planned if not any(all(c[k] == s[k] for k in _SAME) for s in stored)]
+    plan = {"treatment_id": treatment["id"], "contacts": new}
+    if not new:
+        return {**plan, "status": "unchanged", "message": "already recorded, nothing new: left as it is"}
+    why = _conflict(stored, new)
+    if why is None:
+        together = sorted([*stored, *new], key=lambda c: c["contacted_on"])
+        try:
+            lib.forecast_treatment(model, treatment, together, records.history_of(conn, treatment))
+        except lib.InputError as exc:
+            why = str(exc)
+    if why is not None:
+        return {**plan, "status": "conflict", "message": f"already recorded; its new follow-up conflicts: {why}"}
+    what = "; ".join(_describe(c) for c in new)
+    return {**plan, "status": "follow-up", "message": f"already recorded: new follow-up added ({what})"}
+
+
+def _describe(contact: dict) -> str:
+    if contact.get("front_mm") is not None:
+        return f"Tinel front {contact['front_mm']:g} mm on {contact['contacted_on']}"
+    if contact.get("relieved") is True:
+        return f"still relieved on {contact['contacted_on']}"
+    if contact.get("relieved") is False:
+        back = contact.get("pain_back_on")
+        if back:
+            return f"pain back on {back}, told on {contact['contacted_on']}"
+        return f"pain back by {contact['contacted_on']}"
+    return f"contact on {contact['contacted_on']}"
+
+
+def import_preview(store, items: list[dict]) -> list[dict]:
+    """What importing each valid row would do, for the check page (nothing is written).
+
+    One ``{"row", "patient_id", "status", "message"}`` per row that is already
+    recorded (``unchanged``, ``follow-up`` or ``conflict``; see :func:`import_rows`);
+    new treatments are not listed.
+    """
+    out = []
+    with store.read() as conn:
+        _, model = active_model(conn)
+        for item in items:
+            plan = _import_plan(conn, model, item)
+            if plan["status"] != "new":
+                out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
+    return out
 
 
 def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
@@ -201,34 +300,61 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
 
     One transaction for the whole file: a failure, or the process killed
     part way, leaves the database as it was. A row whose patient already has
-    that nerve treated on that date is skipped as already recorded.
+    that nerve treated on that date is already recorded: the contacts of its
+    follow-up not stored yet are added (and the forecast made again) when
+    they agree with the recorded ones; a row whose new follow-up contradicts
+    them (another pain-back date, still relieved after pain came back, or a
+    history the library refuses) is left out and listed in ``conflicts``.
 
     Follow-up days become contacts only where the row has a treatment date.
+
+    Returns
+    -------
+    dict
+        ``imported`` (new treatments), ``already_recorded`` (left as they
+        were), ``updated`` (treatments given new follow-up), ``contacts_added``
+        and ``conflicts`` (``{"row", "patient_id", "error"}`` each).
     """
-    created, skipped = 0, 0
+    created, skipped, updated, added, conflicts = 0, 0, 0, 0, []
     with store.write() as conn:
         _, model = active_model(conn)
         for item in items:
-            values = item["treatment"]
-            patient_id = records.patient_for(conn, item["clinic_id"], actor)
-            existing = [
-                t
-                for t in records.treatments_of(conn, patient_id)
-                if t["nerve"] == values["nerve"] and t["treated_on"] == values["treated_on"]
-            ]
-            if existing and item["clinic_id"]:
+            plan = _import_plan(conn, model, item)
+            if plan["status"] == "unchanged":
                 skipped += 1
                 continue
-            treatment_id = records.add_treatment(conn, patient_id, values, actor)
-            _import_follow_up(conn, actor, treatment_id, values["treated_on"], item["follow_up"])
+            if plan["status"] == "conflict":
+                conflicts.append({"row": item["row"], "patient_id": item["clinic_id"], "error": plan["message"]})
+                continue
+            if plan["status"] == "new":
+                patient_id = records.patient_for(conn, item["clinic_id"], actor)
+                treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+                created += 1
+            else:
+                treatment_id = plan["treatment_id"]
+                updated += 1
+            for contact in plan["contacts"]:
+                records.add_contact(conn, treatment_id, contact, actor)
+                added += plan["status"] == "follow-up"
             _forecast_and_store(conn, model, treatment_id)
-            created += 1
         record(
             conn,
             actor,
             "import",
             "file",
             None,
-            {"rows_in_file": file_rows, "imported": created, "already_recorded": skipped},
+            {
+                "rows_in_file": file_rows,
+                "imported": created,
+                "already_recorded": skipped,
+                "follow_up_added": updated,
+                "conflicts": len(conflicts),
+            },
         )
-    return {"imported": created, "already_recorded": skipped}
+    return {
+        "imported": created,
+        "already_recorded": skipped,
+        "updated": updated,
+        "contacts_added": added,
+        "conflicts": conflicts,
+    }

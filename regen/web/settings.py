@@ -21,6 +21,10 @@ __all__ = ["ServeRefused", "ServeSettings", "check_bind", "is_loopback"]
 
 #: Largest upload accepted (bytes): a clinic export of ~100,000 rows.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Most data rows an upload may hold (a compressed file can hold far more than its size suggests).
+MAX_UPLOAD_ROWS = 100_000
+#: Most text an upload may hold once decompressed (bytes): reading stops as soon as it is passed.
+MAX_UPLOAD_TEXT_BYTES = 200 * 1024 * 1024
 
 
 class ServeRefused(RegenError):
@@ -57,6 +61,10 @@ class ServeSettings:
         Signs session cookies (random per start unless given).
     max_upload_bytes : int
         Largest request body accepted on an upload.
+    max_upload_rows : int
+        Most data rows an uploaded table may hold (default 100,000); more is refused (413).
+    max_upload_text_bytes : int
+        Most text an uploaded table may hold once decompressed (default 200 MB); more is refused (413).
     allowed_hosts : list of str
         Host headers accepted (loopback names in local mode: no DNS rebinding).
     """
@@ -69,6 +77,8 @@ class ServeSettings:
     secure_cookies: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    max_upload_rows: int = MAX_UPLOAD_ROWS
+    max_upload_text_bytes: int = MAX_UPLOAD_TEXT_BYTES
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]", "::1"])
     login_attempts: int = 5
     login_window_s: float = 900.0

@@ -106,8 +106,9 @@ def test_calendars_are_continuous_from_today_with_empty_periods(clinic):
 
 def test_patients_are_counted_once_by_id():
     scored = _scored(
-        [{"patient_id": "ID-k", "nerve": n, "treated_on": "2026-11-01"} for n in ("SLGN", "SMGN", "IMGN")]
-        + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-11-01"}]
+        # treated so that every first call (GON about day 43, the knee nerves about day 105) falls in the 12 weeks
+        [{"patient_id": "ID-k", "nerve": n, "treated_on": "2026-10-20"} for n in ("SLGN", "SMGN", "IMGN")]
+        + [{"patient_id": "", "nerve": "GON", "treated_on": "2026-10-20"}]
     )
     page = build_report(scored, today=TODAY)
     assert "4 rows (one per treated nerve), 2 patients" in page and "2 rows repeat an earlier id" in page

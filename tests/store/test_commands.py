@@ -34,3 +34,87 @@ def test_users_add_asks_the_password_twice(cli, tmp_path):
         assert check_login(conn, "anna", "a long passphrase")
     short = cli("users", "add", "bob", "--db", db, input="short\nshort\n")
     assert short.exit_code == 1 and "at least 12" in short.output
+
+
+def test_db_backup_refuses_the_database_and_its_side_files(cli, tmp_path):
+    """F1: a backup over the live WAL (or -shm, -journal, the database) by name, symlink or hard link is refused."""
+    import os
+
+    live = tmp_path / "srv" / "a.db"
+    store = open_store(live)
+    with store.write() as conn:
+        records.patient_for(conn, "X-1", "tester")
+    reader = store.engine.connect()  # keeps the WAL and its shared memory open, as a running server does
+    reader.exec_driver_sql("SELECT 1").all()
+    try:
+        wal = tmp_path / "srv" / "a.db-wal"
+        assert wal.exists()
+        before = wal.read_bytes()
+        (tmp_path / "link-wal").symlink_to(wal)
+        os.link(wal, tmp_path / "hard-wal")
+        (tmp_path / "link-db").symlink_to(live)
+        os.link(live, tmp_path / "hard-db")
+        targets = [
+            live,
+            wal,
+            tmp_path / "srv" / "a.db-shm",
+            tmp_path / "srv" / "a.db-journal",  # not there now: refused by name
+            tmp_path / "srv" / ".." / "srv" / "a.db-wal",
+            tmp_path / "link-wal",
+            tmp_path / "hard-wal",
+            tmp_path / "link-db",
+            tmp_path / "hard-db",
+        ]
+        for target in targets:
+            result = cli("db", "backup", target, "--db", live)
+            assert result.exit_code == 1, (target, result.output)
+            assert result.output.startswith("Error: the backup target") and "choose another path" in result.output
+        assert wal.read_bytes() == before
+        assert not (tmp_path / "srv" / "a.db-journal").exists()
+    finally:
+        reader.close()
+    with open_store(live, migrate=False).read() as conn:
+        assert records.find_patient(conn, "X-1") is not None
+
+
+def _database_cases(tmp_path):
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("a text file, not a database " * 20)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return [
+        (not_db, "the file is not a SQLite database"),
+        (folder, "it is a folder"),
+        ("postgresql://regen:s3cret-pw@127.0.0.1:1/regen", "cannot connect"),
+        ("postgresql://regen:s3cret-pw@host.invalid/regen", "cannot connect"),
+        ("nosuchdb://regen:s3cret-pw@host/regen", "no driver for this kind of database"),
+    ]
+
+
+def test_db_commands_and_serve_say_in_one_line_why_a_database_cannot_be_opened(cli, tmp_path):
+    """F6: not SQLite, a folder, a server that does not answer, an unknown kind: one line, password hidden, exit 1."""
+    for db, said in _database_cases(tmp_path):
+        for args in (("db", "upgrade"), ("db", "backup", tmp_path / "copy.db"), ("serve", "--port", "1")):
+            result = cli(*args, "--db", db)
+            assert result.exit_code == 1, (args, db, result.output)
+            lines = result.output.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("Error: database ") and said in lines[0], result.output
+            assert "s3cret-pw" not in result.output and "Traceback" not in result.output
+            if "://" in str(db):
+                assert "regen:***@" in lines[0]
+        assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_plain_postgresql_url_names_the_installed_driver(cli, monkeypatch):
+    """F6: SQLAlchemy 2.1 reads postgresql:// as psycopg 3: with only psycopg2 installed, regen names psycopg2;
+    with no driver the error says what to install."""
+    import sys
+
+    from regen.store import resolve_url
+
+    assert resolve_url("postgresql://regen@localhost/regen").drivername == "postgresql+psycopg2"  # test extra
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    result = cli("db", "upgrade", "--db", "postgresql://regen:s3cret-pw@localhost/regen")
+    assert result.exit_code == 1 and "the PostgreSQL driver is not installed" in result.output
+    assert "pip install psycopg2-binary" in result.output and "s3cret-pw" not in result.output

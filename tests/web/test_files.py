@@ -170,3 +170,150 @@ def test_the_scored_export_has_the_score_columns(client, helpers, clinic_export)
 def test_exports_of_an_empty_database(client, path):
     response = client.get(path)
     assert response.status_code == 200 and len(response.text.splitlines()) == 1
+
+
+def test_a_contact_without_relief_is_exported_as_relief_lost_as_the_worklist_reads_it(client, helpers, cli, tmp_path):
+    """New-user pass: 'not relieved' contacts were exported with responded blank, i.e. as non-responders, so
+    regen fit found no relief end while the worklist said 'book retreatment' for the same patients."""
+    rows = ["patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact"]
+    for i in range(12):
+        start = date.today() - timedelta(days=200 + i)
+        rows.append(f"N-{i:02d},SLGN,{start},{start + timedelta(days=90 + 5 * i)},no")
+    path = tmp_path / "not_relieved.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _confirm(client, helpers, _upload(client, helpers, path).text)
+    worklist = client.get("/worklist").text
+    assert "book" in worklist
+    out = tmp_path / "outcomes.csv"
+    out.write_bytes(client.get("/files/export/outcomes.csv").content)
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(frame) == 12 and set(frame["responded"]) == {"yes"}
+    assert (frame["relief_lost_day"].astype(float) == [90 + 5 * i for i in range(12)]).all()
+    result = cli("fit", out, "-o", tmp_path / "clinic.json")
+    assert result.exit_code == 0, result.output  # 12 relief ends observed (it found 0 before)
+
+
+def test_upload_messages_name_the_users_file_not_the_staging_path(client, helpers, tmp_path):
+    """F16: a file refused as a whole is named as the user uploaded it; the server's staging folder is never shown."""
+    import gzip
+
+    latin = tmp_path / "clinic-export.csv"
+    latin.write_bytes("nerve,patient_id\nSLGN,Müller\n".encode("latin-1"))
+    truncated = tmp_path / "cut.csv.gz"
+    truncated.write_bytes(gzip.compress(b"nerve\n" + b"SLGN\n" * 1000)[:-20])
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("nerve,age\nSLGN,64\nGON,45,extra\n")
+    staging = str(client.app.state.staging)
+    for path, said in ((latin, "not UTF-8"), (truncated, "truncated"), (ragged, "fields")):
+        page = _upload(client, helpers, path)
+        assert page.status_code == 400 and said in page.text, path.name
+        assert f"{path.name}: " in page.text
+        assert staging not in page.text and "regen-uploads" not in page.text and "/tmp" not in page.text
+
+
+def test_an_upload_is_bounded_in_rows_and_text_once_decompressed(make_client, helpers, tmp_path):
+    """F3: a 5,000,000-row file compressed to ~100 KB is refused with 413 as soon as it passes the limit."""
+    import gzip
+    import resource
+
+    from regen.web.settings import MAX_UPLOAD_ROWS, MAX_UPLOAD_TEXT_BYTES, ServeSettings
+
+    assert (MAX_UPLOAD_ROWS, MAX_UPLOAD_TEXT_BYTES) == (100_000, 200 * 1024 * 1024)
+    assert ServeSettings().max_upload_rows == MAX_UPLOAD_ROWS  # the documented defaults
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"nerve\n" + b"SLGN\n" * 5_000_000, compresslevel=9))
+    assert bomb.stat().st_size < 200_000
+    client = make_client()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    page = _upload(client, helpers, bomb)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert page.status_code == 413 and "more than 100,000 rows" in page.text and "bomb.csv.gz" in page.text
+    assert grown_mb < 300  # the whole table would be ~5,000,000 rows of objects: gigabytes
+    assert not list(Path(client.app.state.staging).glob("*"))  # the refused file is not kept
+    small = make_client(max_upload_rows=10, max_upload_text_bytes=10**9)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("nerve\n" + "SLGN\n" * 11)
+    assert _upload(small, helpers, rows).status_code == 413
+    rows.write_text("nerve\n" + "SLGN\n" * 10)
+    assert _upload(small, helpers, rows).status_code == 200
+    text = make_client(max_upload_text_bytes=1000)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("nerve,note\n" + "SLGN,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" * 100)
+    refused = _upload(text, helpers, wide)
+    assert refused.status_code == 413 and "of text once decompressed" in refused.text
+
+
+def _ago(n: int) -> str:
+    return (date.today() - timedelta(days=n)).isoformat()
+
+
+def test_follow_up_dated_after_today_is_a_row_error(client, helpers, tmp_path):
+    """F13: pain back (or a contact, or the treatment) after today is refused per row, as regen report flags it."""
+    future = (date.today() + timedelta(days=10)).isoformat()
+    path = tmp_path / "future.csv"
+    path.write_text(
+        "patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact,relief_lost_on,relief_lost_day\n"
+        f"OK-1,SLGN,{_ago(60)},{_ago(5)},yes,,\n"
+        f"FUT-1,SLGN,{_ago(60)},{_ago(5)},no,{future},\n"
+        f"FUT-2,SLGN,{_ago(60)},,,,200\n"
+        f"FUT-3,SLGN,{_ago(60)},{future},yes,,\n"
+        f"FUT-4,SLGN,{future},,,,\n"
+    )
+    review = _upload(client, helpers, path).text
+    rows = dict(re.findall(r"<tr><td>(\d+)</td><td>(FUT-\d)</td><td>[^<]*after today", review))
+    assert rows == {"2": "FUT-1", "3": "FUT-2", "4": "FUT-3", "5": "FUT-4"}, review
+    assert helpers.shown(review, "valid-count") == "1"
+    done = _confirm(client, helpers, review)
+    assert "1 treatment imported" in done.text and "4 rows with errors left out" in done.text
+    assert client.get("/api/v1/worklist").json()["treatments"] == 1
+
+
+def test_a_reimported_export_adds_the_new_follow_up_of_recorded_treatments(client, helpers, tmp_path):
+    """F2: the updated export of a recorded treatment brings its new contacts (pain back); the check page says
+    what happens to each recorded row; follow-up that contradicts the recorded one is listed, not stored."""
+    header = "patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact,relief_lost_on\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + f"UPD1,SLGN,{_ago(300)},{_ago(270)},yes,\n" + f"SAME,GON,{_ago(100)},{_ago(90)},yes,\n")
+    assert "2 treatments imported" in _confirm(client, helpers, _upload(client, helpers, first).text).text
+    updated = tmp_path / "updated.csv"
+    updated.write_text(
+        header + f"UPD1,SLGN,{_ago(300)},{_ago(150)},no,{_ago(180)}\n" + f"SAME,GON,{_ago(100)},{_ago(90)},yes,\n"
+    )
+    review = _upload(client, helpers, updated).text
+    listed = dict(re.findall(r'<tr class="[\w-]+"><td>\d+</td><td>(\w+)</td><td>([^<]*)</td></tr>', review))
+    assert listed["UPD1"].startswith("already recorded: new follow-up added (pain back on " + _ago(180))
+    assert listed["SAME"] == "already recorded, nothing new: left as it is"
+    done = _confirm(client, helpers, review).text
+    assert "0 treatments imported" in done and "1 already recorded left as they were" not in done
+    assert "1 already recorded given new follow-up (1 contact added" in done
+    treatment = client.get("/api/v1/treatments/1").json()
+    assert [(c["contacted_on"], c["relieved"], c["pain_back_on"]) for c in treatment["contacts"]] == [
+        (_ago(270), True, None),
+        (_ago(150), False, _ago(180)),
+    ]
+    assert treatment["forecast"]["next_action"] == "book retreatment"  # the forecast made again from the pain back
+    conflicting = tmp_path / "conflicting.csv"
+    conflicting.write_text(header + f"UPD1,SLGN,{_ago(300)},{_ago(120)},no,{_ago(130)}\n")
+    review = _upload(client, helpers, conflicting).text
+    assert "conflicts: pain back on " + _ago(130) + " here, but on " + _ago(180) + " as recorded" in review
+    done = _confirm(client, helpers, review).text
+    assert "1 already recorded left out" in done and 'id="conflicts"' in done
+    assert len(client.get("/api/v1/treatments/1").json()["contacts"]) == 2  # nothing of it stored
+
+
+def test_new_follow_up_conflicts_only_when_it_contradicts_the_recorded_one():
+    """F2: the rule that decides whether the new follow-up of a recorded treatment is added or listed."""
+    from regen.web.services import _conflict
+
+    def day(n):
+        return date(2026, 1, 1) + timedelta(days=n)
+
+    relieved = {"contacted_on": day(30), "relieved": True, "pain_back_on": None}
+    back_on = {"contacted_on": day(150), "relieved": False, "pain_back_on": day(120)}
+    back_by = {"contacted_on": day(150), "relieved": False, "pain_back_on": None}
+    assert _conflict([relieved], [back_on]) is None
+    assert _conflict([relieved, back_by], [{**back_on, "contacted_on": day(160)}]) is None  # the date, now known
+    assert _conflict([relieved, back_on], [{**back_on, "pain_back_on": day(100)}]).startswith("pain back on")
+    assert "already back by" in _conflict([back_by], [{**back_on, "pain_back_on": day(155), "contacted_on": day(170)}])
+    assert "still relieved on" in _conflict([back_on], [{**relieved, "contacted_on": day(130)}])
+    assert "still relieved on" in _conflict([relieved], [{**back_on, "pain_back_on": day(20)}])

@@ -54,7 +54,8 @@ def test_fit_switch_and_stored_versions(client, helpers, clinic_export):
     client.post(f"/models/{model_id}/activate", data={"csrf_token": helpers.token(client)})
     assert version in client.get("/worklist").text  # the footer names the active model
     assert DEFAULT_VERSION in client.get("/treatments/1").text  # stored forecasts keep their version
-    made = client.post("/api/v1/treatments", json={"nerve": "GON", "treated_on": "2026-01-05"}).json()
+    body, headers = {"nerve": "GON", "treated_on": "2026-01-05"}, {"x-csrf-token": helpers.token(client)}
+    made = client.post("/api/v1/treatments", json=body, headers=headers).json()  # the session cookie: its token
     assert made["forecast"]["model_version"] == version
     worklist = client.get("/api/v1/worklist").json()
     versions = {e["model_version"] for e in worklist["overdue"] + worklist["this_week"]}

@@ -300,3 +300,51 @@ def test_no_estimate_without_its_interval_evidence_and_version(client, new_treat
     for entry in (lambda w: w["overdue"] + w["this_week"])(client.get("/api/v1/worklist").json()):
         assert entry["relief_end_p10_day"] <= entry["relief_end_median_day"] <= entry["relief_end_p90_day"]
         assert re.fullmatch(_EVIDENCE, entry["evidence"]) and entry["model_version"] == DEFAULT_VERSION
+
+
+_HUGE = ["9223372036854775808", "99999999999999999999999", "-9223372036854775809", "0"]
+
+
+@pytest.mark.parametrize("ident", _HUGE)
+def test_ids_beyond_the_database_range_are_404(client, helpers, ident):
+    """F4: every route with an integer id answers 404 (not a 500 from the driver) for an id no row can have."""
+    for path in (
+        f"/treatments/{ident}",
+        f"/patients/{ident}",
+        f"/models/{ident}",
+        f"/jobs/{ident}",
+        f"/forecasts/{ident}/timeline.png",
+        f"/api/v1/treatments/{ident}",
+    ):
+        assert client.get(path).status_code == 404, path
+    token = helpers.token(client)
+    form = {"csrf_token": token, "contacted_on": helpers.days_ago(1), "relieved": "yes"}
+    assert client.post(f"/treatments/{ident}/contacts", data=form).status_code == 404
+    assert client.post(f"/models/{ident}/activate", data={"csrf_token": token}).status_code == 404
+    body = {"contacted_on": helpers.days_ago(1), "relieved": True}
+    headers = {"x-csrf-token": token}
+    assert client.post(f"/api/v1/treatments/{ident}/contacts", json=body, headers=headers).status_code == 404
+    assert client.get(f"/treatments/new?previous={ident}").status_code == 200  # an unknown cycle: a new form
+    created = client.post(
+        "/treatments", data={"csrf_token": token, "nerve": "SLGN", "previous_id": ident}, follow_redirects=False
+    )
+    assert created.status_code in (303, 400)
+
+
+def test_hidden_characters_in_identifiers_and_notes_are_shown_escaped(client, new_treatment, helpers):
+    """F23: P001 and P001 with a zero-width space (or a right-to-left override) do not look the same on a page."""
+    plain = new_treatment(client, patient_id="P001").headers["location"].split("?")[0]
+    hidden = new_treatment(client, patient_id="P001\u200b").headers["location"].split("?")[0]
+    bidi = new_treatment(client, patient_id="P\u202e100").headers["location"].split("?")[0]
+    _contact(client, helpers, hidden, relieved="yes", note="call\u200bback")
+    patient = re.search(r'href="(/patients/\d+)"', client.get(hidden).text).group(1)
+    for path in (hidden, "/patients", patient):
+        text = client.get(path).text
+        assert "P001\\u200b" in text and "\u200b" not in text, path
+    assert "call\\u200bback" in client.get(hidden).text
+    for path in (bidi, "/worklist", "/patients"):  # the worklist lists it (overdue), the others too
+        text = client.get(path).text
+        assert "P\\u202e100" in text and "\u202e" not in text, path
+    assert "\\u" not in re.search(r"<h1>.*?</h1>", client.get(plain).text, re.S).group(0)
+    again = new_treatment(client, patient_id="P002\u200b", age="abc")  # an error: the form again, as typed
+    assert again.status_code == 400 and 'value="P002\u200b"' in again.text

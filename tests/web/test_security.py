@@ -181,8 +181,61 @@ def test_no_patient_identifier_reaches_the_log(client, new_treatment, helpers, c
         client.post("/patients/search", data={"csrf_token": helpers.token(client), "q": secret})
         client.get(f"/patients/{secret}")  # typed into the address bar: a 422, logged by its route only
         client.get(f"/worklist?q={secret}")
-        client.post("/api/v1/predict", json={"nerve": "kneecap", "patient_id": secret})
+        headers = {"x-csrf-token": helpers.token(client)}
+        client.post("/api/v1/predict", json={"nerve": "kneecap", "patient_id": secret}, headers=headers)
         new_treatment(client, patient_id=secret, nerve="SLGN", age="abc")
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # the client's own
     assert "GET /treatments/{treatment_id} 200" in text  # the access log is there
     assert secret not in text
+
+
+def test_local_mode_api_writes_with_a_session_cookie_need_the_token(client, helpers):
+    """F24: with the session cookie of the pages, a JSON write needs X-CSRF-Token (local mode too)."""
+    body = {"nerve": "SLGN", "patient_id": "CSRF-1"}
+    token = helpers.token(client)  # the client now holds the session cookie
+    assert client.post("/api/v1/treatments", json=body).status_code == 403
+    assert client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": "forged"}).status_code == 403
+    assert client.post("/api/v1/predict", json={"nerve": "SLGN"}).status_code == 403
+    assert client.get("/api/v1/worklist").status_code == 200  # reads need no token
+    assert client.post("/api/v1/treatments", json=body, headers={"x-csrf-token": token}).status_code == 201
+    client.cookies.clear()  # a script without the cookie: no token to send
+    assert client.post("/api/v1/treatments", json=body).status_code == 201
+
+
+def test_text_with_control_characters_or_invalid_utf8_is_refused_naming_the_field(client, helpers):
+    """F5: a lone surrogate in JSON, NUL or bytes that are not UTF-8 in a form: 422 naming the field, nothing stored."""
+    token = helpers.token(client)
+    headers = {"content-type": "application/json", "x-csrf-token": token}
+    for body in (
+        b'{"nerve": "SLGN", "patient_id": "A\\ud800B"}',
+        b'{"nerve": "SLGN", "patient_id": "A\\u0000B"}',
+        b'{"nerve": "SL\\u0007GN"}',
+    ):
+        response = client.post("/api/v1/treatments", content=body, headers=headers)
+        assert response.status_code == 422, body
+        field = "nerve" if b"SL\\u0007" in body else "patient_id"
+        assert field in response.json()["fields"] and field in response.json()["fields"][field]
+    predicted = client.post("/api/v1/predict", content=b'{"nerve": "SLGN", "sex": "f\\udfffemale"}', headers=headers)
+    assert predicted.status_code == 422 and "sex" in predicted.json()["fields"]
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    for raw in (b"patient_id=A%ED%A0%80B%FF%00C", b"patient_id=A%00B", b"patient_id=A%FFB"):
+        body = b"csrf_token=" + token.encode() + b"&nerve=SLGN&age=64&" + raw
+        response = client.post("/treatments", content=body, headers=form)
+        assert response.status_code == 422 and "patient_id" in response.text, raw
+    search = client.post("/patients/search", content=b"csrf_token=" + token.encode() + b"&q=P%00", headers=form)
+    assert search.status_code == 422 and "q:" in search.text
+    assert client.get("/api/v1/worklist").json()["treatments"] == 0  # nothing stored
+    created = client.post(
+        "/api/v1/treatments",
+        json={"nerve": "SLGN", "patient_id": "OK-1", "treated_on": helpers.days_ago(30)},
+        headers=headers,
+    )
+    assert created.status_code == 201
+    url = created.json()["url"]
+    contact = {"csrf_token": token, "contacted_on": helpers.days_ago(1), "relieved": "yes", "note": "a\x00b"}
+    assert client.post(f"{url}/contacts", data=contact).status_code == 422
+    contact["note"] = "two\nlines"  # a note may hold a line break
+    assert client.post(f"{url}/contacts", data=contact, follow_redirects=False).status_code == 303
+    note = {"contacted_on": helpers.days_ago(1), "relieved": True, "note": "x\x1by"}
+    api = client.post(f"/api/v1/treatments/{created.json()['treatment_id']}/contacts", json=note, headers=headers)
+    assert api.status_code == 422 and "note" in api.json()["fields"]

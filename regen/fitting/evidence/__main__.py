@@ -4,4 +4,5 @@ import sys
 
 from regen.fitting.evidence.build import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported, not run, by documentation tools that inspect every module
+    sys.exit(main())
