@@ -145,7 +145,7 @@ def fit_file(
 
 def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, name, covariates) -> dict:
     """The clinic fit from a prior model (see :func:`fit_file`)."""
-    from regen.errors import DataFileError
+    from regen.errors import DataFileError, RegenError
     from regen.files.read import read_table
     from regen.files.write import Outputs
     from regen.fitting.clinic.fit import fit_clinic
@@ -154,6 +154,13 @@ def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, 
     from regen.model.bundle import bundle_text
     from regen.model.model import load_model
 
+    try:
+        import numpyro  # noqa: F401 - the clinic fit's sampler
+    except ImportError:
+        raise RegenError(
+            "regen fit with a prior needs the bayes extra: pip install 'regen-cryo[bayes]' (or --prior none for "
+            "the data-only fit)"
+        ) from None
     is_file = str(prior) not in ("default",)
     check_fit_paths(outcomes, output, (prior,) if is_file else ())
     check_model_name(name)
