@@ -154,25 +154,23 @@ def _normal(cols: list[np.ndarray]) -> dict:
     return {"mean": stack.mean(axis=0).tolist(), "cov": (0.5 * (cov + cov.T)).tolist()}
 
 
-def _posterior_approx(prior_bundle: Mapping, par: dict, data: ClinicData) -> dict:
+def _posterior_approx(prior_bundle: Mapping, par: dict, data: ClinicData, levels: Mapping) -> dict:
     """The clinic's posterior as the normals a later fit starts from: its entries' ``(a, b, log sigma, l)``
     where it has data (classes it treated; indications it treated or of those classes), the prior's
     elsewhere; the spreads between settings are the prior's."""
     post = {k: v for k, v in prior_bundle["posterior_approx"].items()}
     indications, classes = dict(post["indications"]), dict(post["classes"])
     for (level, key), p in par.items():
-        if pain_class(key) not in data.classes and level == "indication":
-            continue
-        value = _normal([p["A"], p["B"], np.log(p["sigma"]), p["L"]])
         if level == "indication" and (key in data.indications or key in indications):
-            indications[key] = value
-        elif level == "class" and key in data.classes:
-            classes[key] = value
+            indications[key] = _normal([p["A"], p["B"], np.log(p["sigma"]), p["L"]])
+    for c, p in levels.items():  # a class's own level: no new indication's effects
+        classes[c] = _normal([p["A"], p["B"], np.log(p["sigma"]), p["L"]])
     return {**post, "indications": indications, "classes": classes}
 
 
-def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping, rng) -> tuple[dict, dict]:
-    """The relief section's entries, and the parameter draws of each entry the clinic informed."""
+def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping, rng) -> tuple[dict, dict, dict]:
+    """The relief section's entries, the parameter draws of each entry the clinic informed, and of each
+    treated class's own level."""
     relief = prior_bundle["relief"]
     probs = np.asarray(relief["shape_probs"], float)
     setting = setting_draws(draws, data, prior, rng)
@@ -180,6 +178,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
     counts = dict(zip(values, n_rows, strict=True))
     out = {"indications": {}, "classes": {}}
     par_all = {}
+    levels = {c: entry_draws(c, "class", draws, data, prior, setting, rng, new_effects=False) for c in data.classes}
     for group, level in (("indications", "indication"), ("classes", "class")):
         keys = set(relief[group]) | (set(data.indications) if level == "indication" else set())
         for key in sorted(keys):
@@ -202,7 +201,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
                     f"no clinic rows; the evidence of {prior.source}, shifted by this clinic's {c} patients"
                 )
             out[group][key] = entry
-    return out, par_all
+    return out, par_all, levels
 
 
 def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
@@ -300,7 +299,7 @@ def fit_clinic(
     arrays = model_arrays(data, prior)
     draws = sample(clinic_model, arrays, init_values(arrays), settings, progress)
     rng = np.random.default_rng(settings.seed)
-    entries, par = _entries(data, draws, prior, prior_bundle, rng)
+    entries, par, levels = _entries(data, draws, prior, prior_bundle, rng)
     relief = {**prior_bundle["relief"], **entries}
     terms = data.term_names()
     beta = draws["beta"]
@@ -367,7 +366,7 @@ def fit_clinic(
         },
         "training": {"rows": len(data.dx), "sha256": data.outcomes.sha256 or "0" * 64},
         "prior": _prior_section(prior, data, draws),
-        "posterior_approx": _posterior_approx(prior_bundle, par, data),
+        "posterior_approx": _posterior_approx(prior_bundle, par, data, levels),
     }
     effects = reference_effects(data, draws, prior, bundle)
     bundle["fit"]["effects_in_days"] = effects

@@ -84,8 +84,12 @@ def _conditional(block, phi: np.ndarray, rng) -> np.ndarray:
     return mean + (phi - block.phi[0]) @ gain.T + noise
 
 
-def entry_draws(key: str, level: str, draws, data, prior, setting: Mapping, rng) -> dict:
-    """Draws of ``A, B, sigma, L`` of one entry: ``level`` is ``indication`` or ``class``."""
+def entry_draws(key: str, level: str, draws, data, prior, setting: Mapping, rng, new_effects: bool = True) -> dict:
+    """Draws of ``A, B, sigma, L`` of one entry: ``level`` is ``indication`` or ``class``.
+
+    ``new_effects=False`` leaves out a new indication's effects (a class's own level, as ``posterior_approx``
+    holds it).
+    """
     c = key if level == "class" else pain_class(key)
     cls = setting["classes"][c]
     phi = cls["phi"]
@@ -98,7 +102,7 @@ def entry_draws(key: str, level: str, draws, data, prior, setting: Mapping, rng)
         psi = _conditional(block, phi, rng)
         psi[:, 0] += cls["v"]
         psi[:, 1] += setting["w"]
-        if not own:  # a new indication of the class: its Student-t effects
+        if not own and new_effects:  # a new indication of the class: its Student-t effects
             psi[:, 0] += cls["tau_u"] * rng.standard_t(prior.df, phi.shape[0])
             psi[:, 1] += setting["tau_e"] * rng.standard_t(prior.df, phi.shape[0])
     return {"A": psi[:, 0], "B": phi[:, 0], "sigma": np.exp(phi[:, 1]), "L": psi[:, 1], "x_ref": prior.x_ref[c]}
