@@ -22,6 +22,7 @@ Usage::
     python benchmarks/sim_clinic.py                    # small: n 10 and 100, 3 clinics per cell (~15 min on 2 cores)
     python benchmarks/sim_clinic.py --full             # n 10, 30, 100, 300 and 100 x 3 cycles, 10 clinics per cell
     python benchmarks/sim_clinic.py --sizes 30 --replicates 5 --truths conflict
+    python benchmarks/sim_clinic.py --sizes 100 --cycles 3 --replicates 3
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _truth(kind: str, prior, rng):
     return draw_truth(prior, rng, icc=0.5) if kind == "evidence" else typical_truth(prior, ratio=2.0)
 
 
-def run(sizes, cycles_cells, truths, replicates, settings, seed=0):
+def run(sizes, cycles_cells, truths, replicates, settings, seed=0, cycles=1):
     from regen import load_model
     from regen.fitting.clinic.fit import fit_clinic
     from regen.fitting.clinic.prior import read_prior
@@ -83,13 +84,13 @@ def run(sizes, cycles_cells, truths, replicates, settings, seed=0):
     prior = read_prior(default.bundle)
     rows = []
     for kind in truths:
-        for n, cycles in [(s, 1) for s in sizes] + list(cycles_cells):
+        for n, cyc in [(s, cycles) for s in sizes] + list(cycles_cells):
             results = {"evidence": [], "data": [], "combined": []}
             for r in range(replicates):
-                rng = np.random.default_rng([seed, r, n, cycles, truths.index(kind)])
+                rng = np.random.default_rng([seed, r, n, cyc, truths.index(kind)])
                 truth = _truth(kind, prior, rng)
                 clinic_seed = int(rng.integers(1 << 30))
-                frame = simulate_clinic(truth, default.bundle, n, cycles=cycles, seed=clinic_seed)
+                frame = simulate_clinic(truth, default.bundle, n, cycles=cyc, seed=clinic_seed)
                 new = new_patients(truth, default.bundle, NEW_PATIENTS, seed=clinic_seed + 1)
                 results["evidence"].append(_metrics(default, new))
                 try:
@@ -101,9 +102,9 @@ def run(sizes, cycles_cells, truths, replicates, settings, seed=0):
                     pass
                 fit = fit_clinic(load_outcomes(frame), default, settings=settings)
                 results["combined"].append(_metrics(Model(validate_bundle(fit.bundle)), new))
-                print(f"  {kind} n={n} cycles={cycles} replicate {r + 1}/{replicates} done", flush=True)
+                print(f"  {kind} n={n} cycles={cyc} replicate {r + 1}/{replicates} done", flush=True)
             for method, res in results.items():
-                rows.append((kind, n, cycles, method, len(res), res))
+                rows.append((kind, n, cyc, method, len(res), res))
     return rows
 
 
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="the issue's grid: n 10, 30, 100, 300 and 100 x 3 cycles")
     parser.add_argument("--sizes", type=int, nargs="*", default=None)
     parser.add_argument("--replicates", type=int, default=None)
+    parser.add_argument("--cycles", type=int, default=1, help="treatment cycles per patient in the --sizes cells")
     parser.add_argument("--truths", nargs="*", default=["evidence", "conflict"], choices=["evidence", "conflict"])
     parser.add_argument("--draws", type=int, default=300, help="MCMC warmup and draws per chain (1 chain)")
     parser.add_argument("--seed", type=int, default=0)
@@ -144,7 +146,7 @@ def main() -> None:
     replicates = args.replicates or (10 if args.full else 3)
     settings = Settings(chains=1, warmup=args.draws, draws=args.draws, seed=args.seed)
     start = time.perf_counter()
-    rows = run(sizes, cycles_cells, args.truths, replicates, settings, seed=args.seed)
+    rows = run(sizes, cycles_cells, args.truths, replicates, settings, seed=args.seed, cycles=args.cycles)
     print()
     print(table(rows))
     print(f"\n{NEW_PATIENTS} new patients per clinic; {time.perf_counter() - start:.0f} s in all")
