@@ -193,3 +193,14 @@ def test_prior_none_is_the_data_only_fit(tmp_path, cli):
     assert json.loads((tmp_path / "cli.json").read_text())["relief"]["family"] == "lognormal"
     res = cli("fit", path, "-o", tmp_path / "x.json", "--family", "weibull")
     assert res.exit_code == 2 and "apply to --prior none" in res.stderr
+
+
+def test_an_implausible_shifted_entry_keeps_the_evidence(default):
+    """A shifted entry whose reference patients' median would exceed 10 years is not written (the fit keeps
+    the prior's entry and lists it in fit.unshifted)."""
+    from regen.fitting.clinic.fit import _plausible
+
+    bundle = thaw(default[0].bundle)
+    entry = dict(bundle["relief"]["indications"]["mortons_neuroma"])
+    assert _plausible(bundle, "indications", "mortons_neuroma", entry)
+    assert not _plausible(bundle, "indications", "mortons_neuroma", {**entry, "m0": 11.0})

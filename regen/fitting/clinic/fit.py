@@ -177,7 +177,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
     values, n_rows = np.unique(np.asarray(data.outcomes.columns["indication"], dtype=object), return_counts=True)
     counts = dict(zip(values, n_rows, strict=True))
     out = {"indications": {}, "classes": {}}
-    par_all = {}
+    par_all, unshifted = {}, []
     levels = {c: entry_draws(c, "class", draws, data, prior, setting, rng, new_effects=False) for c in data.classes}
     for group, level in (("indications", "indication"), ("classes", "class")):
         keys = set(relief[group]) | (set(data.indications) if level == "indication" else set())
@@ -200,8 +200,28 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
                     f"{'indication' if level == 'indication' and prior.has_own(key) else 'class only'}: "
                     f"no clinic rows; the evidence of {prior.source}, shifted by this clinic's {c} patients"
                 )
+                if key in relief[group] and not _plausible(prior_bundle, group, key, entry):
+                    # the clinic's class slope carried to this indication's nerves gives an implausible median:
+                    # its evidence entry, unchanged (listed in fit.unshifted)
+                    out[group][key] = dict(relief[group][key])
+                    unshifted.append(f"{group}:{key}")
+                    continue
             out[group][key] = entry
-    return out, par_all, levels
+    return out, par_all, levels, unshifted
+
+
+def _plausible(prior_bundle: Mapping, group: str, key: str, entry: dict) -> bool:
+    """Whether the prior model with this one entry replaced passes the model file's checks (its reference
+    patients' medians within :data:`regen.model.bundle.PLAUSIBLE_DAYS`)."""
+    from regen.errors import ModelFileError
+    from regen.model.bundle import validate_bundle
+
+    relief = {**prior_bundle["relief"], group: {**prior_bundle["relief"][group], key: entry}}
+    try:
+        validate_bundle({**prior_bundle, "relief": relief})
+    except ModelFileError:
+        return False
+    return True
 
 
 def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
@@ -299,7 +319,7 @@ def fit_clinic(
     arrays = model_arrays(data, prior)
     draws = sample(clinic_model, arrays, init_values(arrays), settings, progress)
     rng = np.random.default_rng(settings.seed)
-    entries, par, levels = _entries(data, draws, prior, prior_bundle, rng)
+    entries, par, levels, unshifted = _entries(data, draws, prior, prior_bundle, rng)
     relief = {**prior_bundle["relief"], **entries}
     terms = data.term_names()
     beta = draws["beta"]
@@ -357,6 +377,7 @@ def fit_clinic(
                 "prior": "Beta(2, 2), centre 0.5 (the assumed value it replaces)",
             },
             "diagnostics": draws.diagnostics,
+            "unshifted": unshifted,
             "settings": {
                 "chains": settings.chains,
                 "warmup": settings.warmup,
