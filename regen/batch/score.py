@@ -24,7 +24,7 @@ from regen.files.encode import csv_header, encode_csv
 from regen.files.paths import check_paths, output_kind
 from regen.files.read import TextColumns
 from regen.files.write import Outputs, write_table
-from regen.utils.text import plural, printable
+from regen.utils.text import plural, printable, quoted
 
 __all__ = ["batch_notes", "input_paths", "score_chunk", "score_file", "summary_lines"]
 
@@ -58,7 +58,9 @@ def predict_chunk(chunk, scoring) -> dict:
     from regen.model.prediction import predict_batch
     from regen.schema.patients import validate_patients
 
-    batch = validate_patients(TextColumns(chunk.text), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header)
+    batch = validate_patients(
+        TextColumns(chunk.text, chunk.table), allow_any_nerve=scoring.allow_any_nerve, header=scoring.header
+    )
     pred = predict_batch(scoring.model, batch, scoring.plan)
     errors = pred["error"]
     bad = np.flatnonzero(errors != "")
@@ -162,6 +164,21 @@ class _Summary:
             self.defaults[name] = self.defaults.get(name, 0) + int(count)
         self.warnings += [w for w in result["notes"].get("warnings", []) if w not in self.warnings]
 
+    def by_file(self, starts: list) -> None:
+        """Name each bad row and the repeat example by file and record (``file``, row in it): a glob's rows."""
+        import bisect
+
+        offsets = [offset for offset, _ in starts]
+
+        def where(row: int) -> tuple[str, int]:
+            at = max(bisect.bisect_left(offsets, row) - 1, 0)
+            return starts[at][1], row - offsets[at]
+
+        self.bad = [(*where(row), pid, err) for row, pid, err in self.bad]
+        if self.example is not None:
+            name, row = where(self.example[1])
+            self.example = (self.example[0], f"{name}:{row}")
+
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
@@ -263,8 +280,9 @@ def score_file(
 ) -> dict:
     """Score a file (or a glob of files) chunk by chunk; the outputs appear only when complete.
 
-    Read, validate, predict, encode and write, in order; row numbers continue
-    across the files of a glob (sorted by name), which must share their columns.
+    Read, validate, predict, encode and write, in order. The files of a glob
+    (sorted by name) must share their columns; their rows are named by file and
+    record in that file (a ``file`` column in ``errors_path``, ``file:record`` in messages).
     The paths, the headers, the model and the booking rule are checked once,
     before anything is scored (:func:`regen.model.prediction.prepare_scoring`).
 
@@ -276,7 +294,8 @@ def score_file(
     errors_path : str, optional
         Also write the rows that could not be scored: ``row`` (data record
         number, 1 = first row after the header), ``patient_id``, ``error``;
-        put in place together with the output (or neither).
+        for a glob, ``file`` first and ``row`` counted in that file; put in
+        place together with the output (or neither).
     chunksize : int, optional
         Rows per chunk (and per Parquet row group); default :data:`regen.files.read.CHUNK_ROWS` (50,000).
     progress : callable, optional
@@ -308,6 +327,7 @@ def score_file(
     """
     import time
 
+    from regen.errors import DataFileError
     from regen.files.read import CHUNK_ROWS, BlankTail, iter_chunks, without_blank_tail
     from regen.model.model import resolve_model
     from regen.model.prediction import prepare_scoring
@@ -318,13 +338,17 @@ def score_file(
     check_paths({"--output": target, "--errors": errors_path}, (*sources, *model_file), stdout_ok=True, table=True)
     model = resolve_model(model)
     tail = BlankTail()  # spreadsheets leave fully empty rows at the end: dropped, and counted
+    starts: list = []  # (rows before it, file): where each file of a glob begins
     chunks = _checked(
-        (without_blank_tail(iter_chunks(path, chunksize or CHUNK_ROWS), tail) for path in sources), sources
+        (without_blank_tail(iter_chunks(path, chunksize or CHUNK_ROWS), tail) for path in sources), sources, starts
     )
     first = next(chunks)
-    scoring = prepare_scoring(
-        first.table.column_names, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap
-    )
+    try:
+        scoring = prepare_scoring(
+            first.table.column_names, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap
+        )
+    except DataFileError as exc:  # the header refused: name the file
+        raise DataFileError(f"{'stdin' if sources[0] == '-' else sources[0]}: {exc}") from None
     chunks = itertools.chain([first], chunks)
     kind, summary = output_kind(target), _Summary()
     with Outputs() as outputs, engine if engine is not None else contextlib.nullcontext():
@@ -344,8 +368,10 @@ def score_file(
                     progress(summary.rows)
         finally:
             writer.close()
+        if len(sources) > 1:  # a glob: each row named by its file and its record in that file
+            summary.by_file(starts)
         if errors_path:  # put in place with the output, or neither is
-            _write_errors(summary.bad, errors_path, outputs)
+            _write_errors(summary.bad, errors_path, outputs, glob=len(sources) > 1)
     return {**summary.as_dict(), "empty_rows_skipped": tail.skipped, "seconds": time.perf_counter() - start}
 
 
@@ -393,8 +419,10 @@ def input_paths(source: str) -> list[str]:
     return found
 
 
-def _checked(files, sources: list[str]):
+def _checked(files, sources: list[str], starts: list | None = None):
     """Chunks of every file in turn; every file must have the first one's columns, of the same types.
+
+    ``starts`` gets ``(rows before it, file)`` as each file begins.
 
     The rule for a glob: one table. A file whose columns, or whose column types
     (Parquet's types; a CSV's columns are text), differ from the first file's is
@@ -402,9 +430,12 @@ def _checked(files, sources: list[str]):
     """
     from regen.errors import DataFileError
 
-    first = None
+    first, rows = None, 0
     for source, chunks in zip(sources, files, strict=True):
+        if starts is not None:
+            starts.append((rows, source))
         for chunk in chunks:
+            rows += chunk.text.num_rows
             schema = chunk.table.schema
             if first is None:
                 first = (source, schema)
@@ -428,6 +459,11 @@ def _type_name(kind) -> str:
     return "text" if str(kind) in ("string", "large_string") else f"of type {kind}"
 
 
+def _at(row: int | str) -> str:
+    """Where a row is: ``on row 4``, or ``at b.csv:4`` (a glob's file and record in it)."""
+    return f"at {printable(row)}" if isinstance(row, str) else f"on row {row}"
+
+
 def summary_lines(summary: dict) -> list[str]:
     """The messages after scoring: duplicate ids, headers read as patient columns, defaults used, totals."""
     lines = []
@@ -436,7 +472,7 @@ def summary_lines(summary: dict) -> list[str]:
         example = summary.get("duplicate_example")
         lines.append(
             f"Warning: {n} {'row repeats' if n == 1 else 'rows repeat'} a patient_id (all scored)"
-            + (f", e.g. {printable(example[0])!r} again on row {example[1]}" if example else "")
+            + (f", e.g. {quoted(example[0])} again {_at(example[1])}" if example else "")
         )
     notes = []
     if summary.get("mapped"):
@@ -457,7 +493,8 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _write_errors(bad_rows: list, path: str, outputs: Outputs) -> None:
+def _write_errors(bad_rows: list, path: str, outputs: Outputs, glob: bool = False) -> None:
     import pandas as pd
 
-    write_table(pd.DataFrame(bad_rows, columns=["row", "patient_id", "error"]), path, outputs)
+    columns = ["file", "row", "patient_id", "error"] if glob else ["row", "patient_id", "error"]
+    write_table(pd.DataFrame(bad_rows, columns=columns), path, outputs)

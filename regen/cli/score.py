@@ -64,6 +64,8 @@ def score(
     rows scored; 3 finished but some rows not scored; 1 the file itself could
     not be read (missing 'nerve' column, not a CSV, not UTF-8, ...); 2 usage
     error (an output that is an input, two outputs on one path, ...).
+    With -o - and stderr sent into the same pipe or file as stdout (2>&1), the
+    summary is not printed, so the table stays whole (errors still are).
     Estimates with intervals; decision support, not a medical device.
 
     Columns: 'regen columns' lists every accepted input column (type, unit,
@@ -97,9 +99,11 @@ def score(
                 allow_any_nerve=allow_any_nerve,
             )
     from regen.batch.score import summary_lines
+    from regen.files.paths import shares_stderr
 
-    for line in summary_lines(summary):
-        typer.echo(line, err=True)
+    if output != "-" or not shares_stderr():  # rows on stdout, 2>&1: no summary among them
+        for line in summary_lines(summary):
+            typer.echo(line, err=True)
     if summary["not_scored"]:
         raise typer.Exit(3)
 

@@ -13,7 +13,19 @@ import stat
 
 from regen.errors import UsageError
 
-__all__ = ["TABLE_SUFFIXES", "PathClashError", "check_paths", "output_kind"]
+__all__ = [
+    "SPECIAL_FOLDERS",
+    "TABLE_SUFFIXES",
+    "PathClashError",
+    "check_folder",
+    "check_paths",
+    "output_kind",
+    "shares_stderr",
+]
+
+#: Folders of devices and kernel files: no regen output is created in them (an existing device, e.g.
+#: ``/dev/null``, is written through where a command allows it).
+SPECIAL_FOLDERS = ("/dev", "/proc", "/sys")
 
 
 class PathClashError(UsageError):
@@ -77,6 +89,22 @@ def _same_output(a: str, b: str) -> bool:
     return null is None or one[:2] != null[:2]
 
 
+def shares_stderr() -> bool:
+    """Whether ``sys.stdout`` writes into the same pipe or file as ``sys.stderr`` (``2>&1``).
+
+    A terminal is not counted: a person reading both sees messages and rows apart.
+    Streams without a file descriptor (a test runner's) never share one.
+    """
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+        one, two = os.fstat(fd), os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return False
+    return (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino) and not os.isatty(fd)
+
+
 def _stream_is(fd: int, path: str) -> bool:
     """Whether file descriptor ``fd`` is the regular file ``path``."""
     try:
@@ -90,8 +118,41 @@ def _stream_is(fd: int, path: str) -> bool:
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".txt")
 
 
+def _special(folder: str) -> str | None:
+    """The special folder (:data:`SPECIAL_FOLDERS`) that ``folder`` is or is in, else None (links followed)."""
+    real = os.path.realpath(folder)
+    return next((f for f in SPECIAL_FOLDERS if real == f or real.startswith(f + os.sep)), None)
+
+
+def _read_only(folder: str) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def check_folder(option: str, folder: str | os.PathLike) -> None:
+    """Refuse a folder of outputs that is a folder of devices or kernel files (``/dev``, ``/proc``, ``/sys``).
+
+    Raises
+    ------
+    PathClashError
+    """
+    special = _special(os.fspath(folder))
+    if special is not None:
+        raise PathClashError(
+            f"{option}: {folder} is (in) {special}, a folder of devices or system files; name another folder"
+        )
+
+
 def check_paths(
-    outputs: dict, inputs: tuple = (), stdout_ok: bool = False, suffix: str | None = None, table: bool = False
+    outputs: dict,
+    inputs: tuple = (),
+    stdout_ok: bool = False,
+    suffix: str | None = None,
+    table: bool = False,
+    regular: bool = False,
 ) -> None:
     """Refuse output paths that collide with an input, with each other, or are not writable files.
 
@@ -108,6 +169,11 @@ def check_paths(
     table : bool
         The outputs are tables: an extension other than :data:`TABLE_SUFFIXES`
         (``.xlsx``, ``.json``, ...) is refused rather than filled with CSV text.
+    regular : bool
+        The outputs must be regular files (an output with files beside it, such
+        as a model and its card): an existing device, pipe or socket
+        (``/dev/stdout``, ``/dev/null``) is refused. Otherwise one is written through.
+        A new file in a folder of devices (:data:`SPECIAL_FOLDERS`) is always refused.
 
     Raises
     ------
@@ -129,9 +195,24 @@ def check_paths(
                 f"{option}: regen writes CSV (.csv, .csv.gz) or Parquet (.parquet), not "
                 f"{extension}; name the file accordingly"
             )
+        try:
+            mode = os.stat(path).st_mode if path != "-" else None
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            if regular:
+                raise PathClashError(
+                    f"{option}: {path} is not a regular file (a device, a pipe or a socket); name a file"
+                )
+        elif path != "-" and (special := _special(os.path.dirname(os.path.abspath(path)))) is not None:
+            raise PathClashError(
+                f"{option}: {path} would be a new file in {special}, a folder of devices or system files; "
+                "write it elsewhere"
+            )
         parent = os.path.dirname(os.path.realpath(path)) if path != "-" else ""  # where a link points
         if parent and os.path.isdir(parent) and not os.access(parent, os.W_OK):
-            raise PathClashError(f"{option}: cannot write into {parent} (permission denied)")
+            why = "a read-only file system" if _read_only(parent) else "permission denied"
+            raise PathClashError(f"{option}: cannot write {path}: {parent} is not writable ({why})")
         if parent and os.path.exists(parent) and not os.path.isdir(parent):
             raise PathClashError(f"{option}: {parent} is not a directory")
         if parent and not os.path.exists(parent):

@@ -6,7 +6,8 @@ CSV (any name; gzip-compressed input is recognised by its content, so
 
 - every CSV cell is the exact text that was in the file (no type inference,
   no ``NA`` guessing, spaces kept); quoted commas, quotes and newlines are
-  values; a UTF-8 byte order mark is dropped; blank lines are skipped;
+  values; a UTF-8 byte order mark is dropped (one: a second one, or a
+  header cell starting with one, refuses the file); blank lines are skipped;
 - rows are numbered as **data records**: row 1 is the first record after the
   header, blank lines do not count, a record with a quoted newline counts once;
 - the file is refused, in one :class:`~regen.errors.DataFileError` line, when
@@ -37,6 +38,7 @@ import csv
 import io
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
@@ -45,8 +47,9 @@ import numpy as np
 
 from regen.errors import DataFileError
 from regen.files.quotes import Quotes, quote_error
-from regen.schema.headers import delimiter_hint
+from regen.schema.headers import delimiter_hint, title_hint
 from regen.utils.parsing import CodedText
+from regen.utils.text import quoted
 
 __all__ = [
     "CHUNK_ROWS",
@@ -100,6 +103,8 @@ class _Stream(io.RawIOBase):
         self.quotes = Quotes()
         self.failed: BaseException | None = None
         self.header_line = 1  # the line of the header row (after any blank lines)
+        self.stopped = False  # see stop()
+        self.run, self.long_line = 0, None  # bytes since the last line break; the first line over _BLOCK
 
     def readable(self) -> bool:
         return True
@@ -144,6 +149,11 @@ class _Stream(io.RawIOBase):
                 f"line {self.quotes.open_line} opens a cell that runs to the end of the file, so "
                 "every record after it would be read into that cell); the file was refused"
             )
+        if self.long_line is None:  # a line longer than a block can only run on from earlier blocks
+            first = data.find(b"\n")
+            if max(self.run + (len(data) if first < 0 else first), 0) > _BLOCK:
+                self.long_line = self.lines
+            self.run = self.run + len(data) if first < 0 else len(data) - data.rfind(b"\n") - 1
         self.offset += len(data)
         self.lines += data.count(b"\n")
         self.eof = final
@@ -155,6 +165,8 @@ class _Stream(io.RawIOBase):
         return self.pending
 
     def readinto(self, buffer) -> int:
+        if self.stopped:
+            return 0
         try:
             data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
         except BaseException as exc:  # pyarrow calls this from C and may not pass an error (or SIGTERM's exit) on
@@ -163,6 +175,22 @@ class _Stream(io.RawIOBase):
         self.pending = self.pending[len(data) :] if self.pending else b""
         buffer[: len(data)] = data
         return len(data)
+
+    def stop(self, refs: int, limit: float = 1.0) -> None:
+        """Wait until pyarrow has let go of this stream (at most ``limit`` seconds); later reads get end-of-file.
+
+        pyarrow's CSV reader reads blocks ahead on a thread of its own, calling
+        :meth:`readinto` from C++ and holding a reference to this stream. That
+        thread may still be reading, or dropping its reference, after the reader
+        is gone (a file refused on its first block); if the interpreter is exiting
+        meanwhile, the thread dies inside C++ and the process aborts ("terminate
+        called without an active exception", exit 134). ``refs`` is the reference
+        count of the stream before pyarrow had it.
+        """
+        self.stopped = True
+        deadline = time.monotonic() + limit
+        while sys.getrefcount(self) > refs and time.monotonic() < deadline:
+            time.sleep(0.001)
 
 
 def _open_bytes(source: str):
@@ -235,11 +263,29 @@ def _header(stream: _Stream, name: str) -> list[str]:
         raise DataFileError(f"{name}: the file is empty (no header row)")
     stream.pending = bom + stream.pending[lead:] if lead > len(bom) else stream.pending  # the header comes first
     stream.header_line = lines + 1
+    marked = [i for i, cell in enumerate(header) if cell.startswith("\ufeff")]
+    if marked:  # a second byte order mark (a file saved twice with a BOM), or one inside the header
+        where = (
+            "the file starts with two UTF-8 byte order marks"
+            if marked[0] == 0
+            else f"column {marked[0] + 1} of the header starts with a UTF-8 byte order mark"
+        )
+        raise DataFileError(
+            f"{name}: {where} (U+FEFF); regen drops one at the start of the file "
+            "only: save the file again as UTF-8 (with or without one mark)"
+        )
     _check_width(len(header), name)
+    nul = next((i for i, cell in enumerate(header) if "\0" in cell), None)
+    if nul is not None:
+        raise DataFileError(
+            f"{name}: column {nul + 1} of the header (line {stream.header_line}) holds a NUL character "
+            f"({quoted(header[nul][:40])}); is this a text CSV file? save it again as UTF-8 CSV"
+        )
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if repeated:
         raise DataFileError(
             f"{name}: column names repeat ({', '.join(map(repr, repeated))}); each column must appear once"
+            + title_hint(header, stream.header_line)
         )
     return header
 
@@ -253,22 +299,29 @@ def _check_width(count: int, name: str) -> None:
 
 
 def _arrow_error(
-    exc: Exception, name: str, ragged: list, header: list | None = None, header_line: int = 1
+    exc: Exception, name: str, ragged: list, header: list | None = None, header_line: int = 1, long_line=None
 ) -> DataFileError:
     if ragged:
         row = ragged[0]
         record = f"data record {row.number - 1}" if row.number else "a record"
         if header_line > 1:
             record += f" (after the header on line {header_line})"
-        hint = delimiter_hint(header or [])
+        title = title_hint(header or [], header_line)
+        if not title and row.number == 2 and row.expected_columns == 1 < row.actual_columns:
+            title = (
+                f" (line {header_line}, read as the header, has fewer fields than the first record: a title? remove it)"
+            )
+        hint = delimiter_hint(header or []) or title
         cause = hint.strip(" ()") if hint else "a stray or unquoted comma?"
         return DataFileError(
             f"{name}: {record} has {row.actual_columns} fields but the header has "
-            f"{row.expected_columns} ({cause}); fix that row, the file was refused"
+            f"{row.expected_columns} ({cause}); "
+            + ("the file was refused" if title and hint == title else "fix that row, the file was refused")
         )
     detail = str(exc).strip().splitlines()[-1]
     if "straddl" in detail or "Empty CSV file or block" in detail:
-        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB; regen reads records up to that size"
+        where = f" from line {long_line:,}" if long_line else ""
+        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB{where}; regen reads records up to that size"
     return DataFileError(f"{name}: not a readable CSV ({detail})")
 
 
@@ -298,8 +351,9 @@ def _csv_batches(source: str, name: str) -> Iterator:
 
     raw = _open_bytes(source)
     stream = _Stream(raw, name)
+    refs = sys.getrefcount(stream)
     ragged: list = []
-    header = None
+    header, reader = None, None
     try:
         header = _header(stream, name)
         reader = pacsv.open_csv(
@@ -321,7 +375,7 @@ def _csv_batches(source: str, name: str) -> Iterator:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
+                raise _arrow_error(exc, name, ragged, header, stream.header_line, stream.long_line) from None
             if batch.num_rows:
                 last = batch
                 yield batch
@@ -331,12 +385,14 @@ def _csv_batches(source: str, name: str) -> Iterator:
     except pa.ArrowInvalid as exc:
         if stream.failed is not None:
             raise stream.failed from None
-        raise _arrow_error(exc, name, ragged, header, stream.header_line) from None
+        raise _arrow_error(exc, name, ragged, header, stream.header_line, stream.long_line) from None
     except Exception as exc:  # pyarrow may report an error raised under it (SIGTERM's exit) as its own
         if stream.failed is not None and exc is not stream.failed:
             raise stream.failed from None
         raise
     finally:
+        reader = None  # then no pyarrow thread left holding the stream at exit (see _Stream.stop)
+        stream.stop(refs)
         inner = getattr(raw, "fileobj", raw)
         if inner is not getattr(sys.stdin, "buffer", None):
             raw.close()
@@ -432,10 +488,25 @@ _SAMPLE_ROWS = 1024
 
 
 class TextColumns(Mapping):
-    """The text columns of a chunk as numpy object arrays, converted only when the schema asks."""
+    """The text columns of a chunk as numpy object arrays, converted only when the schema asks.
 
-    def __init__(self, table) -> None:
-        self.table, self.cache = table, {}
+    ``typed``: the chunk as stored (:attr:`Chunk.table`). A timestamp or date
+    column of a Parquet file is read as its calendar day in its own time zone
+    (``YYYY-MM-DD``), as a typed date in a DataFrame is (:func:`regen.score_frame`).
+    """
+
+    def __init__(self, table, typed=None) -> None:
+        self.table, self.typed, self.cache = table, typed, {}
+
+    def _column(self, name: str):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        typed = self.typed.column(name) if self.typed is not None and name in self.typed.column_names else None
+        if typed is not None and pa.types.is_timestamp(typed.type):
+            local = pc.local_timestamp(typed) if typed.type.tz else typed
+            return pc.fill_null(pc.cast(pc.cast(pc.floor_temporal(local, unit="day"), pa.date32()), pa.string()), "")
+        return pc.fill_null(self.table.column(name), "")
 
     def __getitem__(self, name: str):
         import numpy as np
@@ -444,7 +515,7 @@ class TextColumns(Mapping):
         if name not in self.cache:
             if name not in self.table.column_names:
                 raise KeyError(name)
-            column = pc.fill_null(self.table.column(name), "")
+            column = self._column(name)
             sample = column.slice(0, _SAMPLE_ROWS)
             if len(sample) == _SAMPLE_ROWS and pc.count_distinct(sample).as_py() > _SAMPLE_ROWS // 2:
                 self.cache[name] = column.to_numpy()  # mostly distinct (ids): an encoding would not pay

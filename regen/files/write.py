@@ -203,6 +203,8 @@ class Outputs:
                 entry.discard()
         if isinstance(exc, OSError) and not isinstance(exc, RegenError):
             written = [e.target for e in self._pending if str(exc.filename or "") in (str(e.path), str(e.target))]
+            if not written and exc.filename is None:  # a write() names no file (a full disk): name every output
+                written = [" or ".join(os.fspath(e.target) for e in self._pending)] if self._pending else []
             raise _cannot(written[0] if written else (exc.filename or "an output"), exc) from None
 
     def _commit(self) -> None:

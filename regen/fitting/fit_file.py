@@ -54,7 +54,7 @@ def check_fit_paths(outcomes: str | os.PathLike, output: str | os.PathLike, inpu
     card = Path(output).with_suffix(".md")
     if card == Path(output):
         raise PathClashError(f"--output: {output} ends in .md, the name of its card; name the model e.g. clinic.json")
-    check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes, *inputs))
+    check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes, *inputs), regular=True)
     if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
         raise PathClashError(
             f"--output: {card} exists and is not a regen model card; the card of --output would "

@@ -213,6 +213,22 @@ def _whole(value: object, where: str) -> None:
         raise ModelFileError(f"model file field {where} is {short_repr(value)}; expected a whole number")
 
 
+#: The values of an entry's ``data`` field: where its numbers come from ("clinic": a clinic's rows fitted by
+#: ``regen fit``; without the field, the studies counted in ``studies``).
+DATA_SOURCES = ("clinic",)
+
+
+def _check_source(entry: Mapping, where: str) -> None:
+    """An entry's ``data`` (absent or one of :data:`DATA_SOURCES`) and ``evidence`` (text) fields."""
+    if "data" in entry and (not isinstance(entry["data"], str) or entry["data"] not in DATA_SOURCES):
+        raise ModelFileError(
+            f"model file field {where}.data is {short_repr(entry['data'])}; expected "
+            f"{' or '.join(map(repr, DATA_SOURCES))} (a clinic's rows fitted by regen fit) or no such field"
+        )
+    if not isinstance(entry.get("evidence", ""), str):
+        raise ModelFileError(f"model file field {where}.evidence is not text")
+
+
 def _check_entry(entry: object, where: str) -> None:
     if not isinstance(entry, Mapping):
         raise ModelFileError(f"model file field {where} is not an object")
@@ -220,6 +236,7 @@ def _check_entry(entry: object, where: str) -> None:
         _number(entry.get(key), f"{where}.{key}", *_ENTRY_RANGES[key])
     for key in ("studies", "patients"):
         _whole(entry.get(key, 0), f"{where}.{key}")
+    _check_source(entry, where)
 
 
 def _check_numeric_terms(numeric: Mapping) -> float:
@@ -284,8 +301,7 @@ def _check_grid_entry(entry: object, where: str, size: int) -> None:
         raise ModelFileError(f"model file field {where}.shape_quantiles is not in increasing order")
     for key in ("studies", "patients"):
         _whole(entry.get(key, 0), f"{where}.{key}")
-    if not isinstance(entry.get("evidence", ""), str):
-        raise ModelFileError(f"model file field {where}.evidence is not text")
+    _check_source(entry, where)
 
 
 def _check_grid(bundle: Mapping, relief: Mapping) -> None:
@@ -590,6 +606,10 @@ def read_bundle(path: str | os.PathLike) -> dict:
     """
     path = Path(path)
     if not path.is_file():
+        if path.is_dir():
+            raise ModelFileError(f"model file {str(path)!r} is a folder, not a regular file")
+        if path.exists():  # a FIFO, /dev/zero, /dev/urandom: read, it would never end
+            raise ModelFileError(f"model file {str(path)!r} is not a regular file (a device, a pipe or a socket)")
         raise ModelFileError(f"model file {str(path)!r} does not exist")
     if path.stat().st_size > MAX_BYTES:
         raise ModelFileError(f"model file {str(path)!r} is larger than {MAX_BYTES} bytes")

@@ -30,6 +30,7 @@ from regen.model.bundle import FORMAT, FORMAT_VERSION, read_bundle, validate_bun
 from regen.model.laws import follow_up_survival, patient_relief
 from regen.model.prediction import predict_batch, predict_columns, predict_frame
 from regen.model.relief import ReliefDistribution
+from regen.schema.dates import MAX_DAYS_AFTER
 from regen.schema.patients import validate_patients
 from regen.utils.resources import model_path
 from regen.utils.text import short_repr
@@ -251,7 +252,7 @@ class Model:
 
 
 #: Latest day a survival function is asked for (100 years, as the output contract's day columns).
-MAX_DAY = 36500.0
+MAX_DAY = float(MAX_DAYS_AFTER)
 
 
 def check_times(times: object) -> np.ndarray:

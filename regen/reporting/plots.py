@@ -532,16 +532,17 @@ def check_plot_dir(directory: str | os.PathLike, inputs: tuple = ()) -> None:
         If ``directory`` is an existing file, its parent does not exist, or a
         plot to be written is (or links to) an input or not a regular file.
     """
-    from regen.files.paths import PathClashError, check_paths
+    from regen.files.paths import PathClashError, check_folder, check_paths
 
     folder = Path(directory)
+    check_folder("--plot-dir", folder)
     if folder.exists() and not folder.is_dir():
         raise PathClashError(f"--plot-dir: {folder} is a file, not a folder; name a folder (it is created)")
     if not folder.exists() and not folder.parent.is_dir():
         raise PathClashError(f"--plot-dir: the folder {folder.parent} does not exist; create it first")
     for path in calibration_paths(folder):
         if path.is_symlink() or path.exists():
-            check_paths({"--plot-dir": path}, inputs, suffix=".png")
+            check_paths({"--plot-dir": path}, inputs, suffix=".png", regular=True)
 
 
 def plot_calibration(result: Mapping, directory: str | os.PathLike) -> list[str]:

@@ -142,7 +142,13 @@ def _summary(c: tables.Cohort, today) -> str:
     if c.has_ids:
         who = (
             f"{plural(c.patients, 'patient')} (by <code>patient_id</code>; "
-            f"{plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id)"
+            f"{plural(c.repeated, 'row repeats', 'rows repeat')} an earlier id"
+            + (
+                f"; {plural(c.blank_ids, 'row has', 'rows have')} no id, each counted as a patient of its own"
+                if c.blank_ids
+                else ""
+            )
+            + ")"
         )
     else:
         who = "no <code>patient_id</code> column: each row counted as one patient"
@@ -252,7 +258,8 @@ def _calendar_sections(c: tables.Cohort, today) -> list[str]:
         _p(
             "Calendar weeks, Monday to Sunday; the first starts today. Every week is listed, "
             "empty ones included. Counts are patients (a repeated <code>patient_id</code> counts "
-            "once per week); <i>nerves</i> counts the treated nerves to book.",
+            "once per week, a row without one is a patient of its own); <i>nerves</i> counts the treated "
+            "nerves to book.",
             "note",
         ),
         tables.html_table(week, zero_rows=True, table_id="week-table"),

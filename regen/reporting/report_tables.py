@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regen.schema.dates import MAX_DAYS_AFTER
 from regen.utils.text import is_hidden, plural
 
 __all__ = ["Cohort", "check_scored", "escape", "html_table", "month_calendar", "prepare", "week_calendar"]
@@ -31,10 +32,10 @@ __all__ = ["Cohort", "check_scored", "escape", "html_table", "month_calendar", "
 _NUMERIC = ("sensation_return_median_day", "relief_end_median_day", "p_relief_180d", "retreatment_due_day")
 #: The values the report reads, as ``regen score`` writes them (blank is always allowed): column -> range.
 _NUMBER_RANGES = {
-    "sensation_return_median_day": (0.0, 36500.0),
-    "relief_end_median_day": (0.0, 36500.0),
-    "retreatment_due_day": (0.0, 36500.0),
-    "review_day": (0.0, 36500.0),
+    "sensation_return_median_day": (0.0, MAX_DAYS_AFTER),
+    "relief_end_median_day": (0.0, MAX_DAYS_AFTER),
+    "retreatment_due_day": (0.0, MAX_DAYS_AFTER),
+    "review_day": (0.0, MAX_DAYS_AFTER),
     "p_relief_90d": (0.0, 1.0),
     "p_relief_180d": (0.0, 1.0),
     "p_relief_365d": (0.0, 1.0),
@@ -78,11 +79,13 @@ class Cohort:
     ok : Series of bool
         Rows scored without error.
     key : Series of str
-        The patient each row belongs to (``patient_id``, or the row where blank).
+        The patient each row belongs to: an integer per ``patient_id``; each row with a blank
+        ``patient_id`` is a patient of its own (:func:`regen.reporting.worklist.patient_keys`).
     ids : Series of str
         ``patient_id`` as given ('' where absent).
-    has_ids, patients, repeated
-        Whether a ``patient_id`` column exists; unique patients; rows repeating an earlier id.
+    has_ids, patients, repeated, blank_ids
+        Whether a ``patient_id`` column exists; unique patients; rows repeating an earlier id; rows
+        with a blank id (each a patient).
     events : DataFrame
         One row per patient and nerve with a next action and its date:
         ``date``, ``kind`` (``"call"`` / ``"book"``), ``patient``, ``row``.
@@ -97,6 +100,7 @@ class Cohort:
     has_ids: bool
     patients: int
     repeated: int
+    blank_ids: int
     events: object
     work: object
 
@@ -131,14 +135,14 @@ def _number_problem(value, low: float, high: float) -> str:
 def _date_problem(value) -> str:
     """Why ``value`` is not a date YYYY-MM-DD in the accepted years ('' if it is one, or blank)."""
     from regen.errors import InputError
-    from regen.schema.dates import YEARS, date_texts, parse_date
+    from regen.schema.dates import WRITTEN_DATES, date_texts, parse_date
 
     if _blank(value):
         return ""
     try:
-        parse_date(date_texts(np.array([value], dtype=object))[0])
+        parse_date(date_texts(np.array([value], dtype=object))[0], written=True)
     except InputError:
-        return f"is not a date YYYY-MM-DD from {YEARS[0]} to {YEARS[1]} (or blank)"
+        return f"is not a date YYYY-MM-DD from {WRITTEN_DATES[0]} to {WRITTEN_DATES[1]} (or blank)"
     return ""
 
 
@@ -146,8 +150,9 @@ def check_scored(frame) -> None:
     """Refuse a scored table whose report columns hold values ``regen score`` never writes.
 
     Every column checked must be there; days must be finite from 0 to 36500,
-    the ``p_relief_*`` from 0 to 1 and dates ``YYYY-MM-DD`` in the years 1970
-    to 2100; any may be blank. Each distinct value is checked once.
+    the ``p_relief_*`` from 0 to 1 and dates ``YYYY-MM-DD`` in
+    :data:`regen.schema.dates.WRITTEN_DATES` (an accepted treatment date plus up
+    to 36500 days); any may be blank. Each distinct value is checked once.
 
     Raises
     ------
@@ -204,7 +209,7 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
     """
     import pandas as pd
 
-    from regen.reporting.worklist import plan_table
+    from regen.reporting.worklist import patient_keys, plan_table
 
     if any(c in table for c in ("error", *_NUMBER_RANGES, *_DATE_COLUMNS)):
         check_scored(table)
@@ -218,8 +223,7 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
         frame[col] = np.where(ok, resolved[col].reindex(frame.index).fillna(""), frame[col] if col in frame else "")
     id_col = id_column(frame)
     ids = frame[id_col].fillna("").astype(str).str.strip() if id_col is not None else pd.Series("", index=frame.index)
-    key = ids.where(ids != "", "\0row " + frame.index.astype(str))
-    given = ids[ids != ""]
+    key = pd.Series(patient_keys(ids), index=frame.index)  # a blank patient_id: a patient of its own
     dated = work[(work["due_date"] != "") & (work["check"] == "") & (work["error"] == "")]
     events = pd.DataFrame(
         {
@@ -236,7 +240,8 @@ def prepare(table, model=None, today=None, **plan) -> Cohort:
         ids=ids,
         has_ids=id_col is not None,
         patients=int(key.nunique()),
-        repeated=int(given.duplicated().sum()),
+        repeated=int(key[ids != ""].duplicated().sum()),
+        blank_ids=int((ids == "").sum()) if id_col is not None else 0,
         events=events.reset_index(drop=True),
         work=work,
     )

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WORKLIST_COLUMNS", "plan_table", "worklist"]
+__all__ = ["WORKLIST_COLUMNS", "patient_keys", "plan_table", "worklist"]
 
 #: The columns of :func:`worklist`, in order.
 WORKLIST_COLUMNS = (
@@ -233,12 +233,29 @@ def _checks(cols, elapsed, treated, day, patients) -> np.ndarray:
     return np.array(["; ".join(n) for n in notes], dtype=object)
 
 
+def patient_keys(ids, *more) -> np.ndarray:
+    """An integer key per row: equal for rows with the same ``patient_id`` (and the same values in ``more``).
+
+    Each row with a blank ``patient_id`` is a patient of its own. Keys are
+    compared by Python (exactly: pandas' hash tables end a text at a NUL, so
+    ``'P\\0a'`` and ``'P\\0b'`` would be one patient).
+
+    Examples
+    --------
+    >>> patient_keys(["", " ", "A", "A"]).tolist()
+    [0, 1, 2, 2]
+    """
+    index: dict = {}
+    keys = []
+    for i, parts in enumerate(zip(ids, *more, strict=True) if more else ((v,) for v in ids)):
+        given = str(parts[0]).strip()
+        keys.append(index.setdefault((given, *parts[1:]) if given else (None, i), len(index)))
+    return np.asarray(keys, dtype=np.int64)
+
+
 def _latest_per_nerve(work):
     """One row per patient and nerve: the latest treatment; the others counted in ``earlier_rows``."""
-    keyed = work["patient_id"].astype(str).str.strip() != ""
-    key = np.where(
-        keyed, work["patient_id"].astype(str) + "\0" + work["nerve"].astype(str), "\0row" + work["row"].astype(str)
-    )
+    key = patient_keys(work["patient_id"].astype(str), work["nerve"].astype(str))
     work = work.assign(_key=key, _when=work["treated_on"].replace("", "0000-00-00"))
     order = work.sort_values(["_key", "_when", "row"], kind="stable")
     counts = order.groupby("_key")["row"].transform("size") - 1

@@ -30,14 +30,20 @@ import numpy as np
 from regen.errors import InputError
 from regen.utils.parsing import LARGE, CodedText
 
-__all__ = ["YEARS", "date_texts", "parse_date", "years_outside"]
+__all__ = ["MAX_DAYS_AFTER", "WRITTEN_DATES", "YEARS", "date_texts", "parse_date", "years_outside"]
 
 #: Accepted years (inclusive).
 YEARS = (1970, 2100)
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?")
+#: A timestamp at 00:00, with or without its UTC offset (``+0100``, ``+01:00``, ``Z``): the date of that day.
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 _LOW = np.datetime64(f"{YEARS[0]:04d}-01-01", "D")
 _HIGH = np.datetime64(f"{YEARS[1]:04d}-12-31", "D")
+#: The most days after a date that regen adds to it (a predicted day is at most this; ``MAX_DAY`` of the model).
+MAX_DAYS_AFTER = 36500
+#: The first and last date regen writes (``retreatment_due_date``, ``review_date``): an accepted date
+#: plus 0 to :data:`MAX_DAYS_AFTER` days. ``regen score`` writes dates in it and ``regen report`` reads them.
+WRITTEN_DATES = (_LOW, _HIGH + np.timedelta64(MAX_DAYS_AFTER, "D"))
 
 
 def years_outside(dates: np.ndarray) -> np.ndarray:
@@ -46,12 +52,17 @@ def years_outside(dates: np.ndarray) -> np.ndarray:
     return ~np.isnat(dates) & ((dates < _LOW) | (dates > _HIGH))
 
 
-def parse_date(text: object) -> np.datetime64:
+def parse_date(text: object, written: bool = False) -> np.datetime64:
     """Parse a date ``YYYY-MM-DD`` (blank gives NaT).
 
-    A timestamp at midnight (``2026-03-14 00:00:00``, ``2026-03-14T00:00``),
-    the form in which many hospital systems export a date, is that date; any
-    other time of day is refused (the day would be a guess).
+    ``written``: a date regen wrote (in :data:`WRITTEN_DATES`), not one it reads in :data:`YEARS`.
+
+    A timestamp at midnight (``2026-03-14 00:00:00``, ``2026-03-14T00:00``,
+    also with its UTC offset: ``2026-03-14 00:00:00+0100``), the form in which
+    many hospital systems export a date, is that date; any other time of day
+    written as text is refused (the day would be a guess). Typed timestamps
+    (a DataFrame's, a Parquet column's) are taken at their calendar day in
+    their own time zone.
 
     Raises
     ------
@@ -76,6 +87,10 @@ def parse_date(text: object) -> np.datetime64:
                 "day of a time is a guess across time zones (only 00:00 is read as a date)"
             ) from None
         raise InputError(f"{shown!r} is not a date; use the ISO form YYYY-MM-DD, e.g. 2026-03-14") from None
+    if written:
+        if not WRITTEN_DATES[0] <= day <= WRITTEN_DATES[1]:
+            raise InputError(f"{shown!r} is outside the dates regen writes ({WRITTEN_DATES[0]} to {WRITTEN_DATES[1]})")
+        return day
     if years_outside(np.array([day]))[0]:
         raise InputError(
             f"{shown!r} is outside the years {YEARS[0]} to {YEARS[1]} (a typo?); use YYYY-MM-DD, e.g. 2026-03-14"

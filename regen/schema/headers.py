@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from regen.catalog.synonyms import header_synonyms, word_synonyms
 from regen.errors import DataFileError
-from regen.utils.text import header_key
+from regen.utils.text import header_key, printable
 
 __all__ = ["HeaderMatch", "delimiter_hint", "header_key", "match_headers"]
 
@@ -173,6 +173,26 @@ def _match(names: tuple, known: tuple) -> HeaderMatch:
         if guess is not None:
             match.warnings.append(f"column {str(name)!r} is not read: did you mean {guess!r}? (rename it to use it)")
     return match
+
+
+def title_hint(names: Iterable[object], line: int | None = None) -> str:
+    """A hint when the line read as the header looks like a title above it ('' otherwise).
+
+    Exports often start with a title (``# Clinic export``, ``Report generated,,``)
+    or Excel's ``sep=,`` line: one filled cell, or a first cell starting with
+    ``#`` or ``sep=``. The hint asks to remove that line (``line``: its number in the file, when known).
+    """
+    cells = [str(n).strip() for n in names]
+    filled = [c for c in cells if c]
+    if not filled:
+        return ""
+    first = filled[0]
+    if first.startswith("#") or first.lower().startswith("sep=") or (len(cells) > 1 and len(filled) == 1):
+        shown = printable(",".join(cells))
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        where = f"line {line}" if line else "the line read as the header"
+        return f" ({where}, '{shown}', looks like a title line above the header: remove it)"
+    return ""
 
 
 def delimiter_hint(names: Iterable[object]) -> str:

@@ -41,9 +41,9 @@ from regen.catalog.nerves import first_indication, resolve_indication, resolve_n
 from regen.errors import DataFileError, InputError
 from regen.schema.columns import FOLLOW_UP_COLUMNS, LIST_COLUMNS, OUTCOME_COLUMNS, PATIENT_COLUMNS
 from regen.schema.dates import YEARS, date_texts, parse_date, years_outside
-from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers
+from regen.schema.headers import HeaderMatch, delimiter_hint, match_headers, title_hint
 from regen.utils.parsing import CodedText, blank_text, factorize, map_unique, parse_number, to_bool, to_float
-from regen.utils.text import printable
+from regen.utils.text import clip, quoted
 
 __all__ = [
     "ALLOW_ANY_NERVE",
@@ -228,9 +228,18 @@ class _Errors:
 
 
 def _fmt(value: object) -> str:
+    """A value for a message: a whole float as ``64``, anything else escaped and cut (:func:`clip`)."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
-        return f"{float(value):g}"
-    return printable(value)
+        return clip(f"{float(value):g}")
+    return clip(value)
+
+
+def _as_float(value: object) -> float:
+    """A number as a float; an integer too large for a float (``10**400``) raises ValueError, not OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{clip(value)} is too large") from None
 
 
 def _element(value: object) -> float:
@@ -238,7 +247,7 @@ def _element(value: object) -> float:
         return parse_number(value)
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         raise ValueError(value)
-    return float(value)
+    return _as_float(value)
 
 
 def _cell_numbers(value: object) -> list[float]:
@@ -246,7 +255,7 @@ def _cell_numbers(value: object) -> list[float]:
     if isinstance(value, list | tuple | np.ndarray):
         return [_element(v) for v in value]
     if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-        return [] if value != value else [float(value)]
+        return [] if value != value else [_as_float(value)]
     text = blank_text(value)
     items = text.split(";") if text else []
     if any(not x.strip() for x in items):  # "40;;80" or ";40": an empty slot would shift the pairs
@@ -275,11 +284,11 @@ def _list_column(values: np.ndarray | None, name: str, n: int, errors: _Errors) 
             numbers = _cell_numbers(value)
         except (TypeError, ValueError):
             numbers = []
-            errors.add(
-                np.arange(n) == i, f"{name}: {blank_text(value)!r} is not a number or a ';'-separated list of numbers"
-            )
+            shown = clip(blank_text(value))
+            errors.add(np.arange(n) == i, f"{name}: '{shown}' is not a number or a ';'-separated list of numbers")
         if not all(np.isfinite(numbers)):
-            errors.add(np.arange(n) == i, f"{name}: {blank_text(value)!r} holds a value that is not a finite number")
+            shown = clip(blank_text(value))
+            errors.add(np.arange(n) == i, f"{name}: '{shown}' holds a value that is not a finite number")
             numbers = []
         parsed.append(numbers)
     width = max([1, *(len(p) for p in parsed)])
@@ -321,7 +330,7 @@ def _numeric(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarr
 
 def _shown(raw: object, parsed: float) -> str:
     """A value as the file wrote it (``1e-400``, not the 0 it parses to); typed values by their number."""
-    return printable(raw.strip()) if isinstance(raw, str) else _fmt(parsed)
+    return clip(raw.strip()) if isinstance(raw, str) else _fmt(parsed)
 
 
 def _yes_no(raw: Mapping, name: str, n: int, errors: _Errors) -> tuple[np.ndarray, np.ndarray]:
@@ -475,13 +484,14 @@ def check_headers(names: list) -> HeaderMatch:
         )
     match = match_headers(names, INPUT_COLUMNS)
     if "nerve" not in match.columns:
-        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + delimiter_hint(names))
+        hint = delimiter_hint(names) or title_hint(names)
+        raise DataFileError("the column 'nerve' is required (e.g. genicular_superolateral)" + hint)
     if match.unread:
-        renames = [f"{printable(header)!r} -> {column!r}" for header, column in match.unread.items()]
+        renames = [f"{quoted(header)} -> {column!r}" for header, column in match.unread.items()]
         if len(renames) == 1:
             header, column = next(iter(match.unread.items()))
             raise DataFileError(
-                f"column {printable(header)!r} is not read but looks like {column!r}, which the file "
+                f"column {quoted(header)} is not read but looks like {column!r}, which the file "
                 f"lacks: every row would get {column}'s default; rename it to {column!r} (check its "
                 "unit and coding, see 'regen columns') or remove it"
             )

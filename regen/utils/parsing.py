@@ -132,7 +132,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         try:
             codes, uniques = pd.factorize(values, use_na_sentinel=True)  # hash first, strip the few uniques
             return _merge_keys(codes, uniques)
-        except TypeError:  # an unhashable cell (a list, a dict): read every cell by its text, as below
+        except (TypeError, OverflowError):  # an unhashable cell (a list), an int beyond 64 bits: by its text below
             pass
     keys = np.array([blank_text(v) for v in values], dtype=object)
     if keys.shape[0] == 0:

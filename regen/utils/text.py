@@ -26,7 +26,7 @@ import math
 import unicodedata
 from collections.abc import Mapping
 
-__all__ = ["header_key", "json_safe", "json_text", "plural", "printable", "short_repr"]
+__all__ = ["clip", "header_key", "json_safe", "json_text", "plural", "printable", "quoted", "short_repr"]
 
 #: The characters escaped in messages: controls, format characters (zero-width, bidi), line and
 #: paragraph separators, and lone surrogates.
@@ -44,6 +44,35 @@ def printable(text: object) -> str:
     if text.isprintable():  # fast path: no character of a hidden category
         return text
     return "".join(c.encode("unicode_escape", "backslashreplace").decode("ascii") if is_hidden(c) else c for c in text)
+
+
+def quoted(text: object) -> str:
+    """``text`` in quotes for a message, every hidden character escaped once (``'a\\u200bge'``, not ``'a\\\\u200bge'``).
+
+    ``repr(printable(x))`` escapes twice (the backslash of ``\\n`` doubled); this is ``printable(repr(str(x)))``.
+
+    Examples
+    --------
+    >>> print(quoted("Patient" + chr(10) + "ID"), quoted("a" + chr(0x200B) + "ge"))
+    'Patient\\nID' 'a\\u200bge'
+    """
+    return printable(repr(str(text)))
+
+
+#: The characters of a value shown in a message before it is cut (a 400-digit number is named, not printed).
+CLIP = 20
+
+
+def clip(text: object, limit: int = CLIP) -> str:
+    """:func:`printable` ``text`` cut to its first ``limit`` characters and "…" (a value named in a message).
+
+    Examples
+    --------
+    >>> clip("1" * 400)
+    '11111111111111111111…'
+    """
+    text = printable(text)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def short_repr(value: object, limit: int = 40) -> str:

@@ -62,3 +62,20 @@ def test_files_of_one_glob_that_disagree_are_refused(tmp_path, frames, message, 
     with pytest.raises(DataFileError, match=message):
         score_file(str(tmp_path / "[ab].*"), str(tmp_path / output), **kwargs)
     assert not (tmp_path / output).exists()
+
+
+def test_a_glob_names_each_bad_row_by_its_file_and_record(tmp_path, cli):
+    """F14: row numbers ran on across the files of a glob and named no file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "1.csv").write_text("patient_id,nerve\na,SLGN\nb,kneecap\n")
+    (folder / "2.csv").write_text("patient_id,nerve\nc,kneecap\na,SLGN\n")
+    res = cli("score", f"{folder}/*.csv", "-o", tmp_path / "o.csv", "--errors", tmp_path / "e.csv")
+    assert res.exit_code == 3
+    errors = (tmp_path / "e.csv").read_text().splitlines()
+    assert errors[0] == "file,row,patient_id,error"
+    rows = [line.split(",")[:3] for line in errors[1:]]
+    assert rows == [[f"{folder}/1.csv", "2", "b"], [f"{folder}/2.csv", "1", "c"]]
+    assert f"'a' again at {folder}/2.csv:2" in res.stderr
+    one = cli("score", folder / "1.csv", "-o", tmp_path / "o.csv", "--errors", tmp_path / "e.csv")
+    assert one.exit_code == 3 and (tmp_path / "e.csv").read_text().startswith("row,patient_id,error\n2,b,")

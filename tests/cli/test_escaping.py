@@ -72,3 +72,15 @@ def test_file_names_are_escaped_when_echoed(cli, tmp_path):
     out = tmp_path / "x\x1b[2Jy.csv"
     res = cli("simulate", "-n", "5", "-o", out)
     assert res.exit_code == 0 and "\x1b" not in res.stderr
+
+
+def test_a_header_or_id_in_quotes_is_escaped_once(cli, tmp_path):
+    """F17: the reader saw 'a\\\\u200bge' and 'Patient\\\\nID' (the backslash doubled)."""
+    src = tmp_path / "h.csv"
+    src.write_text('"Patient\nID",nerve,"a\u200bge"\nP,SLGN,64\n', encoding="utf-8")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert res.exit_code == 1
+    assert "rename 'Patient\\nID' -> 'patient_id', 'a\\u200bge' -> 'age'" in res.stderr, res.stderr
+    src.write_text('patient_id,nerve\n"P\nx",SLGN\n"P\nx",SLGN\n', encoding="utf-8")
+    res = cli("score", src, "-o", tmp_path / "o.csv")
+    assert "e.g. 'P\\nx' again on row 2" in res.stderr and "\\\\" not in res.stderr, res.stderr

@@ -21,9 +21,9 @@ def test_a_scored_file_and_an_export_give_one_page(tmp_path, cli, scored_csv, tw
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
-        ("review_date", "9999-99-99", "is not a date YYYY-MM-DD from 1970 to 2100"),
-        ("retreatment_due_date", "2101-01-01", "is not a date YYYY-MM-DD from 1970 to 2100"),
-        ("retreatment_due_date", "2026-02-19x", "is not a date YYYY-MM-DD from 1970 to 2100"),
+        ("review_date", "9999-99-99", "is not a date YYYY-MM-DD from 1970-01-01 to 2200-12-07"),
+        ("retreatment_due_date", "2201-01-01", "is not a date YYYY-MM-DD from 1970-01-01 to 2200-12-07"),
+        ("retreatment_due_date", "2026-02-19x", "is not a date YYYY-MM-DD from 1970-01-01 to 2200-12-07"),
         ("relief_end_median_day", "1e308", "is not a number from 0 to 36500"),
         ("sensation_return_median_day", "-1", "is not a number from 0 to 36500"),
         ("retreatment_due_day", "NaN", "is not a number from 0 to 36500"),
@@ -39,3 +39,39 @@ def test_report_refuses_values_regen_score_never_writes(cli, scored_csv, tmp_pat
     bad = tmp_path / "bad.csv"
     assert res.stderr.startswith(f"Error: {bad}: data record 2, column {column}: {value!r} {reason} (or blank); ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_each_row_without_a_patient_id_is_a_patient_of_its_own(tmp_path, cli):
+    src = tmp_path / "in.csv"
+    src.write_text("patient_id,nerve\n,SLGN\n,SLGN\n,SLGN\nA,SLGN\nA,GON\n")
+    assert cli("score", src, "-o", tmp_path / "s.csv").exit_code == 0
+    res = cli("report", tmp_path / "s.csv", "-o", tmp_path / "r.html", "--list-patients")
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r.html").read_text()
+    assert "4 patients (by <code>patient_id</code>; 1 row repeats an earlier id; 3 rows have no id, each" in page
+
+
+def test_patient_ids_that_differ_after_a_nul_are_two_patients():
+    from regen.reporting.report_tables import prepare
+
+    table = pd.DataFrame({"patient_id": ["P\0a", "P\0b", ""], "nerve": ["SLGN"] * 3})
+    cohort = prepare(table)
+    assert (cohort.patients, cohort.repeated, cohort.blank_ids) == (3, 0, 1)
+    assert len(cohort.work) == 3  # one worklist row per patient and nerve
+
+
+def test_report_reads_every_date_regen_score_writes(tmp_path, cli):
+    src = tmp_path / "in.csv"
+    src.write_text("patient_id,nerve,treated_on,relief_lost_day\nP,SLGN,2100-12-31,3650\n")
+    assert cli("score", src, "-o", tmp_path / "s.csv").exit_code == 0
+    assert pd.read_csv(tmp_path / "s.csv", dtype=str)["retreatment_due_date"].tolist() == ["2110-12-29"]
+    res = cli("report", tmp_path / "s.csv", "-o", tmp_path / "r.html")
+    assert res.exit_code == 0, res.output
+
+
+def test_the_dates_regen_writes_are_one_range_for_score_and_report():
+    from regen.model.model import MAX_DAY
+    from regen.schema.dates import MAX_DAYS_AFTER, WRITTEN_DATES, parse_date
+
+    assert MAX_DAY == MAX_DAYS_AFTER and str(WRITTEN_DATES[1]) == "2200-12-07"
+    assert str(parse_date("2200-12-07", written=True)) == "2200-12-07"

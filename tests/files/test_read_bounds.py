@@ -71,3 +71,66 @@ def test_a_file_with_blank_lines_before_its_header_scores_its_rows(cli, tmp_path
     res = cli("score", src, "-o", "-")
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[1].startswith("007,GON,")  # the id stays text (the header was read as such)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xef\xbb\xbf\xef\xbb\xbfnerve\nSLGN\n", "in.csv: the file starts with two UTF-8 byte order marks (U+FEFF)"),
+        (b"nerve,\xef\xbb\xbfage\nSLGN,64\n", "in.csv: column 2 of the header starts with a UTF-8 byte order mark"),
+    ],
+)
+def test_a_second_byte_order_mark_refuses_the_file(tmp_path, cli, monkeypatch, data, message):
+    """F27: two BOMs gave an output header starting with U+FEFF."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_bytes(data)
+    res = cli("score", "in.csv", "-o", "o.csv")
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbfnerve\nSLGN\n")
+    assert cli("score", "in.csv", "-o", "o.csv").exit_code == 0
+    assert (tmp_path / "o.csv").read_bytes().startswith(b"nerve,")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "# Clinic export\npatient_id,nerve\nP1,SLGN\n",
+            "in.csv: data record 1 has 2 fields but the header has 1 (line 1, '# Clinic export', looks like a "
+            "title line above the header: remove it); the file was refused",
+        ),
+        (
+            "sep=,\npatient_id,nerve\nP1,SLGN\n",
+            "in.csv: the column 'nerve' is required (e.g. genicular_superolateral) (the line read as the header, "
+            "'sep=,', looks like a title line above the header: remove it)",
+        ),
+        (
+            "Report generated,,\npatient_id,nerve,age\nP1,SLGN,64\n",
+            "in.csv: column names repeat (''); each column must appear once (line 1, 'Report generated,,', looks "
+            "like a title line above the header: remove it)",
+        ),
+        (
+            "patient_id,ner\0ve\nP1,SLGN\n",
+            "in.csv: column 2 of the header (line 1) holds a NUL character ('ner\\x00ve'); is this a text CSV file?",
+        ),
+    ],
+    ids=["comment", "sep=", "title with commas", "NUL"],
+)
+def test_a_line_above_the_header_is_named_with_its_file(tmp_path, cli, monkeypatch, text, message):
+    """F20: lines above the header gave messages that named neither the file nor the cause."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text(text)
+    res = cli("score", "in.csv", "-o", "o.csv")
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_line_over_the_record_limit_is_named_by_its_line(tmp_path, cli, source):
+    """F22: a line or field over 1 MiB was refused with no line number."""
+    text = "patient_id,nerve,note\n" + "P,SLGN,x\n" * 5 + "P,SLGN," + "y" * (3 << 20) + "\n" + "P,SLGN,x\n" * 3
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    args = ("-", "-o", tmp_path / "o.csv") if source == "stdin" else (src, "-o", tmp_path / "o.csv")
+    res = cli("score", *args, input=text if source == "stdin" else None)
+    assert res.exit_code == 1
+    assert "a line or a field longer than 1 MiB from line 7; regen reads records up to that size" in res.stderr

@@ -41,3 +41,18 @@ def test_a_model_that_loads_works_in_every_command(tmp_path, cli, default_bundle
     path.write_text(json.dumps(bundle))
     assert cli("evaluate", path, outcomes_csv, "--bootstrap", "0").exit_code == 0
     assert cli("predict", "--nerve", "GON", "--model", path).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["weird", 1, None, ["clinic"]])
+def test_an_entry_s_data_field_is_clinic_or_absent(tmp_path, default_bundle, value):
+    """F28: ``relief.indications.X.data: "weird"`` loaded, and its evidence then read "0 studies, 89 patients"."""
+    bundle = json.loads(json.dumps(default_bundle))
+    key = next(iter(bundle["relief"]["indications"]))
+    bundle["relief"]["indications"][key]["data"] = value
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(bundle))
+    with pytest.raises(ModelFileError, match=rf"relief\.indications\['{key}'\]\.data is .*; expected 'clinic'"):
+        regen.load_model(path)
+    bundle["relief"]["indications"][key]["data"] = "clinic"
+    path.write_text(json.dumps(bundle))
+    assert regen.load_model(path) is not None

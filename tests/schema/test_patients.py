@@ -63,7 +63,8 @@ def test_the_nerve_column_is_required(entry, message, cli, model, tmp_path):
     }[entry]
     res = cli(*args, input=src.read_text() if entry == "score from stdin" else None)
     assert res.exit_code == 1 and res.stderr.count("\n") == 1, res.output
-    assert res.stderr.startswith(f"Error: {message}") and "Traceback" not in res.output
+    named = "stdin: " if entry == "score from stdin" else f"{src}: " if entry.startswith("score") else ""  # F20
+    assert res.stderr.startswith(f"Error: {named}{message}") and "Traceback" not in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
