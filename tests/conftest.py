@@ -198,10 +198,12 @@ def clinic_fits(tmp_path_factory, cli):
     for key, seed in (("a", 21), ("b", 22)):
         data = folder / f"{key}.csv"
         regen.simulate_cohort(400, seed=seed).to_csv(data, index=False)
-        res = cli("fit", data, "-o", folder / f"{key}.json", "--family", "lognormal")
+        res = cli("fit", data, "-o", folder / f"{key}.json", "--family", "lognormal", "--prior", "none")
         assert res.exit_code == 0, res.output
         out[key] = (data, folder / f"{key}.json", res)
-    res = cli("fit", out["a"][0], "-o", folder / "named.json", "--family", "lognormal", "--name", "clinic")
+    res = cli(
+        "fit", out["a"][0], "-o", folder / "named.json", "--family", "lognormal", "--name", "clinic", "--prior", "none"
+    )
     assert res.exit_code == 0, res.output
     out["named"] = (out["a"][0], folder / "named.json", res)
     return out

@@ -73,8 +73,40 @@ def fit(
         help="Model name; every prediction carries NAME@VERSION, where "
         "VERSION is the first 8 hex digits of the training data's sha256 (in the card).",
     ),
+    prior: str = typer.Option(
+        "default",
+        metavar="PRIOR",
+        help="Start from this model's posterior: 'default' (the published evidence), a model file with a "
+        "posterior (written by regen fit with a prior), or 'none' (lifelines, the clinic's data only).",
+    ),
+    robust_weight: float = typer.Option(
+        0.2,
+        parser=_numbers(0.0, 1.0),
+        metavar="W",
+        help="Prior weight of the vague component, so data that conflict with the prior are not dragged "
+        "toward it (0 to 1; a setting).",
+    ),
+    chains: int = typer.Option(2, parser=_numbers(1, 16, whole=True), metavar="N", help="MCMC chains (with a prior)."),
+    warmup: int = typer.Option(
+        500, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC warmup iterations per chain."
+    ),
+    draws: int = typer.Option(
+        500, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC kept draws per chain."
+    ),
+    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="MCMC seed."),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
+
+    By default the fit starts from the published evidence (the default
+    model's posterior, robustified by a vague component of weight
+    --robust-weight) and updates it with the clinic's interval- and
+    right-censored rows by MCMC (progress on stderr); a young clinic whose
+    patients are all still relieved gets a model too. It prints how many of
+    the clinic's patients the evidence counts as, whether the data conflict
+    with it, the slope on the nerve time, the patient effect of repeat
+    cycles (cycle + patient_id) and each covariate's effect in days.
+    --prior none fits lifelines on the data only (--family, --penalizer,
+    --fit-offset apply to it).
 
     Bad rows are reported (row number and reason) and left out; a file with no
     usable row, or too few observed relief ends for the coefficients, is
@@ -85,12 +117,16 @@ def fit(
     data: regen-fitted@<first 8 hex of its sha256>.
     Estimates with intervals; decision support, not a medical device.
 
-    Example: regen fit cohort.csv -o model.json --family auto --penalizer 0.01
+    Example: regen fit cohort.csv -o model.json --robust-weight 0.2
     """
     with fail_cleanly():
+        from regen.errors import UsageError
+        from regen.fitting.clinic.sampler import Settings
         from regen.fitting.fit_file import fit_file
         from regen.utils.text import printable
 
+        if prior != "none" and (family != Family.auto or penalizer != 0.01 or fit_offset):
+            raise UsageError("--family, --penalizer and --fit-offset apply to --prior none (the data-only fit)")
         summary = fit_file(
             outcomes,
             output,
@@ -99,6 +135,10 @@ def fit(
             fit_offset=fit_offset,
             name=printable(name),
             covariates=covariates,
+            prior=prior,
+            robust_weight=robust_weight,
+            settings=Settings(chains=chains, warmup=warmup, draws=draws, seed=seed),
+            progress=lambda fraction, message: typer.echo(f"{fraction:4.0%} {message}", err=True),
         )
         for row, reason in summary["bad_rows"]:
             typer.echo(f"{_bad_row(row, reason)} (left out)", err=True)

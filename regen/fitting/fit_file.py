@@ -70,8 +70,27 @@ def fit_file(
     fit_offset: bool = False,
     name: str = "regen-fitted",
     covariates: bool = True,
+    prior: str | os.PathLike = "none",
+    robust_weight: float = 0.2,
+    settings=None,
+    progress=None,
 ) -> dict:
-    """Fit :class:`~regen.ReliefModel` on an outcome CSV; write the model and ``<output>.md``.
+    """Fit a clinic's model on an outcome CSV; write the model and ``<output>.md``.
+
+    With ``prior="none"`` (the default of this function; ``regen fit``'s is ``default``):
+    :class:`~regen.ReliefModel` (lifelines, data only). With a prior (``"default"``, the embedded
+    evidence model, or a model file with a ``posterior_approx``): the Bayesian clinic fit
+    (:func:`regen.fitting.clinic.fit.fit_clinic`), which ``family``, ``penalizer`` and ``fit_offset`` do
+    not apply to.
+
+    Parameters
+    ----------
+    robust_weight : float
+        Prior weight of the vague component (with a prior).
+    settings : regen.fitting.clinic.sampler.Settings, optional
+        Chains, warmup, draws and seed of the MCMC (with a prior).
+    progress : callable, optional
+        ``progress(fraction, message)`` while sampling (with a prior).
 
     Returns
     -------
@@ -80,6 +99,8 @@ def fit_file(
         the data could not support, headers not read), ``mapped`` (headers read
         as a column), ``n`` and ``path``.
     """
+    if str(prior) != "none":
+        return _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, name, covariates)
     from regen.files.read import read_table
     from regen.fitting.outcomes import load_outcomes
     from regen.fitting.relief_model import ReliefModel
@@ -119,4 +140,58 @@ def fit_file(
         "path": str(path),
         "warnings": [*data.warnings, *fitted.warnings_],
         "mapped": data.mapped,
+    }
+
+
+def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, name, covariates) -> dict:
+    """The clinic fit from a prior model (see :func:`fit_file`)."""
+    from regen.errors import DataFileError, RegenError
+    from regen.files.read import read_table
+    from regen.files.write import Outputs
+    from regen.fitting.clinic.fit import fit_clinic
+    from regen.fitting.clinic.report import card_text, summary_lines
+    from regen.fitting.outcomes import load_outcomes
+    from regen.model.bundle import bundle_text
+    from regen.model.model import load_model
+
+    try:
+        import numpyro  # noqa: F401 - the clinic fit's sampler
+    except ImportError:
+        raise RegenError(
+            "regen fit with a prior needs the bayes extra: pip install 'regen-cryo[bayes]' (or --prior none for "
+            "the data-only fit)"
+        ) from None
+    is_file = str(prior) not in ("default",)
+    check_fit_paths(outcomes, output, (prior,) if is_file else ())
+    check_model_name(name)
+    prior_model = load_model(prior if is_file else None)
+    data = load_outcomes(read_table(outcomes))
+    if not data.has_lost_column:
+        raise DataFileError(
+            "fitting relief end: the table has no relief_lost_day column (give it, blank where the patient was "
+            "still relieved at the last contact)"
+        )
+    fit = fit_clinic(
+        data,
+        prior_model,
+        robust_weight=robust_weight,
+        settings=settings,
+        covariates=covariates,
+        name=name,
+        prior_where=f"--prior {prior}",
+        progress=progress,
+    )
+    path, card = Path(output), Path(output).with_suffix(".md")
+    intro = f"Fitted by `regen fit {Path(outcomes).name} --prior {Path(str(prior)).name}` on a clinic's outcome data."
+    with Outputs() as outputs:  # the card is put in place first, the model last
+        outputs.path(card).write_text(card_text(fit.bundle, intro), encoding="utf-8")
+        outputs.path(path, main=True).write_text(bundle_text(fit.bundle), encoding="utf-8")
+    return {
+        "text": "\n".join(summary_lines(fit.bundle, str(path), str(card))),
+        "bad_rows": data.bad,
+        "n": len(data),
+        "path": str(path),
+        "warnings": list(data.warnings),
+        "mapped": data.mapped,
+        "bundle": fit.bundle,
     }

@@ -11,7 +11,10 @@ Columns beside the patient columns (:data:`regen.schema.columns.OUTCOME_COLUMNS`
   *inferred*: a row with ``relief_last_seen_day`` 0 is a **non-responder**
   (relief never confirmed), any other row a responder;
 - ``sensation_last_absent_day`` / ``sensation_returned_day`` (optional): the
-  same pair for return of sensation.
+  same pair for return of sensation;
+- ``cycle`` (optional, a whole number from 1): the treatment cycle of this
+  nerve; with ``patient_id`` it links a patient's repeat cycles (one row per
+  patient, nerve and cycle: :func:`check_cycles`).
 
 :func:`load_outcomes` validates every row; bad rows are listed with their
 1-based row number and reason, and the others are kept.
@@ -46,11 +49,13 @@ from regen.schema.patients import INPUT_COLUMNS, validate_patients
 from regen.utils.parsing import to_bool, to_float
 from regen.utils.text import plural, printable
 
-__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "event_times", "load_outcomes", "require_observed"]
+__all__ = ["OUTCOME_COLUMNS", "OutcomeData", "check_cycles", "event_times", "load_outcomes", "require_observed"]
 
 _EPS_DAYS = 0.5  # lower bound used for a responder whose relief was never confirmed
 #: Largest accepted outcome day (100 years): beyond it a day is a typo or a timestamp, not follow-up.
 MAX_OUTCOME_DAY = 36500.0
+#: Largest accepted treatment cycle.
+MAX_CYCLE = 1000
 
 
 @dataclass
@@ -78,6 +83,8 @@ class OutcomeData:
         Unknown headers that look like a known column.
     has_lost_column : bool
         Whether the table has a ``relief_lost_day`` column at all.
+    cycle : array, optional
+        The treatment cycle of each row (NaN where not given); None when the table has no ``cycle`` column.
     """
 
     columns: dict
@@ -90,6 +97,7 @@ class OutcomeData:
     mapped: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     has_lost_column: bool = True
+    cycle: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.lower.shape[0])
@@ -107,6 +115,7 @@ class OutcomeData:
             self.mapped,
             self.warnings,
             self.has_lost_column,
+            None if self.cycle is None else self.cycle[mask],
         )
 
     @property
@@ -176,6 +185,17 @@ def _interval(frame, n: int, errors: list[list[str]]) -> tuple[np.ndarray, np.nd
     return np.where(np.isnan(seen), 0.0, seen), upper, responded
 
 
+def _cycle(frame, n: int, errors: list[list[str]]) -> np.ndarray | None:
+    """The ``cycle`` column: a whole number from 1 per row, NaN where blank; None without the column."""
+    if "cycle" not in frame:
+        return None
+    values, bad = to_float(np.asarray(frame["cycle"], dtype=object))
+    wrong = ~bad & ~np.isnan(values) & ((values < 1) | (values > MAX_CYCLE) | (values != np.round(values)))
+    for i in np.flatnonzero(bad | wrong):
+        errors[i].append(f"cycle: {printable(frame['cycle'].iloc[i])} is not a whole number from 1 to {MAX_CYCLE}")
+    return np.where(bad | wrong, np.nan, values)
+
+
 def _sensation(frame, n: int, errors: list[list[str]]) -> None:
     """Check the optional return-of-sensation pair (validated and kept in the data; the fit does not use it)."""
     absent, _ = _days(frame, "sensation_last_absent_day", n, errors)
@@ -206,6 +226,7 @@ def load_outcomes(source) -> OutcomeData:
     batch = validate_patients(frame.drop(columns=[c for c in FOLLOW_UP_COLUMNS if c in frame.columns]))
     errors = [[e] if e else [] for e in batch.errors]
     lower, upper, responded = _interval(frame, n, errors)
+    cycle = _cycle(frame, n, errors)
     ok = np.array([not e for e in errors], dtype=bool)
     bad = [(i + 1, "; ".join(e)) for i, e in enumerate(errors) if e]
     if n == 0:
@@ -225,7 +246,34 @@ def load_outcomes(source) -> OutcomeData:
         mapped=match.mapped,
         warnings=match.warnings,
         has_lost_column="relief_lost_day" in frame.columns,
+        cycle=None if cycle is None else cycle[ok],
     )
+
+
+def check_cycles(data: OutcomeData) -> None:
+    """Refuse, in one line, two rows of one patient, nerve and cycle (a repeat cycle is a row of its own).
+
+    Rows without a ``patient_id`` or a ``cycle`` are not compared.
+
+    Raises
+    ------
+    DataFileError
+        Naming both rows, the patient, the nerve and the cycle.
+    """
+    if data.cycle is None:
+        return
+    seen: dict[tuple, int] = {}
+    pid, nerve = data.columns["patient_id"], data.columns["nerve"]
+    for k in range(len(data)):
+        if str(pid[k]).strip() == "" or np.isnan(data.cycle[k]):
+            continue
+        key = (str(pid[k]), str(nerve[k]), int(data.cycle[k]))
+        if key in seen:
+            raise DataFileError(
+                f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {printable(key[0])}, nerve {key[1]}, "
+                f"cycle {key[2]} appear twice (one row per patient, nerve and cycle)"
+            )
+        seen[key] = k
 
 
 def require_observed(data: OutcomeData, need: int, purpose: str, mask: np.ndarray | None = None) -> None:

@@ -340,6 +340,7 @@ def _check_relief(bundle: Mapping) -> None:
         if bundle.get("format_version") != 3:
             raise ModelFileError("model file relief family 'grid' needs format_version 3")
         _check_grid(bundle, relief)
+        _check_covariates(relief)
         return
     if relief.get("family") not in FAMILIES:
         raise ModelFileError(

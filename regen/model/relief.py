@@ -27,7 +27,9 @@ new setting as a function of ``x``, the patient's log median nerve time
 with ``eps`` the entry's standardised shape, a quantile grid
 (:class:`regen.stats.grid.Shapes`): ``m1`` is the posterior slope of relief on
 the nerve time, so age, diabetes, distance and fronts move relief as far as the
-evidence allows.
+evidence allows. A clinic's fit (:mod:`regen.fitting.clinic`) may add
+``relief.covariates`` (as the AFT laws do: ``x'beta`` added to ``m(x)``), the
+direct effects of age, diabetes, ... it estimated beyond the nerve time.
 
 Everything else in regen — predictions, plots, evaluation, fitting
 summaries — reads these numbers through :func:`relief_distribution` and the
@@ -242,7 +244,7 @@ def _grid_distribution(relief: Mapping, cols: Mapping, x: np.ndarray) -> ReliefD
     )
     return ReliefDistribution(
         family="grid",
-        mu=table["m0"] + table["m1"] * d,
+        mu=table["m0"] + table["m1"] * d + covariate_effect(cols, relief.get("covariates")),
         scale=np.sqrt(np.maximum(variance, 1e-6)),
         response=table["response_prob"],
         long=table["long_responder_fraction"],

@@ -108,6 +108,12 @@ INPUT_MEANINGS: dict[str, tuple[str, str, str]] = {
         "from 0 to 36500",
         "outcome: first day sensation had returned (checked; not used by the fit yet)",
     ),
+    "cycle": (
+        "whole number",
+        "1, 2, 3, ... up to 1000; blank = not given",
+        "outcome: treatment cycle of this nerve (1 = first); with patient_id it links a patient's repeat cycles "
+        "(regen fit estimates the patient effect from them)",
+    ),
 }
 
 _BLANK = {

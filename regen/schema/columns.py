@@ -93,6 +93,7 @@ OUTCOME_COLUMNS = (
     "responded",
     "sensation_last_absent_day",
     "sensation_returned_day",
+    "cycle",
 )
 
 #: Days at which the probability of still being relieved is reported.

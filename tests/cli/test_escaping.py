@@ -46,7 +46,7 @@ def test_echoed_values_in_errors_are_escaped(args, echoed, cli, control_chars):
 
 def test_a_crafted_csv_value_in_a_fit_row_error_is_escaped(cli, tmp_path, outcome_file, control_chars):
     path = outcome_file(outcome_file.one_indication(30, age=True) + 'GON,10,20,"6\x1b[2J4"\n')
-    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal")
+    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--prior", "none")
     assert res.exit_code == 0, res.output
     assert "row 31: age: 6\\x1b[2J4 is not a number (left out)" in res.stderr
     assert not control_chars.search(res.output)
@@ -54,7 +54,9 @@ def test_a_crafted_csv_value_in_a_fit_row_error_is_escaped(cli, tmp_path, outcom
 
 def test_model_names_with_control_characters_are_refused_and_escaped(cli, tmp_path, outcome_file, control_chars):
     path = outcome_file(outcome_file.one_indication(30))
-    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--name", "clinic\x1b[2J")
+    res = cli(
+        "fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--name", "clinic\x1b[2J", "--prior", "none"
+    )
     assert res.exit_code == 2, res.output  # a name is letters, digits, ._@+-: refused before fitting
     assert "Invalid value: --name:" in res.stderr and not control_chars.search(res.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes.csv"]

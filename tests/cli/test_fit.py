@@ -25,7 +25,7 @@ def _line_after_table(stdout):
 @pytest.mark.slow
 def test_fit_then_predict_and_evaluate(cohort_csv, tmp_path, cli):
     model = tmp_path / "clinic.json"
-    res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal", "--name", "clinic")
+    res = cli("fit", str(cohort_csv), "-o", str(model), "--family", "lognormal", "--name", "clinic", "--prior", "none")
     assert res.exit_code == 0, res.output
     for text in ("n = 1500 rows used", "AIC", "concordance", "indication[", "censoring"):
         assert text in res.stdout
@@ -59,7 +59,7 @@ def test_fit_reports_bad_rows_and_fits_the_rest(cohort_csv, tmp_path, cli):
     bad[header.index("relief_lost_day")] = "-3"
     path = tmp_path / "bad.csv"
     path.write_text("\n".join([lines[0], ",".join(bad), *lines[2:400]]) + "\n")
-    res = cli("fit", str(path), "-o", str(tmp_path / "m.json"))
+    res = cli("fit", str(path), "-o", str(tmp_path / "m.json"), "--prior", "none")
     assert res.exit_code == 0, res.output
     assert "row 1: relief_lost_day: -3 is negative" in res.stderr
     assert "398 rows used (1 left out)" in res.stdout
@@ -68,7 +68,7 @@ def test_fit_reports_bad_rows_and_fits_the_rest(cohort_csv, tmp_path, cli):
 def test_fit_prints_one_message_for_sixty(cli, tmp_path, cohort_text, write_file):
     frame = cohort_text(300, seed=7)
     frame.loc[0, "relief_last_seen_day"] = "sixty"
-    res = cli("fit", write_file(frame, "c.csv"), "-o", tmp_path / "m.json", "--family", "lognormal")
+    res = cli("fit", write_file(frame, "c.csv"), "-o", tmp_path / "m.json", "--family", "lognormal", "--prior", "none")
     assert res.exit_code == 0, res.output
     assert "row 1: relief_last_seen_day: sixty is not a number of days (left out)\n" in res.stderr
     assert "required" not in res.stderr
@@ -96,26 +96,26 @@ def test_fit_refuses_a_file_without_outcome_columns(tmp_path, cli):
     ],
 )
 def test_fit_says_how_many_observed_relief_ends_it_needs(case, detail, cli, tmp_path, outcome_file, one_line_error):
-    res = cli("fit", outcome_file(case), "-o", tmp_path / "m.json")
+    res = cli("fit", outcome_file(case), "-o", tmp_path / "m.json", "--prior", "none")
     one_line_error(res, f"fitting relief end: need at least 3 rows {OBSERVED}{detail}")
     assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.md").exists()
 
 
 def test_fit_warns_under_ten_observed_ends_per_coefficient(cli, tmp_path, outcome_file):
     path = outcome_file(outcome_file.one_indication(12, age="spread"))
-    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal")
+    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--prior", "none")
     assert res.exit_code == 0, res.output
     assert (
         "Warning: only 12 rows with an observed relief end for 2 coefficient(s) (about 10 per coefficient "
         "are needed for stable estimates)"
     ) in res.stderr
-    res = cli("fit", path, "-o", tmp_path / "m2.json", "--family", "lognormal", "--no-covariates")
+    res = cli("fit", path, "-o", tmp_path / "m2.json", "--family", "lognormal", "--no-covariates", "--prior", "none")
     assert res.exit_code == 0 and "Warning: only" not in res.stderr
 
 
 def test_one_indication_fits_evaluates_and_describes(cli, tmp_path, outcome_file):
     path = outcome_file(outcome_file.one_indication(30))
-    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal")
+    res = cli("fit", path, "-o", tmp_path / "m.json", "--family", "lognormal", "--prior", "none")
     assert res.exit_code == 0, res.output
     assert "Warning: only 30 rows with an observed relief end" not in res.stderr  # 1 coefficient: enough
     res = cli("evaluate", tmp_path / "m.json", path, "--bootstrap", "5", "--format", "json")
@@ -157,7 +157,7 @@ def test_fit_says_the_ratio_is_of_relief_to_nerve_time(clinic_fits):
 
 
 def test_fit_offset_names_its_estimated_power(cli, tmp_path, cohort_csv):
-    res = cli("fit", cohort_csv, "-o", tmp_path / "m.json", "--family", "lognormal", "--fit-offset")
+    res = cli("fit", cohort_csv, "-o", tmp_path / "m.json", "--family", "lognormal", "--fit-offset", "--prior", "none")
     assert res.exit_code == 0, res.output
     offset = _bundle(tmp_path / "m.json")["fit"]["offset_coef"]
     note = _line_after_table(res.stdout)
@@ -190,7 +190,7 @@ def test_the_counts_of_a_refused_fit_add_up_to_the_rows_read(cli, tmp_path, coho
     frame["relief_lost_day"] = ""
     frame.loc[:5, ["relief_last_seen_day", "relief_lost_day"]] = ["1200", "5000"]  # observed beyond 3 years
     frame.loc[200:210, "relief_last_seen_day"] = "x"  # invalid
-    res = cli("fit", write_file(frame, "c.csv"), "-o", tmp_path / "m.json", "--family", "lognormal")
+    res = cli("fit", write_file(frame, "c.csv"), "-o", tmp_path / "m.json", "--family", "lognormal", "--prior", "none")
     message = res.stderr.strip().splitlines()[-1]
     read = int(re.search(r"of the ([0-9,]+) rows read", message)[1].replace(",", ""))
     have = int(re.search(r"rows read, ([0-9,]+) ha", message)[1])
@@ -199,3 +199,37 @@ def test_the_counts_of_a_refused_fit_add_up_to_the_rows_read(cli, tmp_path, coho
         for n in re.findall(r"([0-9,]+) (?:observed but|still relieved|non-resp|rows? left)", message)
     ]
     assert read == 300 and have + sum(parts) == read, message
+
+
+def test_fit_from_the_evidence_predicts_scores_and_seeds_a_later_fit(cli, tmp_path):
+    """`regen fit` (default prior): progress, the prior's weight and conflict, effects in days; the model
+    predicts and scores; it is the prior of a later fit; a model without a posterior is refused as a prior."""
+    from regen import load_model
+    from regen.fitting.clinic.prior import read_prior
+    from regen.fitting.clinic.simulate import simulate_clinic, typical_truth
+
+    model = load_model()
+    frame = simulate_clinic(typical_truth(read_prior(model.bundle), icc=0.6), model.bundle, 30, cycles=2, seed=4)
+    data = tmp_path / "clinic.csv"
+    frame.to_csv(data, index=False)
+    short = ("--chains", "1", "--warmup", "60", "--draws", "60")
+    res = cli("fit", data, "-o", tmp_path / "clinic.json", *short)
+    assert res.exit_code == 0, res.output
+    assert "100% 120 of 120 iterations per chain (draws)" in res.stderr
+    for text in ("the published evidence counts as about", "posterior weight of the vague component",
+                 "+10 years of age: relief median", "Patient effect (share of the relief variance"):  # fmt: skip
+        assert text in res.stdout, res.stdout
+    card = (tmp_path / "clinic.md").read_text()
+    assert card.startswith("# Model card: `regen-fitted@") and "of your patients" in card
+    bundle = json.loads((tmp_path / "clinic.json").read_text())
+    assert set(bundle["prior"]) >= {"source", "effective_sample_size", "robust_weight", "conflict"}
+    res = cli("predict", "--nerve", "GON", "--age", "60", "--model", tmp_path / "clinic.json", "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["model_version"].startswith("regen-fitted@"), res.output
+    res = cli("score", data, "-o", tmp_path / "scored.csv", "--model", tmp_path / "clinic.json")
+    assert res.exit_code == 0, res.output
+    res = cli("fit", data, "-o", tmp_path / "again.json", "--prior", tmp_path / "clinic.json", *short)
+    assert res.exit_code == 0 and f"Prior: regen-fitted@{bundle['version']}" in res.stdout, res.output
+    res = cli("fit", data, "-o", tmp_path / "none.json", "--prior", "none", "--family", "lognormal")
+    assert res.exit_code == 0, res.output
+    res = cli("fit", data, "-o", tmp_path / "x.json", "--prior", tmp_path / "none.json")
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "has no posterior_approx" in res.stderr

@@ -84,6 +84,7 @@ def test_the_folders_are_the_layers():
     nested = (
         PACKAGE / "store" / "migrations",  # Alembic's environment and revisions: scripts Alembic runs
         PACKAGE / "fitting" / "evidence",  # the evidence model: one idea in several modules (needs the bayes extra)
+        PACKAGE / "fitting" / "clinic",  # a clinic's fit from the evidence: the same (needs the bayes extra)
     )
     stray = sorted(
         p.parent.name

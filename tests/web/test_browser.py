@@ -277,7 +277,7 @@ def test_the_clinic_loop(server, browser, cli, tmp_path):
     outcomes.write_bytes(urllib.request.urlopen(f"{server}/files/export/outcomes.csv").read())
     table = pd.read_csv(outcomes, dtype=str, keep_default_na=False)
     assert "KNEE-1" in set(table["patient_id"]) and (table["relief_lost_day"] != "").sum() == 8
-    result = cli("fit", outcomes, "-o", tmp_path / "clinic.json")
+    result = cli("fit", outcomes, "-o", tmp_path / "clinic.json", "--prior", "none")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "clinic.json").is_file()
 

@@ -143,7 +143,7 @@ def test_the_outcome_export_is_accepted_by_regen_fit(client, helpers, clinic_exp
     assert len(frame) == 75 and set(frame["cycle"]) == {"1"}
     lost = frame[frame["relief_lost_day"] != ""]
     assert (lost["relief_last_seen_day"] == lost["relief_lost_day"]).all()  # a pain-back date is exact
-    result = cli("fit", path, "-o", tmp_path / "clinic.json")
+    result = cli("fit", path, "-o", tmp_path / "clinic.json", "--chains", "1", "--warmup", "50", "--draws", "50")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "clinic.json").is_file()
 

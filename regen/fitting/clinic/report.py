@@ -1,0 +1,164 @@
+"""What a clinic fit says: the summary ``regen fit`` prints and the model card written beside the model.
+
+Examples
+--------
+>>> effect_line("age", "per 10 years of age", 142.0, {"median_days": 151.0, "interval_days": [139.0, 166.0]})
+'+10 years of age: relief median 142 → 151 d (80 % 139-166)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["card_text", "effect_line", "summary_lines"]
+
+#: What one unit of each direct covariate term is, in the words of the effects lines.
+_UNITS = {
+    "age": "+10 years of age",
+    "bmi": "+5 kg/m2 of BMI",
+    "prior_treatments": "+1 prior treatment",
+    "diabetes": "diabetes (yes vs no)",
+    "smoker": "smoking (yes vs no)",
+    "female": "female (vs male)",
+}
+
+
+def effect_line(term: str, unit: str, reference: float, effect: Mapping) -> str:
+    """One covariate's effect on the reference patient's median relief end, in days."""
+    lo, hi = effect["interval_days"]
+    change = f"relief median {reference:.0f} → {effect['median_days']:.0f} d (80 % {lo:.0f}-{hi:.0f})"
+    return f"{_UNITS.get(term, unit)}: {change}"
+
+
+def _number(value, spec: str) -> str:
+    """A number formatted, or '-' when it is not defined (null in the JSON)."""
+    return "-" if value is None else format(value, spec)
+
+
+def _effects(bundle: Mapping) -> list[str]:
+    eff = bundle["fit"].get("effects_in_days") or {}
+    if not eff:
+        return []
+    lines = [
+        f"Effects in days, reference patient: {eff['indication']} ({eff['nerve']}), age 50, no diabetes, not "
+        f"smoking, male; median relief end {eff['reference']:.0f} d among responders (the mechanism included: "
+        "age, diabetes and smoking also move the nerve time):"
+    ]
+    for term, e in eff["terms"].items():
+        lines.append("  " + effect_line(term, term, eff["reference"], e))
+    if not eff["terms"]:
+        lines.append("  (no covariate varies among the responders)")
+    return lines
+
+
+def _prior_lines(bundle: Mapping) -> list[str]:
+    prior = bundle["prior"]
+    conflict = prior["conflict"]
+    w = prior["robust_weight"]
+    lines = [
+        f"Prior: {prior['source']} (its posterior for each indication and class), robust weight {w:g} "
+        "(prior weight of a vague component).",
+        "Per indication, the published evidence counts as about N of your patients (moment method: "
+        "sigma^2 / prior variance of the indication's relief location):",
+    ]
+    for ind, ess in prior["effective_sample_size"].items():
+        lines.append(f"  {ind}: about {ess:.2g} of your patients")
+    lines.append(
+        "Conflict with the evidence, per pain class: posterior weight of the vague component (prior "
+        f"{w:g}; flagged from {conflict['flagged_at']:g}):"
+    )
+    for c, v in conflict["classes"].items():
+        verdict = (
+            "CONFLICT: the clinic's data disagree with the evidence; the fit follows the data"
+            if v["conflict"]
+            else "no conflict"
+        )
+        lines.append(
+            f"  {c}: location {v['location_vague_weight']:.2f}, slope and spread "
+            f"{v['slope_spread_vague_weight']:.2f}: {verdict}"
+        )
+    lines.append(f"  response (all classes): {conflict['response_vague_weight']:.2f}")
+    return lines
+
+
+def _mechanism_lines(bundle: Mapping) -> list[str]:
+    fit = bundle["fit"]
+    lines = ["Slope of log relief on log nerve time, per pain class (posterior mean, 80 % interval; prior mean):"]
+    for c, s in fit["slope"].items():
+        lo, hi = s["interval"]
+        lines.append(f"  {c}: {s['mean']:.2f} ({lo:.2f} to {hi:.2f}); prior {s['prior_mean']:.2f}")
+    pe = fit["patient_effect"]
+    lo, hi = pe["icc_interval"]
+    if pe["estimated"]:
+        lines.append(
+            f"Patient effect (share of the relief variance between patients; repeat cycles of "
+            f"{pe['repeat_patients']} patients): {pe['icc_mean']:.2f} (80 % {lo:.2f}-{hi:.2f}); it replaces the "
+            "assumed 0.5 in how far a patient's earlier cycles move the next forecast."
+        )
+    else:
+        lines.append(
+            "Patient effect: no repeat cycles (cycle + patient_id) in the data: the assumed 0.5 (the prior's "
+            "centre) is kept."
+        )
+    return lines
+
+
+def summary_lines(bundle: Mapping, path: str, card: str) -> list[str]:
+    """What ``regen fit`` prints after a clinic fit."""
+    fit = bundle["fit"]
+    diag = fit["diagnostics"]
+    rhat = diag["rhat_max"]
+    lines = [
+        f"model {bundle['name']}@{bundle['version']} written to {path} (card: {card})",
+        f"n = {fit['n']} rows used ({fit['n_bad']} left out); relief ends {fit['censoring']}",
+        f"MCMC: {diag['chains']} chains x {diag['draws_per_chain']} draws, {diag['seconds']:.0f} s, R-hat max "
+        f"{'-' if rhat is None else f'{rhat:.3f}'}, divergences {diag['divergences']}",
+    ]
+    if (rhat is not None and rhat > 1.01) or diag["divergences"]:
+        lines.append(
+            "Warning: the chains may not have converged (R-hat > 1.01 or divergences); refit with more --draws"
+        )
+    return [*lines, "", *_prior_lines(bundle), "", *_mechanism_lines(bundle), "", *_effects(bundle)]
+
+
+def card_text(bundle: Mapping, intro: str) -> str:
+    """The model card (markdown) of a clinic model."""
+    fit = bundle["fit"]
+    diag = fit["diagnostics"]
+    lines = [
+        f"# Model card: `{bundle['name']}@{bundle['version']}`",
+        "",
+        intro,
+        "",
+        bundle["description"] + ".",
+        "",
+        f"**Data**: n = {fit['n']} rows used, {fit['n_bad']} left out; relief ends {fit['censoring']}. Training data "
+        f"sha256 `{bundle['training']['sha256']}` (rows not stored).",
+        "",
+        f"**Fit**: NumPyro NUTS, {diag['chains']} chains x {diag['draws_per_chain']} draws; R-hat max "
+        f"{_number(diag['rhat_max'], '.3f')} (needs 2 chains), bulk ESS min {_number(diag['ess_bulk_min'], '.0f')}, "
+        f"divergences {diag['divergences']}, {diag['seconds']:.0f} s.",
+        "",
+        "## The prior and the clinic's data",
+        "",
+        "```text",
+        *_prior_lines(bundle),
+        "```",
+        "",
+        "An indication the clinic did not treat is answered from the evidence: shifted by the clinic's estimated "
+        "setting effect where the clinic treated its pain class, unchanged from the prior model otherwise.",
+        "",
+        "## The mechanism and the patient effect, from the clinic's patients",
+        "",
+        "```text",
+        *_mechanism_lines(bundle),
+        "```",
+        "",
+        "## Effects in days",
+        "",
+        "```text",
+        *_effects(bundle),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
