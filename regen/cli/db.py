@@ -59,14 +59,17 @@ def backup_command(
     _need_store()
     from regen.errors import RegenError
     from regen.store import backup, open_store
-    from regen.store.backup import refuse_in_memory
+    from regen.store.backup import refuse_in_memory, refuse_missing
 
     try:
         refuse_in_memory(db)
+        refuse_missing(db)
         store = open_store(db, migrate=False)
         written = backup(store.engine, path)
     except RegenError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a path the file system refuses outright (a name over 255 bytes, ...)
+        _fail(f"{exc.strerror or exc}: {str(getattr(exc, 'filename', '') or path)[:80]!r}")
     typer.echo(f"backup of {store.where} written to {written}", err=True)
 
 
@@ -88,6 +91,8 @@ def upgrade_command(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) 
             after = upgrade(engine)
     except RegenError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a path the file system refuses outright (a name over 255 bytes, ...)
+        _fail(f"database {str(db)[:80]!r}: {exc.strerror or exc}")
     typer.echo(f"database schema {before or 'empty'} -> {after}", err=True)
 
 
@@ -118,4 +123,6 @@ def add_user_command(
             add_user(conn, name, password, actor="regen users add")
     except RegenError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a path the file system refuses outright (a name over 255 bytes, ...)
+        _fail(f"database {str(db)[:80]!r}: {exc.strerror or exc}")
     typer.echo(f"account {name} saved in {store.where}", err=True)

@@ -88,6 +88,33 @@ def refuse_in_memory(db: str | os.PathLike | None) -> None:
         raise InputError(_IN_MEMORY)
 
 
+def refuse_missing(db: str | os.PathLike | None) -> None:
+    """Refuse to back up a SQLite database file that does not exist (opening it would create an empty one).
+
+    A mistyped ``--db`` printed "backup ... written" and wrote an empty database, leaving another empty file
+    where the mistyped one pointed.
+
+    Raises
+    ------
+    InputError
+        If ``db`` resolves to a SQLite file that does not exist, or its name cannot be checked.
+    """
+    from regen.store.engine import resolve_url
+
+    url = resolve_url(db)
+    if url.get_backend_name() != "sqlite":
+        return
+    name = url.database or ""
+    if name in ("", ":memory:") or name.startswith("file:") or "mode=memory" in name:
+        return  # in-memory names are refused by refuse_in_memory/_source_file; URIs are left to SQLite
+    try:
+        exists = Path(name).expanduser().exists()  # a folder or a non-database file is named by the opening
+    except OSError as exc:
+        raise InputError(f"database file {name[:80]!r}: {exc.strerror}") from None
+    if not exists:
+        raise InputError(f"database file {name!r} does not exist: nothing to back up (check --db)")
+
+
 _IN_MEMORY = "an in-memory SQLite database (sqlite:// or :memory:) has nothing to back up; give its file"
 
 

@@ -170,3 +170,26 @@ def test_db_backup_stages_to_a_fresh_file_and_refuses_what_is_not_a_regular_file
     assert list(folder.iterdir()) == []
     staged = {p.name for p in tmp_path.glob(".*.partial")}
     assert staged == {".bk.partial", ".out.db.partial", ".sym.db.partial", ".stale.db.partial"}, staged
+
+
+def test_a_mistyped_database_is_not_backed_up_and_long_names_are_one_line(cli, tmp_path):
+    """Third attacker pass: a --db that did not exist gave an empty 'backup ... written' (and an empty file where
+    it pointed); a 300-character file name gave an OSError traceback in db backup, db upgrade and users add."""
+    missing, copy = tmp_path / "mistyped.db", tmp_path / "copy.db"
+    result = cli("db", "backup", copy, "--db", missing)
+    assert result.exit_code == 1 and "does not exist: nothing to back up" in result.stderr, result.output
+    assert not missing.exists() and not copy.exists()
+    long_name = tmp_path / ("x" * 300 + ".db")
+    live = tmp_path / "live.db"
+    assert cli("db", "upgrade", "--db", live).exit_code == 0
+    for args in (
+        ("db", "upgrade", "--db", long_name),
+        ("db", "backup", long_name, "--db", live),
+        ("db", "backup", copy, "--db", long_name),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+        assert "Traceback" not in result.output and result.stderr.count("Error:") == 1, (args, result.output)
+    result = cli("users", "add", "anna", "--db", long_name, input="a long passphrase\na long passphrase\n")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
