@@ -80,17 +80,6 @@ def _diagnose(grouped: dict, divergences: int, seconds: float, method: str) -> d
     }
 
 
-def _wait_ready(tree, poll_seconds: float = 0.05) -> None:
-    """Wait for a dispatched chunk in Python, not in a blocking native call: a SIGTERM during sampling is then
-    handled within ``poll_seconds`` (``regen fit`` exits 143, its outputs discarded) instead of after the chunk
-    (scripts/stress_signals.py saw a fit outlive its 30 s limit)."""
-    import jax
-
-    leaves = [x for x in jax.tree.leaves(tree) if hasattr(x, "is_ready")]
-    while not all(x.is_ready() for x in leaves):
-        time.sleep(poll_seconds)
-
-
 def sample(model, arrays: dict, init: dict, settings: Settings, progress: Callable[[float, str], None]) -> Draws:
     """Run NUTS on ``model(arrays)`` from ``init``; ``progress(fraction, message)`` after each chunk.
 
@@ -138,8 +127,7 @@ def sample(model, arrays: dict, init: dict, settings: Settings, progress: Callab
     done = 0
     while done < total:
         for k, s in enumerate(states):
-            states[k], out = step(s)  # dispatched asynchronously (compiled once, on the first call)
-            _wait_ready(out)
+            states[k], out = step(s)
             traces[k].append(jax.device_get(out))
         done += chunk
         phase = "warmup" if done <= settings.warmup else "draws"
