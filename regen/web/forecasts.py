@@ -45,6 +45,7 @@ from pathlib import Path
 
 import regen
 from regen.errors import DataFileError, InputError, RegenError
+from regen.schema.columns import PATIENT_COLUMNS
 from regen.utils.text import printable as _escaped
 
 __all__ = [
@@ -235,7 +236,7 @@ def load_stored_model(version: str, bundle_json: str | None):
 
 # --------------------------------------------------------------------------- validation
 def _field_names() -> str:
-    from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+    from regen.schema.columns import FOLLOW_UP_COLUMNS
 
     names = sorted(
         {*PATIENT_COLUMNS, *FOLLOW_UP_COLUMNS, *CONTACT_FIELDS, "allow_any_nerve", "previous_id"}, key=len, reverse=True
@@ -676,7 +677,7 @@ def scored_export(items: list[dict], model):
     """
     import pandas as pd
 
-    from regen.schema.columns import FOLLOW_UP_COLUMNS, PATIENT_COLUMNS
+    from regen.schema.columns import FOLLOW_UP_COLUMNS
 
     names = [*PATIENT_COLUMNS, "allow_any_nerve", *FOLLOW_UP_COLUMNS]
     rows = [
@@ -713,28 +714,8 @@ def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
     return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
 
 
-#: Columns of the outcome export, in order.
-OUTCOME_EXPORT_COLUMNS = (
-    "patient_id",
-    "nerve",
-    "indication",
-    "age",
-    "sex",
-    "height_cm",
-    "bmi",
-    "diabetes",
-    "smoker",
-    "distance_mm",
-    "freeze_cycles",
-    "freeze_seconds",
-    "probe_temp_c",
-    "prior_treatments",
-    "treated_on",
-    "cycle",
-    "relief_last_seen_day",
-    "relief_lost_day",
-    "responded",
-)
+#: Columns of the outcome export, in order: the patient columns, then the cycle and regen fit's outcome columns.
+OUTCOME_EXPORT_COLUMNS = (*PATIENT_COLUMNS, "cycle", "relief_last_seen_day", "relief_lost_day", "responded")
 
 
 def _cell(value: object) -> str:

@@ -361,7 +361,7 @@ def sensation_numbers(flat: dict, arrays: dict, md, r_ids: list[int], rng, parti
                 bg = md.background[r]
                 p, pr = 1 - F * (1 - bg), 1 - Fr * (1 - bg)
             n, k = int(md.n[r]), int(md.k[r])
-            pmf = binom.pmf(np.arange(n + 1)[None, :], n, np.clip(p, 1e-12, 1 - 1e-12)[:, None]).mean(axis=0)
+            pmf = binom_pmf_mixture(n, p)
             out.append(
                 base
                 | _count_summary(pmf, k, n)
