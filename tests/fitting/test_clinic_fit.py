@@ -16,6 +16,7 @@ from regen import load_model
 from regen.errors import ModelFileError
 from regen.fitting.clinic.fit import fit_clinic
 from regen.fitting.clinic.prior import read_prior
+from regen.fitting.clinic.report import card_text
 from regen.fitting.clinic.sampler import Settings
 from regen.fitting.clinic.simulate import NERVES, _log_mean, simulate_clinic, typical_truth
 from regen.fitting.outcomes import load_outcomes
@@ -142,6 +143,14 @@ def test_the_robust_prior_gives_way_to_relief_twice_as_long(conflict, default):
     conflict = fit.bundle["prior"]["conflict"]
     assert set(conflict["classes"]) == {"joint", "own_territory", "post_operative"}
     assert all(0 <= v["location_vague_weight"] <= 1 for v in conflict["classes"].values())
+    # the card reports the discrepancy per indication: relief longer than the evidence's (80 % interval above 1)
+    shifts = conflict["indications"]
+    assert set(shifts) == set(NERVES.values())
+    verdicts = [v["verdict"] for v in shifts.values()]
+    assert verdicts.count("longer") >= 3 and "shorter" not in verdicts, shifts
+    assert all(v["ratio_interval"][0] <= v["ratio"] <= v["ratio_interval"][1] for v in shifts.values())
+    card = card_text(fit.bundle, "A test clinic.")
+    assert "LONGER than the evidence" in card and "range the evidence allows a new clinic" in card
 
 
 def test_a_young_clinic_all_still_relieved_gets_a_model_that_learned(default):

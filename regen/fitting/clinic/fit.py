@@ -224,6 +224,36 @@ def _plausible(prior_bundle: Mapping, group: str, key: str, entry: dict) -> bool
     return True
 
 
+def _indication_shifts(prior: Prior, data: ClinicData, draws: Draws) -> dict:
+    """Per treated indication, the clinic's relief against the evidence's: a ratio of medians and a predictive check.
+
+    ``ratio``: ``exp(A_clinic - a_evidence)`` per posterior draw (median and 80 % interval), the clinic's median
+    relief end over the evidence's at the class's reference nerve time. ``evidence_range``: the central 80 % of
+    that ratio for a new clinic under the evidence (normal approximation with the prior's moment spread,
+    :meth:`~regen.fitting.clinic.prior.Prior.map_sd`, which includes the spread between settings).
+    ``predictive_p``: the two-sided tail probability of the clinic's median ratio under that approximation.
+    ``verdict``: ``longer`` or ``shorter`` when the 80 % interval of the ratio excludes 1, else ``as the
+    evidence``; ``conflict`` when the clinic's median ratio lies outside the evidence's range (p < 0.2).
+    """
+    from scipy.stats import norm
+
+    out = {}
+    for i, ind in enumerate(data.indications):
+        centre, sd = float(prior.block(ind).mean[0]), float(prior.map_sd(ind)[0])
+        log_ratio = np.asarray(draws["psi"][:, i, 0]) - centre
+        lo, mid, hi = (float(v) for v in np.quantile(log_ratio, [_LOW, 0.5, _HIGH]))
+        p = float(2.0 * norm.sf(abs(mid) / sd))
+        out[ind] = {
+            "ratio": round(math.exp(mid), 3),
+            "ratio_interval": [round(math.exp(lo), 3), round(math.exp(hi), 3)],
+            "evidence_range": [round(math.exp(norm.ppf(_LOW) * sd), 3), round(math.exp(norm.ppf(_HIGH) * sd), 3)],
+            "predictive_p": round(p, 3),
+            "verdict": "longer" if lo > 0 else "shorter" if hi < 0 else "as the evidence",
+            "conflict": bool(p < 2 * _LOW),
+        }
+    return out
+
+
 def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
     ess = {i: float(f"{effective_sample_size(prior, i):.2g}") for i in data.indications}
     conflict = {}
@@ -246,6 +276,12 @@ def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
             "flagged_at": CONFLICT_AT,
             "classes": conflict,
             "response_vague_weight": round(resp, 3),
+            "indications": _indication_shifts(prior, data, draws),
+            "indications_measure": (
+                "clinic median / evidence median at the class's reference nerve time (posterior median, 80 % "
+                "interval); conflict: outside the central 80 % the evidence gives a new clinic (predictive check, "
+                "normal approximation)"
+            ),
         },
     }
 

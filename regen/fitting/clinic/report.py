@@ -78,6 +78,29 @@ def _prior_lines(bundle: Mapping) -> list[str]:
             f"{v['slope_spread_vague_weight']:.2f}: {verdict}"
         )
     lines.append(f"  response (all classes): {conflict['response_vague_weight']:.2f}")
+    shifts = conflict.get("indications") or {}
+    if shifts:
+        lines.append(
+            "Your patients' relief against the evidence, per indication (median relief end, clinic / evidence, at "
+            "the class's reference nerve time; 80 % interval), and the range the evidence gives a new clinic:"
+        )
+    for ind, v in shifts.items():
+        lo, hi = v["ratio_interval"]
+        e_lo, e_hi = v["evidence_range"]
+        verdict = {
+            "longer": "LONGER than the evidence",
+            "shorter": "SHORTER than the evidence",
+            "as the evidence": "consistent with the evidence",
+        }[v["verdict"]]
+        where = (
+            "outside the range the evidence allows a new clinic: CONFLICT, the fit follows your data"
+            if v["conflict"]
+            else "within the range the evidence allows a new clinic"
+        )
+        lines.append(
+            f"  {ind}: {v['ratio']:.2f}x (80 % {lo:.2f}-{hi:.2f}): {verdict}; evidence range "
+            f"{e_lo:.2g}-{e_hi:.2g}x, {where} (predictive p {v['predictive_p']:.2f})"
+        )
     return lines
 
 
