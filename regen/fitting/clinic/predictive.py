@@ -13,8 +13,10 @@ model's entries are of a new patient in a new setting (:mod:`regen.model.relief`
 - an indication or class of a class it did not treat, and the default: the prior model's entry unchanged
   (:func:`regen.fitting.clinic.fit.fit_clinic`).
 
-``z'beta`` (direct covariate effects beyond the nerve time) is not in the entries: the model's
-``relief.covariates`` adds it to the location of each patient (format 3 grid laws read it).
+``z'beta`` (direct covariate effects beyond the nerve time) is not in the entries' location: the model's
+``relief.covariates`` adds it, at the posterior mean of ``beta``, to the location of each patient (format 3
+grid laws read it); the entries' spread carries what the mean leaves out, ``z'(beta - mean beta)`` for
+patients of the clinic's case mix (``effect`` of :func:`grid_entry`).
 
 Examples
 --------
