@@ -10,6 +10,7 @@ import typer
 from regen.cli.options import OutputFormat, fail_cleanly
 from regen.cli.options import model_name as _model_name
 from regen.cli.options import numbers as _numbers
+from regen.fitting.clinic import defaults as _fit
 from regen.utils.text import plural, printable
 
 __all__ = ["describe", "evaluate", "fit", "simulate"]
@@ -74,26 +75,28 @@ def fit(
         "VERSION is the first 8 hex digits of the training data's sha256 (in the card).",
     ),
     prior: str = typer.Option(
-        "default",
+        _fit.PRIOR,
         metavar="PRIOR",
         help="Start from this model's posterior: 'default' (the published evidence), a model file with a "
         "posterior (written by regen fit with a prior), or 'none' (lifelines, the clinic's data only).",
     ),
     robust_weight: float = typer.Option(
-        0.2,
+        _fit.ROBUST_WEIGHT,
         parser=_numbers(0.0, 1.0),
         metavar="W",
         help="Prior weight of the vague component, so data that conflict with the prior are not dragged "
         "toward it (0 to 1; a setting).",
     ),
-    chains: int = typer.Option(2, parser=_numbers(1, 16, whole=True), metavar="N", help="MCMC chains (with a prior)."),
+    chains: int = typer.Option(
+        _fit.CHAINS, parser=_numbers(1, 16, whole=True), metavar="N", help="MCMC chains (with a prior)."
+    ),
     warmup: int = typer.Option(
-        500, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC warmup iterations per chain."
+        _fit.WARMUP, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC warmup iterations per chain."
     ),
     draws: int = typer.Option(
-        500, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC kept draws per chain."
+        _fit.DRAWS, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC kept draws per chain."
     ),
-    seed: int = typer.Option(0, parser=_numbers(0, whole=True), metavar="SEED", help="MCMC seed."),
+    seed: int = typer.Option(_fit.SEED, parser=_numbers(0, whole=True), metavar="SEED", help="MCMC seed."),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 

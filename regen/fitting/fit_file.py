@@ -18,10 +18,39 @@ import os
 import warnings
 from pathlib import Path
 
-from regen.errors import FitWarning, UsageError
+from regen.errors import FitWarning, RegenError, UsageError
 from regen.fitting.cards import coefficient_table, finite_text, ratio_note, save_model
+from regen.fitting.clinic.defaults import ROBUST_WEIGHT
 
-__all__ = ["check_fit_paths", "check_model_name", "fit_file"]
+__all__ = ["BAYES_INSTALL", "check_fit_paths", "check_model_name", "fit_file", "require_bayes"]
+
+#: What to install for a fit from the evidence (NumPyro, JAX, ArviZ); ``regen-cryo[serve]`` includes it.
+BAYES_INSTALL = "pip install 'regen-cryo[bayes]'"
+
+
+def require_bayes(what: str = "regen fit with a prior", instead: str = "--prior none for the data-only fit") -> None:
+    """Refuse in one line, saying what to install, when the clinic fit's sampler cannot be imported.
+
+    Parameters
+    ----------
+    what : str
+        What needs it, as the message starts (``regen fit with a prior``).
+    instead : str
+        What can be done without it, in parentheses at the end (``""``: nothing said).
+
+    Raises
+    ------
+    RegenError
+        ``"<what> needs the bayes extra: pip install 'regen-cryo[bayes]' (or <instead>)"``, when NumPyro
+        (with JAX) or ArviZ is not installed.
+    """
+    try:
+        import arviz  # noqa: F401 - the fit's diagnostics (R-hat, ESS)
+        import numpyro  # noqa: F401 - the clinic fit's sampler (on JAX)
+    except ImportError:
+        raise RegenError(
+            f"{what} needs the bayes extra: {BAYES_INSTALL}" + (f" (or {instead})" if instead else "")
+        ) from None
 
 
 def check_model_name(name: str) -> None:
@@ -71,13 +100,14 @@ def fit_file(
     name: str = "regen-fitted",
     covariates: bool = True,
     prior: str | os.PathLike = "none",
-    robust_weight: float = 0.2,
+    robust_weight: float = ROBUST_WEIGHT,
     settings=None,
     progress=None,
 ) -> dict:
     """Fit a clinic's model on an outcome CSV; write the model and ``<output>.md``.
 
-    With ``prior="none"`` (the default of this function; ``regen fit``'s is ``default``):
+    With ``prior="none"`` (the default of this function; ``regen fit``'s and ``regen serve``'s is
+    :data:`regen.fitting.clinic.defaults.PRIOR`, ``default``):
     :class:`~regen.ReliefModel` (lifelines, data only). With a prior (``"default"``, the embedded
     evidence model, or a model file with a ``posterior_approx``): the Bayesian clinic fit
     (:func:`regen.fitting.clinic.fit.fit_clinic`), which ``family``, ``penalizer`` and ``fit_offset`` do
@@ -86,9 +116,11 @@ def fit_file(
     Parameters
     ----------
     robust_weight : float
-        Prior weight of the vague component (with a prior).
+        Prior weight of the vague component (with a prior); default
+        :data:`regen.fitting.clinic.defaults.ROBUST_WEIGHT`.
     settings : regen.fitting.clinic.sampler.Settings, optional
-        Chains, warmup, draws and seed of the MCMC (with a prior).
+        Chains, warmup, draws and seed of the MCMC (with a prior); default ``Settings()``
+        (:mod:`regen.fitting.clinic.defaults`).
     progress : callable, optional
         ``progress(fraction, message)`` while sampling (with a prior).
 
@@ -145,7 +177,7 @@ def fit_file(
 
 def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, name, covariates) -> dict:
     """The clinic fit from a prior model (see :func:`fit_file`)."""
-    from regen.errors import DataFileError, RegenError
+    from regen.errors import DataFileError
     from regen.files.read import read_table
     from regen.files.write import Outputs
     from regen.fitting.clinic.fit import fit_clinic
@@ -154,13 +186,7 @@ def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, 
     from regen.model.bundle import bundle_text
     from regen.model.model import load_model
 
-    try:
-        import numpyro  # noqa: F401 - the clinic fit's sampler
-    except ImportError:
-        raise RegenError(
-            "regen fit with a prior needs the bayes extra: pip install 'regen-cryo[bayes]' (or --prior none for "
-            "the data-only fit)"
-        ) from None
+    require_bayes()
     is_file = str(prior) not in ("default",)
     check_fit_paths(outcomes, output, (prior,) if is_file else ())
     check_model_name(name)

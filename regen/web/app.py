@@ -168,7 +168,7 @@ def create_app(settings: ServeSettings | None = None, store: Store | None = None
     state = app.state
     state.settings, state.store, state.staging = settings, store, staging
     state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
-    state.fits = FitRunner(store)
+    state.fits = FitRunner(store, settings.fit_mcmc)
     state.png_cache = {}
     state.regen_version = lib.regen_version()
     state.catalog, state.field_help, state.default_card = lib.catalog_choices(), lib.field_help(), lib.embedded_card()

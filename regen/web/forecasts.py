@@ -19,8 +19,12 @@ Library calls made here:
 - files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
   (checks the outcome export as ``regen fit`` reads it);
-- fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``: issue 19's fit with a
-  ``progress`` callable replaces it there; a fit that takes ``progress`` gets the job's reporter);
+- fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``; a fit that takes ``progress`` gets
+  the job's reporter) from the evidence, with ``regen fit``'s defaults :data:`regen.fitting.clinic.defaults.PRIOR`
+  and :data:`regen.fitting.clinic.defaults.ROBUST_WEIGHT` and the MCMC settings
+  :class:`regen.fitting.clinic.sampler.Settings`; :func:`regen.fitting.fit_file.require_bayes` refuses
+  first, in ``regen fit``'s words, when the bayes extra is missing; what a stored model started from is
+  its bundle's ``prior`` section (read through :func:`regen.load_model`, in ``fit_start``);
 - the version shown in the footer: :data:`regen.__version__`;
 - text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
   shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
@@ -64,6 +68,7 @@ __all__ = [
     "field_errors",
     "field_help",
     "fit_clinic_model",
+    "fit_start",
     "forecast_treatment",
     "library_inputs",
     "load_stored_model",
@@ -765,10 +770,7 @@ def outcome_frame(items: list[dict]):
 
 # --------------------------------------------------------------------------- fitting
 def _library_fit():
-    """The library's clinic fit: today :func:`regen.fitting.fit_file.fit_file` (what ``regen fit`` runs).
-
-    Issue 19's fit (e.g. ``fit_clinic(..., progress=callable)``) replaces it here, in this one place.
-    """
+    """The library's clinic fit: :func:`regen.fitting.fit_file.fit_file` (what ``regen fit`` runs)."""
     from regen.fitting.fit_file import fit_file
 
     return fit_file
@@ -784,8 +786,14 @@ def reports_progress(function) -> bool:
         return False
 
 
-def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = "clinic", progress=None) -> dict:
-    """Fit a clinic model on an outcome file with the library's fit; return its texts.
+def fit_clinic_model(
+    outcomes_path: str | Path, folder: str | Path, name: str = "clinic", progress=None, mcmc: dict | None = None
+) -> dict:
+    """Fit a clinic model on an outcome file from the evidence, as ``regen fit`` does; return its texts.
+
+    The library's fit starts from the embedded default model (the published evidence) as a robust prior,
+    with ``regen fit``'s defaults (:mod:`regen.fitting.clinic.defaults`): never on the data alone. Without
+    the bayes extra it refuses in one line saying what to install.
 
     Parameters
     ----------
@@ -798,6 +806,9 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
     progress : callable, optional
         Passed on as ``progress=`` when the library's fit takes one (see
         :func:`reports_progress`); otherwise not called.
+    mcmc : dict, optional
+        MCMC settings (``chains``, ``warmup``, ``draws``, ``seed``) for
+        :class:`regen.fitting.clinic.sampler.Settings`; missing ones are ``regen fit``'s defaults.
 
     Returns
     -------
@@ -805,11 +816,29 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
         ``version``, ``bundle_json``, ``card_md``, ``summary`` (what ``regen
         fit`` prints), ``warnings`` and ``reported_progress`` (whether
         ``progress`` was passed to the library).
+
+    Raises
+    ------
+    RegenError
+        If the bayes extra (NumPyro, JAX, ArviZ) is not installed, or the library refuses the data.
     """
+    from regen.fitting.clinic.defaults import PRIOR, ROBUST_WEIGHT
+    from regen.fitting.clinic.sampler import Settings
+    from regen.fitting.fit_file import require_bayes
+
+    require_bayes("fitting a clinic model from the published evidence", instead="")
     fit = _library_fit()
     passed = progress is not None and reports_progress(fit)
     target = Path(folder) / f"{name}.json"
-    result = fit(outcomes_path, target, name=name, **({"progress": progress} if passed else {}))
+    result = fit(
+        outcomes_path,
+        target,
+        name=name,
+        prior=PRIOR,
+        robust_weight=ROBUST_WEIGHT,
+        settings=Settings(**(mcmc or {})),
+        **({"progress": progress} if passed else {}),
+    )
     model = regen.load_model(target)
     summary = result["text"].splitlines()[1:]  # the first line names the temporary files
     return {
@@ -820,6 +849,27 @@ def fit_clinic_model(outcomes_path: str | Path, folder: str | Path, name: str = 
         "warnings": list(result["warnings"]),
         "reported_progress": passed,
     }
+
+
+def fit_start(version: str, bundle_json: str | None) -> dict | None:
+    """What a stored model's fit started from, as its bundle's ``prior`` section records it (nothing recomputed).
+
+    Returns
+    -------
+    dict or None
+        None for the embedded default model (no bundle: it is the evidence). Else ``source``: the prior
+        model's ``name@version`` (None for a model fitted on the clinic's data only: no ``prior`` section)
+        and ``robust_weight``. How many of the clinic's patients the evidence counts as, and the conflict,
+        are in the model's card and its fit's summary (the library's words).
+    """
+    if bundle_json is None:
+        return None
+    prior = load_stored_model(version, bundle_json).bundle.get("prior")
+    if not hasattr(prior, "get") or not prior.get("source"):
+        return {"source": None, "robust_weight": None}
+    weight = prior.get("robust_weight")
+    number = isinstance(weight, int | float) and not isinstance(weight, bool)
+    return {"source": str(prior["source"]), "robust_weight": float(weight) if number else None}
 
 
 # --------------------------------------------------------------------------- the worklist

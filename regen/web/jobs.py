@@ -1,5 +1,8 @@
 """Background fits: export the recorded outcomes, fit with the library, store the model; progress in the database.
 
+The fit is ``regen fit``'s, from the published evidence (:func:`regen.web.forecasts.fit_clinic_model`);
+without the bayes extra the job fails with the one line saying what to install.
+
 One fit at a time runs in a worker thread of the server process; its state
 (queued, running, done, failed), a progress fraction and a message are rows of
 ``fit_jobs``, so any page (or another server process) can show them.
@@ -103,13 +106,22 @@ class Reporter:
 
 
 class FitRunner:
-    """Runs clinic fits one at a time in a background thread."""
+    """Runs clinic fits one at a time in a background thread, from the evidence (``regen fit``'s defaults).
+
+    Parameters
+    ----------
+    store : Store
+        The database.
+    mcmc : dict, optional
+        MCMC settings of the fit (:attr:`regen.web.settings.ServeSettings.fit_mcmc`).
+    """
 
     #: Least seconds between two stored progress reports of the library's fit.
     progress_interval_s = 0.5
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, mcmc: dict | None = None) -> None:
         self.store = store
+        self.mcmc = dict(mcmc or {})  # ServeSettings.fit_mcmc: empty, regen fit's defaults
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regen-fit")
 
     def submit(self, actor: str) -> int:
@@ -131,10 +143,10 @@ class FitRunner:
             outcomes = Path(folder) / "outcomes.csv"
             frame.to_csv(outcomes, index=False)
             low = FIT_STAGE[0]
-            self._set(job_id, progress=low, message=f"fitting on {len(frame)} treatments (regen fit)")
+            self._set(job_id, progress=low, message=f"fitting on {len(frame)} treatments from the evidence (regen fit)")
             reporter = Reporter(lambda **v: self._set(job_id, **v), self.progress_interval_s)
             try:
-                return lib.fit_clinic_model(outcomes, folder, progress=reporter)
+                return lib.fit_clinic_model(outcomes, folder, progress=reporter, mcmc=self.mcmc)
             finally:
                 reporter.flush()
 

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regen.store import registry
 from regen.web import exports, services
+from regen.web import forecasts as lib
 from regen.web.cards import card_html
 from regen.web.context import actor, form_data, guard_page, render
 
@@ -42,7 +43,8 @@ def model_card(request: Request, model_id: int):
     if found is None:
         raise services.NotFound(model_id)
     card = found["card_md"] or request.app.state.default_card
-    return render(request, "model.html", nav="models", model=found, card=card_html(card))
+    start = lib.fit_start(found["version"], found["bundle_json"])
+    return render(request, "model.html", nav="models", model=found, card=card_html(card), start=start)
 
 
 @router.post("/models/{model_id}/activate")
@@ -67,7 +69,9 @@ def job(request: Request, job_id: int):
     """A fit's progress (the page refreshes itself while it runs)."""
     with request.app.state.store.read() as conn:
         found = registry.get_job(conn, job_id)
+        model = registry.get_model(conn, found["model_id"]) if found and found["model_id"] else None
     if found is None:
         raise services.NotFound(job_id)
     log = card_html(found["log"], line_breaks=True) if found["log"] else ""
-    return render(request, "job.html", nav="models", job=found, log=log)
+    start = lib.fit_start(model["version"], model["bundle_json"]) if model else None
+    return render(request, "job.html", nav="models", job=found, log=log, start=start)

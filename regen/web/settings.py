@@ -67,6 +67,11 @@ class ServeSettings:
         Most text an uploaded table may hold once decompressed (default 200 MB); more is refused (413).
     allowed_hosts : list of str
         Host headers accepted (loopback names in local mode: no DNS rebinding).
+    fit_mcmc : dict
+        MCMC settings of the background clinic fit (``chains``, ``warmup``, ``draws``, ``seed``; those of
+        ``regen fit --chains/--warmup/--draws/--seed``). Empty (the default): ``regen fit``'s defaults, 2 chains
+        of 500 warmup + 500 kept draws. Fewer iterations fit sooner and converge less surely (the model's
+        card gives R-hat and the divergences). The fit always starts from the evidence.
     """
 
     database: str | None = None
@@ -83,6 +88,7 @@ class ServeSettings:
     login_attempts: int = 5
     login_window_s: float = 900.0
     run_jobs: bool = True
+    fit_mcmc: dict = field(default_factory=dict)
 
 
 def _system_user() -> str:

@@ -38,6 +38,7 @@ import numpy as np
 from regen.catalog.nerves import pain_class
 from regen.fitting.clinic.arrays import init_values, model_arrays, shift_vague_sd
 from regen.fitting.clinic.data import ClinicData, clinic_data
+from regen.fitting.clinic.defaults import ROBUST_WEIGHT
 from regen.fitting.clinic.predictive import entry_draws, grid_entry, setting_draws
 from regen.fitting.clinic.prior import Prior, read_prior
 from regen.fitting.clinic.sampler import Draws, Settings, sample
@@ -321,7 +322,7 @@ def fit_clinic(
     outcomes,
     prior_model,
     *,
-    robust_weight: float = 0.2,
+    robust_weight: float = ROBUST_WEIGHT,
     settings: Settings | None = None,
     covariates: bool = True,
     name: str = "regen-fitted",
@@ -338,7 +339,8 @@ def fit_clinic(
     prior_model : Model
         The model whose posterior is the prior (the default model, or a clinic model fitted with a prior).
     robust_weight : float
-        Prior weight of the vague components (RBesT's robustification), 0 to 1; a setting, default 0.2.
+        Prior weight of the vague components (RBesT's robustification), 0 to 1; a setting, default
+        :data:`regen.fitting.clinic.defaults.ROBUST_WEIGHT` (0.2).
     settings : Settings, optional
         Chains, warmup, draws, seed.
     covariates : bool

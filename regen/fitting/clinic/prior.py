@@ -39,6 +39,7 @@ import numpy as np
 
 from regen.catalog.nerves import pain_class
 from regen.errors import ModelFileError, UsageError
+from regen.fitting.clinic.defaults import ROBUST_WEIGHT
 from regen.utils.text import short_repr
 
 __all__ = ["Block", "Prior", "read_prior"]
@@ -171,7 +172,7 @@ def _spread(het: Mapping, name: str, n_classes: int, where: str) -> tuple:
     return tuple(out)
 
 
-def read_prior(bundle: Mapping, robust_weight: float = 0.2, where: str = "--prior") -> Prior:
+def read_prior(bundle: Mapping, robust_weight: float = ROBUST_WEIGHT, where: str = "--prior") -> Prior:
     """The prior of a clinic fit from a validated model bundle that carries ``posterior_approx``.
 
     Parameters

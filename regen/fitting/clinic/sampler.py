@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regen.fitting.clinic.defaults import CHAINS, DRAWS, SEED, WARMUP
+
 __all__ = ["Draws", "Settings", "sample"]
 
 #: Sites that share a dense mass matrix (the clinic-level parameters).
@@ -30,14 +32,15 @@ _CHUNKS = 10
 class Settings:
     """How long to sample: chains, warmup and kept draws per chain, seed, NUTS target acceptance.
 
-    These are settings (not estimates): 2 chains of 500 + 500 iterations gave R-hat below 1.01 on the
-    simulated clinics of the tests and the benchmark.
+    These are settings (not estimates); the defaults are :mod:`regen.fitting.clinic.defaults`' (``regen fit``'s
+    and ``regen serve``'s): 2 chains of 500 + 500 iterations gave R-hat below 1.01 on the simulated clinics of
+    the tests and the benchmark.
     """
 
-    chains: int = 2
-    warmup: int = 500
-    draws: int = 500
-    seed: int = 0
+    chains: int = CHAINS
+    warmup: int = WARMUP
+    draws: int = DRAWS
+    seed: int = SEED
     target_accept: float = 0.9
 
 
