@@ -446,8 +446,9 @@ def fit_version(bundle: dict) -> str:
     """The version of a fitted model: the first 8 hex digits of the sha256 of what it is.
 
     What it is: its parameters, its relief law, its fit settings and results and
-    its training data's hash (canonical JSON); not its name, version, description
-    or metrics. Two fits
+    its training data's hash (canonical JSON); not its name, version, description,
+    metrics or how many seconds its sampling took (the same data, settings and
+    seed give the same version). Two fits
     of the same data with other settings (family, penalizer, ...) differ.
 
     Examples
@@ -460,6 +461,9 @@ def fit_version(bundle: dict) -> str:
     import json
 
     what = {k: v for k, v in bundle.items() if k in ("format_version", "parameters", "relief", "fit", "training")}
+    diagnostics = (what.get("fit") or {}).get("diagnostics")
+    if isinstance(diagnostics, dict) and "seconds" in diagnostics:  # how long it took is not what it is
+        what["fit"] = {**what["fit"], "diagnostics": {k: v for k, v in diagnostics.items() if k != "seconds"}}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 

@@ -20,6 +20,7 @@ from regen.fitting.clinic.report import card_text
 from regen.fitting.clinic.sampler import Settings
 from regen.fitting.clinic.simulate import NERVES, _log_mean, simulate_clinic, typical_truth
 from regen.fitting.outcomes import load_outcomes
+from regen.fitting.relief_model import fit_version
 from regen.model.bundle import validate_bundle
 from regen.model.model import Model, thaw
 
@@ -213,3 +214,19 @@ def test_an_implausible_shifted_entry_keeps_the_evidence(default):
     entry = dict(bundle["relief"]["indications"]["mortons_neuroma"])
     assert _plausible(bundle, "indications", "mortons_neuroma", entry)
     assert not _plausible(bundle, "indications", "mortons_neuroma", {**entry, "m0": 11.0})
+
+
+def test_the_same_data_settings_and_seed_give_the_same_model_version(default):
+    """The version identifies what the model is (its data, settings and seed), not how long sampling took."""
+    model, prior = default
+    frame = simulate_clinic(typical_truth(prior), model.bundle, 12, seed=3)
+    quick = Settings(chains=1, warmup=60, draws=60, seed=4)
+    first, second = (fit_clinic(load_outcomes(frame), model, settings=quick) for _ in range(2))
+    assert first.bundle["version"] == second.bundle["version"]
+    assert first.bundle["relief"] == second.bundle["relief"]  # the same draws
+    slower = {**first.bundle, "fit": {**first.bundle["fit"], "diagnostics": {
+        **first.bundle["fit"]["diagnostics"], "seconds": 1e6}}}  # fmt: skip
+    assert fit_version(slower) == first.bundle["version"]
+    other = {**first.bundle, "fit": {**first.bundle["fit"], "diagnostics": {
+        **first.bundle["fit"]["diagnostics"], "rhat_max": 2.0}}}  # fmt: skip
+    assert fit_version(other) != first.bundle["version"]
