@@ -134,7 +134,7 @@ def fit_file(
     if str(prior) != "none":
         return _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, name, covariates)
     from regen.files.read import read_table
-    from regen.fitting.outcomes import load_outcomes
+    from regen.fitting.outcomes import check_cycles, load_outcomes
     from regen.fitting.relief_model import ReliefModel
     from regen.model.model import Model, thaw
 
@@ -142,6 +142,7 @@ def fit_file(
     check_model_name(name)
     frame = read_table(outcomes)
     data = load_outcomes(frame)
+    check_cycles(data)  # one row per patient, nerve and cycle, as the fit from the evidence requires
     with warnings.catch_warnings():  # returned in "warnings" below, in the summary's words
         warnings.simplefilter("ignore", FitWarning)
         fitted = ReliefModel(family=family, penalizer=penalizer, fit_offset=fit_offset, covariates=covariates)

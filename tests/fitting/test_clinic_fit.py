@@ -188,6 +188,9 @@ def test_bad_cycles_are_named_with_row_column_and_value(default, tmp_path, cli):
     assert res.exit_code == 1 and res.stderr.count("\n") == 1, res.output
     assert res.stderr.startswith("Error: rows 1 and 2: patient_id s2-1, nerve") and "cycle 1 appear twice" in res.stderr
     assert not (tmp_path / "m.json").exists()
+    res = cli("fit", path, "-o", tmp_path / "m.json", "--prior", "none")  # the data-only fit refuses them too
+    assert res.exit_code == 1 and "cycle 1 appear twice" in res.stderr and res.stderr.count("\n") == 1, res.output
+    assert not (tmp_path / "m.json").exists()
 
 
 def test_prior_none_is_the_data_only_fit(tmp_path, cli):

@@ -85,6 +85,14 @@ def test_the_next_cycle_counts_sensation_from_the_retreatment(predict, cli):
             {"treated_on": "2026-03-01", "last_contact_on": "2026-05-01", "relieved_at_last_contact": "maybe"},
             "relieved_at_last_contact: maybe is not yes/no",
         ),
+        (  # as far as relief_at_day reaches (3,650 days): a forecast is not pinned at day 5,113 without a word
+            {"treated_on": "2010-01-01", "last_contact_on": "2024-01-01", "relieved_at_last_contact": "yes"},
+            "last_contact_on: 2024-01-01 is 5113 days after treated_on (follow-up up to 3650 days",
+        ),
+        (
+            {"treated_on": "2010-01-01", "relief_lost_on": "2030-01-01"},
+            "relief_lost_on: 2030-01-01 is 7305 days after treated_on",
+        ),
     ],
 )
 def test_dated_follow_up_conflicts_are_refused_naming_the_column(columns, message):
