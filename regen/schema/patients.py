@@ -421,8 +421,10 @@ def _contacts(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
         limit = RANGES["relief_at_day"][1]  # the follow-up in dates reaches as far as the follow-up in days
         errors.add(
             day > limit,
-            lambda i, name=name, day=day, limit=limit: f"{name}: {_date_text(raw, name, i)} is {day[i]:.0f} days "
-            f"after treated_on (follow-up up to {limit:.0f} days, 10 years, is accepted)",
+            lambda i, name=name, day=day, limit=limit: (
+                f"{name}: {_date_text(raw, name, i)} is {day[i]:.0f} days "
+                f"after treated_on (follow-up up to {limit:.0f} days, 10 years, is accepted)"
+            ),
         )
     both = dated & (~np.isnan(cols["relief_at_day"]) | ~np.isnan(cols["relief_lost_day"]))
     errors.add(
