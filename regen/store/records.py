@@ -205,12 +205,23 @@ def check_new_treatment(conn: Connection, patient_id: int, values: dict, previou
         If the same nerve is recorded on that day, or ``previous_id`` already
         has a retreatment.
     InputError
-        If the treatment is dated on or before the cycle it retreats, or
-        before a recorded cycle of the nerve.
+        If the treatment is dated after today, on or before the cycle it
+        retreats, or before a recorded cycle of the nerve; if a retreatment
+        is undated or of another nerve.
     """
     day = values.get("treated_on")
+    today = date.today()
+    if day is not None and day > today:
+        raise InputError(f"treated_on: {day} is after today ({today}): record a treatment once it is done")
     if previous_id is not None:
         previous = get_treatment(conn, previous_id)
+        if day is None:
+            raise InputError(f"treated_on: a retreatment of {_cycle_text(previous)} needs its date")
+        if values.get("nerve") != previous["nerve"]:
+            raise InputError(
+                f"nerve: a retreatment repeats the nerve of the cycle it follows ({_cycle_text(previous)}); "
+                f"{values.get('nerve')} is a new treatment, not its retreatment"
+            )
         successor = conn.execute(select(treatments).where(treatments.c.previous_id == previous_id)).mappings().first()
         if successor is not None:
             raise Conflict(

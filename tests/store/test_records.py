@@ -72,6 +72,27 @@ def test_a_cycle_is_retreated_once_after_its_date_even_by_concurrent_writers(sto
         assert [t["id"] for t in records.treatments_of(conn, pid)] == [first, second]
 
 
+def test_a_retreatment_is_dated_of_the_same_nerve_and_no_treatment_is_dated_after_today(store):
+    """Third attacker pass: a retreatment on another nerve, or undated, was recorded; so was a treatment in 2099."""
+    from datetime import timedelta
+
+    with store.write() as conn:
+        pid = records.patient_for(conn, "P-F", "tester")
+        first = records.add_treatment(conn, pid, _treatment(), "tester")
+    tomorrow = date.today() + timedelta(days=1)
+    cases = [
+        ({"treated_on": tomorrow}, None, f"treated_on: {tomorrow} is after today"),
+        ({"treated_on": None}, first, "treated_on: a retreatment of treatment .* needs its date"),
+        ({"treated_on": date(2026, 7, 1), "nerve": "supraorbital"}, first, "nerve: a retreatment repeats the nerve"),
+    ]
+    for change, previous, message in cases:
+        values = {**_treatment(), **change}
+        with pytest.raises(InputError, match=message), store.write() as conn:
+            records.add_treatment(conn, pid, values, "tester", previous_id=previous)
+    with store.read() as conn:
+        assert [t["id"] for t in records.treatments_of(conn, pid)] == [first]
+
+
 def test_unknown_fields_are_refused(store):
     with store.write() as conn:
         pid = records.patient_for(conn, "P-3", "tester")
