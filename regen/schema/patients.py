@@ -437,6 +437,13 @@ def _contacts(raw: Mapping, cols: dict, n: int, errors: _Errors) -> None:
             yes & has_lost & (lost_day <= contact_day),
             lambda i: "relieved_at_last_contact: yes, but relief_lost_on is not after last_contact_on",
         )
+        errors.add(
+            no & has_lost & (lost_day > contact_day),
+            lambda i: (
+                "relieved_at_last_contact: no, but relief_lost_on is after last_contact_on (pain came back "
+                "after that contact: the patient was still relieved at it)"
+            ),
+        )
     take = dated & ~both
     cols["relief_at_day"] = np.where(take & yes, contact_day, cols["relief_at_day"])
     cols["lost_by_contact"] = take & no & ~has_lost

@@ -81,6 +81,15 @@ def test_the_next_cycle_counts_sensation_from_the_retreatment(predict, cli):
             },
             "yes, but relief_lost_on is not after last_contact_on",
         ),
+        (  # third attacker pass: accepted, and the contact moved to the pain-back day
+            {
+                "treated_on": "2026-03-01",
+                "last_contact_on": "2026-05-01",
+                "relieved_at_last_contact": "no",
+                "relief_lost_on": "2026-06-15",
+            },
+            "no, but relief_lost_on is after last_contact_on",
+        ),
         (
             {"treated_on": "2026-03-01", "last_contact_on": "2026-05-01", "relieved_at_last_contact": "maybe"},
             "relieved_at_last_contact: maybe is not yes/no",
