@@ -118,7 +118,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 def make_engine(url: str | os.PathLike | URL | None = None, **kwargs) -> Engine:
-    """Create the engine for a URL (see :func:`resolve_url`); a SQLite file's folder is created.
+    """Create the engine for a URL (see :func:`resolve_url`); the default SQLite file's folder is created.
 
     Parameters
     ----------
@@ -129,10 +129,17 @@ def make_engine(url: str | os.PathLike | URL | None = None, **kwargs) -> Engine:
     """
     from sqlalchemy import create_engine
 
+    default = url is None
     url = url if isinstance(url, URL) else resolve_url(url)
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.database).parent
+            if default:  # the default file's folder (under the user's data folder) is regen's own
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():  # a mistyped --db is not a new folder tree
+                raise DatabaseUnavailable(
+                    f"the folder of the database {display_url(url)} does not exist: create it first"
+                )
         connect = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False, **kwargs.pop("connect_args", {})}
         engine = create_engine(url, connect_args=connect, **kwargs)
         _sqlite_setup(engine)

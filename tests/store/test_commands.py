@@ -41,6 +41,7 @@ def test_db_backup_refuses_the_database_and_its_side_files(cli, tmp_path):
     import os
 
     live = tmp_path / "srv" / "a.db"
+    live.parent.mkdir()
     store = open_store(live)
     with store.write() as conn:
         records.patient_for(conn, "X-1", "tester")
@@ -193,3 +194,18 @@ def test_a_mistyped_database_is_not_backed_up_and_long_names_are_one_line(cli, t
         assert "Traceback" not in result.output and result.stderr.count("Error:") == 1, (args, result.output)
     result = cli("users", "add", "anna", "--db", long_name, input="a long passphrase\na long passphrase\n")
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+
+
+def test_a_database_in_a_missing_folder_is_refused_not_created(cli, tmp_path, monkeypatch):
+    """Third attacker pass: db upgrade --db in a mistyped folder created the folder tree; the default file's folder
+    (regen's own, under the user's data folder) is still created."""
+    target = tmp_path / "typo" / "deeper" / "clinic.db"
+    result = cli("db", "upgrade", "--db", target)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+    assert f"the folder of the database {target} does not exist" in result.stderr
+    assert not (tmp_path / "typo").exists()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from regen.store.engine import default_database_path, make_engine
+
+    make_engine().dispose()
+    assert default_database_path().parent.is_dir()
