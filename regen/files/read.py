@@ -188,6 +188,8 @@ class _Stream(io.RawIOBase):
             return 0
         try:
             data = self.pending[: len(buffer)] if self.pending else self._fill(len(buffer))
+            if self.long_line is not None:  # pyarrow reads a little past its block size: the limit is regen's
+                raise DataFileError(f"{self.name}: not a readable CSV ({long_line_detail(self.long_line)})")
         except BaseException as exc:  # pyarrow calls this from C and may not pass an error (or SIGTERM's exit) on
             self.failed = exc
             raise
@@ -339,9 +341,14 @@ def _arrow_error(
         )
     detail = str(exc).strip().splitlines()[-1]
     if "straddl" in detail or "Empty CSV file or block" in detail:
-        where = f" from line {long_line:,}" if long_line else ""
-        detail = f"a line or a field longer than {_BLOCK // 2**20} MiB{where}; regen reads records up to that size"
+        detail = long_line_detail(long_line)
     return DataFileError(f"{name}: not a readable CSV ({detail})")
+
+
+def long_line_detail(line: int | None) -> str:
+    """Why a file with a line over one record's limit (:data:`MAX_CELL_BYTES`) is refused."""
+    where = f" from line {line:,}" if line else ""
+    return f"a line or a field longer than {_BLOCK // 2**20} MiB{where}; regen reads records up to that size"
 
 
 def _finish(stream: _Stream, name: str) -> None:

@@ -124,10 +124,12 @@ def test_a_line_above_the_header_is_named_with_its_file(tmp_path, cli, monkeypat
     assert res.exit_code == 1 and res.stderr.startswith(f"Error: {message}"), res.stderr
 
 
+@pytest.mark.parametrize("size", [3 << 20, 1_100_000])
 @pytest.mark.parametrize("source", ["file", "stdin"])
-def test_a_line_over_the_record_limit_is_named_by_its_line(tmp_path, cli, source):
-    """F22: a line or field over 1 MiB was refused with no line number."""
-    text = "patient_id,nerve,note\n" + "P,SLGN,x\n" * 5 + "P,SLGN," + "y" * (3 << 20) + "\n" + "P,SLGN,x\n" * 3
+def test_a_line_over_the_record_limit_is_named_by_its_line(tmp_path, cli, source, size):
+    """F22: a line or field over 1 MiB was refused with no line number; third attacker pass: a 1.1 MB line was read
+    (pyarrow reads a little past its block size)."""
+    text = "patient_id,nerve,note\n" + "P,SLGN,x\n" * 5 + "P,SLGN," + "y" * size + "\n" + "P,SLGN,x\n" * 3
     src = tmp_path / "in.csv"
     src.write_text(text)
     args = ("-", "-o", tmp_path / "o.csv") if source == "stdin" else (src, "-o", tmp_path / "o.csv")
