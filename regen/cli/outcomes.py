@@ -111,13 +111,15 @@ def fit(
     --prior none fits lifelines on the data only (--family, --penalizer,
     --fit-offset apply to it).
 
-    Bad rows are reported (row number and reason) and left out; a file with no
-    usable row, or too few observed relief ends for the coefficients, is
-    refused in one line; fewer than about 10 observed relief ends per
-    coefficient gives a warning. Coefficients are printed with their unit and
-    as ratios exp(coef) of relief to the modelled nerve time (the offset log
-    T_nerve), not of relief in days. The model version identifies the training
-    data: regen-fitted@<first 8 hex of its sha256>.
+    Rows of one patient, cycle and indication with the same relief end (a
+    row per nerve of one knee treatment) are one treatment. Bad rows are
+    reported (row number and reason) and left out; a file with no usable row
+    is refused in one line. With --prior none, too few observed relief ends
+    for the coefficients is refused and fewer than about 10 per coefficient
+    gives a warning; its coefficients are printed as ratios exp(coef) of
+    relief to the modelled nerve time (the offset log T_nerve), not of relief
+    in days. The model version identifies the training data, the settings
+    and the seed: regen-fitted@<first 8 hex of a sha256>.
     Estimates with intervals; decision support, not a medical device.
 
     Example: regen fit cohort.csv -o model.json --robust-weight 0.2

@@ -198,6 +198,10 @@ def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, 
             "fitting relief end: the table has no relief_lost_day column (give it, blank where the patient was "
             "still relieved at the last contact)"
         )
+    if data.bad and progress is not None:  # said before sampling starts, not only after a minute of it
+        row, why = data.bad[0]
+        more = f" and {len(data.bad) - 1} more" if len(data.bad) > 1 else ""
+        progress(0.0, f"left out: row {row}: {why}{more} (all listed when the fit ends)")
     fit = fit_clinic(
         data,
         prior_model,

@@ -233,3 +233,27 @@ def test_the_same_data_settings_and_seed_give_the_same_model_version(default):
     other = {**first.bundle, "fit": {**first.bundle["fit"], "diagnostics": {
         **first.bundle["fit"]["diagnostics"], "rhat_max": 2.0}}}  # fmt: skip
     assert fit_version(other) != first.bundle["version"]
+
+
+def test_the_nerves_of_one_treatment_are_one_relief_end_and_one_cycle(default):
+    """New-user pass: a knee export with a row per genicular nerve counted 3-4 relief ends per treatment and
+    read the nerves of one treatment as repeat cycles (patient share 0.88 vs 0.59 from one row per treatment)."""
+    import pandas as pd
+
+    from regen.fitting.clinic.data import clinic_data
+
+    model, prior = default
+    knee = ["genicular_superolateral", "genicular_superomedial", "genicular_inferomedial"]
+    rows = []
+    for cycle, (seen, lost) in enumerate([(90, 120), (150, 180)], start=1):
+        rows += [{"patient_id": "K1", "nerve": n, "cycle": cycle, "relief_last_seen_day": seen,
+                  "relief_lost_day": lost} for n in knee]  # fmt: skip
+    rows += [{"patient_id": "K2", "nerve": knee[0], "cycle": 1, "relief_last_seen_day": 60, "relief_lost_day": 90}]
+    rows += [{"patient_id": "K2", "nerve": knee[1], "cycle": 1, "relief_last_seen_day": 200, "relief_lost_day": None}]
+    rows += [{"patient_id": "", "nerve": knee[0], "cycle": 1, "relief_last_seen_day": 60, "relief_lost_day": 90}] * 2
+    frame = pd.DataFrame(rows).assign(age=60, responded="yes")
+    data = clinic_data(load_outcomes(frame), prior, model.bundle)
+    assert data.input_rows == 10 and len(data.dx) == 6  # K1: 2 treatments; K2: 2 different ends; 2 blank-id rows
+    assert data.n_patients == 4 and int(data.repeat.sum()) == 4  # K1's 2 cycles and K2's 2 rows share a patient
+    nerve_x = clinic_data(load_outcomes(frame.iloc[:3].assign(patient_id=["a", "b", "c"])), prior, model.bundle).x
+    assert data.x[0] == pytest.approx(nerve_x.mean())  # a treatment's x: the mean of its nerves'

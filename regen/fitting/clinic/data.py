@@ -31,7 +31,7 @@ from regen.fitting.outcomes import OutcomeData, check_cycles
 from regen.model.laws import nerve_times, relief_nerve_x
 from regen.stats.covariates import design_matrix, full_spec
 
-__all__ = ["EXACT", "INTERVAL", "RIGHT", "ClinicData", "clinic_data"]
+__all__ = ["EXACT", "INTERVAL", "RIGHT", "ClinicData", "clinic_data", "treatment_groups"]
 
 EXACT, INTERVAL, RIGHT = 0, 1, 2
 _EPS_DAYS = 0.5  # lower bound of a responder whose relief was never confirmed (as the data-only fit)
@@ -44,7 +44,10 @@ class ClinicData:
     Attributes
     ----------
     outcomes : OutcomeData
-        The validated rows (kept for the card's counts; never written to a model).
+        The validated rows, one per treatment (:func:`treatment_groups`; kept for the card's counts; never
+        written to a model).
+    input_rows : int
+        The usable rows before the nerves of one treatment were read as one.
     indications : tuple of str
         The indications the clinic treated, sorted; ``ind`` indexes it.
     classes : tuple of str
@@ -68,6 +71,7 @@ class ClinicData:
     """
 
     outcomes: OutcomeData
+    input_rows: int
     indications: tuple
     classes: tuple
     ind: np.ndarray
@@ -131,6 +135,38 @@ def _bounds(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return lo, hi, kind
 
 
+def treatment_groups(outcomes: OutcomeData) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that are one treatment of several nerves: the first row of each treatment, each row's treatment.
+
+    A knee treatment freezes three or four genicular nerves, and an export often has a row per nerve, each
+    with the patient's one relief end. Rows with the same non-blank ``patient_id``, ``cycle`` (or none),
+    indication and relief end (``lower``, ``upper``, ``responded``) are one treatment: one relief end in the
+    likelihood (counted once, not once per nerve) and one cycle of the patient effect (nerves of one treatment
+    are not repeat cycles). Its ``x`` is the mean of its nerves' (:func:`clinic_data`).
+
+    Returns
+    -------
+    first : array of int
+        Index of the first row of each treatment, in input order.
+    group : array of int
+        Each row's treatment (indexes ``first``).
+    """
+    n = len(outcomes)
+    cols = outcomes.columns
+    pid = [str(v).strip() for v in cols["patient_id"]]
+    cycle = outcomes.cycle if outcomes.cycle is not None else np.full(n, np.nan)
+    keys = [
+        (pid[k], repr(float(cycle[k])), str(cols["indication"][k]), float(outcomes.lower[k]),
+         float(outcomes.upper[k]), bool(outcomes.responded[k])) if pid[k] else ("\x00row", k)
+        for k in range(n)
+    ]  # fmt: skip
+    index: dict = {}
+    group = np.array([index.setdefault(key, len(index)) for key in keys], dtype=np.intp)
+    first = np.full(len(index), n, dtype=np.intp)
+    np.minimum.at(first, group, np.arange(n))
+    return first, group
+
+
 def clinic_data(outcomes: OutcomeData, prior, bundle: Mapping) -> ClinicData:
     """The arrays of a clinic fit from validated outcome rows.
 
@@ -149,9 +185,13 @@ def clinic_data(outcomes: OutcomeData, prior, bundle: Mapping) -> ClinicData:
         If two rows are the same patient, nerve and cycle (:func:`regen.fitting.outcomes.check_cycles`).
     """
     check_cycles(outcomes)
-    cols = outcomes.columns
     params = bundle["parameters"]
-    x = relief_nerve_x(bundle["relief"], cols, params, nerve_times(cols, params))
+    x_all = relief_nerve_x(bundle["relief"], outcomes.columns, params, nerve_times(outcomes.columns, params))
+    first, group = treatment_groups(outcomes)
+    n_rows = len(outcomes)
+    outcomes = outcomes.subset(first)
+    x = np.bincount(group, weights=np.asarray(x_all, float)) / np.bincount(group)  # the nerves' mean log time
+    cols = outcomes.columns
     indication = np.asarray(cols["indication"], dtype=object)
     indications = tuple(sorted(set(indication)))
     row_class = np.array([pain_class(i) for i in indication], dtype=object)
@@ -163,6 +203,7 @@ def clinic_data(outcomes: OutcomeData, prior, bundle: Mapping) -> ClinicData:
     lo, hi, kind = _bounds(outcomes.lower, outcomes.upper)
     return ClinicData(
         outcomes=outcomes,
+        input_rows=n_rows,
         indications=indications,
         classes=classes,
         ind=np.array([indications.index(i) for i in indication], dtype=np.intp),

@@ -135,14 +135,22 @@ def reference_effects(data: ClinicData, draws: Draws, prior: Prior, bundle: Mapp
     z = design_matrix(cols, spec)[0][:, 1:]
     beta = draws["beta"] if z.shape[1] else np.zeros((draws.n, 0))
     log_med = draws["psi"][:, i, 0][:, None] + draws["phi"][:, j, 0][:, None] * (x - prior.x_ref[c])[None, :]
+    mechanism = np.exp(log_med + (beta @ z[0])[:, None])  # the nerve time moves; the direct terms stay the reference's
     log_med = log_med + beta @ z.T
     days = np.exp(log_med)
-    out = {"indication": reference, "nerve": nerve, "reference": float(np.median(days[:, 0])), "terms": {}}
+    out = {
+        "indication": reference,
+        "nerve": nerve,
+        "reference": float(np.median(days[:, 0])),
+        "reference_interval": _interval(days[:, 0]),
+        "terms": {},
+    }
     for k, name in enumerate(names[1:], start=1):
         ratio = days[:, k] / days[:, 0]
         out["terms"][name] = {
             "median_days": float(np.median(days[:, k])),
             "interval_days": _interval(days[:, k]),
+            "mechanism_days": float(np.median(mechanism[:, k])),
             "ratio": float(np.median(ratio)),
             "ratio_interval": _interval(ratio),
         }
@@ -193,8 +201,10 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
     relief = prior_bundle["relief"]
     probs = np.asarray(relief["shape_probs"], float)
     setting = setting_draws(draws, data, prior, rng)
-    values, n_rows = np.unique(np.asarray(data.outcomes.columns["indication"], dtype=object), return_counts=True)
-    counts = dict(zip(values, n_rows, strict=True))
+    ind = np.asarray(data.outcomes.columns["indication"], dtype=object)
+    values, n_rows = np.unique(ind, return_counts=True)
+    counts = dict(zip(values, n_rows, strict=True))  # treatments per indication
+    people = {v: int(np.unique(data.patient[ind == v]).size) for v in values}
     out = {"indications": {}, "classes": {}}
     par_all, unshifted = {}, []
     levels = {c: entry_draws(c, "class", draws, data, prior, setting, rng, new_effects=False) for c in data.classes}
@@ -210,8 +220,11 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
             entry = grid_entry(par, par["x_ref"], probs, rng, _effect_uncertainty(data, draws, rng))
             n = int(counts.get(key, 0))
             if level == "indication" and n:
-                entry["patients"], entry["studies"] = n, int(relief[group].get(key, {}).get("studies", 0))
-                entry["evidence"] = f"indication: clinic data, {n} rows, on the evidence of {prior.source}"
+                entry["patients"], entry["studies"] = people[key], int(relief[group].get(key, {}).get("studies", 0))
+                treated = f"{n} treatment" + ("" if n == 1 else "s")
+                entry["evidence"] = (
+                    f"indication: clinic data, {people[key]} patients ({treated}), on the evidence of {prior.source}"
+                )
                 entry["data"] = "clinic"
             else:
                 entry["patients"], entry["studies"] = 0, int(relief[group].get(key, {}).get("studies", 0))
@@ -400,13 +413,16 @@ def fit_clinic(
         "version": "0",
         "description": (
             f"A clinic's relief model: the evidence of {prior.source} as a robust prior (vague weight "
-            f"{prior.robust_weight:g}), updated by MCMC (NumPyro) with {len(data.dx)} clinic rows; no patient data"
+            f"{prior.robust_weight:g}), updated by MCMC (NumPyro) with {len(data.dx)} treatments of "
+            f"{data.n_patients} clinic patients; no patient data"
         ),
         "parameters": params,
         "relief": relief,
         "fit": {
             "method": "clinic MCMC with a robust evidence prior",
-            "n": len(data.dx),
+            "n": data.input_rows,
+            "treatments": len(data.dx),
+            "patients": data.n_patients,
             "n_bad": len(data.outcomes.bad),
             "censoring": {k: int(v) for k, v in counts.items()},
             "coef": {t: float(beta[:, k].mean()) for k, t in enumerate(terms)},
@@ -441,7 +457,7 @@ def fit_clinic(
                 "seed": settings.seed,
             },
         },
-        "training": {"rows": len(data.dx), "sha256": data.outcomes.sha256 or "0" * 64},
+        "training": {"rows": data.input_rows, "sha256": data.outcomes.sha256 or "0" * 64},
         "prior": _prior_section(prior, data, draws),
         "posterior_approx": _posterior_approx(prior_bundle, par, data, levels),
     }

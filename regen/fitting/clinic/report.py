@@ -24,9 +24,13 @@ _UNITS = {
 
 
 def effect_line(term: str, unit: str, reference: float, effect: Mapping) -> str:
-    """One covariate's effect on the reference patient's median relief end, in days."""
+    """One covariate's effect on the reference patient's median relief end, in days (and the part of it that the
+    nerve-time mechanism alone gives, where it moves the nerve time)."""
     lo, hi = effect["interval_days"]
     change = f"relief median {reference:.0f} → {effect['median_days']:.0f} d (80 % {lo:.0f}-{hi:.0f})"
+    mech = effect.get("mechanism_days")
+    if mech is not None and abs(mech - reference) >= 0.5:
+        change += f"; the nerve-time mechanism alone: {mech:.0f} d"
     return f"{_UNITS.get(term, unit)}: {change}"
 
 
@@ -39,10 +43,13 @@ def _effects(bundle: Mapping) -> list[str]:
     eff = bundle["fit"].get("effects_in_days") or {}
     if not eff:
         return []
+    lo_hi = eff.get("reference_interval")
+    ref_interval = f" (80 % {lo_hi[0]:.0f}-{lo_hi[1]:.0f})" if lo_hi else ""
     lines = [
         f"Effects in days, reference patient: {eff['indication']} ({eff['nerve']}), age 50, no diabetes, not "
-        f"smoking, male; median relief end {eff['reference']:.0f} d among responders (the mechanism included: "
-        "age, diabetes and smoking also move the nerve time):"
+        f"smoking, male; median relief end {eff['reference']:.0f} d{ref_interval} among responders. Each effect is "
+        "the mechanism (age, diabetes and smoking move the nerve time, and relief follows it by the class's "
+        "slope) and the clinic's direct effect together; the mechanism's part is given where it moves:"
     ]
     for term, e in eff["terms"].items():
         lines.append("  " + effect_line(term, term, eff["reference"], e))
@@ -55,12 +62,20 @@ def _prior_lines(bundle: Mapping) -> list[str]:
     prior = bundle["prior"]
     conflict = prior["conflict"]
     w = prior["robust_weight"]
+    published = str(prior["source"]).startswith("regen-default@")
+    what = "the published evidence" if published else f"the prior model ({prior['source']})"
     lines = [
         f"Prior: {prior['source']} (its posterior for each indication and class), robust weight {w:g} "
         "(prior weight of a vague component).",
-        "Per indication, the published evidence counts as about N of your patients (moment method: "
+        f"Per indication, {what} counts as about N of your patients (moment method: "
         "sigma^2 / prior variance of the indication's relief location):",
     ]
+    if not published:
+        lines.append(
+            "  (your data are read as a new setting of that model's: its spread between settings is kept, so a "
+            "clinic's own earlier model counts for little; to update last year's fit, fit all its outcomes "
+            "together)"
+        )
     for ind, ess in prior["effective_sample_size"].items():
         lines.append(f"  {ind}: about {ess:.2g} of your patients")
     lines.append(
@@ -77,7 +92,13 @@ def _prior_lines(bundle: Mapping) -> list[str]:
             f"  {c}: location {v['location_vague_weight']:.2f}, slope and spread "
             f"{v['slope_spread_vague_weight']:.2f}: {verdict}"
         )
-    lines.append(f"  response (all classes): {conflict['response_vague_weight']:.2f}")
+    resp = conflict["response_vague_weight"]
+    flag = (
+        "CONFLICT: the clinic's response rate disagrees with the evidence"
+        if resp >= conflict["flagged_at"]
+        else "no conflict"
+    )
+    lines.append(f"  response (all classes): {resp:.2f}: {flag}")
     shifts = conflict.get("indications") or {}
     if shifts:
         lines.append(
@@ -126,6 +147,30 @@ def _mechanism_lines(bundle: Mapping) -> list[str]:
     return lines
 
 
+def _data_text(fit: Mapping) -> str:
+    """The rows, treatments and patients used, and the kinds of relief end, in words."""
+    c = fit["censoring"]
+    ends = (
+        f"relief ends: {c['exact']} on a known day, {c['interval']} between two contacts, {c['right']} still "
+        f"relieved at the last contact; {c['non_responder']} non-responders"
+    )
+    used = f"n = {fit['n']} rows used ({fit['n_bad']} left out)"
+    if "treatments" in fit:
+        used += (
+            f": {fit['treatments']} treatments of {fit['patients']} patients (rows of one patient, cycle and "
+            "indication with one relief end are one treatment of several nerves)"
+        )
+    return f"{used}; {ends}"
+
+
+_ONE_CHAIN = " (R-hat compares chains: not computed with 1 chain)"
+
+
+def _converged(diag: Mapping) -> bool:
+    rhat = diag["rhat_max"]
+    return not ((rhat is not None and rhat > 1.01) or diag["divergences"])
+
+
 def summary_lines(bundle: Mapping, path: str, card: str) -> list[str]:
     """What ``regen fit`` prints after a clinic fit."""
     fit = bundle["fit"]
@@ -133,11 +178,11 @@ def summary_lines(bundle: Mapping, path: str, card: str) -> list[str]:
     rhat = diag["rhat_max"]
     lines = [
         f"model {bundle['name']}@{bundle['version']} written to {path} (card: {card})",
-        f"n = {fit['n']} rows used ({fit['n_bad']} left out); relief ends {fit['censoring']}",
+        _data_text(fit),
         f"MCMC: {diag['chains']} chains x {diag['draws_per_chain']} draws, {diag['seconds']:.0f} s, R-hat max "
         f"{'-' if rhat is None else f'{rhat:.3f}'}, divergences {diag['divergences']}",
     ]
-    if (rhat is not None and rhat > 1.01) or diag["divergences"]:
+    if not _converged(diag):
         lines.append(
             "Warning: the chains may not have converged (R-hat > 1.01 or divergences); refit with more --draws"
         )
@@ -155,12 +200,18 @@ def card_text(bundle: Mapping, intro: str) -> str:
         "",
         bundle["description"] + ".",
         "",
-        f"**Data**: n = {fit['n']} rows used, {fit['n_bad']} left out; relief ends {fit['censoring']}. Training data "
-        f"sha256 `{bundle['training']['sha256']}` (rows not stored).",
+        f"**Data**: {_data_text(fit)}. Training data sha256 `{bundle['training']['sha256']}` (rows not stored).",
         "",
         f"**Fit**: NumPyro NUTS, {diag['chains']} chains x {diag['draws_per_chain']} draws; R-hat max "
-        f"{_number(diag['rhat_max'], '.3f')} (needs 2 chains), bulk ESS min {_number(diag['ess_bulk_min'], '.0f')}, "
-        f"divergences {diag['divergences']}, {diag['seconds']:.0f} s.",
+        f"{_number(diag['rhat_max'], '.3f')}{_ONE_CHAIN if diag['rhat_max'] is None else ''}, "
+        f"bulk ESS min {_number(diag['ess_bulk_min'], '.0f')}, "
+        f"divergences {diag['divergences']}, {diag['seconds']:.0f} s."
+        + (
+            ""
+            if _converged(diag)
+            else " **NOT CONVERGED** (R-hat above 1.01 or divergent transitions): its numbers are not reliable; "
+            "refit with more --warmup and --draws before using this model."
+        ),
         "",
         "## The prior and the clinic's data",
         "",
@@ -171,7 +222,7 @@ def card_text(bundle: Mapping, intro: str) -> str:
         "An indication the clinic did not treat is answered from the evidence: shifted by the clinic's estimated "
         "setting effect where the clinic treated its pain class, unchanged from the prior model otherwise.",
         "",
-        "## The mechanism and the patient effect, from the clinic's patients",
+        "## The mechanism (the prior, updated by the clinic's patients) and the patient effect",
         "",
         "```text",
         *_mechanism_lines(bundle),
