@@ -292,7 +292,7 @@ estimate with its 80 % interval, what it rests on (the `evidence` column) and th
   its forecast; otherwise "class only", with the studies and patients of its pain class.
 - *Follow-up* (`follow_up_day` of each entry): the longest follow-up of the published numbers behind it (the
   rows its label counts: a share relieved at a day counts that day, a duration summary the longest duration it
-  states, a response share 0). A forecast whose p90 lies past it warns "upper end beyond the evidence": no
+  states, a response share 0). A forecast whose p90 lies past it warns "p90 extrapolated": no
   study followed patients that long, and the p90 is an extrapolation of the fitted tails. The longest published
   follow-up is day {max(e["follow_up_day"] for e in model.bundle["relief"]["indications"].values()):,.0f}.
 - *Age, diabetes and smoking lengthen relief* wherever the slope `m1` is positive: they slow regrowth

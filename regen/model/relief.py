@@ -242,20 +242,14 @@ def beyond_evidence_text(follow_up_day: float, next_cycle: bool = False) -> str:
     Examples
     --------
     >>> beyond_evidence_text(1583.0)
-    'upper end beyond the evidence: no published follow-up past day 1,583, so the p90 is an extrapolation'
+    'p90 extrapolated: no published follow-up past day 1,583'
     """
     if not np.isfinite(follow_up_day):
         return ""
-    which = "the next cycle's p90" if next_cycle else "the p90"
+    which = "next cycle's p90" if next_cycle else "p90"
     if follow_up_day <= 0:
-        return (
-            "upper end beyond the evidence: the published numbers behind it are a response share with no "
-            f"follow-up of relief, so {which} is an extrapolation"
-        )
-    return (
-        f"upper end beyond the evidence: no published follow-up past day {follow_up_day:,.0f}, "
-        f"so {which} is an extrapolation"
-    )
+        return f"{which} extrapolated: no published follow-up of relief (a response share only)"
+    return f"{which} extrapolated: no published follow-up past day {follow_up_day:,.0f}"
 
 
 def _reach(entries: Sequence[Mapping]) -> np.ndarray:

@@ -115,7 +115,7 @@ def test_the_model_round_trips_and_answers_untreated_indications_from_the_eviden
     # clinic's rows changed (their follow-up is not counted: no note)
     assert relief["indications"]["phantom_limb_pain"]["follow_up_day"] == 913
     assert "follow_up_day" not in relief["indications"]["shoulder_pain"]
-    assert "upper end beyond the evidence" not in out["warnings"][0] + out["warnings"][1]
+    assert "extrapolated: no published follow-up" not in out["warnings"][0] + out["warnings"][1]
     kept = loaded.predict_columns({"nerve": ["sciatic"], "indication": ["phantom_limb_pain"]})
     assert "no published follow-up past day 913" in kept["warnings"][0]
     # the clinic model can be the prior of a later fit

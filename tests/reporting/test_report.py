@@ -260,4 +260,4 @@ def test_the_report_lists_a_p90_past_the_published_follow_up_among_the_warnings(
     evidence = _section(page, "evidence", "list") if "id='list'" in page else page
     assert "<h3>Warnings</h3>" in evidence
     # SLGN and SMGN (knee osteoarthritis): joint class, followed to day 365; p90 about 1,000 days
-    assert "upper end beyond the evidence: no published follow-up past day 365, so the p90 is an extrapolation" in page
+    assert "p90 extrapolated: no published follow-up past day 365" in page

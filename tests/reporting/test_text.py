@@ -43,4 +43,4 @@ def test_a_five_digit_p90_does_not_run_into_the_date_column(cli):
     assert span.endswith(" ") and len(span.split()) == 4, line
     assert len(span.split()[1]) == 4 and len(span.split()[3]) == 5, line
     assert line[header.index("date (median)") :].startswith("20"), line
-    assert "Warning: upper end beyond the evidence: no published follow-up past day 913" in text
+    assert "Warning: p90 extrapolated: no published follow-up past day 913" in text
