@@ -13,6 +13,10 @@ Run from the repository root (it writes into the checkout, never into an install
    diagnostics (``fit``) and the validation (``validation``, stored with the model's version so that
    ``regen validate`` prints it and refuses a mismatch);
 3. ``models/default.md``: every number of it predicted by the written model, as users get it.
+
+Each relief entry also carries ``follow_up_day``, the longest follow-up of the published numbers behind it
+(:func:`follow_up_days`): a forecast whose p90 lies past it says so (an extrapolation; see
+:meth:`regen.model.relief.ReliefDistribution.beyond_evidence`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,15 +63,72 @@ def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str
     return f"class only: no study of this indication ({behind})"
 
 
+#: Kinds of used rows of ``data/studies.csv`` that state a relief duration (a summary of observed relief ends):
+#: the follow-up they show reaches the longest duration they state (``high`` where given, else ``value``).
+DURATION_KINDS = ("median_duration_days", "mean_duration_days", "duration_interval_days", "median_interval_days")
+
+
+def row_follow_up(rows: pd.DataFrame) -> pd.Series:
+    """How far in days each used relief number follows its patients.
+
+    A share relieved at a day: that day. A duration summary (median, mean or the interval a duration lies in):
+    the longest duration it states, which its patients were followed to. A response share (``responders``,
+    ``non_responders``, read at day 0 by the evidence model): 0, no follow-up of relief.
+    """
+    day = pd.to_numeric(rows["day"], errors="coerce")
+    duration = pd.to_numeric(rows["high"], errors="coerce").fillna(pd.to_numeric(rows["value"], errors="coerce"))
+    out = day.where(day.notna(), duration.where(rows["kind"].isin(DURATION_KINDS)))
+    return out.fillna(0.0)
+
+
+def follow_up_days(summary: dict, root: Path = ROOT) -> tuple[dict[str, float], dict[str, float], float]:
+    """The longest follow-up day of the published numbers behind each relief entry.
+
+    The used rows of ``data/studies.csv`` (``used == yes``), selected as the entry's ``studies`` and ``patients``
+    counts are: an indication labelled with its own studies (``label_level`` ``indication``) by its own rows,
+    any other indication and each class by the rows of its pain class; the catch-all entry (the pooled
+    predictive of the chronic classes) by the rows of the chronic classes.
+
+    Returns
+    -------
+    (indications, classes, catch_all)
+        Days by indication (catalog indications with an entry), by pain class, and the catch-all's.
+    """
+    from regen.catalog.nerves import load_indication_catalog
+
+    catalog = load_indication_catalog()
+    rows = pd.read_csv(root / "data" / "studies.csv", dtype=str, keep_default_na=False)
+    rows = rows[rows["used"].str.strip().str.lower() == "yes"].copy()
+    unknown = sorted(set(rows["indication"]) - set(catalog))
+    if unknown:
+        raise ValueError(f"data/studies.csv: used rows of indications not in the catalog: {', '.join(unknown)}")
+    rows["follow_up"] = row_follow_up(rows).to_numpy(float)
+    rows["pain_class"] = [catalog[i].pain_class for i in rows["indication"]]
+    by_class = rows.groupby("pain_class")["follow_up"].max().to_dict()
+    by_ind = rows.groupby("indication")["follow_up"].max().to_dict()
+    relief = summary["relief"]
+    classes = {c: float(by_class.get(c, 0.0)) for c in relief["classes"]}
+    indications = {}
+    for ind, info in catalog.items():
+        own = relief["indications"].get(ind)
+        if own is not None and own.get("label_level") == "indication":
+            indications[ind] = float(by_ind.get(ind, 0.0))
+        elif info.pain_class in classes:
+            indications[ind] = classes[info.pain_class]
+    chronic = rows.loc[rows["pain_class"] != "post_operative", "follow_up"]
+    return indications, classes, float(chronic.max()) if len(chronic) else 0.0
+
+
 def relief_section(summary: dict) -> dict:
     """The ``grid`` relief section of the bundle (see :mod:`regen.model.relief`)."""
     from regen.catalog.nerves import load_indication_catalog
 
     relief, catalog = summary["relief"], load_indication_catalog()
     classes = relief["classes"]
+    reach_ind, reach_cls, reach_all = follow_up_days(summary)
 
-    def entry(raw: dict, label: str) -> dict:
-        out = {**{k: raw[k] for k in ENTRY_FIELDS}, "evidence": label}
+    def entry(raw: dict, label: str, follow_up_day: float) -> dict:
+        out = {**{k: raw[k] for k in ENTRY_FIELDS}, "evidence": label, "follow_up_day": follow_up_day}
         # 4 decimals of a standardised error: 1e-4 on log days (0.01 % of a day count), and a model file
         # less than half the size, which every cold `regen predict` parses
         out["shape_quantiles"] = [round(float(q), 4) for q in out["shape_quantiles"]]
@@ -80,15 +142,15 @@ def relief_section(summary: dict) -> dict:
             for k in ("initial_delay", "rate", "distance")
         },
         "indications": {},
-        "classes": {c: entry(e, f"class only ({c}: {_count(e)})") for c, e in classes.items()},
-        "default": entry(relief["catch_all"], "class only: no study of this indication nor of its class"),
+        "classes": {c: entry(e, f"class only ({c}: {_count(e)})", reach_cls[c]) for c, e in classes.items()},
+        "default": entry(relief["catch_all"], "class only: no study of this indication nor of its class", reach_all),
     }
     for ind in catalog:
         own = relief["indications"].get(ind)
         cls = catalog[ind].pain_class
         if own is not None or cls in classes:
             base = own if own is not None else classes[cls]
-            out["indications"][ind] = entry(base, evidence_label(ind, own, classes, cls))
+            out["indications"][ind] = entry(base, evidence_label(ind, own, classes, cls), reach_ind[ind])
     return out
 
 
@@ -140,9 +202,14 @@ def first_nerves() -> dict[str, str]:
 
 def indication_table(model) -> pd.DataFrame:
     """One row per indication with a nerve: what `regen predict` gives at age 50 with the catalog's first nerve."""
+    from regen.model.laws import patient_relief
+    from regen.schema.patients import validate_patients
+
     nerves = first_nerves()
     ids = list(nerves)
-    out = model.predict_columns({"nerve": [nerves[i] for i in ids], "indication": ids, "age": [50] * len(ids)})
+    raw = {"nerve": [nerves[i] for i in ids], "indication": ids, "age": [50] * len(ids)}
+    out = model.predict_columns(raw)
+    follow_up = patient_relief(model, validate_patients(raw).columns).follow_up_day
     return pd.DataFrame(
         {
             "indication": ids,
@@ -152,6 +219,8 @@ def indication_table(model) -> pd.DataFrame:
                 f"{a:.0f}-{b:.0f}" for a, b in zip(out["relief_end_p10_day"], out["relief_end_p90_day"], strict=True)
             ],
             "p90/p10": out["relief_end_p90_day"] / out["relief_end_p10_day"],
+            "follow-up (d)": follow_up,
+            "p90 beyond it": np.where(out["relief_end_p90_day"] > follow_up, "yes", "no"),
             "P(response)": out["p_response"],
             "P(relieved 365 d)": out["p_relief_365d"],
             "sensation (d, 80 %)": [
@@ -221,6 +290,13 @@ estimate with its 80 % interval, what it rests on (the `evidence` column) and th
   tails). `P(still relieved at t) = P(response) * (1 - F_eps((log t - m(x)) / sqrt(V(x))))`.
 - An indication is labelled with its own studies only where its own data carry at least half the weight of
   its forecast; otherwise "class only", with the studies and patients of its pain class.
+- *Follow-up* (`follow_up_day` of each entry): the longest follow-up of the published numbers behind it (the
+  rows its label counts: a share relieved at a day counts that day, a duration summary the longest duration it
+  states, a response share 0). A forecast whose p90 lies past it warns "p90 extrapolated": no
+  study followed patients that long, and the p90 is an extrapolation of the fitted tails. The longest published
+  follow-up is day {max(e["follow_up_day"] for e in model.bundle["relief"]["indications"].values()):,.0f}.
+- *Age, diabetes and smoking lengthen relief* wherever the slope `m1` is positive: they slow regrowth
+  (a longer nerve time `x`), and in the published series relief lasted longer where nerves regrow slower.
 
 **Diagnostics** (4 chains; the build fails on R-hat > 1.01 or any divergence):
 

@@ -88,12 +88,21 @@ def distance_warnings(nerve: np.ndarray, distance_mm: np.ndarray) -> np.ndarray:
 
 
 def join_messages(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Two per-row message arrays joined with '; ' where both have one."""
+    """Two per-row message arrays joined with '; ' where both have one.
+
+    Where only one of them has any message, that one is returned as given: a coded column
+    (:class:`regen.utils.parsing.CodedText`) keeps its encoding, so a note of most rows is written once per
+    distinct text, not hashed row by row.
+    """
+    given = (first, second)
     first, second = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
     has_second = second != ""
     if not has_second.any():
-        return first
-    out = np.where(first != "", first, second).astype(object)
-    both = np.flatnonzero((first != "") & (second != ""))
+        return given[0] if isinstance(given[0], np.ndarray) and given[0].dtype == object else first
+    has_first = first != ""
+    if not has_first.any():
+        return given[1] if isinstance(given[1], np.ndarray) and given[1].dtype == object else second
+    out = np.where(has_first, first, second).astype(object)
+    both = np.flatnonzero(has_first & has_second)
     out[both] = [f"{first[i]}; {second[i]}" for i in both]
     return out

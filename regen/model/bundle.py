@@ -9,7 +9,8 @@ A bundle (format ``regen-model``, version 2) holds::
                    indications {id: entry}, classes {pain class: entry}, default: entry,
                    covariates {"numeric": {name: [center, scale]}, "binary": [...], "coef": {...}} (optional)
                  entry = location, location_sd, offset_coef, response_prob,
-                         long_responder_fraction, studies, patients (+ class, sources)
+                         long_responder_fraction, studies, patients (+ class, sources),
+                         follow_up_day (optional: the longest published follow-up behind it)
     fit, metrics, training   descriptive (how it was fitted; a hash of the data, never rows)
 
 Loading parses strict JSON (no unpickling; no ``NaN``/``Infinity``, no
@@ -229,6 +230,16 @@ def _check_source(entry: Mapping, where: str) -> None:
         raise ModelFileError(f"model file field {where}.evidence is not text")
 
 
+#: Range of an entry's optional ``follow_up_day`` (the longest published follow-up behind it): 0 to 100 years.
+FOLLOW_UP_DAYS = (0.0, 36500.0)
+
+
+def _check_follow_up(entry: Mapping, where: str) -> None:
+    """An entry's optional ``follow_up_day``: absent (older and clinic models) or a day in :data:`FOLLOW_UP_DAYS`."""
+    if "follow_up_day" in entry:
+        _number(entry["follow_up_day"], f"{where}.follow_up_day", *FOLLOW_UP_DAYS)
+
+
 def _check_entry(entry: object, where: str) -> None:
     if not isinstance(entry, Mapping):
         raise ModelFileError(f"model file field {where} is not an object")
@@ -236,6 +247,7 @@ def _check_entry(entry: object, where: str) -> None:
         _number(entry.get(key), f"{where}.{key}", *_ENTRY_RANGES[key])
     for key in ("studies", "patients"):
         _whole(entry.get(key, 0), f"{where}.{key}")
+    _check_follow_up(entry, where)
     _check_source(entry, where)
 
 
@@ -301,6 +313,7 @@ def _check_grid_entry(entry: object, where: str, size: int) -> None:
         raise ModelFileError(f"model file field {where}.shape_quantiles is not in increasing order")
     for key in ("studies", "patients"):
         _whole(entry.get(key, 0), f"{where}.{key}")
+    _check_follow_up(entry, where)
     _check_source(entry, where)
 
 

@@ -406,7 +406,12 @@ def _relief_columns(model, cols, mech, onset, plan: PlanSettings) -> dict[str, n
     notes[non_response] = _non_response(lost[non_response], onset["relief_onset_day"][non_response])
     by_contact = cols.get("lost_by_contact", np.zeros(len(dist), bool)) & ~non_response
     notes[by_contact] = _join(notes[by_contact], np.full(int(by_contact.sum()), _LOST_BY_CONTACT, dtype=object))
-    out["_plan_notes"] = notes
+    # a p90 past the longest published follow-up behind the entry: an extrapolation (the forecast's, or the next
+    # cycle's where relief was lost; an observed loss day is not one)
+    beyond = dist.beyond_evidence(
+        np.where(is_lost, np.nan, out["relief_end_p90_day"]), out["next_cycle_relief_end_p90_day"]
+    )
+    out["_plan_notes"] = _join(notes, beyond)
     out["_law"] = dist
     return out
 

@@ -31,6 +31,13 @@ evidence allows. A clinic's fit (:mod:`regen.fitting.clinic`) may add
 ``relief.covariates`` (as the AFT laws do: ``x'beta`` added to ``m(x)``), the
 direct effects of age, diabetes, ... it estimated beyond the nerve time.
 
+Each entry may state ``follow_up_day``, the longest follow-up of the
+published numbers behind it (the evidence model's build writes it): a
+forecast whose p90 lies past that day is an extrapolation, and says so
+(:meth:`ReliefDistribution.beyond_evidence`, the text of
+:func:`beyond_evidence_text`). A model without the field (older files, a
+clinic's refitted entries) says nothing of it.
+
 Everything else in regen — predictions, plots, evaluation, fitting
 summaries — reads these numbers through :func:`relief_distribution` and the
 methods of :class:`ReliefDistribution`.
@@ -60,7 +67,14 @@ from regen.stats.covariates import covariate_effect
 from regen.stats.grid import Shapes
 from regen.utils.parsing import CodedText, factorize
 
-__all__ = ["ENTRY_KEYS", "GRID_KEYS", "ReliefDistribution", "evidence_text", "relief_distribution"]
+__all__ = [
+    "ENTRY_KEYS",
+    "GRID_KEYS",
+    "ReliefDistribution",
+    "beyond_evidence_text",
+    "evidence_text",
+    "relief_distribution",
+]
 
 #: The numbers of one entry (indication, class or default) of the relief section.
 ENTRY_KEYS = ("location", "location_sd", "offset_coef", "response_prob", "long_responder_fraction")
@@ -90,6 +104,11 @@ class ReliefDistribution:
     shapes : Shapes, optional
         For the ``grid`` family: each patient's standardised error as a
         quantile grid (:class:`regen.stats.grid.Shapes`).
+    reach : array, optional
+        The longest published follow-up day behind each entry used (the
+        entries' ``follow_up_day``; NaN where an entry does not state it).
+    entry : array of int, optional
+        Each patient's entry: an index into ``reach``.
     """
 
     family: str
@@ -101,9 +120,42 @@ class ReliefDistribution:
     level: np.ndarray
     start: np.ndarray | None = None
     shapes: Shapes | None = None
+    reach: np.ndarray | None = None
+    entry: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.mu.shape[0])
+
+    @property
+    def follow_up_day(self) -> np.ndarray:
+        """The longest published follow-up day behind each patient's forecast (NaN: not stated)."""
+        if self.reach is None or self.entry is None:
+            return np.full(len(self), np.nan)
+        return self.reach[self.entry]
+
+    def beyond_evidence(self, p90: np.ndarray, next_cycle_p90: np.ndarray | None = None) -> np.ndarray:
+        """The note of each patient whose p90 lies past the longest published follow-up behind it ('' if none).
+
+        ``p90``: the relief-end p90 forecast (NaN where there is none: relief lost or no response);
+        ``next_cycle_p90``: the next cycle's, where relief was lost. Each is compared as shown (to 0.1 day).
+        Vectorised: the few distinct notes are written once per entry.
+        """
+        n = len(self)
+        if self.reach is None or self.entry is None or np.isnan(self.reach).all():
+            return np.full(n, "", dtype=object)
+        reach = self.follow_up_day
+        k = len(self.reach)
+        codes = np.full(n, 2 * k, dtype=np.intp)  # the last word: ''
+        with np.errstate(invalid="ignore"):
+            if next_cycle_p90 is not None:
+                later = np.round(np.asarray(next_cycle_p90, float), 1) > reach
+                codes[later] = self.entry[later] + k
+            now = np.round(np.asarray(p90, float), 1) > reach
+        codes[now] = self.entry[now]
+        if codes.min() == 2 * k:
+            return np.full(n, "", dtype=object)
+        words = [beyond_evidence_text(d) for d in self.reach] + [beyond_evidence_text(d, True) for d in self.reach]
+        return CodedText.from_codes(codes, np.array([*words, ""], dtype=object))
 
     def with_location(self, mu: np.ndarray, scale: np.ndarray) -> ReliefDistribution:
         """The same law with another location and scale (e.g. shrunk toward a patient's history)."""
@@ -182,6 +234,29 @@ class ReliefDistribution:
         return np.maximum(self._quantile(target), given)
 
 
+def beyond_evidence_text(follow_up_day: float, next_cycle: bool = False) -> str:
+    """The note of a forecast whose p90 lies past ``follow_up_day``, the longest published follow-up behind it.
+
+    One message (no '; ', which separates messages); '' for a day that is not stated (NaN).
+
+    Examples
+    --------
+    >>> beyond_evidence_text(1583.0)
+    'p90 extrapolated: no published follow-up past day 1,583'
+    """
+    if not np.isfinite(follow_up_day):
+        return ""
+    which = "next cycle's p90" if next_cycle else "p90"
+    if follow_up_day <= 0:
+        return f"{which} extrapolated: no published follow-up of relief (a response share only)"
+    return f"{which} extrapolated: no published follow-up past day {follow_up_day:,.0f}"
+
+
+def _reach(entries: Sequence[Mapping]) -> np.ndarray:
+    """Each entry's ``follow_up_day`` (NaN where it does not state one)."""
+    return np.array([float(e.get("follow_up_day", np.nan)) for e in entries], dtype=float)
+
+
 def _entries(relief: Mapping, indication: np.ndarray):
     """For each distinct indication: its entry and level; plus the distinct values and row codes."""
     codes, uniques = factorize(indication)
@@ -251,6 +326,8 @@ def _grid_distribution(relief: Mapping, cols: Mapping, x: np.ndarray) -> ReliefD
         evidence=CodedText.from_codes(codes, evidence),
         level=np.array(levels, dtype=object)[codes],
         shapes=shapes,
+        reach=_reach(entries),
+        entry=np.asarray(codes, dtype=np.intp),
     )
 
 
@@ -289,4 +366,6 @@ def relief_distribution(relief: Mapping, cols: Mapping, log_nerve_days: np.ndarr
         long=table["long_responder_fraction"],
         evidence=CodedText.from_codes(codes, evidence),
         level=np.array(levels, dtype=object)[codes],
+        reach=_reach(entries),
+        entry=np.asarray(codes, dtype=np.intp),
     )

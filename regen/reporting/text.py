@@ -26,6 +26,9 @@ from regen.utils.text import printable
 
 __all__ = ["render_prediction"]
 
+#: Width of the interval column: "day 1234 to 36500" (a p90 of up to 100 years) and a space before the date.
+_SPAN = 19
+
 
 def _num(value: object) -> float:
     try:
@@ -82,7 +85,7 @@ def render_prediction(row: Mapping) -> str:
         f"model {printable(row['model_version'])}; medians with 80 % intervals (p10-p90).",
         "Decision support, not a medical device.",
         "",
-        f"{'':26}{'median':>10}  {'80 % interval':<17}{'date (median)' if t0 else ''}",
+        f"{'':26}{'median':>10}  {'80 % interval':<{_SPAN}}{'date (median)' if t0 else ''}",
     ]
 
     def line(label: str, key: str, interval: tuple[str, str] | None, date_key: str | None = None) -> None:
@@ -91,7 +94,7 @@ def render_prediction(row: Mapping) -> str:
             high = _num(row.get(interval[1]))
             span = f"{_day(row.get(interval[0]))} to {_whole(high) if math.isfinite(high) else '-'}"
         date = "" if date_key == "-" else printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
-        lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<17}{date}")
+        lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<{_SPAN}}{' ' if len(span) >= _SPAN else ''}{date}")
 
     line(
         "Relief onset",
@@ -112,7 +115,7 @@ def render_prediction(row: Mapping) -> str:
     )
     when = printable(row.get(date_key) or "")
     what = action + (" (now)" if booking else "")
-    lines.append(f"{'Next step':<26}{_day(row.get(key)):>10}  {what:<17}{' ' if len(what) >= 17 else ''}{when}")
+    lines.append(f"{'Next step':<26}{_day(row.get(key)):>10}  {what:<{_SPAN}}{' ' if len(what) >= _SPAN else ''}{when}")
     line("(pre-booking) book by", "retreatment_due_day", None)
     if row.get("next_cycle_relief_end_median_day") not in (None, "") and math.isfinite(
         _num(row.get("next_cycle_relief_end_median_day"))

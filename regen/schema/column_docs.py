@@ -162,8 +162,8 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "review_date": "the same as next_contact_date (kept for one release)",
     "evidence": "what stands behind the relief forecast: studies of the indication, of its pain class only, or "
     "the mechanism only",
-    "warnings": "warnings about the row (e.g. a warm probe, a nerve outside its catalog indications), several "
-    "joined by '; '; blank if none",
+    "warnings": "warnings about the row (e.g. a warm probe, a nerve outside its catalog indications, a p90 past "
+    "the longest published follow-up behind the forecast), several joined by '; '; blank if none",
     "p_response": "probability relief starts at all (1 when follow-up shows relief)",
     "long_responder_fraction": "fraction of responders whose relief outlasts the model's horizon (not in the "
     "relief-end quantiles)",

@@ -148,3 +148,16 @@ def test_score_and_predict_json_print_the_same_characters(tmp_path, cli):
     assert len(compared) >= 12
     for name in compared:
         assert row[name] == json.dumps(values[name]), name
+
+
+def test_a_scored_row_says_when_its_p90_lies_past_the_published_follow_up(cli):
+    """The warnings column carries the library's note: phantom limb pain (p90 ~12,000 days, its class followed
+    to day 913) has it; the same row under a model without follow-up days would not (tests/model)."""
+    from regen.model.relief import beyond_evidence_text
+
+    res = cli("score", "-", "-o", "-", input="patient_id,nerve,indication\np1,sciatic,phantom_limb_pain\np2,SLGN,\n")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(res.stdout.splitlines()))
+    assert float(rows[0]["relief_end_p90_day"]) > 913
+    assert beyond_evidence_text(913) in rows[0]["warnings"].split("; ")
+    assert beyond_evidence_text(365) in rows[1]["warnings"].split("; ")

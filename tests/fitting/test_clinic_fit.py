@@ -113,6 +113,13 @@ def test_the_model_round_trips_and_answers_untreated_indications_from_the_eviden
     assert "shifted by this clinic's joint patients" in relief["indications"]["shoulder_pain"]["evidence"]
     out = loaded.predict_columns({"nerve": ["suprascapular", "greater_occipital"], "age": [60, 60]})
     assert out["evidence"][0].startswith("indication: no clinic rows") and "clinic data" in out["evidence"][1]
+    # the published follow-up stays with an entry kept from the evidence (its p90 note too), not with one the
+    # clinic's rows changed (their follow-up is not counted: no note)
+    assert relief["indications"]["phantom_limb_pain"]["follow_up_day"] == 913
+    assert "follow_up_day" not in relief["indications"]["shoulder_pain"]
+    assert "extrapolated: no published follow-up" not in out["warnings"][0] + out["warnings"][1]
+    kept = loaded.predict_columns({"nerve": ["sciatic"], "indication": ["phantom_limb_pain"]})
+    assert "no published follow-up past day 913" in kept["warnings"][0]
     # the clinic model can be the prior of a later fit
     assert read_prior(loaded.bundle).source == loaded.version
     # a grid law's covariates are checked as an AFT law's are

@@ -252,3 +252,12 @@ def test_a_shareable_page_carries_no_cell_value_of_a_refused_row():
     ]
     listed = build_report(scored, today=TODAY, list_patients=True)
     assert "Jane Smith" in listed and "MRN-123456" in listed  # asked for: the clinic's own list
+
+
+def test_the_report_lists_a_p90_past_the_published_follow_up_among_the_warnings(clinic):
+    """The note made once by the library reaches the report's warnings, counted by rows and patients."""
+    page = build_report(clinic, today=TODAY)
+    evidence = _section(page, "evidence", "list") if "id='list'" in page else page
+    assert "<h3>Warnings</h3>" in evidence
+    # SLGN and SMGN (knee osteoarthritis): joint class, followed to day 365; p90 about 1,000 days
+    assert "p90 extrapolated: no published follow-up past day 365" in page

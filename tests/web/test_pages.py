@@ -50,6 +50,9 @@ def test_a_new_treatment_shows_its_forecast(client, new_treatment, helpers):
     assert helpers.shown(page, "relief-median") == f"{median:,}"
     assert helpers.shown(page, "relief-interval") == f"{p10:,}–{p90:,}"
     assert helpers.shown(page, "next-action") == expected["next_action"] == "call"
+    # the library's note of a p90 past the published follow-up (knee osteoarthritis: the joint class, day 365)
+    assert "p90 extrapolated: no published follow-up past day 365" in expected["warnings"]
+    assert f'<p class="warn box">{expected["warnings"]}</p>' in page
     treated = date.fromisoformat(helpers.days_ago(DUE_DAYS))
     planned = regen.predict_patient(regen.load_model(), nerve="SLGN", age=64, sex="female", treated_on=treated)
     assert helpers.shown(page, "next-date") == planned["next_contact_date"]
