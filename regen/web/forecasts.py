@@ -26,6 +26,8 @@ Library calls made here:
   first, in ``regen fit``'s words, when the bayes extra is missing; what a stored model started from is
   its bundle's ``prior`` section (read through :func:`regen.load_model`, in ``fit_start``);
 - the version shown in the footer: :data:`regen.__version__`;
+- days shown as whole days and their dates: :func:`regen.schema.columns.whole_day` (half up, the rule of the
+  library's date columns and of the timeline's legend);
 - text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
   shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
 - dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
@@ -63,6 +65,7 @@ __all__ = [
     "catalog_choices",
     "check_treatment",
     "contact_field_errors",
+    "day_date",
     "embedded_card",
     "embedded_version",
     "field_errors",
@@ -84,6 +87,7 @@ __all__ = [
     "text_refusals",
     "timeline_png",
     "typed_rows",
+    "whole_day",
     "worklist",
 ]
 
@@ -330,6 +334,21 @@ def check_treatment(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
         typed["prior_relief_days"] = ";".join(f"{d:g}" for d in cols["prior_relief_days"][0])
     typed["allow_any_nerve"] = bool(columns.get("allow_any_nerve"))
     return typed, {}
+
+
+# --------------------------------------------------------------------------- days and dates
+def whole_day(day: float) -> int:
+    """A day shown as a whole day, half up: the rule of the library's date columns (114.5 -> 115)."""
+    from regen.schema.columns import whole_day as whole
+
+    return whole(float(day))
+
+
+def day_date(start: date, day: float) -> date:
+    """The calendar date ``day`` days after ``start``, the day counted as :func:`whole_day` counts it."""
+    from datetime import timedelta
+
+    return start + timedelta(days=whole_day(day))
 
 
 # --------------------------------------------------------------------------- follow-up from contacts
