@@ -158,9 +158,10 @@ def _pct(p: float) -> str:
 
 
 def _date(row: Mapping, day: float) -> str:
+    """The calendar day of ``day``: the day counted whole, half up (:func:`whole_day`, the date columns' rule)."""
     if not row.get("treated_on") or not math.isfinite(day):
         return ""
-    return str(np.datetime64(str(row["treated_on"])[:10], "D") + np.timedelta64(round(day), "D"))
+    return str(np.datetime64(str(row["treated_on"])[:10], "D") + np.timedelta64(whole_day(day), "D"))
 
 
 def _observable(row: Mapping) -> bool:

@@ -15,7 +15,7 @@ __all__ = ["HEAD", "current_revision", "upgrade"]
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 #: The newest revision shipped with this regen.
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _config(connection: Connection):

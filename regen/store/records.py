@@ -44,6 +44,8 @@ __all__ = [
     "patient_for",
     "plan_values",
     "prior_cycles_refusal",
+    "response_conflict",
+    "set_responded",
     "treatments_of",
     "worklist_rows",
 ]
@@ -397,6 +399,41 @@ def contact_conflict(stored: list[dict], new: list[dict]) -> tuple[str, str] | N
         if contact.get("relieved") is True and loss is not None and contact["contacted_on"] >= loss:
             return "relieved", f"still relieved on {contact['contacted_on']}, after pain came back on {loss}"
     return None
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def response_conflict(stored: bool | None, contacts: list[dict], new: bool | None = None) -> str | None:
+    """Why a treatment's response contradicts the recorded one or its contacts (``"responded: ..."``), or None.
+
+    ``responded`` says whether relief started at all: no (a non-responder)
+    contradicts a contact at which the patient was still relieved; a new
+    answer other than the recorded one is refused (nothing is overwritten).
+
+    Parameters
+    ----------
+    stored : bool or None
+        The recorded response (None: not said).
+    contacts : list of dict
+        Every contact of the treatment, recorded and new.
+    new : bool or None
+        The response to record (None: none).
+    """
+    if new is not None and stored is not None and new != stored:
+        return f"responded: {_yes_no(new)} here, but {_yes_no(stored)} as recorded"
+    said = stored if new is None else new
+    relieved = sorted(c["contacted_on"] for c in contacts if c.get("relieved") is True)
+    if said is False and relieved:
+        return f"responded: no (relief never started), but still relieved on {relieved[0]}"
+    return None
+
+
+def set_responded(conn: Connection, treatment_id: int, responded: bool, actor: str) -> None:
+    """Record whether a treatment gave relief at all (no: a non-responder); see :func:`response_conflict`."""
+    conn.execute(update(treatments).where(treatments.c.id == treatment_id).values(responded=bool(responded)))
+    record(conn, actor, "record", "treatment", treatment_id, {"fields": ["responded"]})
 
 
 def contacts_of(conn: Connection, treatment_id: int) -> list[dict]:

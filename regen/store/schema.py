@@ -103,6 +103,7 @@ treatments = Table(
     Column("prior_treatments", Integer),
     Column("prior_relief_days", String(200)),  # earlier cycles not recorded here, ';'-separated days
     Column("allow_any_nerve", Boolean, nullable=False, default=False, server_default=false()),  # since 0002
+    Column("responded", Boolean, nullable=True),  # since 0005: relief started (yes/no); blank = not said
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("patient_id", "nerve", "cycle", name="uq_treatments_patient_nerve_cycle"),

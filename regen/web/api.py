@@ -220,6 +220,7 @@ def _treatment_json(request: Request, treatment_id: int) -> dict:
         "nerve": t["nerve"],
         "indication": t["indication"],
         "treated_on": t["treated_on"].isoformat() if t["treated_on"] else None,
+        "responded": t["responded"],  # relief started (true/false), as recorded; null: not said
         "url": f"/treatments/{t['id']}",
         "contacts": [
             {

@@ -36,6 +36,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 templates.env.autoescape = True  # every value escaped, whatever the template's name
 templates.env.finalize = shown  # and every hidden character shown as its escape
 templates.env.filters["raw"] = lambda value: Raw("" if value is None else value)
+templates.env.filters["whole_day"] = lib.whole_day  # a day as the library's dates count it (half up)
 
 
 class LoginRequired(Exception):

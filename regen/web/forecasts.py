@@ -18,7 +18,10 @@ Library calls made here:
 - timeline picture: :func:`regen.reporting.plots.timeline_png`;
 - files: :func:`regen.files.read.read_table` (the strict reader of ``regen score``),
   :func:`regen.score_frame` (row errors, the scored export), :func:`regen.load_outcomes`
-  (checks the outcome export as ``regen fit`` reads it);
+  (reads an uploaded outcome file, and checks the outcome export, as ``regen fit`` reads them),
+  :func:`regen.schema.patients.check_headers` (which follow-up form an upload gives),
+  :func:`regen.utils.parsing.to_bool` and :func:`regen.utils.parsing.to_float` (an upload's ``responded``
+  and ``cycle``, as ``regen fit`` reads them);
 - fitting: :func:`regen.fitting.fit_file.fit_file` (in ``_library_fit``; a fit that takes ``progress`` gets
   the job's reporter) from the evidence, with ``regen fit``'s defaults :data:`regen.fitting.clinic.defaults.PRIOR`
   and :data:`regen.fitting.clinic.defaults.ROBUST_WEIGHT` and the MCMC settings
@@ -26,6 +29,8 @@ Library calls made here:
   first, in ``regen fit``'s words, when the bayes extra is missing; what a stored model started from is
   its bundle's ``prior`` section (read through :func:`regen.load_model`, in ``fit_start``);
 - the version shown in the footer: :data:`regen.__version__`;
+- days shown as whole days and their dates: :func:`regen.schema.columns.whole_day` (half up, the rule of the
+  library's date columns and of the timeline's legend);
 - text: :func:`regen.utils.text.printable` (hidden characters shown as escapes, as ``regen report``
   shows them), :func:`regen.utils.stored_text.text_refusals` (text that may be stored);
 - dates to check: ``_checks`` of :mod:`regen.reporting.worklist` (a date after today, as the worklist flags it);
@@ -63,6 +68,7 @@ __all__ = [
     "catalog_choices",
     "check_treatment",
     "contact_field_errors",
+    "day_date",
     "embedded_card",
     "embedded_version",
     "field_errors",
@@ -84,6 +90,7 @@ __all__ = [
     "text_refusals",
     "timeline_png",
     "typed_rows",
+    "whole_day",
     "worklist",
 ]
 
@@ -332,6 +339,21 @@ def check_treatment(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     return typed, {}
 
 
+# --------------------------------------------------------------------------- days and dates
+def whole_day(day: float) -> int:
+    """A day shown as a whole day, half up: the rule of the library's date columns (114.5 -> 115)."""
+    from regen.schema.columns import whole_day as whole
+
+    return whole(float(day))
+
+
+def day_date(start: date, day: float) -> date:
+    """The calendar date ``day`` days after ``start``, the day counted as :func:`whole_day` counts it."""
+    from datetime import timedelta
+
+    return start + timedelta(days=whole_day(day))
+
+
 # --------------------------------------------------------------------------- follow-up from contacts
 def _day(on: date | None, start: date | None) -> float | None:
     return None if on is None or start is None else float((on - start).days)
@@ -522,70 +544,113 @@ def _after_today(cols, today: date):
     return _checks(cols, elapsed, treated, day, None)
 
 
-def read_upload(
-    path: str | Path,
-    model,
-    name: str | None = None,
-    max_rows: int | None = None,
-    max_text_bytes: int | None = None,
-) -> tuple[object, list[dict], dict]:
-    """Read an uploaded CSV/Parquet with the strict reader of ``regen score`` and check every row.
+#: The column that makes an upload an outcome file (``regen fit``'s schema): its follow-up is read as ``regen fit``
+#: reads it (``relief_lost_day``: the first day found without relief), see :func:`_outcome_follow_up`.
+_OUTCOME_FORM = "relief_last_seen_day"
+#: Follow-up in ``regen score``'s days or the clinic's dates: another form than the outcome columns.
+_OTHER_FORMS = ("relief_at_day", "last_contact_on", "relieved_at_last_contact", "relief_lost_on")
+#: Outcome columns the web tool does not store (return of sensation): a file giving them is refused as a whole.
+_NOT_STORED = ("sensation_last_absent_day", "sensation_returned_day")
 
-    Parameters
-    ----------
-    path : str or Path
-        The staged file.
-    model
-        The model that checks the rows.
-    name : str, optional
-        The file's name as the user uploaded it: messages name it, never the
-        staging path (default: the path).
-    max_rows, max_text_bytes : int, optional
-        Refuse a table with more data rows, or more text once decompressed,
-        as soon as the reader passes the limit (default: no limit).
 
-    Returns
-    -------
-    (frame, row_errors, notes)
-        The text table; one ``{"row", "patient_id", "error"}`` per row that
-        cannot be scored (row 1 = the first data record); what the header
-        matching noted (``mapped``, ``warnings``).
+def _filled(frame, header: str):
+    """Mask of the rows whose cell in ``header`` is not blank."""
+    return frame[header].fillna("").astype(str).str.strip().ne("").to_numpy()
 
-    A row dated after today (the treatment, a contact, pain coming back) is
-    a row error, as ``regen report`` lists it among the dates to check.
+
+def _follow_up_form(frame) -> tuple[dict[str, str], bool]:
+    """The file's headers by column name and whether it is an outcome file; refuse what the import cannot store.
 
     Raises
     ------
     DataFileError
-        If the file as a whole cannot be read (ragged, not UTF-8, no nerve
-        column, ...); :class:`UploadTooLarge` past a limit.
+        If the file gives return of sensation (not stored: it would be
+        dropped), or the outcome columns together with follow-up in days or
+        dates (one form per file: ``relief_lost_day`` means the first day found
+        without relief in an outcome file, the day pain came back in the other).
     """
-    from regen.schema.patients import validate_patients
+    from regen.schema.patients import check_headers
 
-    shown = printable(name) if name is not None else str(path)
-    try:
-        frame = _bounded_table(path, shown, max_rows, max_text_bytes)
-    except DataFileError as exc:
-        message = str(exc)
-        for where in (str(path), os.path.realpath(path)):  # the staging path, as given or resolved
-            message = message.replace(where, shown)
-        message = message.replace(os.path.dirname(os.path.realpath(path)), "(upload)")
-        raise type(exc)(message) from None
-    scored = regen.score_frame(frame, model)
-    batch = validate_patients(frame)
-    found = [str(e) for e in scored["error"].tolist()]
-    for i, message in enumerate(_storage_refusals(batch.columns)):
-        if message:
-            found[i] = f"{found[i]}; {message}" if found[i] else message
-    for i, check in enumerate(_after_today(batch.columns, date.today())):
-        if check and not found[i]:
-            found[i] = f"a date after today ({check}): check the row"
-    errors = [
-        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": e}
-        for i, e in enumerate(found)
-        if e
-    ]
-    return frame, errors, {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame)}
+    headers = dict(check_headers(list(frame.columns)).columns)
+    dropped = [n for n in _NOT_STORED if n in headers and _filled(frame, headers[n]).any()]
+    if dropped:
+        raise DataFileError(
+            f"{', '.join(dropped)}: return of sensation is not stored by the web tool (it records relief at "
+            f"contacts), so importing would drop it: remove {'these columns' if len(dropped) > 1 else 'the column'} "
+            "to import the rest"
+        )
+    outcome = _OUTCOME_FORM in headers
+    mixed = [n for n in _OTHER_FORMS if outcome and n in headers and _filled(frame, headers[n]).any()]
+    if mixed:
+        raise DataFileError(
+            f"follow-up in two forms: regen fit's outcome columns (relief_last_seen_day, relief_lost_day, responded) "
+            f"and {', '.join(mixed)}; give one form per file (in an outcome file relief_lost_day is the first day "
+            "found without relief, with relief_at_day it is the day pain came back)"
+        )
+    return headers, outcome
+
+
+def _answers(frame, headers: dict[str, str], n: int) -> tuple[list, list, list[str]]:
+    """Per row: ``responded`` (True, False or None when blank), ``cycle`` (int or None) and why either is unusable."""
+    import math
+
+    from regen.utils.parsing import to_bool, to_float
+
+    responded: list = [None] * n
+    cycles: list = [None] * n
+    errors = [""] * n
+    if "responded" in headers:
+        cells = frame[headers["responded"]].fillna("").astype(str).to_numpy(dtype=object)
+        truth, bad = to_bool(cells)
+        for i in range(n):
+            if bad[i]:
+                errors[i] = f"responded: {printable(cells[i].strip())} is not yes/no (blank: not said)"
+            elif cells[i].strip():
+                responded[i] = bool(truth[i])
+    if "cycle" in headers:
+        cells = frame[headers["cycle"]].fillna("").astype(str).to_numpy(dtype=object)
+        values, bad = to_float(cells)
+        for i in range(n):
+            value = values[i]
+            if bad[i] or (not math.isnan(value) and (value < 1 or value != round(value))):
+                why = f"cycle: {printable(cells[i].strip())} is not a whole number from 1"
+                errors[i] = f"{errors[i]}; {why}" if errors[i] else why
+            elif not math.isnan(value):
+                cycles[i] = int(value)
+    return responded, cycles, errors
+
+
+def _outcome_follow_up(frame, responded: list) -> tuple[dict[int, dict], dict[int, str]]:
+    """Follow-up of an outcome file's rows as ``regen fit`` reads them (:func:`regen.load_outcomes`).
+
+    Relief ended in (``relief_last_seen_day``, ``relief_lost_day``]: an exact
+    day (both equal) is pain back on that day; an interval is a contact still
+    relieved on the first day (none for 0: never confirmed) and one without
+    relief on the second (pain back by then); no ``relief_lost_day`` is still
+    relieved at the last contact. ``responded`` is stored as said, and as no
+    where ``regen fit`` infers a non-responder (blank with
+    ``relief_last_seen_day`` 0). Returns each usable row's follow-up and
+    ``load_outcomes``' reason for each row it refuses (0-based rows).
+    """
+    import math
+
+    data = regen.load_outcomes(frame)
+    follow: dict[int, dict] = {}
+    for k, row in enumerate(data.rows):
+        i = int(row) - 1
+        seen, upper, started = float(data.lower[k]), float(data.upper[k]), bool(data.responded[k])
+        item: dict = {}
+        if math.isfinite(upper) and upper == seen:
+            item.update(relief_lost_day=upper, lost_by_contact=False)  # an exact day: pain back on it
+        else:
+            if seen > 0:
+                item["relief_at_day"] = seen
+            if math.isfinite(upper):
+                item.update(relief_lost_day=upper, lost_by_contact=True)  # first found without relief that day
+        said = responded[i]
+        item["responded"] = said if said is not None else (False if not started else None)
+        follow[i] = item
+    return follow, {int(row) - 1: str(why) for row, why in data.bad}
 
 
 def _follow_up(cols: dict, i: int) -> dict:
@@ -617,27 +682,240 @@ def _follow_up(cols: dict, i: int) -> dict:
     return follow
 
 
-def typed_rows(frame, refused=frozenset()) -> list[dict]:
-    """The valid rows of an uploaded table as treatment values and follow-up, for storing.
+#: The file's column each follow-up day of :func:`_follow_up` came from (the days form; the dates form is dated).
+_DAY_COLUMNS = {"relief_at_day": "relief_at_day", "relief_lost_day": "relief_lost_day"}
 
-    Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
-    :func:`check_treatment` types them, blanks None) and ``follow_up`` (see
-    :func:`_follow_up`; fronts as ``front``: (mm, day) pairs). Follow-up in
-    either of the library's forms (days, or the clinic's dates) is read as the
-    library read it. Rows numbered in ``refused`` (1-based: the upload's row
-    errors, such as a date after today) are left out.
+
+def _storing_refusal(follow: dict, treated_on: date | None, dated: bool, outcome: bool, today: date) -> str:
+    """Why a row's follow-up cannot be stored as dated contacts exactly ('' when it can).
+
+    A day becomes a contact on ``treated_on`` + that many days: it needs the
+    treatment date, a whole day (a contact is dated), a day after the
+    treatment day and not after today. ``responded: no`` contradicts relief
+    seen. ``dated``: the row gave its follow-up as dates (checked by the library).
+    """
+    out: list[str] = []
+    days = [(k, follow[k]) for k in ("relief_at_day", "relief_lost_day") if k in follow and not dated]
+    if outcome and "relief_at_day" in follow:  # the outcome file's own column
+        days = [("relief_last_seen_day" if k == "relief_at_day" else k, d) for k, d in days]
+    days += [("front_day", d) for _, d in follow.get("front", [])]
+    if days and treated_on is None:
+        names = ", ".join(dict.fromkeys(k for k, _ in days))
+        out.append(f"treated_on: needed to store {names} as dated contacts (their days are counted from it)")
+    for name, value in days:
+        if value != int(value):
+            out.append(
+                f"{name}: {value:g} is not a whole day; follow-up is stored as dated contacts: give whole days "
+                "since treated_on (or the dates: last_contact_on, relieved_at_last_contact, relief_lost_on)"
+            )
+        elif value == 0:
+            out.append(
+                f"{name}: 0 is the treatment day itself: a contact is dated after the treatment"
+                + (" (leave it blank when relief was not confirmed after it)" if name == "relief_at_day" else "")
+            )
+        elif treated_on is not None and day_date(treated_on, value) > today:
+            out.append(f"{name}: day {value:g} is {day_date(treated_on, value)}, after today ({today}): check the row")
+    if follow.get("responded") is False and follow.get("relief_at_day", 0) > 0:
+        said = "relief_last_seen_day" if outcome else ("relieved_at_last_contact yes" if dated else "relief_at_day")
+        out.append(f"responded: no, but {said} says relief was seen on day {follow['relief_at_day']:g} (fix one)")
+    elif follow.get("responded") is False and dated and "relief_lost_day" in follow and not follow["lost_by_contact"]:
+        out.append(
+            "responded: no, but relief_lost_on says pain came back (so relief had started): for a non-responder give "
+            "the contact without relief (last_contact_on, relieved_at_last_contact no) and leave relief_lost_on blank"
+        )
+    return "; ".join(out)
+
+
+def _upload_rows(frame, today: date) -> dict:
+    """What the import reads of each row of an uploaded table: the one reading of the check and the import.
+
+    Follow-up in any of the forms the library reads — ``regen score``'s days
+    (``relief_at_day``, ``relief_lost_day``: the day pain came back), the
+    clinic's dates (``last_contact_on``, ``relieved_at_last_contact``,
+    ``relief_lost_on``) or ``regen fit``'s outcome columns
+    (``relief_last_seen_day``, ``relief_lost_day``: the first day found without
+    relief, see :func:`_outcome_follow_up`) — with ``responded`` and ``cycle``.
+
+    Returns
+    -------
+    dict
+        ``scoring``: the table whose patient columns are checked and scored
+        (an outcome file without its ``relief_lost_day``, which is not the
+        day pain came back there); ``batch``: the library's validation of it;
+        ``follow``: per row, the follow-up in days since ``treated_on``
+        (``responded``, ``front`` pairs; None for a row the library refuses);
+        ``cycle``: per row, the file's cycle or None; ``errors``: per row, why
+        its follow-up cannot be read or stored ('' when it can); ``outcome``:
+        whether the file is an outcome file.
+
+    Raises
+    ------
+    DataFileError
+        See :func:`_follow_up_form`; an outcome file without a usable row.
     """
     import numpy as np
 
     from regen.schema.patients import validate_patients
 
-    batch = validate_patients(frame)
-    view = {c: frame[c].astype(str).str.strip() for c in frame.columns}
+    headers, outcome = _follow_up_form(frame)
+    scoring = frame.drop(columns=[headers["relief_lost_day"]]) if outcome and "relief_lost_day" in headers else frame
+    batch = validate_patients(scoring)
+    n = len(frame)
+    responded, cycles, errors = _answers(frame, headers, n)
+    follow: list = [None] * n
+    if outcome:  # regen fit's own reading: its messages for responded and cycle, and for the outcome days
+        found, refused = _outcome_follow_up(frame, responded)
+        errors = [refused.get(i, "") for i in range(n)]
+        for i, item in found.items():
+            follow[i] = item
+    cols = batch.columns
+    dated = np.zeros(n, dtype=bool)  # rows giving their follow-up as dates (the library checks those)
+    for name in _OTHER_FORMS[1:]:
+        if name in headers:
+            dated |= _filled(frame, headers[name])
+    for i in range(n):
+        if not batch.ok[i]:
+            continue
+        if not outcome:
+            follow[i] = {**_follow_up(cols, i), "responded": responded[i]}
+            if responded[i] is False and not dated[i] and "relief_lost_day" in follow[i]:
+                follow[i]["lost_by_contact"] = True  # a non-responder: found without relief that day (no relief end)
+        if follow[i] is None:
+            continue
+        if "front_mm" in headers and _filled(frame, headers["front_mm"])[i]:
+            follow[i]["front"] = [
+                (float(mm), float(day))
+                for mm, day in zip(cols["front_mm"][i], cols["front_day"][i], strict=True)
+                if mm == mm
+            ]
+        treated = date.fromisoformat(str(cols["treated_on"][i])) if str(cols["treated_on"][i]) != "NaT" else None
+        why = _storing_refusal(follow[i], treated, bool(dated[i]), outcome, today)
+        if why:
+            errors[i] = f"{errors[i]}; {why}" if errors[i] else why
+    pain_back = not outcome and "relief_lost_day" in headers and bool(_filled(frame, headers["relief_lost_day"]).any())
+    return {
+        "scoring": scoring,
+        "batch": batch,
+        "follow": follow,
+        "cycle": cycles,
+        "errors": errors,
+        "outcome": outcome,
+        "pain_back_days": pain_back,
+    }
+
+
+def _joined(*messages: str) -> str:
+    """Row messages joined with '; ', each part once (the library's and the import's checks overlap)."""
+    parts = [p for m in messages if m for p in m.split("; ")]
+    return "; ".join(dict.fromkeys(parts))
+
+
+def read_upload(
+    path: str | Path,
+    model,
+    name: str | None = None,
+    max_rows: int | None = None,
+    max_text_bytes: int | None = None,
+) -> tuple[object, list[dict], dict]:
+    """Read an uploaded CSV/Parquet with the strict reader of ``regen score`` and check every row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The staged file.
+    model
+        The model that checks the rows.
+    name : str, optional
+        The file's name as the user uploaded it: messages name it, never the
+        staging path (default: the path).
+    max_rows, max_text_bytes : int, optional
+        Refuse a table with more data rows, or more text once decompressed,
+        as soon as the reader passes the limit (default: no limit).
+
+    Returns
+    -------
+    (frame, row_errors, notes)
+        The text table; one ``{"row", "patient_id", "error"}`` per row that
+        cannot be scored or whose follow-up cannot be stored (row 1 = the
+        first data record); what the header matching noted (``mapped``,
+        ``warnings``) and how the follow-up is read (``read_as``).
+
+    A row dated after today (the treatment, a contact, pain coming back) is
+    a row error, as ``regen report`` lists it among the dates to check. An
+    outcome file (``regen fit``'s schema) is checked as ``regen fit`` checks
+    it too (its row errors included); see :func:`_upload_rows`.
+
+    Raises
+    ------
+    DataFileError
+        If the file as a whole cannot be read (ragged, not UTF-8, no nerve
+        column, ...) or imported (:func:`_follow_up_form`);
+        :class:`UploadTooLarge` past a limit.
+    """
+    shown = printable(name) if name is not None else str(path)
+    try:
+        frame = _bounded_table(path, shown, max_rows, max_text_bytes)
+        rows = _upload_rows(frame, date.today())
+    except DataFileError as exc:
+        message = str(exc)
+        for where in (str(path), os.path.realpath(path)):  # the staging path, as given or resolved
+            message = message.replace(where, shown)
+        message = message.replace(os.path.dirname(os.path.realpath(path)), "(upload)")
+        raise type(exc)(message) from None
+    scored = regen.score_frame(rows["scoring"], model)
+    batch = rows["batch"]
+    found = [_joined(str(e), rows["errors"][i]) for i, e in enumerate(scored["error"].tolist())]
+    for i, message in enumerate(_storage_refusals(batch.columns)):
+        if message:
+            found[i] = _joined(found[i], message)
+    for i, check in enumerate(_after_today(batch.columns, date.today())):
+        if check and not found[i]:
+            found[i] = f"a date after today ({check}): check the row"
+    errors = [
+        {"row": int(i) + 1, "patient_id": str(batch.columns["patient_id"][i]), "error": e}
+        for i, e in enumerate(found)
+        if e
+    ]
+    read_as = (
+        [
+            "an outcome file, read as regen fit reads it: relief_last_seen_day is the last day still relieved, "
+            "relief_lost_day the first day found without relief (equal: the exact day), responded whether "
+            "relief started (blank with relief_last_seen_day 0: no)"
+        ]
+        if rows["outcome"]
+        else [
+            "relief_lost_day is read as regen score reads it: the day pain came back (an exact day); for the "
+            "first day found without relief, use last_contact_on with relieved_at_last_contact no, or regen "
+            "fit's outcome columns (relief_last_seen_day, relief_lost_day)"
+        ]
+        if rows["pain_back_days"]
+        else []
+    )
+    notes = {"mapped": dict(batch.mapped), "warnings": list(batch.warnings), "rows": len(frame), "read_as": read_as}
+    return frame, errors, notes
+
+
+def typed_rows(frame, refused=frozenset()) -> list[dict]:
+    """The valid rows of an uploaded table as treatment values and follow-up, for storing.
+
+    Each item: ``row`` (1-based), ``clinic_id``, ``treatment`` (typed as
+    :func:`check_treatment` types them, blanks None), ``follow_up`` (days since
+    treatment, see :func:`_upload_rows`: fronts as ``front``: (mm, day) pairs;
+    ``responded``) and ``cycle`` (the file's, or None). Follow-up in any of the
+    library's forms is read as the library reads it. Rows numbered in
+    ``refused`` (1-based: the upload's row errors, such as a date after today)
+    are left out.
+    """
+    import numpy as np
+
+    rows = _upload_rows(frame, date.today())
+    batch = rows["batch"]
+    view = {c: rows["scoring"][c].astype(str).str.strip() for c in rows["scoring"].columns}
     mapped = {v: k for k, v in batch.mapped.items()}
     cols = batch.columns
     out = []
     for i in np.flatnonzero(batch.ok):
-        if int(i) + 1 in refused:
+        if int(i) + 1 in refused or rows["errors"][i] or rows["follow"][i] is None:
             continue
 
         def given(name: str) -> bool:
@@ -661,15 +939,13 @@ def typed_rows(frame, refused=frozenset()) -> list[dict]:
         treatment["prior_relief_days"] = (
             ";".join(f"{d:g}" for d in cols["prior_relief_days"][i]) if given("prior_relief_days") else None
         )
-        follow = _follow_up(cols, i)
-        if given("front_mm"):
-            follow["front"] = list(zip(cols["front_mm"][i], cols["front_day"][i], strict=True))
         out.append(
             {
                 "row": int(i) + 1,
                 "clinic_id": str(cols["patient_id"][i]).strip(),
                 "treatment": treatment,
-                "follow_up": follow,
+                "follow_up": rows["follow"][i],
+                "cycle": rows["cycle"][i],
             }
         )
     return out
@@ -694,29 +970,33 @@ def scored_export(items: list[dict], model):
 
 
 def outcome_row(treatment: dict, contacts: list[dict]) -> dict | None:
-    """The outcome columns of one treatment from its contacts (None when they say nothing about relief).
+    """The outcome columns of one treatment from its contacts and response (None when they say nothing of relief).
 
     A pain-back date is the day relief ended, exactly (``relief_last_seen_day``
     = ``relief_lost_day``); "pain back" without a date ends relief between the
     last contact with relief (0 if none) and that contact; no loss yet is
-    right-censored at the last contact with relief. ``responded`` is yes
-    when relief was seen or lost — "not relieved" at a contact is read as pain
-    back, as the worklist reads it (book retreatment) — blank otherwise
-    (``regen fit`` infers it).
+    right-censored at the last contact with relief. ``responded`` is the
+    treatment's recorded response when there is one: no (a non-responder:
+    ``relief_last_seen_day`` 0, ``relief_lost_day`` the first contact without
+    relief, if any). Otherwise it is yes when relief was seen or lost — "not
+    relieved" at a contact is read as pain back, as the worklist reads it
+    (book retreatment) — and the row is left out when nothing says so.
     """
-    if treatment.get("treated_on") is None:
-        return None
+    said = treatment.get("responded")
+    if treatment.get("treated_on") is None:  # contacts are dated from the treatment: only the response is known
+        return None if said is None else {"relief_last_seen_day": 0.0, "relief_lost_day": "", "responded": _cell(said)}
+    lost = relief_lost_day(treatment, contacts)
+    if said is False:
+        return {"relief_last_seen_day": 0.0, "relief_lost_day": "" if lost is None else lost, "responded": "no"}
     relieved = _relieved_days(treatment, contacts)
     dated = next((c["pain_back_on"] for c in contacts if c["pain_back_on"] is not None), None)
-    lost = relief_lost_day(treatment, contacts)
-    if lost is None and not relieved:
+    if lost is None and not relieved and not said:
         return None
     if dated is not None:
         seen = _day(dated, treatment["treated_on"])
     else:
         seen = max([d for d in relieved if lost is None or d < lost], default=0.0)
-    responded = "yes" if (relieved or lost is not None) else ""
-    return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": responded}
+    return {"relief_last_seen_day": seen, "relief_lost_day": "" if lost is None else lost, "responded": "yes"}
 
 
 #: Columns of the outcome export, in order: the patient columns, then the cycle and regen fit's outcome columns.

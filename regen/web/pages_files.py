@@ -98,7 +98,7 @@ async def upload(request: Request, form: dict = Depends(form_data)):
             _, model = services.active_model(conn)
         frame, errors, notes = await run_in_threadpool(_read, request, path, model, name)
         items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
-        recorded = await run_in_threadpool(services.import_preview, request.app.state.store, items)
+        planned = await run_in_threadpool(services.import_preview, request.app.state.store, items)
     except lib.RegenError as exc:
         path.unlink(missing_ok=True)
         message = str(exc) if str(exc).startswith(lib.printable(name)) else f"{lib.printable(name)}: {exc}"
@@ -109,6 +109,13 @@ async def upload(request: Request, form: dict = Depends(form_data)):
             staged.unlink(missing_ok=True)
     request.session["uploads"] = kept[-5:]
     _remove_expired(Path(request.app.state.staging))
+    refused = [  # rows the import itself refuses (the check ran it): row errors like the reader's
+        {"row": r["row"], "patient_id": r["patient_id"], "error": r["message"]}
+        for r in planned
+        if r["status"] == "refused"
+    ]
+    errors = sorted([*errors, *refused], key=lambda e: e["row"])
+    recorded = [r for r in planned if r["status"] != "refused"]
     return render(
         request,
         "upload_review.html",
@@ -134,11 +141,17 @@ async def confirm_import(request: Request, form: dict = Depends(form_data)):
     if mode not in ("all", "valid") or (mode == "all" and errors):
         raise HTTPException(400, "The file has rows with errors: import the valid rows only, or fix the file.")
     items = await run_in_threadpool(lib.typed_rows, frame, {e["row"] for e in errors})
-    result = await run_in_threadpool(
-        services.import_rows, request.app.state.store, actor(request), items, notes["rows"]
-    )
+    try:
+        result = await run_in_threadpool(
+            services.import_rows, request.app.state.store, actor(request), items, notes["rows"], mode == "all"
+        )
+    except services.RowsRefused:  # the check listed no error, but the import refuses rows now: nothing stored
+        raise HTTPException(
+            400, "The file has rows with errors: upload it again to see them, import the valid rows only, or fix it."
+        ) from None
     path.unlink(missing_ok=True)
-    return render(request, "import_done.html", nav="files", result=result, left_out=len(errors))
+    left_out = len(errors) + len(result["refused"])
+    return render(request, "import_done.html", nav="files", result=result, left_out=left_out)
 
 
 @router.post("/files/cancel")

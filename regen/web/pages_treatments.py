@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -119,7 +119,7 @@ def _median_dates(view: dict) -> dict:
         o = view["forecasts"][0]["outputs"]
         for key in ("relief_onset_day", "sensation_return_median_day", "relief_end_median_day"):
             if o.get(key) is not None and o[key] < 36500:
-                out[key] = (treated + timedelta(days=round(o[key]))).isoformat()
+                out[key] = lib.day_date(treated, o[key]).isoformat()
     return {k: out.get(k, "–") for k in ("relief_onset_day", "sensation_return_median_day", "relief_end_median_day")}
 
 

@@ -17,6 +17,7 @@ from regen.web import forecasts as lib
 
 __all__ = [
     "NotFound",
+    "RowsRefused",
     "active_model",
     "create_treatment",
     "ensure_default_model",
@@ -119,11 +120,18 @@ def record_contact(store, actor: str, treatment_id: int, contact: dict) -> int:
         or the library refuses the follow-up it implies (nothing is stored).
     """
     with store.write() as conn:
-        if records.get_treatment(conn, treatment_id) is None:
+        treatment = records.get_treatment(conn, treatment_id)
+        if treatment is None:
             raise NotFound(treatment_id)
-        found = records.contact_conflict(records.contacts_of(conn, treatment_id), [contact])
+        stored = records.contacts_of(conn, treatment_id)
+        found = records.contact_conflict(stored, [contact])
         if found is not None:
             raise lib.InputError(f"{found[0]}: {found[1]}")
+        if records.response_conflict(treatment["responded"], [*stored, contact]) is not None:
+            raise lib.InputError(
+                "relieved: this treatment is recorded as a non-responder (no relief from it): "
+                "a contact at which the patient was still relieved contradicts it"
+            )
         _, model = active_model(conn)
         _forecast_and_store(conn, model, treatment_id, extra_contact={**contact, "id": None})
         return records.add_contact(conn, treatment_id, contact, actor)
@@ -175,14 +183,21 @@ def warm_worklist(store) -> None:
 
 
 def _follow_up_contacts(treated_on: date | None, follow: dict) -> list[dict]:
-    """The follow-up of an imported row as contacts (see :func:`regen.web.forecasts.typed_rows`)."""
+    """The follow-up of an imported row as contacts (see :func:`regen.web.forecasts.typed_rows`).
+
+    Each day is a contact on ``treated_on`` + that many days: the upload's
+    check refuses a day that is not whole, so every contact is dated exactly
+    (``responded`` is the treatment's, not a contact's).
+    """
     from datetime import timedelta
 
     if not follow or treated_on is None:
         return []
 
     def on(day: float) -> date:
-        return treated_on + timedelta(days=round(day))
+        if day != int(day):  # refused by the check (regen.web.forecasts._storing_refusal): never rounded here
+            raise lib.InputError(f"follow-up day {day:g} is not a whole day: a contact is dated")
+        return treated_on + timedelta(days=int(day))
 
     out: list[dict] = []
 
@@ -224,6 +239,7 @@ def _import_plan(conn, model, item: dict) -> dict:
     """
     values = item["treatment"]
     planned = _follow_up_contacts(values["treated_on"], item["follow_up"])
+    said = item["follow_up"].get("responded")
     patient = records.find_patient(conn, item["clinic_id"]) if item["clinic_id"] else None
     existing = [
         t
@@ -236,14 +252,21 @@ def _import_plan(conn, model, item: dict) -> dict:
                 records.check_new_treatment(conn, patient, values)
             except lib.InputError as exc:
                 return {"status": "conflict", "contacts": [], "message": f"not imported: {exc}"}
-        return {"status": "new", "contacts": planned}
+        cycle = records.next_cycle(conn, patient, values["nerve"]) if patient is not None else 1
+        if item.get("cycle") is not None and item["cycle"] != cycle:
+            return {"status": "conflict", "contacts": [], "message": f"not imported: {_cycle_differs(item, cycle)}"}
+        return {"status": "new", "contacts": planned, "responded": said}
     treatment = records.get_treatment(conn, existing[-1]["id"])
+    if item.get("cycle") is not None and item["cycle"] != treatment["cycle"]:
+        message = f"already recorded as another cycle: {_cycle_differs(item, treatment['cycle'])}"
+        return {"treatment_id": treatment["id"], "contacts": [], "status": "conflict", "message": message}
     stored = records.contacts_of(conn, treatment["id"])
     new = [c for c in planned if not any(all(c[k] == s[k] for k in _SAME) for s in stored)]
-    plan = {"treatment_id": treatment["id"], "contacts": new}
-    if not new:
+    answer = said if said is not None and treatment["responded"] is None else None  # a response not recorded yet
+    plan = {"treatment_id": treatment["id"], "contacts": new, "responded": answer}
+    if not new and (said is None or said == treatment["responded"]):
         return {**plan, "status": "unchanged", "message": "already recorded, nothing new: left as it is"}
-    why = _conflict(stored, new)
+    why = _conflict(stored, new) or records.response_conflict(treatment["responded"], [*stored, *new], said)
     if why is None:
         together = sorted([*stored, *new], key=lambda c: c["contacted_on"])
         try:
@@ -252,8 +275,16 @@ def _import_plan(conn, model, item: dict) -> dict:
             why = str(exc)
     if why is not None:
         return {**plan, "status": "conflict", "message": f"already recorded; its new follow-up conflicts: {why}"}
-    what = "; ".join(_describe(c) for c in new)
+    what = "; ".join([*(_describe(c) for c in new), *([f"responded: {_shown(answer)}"] if answer is not None else [])])
     return {**plan, "status": "follow-up", "message": f"already recorded: new follow-up added ({what})"}
+
+
+def _cycle_differs(item: dict, cycle: int) -> str:
+    return (
+        f"cycle: the file says cycle {item['cycle']}, but this treatment is cycle {cycle} of this patient's "
+        f"{item['treatment']['nerve']} as recorded (cycles are numbered by date): import the earlier cycles too, "
+        "or leave cycle blank"
+    )
 
 
 def _describe(contact: dict) -> str:
@@ -276,19 +307,20 @@ class _DryRun(Exception):
 def import_preview(store, items: list[dict]) -> list[dict]:
     """What importing each valid row will do, for the check page (nothing is kept).
 
-    The import itself runs (:func:`import_rows`' own steps, without making
-    forecasts) in a transaction that is rolled back, so the page says what
-    the import will do, rows of one treatment repeated in the file and rows
-    out of date order included. One ``{"row", "patient_id", "status",
-    "message"}`` per row that does not simply add a new treatment
-    (``unchanged``, ``follow-up`` or ``conflict``); covariates of a recorded
-    treatment that differ in the file are named (they are left as stored).
+    The import itself runs (:func:`import_rows`' own steps, forecasts
+    included) in a transaction that is rolled back, so the page says what
+    the import will do, rows of one treatment repeated in the file, rows
+    out of date order and rows the library refuses included. One ``{"row",
+    "patient_id", "status", "message"}`` per row that does not simply add a
+    new treatment (``unchanged``, ``follow-up``, ``conflict`` or ``refused``:
+    a row error); covariates of a recorded treatment that differ in the file
+    are named (they are left as stored).
     """
     out: list[dict] = []
     try:
         with store.write() as conn:
             _, model = active_model(conn)
-            for item, plan in _import(conn, model, "preview", items, forecast=False):
+            for item, plan in _import(conn, model, "preview", items):
                 if plan["status"] != "new":
                     out.append({"row": item["row"], "patient_id": item["clinic_id"], **plan})
             raise _DryRun
@@ -320,31 +352,52 @@ def _differing(conn, treatment_id: int, values: dict) -> str:
     return f"; {', '.join(said)} — left as stored" if said else ""
 
 
-def _import(conn, model, actor: str, items: list[dict], forecast: bool = True):
-    """Store the rows in date order (see :func:`import_rows`); yield ``(item, plan)`` per row as it is done."""
+def _import(conn, model, actor: str, items: list[dict]):
+    """Store the rows in date order (see :func:`import_rows`); yield ``(item, plan)`` per row as it is done.
+
+    Each row is stored with its forecast in a savepoint: a row that the
+    library or the store refuses (:class:`InputError`) is rolled back alone
+    and yielded as ``refused`` with the message, and the other rows are
+    stored. The check runs this same function (rolled back at its end), so
+    it finds every row the import refuses.
+    """
     made: dict[int, int] = {}  # treatment id -> the file's row that created it
     for item in by_date(items):
-        plan = _import_plan(conn, model, item)
-        if plan.get("treatment_id") in made:  # a treatment this file makes: say so, not "already recorded"
-            plan["message"] = plan["message"].replace(
-                "already recorded", f"same treatment as row {made[plan['treatment_id']]} of this file", 1
-            )
-        if plan["status"] in ("unchanged", "follow-up"):
-            plan["message"] += _differing(conn, plan["treatment_id"], item["treatment"])
-        if plan["status"] in ("unchanged", "conflict"):
-            yield item, plan
+        savepoint = conn.begin_nested()
+        try:
+            plan = _store_row(conn, model, actor, item, made)
+        except lib.InputError as exc:
+            savepoint.rollback()
+            yield item, {"status": "refused", "contacts": [], "message": str(exc)}
             continue
+        savepoint.commit()
         if plan["status"] == "new":
-            patient_id = records.patient_for(conn, item["clinic_id"], actor)
-            treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
-            made[treatment_id] = item["row"]
-        else:
-            treatment_id = plan["treatment_id"]
-        for contact in plan["contacts"]:
-            records.add_contact(conn, treatment_id, contact, actor)
-        if forecast:
-            _forecast_and_store(conn, model, treatment_id)
-        yield item, {**plan, "treatment_id": treatment_id}
+            made[plan["treatment_id"]] = item["row"]
+        yield item, plan
+
+
+def _store_row(conn, model, actor: str, item: dict, made: dict[int, int]) -> dict:
+    """Store one row of an upload as :func:`_import_plan` plans it, and its forecast; return the plan."""
+    plan = _import_plan(conn, model, item)
+    if plan.get("treatment_id") in made:  # a treatment this file makes: say so, not "already recorded"
+        plan["message"] = plan["message"].replace(
+            "already recorded", f"same treatment as row {made[plan['treatment_id']]} of this file", 1
+        )
+    if plan["status"] in ("unchanged", "follow-up"):
+        plan["message"] += _differing(conn, plan["treatment_id"], item["treatment"])
+    if plan["status"] in ("unchanged", "conflict"):
+        return plan
+    if plan["status"] == "new":
+        patient_id = records.patient_for(conn, item["clinic_id"], actor)
+        treatment_id = records.add_treatment(conn, patient_id, item["treatment"], actor)
+    else:
+        treatment_id = plan["treatment_id"]
+    if plan.get("responded") is not None:
+        records.set_responded(conn, treatment_id, plan["responded"], actor)
+    for contact in plan["contacts"]:
+        records.add_contact(conn, treatment_id, contact, actor)
+    _forecast_and_store(conn, model, treatment_id)
+    return {**plan, "treatment_id": treatment_id}
 
 
 def by_date(items: list[dict]) -> list[dict]:
@@ -367,7 +420,15 @@ def by_date(items: list[dict]) -> list[dict]:
     return out
 
 
-def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
+class RowsRefused(lib.InputError):
+    """An import of all rows found rows it refuses (nothing is stored); ``refused`` lists them."""
+
+    def __init__(self, refused: list[dict]) -> None:
+        super().__init__(f"{len(refused)} row(s) refused: {refused[0]['error']}")
+        self.refused = refused
+
+
+def import_rows(store, actor: str, items: list[dict], file_rows: int, strict: bool = False) -> dict:
     """Store the valid rows of an upload (patients, treatments, follow-up as contacts, forecasts) at once.
 
     One transaction for the whole file: a failure, or the process killed
@@ -383,19 +444,26 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
     numbered by date whatever the file's order; a row dated before a cycle
     already recorded for its patient and nerve is a conflict.
 
+    A row the library or the store refuses (a row error the check lists
+    too) is left out and listed in ``refused``; with ``strict`` (importing
+    all rows) it refuses the whole import instead (:class:`RowsRefused`,
+    nothing stored).
+
     Returns
     -------
     dict
         ``imported`` (new treatments), ``already_recorded`` (left as they
-        were), ``updated`` (treatments given new follow-up), ``contacts_added``
-        and ``conflicts`` (``{"row", "patient_id", "error"}`` each).
+        were), ``updated`` (treatments given new follow-up), ``contacts_added``,
+        ``conflicts`` and ``refused`` (``{"row", "patient_id", "error"}`` each).
     """
-    created, skipped, updated, added, conflicts = 0, 0, 0, 0, []
+    created, skipped, updated, added, conflicts, refused = 0, 0, 0, 0, [], []
     with store.write() as conn:
         _, model = active_model(conn)
         for item, plan in _import(conn, model, actor, items):
             if plan["status"] == "unchanged":
                 skipped += 1
+            elif plan["status"] == "refused":
+                refused.append({"row": item["row"], "patient_id": item["clinic_id"], "error": plan["message"]})
             elif plan["status"] == "conflict":
                 conflicts.append({"row": item["row"], "patient_id": item["clinic_id"], "error": plan["message"]})
             elif plan["status"] == "new":
@@ -403,6 +471,8 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
             else:
                 updated += 1
                 added += len(plan["contacts"])
+        if strict and refused:
+            raise RowsRefused(sorted(refused, key=lambda r: r["row"]))
         record(
             conn,
             actor,
@@ -415,6 +485,7 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
                 "already_recorded": skipped,
                 "follow_up_added": updated,
                 "conflicts": len(conflicts),
+                "refused": len(refused),
             },
         )
     return {
@@ -423,4 +494,5 @@ def import_rows(store, actor: str, items: list[dict], file_rows: int) -> dict:
         "updated": updated,
         "contacts_added": added,
         "conflicts": conflicts,
+        "refused": sorted(refused, key=lambda r: r["row"]),
     }

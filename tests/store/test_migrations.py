@@ -60,11 +60,14 @@ def test_upgrade_from_the_previous_schema_keeps_the_data(db_url):
         )
     assert upgrade(engine) == HEAD
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT nerve, age, allow_any_nerve, treated_on FROM treatments WHERE id = 7")).one()
+        row = conn.execute(
+            text("SELECT nerve, age, allow_any_nerve, treated_on, responded FROM treatments WHERE id = 7")
+        ).one()
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
     assert row[0] == "greater_occipital" and row[1] == 45
     assert row[2] in (False, 0)  # the new column is filled for existing rows
     assert str(row[3]) == "2026-01-05"
+    assert row[4] is None  # 0005: a stored treatment's response is not said (its contacts say what is known)
 
 
 def _schema_0002_with_forecasts(engine) -> None:

@@ -254,7 +254,7 @@ def test_follow_up_dated_after_today_is_a_row_error(client, helpers, tmp_path):
     path.write_text(
         "patient_id,nerve,treated_on,last_contact_on,relieved_at_last_contact,relief_lost_on,relief_lost_day\n"
         f"OK-1,SLGN,{_ago(60)},{_ago(5)},yes,,\n"
-        f"FUT-1,SLGN,{_ago(60)},{_ago(5)},no,{future},\n"
+        f"FUT-1,SLGN,{_ago(60)},{_ago(5)},yes,{future},\n"
         f"FUT-2,SLGN,{_ago(60)},,,,200\n"
         f"FUT-3,SLGN,{_ago(60)},{future},yes,,\n"
         f"FUT-4,SLGN,{future},,,,\n"
@@ -457,3 +457,184 @@ def test_staged_uploads_and_model_files_do_not_outlive_their_use(make_client, he
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[1:] == ["0o700", "0o600"] and not Path(out[0]).exists()  # removed at exit
     assert forecasts is not None
+
+
+def _outcomes_by_patient(frame) -> dict:
+    """``regen.load_outcomes`` of a table, per patient: (relief_last_seen_day, relief_lost_day or inf, responded)."""
+    import regen
+
+    data = regen.load_outcomes(frame)
+    return {
+        str(pid): (float(lo), float(hi), bool(r))
+        for pid, lo, hi, r in zip(data.columns["patient_id"], data.lower, data.upper, data.responded, strict=True)
+    }
+
+
+def _exported(client) -> pd.DataFrame:
+    from io import StringIO
+
+    return pd.read_csv(StringIO(client.get("/files/export/outcomes.csv").text), dtype=str, keep_default_na=False)
+
+
+def test_every_follow_up_form_comes_back_in_the_outcome_export(client, helpers, tmp_path):
+    """New-user pass: an outcome file (regen fit's schema) imported with its relief_last_seen_day and responded
+    ignored: intervals came back as exact days (last seen 257, lost 338 -> 338,338), a non-responder as a responder,
+    still-relieved patients not at all. Each follow-up form the library reads — the outcome columns, regen score's
+    days, the clinic's dates, responded — now comes back from import -> store -> export as regen.load_outcomes
+    reads the original: the same intervals and responses."""
+    start = date.today() - timedelta(days=500)
+
+    def on(day: int) -> str:
+        return (start + timedelta(days=day)).isoformat()
+
+    outcome = tmp_path / "outcomes.csv"  # regen fit's schema, as a clinic keeps it
+    outcome.write_text(
+        "Patient ID,nerve,treated_on,cycle,relief_last_seen_day,relief_lost_day,responded\n"
+        f"O-INTERVAL,SLGN,{start},1,257,338,yes\n"
+        f"O-RIGHT,SLGN,{start},1,168,,\n"
+        f"O-EXACT,SLGN,{start},1,120,120,yes\n"
+        f"O-NONRESP-DAY,SLGN,{start},1,0,50,no\n"
+        f"O-NONRESP,GON,{start},1,0,,no\n"
+        f"O-INFERRED,SLGN,{start},1,0,60,\n"  # blank responded, relief never seen: regen fit reads a non-responder
+        f"O-NEVER-SEEN,SLGN,{start},1,0,90,yes\n"  # a responder whose relief was never confirmed: lost by day 90
+        f"O-UNDATED,GON,,,0,,no\n"  # a non-responder needs no date
+        f"O-BAD,SLGN,{start},1,48,28,yes\n"
+    )
+    review = _upload(client, helpers, outcome).text
+    assert "relief_lost_day: 28 is before relief_last_seen_day 48" in review  # as regen fit refuses it
+    assert helpers.shown(review, "error-count") == "1" and helpers.shown(review, "valid-count") == "8"
+    assert "an outcome file, read as regen fit reads it" in review
+    assert "8 treatments imported" in _confirm(client, helpers, review).text
+    original = pd.read_csv(outcome, dtype=str, keep_default_na=False)
+    expected = _outcomes_by_patient(original)
+    assert _outcomes_by_patient(_exported(client)) == expected
+    assert expected["O-INTERVAL"] == (257.0, 338.0, True) and expected["O-INFERRED"] == (0.0, 60.0, False)
+    nonresponder = client.get("/api/v1/treatments/5").json()  # O-NONRESP, row 5: the response is stored and shown
+    assert nonresponder["responded"] is False and 'id="non-responder"' in client.get("/treatments/5").text
+    headers = {"x-csrf-token": helpers.token(client)}
+    relieved = {"contacted_on": on(30), "relieved": True}
+    refused = client.post("/api/v1/treatments/5/contacts", json=relieved, headers=headers)
+    assert refused.status_code == 422 and "recorded as a non-responder" in refused.json()["fields"]["relieved"]
+
+    forms = tmp_path / "follow_up.csv"  # regen score's days and the clinic's dates, one form per row
+    forms.write_text(
+        "patient_id,nerve,treated_on,relief_at_day,relief_lost_day,last_contact_on,relieved_at_last_contact,"
+        "relief_lost_on,responded\n"
+        f"D-RIGHT,SLGN,{start},168,,,,,\n"
+        f"D-EXACT,SLGN,{start},,120,,,,\n"
+        f"D-BOTH,SLGN,{start},257,338,,,,yes\n"  # regen score: still relieved on 257, pain came back on day 338
+        f"D-NONRESP-DAY,SLGN,{start},,50,,,,no\n"  # found without relief on day 50: the library's non-response
+        f"D-NONRESP,GON,{start},,,,,,no\n"
+        f"C-RIGHT,SLGN,{start},,,{on(168)},yes,,\n"
+        f"C-BY,SLGN,{start},,,{on(90)},no,,\n"  # pain back by that contact: relief ended in (0, 90]
+        f"C-TOLD,SLGN,{start},,,{on(150)},no,{on(120)},\n"
+        f"C-EXACT,SLGN,{start},,,{on(100)},yes,{on(130)},yes\n"
+        f"C-NONRESP,SLGN,{start},,,{on(50)},no,,no\n"
+    )
+    review = _upload(client, helpers, forms).text
+    assert helpers.shown(review, "error-count") == "0", review
+    assert "relief_lost_day is read as regen score reads it: the day pain came back" in review
+    assert "10 treatments imported" in _confirm(client, helpers, review).text
+    said = pd.DataFrame(  # what the rows say, in regen fit's schema (the library's meaning of each column)
+        [
+            ("D-RIGHT", "168", "", ""),
+            ("D-EXACT", "120", "120", ""),
+            ("D-BOTH", "338", "338", "yes"),
+            ("D-NONRESP-DAY", "0", "50", "no"),
+            ("D-NONRESP", "0", "", "no"),
+            ("C-RIGHT", "168", "", ""),
+            ("C-BY", "0", "90", "yes"),
+            ("C-TOLD", "120", "120", ""),
+            ("C-EXACT", "130", "130", "yes"),
+            ("C-NONRESP", "0", "50", "no"),
+        ],
+        columns=["patient_id", "relief_last_seen_day", "relief_lost_day", "responded"],
+    )
+    said["nerve"] = ["GON" if p == "D-NONRESP" else "SLGN" for p in said["patient_id"]]
+    exported = _outcomes_by_patient(_exported(client))
+    assert {k: v for k, v in exported.items() if k[0] in "DC"} == _outcomes_by_patient(said)
+    assert {k: v for k, v in exported.items() if k[0] == "O"} == expected  # the first file's rows unchanged
+
+
+def test_follow_up_the_store_cannot_hold_exactly_is_a_row_error_or_refused_in_one_line(client, helpers, tmp_path):
+    """Nothing is dropped or rounded silently: a day that is not whole, a follow-up day without a treatment date and a
+    cycle other than the store's are row errors naming the column; return of sensation (not stored) and an outcome
+    file mixed with follow-up in days are refused as a whole, saying what to do."""
+    start = date.today() - timedelta(days=300)
+    path = tmp_path / "outcomes.csv"
+    path.write_text(
+        "patient_id,nerve,treated_on,cycle,relief_last_seen_day,relief_lost_day,responded\n"
+        f"HALF,SLGN,{start},1,30.5,60,yes\n"
+        f"NODATE,SLGN,,1,30,60,yes\n"
+        f"CYCLE,SLGN,{start},2,30,60,yes\n"
+        f"OK,SLGN,{start},1,30,60,yes\n"
+    )
+    review = _upload(client, helpers, path).text
+    assert "relief_last_seen_day: 30.5 is not a whole day" in review
+    assert "treated_on: needed to store relief_last_seen_day, relief_lost_day as dated contacts" in review
+    assert "cycle: the file says cycle 2, but this treatment is cycle 1" in review
+    assert helpers.shown(review, "valid-count") == "2"  # CYCLE is listed by what the import does to it
+    done = _confirm(client, helpers, review).text
+    assert "1 treatment imported" in done and "cycle: the file says cycle 2" in done
+    days = tmp_path / "days.csv"
+    days.write_text("patient_id,nerve,relief_at_day\nX,SLGN,30\nY,SLGN,14.5\n")
+    review = _upload(client, helpers, days).text
+    assert "treated_on: needed to store relief_at_day as dated contacts" in review
+    assert "relief_at_day: 14.5 is not a whole day" in review
+    sensation = tmp_path / "sensation.csv"
+    sensation.write_text(
+        f"patient_id,nerve,treated_on,relief_last_seen_day,sensation_returned_day\nS,SLGN,{start},30,40\n"
+    )
+    page = _upload(client, helpers, sensation)
+    assert page.status_code == 400 and "sensation_returned_day: return of sensation is not stored" in page.text
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        f"patient_id,nerve,treated_on,relief_last_seen_day,relief_lost_day,relief_at_day\nM,SLGN,{start},30,,40\n"
+    )
+    page = _upload(client, helpers, mixed)
+    assert page.status_code == 400 and "follow-up in two forms" in page.text and "relief_at_day" in page.text
+
+
+def test_a_row_the_import_refuses_is_a_row_error_of_the_check_and_the_other_rows_import(
+    client, helpers, tmp_path, monkeypatch
+):
+    """New-user pass: relief_at_day 0 passed the check ('1 valid ... Import all 1 rows'), then the import failed as a
+    whole ('Something went wrong', InputError: last_contact_on ... is the treatment day itself). The check now runs
+    what the import runs (forecasts included, each row in a savepoint): such a row is a row error naming the column
+    and the value, and the other rows import."""
+    start = date.today() - timedelta(days=200)
+    path = tmp_path / "conv_zero.csv"
+    path.write_text(
+        "patient_id,nerve,indication,age,treated_on,relief_at_day\n"
+        f"Z5,SLGN,knee_osteoarthritis,60,{start},0\n"
+        f"Z6,SLGN,knee_osteoarthritis,61,{start},30\n"
+    )
+    review = _upload(client, helpers, path).text
+    rows = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td><td>([^<]*)</td></tr>", review)
+    assert [(r[0], r[1]) for r in rows] == [("1", "Z5")]
+    assert rows[0][2].startswith("relief_at_day: 0 is the treatment day itself")
+    assert "Import the 1 valid rows only" in review
+    done = _confirm(client, helpers, review).text
+    assert "1 treatment imported" in done and "1 row with errors left out" in done
+    # any refusal of the library when a row is stored: found by the check, the row left out alone
+    from regen.web import services
+
+    forecast = services.lib.forecast_treatment
+
+    def refusing(model, treatment, contacts, history):
+        if treatment["age"] == 99:
+            raise services.lib.InputError("age: refused when forecast (a test's refusal)")
+        return forecast(model, treatment, contacts, history)
+
+    monkeypatch.setattr(services.lib, "forecast_treatment", refusing)
+    other = tmp_path / "other.csv"
+    other.write_text(f"patient_id,nerve,age,treated_on\nA1,SLGN,60,{start}\nA2,SLGN,99,{start}\nA3,GON,50,{start}\n")
+    review = _upload(client, helpers, other).text
+    assert helpers.shown(review, "error-count") == "1" and helpers.shown(review, "valid-count") == "2"
+    assert "<tr><td>2</td><td>A2</td><td>age: refused when forecast (a test&#39;s refusal)</td></tr>" in review
+    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
+    strict = client.post("/files/import", data={"csrf_token": helpers.token(client), "token": token, "mode": "all"})
+    assert strict.status_code == 400  # all rows: refused as a whole, nothing stored
+    done = _confirm(client, helpers, review).text
+    assert "2 treatments imported" in done and "1 row with errors left out" in done and 'id="refused"' in done
+    assert client.get("/api/v1/worklist").json()["treatments"] == 3  # Z6, A1, A3

@@ -411,3 +411,41 @@ def test_hidden_characters_in_identifiers_and_notes_are_shown_escaped(client, ne
     assert "\\u" not in re.search(r"<h1>.*?</h1>", client.get(plain).text, re.S).group(0)
     again = new_treatment(client, patient_id="P002\u200b", age="abc")  # an error: the form again, as typed
     assert again.status_code == 400 and 'value="P002\u200b"' in again.text
+
+
+def test_the_plan_and_the_timeline_count_a_half_day_alike(client, new_treatment):
+    """New-user pass: for a treatment on 2026-11-20 the plan said 'Next contact: 2027-03-15 (day 114)' and the
+    timeline's legend 'next contact: day 115 (2027-03-14)'. Day 114.5 was shown half to even by the page (114) and
+    dated half to even by the plot (03-14); the library counts it half up (day 115, 2027-03-15): one rule now."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sqlalchemy import update
+
+    import regen
+    from regen.model.prediction import add_days
+    from regen.reporting.plots import plot_timeline
+    from regen.store.schema import forecasts
+
+    day, treated = 114.5, "2026-11-20"
+    library_date = str(add_days(np.array([treated], dtype="datetime64[D]"), np.array([day]))[0])
+    assert library_date == "2027-03-15"  # the library's date column: day 115
+    posted = new_treatment(client, treated_on=treated)
+    tid = int(posted.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    with client.app.state.store.write() as conn:  # a stored plan whose next contact falls on a half day
+        conn.execute(
+            update(forecasts)
+            .where(forecasts.c.treatment_id == tid)
+            .values(next_contact_day=day, next_contact_date=date.fromisoformat(library_date))
+        )
+    page = client.get(f"/treatments/{tid}").text
+    assert f'Next contact: <b id="next-date">{library_date}</b> (day 115)' in page
+    row = {
+        **regen.predict_patient(regen.load_model(), nerve="SLGN", age=64, treated_on=treated),
+        "next_contact_day": day,
+    }
+    ax, _ = plot_timeline(row)
+    try:
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    finally:
+        plt.close(ax.figure)
+    assert f"next contact: day 115 ({library_date})" in legend
