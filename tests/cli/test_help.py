@@ -31,7 +31,7 @@ def test_help_has_an_example_and_says_estimates_are_not_a_medical_device(command
 
 def test_fit_help_says_how_the_version_is_made(cli):
     text = " ".join(cli("fit", "--help").stdout.split())
-    assert "regen-fitted@<first 8 hex of its sha256>" in text
+    assert "the settings and the seed: regen-fitted@<first 8 hex of a sha256>" in text
 
 
 def test_score_help_points_to_columns(cli):
