@@ -96,7 +96,9 @@ def fit(
     draws: int = typer.Option(
         _fit.DRAWS, parser=_numbers(10, 100_000, whole=True), metavar="N", help="MCMC kept draws per chain."
     ),
-    seed: int = typer.Option(_fit.SEED, parser=_numbers(0, whole=True), metavar="SEED", help="MCMC seed."),
+    seed: int = typer.Option(
+        _fit.SEED, parser=_numbers(0, 2**32 - 1, whole=True), metavar="SEED", help="MCMC seed (0 to 4294967295)."
+    ),
 ) -> None:
     """Fit the relief-end model on a clinic's outcome data; write the model and its card.
 

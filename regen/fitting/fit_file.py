@@ -83,12 +83,19 @@ def check_fit_paths(outcomes: str | os.PathLike, output: str | os.PathLike, inpu
     card = Path(output).with_suffix(".md")
     if card == Path(output):
         raise PathClashError(f"--output: {output} ends in .md, the name of its card; name the model e.g. clinic.json")
-    check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes, *inputs), regular=True)
+    input_cards = tuple(Path(str(i)).with_suffix(".md") for i in inputs)  # a prior model's card is its own
+    check_paths({"--output": output, "its card (--output with .md)": card}, (outcomes, *inputs, *input_cards),
+                regular=True)  # fmt: skip
     if card.is_file() and not card.read_text(encoding="utf-8", errors="replace").startswith("# Model card"):
         raise PathClashError(
             f"--output: {card} exists and is not a regen model card; the card of --output would "
             "replace it: choose another --output or move that file"
         )
+
+
+#: How a card names the data it was fitted on: not by the file's name, which may identify a patient (its hash is
+#: in the card's Data line).
+_OUTCOMES = "a clinic's outcome data (the file's name is not recorded)"
 
 
 def fit_file(
@@ -150,7 +157,7 @@ def fit_file(
     model = Model(fitted.to_bundle(name))
     concordance = fitted.score(frame)
     bundle = {**thaw(model.bundle), "metrics": {"c_index_train": concordance if concordance == concordance else None}}
-    save_model(Model(bundle), output, f"Fitted by `regen fit {Path(outcomes).name}` on a clinic's outcome data.", data)
+    save_model(Model(bundle), output, f"Fitted by `regen fit OUTCOMES --prior none` on {_OUTCOMES}.", data)
     path = Path(output)
     fit = bundle["fit"]
     text = "\n".join(
@@ -213,7 +220,7 @@ def _fit_with_prior(outcomes, output, prior, robust_weight, settings, progress, 
         progress=progress,
     )
     path, card = Path(output), Path(output).with_suffix(".md")
-    intro = f"Fitted by `regen fit {Path(outcomes).name} --prior {Path(str(prior)).name}` on a clinic's outcome data."
+    intro = f"Fitted by `regen fit OUTCOMES` from {prior_model.version} on {_OUTCOMES}."
     with Outputs() as outputs:  # the card is put in place first, the model last
         outputs.path(card).write_text(card_text(fit.bundle, intro), encoding="utf-8")
         outputs.path(path, main=True).write_text(bundle_text(fit.bundle), encoding="utf-8")

@@ -250,6 +250,11 @@ def load_outcomes(source) -> OutcomeData:
     )
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """An id as a message shows it: at most ``limit`` characters (a 10 kB id made a 10 kB "one-line" error)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_cycles(data: OutcomeData) -> None:
     """Refuse, in one line, two rows of one patient, nerve and cycle (a repeat cycle is a row of its own).
 
@@ -270,8 +275,8 @@ def check_cycles(data: OutcomeData) -> None:
         key = (str(pid[k]), str(nerve[k]), int(data.cycle[k]))
         if key in seen:
             raise DataFileError(
-                f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {printable(key[0])}, nerve {key[1]}, "
-                f"cycle {key[2]} appear twice (one row per patient, nerve and cycle)"
+                f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {_short(printable(key[0]))}, "
+                f"nerve {key[1]}, cycle {key[2]} appear twice (one row per patient, nerve and cycle)"
             )
         seen[key] = k
 

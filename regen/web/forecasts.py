@@ -1025,6 +1025,12 @@ def outcome_frame(items: list[dict]):
     import pandas as pd
 
     rows = []
+    # a patient without a clinic id gets a stand-in no clinic id can equal (a clinic id "internal-2" merged two
+    # patients, or collided with a stand-in)
+    ids = [str(item["clinic_id"]) for item in items if item["clinic_id"]]
+    stand_in = "internal-"
+    while any(i.startswith(stand_in) for i in ids):
+        stand_in = "_" + stand_in
     for item in items:
         treatment = item["treatment"]
         outcome = outcome_row(treatment, item["contacts"])
@@ -1034,7 +1040,7 @@ def outcome_frame(items: list[dict]):
         inputs.pop("prior_relief_days", None)
         rows.append(
             {
-                "patient_id": item["clinic_id"] or f"internal-{treatment['patient_id']}",
+                "patient_id": item["clinic_id"] or f"{stand_in}{treatment['patient_id']}",
                 **inputs,
                 "cycle": treatment["cycle"],
                 **outcome,

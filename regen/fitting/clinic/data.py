@@ -119,7 +119,9 @@ def _covariates(cols: Mapping, responded: np.ndarray) -> tuple[np.ndarray, dict]
     """The direct covariate terms that vary among the responders (indication terms are the fit's own)."""
     spec = full_spec([])
     matrix, names = design_matrix(cols, spec)
-    keep = {n for n, col in zip(names[1:], matrix[:, 1:].T, strict=True) if np.ptp(col[responded]) > 0}
+    keep = {  # no responder: no relief end for a direct effect to act on (the response is fitted without them)
+        n for n, col in zip(names[1:], matrix[:, 1:].T, strict=True) if responded.any() and np.ptp(col[responded]) > 0
+    }
     spec["numeric"] = {k: v for k, v in spec["numeric"].items() if k in keep}
     spec["binary"] = [k for k in spec["binary"] if k in keep]
     matrix, _ = design_matrix(cols, spec)

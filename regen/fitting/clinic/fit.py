@@ -242,6 +242,21 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
     return out, par_all, levels, unshifted
 
 
+def _check_plausible(bundle: Mapping) -> None:
+    """Refuse, in words about the data, a fitted model that a model file may not hold (days past 100 years, a
+    response share under 1 %, ...): what the data led to, not a broken file."""
+    from regen.errors import DataFileError, ModelFileError
+    from regen.model.bundle import validate_bundle
+
+    try:
+        validate_bundle(bundle)
+    except ModelFileError as exc:
+        raise DataFileError(
+            f"the clinic's data lead to a model outside what regen accepts ({exc}); check the relief days and "
+            "responses of the file, or fit with --prior none to see the data alone"
+        ) from None
+
+
 def _plausible(prior_bundle: Mapping, group: str, key: str, entry: dict) -> bool:
     """Whether the prior model with this one entry replaced passes the model file's checks (its reference
     patients' medians within :data:`regen.model.bundle.PLAUSIBLE_DAYS`)."""
@@ -291,10 +306,10 @@ def _indication_shifts(prior: Prior, data: ClinicData, draws: Draws) -> dict:
     for i, ind in enumerate(data.indications):
         centre = float(prior.block(ind).mean[0])
         log_ratio = np.asarray(draws["psi"][:, i, 0]) - centre
-        lo, mid, hi = (float(v) for v in np.quantile(log_ratio, [_LOW, 0.5, _HIGH]))
+        lo, mid, hi = (float(np.clip(v, -50, 50)) for v in np.quantile(log_ratio, [_LOW, 0.5, _HIGH]))
         new = _new_clinic_shifts(prior, ind)
         p = float(2.0 * min(np.mean(new <= mid), np.mean(new >= mid)))
-        e_lo, e_hi = (float(v) for v in np.quantile(new, [_LOW, _HIGH]))
+        e_lo, e_hi = (float(np.clip(v, -50, 50)) for v in np.quantile(new, [_LOW, _HIGH]))  # exp stays finite
         out[ind] = {
             "ratio": round(math.exp(mid), 3),
             "ratio_interval": [round(math.exp(lo), 3), round(math.exp(hi), 3)],
@@ -391,7 +406,8 @@ def fit_clinic(
     ModelFileError
         If the prior model has no ``posterior_approx``.
     DataFileError
-        If two rows are the same patient, nerve and cycle.
+        If two rows are the same patient, nerve and cycle; if no row responded; if the fitted model lies
+        outside what a model file may hold.
     """
     from regen.fitting.clinic.model import clinic_model
     from regen.fitting.relief_model import fit_version
@@ -403,6 +419,13 @@ def fit_clinic(
     prior_bundle = thaw(prior_model.bundle)
     prior = read_prior(prior_bundle, robust_weight=robust_weight, where=prior_where)
     data = clinic_data(outcomes, prior, prior_bundle)
+    if not data.responded.any():
+        from regen.errors import DataFileError
+
+        raise DataFileError(
+            f"no responder among the {len(outcomes)} usable rows: a clinic model of relief needs at least one "
+            "patient whose relief started (responded yes, or a day relief was seen)"
+        )
     if not covariates:
         data = replace(data, covariates=np.zeros((len(data.dx), 0)), spec={"numeric": {}, "binary": []})
     arrays = model_arrays(data, prior)
@@ -486,4 +509,5 @@ def fit_clinic(
     bundle = _clean(bundle)
     bundle["version"] = fit_version(bundle)
     summary = {"effects": effects, "data": data, "prior": prior}
+    _check_plausible(bundle)
     return ClinicFit(bundle=bundle, summary=summary, draws=draws, data=data)
