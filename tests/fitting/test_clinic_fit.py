@@ -151,6 +151,9 @@ def test_the_robust_prior_gives_way_to_relief_twice_as_long(conflict, default):
     conflict = fit.bundle["prior"]["conflict"]
     assert set(conflict["classes"]) == {"joint", "own_territory", "post_operative"}
     assert all(0 <= v["location_vague_weight"] <= 1 for v in conflict["classes"].values())
+    # the spread's prior weight in patients (own territory: log sigma sd 0.116 in the evidence, about 37 patients)
+    spread = fit.bundle["prior"]["spread_effective_sample_size"]
+    assert set(spread) == {"joint", "own_territory", "post_operative"} and all(v > 0 for v in spread.values())
     # the card reports the discrepancy per indication: relief longer than the evidence's (80 % interval above 1)
     shifts = conflict["indications"]
     assert set(shifts) == set(NERVES.values())
@@ -159,6 +162,7 @@ def test_the_robust_prior_gives_way_to_relief_twice_as_long(conflict, default):
     assert all(v["ratio_interval"][0] <= v["ratio"] <= v["ratio_interval"][1] for v in shifts.values())
     card = card_text(fit.bundle, "A test clinic.")
     assert "LONGER than the evidence" in card and "range the evidence allows a new clinic" in card
+    assert "For the spread between patients" in card
 
 
 def test_a_young_clinic_all_still_relieved_gets_a_model_that_learned(default):

@@ -338,6 +338,13 @@ def _prior_section(prior: Prior, data: ClinicData, draws: Draws) -> dict:
         "robust_weight": prior.robust_weight,
         "effective_sample_size": ess,
         "effective_sample_size_method": "moment: sigma^2 / prior variance of the indication's relief location",
+        "spread_effective_sample_size": {
+            c: float(f"{1.0 / (2.0 * float(prior.classes[c].cov[2, 2])):.2g}") for c in data.classes
+        },
+        "spread_effective_sample_size_method": (
+            "1 / (2 Var(log sigma)) under the evidence's part of the prior: n patients' exact relief ends estimate "
+            "log sigma with variance about 1 / (2 n)"
+        ),
         "conflict": {
             "measure": "posterior weight of the vague component (prior weight: robust_weight)",
             "flagged_at": CONFLICT_AT,

@@ -78,6 +78,15 @@ def _prior_lines(bundle: Mapping) -> list[str]:
         )
     for ind, ess in prior["effective_sample_size"].items():
         lines.append(f"  {ind}: about {ess:.2g} of your patients")
+    spread = prior.get("spread_effective_sample_size") or {}
+    if spread:
+        lines.append(
+            f"For the spread between patients (sigma, per pain class), {what} counts as about N of your patients "
+            "(1 / (2 Var(log sigma))): where N is large, your patients' spread moves the forecast's width little "
+            "unless they clearly disagree (then the vague component takes over):"
+        )
+    for c, ess in spread.items():
+        lines.append(f"  {c}: about {ess:.2g} of your patients")
     lines.append(
         "Conflict with the evidence, per pain class: posterior weight of the vague component (prior "
         f"{w:g}; flagged from {conflict['flagged_at']:g}):"
