@@ -272,7 +272,7 @@ def check_cycles(data: OutcomeData) -> None:
     for k in range(len(data)):
         if str(pid[k]).strip() == "" or np.isnan(data.cycle[k]):
             continue
-        key = (str(pid[k]), str(nerve[k]), int(data.cycle[k]))
+        key = (str(pid[k]).strip(), str(nerve[k]), int(data.cycle[k]))  # an id as the patient grouping reads it
         if key in seen:
             raise DataFileError(
                 f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {_short(printable(key[0]))}, "

@@ -66,3 +66,17 @@ def test_a_long_id_given_twice_is_named_short(tmp_path, cli, cohort):
     frame.to_csv(tmp_path / "dup.csv", index=False)
     res = cli("fit", tmp_path / "dup.csv", "-o", tmp_path / "m.json")
     assert res.exit_code == 1 and "appear twice" in res.stderr and len(res.stderr) < 300, res.stderr[:300]
+
+
+def test_an_id_with_spaces_is_the_same_patient_for_the_duplicate_check(tmp_path, cli, cohort):
+    """Re-attack: the patient grouping strips ids, the duplicate check did not: ' P1 ' and 'P1' on one nerve and
+    cycle with different relief ends were one patient with a false repeat cycle instead of a duplicate."""
+    frame = pd.read_csv(cohort, dtype=str).assign(cycle="1")
+    frame.loc[1] = frame.loc[0]
+    frame.loc[0, "patient_id"], frame.loc[1, "patient_id"] = "P1", " P1 "
+    frame.loc[1, "relief_lost_day"] = str(float(frame.loc[0, "relief_lost_day"] or 100) + 30)
+    frame.to_csv(tmp_path / "sp.csv", index=False)
+    res = cli("fit", tmp_path / "sp.csv", "-o", tmp_path / "m.json")
+    assert res.exit_code == 1 and "rows 1 and 2: patient_id P1" in res.stderr and "appear twice" in res.stderr, (
+        res.output
+    )
