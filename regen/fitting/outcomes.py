@@ -47,7 +47,7 @@ from regen.schema.columns import FOLLOW_UP_COLUMNS, OUTCOME_COLUMNS
 from regen.schema.headers import delimiter_hint, match_headers
 from regen.schema.patients import INPUT_COLUMNS, validate_patients
 from regen.utils.parsing import to_bool, to_float
-from regen.utils.text import plural, printable
+from regen.utils.text import clip, plural, printable
 
 __all__ = ["OUTCOME_COLUMNS", "OutcomeData", "check_cycles", "event_times", "load_outcomes", "require_observed"]
 
@@ -250,11 +250,6 @@ def load_outcomes(source) -> OutcomeData:
     )
 
 
-def _short(text: str, limit: int = 40) -> str:
-    """An id as a message shows it: at most ``limit`` characters (a 10 kB id made a 10 kB "one-line" error)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def check_cycles(data: OutcomeData) -> None:
     """Refuse, in one line, two rows of one patient, nerve and cycle (a repeat cycle is a row of its own).
 
@@ -275,7 +270,7 @@ def check_cycles(data: OutcomeData) -> None:
         key = (str(pid[k]).strip(), str(nerve[k]), int(data.cycle[k]))  # an id as the patient grouping reads it
         if key in seen:
             raise DataFileError(
-                f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {_short(printable(key[0]))}, "
+                f"rows {data.rows[seen[key]]} and {data.rows[k]}: patient_id {clip(key[0], 40)}, "
                 f"nerve {key[1]}, cycle {key[2]} appear twice (one row per patient, nerve and cycle)"
             )
         seen[key] = k

@@ -155,11 +155,11 @@ def treatment_groups(outcomes: OutcomeData) -> tuple[np.ndarray, np.ndarray]:
     """
     n = len(outcomes)
     cols = outcomes.columns
-    pid = [str(v).strip() for v in cols["patient_id"]]
+    patient = _patients(cols["patient_id"])  # a blank id is a patient of its own: never merged
     cycle = outcomes.cycle if outcomes.cycle is not None else np.full(n, np.nan)
     keys = [
-        (pid[k], repr(float(cycle[k])), str(cols["indication"][k]), float(outcomes.lower[k]),
-         float(outcomes.upper[k]), bool(outcomes.responded[k])) if pid[k] else ("\x00row", k)
+        (int(patient[k]), repr(float(cycle[k])), str(cols["indication"][k]), float(outcomes.lower[k]),
+         float(outcomes.upper[k]), bool(outcomes.responded[k]))
         for k in range(n)
     ]  # fmt: skip
     index: dict = {}

@@ -208,6 +208,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
     out = {"indications": {}, "classes": {}}
     par_all, unshifted = {}, []
     levels = {c: entry_draws(c, "class", draws, data, prior, setting, rng, new_effects=False) for c in data.classes}
+    effect = _effect_uncertainty(data, draws, rng)  # one case-mix draw for every entry
     for group, level in (("indications", "indication"), ("classes", "class")):
         keys = set(relief[group]) | (set(data.indications) if level == "indication" else set())
         for key in sorted(keys):
@@ -217,7 +218,7 @@ def _entries(data: ClinicData, draws: Draws, prior: Prior, prior_bundle: Mapping
                 continue
             par = entry_draws(key, level, draws, data, prior, setting, rng)
             par_all[(level, key)] = par
-            entry = grid_entry(par, par["x_ref"], probs, rng, _effect_uncertainty(data, draws, rng))
+            entry = grid_entry(par, par["x_ref"], probs, rng, effect)
             n = int(counts.get(key, 0))
             if level == "indication" and n:
                 entry["patients"], entry["studies"] = people[key], int(relief[group].get(key, {}).get("studies", 0))
