@@ -109,6 +109,10 @@ class ReliefDistribution:
         entries' ``follow_up_day``; NaN where an entry does not state it).
     entry : array of int, optional
         Each patient's entry: an index into ``reach``.
+    nerve_factor : array, optional
+        For the ``grid`` family: ``exp(m1 (x - x_ref))``, the factor by which the
+        patient's nerve time (age, diabetes, distance, fronts) moves the median
+        relief end from the entry's reference patient (1: no move).
     """
 
     family: str
@@ -122,6 +126,7 @@ class ReliefDistribution:
     shapes: Shapes | None = None
     reach: np.ndarray | None = None
     entry: np.ndarray | None = None
+    nerve_factor: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.mu.shape[0])
@@ -328,6 +333,7 @@ def _grid_distribution(relief: Mapping, cols: Mapping, x: np.ndarray) -> ReliefD
         shapes=shapes,
         reach=_reach(entries),
         entry=np.asarray(codes, dtype=np.intp),
+        nerve_factor=np.exp(table["m1"] * d),
     )
 
 

@@ -158,6 +158,12 @@ def render_prediction(row: Mapping) -> str:
         )
     if row.get("evidence"):
         lines.append(f"Relief forecast rests on: {printable(row['evidence'])}")
+    factor = _num(row.get("relief_end_nerve_factor"))
+    if math.isfinite(factor) and abs(math.log(max(factor, 1e-9))) >= math.log(1.1):
+        lines.append(
+            f"Relief end x{factor:.2f} for this nerve's {'slower' if factor > 1 else 'faster'} regrowth (age, "
+            "diabetes, distance, fronts), by the evidence's slope of relief on regrowth time (uncertain)"
+        )
     if row.get("follow_up"):
         lines.append(f"Follow-up: {printable(row['follow_up'])}")
     if row.get("warnings"):

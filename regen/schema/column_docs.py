@@ -184,6 +184,9 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "arrival_median_day": "median day the regrowing axons reach their target (before maturation)",
     "anchor_day": "day the regrowth forecast is counted from: the last measured regeneration front's day (0 "
     "without a front; the timeline's phases then start there)",
+    "relief_end_nerve_factor": "how far this patient's nerve regrowth time (age, diabetes, distance, fronts) moves "
+    "the median relief end from the evidence's reference patient: exp(slope x (x - x_ref)), 1 = no move; blank "
+    "for a model without the evidence's slope",
     "arrival_p10_day": "10th percentile of the axons' arrival: the earliest the pain fibres can conduct again; "
     "retreatment is not booked before it",
     "terminal_delay_days": "median days of sensory reinnervation and maturation before the skin feels again "

@@ -160,6 +160,7 @@ DETAIL_COLUMNS = (
     "arrival_median_day",
     "arrival_p10_day",
     "anchor_day",
+    "relief_end_nerve_factor",
     *FOLLOW_UP_OUTPUT_COLUMNS,
 )
 
@@ -170,9 +171,9 @@ def decimals(name: str) -> int | None:
     """Decimals a numeric output column is rounded to (None: not a rounded number).
 
     Days (``*_day``, ``*_days``, ``distance_mm``) to 0.1; probabilities and
-    fractions (``p_*``, ``*_fraction``) and the rate (mm/day) to 0.001.
+    fractions (``p_*``, ``*_fraction``), factors (``*_factor``) and the rate (mm/day) to 0.001.
     """
-    if name.startswith("p_") or name.endswith("_fraction"):
+    if name.startswith("p_") or name.endswith(("_fraction", "_factor")):
         return _FRACTION_DECIMALS
     if name == "rate_mm_per_day":
         return _RATE_DECIMALS
