@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -91,7 +92,11 @@ def history(prior_relief_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _shrunk(dist: ReliefDistribution, mean_log, count, icc: float) -> ReliefDistribution:
     mu, scale = shrink_to_history(dist.family, dist.mu, dist.scale, mean_log, count, icc)
-    return dist.with_location(mu, scale)
+    shrunk = dist.with_location(mu, scale)
+    if shrunk.nerve_factor is None:
+        return shrunk
+    # a forecast drawn toward the patient's own earlier cycles is no longer the evidence's move alone
+    return replace(shrunk, nerve_factor=np.where(count > 0, np.nan, shrunk.nerve_factor))
 
 
 def patient_relief(model, cols: Mapping, mech: Mapping | None = None) -> ReliefDistribution:

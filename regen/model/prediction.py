@@ -395,7 +395,8 @@ def _relief_columns(model, cols, mech, onset, plan: PlanSettings) -> dict[str, n
     out["p_response"] = np.where(non_response, 0.0, np.where(~np.isnan(given) | is_lost, 1.0, dist.response))
     out["long_responder_fraction"] = dist.long
     out["evidence"] = dist.evidence
-    out["relief_end_nerve_factor"] = dist.nerve_factor if dist.nerve_factor is not None else np.full(len(dist), np.nan)
+    factor = dist.nerve_factor if dist.nerve_factor is not None else np.full(len(dist), np.nan)
+    out["relief_end_nerve_factor"] = np.where(is_lost, np.nan, factor)  # an observed loss is not moved by it
     out["follow_up"] = _join(
         _front_text(mech), _follow_up_text(given, lost, history(cols["prior_relief_days"])[1], window, non_response)
     )

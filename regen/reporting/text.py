@@ -28,6 +28,9 @@ __all__ = ["render_prediction"]
 
 #: Width of the interval column: "day 1234 to 36500" (a p90 of up to 100 years) and a space before the date.
 _SPAN = 19
+#: The text names a nerve-time move of the relief end from this factor (or its inverse) on: every relief interval's
+#: p90/p10 is 7.5 or more, so a smaller move is small beside the interval (the number is in the JSON either way).
+NERVE_FACTOR_SHOWN = 1.25
 
 
 def _num(value: object) -> float:
@@ -159,10 +162,10 @@ def render_prediction(row: Mapping) -> str:
     if row.get("evidence"):
         lines.append(f"Relief forecast rests on: {printable(row['evidence'])}")
     factor = _num(row.get("relief_end_nerve_factor"))
-    if math.isfinite(factor) and abs(math.log(max(factor, 1e-9))) >= math.log(1.1):
+    if math.isfinite(factor) and abs(math.log(max(factor, 1e-9))) >= math.log(NERVE_FACTOR_SHOWN):
         lines.append(
-            f"Relief end x{factor:.2f} for this nerve's {'slower' if factor > 1 else 'faster'} regrowth (age, "
-            "diabetes, distance, fronts), by the evidence's slope of relief on regrowth time (uncertain)"
+            f"Relief end x{factor:.2f} vs the evidence's reference patient: this nerve regrows "
+            f"{'slower' if factor > 1 else 'faster'} (the slope of relief on regrowth time, uncertain)"
         )
     if row.get("follow_up"):
         lines.append(f"Follow-up: {printable(row['follow_up'])}")
