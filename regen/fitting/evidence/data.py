@@ -188,11 +188,28 @@ class ReliefData:
     rows: pd.DataFrame = field(repr=False)  # the used rows, with group / number ids
     numbers: pd.DataFrame = field(repr=False)  # one row per published number (validation)
     study_early: np.ndarray | None = None  # 1.0 for a study published before EARLY_ERA_BEFORE (1970s-80s technique)
+    study_complete: np.ndarray | None = None  # 1.0 for a study counting only complete relief (COMPLETE_RELIEF)
 
 
 #: Studies published before this year used the 1970s-80s technique (unguided probes, often mixed nerves; evidence
 #: review A on Lloyd 1976): a stated study-level covariate (the citation's year), tried as ``ReliefOptions.early_era``.
 EARLY_ERA_BEFORE = 1990
+
+#: Studies whose relieved patients are those with complete relief (pain-free, pain absent, fully relieved, pain 0-1,
+#: >= 90 % decrease), in the words of ``reported`` / ``interpretation`` of data/studies.csv; the others count any
+#: relief, a threshold improvement or 'helped'. An interpretation of the endpoint definitions (tried as
+#: ``ReliefOptions.complete_endpoint``; measured only): barnard1981's mean relief is not said to be complete, only
+#: its 1-year share ("fully relieved"); the study is counted as complete.
+COMPLETE_RELIEF = {
+    "oralsurg2020": "pain-free interval",
+    "goss_ito2020": "pain-free months",
+    "pradel2002": "pain absent",
+    "barnard1981": "fully relieved at 1 year",
+    "caporusso2002": "pain-free read as relieved, 'reduced' not",
+    "cvir2024_morton": "complete relief read as relieved, partial not",
+    "momenzadeh2003": "pain 0-1 read as relieved",
+    "moesker2014": "excellent (>= 90 % decrease) read as relieved",
+}
 
 
 def citation_year(citation: str) -> float:
@@ -328,4 +345,5 @@ def relief_data(log_nerve: dict[str, float], root: Path = DATA) -> ReliefData:
         study_early=np.array(
             [float(citation_year(rows.loc[rows["study"] == s, "citation"].iloc[0]) < EARLY_ERA_BEFORE) for s in studies]
         ),
+        study_complete=np.array([float(s in COMPLETE_RELIEF) for s in studies]),
     )

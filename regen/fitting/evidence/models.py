@@ -117,6 +117,7 @@ def relief_arrays(rd: ReliefData) -> dict:
         "d_low",
         "d_high",
         "study_early",
+        "study_complete",
     )
     out = {k: jnp.asarray(getattr(rd, k)) for k in keys}
     out["g_log_times"] = jnp.log(jnp.asarray(rd.g_times))
@@ -145,6 +146,8 @@ class ReliefOptions:
     - ``heterogeneity_scale``: multiplies the half-normal scales of the four heterogeneities (between indications and
       between studies, of location and response); below 1 it forces narrower new-setting intervals than the evidence
       supports (measured only, to see what narrowness costs out of sample).
+    - ``complete_endpoint``: a location and a response-logit shift for studies that count only complete relief
+      (``data.COMPLETE_RELIEF``: an interpretation of the sources' endpoint words; measured only).
     """
 
     effect_df: float | None = NU
@@ -153,6 +156,7 @@ class ReliefOptions:
     pool_response: bool = False
     early_era: bool = False
     heterogeneity_scale: float = 1.0
+    complete_endpoint: bool = False
 
 
 #: The shipped relief model's structure (see the card's "what was tried" for the alternatives measured).
@@ -222,6 +226,9 @@ def relief_model(d: dict, w_groups, w_durations, opts: ReliefOptions = ReliefOpt
     if opts.early_era:
         m_s = m_s + numpyro.sample("h_loc", dist.Normal(*RELIEF_VARIANTS["h_loc"][1])) * d["study_early"]
         l_s = l_s + numpyro.sample("h_logit", dist.Normal(*RELIEF_VARIANTS["h_logit"][1])) * d["study_early"]
+    if opts.complete_endpoint:
+        m_s = m_s + numpyro.sample("k_loc", dist.Normal(*RELIEF_VARIANTS["k_loc"][1])) * d["study_complete"]
+        l_s = l_s + numpyro.sample("k_logit", dist.Normal(*RELIEF_VARIANTS["k_logit"][1])) * d["study_complete"]
     gs, ds = d["g_study"], d["d_study"]
     # left-out rows (weight 0) are evaluated at harmless values: 0 x a non-finite gradient would be NaN
     on_g, on_d = w_groups > 0, w_durations > 0

@@ -217,6 +217,16 @@ RELIEF_VARIANTS = {
         "early_era: location shift for studies published before 1990, no direction assumed",
     ),
     "h_logit": ("normal", (0.0, 1.0), "early_era: response-logit shift for studies published before 1990"),
+    "k_loc": (
+        "normal",
+        (0.0, 1.0),
+        "complete_endpoint: location shift for studies counting only complete relief, no direction assumed",
+    ),
+    "k_logit": (
+        "normal",
+        (0.0, 1.0),
+        "complete_endpoint: response-logit shift for studies counting only complete relief",
+    ),
 }
 
 

@@ -108,6 +108,8 @@ class ReliefDraws:
         self.tau_sigma = f("tau_sigma") if "tau_sigma" in run.samples else zero
         self.h_loc = f("h_loc") if "h_loc" in run.samples else zero
         self.h_logit = f("h_logit") if "h_logit" in run.samples else zero
+        self.k_loc = f("k_loc") if "k_loc" in run.samples else zero
+        self.k_logit = f("k_logit") if "k_logit" in run.samples else zero
         self.n = self.a.shape[0]
 
     def effect(self, size, rng=None) -> np.ndarray:

@@ -1,0 +1,66 @@
+"""The relief model's structural variants measured by leave-one-study-out (``ReliefOptions``; the card's "what was
+tried") still build: each adds its own sites with their stated priors, and the study lists they rest on exist."""
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from numpyro import handlers
+from numpyro.infer.util import log_density
+
+from regen.fitting.evidence import data, models
+from regen.fitting.evidence.priors import RELIEF_VARIANTS
+
+
+@pytest.fixture(scope="module")
+def arrays():
+    rd = data.relief_data({})
+    return rd, models.relief_arrays(rd)
+
+
+def _trace(arrays, opts):
+    rd, arr = arrays
+    model = partial(models.relief_model, opts=opts)
+    args = (arr, jnp.ones(len(rd.g_study)), jnp.ones(len(rd.d_study)))
+    tr = handlers.trace(handlers.seed(model, jax.random.PRNGKey(0))).get_trace(*args)
+    params = {k: v["value"] for k, v in tr.items() if v["type"] == "sample" and not v["is_observed"]}
+    return tr, float(log_density(model, args, {}, params)[0])
+
+
+@pytest.mark.parametrize(
+    ("option", "sites"),
+    [
+        ({"early_era": True}, {"h_loc", "h_logit"}),
+        ({"complete_endpoint": True}, {"k_loc", "k_logit"}),
+        ({"pool_response": True}, {"rho_mu", "tau_rho"}),
+        ({"study_sigma": 0.5}, {"tau_sigma", "s_raw"}),
+    ],
+)
+def test_each_variant_adds_its_sites_and_has_a_finite_log_density(arrays, option, sites):
+    base, _ = _trace(arrays, models.ReliefOptions())
+    tr, logp = _trace(arrays, models.ReliefOptions(**option))
+    assert sites <= set(tr) and not sites & set(base)
+    assert np.isfinite(logp)
+    for site in sites & set(RELIEF_VARIANTS):
+        assert tr[site]["fn"].__class__.__name__.lower() in {"normal", "halfnormal"}
+
+
+def _scale(site):
+    fn = site["fn"]
+    return np.asarray(getattr(fn, "base_dist", fn).scale)
+
+
+def test_heterogeneity_scale_scales_the_four_heterogeneity_priors(arrays):
+    full, _ = _trace(arrays, models.ReliefOptions())
+    narrow, _ = _trace(arrays, models.ReliefOptions(heterogeneity_scale=0.25))
+    for site in ("tau_u", "tau_v", "tau_e", "tau_w"):
+        np.testing.assert_allclose(_scale(narrow[site]), 0.25 * _scale(full[site]))
+    np.testing.assert_allclose(_scale(narrow["sigma"]), _scale(full["sigma"]))  # the within-study spread is untouched
+
+
+def test_the_complete_relief_studies_are_used_studies(arrays):
+    rd, _ = arrays
+    assert set(data.COMPLETE_RELIEF) <= set(rd.studies)
+    assert rd.study_complete.sum() == len(data.COMPLETE_RELIEF)
