@@ -52,7 +52,7 @@ def stored_validation(model) -> dict:
 
 
 def refit_validation(progress=None, quick: bool = False, seed: int = 0) -> dict:
-    """Leave each study out, refit by MCMC and score it, for both parts (long: about half an hour on 2 cores).
+    """Leave each study out, refit by MCMC and score it, for both parts (long: about an hour on 2 cores).
 
     Raises
     ------
