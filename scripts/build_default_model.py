@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-NAME, VERSION = "regen-default", "2026.12.1"
+NAME, VERSION = "regen-default", "2026.12.2"
 INPUTS = ("data/human_sensation.csv", "data/studies.csv", "data/indications.csv", "data/nerves.csv")
 ENTRY_FIELDS = (
     "x_ref",
@@ -52,10 +52,13 @@ def _count(entry: dict) -> str:
     return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
 
 
-def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str) -> str:
-    """What stands behind a forecast (the evidence model's label rule: its own data carry >= 50 % of the weight)."""
+def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str, covariates: list[dict] = ()) -> str:
+    """What stands behind a forecast (the evidence model's label rule: its own data carry >= 50 % of the weight;
+    an indication whose studies all carry a study-level covariate says its forecast extrapolates past them)."""
+    from regen.fitting.evidence.summaries import covariate_note
+
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {_count(entry)}"
+        return f"indication: {_count(entry)}{covariate_note(entry, list(covariates))}"
     cls = classes.get(pain_class)
     behind = f"{pain_class}: {_count(cls)}" if cls and cls["studies"] else f"{pain_class}: no study"
     if entry is not None and entry["studies"]:
@@ -150,7 +153,8 @@ def relief_section(summary: dict) -> dict:
         cls = catalog[ind].pain_class
         if own is not None or cls in classes:
             base = own if own is not None else classes[cls]
-            out["indications"][ind] = entry(base, evidence_label(ind, own, classes, cls), reach_ind[ind])
+            label = evidence_label(ind, own, classes, cls, relief.get("study_covariates", []))
+            out["indications"][ind] = entry(base, label, reach_ind[ind])
     return out
 
 

@@ -50,6 +50,7 @@ from regen.schema.columns import (
     RELIEF_DAYS,
     round_outputs,
 )
+from regen.schema.dates import MAX_DAYS_AFTER
 from regen.schema.headers import header_key
 from regen.schema.patients import ALLOW_ANY_NERVE, PatientBatch, check_headers, validate_patients
 from regen.utils.parsing import LARGE, CodedText, factorize, is_missing
@@ -523,6 +524,7 @@ def predict_batch(
             relief.pop("_plan_notes"),
         ),
     }
+    out["warnings"] = _join(out["warnings"], _cap_far_days(out))
     errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
     ok = errors == ""
     out = round_outputs(_blank_bad_rows(out, ok))
@@ -555,6 +557,31 @@ _OPTIONAL_DAYS = (
     "retreatment_due_day",
     "next_contact_day",
 )
+
+
+#: Forecast days past 100 years are shown as 100 years, with a warning naming them: a patient still relieved
+#: long after treatment under a heavy-tailed relief law has a p90 (or more) past any date regen writes.
+_FAR_DAYS = (*_OPTIONAL_DAYS, "next_cycle_relief_end_median_day", "next_cycle_relief_end_p90_day")
+
+
+def _cap_far_days(out: dict) -> np.ndarray:
+    """Cap forecast days past :data:`MAX_DAYS_AFTER` at it, in place; the per-row warning naming the columns."""
+    notes = np.full(len(out["nerve"]), "", dtype=object)
+    far = {}
+    for key in _FAR_DAYS:
+        if key in out:
+            values = np.asarray(out[key], dtype=float)
+            with np.errstate(invalid="ignore"):
+                hit = values > MAX_DAYS_AFTER
+            if hit.any():
+                out[key] = np.where(hit, float(MAX_DAYS_AFTER), values)
+                far[key] = hit
+    if far:
+        rows = np.flatnonzero(np.any(np.column_stack(list(far.values())), axis=1))
+        for i in rows:
+            names = ", ".join(k for k, hit in far.items() if hit[i])
+            notes[i] = f"beyond 100 years, shown as day {MAX_DAYS_AFTER}: {names}"
+    return notes
 
 
 def _implausible(out: Mapping, version: str) -> np.ndarray:

@@ -117,3 +117,32 @@ def test_shipped_validation_has_the_issue_fields(shipped):
         } <= set(p)
         assert len(p["pit"]) == p["numbers"] and all(0 <= v <= 1 for v in p["pit"])
         assert sum(s["numbers"] for s in p["per_study"]) == p["numbers"]
+
+
+def test_a_label_says_when_every_number_of_the_indication_s_studies_carries_a_covariate():
+    from regen.fitting.evidence.summaries import covariate_note
+
+    era = {
+        "covariate": "published before 1990",
+        "study_ids": ["a", "b"],
+        "study_ids_every_number": ["a", "b"],
+        "forecast_for": "a current study",
+    }
+    threshold = {
+        "covariate": "threshold-improvement endpoint",
+        "study_ids": ["c", "d"],  # c: some numbers only
+        "study_ids_every_number": ["d"],
+        "forecast_for": "patients still relieved",
+    }
+    cls = {"studies": 9, "patients": 300}
+    only_early = {"label_level": "indication", "studies": 1, "patients": 64, "study_ids": ["a"]}
+    assert label(only_early, cls, "own_territory", [era, threshold]) == (
+        "indication: 1 study, 64 patients; all its studies: published before 1990 (forecast for a current study, "
+        "an extrapolation)"
+    )
+    mixed = {"label_level": "indication", "studies": 2, "patients": 80, "study_ids": ["a", "e"]}
+    assert label(mixed, cls, "own_territory", [era, threshold]) == "indication: 2 studies, 80 patients"
+    partly = {"label_level": "indication", "studies": 1, "patients": 26, "study_ids": ["c"]}
+    assert covariate_note(partly, [era, threshold]) == ""
+    assert "threshold-improvement endpoint" in covariate_note({"study_ids": ["d"]}, [era, threshold])
+    assert covariate_note(None, [era]) == covariate_note({"study_ids": []}, [era]) == ""

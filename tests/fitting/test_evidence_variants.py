@@ -64,3 +64,34 @@ def test_the_complete_relief_studies_are_used_studies(arrays):
     rd, _ = arrays
     assert set(data.COMPLETE_RELIEF) <= set(rd.studies)
     assert rd.study_complete.sum() == len(data.COMPLETE_RELIEF)
+
+
+def test_the_early_era_studies_are_the_used_studies_published_before_1990(arrays):
+    rd, _ = arrays
+    years = {s: data.citation_year(c) for s, c in rd.rows.groupby("study")["citation"].first().items()}
+    early = {s for s, y in years.items() if y < data.EARLY_ERA_BEFORE}
+    assert early and {s for s, e in zip(rd.studies, rd.study_early, strict=True) if e} == early
+
+
+def test_the_shipped_summary_reports_each_study_covariate_of_its_structure_and_the_card_shows_them():
+    import json
+    from dataclasses import asdict
+
+    from regen.fitting.evidence import build
+
+    out = json.loads(build.OUT_JSON.read_text())
+    assert out["relief_options"] == asdict(models.RELIEF_OPTIONS)
+    cov = {c["covariate"]: c for c in out["relief"]["study_covariates"]}
+    assert "threshold-improvement endpoint" in cov
+    assert (f"published before {data.EARLY_ERA_BEFORE}" in cov) == models.RELIEF_OPTIONS.early_era
+    assert ("complete relief only" in cov) == models.RELIEF_OPTIONS.complete_endpoint
+    for c in cov.values():
+        assert c["studies"] >= 1
+        for eff in (c["location"], c["response_logit"]):
+            assert eff["q10"] <= eff["median"] <= eff["q90"]
+    card = build.OUT_MD.read_text()
+    assert "Study-level covariates" in card and all(name in card for name in cov)
+    shipped = {k: v["shipped"] for k, v in out["priors"]["relief_structural_options"].items()}
+    assert shipped["h_loc"] == shipped["h_logit"] == models.RELIEF_OPTIONS.early_era
+    assert shipped["k_loc"] == models.RELIEF_OPTIONS.complete_endpoint
+    assert shipped["tau_sigma"] == (models.RELIEF_OPTIONS.study_sigma > 0)

@@ -153,8 +153,27 @@ def test_total_knee_arthroplasty_is_noted_only_past_its_84_days(predict, default
 
 def test_intercostal_neuralgia_rests_on_a_response_share_with_no_follow_up(predict):
     row = predict(nerve="intercostal", indication="intercostal_neuralgia", age=83, diabetes=True, smoker=True)
-    assert row["relief_end_p90_day"] > 10_000
+    assert row["relief_end_p90_day"] > 3_650  # past a decade: nothing published bounds it
     assert "p90 extrapolated: no published follow-up of relief (a response share only)" in row["warnings"]
+
+
+@pytest.mark.parametrize("day", [1000, 3650])
+def test_a_patient_still_relieved_late_is_forecast_with_days_past_100_years_shown_as_100_years(model, day):
+    """Still relieved on day 1,000 or 3,650 (the largest accepted): every catalog pair is scored (no 'no plausible
+    prediction'); a forecast day past 100 years is shown as 36,500 and the row says which."""
+    raw = _pairs()
+    n = len(raw["nerve"])
+    out = model.predict_columns({**raw, "relief_at_day": [day] * n, "treated_on": ["2026-01-01"] * n})
+    assert (out["error"] == "").all(), sorted(set(out["error"]) - {""})
+    capped = 0
+    for i in range(n):
+        far = [k for k in ("relief_end_median_day", "relief_end_p90_day") if out[k][i] == 36500]
+        assert out["relief_end_median_day"][i] <= out["relief_end_p90_day"][i] <= 36500
+        assert all(k in out["warnings"][i] for k in far)
+        capped += bool(far)
+        if out["relief_end_p90_day"][i] < 36500:
+            assert "beyond 100 years" not in out["warnings"][i]
+    assert day < 3650 or capped  # the heavy tails of the chronic classes reach past 100 years at the longest
 
 
 def test_an_observed_loss_is_no_extrapolation_but_the_next_cycle_s_p90_is(predict):

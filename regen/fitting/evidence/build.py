@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]  # the checkout (regen/fitting/evidence -> .)
 OUT_JSON = ROOT / "models" / "evidence_summary.json"
 OUT_MD = ROOT / "models" / "evidence_summary.md"
-VERSION = "evidence-2026.12.1"
+VERSION = "evidence-2026.12.2"
 INPUTS = ("data/human_sensation.csv", "data/studies.csv", "data/indications.csv", "data/nerves.csv")
 
 
@@ -159,7 +159,7 @@ def assemble(f: dict, seconds: float, chain_method: str) -> dict:
         "catalog_forecasts": checks.catalog_forecasts(relief, f["point"], f["nerves"], f["indications"]),
         "diagnostics": diag
         | {"failures": failures, "chain_method": chain_method, "rule": "R-hat <= 1.01, 0 divergences"},
-        "priors": priors.table(),
+        "priors": priors.table(options_record()),
         "build_seconds": seconds,
         "relief_options": options_record(),
     }

@@ -91,7 +91,10 @@ def catalog_forecasts(relief: dict, point: dict, nerves, indications, ages=(15.0
                         "p_response": entry["response_prob"],
                         "entry_level": level,
                         "evidence": label(
-                            entry if level == "indication" else None, relief["classes"][klass[ind]], klass[ind]
+                            entry if level == "indication" else None,
+                            relief["classes"][klass[ind]],
+                            klass[ind],
+                            relief.get("study_covariates", []),
                         ),
                     }
                 )

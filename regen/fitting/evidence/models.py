@@ -160,7 +160,7 @@ class ReliefOptions:
 
 
 #: The shipped relief model's structure (see the card's "what was tried" for the alternatives measured).
-RELIEF_OPTIONS = ReliefOptions()
+RELIEF_OPTIONS = ReliefOptions(early_era=True)
 
 
 def relief_deterministic(opts: ReliefOptions) -> tuple[str, ...]:

@@ -189,8 +189,9 @@ RELIEF_ENDPOINT = {
 }
 
 
-#: Priors of the structural variants that were measured by leave-one-study-out but are not in the shipped model
-#: (``models.ReliefOptions``; the card's "what was tried"): ``(distribution, parameters, reason)``.
+#: Priors of the structural options of the relief model measured by leave-one-study-out (``models.ReliefOptions``;
+#: the card's "what was tried"; ``models.RELIEF_OPTIONS`` says which are shipped): ``(distribution, parameters,
+#: reason)``; the option's name starts each reason.
 RELIEF_VARIANTS = {
     "tau_sigma": (
         "halfnormal",
@@ -230,8 +231,17 @@ RELIEF_VARIANTS = {
 }
 
 
-def table() -> dict:
-    """All priors as plain data (for the JSON and the card)."""
+def _shipped(reason: str, options: dict) -> bool:
+    """Whether the structural option named at the start of ``reason`` is on in ``options`` (the shipped relief
+    model's ``dataclasses.asdict(models.RELIEF_OPTIONS)``)."""
+    value = options.get(reason.split(":", 1)[0])
+    return bool(value) if isinstance(value, bool) else bool(value and value > 0)
+
+
+def table(relief_options: dict | None = None) -> dict:
+    """All priors as plain data (for the JSON and the card); ``relief_options``: the shipped relief model's
+    structural options (``dataclasses.asdict(models.RELIEF_OPTIONS)``), which say which options are shipped."""
+    relief_options = relief_options or {}
     return {
         "student_t_df": NU,
         "mechanism": {k: {"distribution": d, "parameters": list(p), "reason": r} for k, (d, p, r) in MECHANISM.items()},
@@ -261,7 +271,8 @@ def table() -> dict:
         "relief_endpoint": {
             k: {"distribution": d, "parameters": list(p), "reason": r} for k, (d, p, r) in RELIEF_ENDPOINT.items()
         },
-        "relief_variants_tried_not_shipped": {
-            k: {"distribution": d, "parameters": list(p), "reason": r} for k, (d, p, r) in RELIEF_VARIANTS.items()
+        "relief_structural_options": {
+            k: {"distribution": d, "parameters": list(p), "reason": r, "shipped": _shipped(r, relief_options)}
+            for k, (d, p, r) in RELIEF_VARIANTS.items()
         },
     }

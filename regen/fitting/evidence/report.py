@@ -101,6 +101,23 @@ def markdown(out: dict, compact: bool = False) -> str:
         ),
         "",
     ]
+    cov = rel.get("study_covariates")
+    if cov:
+
+        def eff(x):
+            return f"{x['median']:+.2f} ({x['q10']:+.2f} to {x['q90']:+.2f})"
+
+        lines += [
+            "Study-level covariates (posterior median, 80 %); a forecast is for a study with none of them ("
+            + "; ".join("not " + c["covariate"] for c in cov)
+            + "):",
+            "",
+            _t(
+                ["covariate", "studies", "shift of log relief end", "shift of response logit"],
+                [[c["covariate"], c["studies"], eff(c["location"]), eff(c["response_logit"])] for c in cov],
+            ),
+            "",
+        ]
     first = {}
     for r in out.get("catalog_forecasts", []):
         first.setdefault(r["indication"], r["nerve"])

@@ -291,6 +291,7 @@ def relief_section(run, rd, indications, seed=0, opts=None) -> dict:
         f"a new indication of the class), the larger of location and response; otherwise 'class only' "
         f"with the class's studies and patients",
         "endpoint_effect": {"g_loc": _param_plain(dr.g_loc), "g_logit": _param_plain(dr.g_logit)},
+        "study_covariates": study_covariates(dr),
     }
     posterior_approx = {
         "scale": "vector (location at x_ref in log days, slope on x, log sigma, response logit); normal mean and cov",
@@ -303,13 +304,68 @@ def relief_section(run, rd, indications, seed=0, opts=None) -> dict:
     return relief, posterior_approx
 
 
+def study_covariates(dr) -> list[dict]:
+    """Posterior of the study-level covariates of the fitted structure (shifts of a study's location in log days and
+    of its response logit); a forecast is for a study with every covariate at 0 (a modern study, 'still relieved')."""
+    from regen.fitting.evidence.data import EARLY_ERA_BEFORE
+
+    rd, opts = dr.rd, dr.opts
+
+    def flagged(flags) -> list[str]:
+        return sorted(s for s, f in zip(rd.studies, flags, strict=True) if f)
+
+    endpoint = rd.rows.groupby("study")["endpoint"]
+    rows = [
+        (
+            "threshold-improvement endpoint",
+            "g",
+            sorted(endpoint.max().index[endpoint.max() > 0]),
+            sorted(endpoint.min().index[endpoint.min() > 0]),
+            "patients still relieved",
+        )
+    ]
+    if opts.early_era:
+        early = flagged(rd.study_early)
+        rows.append((f"published before {EARLY_ERA_BEFORE}", "h", early, early, "a current study"))
+    if opts.complete_endpoint:
+        complete = flagged(rd.study_complete)
+        rows.append(("complete relief only", "k", complete, complete, "any relief"))
+    return [
+        {
+            "covariate": name,
+            "studies": len(ids),
+            "study_ids": [str(s) for s in ids],
+            "study_ids_every_number": [str(s) for s in every],
+            "forecast_for": forecast_for,
+            "location": _param_plain(getattr(dr, f"{p}_loc")),
+            "response_logit": _param_plain(getattr(dr, f"{p}_logit")),
+        }
+        for name, p, ids, every, forecast_for in rows
+    ]
+
+
+def covariate_note(entry: dict | None, covariates: list[dict]) -> str:
+    """What a label adds when every number of an indication's own studies carries a study-level covariate: its
+    forecast is made with that covariate at 0, a setting none of its own numbers had (an extrapolation); ''
+    otherwise. ``covariates``: ``relief.study_covariates`` (``study_ids_every_number``: the studies whose every
+    used number carries the covariate)."""
+    own = set((entry or {}).get("study_ids") or ())
+    notes = [
+        f"all its studies: {c['covariate']} (forecast for {c['forecast_for']}, an extrapolation)"
+        for c in covariates
+        if own and own <= set(c.get("study_ids_every_number", ()))
+    ]
+    return "".join(f"; {n}" for n in notes)
+
+
 def _param_plain(x) -> dict:
     v, q10, q90 = _q(x)
     return {"median": v, "mean": float(np.mean(x)), "sd": float(np.std(x)), "q10": q10, "q90": q90}
 
 
-def label(entry: dict, class_entry: dict, class_name: str) -> str:
-    """The evidence label of a forecast from the JSON (the rule in ``relief.label_rule``)."""
+def label(entry: dict, class_entry: dict, class_name: str, covariates: list[dict] = ()) -> str:
+    """The evidence label of a forecast from the JSON (the rule in ``relief.label_rule``; ``covariates``:
+    ``relief.study_covariates``, see :func:`covariate_note`)."""
 
     def count(e):
         k, n = e["studies"], e["patients"]
@@ -317,5 +373,5 @@ def label(entry: dict, class_entry: dict, class_name: str) -> str:
         return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
 
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {count(entry)}"
+        return f"indication: {count(entry)}{covariate_note(entry, list(covariates))}"
     return f"class only ({class_name}: {count(class_entry)})"

@@ -41,7 +41,7 @@ VARIANTS_TRIED = {
     ],
     "rows": [
         [
-            "shipped structure before this revision (Student-t 4 df effects, per-class scales, one sigma per class)",
+            "structure shipped in evidence-2026.12.1 (Student-t 4 df effects, per-class scales, one sigma per class)",
             "400 + 400",
             -94.45,
             -75.65,
@@ -120,6 +120,36 @@ VARIANTS_TRIED = {
             "same figures as the shipped structure (grigsby2021 at day 7 becomes informative, momenzadeh2003 "
             "uninformative): the response widths come from the indication and study effects, not from the classes; "
             "not adopted",
+        ],
+        [
+            "complete-relief endpoint (ReliefOptions.complete_endpoint: a location and a response-logit shift for "
+            "the 8 studies counting only complete relief; an interpretation of their endpoint words)",
+            "400 + 400",
+            -93.29,
+            -75.09,
+            -18.19,
+            22,
+            13,
+            "18 of 18 (max 1.027)",
+            0,
+            "0.9 above the reference, from goss_ito2020 (+0.2), oralsurg2020 and pradel2002; the same 13 "
+            "uninformative; not adopted (it rests on reading endpoint words, the era covariate on a stated year)",
+        ],
+        [
+            "studies published before 1990 (ReliefOptions.early_era: a location and a response-logit shift for "
+            "barnard1981, evans1981 and lloyd1976; the citation's year, a stated covariate)",
+            "400 + 400",
+            -90.64,
+            -74.29,
+            -16.36,
+            22,
+            14,
+            "18 of 18 (max 1.031)",
+            0,
+            "shipped: 3.6 above the reference at 400 + 400 and 4.0 above (-90.21: proportions -73.97, durations "
+            "-16.24; 22 inside, 12 uninformative; refits R-hat max 1.009, 0 divergences) at the build's 1,000 + 1,000; "
+            "the gain is in the durations (+8.8 over the reference) while proportions stay 4.8 below a uniform share; "
+            "chosen after seeing these figures, with no nested validation of the choice",
         ],
     ],
 }
