@@ -76,7 +76,23 @@ def validation_json(validation: Mapping, version: str) -> dict:
         parts[name] = {key: part.get(key) for key in FIELDS}
         parts[name]["beats_reference"] = bool(part["log_score"] > part["reference_log_score"])
         parts[name]["per_number"] = part.get("per_number", [])
+        parts[name]["by_scale"] = by_scale(part)
     return {"model_version": version, "parts": parts, "seconds": validation.get("seconds")}
+
+
+def by_scale(part: Mapping) -> dict:
+    """The part's figures per scale of its published numbers (``proportion``, ``days``): numbers, inside, log score
+    and reference log score (the sums of ``per_number``); empty when the numbers do not state their scale."""
+    out: dict[str, dict] = {}
+    for row in part.get("per_number") or []:
+        if row.get("scale") is None:
+            return {}
+        s = out.setdefault(row["scale"], {"numbers": 0, "inside": 0, "log_score": 0.0, "reference_log_score": 0.0})
+        s["numbers"] += 1
+        s["inside"] += bool(row["inside"])
+        s["log_score"] += float(row["log_score"])
+        s["reference_log_score"] += float(row["reference_log_score"])
+    return out
 
 
 #: A log-score margin below this is reported as no clear difference: two leave-one-study-out runs of the same
@@ -99,6 +115,16 @@ def validation_text(validation: Mapping, version: str) -> str:
             f"({part['coverage_80'] * 100:.0f} %); {part['uninformative']} of the {part['numbers']} intervals "
             "uninformative"
         )
+        scales = by_scale(part)
+        if len(scales) > 1:
+            lines.append(
+                "  by scale: "
+                + "; ".join(
+                    f"{scale} ({plural(f['numbers'], 'number')}): {f['log_score']:.1f} vs "
+                    f"{f['reference_log_score']:.1f}, {f['inside']} inside"
+                    for scale, f in scales.items()
+                )
+            )
     for name, part in validation["parts"].items():
         lines += [
             "",

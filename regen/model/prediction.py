@@ -579,8 +579,8 @@ def _cap_far_days(out: dict) -> np.ndarray:
     if far:
         rows = np.flatnonzero(np.any(np.column_stack(list(far.values())), axis=1))
         for i in rows:
-            names = ", ".join(k for k, hit in far.items() if hit[i])
-            notes[i] = f"beyond 100 years, shown as day {MAX_DAYS_AFTER}: {names}"
+            names = ", ".join(k.removesuffix("_day").replace("_", " ") for k, hit in far.items() if hit[i])
+            notes[i] = f"{names} beyond 100 years: shown as day {MAX_DAYS_AFTER}"
     return notes
 
 

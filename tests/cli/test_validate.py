@@ -36,6 +36,20 @@ def test_json_holds_both_parts_with_the_issue_fields(stored, model):
         assert all(r["p10"] <= r["p90"] for r in numbers)
 
 
+def test_each_part_is_also_given_by_scale_in_the_json_and_the_text(cli, stored):
+    text = cli("validate").stdout.splitlines()
+    for name, part in stored["parts"].items():
+        scales = part["by_scale"]
+        assert set(scales) == {r["scale"] for r in part["per_number"]}
+        assert sum(s["numbers"] for s in scales.values()) == part["numbers"]
+        assert sum(s["inside"] for s in scales.values()) == part["inside"]
+        assert sum(s["log_score"] for s in scales.values()) == pytest.approx(part["log_score"])
+        assert sum(s["reference_log_score"] for s in scales.values()) == pytest.approx(part["reference_log_score"])
+        line = text[text.index(next(t for t in text if t.startswith(f"{name}:"))) + 1]
+        for scale, s in scales.items():
+            assert f"{scale} ({s['numbers']} numbers): {s['log_score']:.1f} vs {s['reference_log_score']:.1f}" in line
+
+
 def test_every_published_relief_number_in_use_is_scored(stored, studies):
     used = studies.query("used == 'yes'")
     assert stored["parts"]["relief"]["numbers"] == len(used)
