@@ -58,7 +58,7 @@ def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str
     from regen.fitting.evidence.summaries import covariate_note
 
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {_count(entry)}{covariate_note(entry, list(covariates))}"
+        return f"indication: {_count(entry)}{covariate_note(entry, list(covariates or ()))}"
     cls = classes.get(pain_class)
     behind = f"{pain_class}: {_count(cls)}" if cls and cls["studies"] else f"{pain_class}: no study"
     if entry is not None and entry["studies"]:

@@ -531,6 +531,7 @@ def predict_batch(
     for kind in ("retreatment_due", "next_contact", "review"):  # dates from the days as shown
         out[f"{kind}_date"] = add_days(cols["treated_on"], out[f"{kind}_day"])
     nxt = np.floor(cols["relief_lost_day"] + 0.5) + out["next_cycle_relief_end_median_day"]  # from the retreatment
+    nxt = np.minimum(nxt, MAX_DAYS_AFTER)  # a date regen can write (the median itself is capped, and said, above)
     out["next_cycle_relief_end_median_date"] = (
         add_days(cols["treated_on"], nxt) if np.isfinite(nxt).any() else np.full(len(batch), "", dtype=object)
     )
@@ -561,7 +562,13 @@ _OPTIONAL_DAYS = (
 
 #: Forecast days past 100 years are shown as 100 years, with a warning naming them: a patient still relieved
 #: long after treatment under a heavy-tailed relief law has a p90 (or more) past any date regen writes.
-_FAR_DAYS = (*_OPTIONAL_DAYS, "next_cycle_relief_end_median_day", "next_cycle_relief_end_p90_day")
+_FAR_DAYS = (
+    *_OPTIONAL_DAYS,
+    "review_day",
+    "next_cycle_relief_end_p10_day",
+    "next_cycle_relief_end_median_day",
+    "next_cycle_relief_end_p90_day",
+)
 
 
 def _cap_far_days(out: dict) -> np.ndarray:
@@ -649,7 +656,7 @@ def predict_frame(
     scoring = prepare_scoring(frame.columns, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap)
     out = frame.copy()
     batch = validate_patients(frame, allow_any_nerve=allow_any_nerve, header=scoring.header)
-    pred = predict_batch(model, batch, scoring.book_at_risk)
+    pred = predict_batch(model, batch, scoring.plan)
     for col in scoring.columns:
         out[col] = pred[col] if pred[col].dtype.kind == "f" else pred[col].astype(object)
     out.attrs.update(columns_read_as=batch.mapped, defaults_used=batch.defaults, file_warnings=batch.warnings)

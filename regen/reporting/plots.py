@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from regen.files.write import Outputs, atomic_path
-from regen.schema.columns import whole_day
+from regen.schema.columns import day_text, whole_day
+from regen.schema.dates import MAX_DAYS_AFTER
 
 __all__ = [
     "new_timeline_axes",
@@ -171,7 +172,11 @@ def _observable(row: Mapping) -> bool:
 def _title(row: Mapping) -> str:
     who = f"Patient {row['patient_id']}: " if row.get("patient_id") not in (None, "") else ""
     when = f", treated {str(row['treated_on'])[:10]}" if row.get("treated_on") else ", treatment date not given"
-    evidence = f"\nrelief forecast rests on: {row['evidence']}" if row.get("evidence") else ""
+    evidence = (
+        "\n" + textwrap.fill(f"relief forecast rests on: {row['evidence']}", 130, subsequent_indent="  ")
+        if row.get("evidence")
+        else ""
+    )
     return (
         f"{who}{row['nerve']} ({row['indication']}){when}\n"
         f"model {row['model_version']}; estimates with uncertainty, decision support, not a medical device"
@@ -252,12 +257,16 @@ def _draw_table_points(ax, row: Mapping) -> None:
 
 
 def _points(ax, q: list[float], text: str) -> None:
-    """p10, median, p90 as points at 90 %, 50 %, 10 % of a responders' curve, the median labelled."""
+    """p10, median, p90 as points at 90 %, 50 %, 10 % of a responders' curve, the median labelled. A day capped at
+    100 years (a forecast past it) is no point on the curve: it is left out of the points, said in the label."""
     if all(map(math.isfinite, q)):
-        ax.plot(q, [0.9, 0.5, 0.1], "o", color=_RELIEF, mec="black", ms=6, zorder=5)
-        ax.annotate(
-            text, (q[1], 0.5), xytext=(16, 6), textcoords="offset points", fontsize=9, color=_ALL, fontweight="bold"
-        )
+        kept = [(x, y) for x, y in zip(q, (0.9, 0.5, 0.1), strict=True) if x < MAX_DAYS_AFTER]
+        if kept:
+            ax.plot(*zip(*kept, strict=True), "o", color=_RELIEF, mec="black", ms=6, zorder=5)
+        if q[1] < MAX_DAYS_AFTER:
+            ax.annotate(
+                text, (q[1], 0.5), xytext=(16, 6), textcoords="offset points", fontsize=9, color=_ALL, fontweight="bold"
+            )
 
 
 def _draw_key_days(axes, row: Mapping) -> None:
@@ -278,8 +287,8 @@ def _draw_key_days(axes, row: Mapping) -> None:
 
 
 def _d(day: float) -> str:
-    """A day as the table prints it (whole, half up); '-' when not finite."""
-    return str(whole_day(day)) if math.isfinite(day) else "-"
+    """A day as the table prints it (whole, half up; '36500+' when capped at 100 years); '-' when not finite."""
+    return day_text(day) if math.isfinite(day) else "-"
 
 
 def _lane_bar(ax, y: float, lo: float, mid: float, hi: float, color: str, text: str) -> None:
@@ -404,7 +413,7 @@ def _x_end(row: Mapping) -> float:
 def new_timeline_axes():
     """A 1100 x 640 px figure with room for the phase panel below and the legends to the right."""
     fig, ax = pyplot().subplots(figsize=(11, 6.4), dpi=100)
-    fig.subplots_adjust(left=0.13, right=0.66, top=0.86, bottom=0.40)
+    fig.subplots_adjust(left=0.13, right=0.66, top=0.83, bottom=0.40)  # room for a 4-line title
     return ax
 
 

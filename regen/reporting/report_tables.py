@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from regen.schema.columns import day_text
 from regen.schema.dates import MAX_DAYS_AFTER
 from regen.utils.text import is_hidden, plural
 
@@ -350,7 +351,7 @@ def action_list(c: Cohort, rows, today):
 
     median, low, high = days("relief_end_median_day"), days("relief_end_p10_day"), days("relief_end_p90_day")
     forecast = [
-        "" if not np.isfinite(m) else f"day {m:.0f} ({lo:.0f}-{hi:.0f})"
+        "" if not np.isfinite(m) else f"day {day_text(m)} ({day_text(lo)}-{day_text(hi)})"
         for m, lo, hi in zip(median, low, high, strict=True)
     ]
     level = work["evidence"].astype(str).str.split(":", n=1).str[0].str.strip()

@@ -21,7 +21,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from regen.schema.columns import day_text
 from regen.schema.columns import whole_day as _whole
+from regen.schema.dates import MAX_DAYS_AFTER
 from regen.utils.text import printable
 
 __all__ = ["render_prediction"]
@@ -42,14 +44,15 @@ def _num(value: object) -> float:
 
 def _day(value: object) -> str:
     v = _num(value)
-    return "-" if not math.isfinite(v) else f"day {_whole(v)}"
+    return "-" if not math.isfinite(v) else f"day {day_text(v)}"
 
 
 def _date(treated_on: object, value: object) -> str:
     v = _num(value)
     if not treated_on or not math.isfinite(v):
         return ""
-    return str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D"))
+    date = str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D"))
+    return f"after {date}" if v >= MAX_DAYS_AFTER else date
 
 
 def _pct(value: object) -> str:
@@ -95,8 +98,10 @@ def render_prediction(row: Mapping) -> str:
         span = ""
         if interval:
             high = _num(row.get(interval[1]))
-            span = f"{_day(row.get(interval[0]))} to {_whole(high) if math.isfinite(high) else '-'}"
+            span = f"{_day(row.get(interval[0]))} to {day_text(high) if math.isfinite(high) else '-'}"
         date = "" if date_key == "-" else printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
+        if date and date_key and date_key != "-" and _num(row.get(key)) >= MAX_DAYS_AFTER:
+            date = f"after {date}"
         lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<{_SPAN}}{' ' if len(span) >= _SPAN else ''}{date}")
 
     line(
@@ -117,6 +122,8 @@ def render_prediction(row: Mapping) -> str:
         ("retreatment_due_day", "retreatment_due_date") if booking else ("next_contact_day", "next_contact_date")
     )
     when = printable(row.get(date_key) or "")
+    if when and _num(row.get(key)) >= MAX_DAYS_AFTER:
+        when = f"after {when}"
     what = action + (" (now)" if booking else "")
     lines.append(f"{'Next step':<26}{_day(row.get(key)):>10}  {what:<{_SPAN}}{' ' if len(what) >= _SPAN else ''}{when}")
     line("(pre-booking) book by", "retreatment_due_day", None)

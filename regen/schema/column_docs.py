@@ -186,7 +186,8 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "without a front; the timeline's phases then start there)",
     "relief_end_nerve_factor": "how far this patient's nerve regrowth time (age, diabetes, distance, fronts) moves "
     "the median relief end from the evidence's reference patient: exp(slope x (x - x_ref)), 1 = no move; blank "
-    "for a model without the evidence's slope",
+    "for a model without the evidence's slope, once relief was lost, or when earlier cycles (prior_relief_days) "
+    "draw the forecast toward them",
     "arrival_p10_day": "10th percentile of the axons' arrival: the earliest the pain fibres can conduct again; "
     "retreatment is not booked before it",
     "terminal_delay_days": "median days of sensory reinnervation and maturation before the skin feels again "

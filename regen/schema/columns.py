@@ -233,6 +233,16 @@ def whole_day(value: float) -> int:
     return math.floor(value + 0.5)
 
 
+def day_text(value: float, thousands: bool = False) -> str:
+    """A forecast day as text: whole, half up (:func:`whole_day`); a day capped at 100 years (a forecast past
+    :data:`regen.schema.dates.MAX_DAYS_AFTER`, said in the row's warnings) as '36500+'."""
+    from regen.schema.dates import MAX_DAYS_AFTER
+
+    day = min(whole_day(value), MAX_DAYS_AFTER)
+    text = f"{day:,}" if thousands else str(day)
+    return f"{text}+" if value >= MAX_DAYS_AFTER else text
+
+
 def format_number(name: str, value: float) -> str:
     """One number as text by the number rule (see :func:`format_numbers`)."""
     return format_numbers(name, [value])[0].as_py()

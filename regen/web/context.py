@@ -37,6 +37,7 @@ templates.env.autoescape = True  # every value escaped, whatever the template's 
 templates.env.finalize = shown  # and every hidden character shown as its escape
 templates.env.filters["raw"] = lambda value: Raw("" if value is None else value)
 templates.env.filters["whole_day"] = lib.whole_day  # a day as the library's dates count it (half up)
+templates.env.filters["day_text"] = lib.day_text  # the same as text: '36,500+' when capped at 100 years
 
 
 class LoginRequired(Exception):

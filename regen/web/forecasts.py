@@ -69,6 +69,7 @@ __all__ = [
     "check_treatment",
     "contact_field_errors",
     "day_date",
+    "day_text",
     "embedded_card",
     "embedded_version",
     "field_errors",
@@ -345,6 +346,14 @@ def whole_day(day: float) -> int:
     from regen.schema.columns import whole_day as whole
 
     return whole(float(day))
+
+
+def day_text(day: float) -> str:
+    """A day as the pages show it: whole, half up, with thousands separators; '36,500+' when capped at 100 years
+    (:func:`regen.schema.columns.day_text`)."""
+    from regen.schema.columns import day_text as text
+
+    return text(float(day), thousands=True)
 
 
 def day_date(start: date, day: float) -> date:

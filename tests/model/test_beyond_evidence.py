@@ -282,3 +282,51 @@ def test_scoring_streams_the_note_without_a_loop_per_row(model):
     days = np.array([_entry(model.bundle, i)["follow_up_day"] for i in raw["indication"]])
     np.testing.assert_array_equal(flagged, out["relief_end_p90_day"] > days)
     assert len(set(out["warnings"])) < 200
+
+
+def test_capped_days_keep_the_contact_alias_and_every_date_in_the_written_range(model):
+    """A contact at 99 % risk, or a huge distance with a slow front: every forecast day is at most 36,500 (the
+    review alias equal to the next contact) and every date one regen writes and reads back."""
+    from regen.schema.dates import WRITTEN_DATES
+
+    rows = pd.DataFrame(
+        {
+            "nerve": ["intercostal", "sciatic", "sciatic"],
+            "indication": ["intercostal_neuralgia", "phantom_limb_pain", "phantom_limb_pain"],
+            "treated_on": ["2100-01-01", "2026-01-01", "2100-12-31"],
+            "relief_at_day": ["600", "3650", "1000"],
+            "distance_mm": ["", "2000", ""],
+            "front_mm": ["", "730", ""],
+            "front_day": ["", "3650", ""],
+        }
+    )
+    out = regen.score_frame(rows, model, contact_at_risk=0.99)
+    assert (out["error"] == "").all(), out["error"].tolist()
+    assert out["review_day"].equals(out["next_contact_day"])
+    days = [c for c in out if c.endswith("_day") and out[c].dtype.kind == "f"]
+    assert (out[days].fillna(0) <= 36500).all().all()
+    low, high = (str(d) for d in WRITTEN_DATES)
+    for col in [c for c in out if c.endswith("_date")]:
+        written = [str(d) for d in out[col] if isinstance(d, str) and d]
+        assert all(low <= d <= high for d in written), (col, written)
+    assert out["warnings"].str.contains("beyond 100 years").all()
+
+
+@pytest.mark.parametrize("options", [{"contact_at_risk": 0.9}, {"min_contact_gap": 365}])
+def test_score_frame_plans_with_the_contact_options_it_is_given(model, options):
+    """score_frame and predict_patient agree on the contact rule (score_frame once passed only the booking one)."""
+    frame = regen.score_frame(pd.DataFrame({"nerve": ["SLGN"], "relief_at_day": [100]}), model, **options)
+    one = regen.predict_patient(model, nerve="SLGN", relief_at_day=100, **options)
+    default = regen.score_frame(pd.DataFrame({"nerve": ["SLGN"], "relief_at_day": [100]}), model)
+    assert frame["next_contact_day"][0] == one["next_contact_day"] != default["next_contact_day"][0]
+
+
+def test_a_capped_day_reads_as_at_least_100_years_wherever_it_is_shown():
+    from regen.reporting.plots import _d
+    from regen.schema.columns import day_text
+    from regen.web.forecasts import day_text as page_day
+
+    assert day_text(1588.5) == "1589" and day_text(36499.4) == "36499"
+    assert day_text(36500.0) == "36500+" and day_text(36499.6) == "36500"
+    assert page_day(36500.0) == "36,500+" and page_day(12345.0) == "12,345"
+    assert _d(36500.0) == "36500+" and _d(float("nan")) == "-"

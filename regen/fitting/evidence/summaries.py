@@ -350,6 +350,7 @@ def covariate_note(entry: dict | None, covariates: list[dict]) -> str:
     otherwise. ``covariates``: ``relief.study_covariates`` (``study_ids_every_number``: the studies whose every
     used number carries the covariate)."""
     own = set((entry or {}).get("study_ids") or ())
+    covariates = covariates or []
     notes = [
         f"all its studies: {c['covariate']} (forecast for {c['forecast_for']}, an extrapolation)"
         for c in covariates
@@ -373,5 +374,5 @@ def label(entry: dict, class_entry: dict, class_name: str, covariates: list[dict
         return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
 
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {count(entry)}{covariate_note(entry, list(covariates))}"
+        return f"indication: {count(entry)}{covariate_note(entry, list(covariates or ()))}"
     return f"class only ({class_name}: {count(class_entry)})"
