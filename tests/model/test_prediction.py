@@ -12,7 +12,7 @@ def test_one_warning_never_holds_the_separator_of_two(model):
     """'; ' separates warnings (and follow-up notes): no single message contains it, so a report splits right.
 
     Each row triggers exactly one kind of warning besides the note of a p90 past the published follow-up
-    (tests/model/test_beyond_evidence.py), which every row here carries too.
+    (tests/model/test_beyond_evidence.py), which most rows here carry too.
     """
     raw = {
         "nerve": ["GON", "GON", "GON", "GON", "intercostal", "intercostal", "intercostal"],
@@ -32,7 +32,8 @@ def test_one_warning_never_holds_the_separator_of_two(model):
     }
     out = model.predict_columns(raw)
     beyond = "extrapolated: no published follow-up"
-    assert all(w.count(beyond) == 1 for w in out["warnings"]), out["warnings"]
+    # at most one such note a row (trigeminal neuralgia's p90 lies within its 4,383 days of follow-up: none)
+    assert all(w.count(beyond) <= 1 for w in out["warnings"]), out["warnings"]
     warnings = [w for w in out["warnings"] if w]
     others = ["; ".join(m for m in w.split("; ") if beyond not in m) for w in warnings]
     assert len([w for w in others if w]) == 6, out["warnings"]  # each row triggers exactly one other kind
