@@ -38,6 +38,12 @@ def report(
     ),
     min_contact_gap: float | None = typer.Option(None, min=0, max=365, help="Least days between contacts (14)."),
     book_at_risk: float | None = typer.Option(None, min=0.01, max=0.99, help="Pre-booking rule (default 0.25)."),
+    allow_any_nerve: bool = typer.Option(
+        False,
+        "--allow-any-nerve",
+        help="As regen score --allow-any-nerve: forecast a nerve for an indication the catalog does not list for "
+        "it (a warning, not an error); pass it when the table was scored with it.",
+    ),
 ) -> None:
     """One self-contained HTML page for a clinic: whom to contact this week and who is overdue, one row per
     patient and nerve with how sure each date is; dates to check; calendars of the next 12 weeks and 24
@@ -59,5 +65,6 @@ def report(
             book_at_risk=book_at_risk,
             contact_at_risk=contact_at_risk,
             min_contact_gap=min_contact_gap,
+            allow_any_nerve=allow_any_nerve,
         )
         typer.echo(f"report written to {printable(output)}", err=True)

@@ -94,6 +94,7 @@ def worklist(
     book_at_risk: float | None = None,
     contact_at_risk: float | None = None,
     min_contact_gap: float | None = None,
+    allow_any_nerve: bool = False,
 ):
     """One row per patient and nerve: see :func:`plan_table` (its first result)."""
     return plan_table(
@@ -103,6 +104,7 @@ def worklist(
         book_at_risk=book_at_risk,
         contact_at_risk=contact_at_risk,
         min_contact_gap=min_contact_gap,
+        allow_any_nerve=allow_any_nerve,
     )[0]
 
 
@@ -114,6 +116,7 @@ def plan_table(
     book_at_risk: float | None = None,
     contact_at_risk: float | None = None,
     min_contact_gap: float | None = None,
+    allow_any_nerve: bool = False,
 ):
     """The worklist and the scored table it was made from.
 
@@ -130,6 +133,9 @@ def plan_table(
         ``YYYY-MM-DD`` (default: today's date).
     book_at_risk, contact_at_risk, min_contact_gap : float, optional
         The planning rules (see :func:`regen.score_frame`).
+    allow_any_nerve : bool
+        Forecast a nerve for an indication the catalog does not list for it (a warning, not an error), as
+        ``regen score --allow-any-nerve`` scored it; the column ``allow_any_nerve`` does the same row by row.
 
     Returns
     -------
@@ -155,8 +161,8 @@ def plan_table(
     model = resolve_model(model)
     frame = check_frame(frame).reset_index(drop=True)
     patients = _patients(frame, model)
-    scoring = prepare_scoring(patients.columns, model, book_at_risk, False, contact_at_risk, min_contact_gap)
-    batch = validate_patients(patients, header=scoring.header)
+    scoring = prepare_scoring(patients.columns, model, book_at_risk, allow_any_nerve, contact_at_risk, min_contact_gap)
+    batch = validate_patients(patients, allow_any_nerve=allow_any_nerve, header=scoring.header)
     laws: list = []
     out = predict_batch(model, batch, scoring.plan, laws)
     cols, dist = laws[0].columns, laws[0].relief

@@ -75,3 +75,19 @@ def test_the_dates_regen_writes_are_one_range_for_score_and_report():
 
     assert MAX_DAY == MAX_DAYS_AFTER and str(WRITTEN_DATES[1]) == "2200-12-07"
     assert str(parse_date("2200-12-07", written=True)) == "2200-12-07"
+
+
+def test_a_table_scored_with_allow_any_nerve_is_reported_with_it(tmp_path, cli):
+    """A nerve scored for an indication the catalog does not list for it (sacroiliac joint has no catalog nerve)
+    is 'not scored' on the page unless the report is told what the score was told."""
+    src, scored = tmp_path / "aan.csv", tmp_path / "aan_out.csv"
+    src.write_text(
+        "patient_id,nerve,indication,treated_on\ns1,lumbar_medial_branch,sacroiliac_joint,2026-05-01\n"
+        "s2,SLGN,,2026-05-01\n"
+    )
+    assert cli("score", src, "-o", scored, "--allow-any-nerve").exit_code == 0
+    without, with_flag = tmp_path / "a.html", tmp_path / "b.html"
+    assert cli("report", scored, "-o", without, "--today", "2026-06-01").exit_code == 0
+    assert cli("report", scored, "-o", with_flag, "--today", "2026-06-01", "--allow-any-nerve").exit_code == 0
+    assert "1 scored, 1 not scored" in without.read_text()
+    assert "2 scored, 0 not scored" in with_flag.read_text()
