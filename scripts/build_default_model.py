@@ -52,13 +52,15 @@ def _count(entry: dict) -> str:
     return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
 
 
-def evidence_label(name: str, entry: dict | None, classes: dict, pain_class: str, covariates: list[dict] = ()) -> str:
+def evidence_label(
+    name: str, entry: dict | None, classes: dict, pain_class: str, covariates: list[dict] | None = None
+) -> str:
     """What stands behind a forecast (the evidence model's label rule: its own data carry >= 50 % of the weight;
     an indication whose studies all carry a study-level covariate says its forecast extrapolates past them)."""
     from regen.fitting.evidence.summaries import covariate_note
 
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {_count(entry)}{covariate_note(entry, list(covariates or ()))}"
+        return f"indication: {_count(entry)}{covariate_note(entry, covariates)}"
     cls = classes.get(pain_class)
     behind = f"{pain_class}: {_count(cls)}" if cls and cls["studies"] else f"{pain_class}: no study"
     if entry is not None and entry["studies"]:

@@ -525,6 +525,7 @@ def predict_batch(
         ),
     }
     out["warnings"] = _join(out["warnings"], _cap_far_days(out))
+    out["review_day"] = out["next_contact_day"]  # the alias stays the capped array (see _relief_columns)
     errors = _join(errors, np.where(errors == "", _implausible(out, model.version), ""))
     ok = errors == ""
     out = round_outputs(_blank_bad_rows(out, ok))
@@ -564,7 +565,6 @@ _OPTIONAL_DAYS = (
 #: long after treatment under a heavy-tailed relief law has a p90 (or more) past any date regen writes.
 _FAR_DAYS = (
     *_OPTIONAL_DAYS,
-    "review_day",
     "next_cycle_relief_end_p10_day",
     "next_cycle_relief_end_median_day",
     "next_cycle_relief_end_p90_day",

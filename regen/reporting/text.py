@@ -51,8 +51,12 @@ def _date(treated_on: object, value: object) -> str:
     v = _num(value)
     if not treated_on or not math.isfinite(v):
         return ""
-    date = str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D"))
-    return f"after {date}" if v >= MAX_DAYS_AFTER else date
+    return _on_or_after(str(np.datetime64(str(treated_on)[:10], "D") + np.timedelta64(_whole(v), "D")), v)
+
+
+def _on_or_after(date: str, day: object) -> str:
+    """The date of a forecast day; 'after <date>' for a day capped at 100 years (a forecast past it)."""
+    return f"after {date}" if date and _num(day) >= MAX_DAYS_AFTER else date
 
 
 def _pct(value: object) -> str:
@@ -99,9 +103,12 @@ def render_prediction(row: Mapping) -> str:
         if interval:
             high = _num(row.get(interval[1]))
             span = f"{_day(row.get(interval[0]))} to {day_text(high) if math.isfinite(high) else '-'}"
-        date = "" if date_key == "-" else printable(row.get(date_key) or "") if date_key else _date(t0, row.get(key))
-        if date and date_key and date_key != "-" and _num(row.get(key)) >= MAX_DAYS_AFTER:
-            date = f"after {date}"
+        if date_key == "-":
+            date = ""
+        elif date_key:
+            date = _on_or_after(printable(row.get(date_key) or ""), row.get(key))
+        else:
+            date = _date(t0, row.get(key))
         lines.append(f"{label:<26}{_day(row.get(key)):>10}  {span:<{_SPAN}}{' ' if len(span) >= _SPAN else ''}{date}")
 
     line(
@@ -121,9 +128,7 @@ def render_prediction(row: Mapping) -> str:
     key, date_key = (
         ("retreatment_due_day", "retreatment_due_date") if booking else ("next_contact_day", "next_contact_date")
     )
-    when = printable(row.get(date_key) or "")
-    if when and _num(row.get(key)) >= MAX_DAYS_AFTER:
-        when = f"after {when}"
+    when = _on_or_after(printable(row.get(date_key) or ""), row.get(key))
     what = action + (" (now)" if booking else "")
     lines.append(f"{'Next step':<26}{_day(row.get(key)):>10}  {what:<{_SPAN}}{' ' if len(what) >= _SPAN else ''}{when}")
     line("(pre-booking) book by", "retreatment_due_day", None)

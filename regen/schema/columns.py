@@ -32,6 +32,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from regen.schema.dates import MAX_DAYS_AFTER
+
 __all__ = [
     "DETAIL_COLUMNS",
     "FOLLOW_UP_COLUMNS",
@@ -236,8 +238,6 @@ def whole_day(value: float) -> int:
 def day_text(value: float, thousands: bool = False) -> str:
     """A forecast day as text: whole, half up (:func:`whole_day`); a day capped at 100 years (a forecast past
     :data:`regen.schema.dates.MAX_DAYS_AFTER`, said in the row's warnings) as '36500+'."""
-    from regen.schema.dates import MAX_DAYS_AFTER
-
     day = min(whole_day(value), MAX_DAYS_AFTER)
     text = f"{day:,}" if thousands else str(day)
     return f"{text}+" if value >= MAX_DAYS_AFTER else text

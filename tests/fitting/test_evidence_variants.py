@@ -95,3 +95,12 @@ def test_the_shipped_summary_reports_each_study_covariate_of_its_structure_and_t
     assert shipped["h_loc"] == shipped["h_logit"] == models.RELIEF_OPTIONS.early_era
     assert shipped["k_loc"] == models.RELIEF_OPTIONS.complete_endpoint
     assert shipped["tau_sigma"] == (models.RELIEF_OPTIONS.study_sigma > 0)
+
+
+def test_every_structural_prior_names_the_option_that_samples_it():
+    from dataclasses import fields
+
+    from regen.fitting.evidence.priors import RELIEF_VARIANT_OPTION
+
+    assert set(RELIEF_VARIANT_OPTION) == set(RELIEF_VARIANTS)
+    assert set(RELIEF_VARIANT_OPTION.values()) <= {f.name for f in fields(models.ReliefOptions)}

@@ -133,7 +133,8 @@ def _class_priors():
 
 @dataclass(frozen=True)
 class ReliefOptions:
-    """Structural choices of the relief model (the defaults are the shipped model; the card lists what was tried).
+    """Structural choices of the relief model (:data:`RELIEF_OPTIONS` is the shipped model; the card lists what was
+    tried).
 
     - ``effect_df``: degrees of freedom of the Student-t study and indication effects; ``None``: normal effects.
     - ``shared_scales``: the chronic classes share one between-indication and one between-study scale (the

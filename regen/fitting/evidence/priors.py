@@ -191,7 +191,7 @@ RELIEF_ENDPOINT = {
 
 #: Priors of the structural options of the relief model measured by leave-one-study-out (``models.ReliefOptions``;
 #: the card's "what was tried"; ``models.RELIEF_OPTIONS`` says which are shipped): ``(distribution, parameters,
-#: reason)``; the option's name starts each reason.
+#: reason)``; :data:`RELIEF_VARIANT_OPTION` names the option of each site.
 RELIEF_VARIANTS = {
     "tau_sigma": (
         "halfnormal",
@@ -215,7 +215,8 @@ RELIEF_VARIANTS = {
     "h_loc": (
         "normal",
         (0.0, 1.0),
-        "early_era: location shift for studies published before 1990, no direction assumed",
+        "early_era: location shift for studies published before 1990, centred on no shift (the covariate was "
+        "defined knowing that these studies report the shortest relief of their class)",
     ),
     "h_logit": ("normal", (0.0, 1.0), "early_era: response-logit shift for studies published before 1990"),
     "k_loc": (
@@ -231,10 +232,22 @@ RELIEF_VARIANTS = {
 }
 
 
-def _shipped(reason: str, options: dict) -> bool:
-    """Whether the structural option named at the start of ``reason`` is on in ``options`` (the shipped relief
-    model's ``dataclasses.asdict(models.RELIEF_OPTIONS)``)."""
-    value = options.get(reason.split(":", 1)[0])
+#: The ``models.ReliefOptions`` field that puts each site of :data:`RELIEF_VARIANTS` in the model.
+RELIEF_VARIANT_OPTION = {
+    "tau_sigma": "study_sigma",
+    "rho_mu": "pool_response",
+    "tau_rho": "pool_response",
+    "h_loc": "early_era",
+    "h_logit": "early_era",
+    "k_loc": "complete_endpoint",
+    "k_logit": "complete_endpoint",
+}
+
+
+def _shipped(site: str, options: dict) -> bool:
+    """Whether the structural option that samples ``site`` is on in ``options`` (the shipped relief model's
+    ``dataclasses.asdict(models.RELIEF_OPTIONS)``; a number is on above 0)."""
+    value = options.get(RELIEF_VARIANT_OPTION[site])
     return bool(value) if isinstance(value, bool) else bool(value and value > 0)
 
 
@@ -272,7 +285,7 @@ def table(relief_options: dict | None = None) -> dict:
             k: {"distribution": d, "parameters": list(p), "reason": r} for k, (d, p, r) in RELIEF_ENDPOINT.items()
         },
         "relief_structural_options": {
-            k: {"distribution": d, "parameters": list(p), "reason": r, "shipped": _shipped(r, relief_options)}
+            k: {"distribution": d, "parameters": list(p), "reason": r, "shipped": _shipped(k, relief_options)}
             for k, (d, p, r) in RELIEF_VARIANTS.items()
         },
     }

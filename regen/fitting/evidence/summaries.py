@@ -314,13 +314,13 @@ def study_covariates(dr) -> list[dict]:
     def flagged(flags) -> list[str]:
         return sorted(s for s, f in zip(rd.studies, flags, strict=True) if f)
 
-    endpoint = rd.rows.groupby("study")["endpoint"]
+    endpoint = rd.rows.groupby("study")["endpoint"].agg(["max", "min"])
     rows = [
         (
             "threshold-improvement endpoint",
             "g",
-            sorted(endpoint.max().index[endpoint.max() > 0]),
-            sorted(endpoint.min().index[endpoint.min() > 0]),
+            sorted(endpoint.index[endpoint["max"] > 0]),  # a study with at least one such number
+            sorted(endpoint.index[endpoint["min"] > 0]),  # every number of the study
             "patients still relieved",
         )
     ]
@@ -344,16 +344,15 @@ def study_covariates(dr) -> list[dict]:
     ]
 
 
-def covariate_note(entry: dict | None, covariates: list[dict]) -> str:
+def covariate_note(entry: dict | None, covariates: list[dict] | None) -> str:
     """What a label adds when every number of an indication's own studies carries a study-level covariate: its
     forecast is made with that covariate at 0, a setting none of its own numbers had (an extrapolation); ''
     otherwise. ``covariates``: ``relief.study_covariates`` (``study_ids_every_number``: the studies whose every
     used number carries the covariate)."""
     own = set((entry or {}).get("study_ids") or ())
-    covariates = covariates or []
     notes = [
         f"all its studies: {c['covariate']} (forecast for {c['forecast_for']}, an extrapolation)"
-        for c in covariates
+        for c in covariates or ()
         if own and own <= set(c.get("study_ids_every_number", ()))
     ]
     return "".join(f"; {n}" for n in notes)
@@ -364,7 +363,7 @@ def _param_plain(x) -> dict:
     return {"median": v, "mean": float(np.mean(x)), "sd": float(np.std(x)), "q10": q10, "q90": q90}
 
 
-def label(entry: dict, class_entry: dict, class_name: str, covariates: list[dict] = ()) -> str:
+def label(entry: dict, class_entry: dict, class_name: str, covariates: list[dict] | None = None) -> str:
     """The evidence label of a forecast from the JSON (the rule in ``relief.label_rule``; ``covariates``:
     ``relief.study_covariates``, see :func:`covariate_note`)."""
 
@@ -374,5 +373,5 @@ def label(entry: dict, class_entry: dict, class_name: str, covariates: list[dict
         return f"{studies}, {n} patients" if n else f"{studies}, patients not stated"
 
     if entry is not None and entry.get("label_level") == "indication":
-        return f"indication: {count(entry)}{covariate_note(entry, list(covariates or ()))}"
+        return f"indication: {count(entry)}{covariate_note(entry, covariates)}"
     return f"class only ({class_name}: {count(class_entry)})"
